@@ -1,0 +1,222 @@
+//! The console channel: the whole conversation in a terminal, with no token and no
+//! network. Messages are printed as text; buttons are numbered and chosen by typing the
+//! number.
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use super::{Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
+use crate::content::markdown::visible_text;
+
+pub const CHANNEL_NAME: &str = "console";
+/// The one member of a console session.
+pub const CHAT_ID: &str = "console";
+
+#[derive(Default)]
+struct State {
+    next_message_id: u64,
+    /// The buttons of the latest message that had any, with that message's id.
+    keyboard: Option<(String, Keyboard)>,
+    next_callback: u64,
+}
+
+/// Prints to a writer (the terminal, or a buffer in tests).
+#[derive(Clone)]
+pub struct ConsoleChannel {
+    out: Arc<Mutex<Box<dyn Write + Send>>>,
+    state: Arc<Mutex<State>>,
+    ansi: bool,
+}
+
+impl ConsoleChannel {
+    pub fn new(out: Box<dyn Write + Send>, ansi: bool) -> Self {
+        Self {
+            out: Arc::new(Mutex::new(out)),
+            state: Arc::new(Mutex::new(State::default())),
+            ansi,
+        }
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Prints a line of the console's own (e.g. the answer to `:clock`).
+    pub fn print(&self, text: &str) {
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = writeln!(out, "{text}");
+        let _ = out.flush();
+    }
+
+    /// Turns a typed line into an event: a bare number picks a button of the latest
+    /// message with buttons; anything else is text.
+    pub fn inbound(&self, line: &str) -> Inbound {
+        let trimmed = line.trim();
+        let mut state = self.state();
+        let pick = trimmed.parse::<usize>().ok().and_then(|n| {
+            let (message_id, keyboard) = state.keyboard.as_ref()?;
+            let button = keyboard.iter().flatten().nth(n.checked_sub(1)?)?;
+            Some((message_id.clone(), button.data.clone()))
+        });
+        let event = match pick {
+            Some((message_id, data)) => {
+                state.next_callback += 1;
+                InboundEvent::Button {
+                    callback_id: format!("cb{}", state.next_callback),
+                    data,
+                    message_id: Some(message_id),
+                }
+            }
+            None => InboundEvent::Text(trimmed.to_string()),
+        };
+        Inbound {
+            channel: CHANNEL_NAME.into(),
+            chat_id: CHAT_ID.into(),
+            language: std::env::var("LANG")
+                .ok()
+                .map(|l| l.split('.').next().unwrap_or_default().to_string()),
+            event,
+        }
+    }
+
+    fn render(&self, html: &str) -> String {
+        if !self.ansi {
+            return visible_text(html);
+        }
+        let styled = html
+            .replace("<b>", "\x1b[1m")
+            .replace("</b>", "\x1b[22m")
+            .replace("<i>", "\x1b[3m")
+            .replace("</i>", "\x1b[23m")
+            .replace("<blockquote>", "\x1b[2m│ ")
+            .replace("</blockquote>", "\x1b[22m");
+        visible_text(&styled)
+    }
+
+    fn write_keyboard(&self, out: &mut dyn Write, buttons: &Keyboard) {
+        for (i, b) in buttons.iter().flatten().enumerate() {
+            let _ = writeln!(out, "   [{}] {}", i + 1, b.label);
+        }
+    }
+}
+
+#[async_trait::async_trait]
+impl Channel for ConsoleChannel {
+    fn name(&self) -> &str {
+        CHANNEL_NAME
+    }
+
+    async fn send(&self, _chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
+        let mut state = self.state();
+        let mut out = self.out.lock().unwrap_or_else(|p| p.into_inner());
+        let new_message = |buttons: &Keyboard, state: &mut State| {
+            state.next_message_id += 1;
+            let id = state.next_message_id.to_string();
+            if !buttons.is_empty() {
+                state.keyboard = Some((id.clone(), buttons.clone()));
+            }
+            id
+        };
+        let sent = match message {
+            Outbound::Text { html, buttons } => {
+                let _ = writeln!(out, "\n{}", self.render(html));
+                self.write_keyboard(&mut *out, buttons);
+                Sent {
+                    message_id: Some(new_message(buttons, &mut state)),
+                    file_id: None,
+                }
+            }
+            Outbound::Audio {
+                audio,
+                caption_html,
+                buttons,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\n♪ {} ({})",
+                    self.render(caption_html),
+                    audio.path.display()
+                );
+                self.write_keyboard(&mut *out, buttons);
+                Sent {
+                    message_id: Some(new_message(buttons, &mut state)),
+                    file_id: None,
+                }
+            }
+            Outbound::EditButtons {
+                message_id,
+                buttons,
+            } => {
+                let _ = writeln!(out);
+                self.write_keyboard(&mut *out, buttons);
+                if state
+                    .keyboard
+                    .as_ref()
+                    .is_some_and(|(id, _)| id == message_id)
+                {
+                    state.keyboard = Some((message_id.clone(), buttons.clone()));
+                }
+                Sent::default()
+            }
+            Outbound::AnswerButton { text, .. } => {
+                if let Some(text) = text {
+                    let _ = writeln!(out, "  » {text}");
+                }
+                Sent::default()
+            }
+        };
+        let _ = out.flush();
+        Ok(sent)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::channel::Button;
+
+    #[derive(Clone, Default)]
+    struct Buffer(Arc<Mutex<Vec<u8>>>);
+    impl Write for Buffer {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(buf);
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn buttons_are_numbered_and_picked_by_number() {
+        let buf = Buffer::default();
+        let console = ConsoleChannel::new(Box::new(buf.clone()), false);
+        let keyboard = vec![
+            vec![Button::new("甲", "a:1"), Button::new("乙", "a:2")],
+            vec![Button::new("丙", "a:3")],
+        ];
+        let sent = console
+            .send(
+                CHAT_ID,
+                &Outbound::with_buttons("<b>选</b> &amp; 择", keyboard),
+            )
+            .await
+            .unwrap();
+        let printed = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(printed, "\n选 & 择\n   [1] 甲\n   [2] 乙\n   [3] 丙\n");
+        match console.inbound("3").event {
+            InboundEvent::Button {
+                data, message_id, ..
+            } => {
+                assert_eq!(data, "a:3");
+                assert_eq!(message_id, sent.message_id);
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(console.inbound("4").event, InboundEvent::Text("4".into()));
+        assert_eq!(
+            console.inbound(" hello ").event,
+            InboundEvent::Text("hello".into())
+        );
+    }
+}

@@ -1,0 +1,136 @@
+//! Chat channels: the only code that knows a chat app. The rest of the service speaks in
+//! [`Inbound`] events and [`Outbound`] messages.
+//!
+//! Message text is the small HTML subset Telegram accepts (`<b> <i> <a> <code> <pre>
+//! <blockquote> ...`); another channel converts it to its own markup.
+
+pub mod console;
+pub mod telegram;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::content::AudioKind;
+
+/// A button under a message; pressing it comes back as [`InboundEvent::Button`] with `data`
+/// (at most 64 bytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub label: String,
+    pub data: String,
+}
+
+impl Button {
+    pub fn new(label: impl Into<String>, data: impl Into<String>) -> Self {
+        Self {
+            label: label.into(),
+            data: data.into(),
+        }
+    }
+}
+
+/// Rows of buttons.
+pub type Keyboard = Vec<Vec<Button>>;
+
+/// An audio file to send; `file_id` is the channel's id of an earlier upload of the same
+/// bytes, when there was one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AudioRef {
+    pub path: PathBuf,
+    pub sha256: String,
+    pub kind: AudioKind,
+    pub file_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// A text message (HTML subset), split by the channel if it is too long; the buttons go
+    /// under the last part.
+    Text { html: String, buttons: Keyboard },
+    /// An audio or voice message with a caption.
+    Audio {
+        audio: AudioRef,
+        caption_html: String,
+        buttons: Keyboard,
+    },
+    /// Replaces the buttons of a message sent earlier.
+    EditButtons {
+        message_id: String,
+        buttons: Keyboard,
+    },
+    /// Acknowledges a button press, with an optional short notice.
+    AnswerButton {
+        callback_id: String,
+        text: Option<String>,
+    },
+}
+
+impl Outbound {
+    pub fn text(html: impl Into<String>) -> Self {
+        Outbound::Text {
+            html: html.into(),
+            buttons: Vec::new(),
+        }
+    }
+
+    pub fn with_buttons(html: impl Into<String>, buttons: Keyboard) -> Self {
+        Outbound::Text {
+            html: html.into(),
+            buttons,
+        }
+    }
+}
+
+/// What a member sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbound {
+    pub channel: String,
+    pub chat_id: String,
+    /// The language the member's app reports (e.g. `zh-hans`), if any.
+    pub language: Option<String>,
+    pub event: InboundEvent,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InboundEvent {
+    Text(String),
+    Button {
+        callback_id: String,
+        data: String,
+        /// The message the button was under, if the channel still knows it.
+        message_id: Option<String>,
+    },
+}
+
+/// The result of a successful send.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Sent {
+    /// The id of the (last) message created, if any.
+    pub message_id: Option<String>,
+    /// The channel's id for an uploaded file, to reuse next time.
+    pub file_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SendError {
+    /// The channel asks us to wait before sending anything more.
+    #[error("rate limited: retry after {0:?}")]
+    RetryAfter(Duration),
+    /// The member blocked the bot, was deactivated, or the chat does not exist.
+    #[error("recipient unreachable: {0}")]
+    Unreachable(String),
+    /// The request was refused as invalid; sending it again would fail again.
+    #[error("rejected: {0}")]
+    Rejected(String),
+    /// A network error, timeout or server error: worth retrying.
+    #[error("temporary failure: {0}")]
+    Transient(String),
+}
+
+/// A chat app.
+#[async_trait::async_trait]
+pub trait Channel: Send + Sync {
+    /// The channel's name as stored with members (`telegram`, `console`).
+    fn name(&self) -> &str;
+    async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
+}

@@ -1,0 +1,112 @@
+//! The `weike` command line.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand};
+
+use crate::channel::console::ConsoleChannel;
+use crate::clock::{ShiftedClock, SystemClock};
+use crate::config::Config;
+use crate::content::Library;
+use crate::service::{App, TelegramService, run_console};
+use crate::store::Store;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "weike",
+    version,
+    about = "Daily micro-lessons and check-ins for an organization's members, through chat apps"
+)]
+pub struct Cli {
+    /// Settings file (default: ./weike.toml if it exists). WEIKE_* variables override it.
+    #[arg(long, global = true, env = "WEIKE_CONFIG")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the Telegram bot (long polling). Needs WEIKE_TELEGRAM_TOKEN.
+    Run,
+    /// Try the whole bot in this terminal: no token, no network.
+    Chat,
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Lesson files.
+    Lessons {
+        #[command(subcommand)]
+        command: LessonsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LessonsCommand {
+    /// Validate lesson files; prints `file:line: problem` for each error, exits 1 on any.
+    Check {
+        /// The lessons folder, or one course folder (default: the configured lessons_dir).
+        dir: Option<PathBuf>,
+    },
+}
+
+/// Runs a parsed command line. Returns the process exit code.
+pub async fn run(cli: Cli) -> anyhow::Result<i32> {
+    let config = Config::load(cli.config.as_deref())?;
+    match cli.command {
+        Command::Lessons {
+            command: LessonsCommand::Check { dir },
+        } => {
+            let dir = dir.unwrap_or_else(|| config.lessons_dir.clone());
+            match Library::load(&dir) {
+                Ok(lib) => {
+                    let lessons: usize = lib.courses.iter().map(|c| c.lessons.len()).sum();
+                    let versions: usize = lib
+                        .courses
+                        .iter()
+                        .flat_map(|c| &c.lessons)
+                        .map(|l| l.versions.len())
+                        .sum();
+                    println!(
+                        "{}: {} course(s), {lessons} lessons, {versions} language versions: all valid",
+                        dir.display(),
+                        lib.courses.len()
+                    );
+                    Ok(0)
+                }
+                Err(errors) => {
+                    for e in &errors.0 {
+                        println!("{e}");
+                    }
+                    eprintln!("{} problem(s) found", errors.0.len());
+                    Ok(1)
+                }
+            }
+        }
+        Command::Migrate => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            store.close().await;
+            println!(
+                "{}: migrations applied",
+                crate::store::redact_url(&config.database_url)
+            );
+            Ok(0)
+        }
+        Command::Run => {
+            let app = App::start(config, Arc::new(SystemClock)).await?;
+            let service = TelegramService::new(app).await?;
+            service.run().await?;
+            Ok(0)
+        }
+        Command::Chat => {
+            let clock = ShiftedClock::new();
+            let app = App::start(config, Arc::new(clock.clone())).await?;
+            let ansi = std::io::IsTerminal::is_terminal(&std::io::stdout());
+            let console = ConsoleChannel::new(Box::new(std::io::stdout()), ansi);
+            let input = tokio::io::BufReader::new(tokio::io::stdin());
+            run_console(app, clock, console, input).await?;
+            Ok(0)
+        }
+    }
+}

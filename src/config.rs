@@ -1,0 +1,334 @@
+//! Settings: an optional TOML file (`weike.toml`, or `--config FILE`) and `WEIKE_*`
+//! environment variables, which win over the file. Validated once at start.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use chrono::NaiveTime;
+use chrono_tz::Tz;
+use serde::Deserialize;
+
+use crate::courier::CourierSettings;
+use crate::courier::rate_limit::Limits;
+use crate::domain::schedule::{parse_lesson_time, parse_time_zone};
+use crate::store::redact_url;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {error}")]
+    Read { path: PathBuf, error: String },
+    #[error("{path}: {error}")]
+    Parse { path: PathBuf, error: String },
+    #[error("invalid setting {key}: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+/// The file's shape; every field is optional.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    database_url: Option<String>,
+    telegram_token: Option<String>,
+    telegram_api_url: Option<String>,
+    lessons_dir: Option<PathBuf>,
+    branches_file: Option<PathBuf>,
+    course: Option<String>,
+    default_lesson_time: Option<String>,
+    default_timezone: Option<String>,
+    timezone_choices: Option<Vec<String>>,
+    grace_minutes: Option<i64>,
+    poll_timeout_seconds: Option<u64>,
+    max_attempts: Option<i64>,
+    messages_per_second: Option<f64>,
+    per_chat_per_second: Option<f64>,
+    per_chat_burst: Option<f64>,
+}
+
+#[derive(Clone)]
+pub struct Config {
+    pub database_url: String,
+    pub telegram_token: Option<String>,
+    pub telegram_api_url: Option<String>,
+    pub lessons_dir: PathBuf,
+    pub branches_file: PathBuf,
+    /// The course new members join; None: the first course found.
+    pub course: Option<String>,
+    pub default_lesson_time: NaiveTime,
+    pub default_timezone: Tz,
+    pub timezone_choices: Vec<Tz>,
+    /// Lessons missed by more than this while the service was down are skipped.
+    pub grace: chrono::Duration,
+    pub poll_timeout: Duration,
+    pub courier: CourierSettings,
+}
+
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "telegram_token",
+                &self.telegram_token.as_ref().map(|_| "***"),
+            )
+            .field("telegram_api_url", &self.telegram_api_url)
+            .field("lessons_dir", &self.lessons_dir)
+            .field("branches_file", &self.branches_file)
+            .field("course", &self.course)
+            .field("default_lesson_time", &self.default_lesson_time)
+            .field("default_timezone", &self.default_timezone)
+            .field("grace", &self.grace)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The environment variables read, with the setting each overrides.
+pub const ENV_VARS: [&str; 10] = [
+    "WEIKE_DATABASE_URL",
+    "WEIKE_TELEGRAM_TOKEN",
+    "WEIKE_TELEGRAM_API_URL",
+    "WEIKE_LESSONS_DIR",
+    "WEIKE_BRANCHES_FILE",
+    "WEIKE_COURSE",
+    "WEIKE_DEFAULT_LESSON_TIME",
+    "WEIKE_DEFAULT_TIMEZONE",
+    "WEIKE_GRACE_MINUTES",
+    "WEIKE_POLL_TIMEOUT_SECONDS",
+];
+
+impl Config {
+    /// Reads `path` (or `weike.toml` if it exists) and the process environment.
+    pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
+        let default = Path::new("weike.toml");
+        let file = match path {
+            Some(p) => Some(p),
+            None if default.is_file() => Some(default),
+            None => None,
+        };
+        let text = match file {
+            Some(p) => Some((
+                p.to_path_buf(),
+                std::fs::read_to_string(p).map_err(|e| ConfigError::Read {
+                    path: p.to_path_buf(),
+                    error: e.to_string(),
+                })?,
+            )),
+            None => None,
+        };
+        Self::from_sources(text.as_ref().map(|(p, t)| (p.as_path(), t.as_str())), |k| {
+            std::env::var(k).ok()
+        })
+    }
+
+    /// Builds the settings from a file's text and an environment lookup.
+    pub fn from_sources(
+        file: Option<(&Path, &str)>,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> Result<Config, ConfigError> {
+        let fc: FileConfig = match file {
+            Some((path, text)) => toml::from_str(text).map_err(|e| ConfigError::Parse {
+                path: path.to_path_buf(),
+                error: e.to_string(),
+            })?,
+            None => FileConfig::default(),
+        };
+        let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
+        let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+
+        let database_url = env("WEIKE_DATABASE_URL")
+            .or(fc.database_url)
+            .unwrap_or_else(|| "sqlite://weike.db".into());
+        let lesson_time_text = env("WEIKE_DEFAULT_LESSON_TIME")
+            .or(fc.default_lesson_time)
+            .unwrap_or_else(|| "07:30".into());
+        let default_lesson_time = parse_lesson_time(&lesson_time_text).ok_or_else(|| {
+            invalid(
+                "default_lesson_time",
+                format!("{lesson_time_text:?} is not a time like 07:30"),
+            )
+        })?;
+        let tz_text = env("WEIKE_DEFAULT_TIMEZONE")
+            .or(fc.default_timezone)
+            .unwrap_or_else(|| "Asia/Shanghai".into());
+        let default_timezone = parse_time_zone(&tz_text).ok_or_else(|| {
+            invalid(
+                "default_timezone",
+                format!("{tz_text:?} is not an IANA time zone name"),
+            )
+        })?;
+        let timezone_choices = fc
+            .timezone_choices
+            .unwrap_or_else(|| {
+                [
+                    "Asia/Shanghai",
+                    "Asia/Urumqi",
+                    "Asia/Hong_Kong",
+                    "Asia/Taipei",
+                ]
+                .map(String::from)
+                .to_vec()
+            })
+            .iter()
+            .map(|name| {
+                parse_time_zone(name).ok_or_else(|| {
+                    invalid(
+                        "timezone_choices",
+                        format!("{name:?} is not an IANA time zone name"),
+                    )
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let grace_minutes = match env("WEIKE_GRACE_MINUTES") {
+            Some(v) => v.trim().parse::<i64>().map_err(|_| {
+                invalid(
+                    "WEIKE_GRACE_MINUTES",
+                    format!("{v:?} is not a whole number of minutes"),
+                )
+            })?,
+            None => fc.grace_minutes.unwrap_or(12 * 60),
+        };
+        if grace_minutes < 0 {
+            return Err(invalid("grace_minutes", "must not be negative".into()));
+        }
+        let poll_timeout_seconds = match env("WEIKE_POLL_TIMEOUT_SECONDS") {
+            Some(v) => v.trim().parse::<u64>().map_err(|_| {
+                invalid(
+                    "WEIKE_POLL_TIMEOUT_SECONDS",
+                    format!("{v:?} is not a whole number of seconds"),
+                )
+            })?,
+            None => fc.poll_timeout_seconds.unwrap_or(25),
+        };
+        if poll_timeout_seconds > 50 {
+            return Err(invalid("poll_timeout_seconds", "must be at most 50".into()));
+        }
+        let telegram_api_url = env("WEIKE_TELEGRAM_API_URL").or(fc.telegram_api_url);
+        if let Some(u) = &telegram_api_url {
+            url::Url::parse(u).map_err(|e| invalid("telegram_api_url", format!("{u:?}: {e}")))?;
+        }
+        let mut limits = Limits::default();
+        if let Some(v) = fc.messages_per_second {
+            limits.global_per_second = v;
+            limits.global_burst = v;
+        }
+        if let Some(v) = fc.per_chat_per_second {
+            limits.per_chat_per_second = v;
+        }
+        if let Some(v) = fc.per_chat_burst {
+            limits.per_chat_burst = v;
+        }
+        for (key, v) in [
+            ("messages_per_second", limits.global_per_second),
+            ("per_chat_per_second", limits.per_chat_per_second),
+        ] {
+            if !(v > 0.0 && v.is_finite()) {
+                return Err(invalid(key, format!("{v} must be a positive number")));
+            }
+        }
+        if !(limits.per_chat_burst >= 1.0 && limits.per_chat_burst.is_finite()) {
+            return Err(invalid("per_chat_burst", "must be at least 1".into()));
+        }
+        let max_attempts = fc.max_attempts.unwrap_or(5);
+        if max_attempts < 1 {
+            return Err(invalid("max_attempts", "must be at least 1".into()));
+        }
+        Ok(Config {
+            database_url,
+            telegram_token: env("WEIKE_TELEGRAM_TOKEN").or(fc.telegram_token),
+            telegram_api_url,
+            lessons_dir: env("WEIKE_LESSONS_DIR")
+                .map(PathBuf::from)
+                .or(fc.lessons_dir)
+                .unwrap_or_else(|| "lessons".into()),
+            branches_file: env("WEIKE_BRANCHES_FILE")
+                .map(PathBuf::from)
+                .or(fc.branches_file)
+                .unwrap_or_else(|| "branches.toml".into()),
+            course: env("WEIKE_COURSE").or(fc.course),
+            default_lesson_time,
+            default_timezone,
+            timezone_choices,
+            grace: chrono::Duration::minutes(grace_minutes),
+            poll_timeout: Duration::from_secs(poll_timeout_seconds),
+            courier: CourierSettings {
+                limits,
+                max_attempts,
+                ..CourierSettings::default()
+            },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env_of(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn defaults_need_nothing() {
+        let c = Config::from_sources(None, |_| None).unwrap();
+        assert_eq!(c.database_url, "sqlite://weike.db");
+        assert_eq!(
+            c.default_lesson_time,
+            NaiveTime::from_hms_opt(7, 30, 0).unwrap()
+        );
+        assert_eq!(c.default_timezone, chrono_tz::Asia::Shanghai);
+        assert_eq!(c.grace, chrono::Duration::hours(12));
+        assert_eq!(c.courier.limits, Limits::default());
+    }
+
+    #[test]
+    fn environment_wins_over_the_file() {
+        let file = "database_url = \"sqlite://file.db\"\ndefault_lesson_time = \"06:00\"\n";
+        let c = Config::from_sources(
+            Some((Path::new("w.toml"), file)),
+            env_of(&[("WEIKE_DATABASE_URL", "postgres://u:pw@h/db")]),
+        )
+        .unwrap();
+        assert_eq!(c.database_url, "postgres://u:pw@h/db");
+        assert_eq!(
+            c.default_lesson_time,
+            NaiveTime::from_hms_opt(6, 0, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn debug_hides_secrets() {
+        let c = Config::from_sources(
+            None,
+            env_of(&[
+                ("WEIKE_DATABASE_URL", "postgres://u:hunter2@h/db"),
+                ("WEIKE_TELEGRAM_TOKEN", "123:SECRET"),
+            ]),
+        )
+        .unwrap();
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains("SECRET"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn bad_values_are_explained() {
+        let err = Config::from_sources(None, env_of(&[("WEIKE_DEFAULT_LESSON_TIME", "25:99")]))
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting default_lesson_time: \"25:99\" is not a time like 07:30"
+        );
+        let err = Config::from_sources(None, env_of(&[("WEIKE_DEFAULT_TIMEZONE", "Mars/Base")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("Mars/Base"));
+        let err = Config::from_sources(Some((Path::new("w.toml"), "colour = 1\n")), |_| None)
+            .unwrap_err();
+        assert!(err.to_string().starts_with("w.toml: "), "{err}");
+    }
+}

@@ -1,0 +1,255 @@
+use super::*;
+
+struct Fixture {
+    dir: tempfile::TempDir,
+}
+
+impl Fixture {
+    fn new() -> Self {
+        let f = Self {
+            dir: tempfile::tempdir().unwrap(),
+        };
+        f.write(
+            "course.toml",
+            "id = \"demo\"\nschedule = \"* * *\"\n[title]\nzh-CN = \"演示\"\nen = \"Demo\"\n",
+        );
+        f
+    }
+    fn write(&self, name: &str, text: &str) {
+        let path = self.dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    fn load(&self) -> Result<Library, ContentErrors> {
+        Library::load(self.dir.path())
+    }
+    fn errors(&self) -> Vec<String> {
+        let root = format!("{}/", self.dir.path().display());
+        self.load()
+            .unwrap_err()
+            .0
+            .iter()
+            .map(|e| e.to_string().replace(&root, ""))
+            .collect()
+    }
+}
+
+const GOOD: &str = "+++\nid = \"one\"\ntitle = \"第一课\"\n\n[[quiz]]\nid = \"q1\"\nquestion = \"对吗？\"\noptions = [\"对\", \"错\"]\nanswer = 1\nexplanation = \"因为。\"\n+++\n\n**正文**\n";
+
+#[test]
+fn loads_a_valid_course_in_file_order() {
+    let f = Fixture::new();
+    f.write("01-one.zh-CN.md", GOOD);
+    f.write("01-one.en.md", &GOOD.replace("第一课", "Lesson one"));
+    f.write(
+        "02-two.zh-CN.md",
+        "+++\nid = \"two\"\ntitle = \"第二课\"\n+++\n正文二\n",
+    );
+    let lib = f.load().unwrap();
+    let course = lib.course("demo").unwrap();
+    assert_eq!(course.lessons.len(), 2);
+    assert_eq!(course.lessons[0].id, "one");
+    assert_eq!(course.lessons[1].seq, 2);
+    let v = course.lessons[0].version(Locale::En, Locale::ZhCn);
+    assert_eq!(v.title, "Lesson one");
+    assert_eq!(v.body_html, "<b>正文</b>");
+    assert_eq!(v.quiz[0].answer, 0);
+    // zh-TW falls back to the default locale.
+    assert_eq!(
+        course.lessons[1].version(Locale::ZhTw, Locale::ZhCn).title,
+        "第二课"
+    );
+    assert_eq!(course.title(Locale::ZhTw), "演示");
+}
+
+#[test]
+fn toml_syntax_error_points_at_the_line() {
+    let f = Fixture::new();
+    f.write(
+        "01-one.zh-CN.md",
+        "+++\nid = \"one\"\ntitle = \"x\nanswer = 3\n+++\nbody\n",
+    );
+    let errors = f.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("01-one.zh-CN.md:3: "), "{errors:?}");
+}
+
+#[test]
+fn semantic_errors_point_at_their_lines() {
+    let f = Fixture::new();
+    let bad = GOOD
+        .replace("answer = 1", "answer = 3")
+        .replace("id = \"one\"", "id = \"One!\"");
+    f.write("01-one.zh-CN.md", &bad);
+    let errors = f.errors();
+    assert_eq!(
+        errors,
+        vec![
+            "01-one.zh-CN.md:2: lesson id \"One!\" must be 1-40 lowercase ASCII letters, digits and '-'",
+            "01-one.zh-CN.md:9: answer 3 is not an option number: use 1 to 2 (the number of the correct option)",
+        ]
+    );
+}
+
+#[test]
+fn missing_front_matter_audio_and_bad_names_are_reported() {
+    let f = Fixture::new();
+    f.write("01-one.zh-CN.md", "no front matter here\n");
+    f.write(
+        "02-two.zh-CN.md",
+        "+++\nid = \"two\"\ntitle = \"t\"\naudio = \"audio/missing.ogg\"\n+++\nbody\n",
+    );
+    f.write(
+        "three.md",
+        "+++\nid = \"three\"\ntitle = \"t\"\n+++\nbody\n",
+    );
+    f.write(
+        "04-four.zh-CN.md",
+        "+++\nid = \"four\"\ntitle = \"t\"\ncolour = \"red\"\n+++\nbody\n",
+    );
+    let errors = f.errors();
+    assert_eq!(errors.len(), 4, "{errors:?}");
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("01-one.zh-CN.md:1: missing front matter"))
+    );
+    assert!(errors.iter().any(|e| e.starts_with("02-two.zh-CN.md:4: audio file") && e.contains("cannot be read")));
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("three.md:0: lesson file name must be"))
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("04-four.zh-CN.md:4: ") && e.contains("colour")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn ids_must_be_unique_and_versions_consistent() {
+    let f = Fixture::new();
+    f.write("01-one.zh-CN.md", GOOD);
+    f.write("02-again.zh-CN.md", GOOD);
+    f.write(
+        "03-x.zh-CN.md",
+        "+++\nid = \"x\"\ntitle = \"t\"\n+++\nbody\n",
+    );
+    f.write("03-x.en.md", "+++\nid = \"y\"\ntitle = \"t\"\n+++\nbody\n");
+    f.write("04-q.zh-CN.md", &GOOD.replace("\"one\"", "\"q\""));
+    f.write(
+        "04-q.en.md",
+        &GOOD
+            .replace("\"one\"", "\"q\"")
+            .replace("answer = 1", "answer = 2"),
+    );
+    f.write(
+        "05-only-en.en.md",
+        "+++\nid = \"only-en\"\ntitle = \"t\"\n+++\nbody\n",
+    );
+    let errors = f.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("lesson id \"one\" is already used")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("id \"x\" differs from \"y\"")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("04-q.en.md:1: quiz questions differ")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("lesson 05 has no zh-CN version")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn quiz_limits_follow_telegram() {
+    let f = Fixture::new();
+    let long_q = "问".repeat(301);
+    let text = format!(
+        "+++\nid = \"one\"\ntitle = \"t\"\n[[quiz]]\nid = \"q\"\nquestion = \"{long_q}\"\noptions = [\"only\"]\nanswer = 1\nexplanation = \"{}\"\n+++\nbody\n",
+        "解".repeat(201)
+    );
+    f.write("01-one.zh-CN.md", &text);
+    let errors = f.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(":6: question must be 1-300 characters (has 301)")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(":7: a question needs 2-10 options (has 1)")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains(":9: explanation is longer than 200")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn bad_course_file_is_reported() {
+    let f = Fixture::new();
+    f.write(
+        "course.toml",
+        "id = \"demo\"\nschedule = \"* * FUNDAY\"\n[title]\nen = \"Demo\"\n",
+    );
+    f.write("01-one.zh-CN.md", GOOD);
+    let errors = f.errors();
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.starts_with("course.toml:2: invalid schedule")),
+        "{errors:?}"
+    );
+    assert!(
+        errors
+            .iter()
+            .any(|e| e.contains("[title] needs a zh-CN title")),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn the_shipped_lessons_are_valid() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("lessons");
+    let lib = Library::load(&dir).unwrap_or_else(|e| panic!("{e}"));
+    let course = lib.course("safety").expect("the sample course");
+    assert!(course.lessons.len() >= 14);
+    for lesson in &course.lessons {
+        for locale in Locale::ALL {
+            assert!(
+                lesson.versions.contains_key(&locale),
+                "{} lacks {locale}",
+                lesson.id
+            );
+        }
+    }
+    assert!(
+        course
+            .lessons
+            .iter()
+            .filter(|l| l.versions[&Locale::ZhCn].audio.is_some())
+            .count()
+            >= 3
+    );
+}

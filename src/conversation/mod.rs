@@ -1,0 +1,949 @@
+//! What the bot answers: onboarding, settings, commands and check-ins. It reads and
+//! writes the store and returns [`Outbound`] messages; it never talks to a chat app.
+
+pub mod lesson;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveTime, Utc};
+use chrono_tz::Tz;
+
+use crate::channel::{Button, Inbound, InboundEvent, Keyboard, Outbound};
+use crate::clock::Clock;
+use crate::content::markdown::escape_html;
+use crate::content::{Course, Library};
+use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
+use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
+use crate::domain::streak::current_streak;
+use crate::domain::{BranchTree, Dialog, Locale, Member, MemberStatus};
+use crate::i18n::I18n;
+use crate::store::{OutboxItem, Store, StoreError};
+use crate::t;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConversationError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("outbox row {id}: {problem}")]
+    BadDelivery { id: i64, problem: String },
+}
+
+type Result<T> = std::result::Result<T, ConversationError>;
+
+/// Settings the conversation needs.
+#[derive(Debug, Clone)]
+pub struct ConversationSettings {
+    /// The course new members are enrolled in.
+    pub course: String,
+    pub default_lesson_time: NaiveTime,
+    pub default_timezone: Tz,
+    /// Zones offered as buttons (members may also type any IANA name).
+    pub timezone_choices: Vec<Tz>,
+}
+
+/// The commands members can send.
+pub const COMMANDS: [&str; 7] = [
+    "start", "today", "me", "settings", "pause", "resume", "help",
+];
+
+pub struct Conversation {
+    pub store: Store,
+    pub library: Arc<Library>,
+    pub branches: Arc<BranchTree>,
+    pub i18n: Arc<I18n>,
+    pub clock: Arc<dyn Clock>,
+    pub settings: ConversationSettings,
+}
+
+/// The replies to one inbound event.
+type Replies = Vec<Outbound>;
+
+fn keyboard_column(buttons: Vec<Button>) -> Keyboard {
+    buttons.into_iter().map(|b| vec![b]).collect()
+}
+
+impl Conversation {
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    fn course(&self) -> Option<&Course> {
+        self.library.course(&self.settings.course)
+    }
+
+    /// Handles one event from a member and returns the replies.
+    pub async fn handle(&self, inbound: &Inbound) -> Result<Replies> {
+        let now = self.now();
+        let existing = self
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?;
+        let mut member = match existing {
+            Some(m) => m,
+            None => {
+                let locale = inbound
+                    .language
+                    .as_deref()
+                    .and_then(Locale::negotiate)
+                    .unwrap_or(Locale::DEFAULT);
+                self.store
+                    .create_member(
+                        &inbound.channel,
+                        &inbound.chat_id,
+                        locale,
+                        self.settings.default_timezone.name(),
+                        self.settings.default_lesson_time,
+                        &Dialog::Idle.encode(),
+                        now,
+                    )
+                    .await?
+            }
+        };
+        if member.status == MemberStatus::Blocked {
+            // They write to us again: they can receive again.
+            member.status = MemberStatus::Active;
+            self.store.save_member(&member, now).await?;
+            self.reschedule(&member).await?;
+        }
+        match &inbound.event {
+            InboundEvent::Text(text) => {
+                let text = text.trim();
+                if let Some(command) = parse_command(text) {
+                    return self.command(&mut member, &command.0, &command.1).await;
+                }
+                self.text(&mut member, text).await
+            }
+            InboundEvent::Button {
+                callback_id,
+                data,
+                message_id,
+            } => {
+                self.button(&mut member, callback_id, data, message_id.as_deref())
+                    .await
+            }
+        }
+    }
+
+    async fn save(&self, member: &Member) -> Result<()> {
+        self.store.save_member(member, self.now()).await?;
+        Ok(())
+    }
+
+    // ----- commands ------------------------------------------------------------------
+
+    async fn command(&self, member: &mut Member, name: &str, _args: &str) -> Result<Replies> {
+        let l = member.locale;
+        if name != "start" && name != "help" && !member.onboarded {
+            let mut replies = vec![Outbound::text(t!(self.i18n, l, "finish-onboarding-first"))];
+            replies.extend(self.ask(member));
+            return Ok(replies);
+        }
+        match name {
+            "start" => {
+                if member.onboarded {
+                    let mut replies = vec![Outbound::text(t!(
+                        self.i18n,
+                        l,
+                        "start-again",
+                        name = escape_html(member.display_name.as_deref().unwrap_or_default())
+                    ))];
+                    replies.extend(self.me(member).await?);
+                    return Ok(replies);
+                }
+                member.dialog = Dialog::Language { onboarding: true };
+                self.save(member).await?;
+                let mut replies = vec![Outbound::text(t!(self.i18n, l, "welcome"))];
+                replies.extend(self.ask(member));
+                Ok(replies)
+            }
+            "help" => Ok(vec![Outbound::text(t!(self.i18n, l, "help"))]),
+            "today" => self.today(member).await,
+            "me" => self.me(member).await,
+            "settings" => {
+                member.dialog = Dialog::Idle;
+                self.save(member).await?;
+                Ok(vec![self.settings_menu(member)])
+            }
+            "pause" => {
+                if member.status == MemberStatus::Paused {
+                    return Ok(vec![Outbound::text(t!(self.i18n, l, "pause-already"))]);
+                }
+                member.status = MemberStatus::Paused;
+                self.save(member).await?;
+                self.store
+                    .cancel_pending(member.id, "paused by the member")
+                    .await?;
+                Ok(vec![Outbound::text(t!(self.i18n, l, "pause-done"))])
+            }
+            "resume" => {
+                if member.status == MemberStatus::Active {
+                    return Ok(vec![Outbound::text(t!(self.i18n, l, "resume-already"))]);
+                }
+                member.status = MemberStatus::Active;
+                self.save(member).await?;
+                let next = self.reschedule(member).await?;
+                Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "resume-done",
+                    when = self.when_label(member, next)
+                ))])
+            }
+            other => Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "unknown-command",
+                command = escape_html(&format!("/{other}"))
+            ))]),
+        }
+    }
+
+    async fn today(&self, member: &Member) -> Result<Replies> {
+        let l = member.locale;
+        let Some(a) = self.store.latest_assignment(member.id).await? else {
+            let next = self.next_due(member).await?;
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "today-none",
+                when = self.when_label(member, next)
+            ))]);
+        };
+        let Some((course, lesson)) = self
+            .library
+            .course(&a.course)
+            .and_then(|c| c.lesson_by_id(&a.lesson_id).map(|le| (c, le)))
+        else {
+            return Ok(vec![Outbound::text(t!(self.i18n, l, "lesson-gone"))]);
+        };
+        let checked = self
+            .store
+            .has_checkin(member.id, &a.course, &a.lesson_id)
+            .await?;
+        let file_id = self.audio_file_id(member, course, lesson).await?;
+        Ok(lesson::lesson_messages(
+            &self.i18n, l, course, lesson, checked, file_id,
+        ))
+    }
+
+    async fn audio_file_id(
+        &self,
+        member: &Member,
+        course: &Course,
+        lesson: &crate::content::Lesson,
+    ) -> Result<Option<String>> {
+        match &lesson.version(member.locale, course.default_locale).audio {
+            Some(a) => Ok(self.store.file_id(&a.sha256, &member.channel).await?),
+            None => Ok(None),
+        }
+    }
+
+    async fn me(&self, member: &Member) -> Result<Replies> {
+        let l = member.locale;
+        let now = self.now();
+        let days = self.store.lesson_days(member.id).await?;
+        let streak = current_streak(&days, local_day(now, member.timezone));
+        let mut lines = vec![t!(
+            self.i18n,
+            l,
+            "me-header",
+            name = escape_html(member.display_name.as_deref().unwrap_or_default()),
+            branch = escape_html(&self.branch_label(member))
+        )];
+        for e in self.store.enrollments_of(member.id).await? {
+            let Some(course) = self.library.course(&e.course) else {
+                continue;
+            };
+            let progress = self.store.progress(member.id, &e.course).await?;
+            lines.push(t!(
+                self.i18n,
+                l,
+                "me-course",
+                course = escape_html(course.title(l)),
+                done = progress.checked_in,
+                received = progress.assigned,
+                total = course.lessons.len()
+            ));
+        }
+        lines.push(t!(self.i18n, l, "me-streak", streak = streak));
+        lines.push(t!(
+            self.i18n,
+            l,
+            "me-schedule",
+            time = member.lesson_time.format("%H:%M").to_string(),
+            tz = member.timezone.name()
+        ));
+        if member.status == MemberStatus::Paused {
+            lines.push(t!(self.i18n, l, "me-paused"));
+        } else {
+            let next = self.next_due(member).await?;
+            lines.push(t!(
+                self.i18n,
+                l,
+                "me-next",
+                when = self.when_label(member, next)
+            ));
+        }
+        Ok(vec![Outbound::text(lines.join("\n"))])
+    }
+
+    fn branch_label(&self, member: &Member) -> String {
+        member
+            .branch_id
+            .as_deref()
+            .map(|b| self.branches.path(b, member.locale))
+            .filter(|p| !p.is_empty())
+            .unwrap_or_else(|| "-".into())
+    }
+
+    fn when_label(&self, member: &Member, at: Option<DateTime<Utc>>) -> String {
+        match at {
+            Some(at) => t!(
+                self.i18n,
+                member.locale,
+                "when",
+                time = lesson::local_time_label(at, member.timezone),
+                tz = member.timezone.name()
+            ),
+            None => t!(self.i18n, member.locale, "when-never"),
+        }
+    }
+
+    async fn next_due(&self, member: &Member) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .store
+            .enrollments_of(member.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.completed_at.is_none())
+            .filter_map(|e| e.next_due_at)
+            .min())
+    }
+
+    /// Recomputes the next lesson time of the member's open enrollments after a change of
+    /// time, zone or status. A member who already had today's lesson gets the next one on
+    /// their next lesson day, not a second one today.
+    async fn reschedule(&self, member: &Member) -> Result<Option<DateTime<Utc>>> {
+        let now = self.now();
+        let latest = self.store.latest_assignment(member.id).await?;
+        let mut earliest = None;
+        for e in self.store.enrollments_of(member.id).await? {
+            if e.completed_at.is_some() {
+                continue;
+            }
+            let Some(course) = self.library.course(&e.course) else {
+                continue;
+            };
+            let mut after = now;
+            if let Some(a) = latest.as_ref().filter(|a| a.course == e.course)
+                && let Some(next_day) = a.day.succ_opt() {
+                    let start_of_next_day = crate::domain::schedule::local_to_utc(
+                        member.timezone,
+                        next_day.and_time(NaiveTime::MIN),
+                    );
+                    after = after.max(start_of_next_day - Duration::seconds(1));
+                }
+            let next = next_lesson_at(&course.schedule, member.lesson_time, member.timezone, after);
+            self.store.set_next_due(member.id, &e.course, next).await?;
+            earliest = match (earliest, next) {
+                (Some(a), Some(b)) => Some(std::cmp::min(a, b)),
+                (a, b) => a.or(b),
+            };
+        }
+        Ok(earliest)
+    }
+
+    // ----- free text -------------------------------------------------------------------
+
+    async fn text(&self, member: &mut Member, text: &str) -> Result<Replies> {
+        let l = member.locale;
+        match member.dialog.clone() {
+            Dialog::Idle => Ok(vec![Outbound::text(t!(self.i18n, l, "not-understood"))]),
+            Dialog::Language { onboarding } => {
+                let choice = pick_by_number_or_label(text, &language_buttons(&self.i18n))
+                    .and_then(|data| data.strip_prefix("lang:").and_then(Locale::from_code))
+                    .or_else(|| Locale::negotiate(text));
+                match choice {
+                    Some(locale) => self.set_language(member, locale, onboarding).await,
+                    None => {
+                        let mut r = vec![Outbound::text(t!(self.i18n, l, "language-invalid"))];
+                        r.extend(self.ask(member));
+                        Ok(r)
+                    }
+                }
+            }
+            Dialog::Name { onboarding } => match validate_display_name(text) {
+                Ok(name) => {
+                    member.display_name = Some(name);
+                    member.dialog = if onboarding {
+                        Dialog::Branch {
+                            onboarding,
+                            parent: None,
+                        }
+                    } else {
+                        Dialog::Idle
+                    };
+                    self.save(member).await?;
+                    self.after_step(member, onboarding).await
+                }
+                Err(problem) => {
+                    let key = match problem {
+                        NameProblem::Empty => "name-empty",
+                        NameProblem::TooLong => "name-too-long",
+                        NameProblem::ControlCharacters => "name-invalid",
+                        NameProblem::LooksLikeCommand => "name-invalid",
+                    };
+                    Ok(vec![Outbound::text(t!(
+                        self.i18n,
+                        l,
+                        key,
+                        max = MAX_NAME_CHARS
+                    ))])
+                }
+            },
+            Dialog::Branch { onboarding, parent } => {
+                let buttons = self.branch_buttons(member.locale, parent.as_deref());
+                match pick_by_number_or_label(text, &buttons) {
+                    Some(data) => self.branch_choice(member, onboarding, &data).await,
+                    None => {
+                        let mut r = vec![Outbound::text(t!(
+                            self.i18n,
+                            l,
+                            "branch-not-found",
+                            input = escape_html(text)
+                        ))];
+                        r.extend(self.ask(member));
+                        Ok(r)
+                    }
+                }
+            }
+            Dialog::LessonTime { onboarding } => match parse_lesson_time(text) {
+                Some(time) => self.set_time(member, time, onboarding).await,
+                None => Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "time-invalid",
+                    input = escape_html(text)
+                ))]),
+            },
+            Dialog::TimeZone { onboarding } => match parse_time_zone(text) {
+                Some(tz) => self.set_timezone(member, tz, onboarding).await,
+                None => Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "timezone-invalid",
+                    input = escape_html(text)
+                ))]),
+            },
+        }
+    }
+
+    // ----- buttons ------------------------------------------------------------------------
+
+    async fn button(
+        &self,
+        member: &mut Member,
+        callback_id: &str,
+        data: &str,
+        message_id: Option<&str>,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let ack = |text: Option<String>| Outbound::AnswerButton {
+            callback_id: callback_id.to_string(),
+            text,
+        };
+        let (kind, value) = data.split_once(':').unwrap_or((data, ""));
+        let expired = || vec![ack(Some(t!(self.i18n, l, "button-expired")))];
+        let mut replies = match (kind, member.dialog.clone()) {
+            ("ck", _) => return self.checkin(member, callback_id, value, message_id).await,
+            ("set", _) if member.onboarded => {
+                let onboarding = false;
+                member.dialog = match value {
+                    "lang" => Dialog::Language { onboarding },
+                    "name" => Dialog::Name { onboarding },
+                    "branch" => Dialog::Branch {
+                        onboarding,
+                        parent: None,
+                    },
+                    "time" => Dialog::LessonTime { onboarding },
+                    "tz" => Dialog::TimeZone { onboarding },
+                    _ => return Ok(expired()),
+                };
+                self.save(member).await?;
+                let mut r = vec![ack(None)];
+                r.extend(self.ask(member));
+                return Ok(r);
+            }
+            ("lang", Dialog::Language { onboarding }) => match Locale::from_code(value) {
+                Some(locale) => self.set_language(member, locale, onboarding).await?,
+                None => return Ok(expired()),
+            },
+            ("br" | "br-this" | "br-up", Dialog::Branch { onboarding, .. }) => {
+                self.branch_choice(member, onboarding, data).await?
+            }
+            ("time", Dialog::LessonTime { onboarding }) if value == "keep" => {
+                self.set_time(member, member.lesson_time, onboarding)
+                    .await?
+            }
+            ("tz", Dialog::TimeZone { onboarding }) => match parse_time_zone(value) {
+                Some(tz) => self.set_timezone(member, tz, onboarding).await?,
+                None => return Ok(expired()),
+            },
+            _ => return Ok(expired()),
+        };
+        replies.insert(0, ack(None));
+        Ok(replies)
+    }
+
+    async fn checkin(
+        &self,
+        member: &Member,
+        callback_id: &str,
+        value: &str,
+        message_id: Option<&str>,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let answer = |key: &str, streak: Option<u32>| Outbound::AnswerButton {
+            callback_id: callback_id.to_string(),
+            text: Some(match streak {
+                Some(s) => t!(self.i18n, l, key, streak = s),
+                None => t!(self.i18n, l, key),
+            }),
+        };
+        let Some((course_id, lesson_id)) = value.split_once(':') else {
+            return Ok(vec![answer("button-expired", None)]);
+        };
+        let known = self
+            .library
+            .course(course_id)
+            .and_then(|c| c.lesson_by_id(lesson_id))
+            .is_some();
+        if !known
+            || !self
+                .store
+                .has_assignment(member.id, course_id, lesson_id)
+                .await?
+        {
+            return Ok(vec![answer("button-expired", None)]);
+        }
+        let now = self.now();
+        let new = self
+            .store
+            .record_checkin(member.id, course_id, lesson_id, now)
+            .await?;
+        if !new {
+            return Ok(vec![answer("checkin-already", None)]);
+        }
+        let days = self.store.lesson_days(member.id).await?;
+        let streak = current_streak(&days, local_day(now, member.timezone));
+        let mut replies = vec![answer("checkin-recorded", Some(streak))];
+        if let Some(message_id) = message_id {
+            replies.push(Outbound::EditButtons {
+                message_id: message_id.to_string(),
+                buttons: lesson::checkin_keyboard(&self.i18n, l, course_id, lesson_id, true),
+            });
+        }
+        replies.push(Outbound::text(t!(
+            self.i18n,
+            l,
+            "checkin-recorded",
+            streak = streak
+        )));
+        Ok(replies)
+    }
+
+    // ----- onboarding and settings steps -------------------------------------------------
+
+    async fn set_language(
+        &self,
+        member: &mut Member,
+        locale: Locale,
+        onboarding: bool,
+    ) -> Result<Replies> {
+        member.locale = locale;
+        member.dialog = if onboarding {
+            Dialog::Name { onboarding }
+        } else {
+            Dialog::Idle
+        };
+        self.save(member).await?;
+        self.after_step(member, onboarding).await
+    }
+
+    async fn set_time(
+        &self,
+        member: &mut Member,
+        time: NaiveTime,
+        onboarding: bool,
+    ) -> Result<Replies> {
+        member.lesson_time = time;
+        member.dialog = if onboarding {
+            Dialog::TimeZone { onboarding }
+        } else {
+            Dialog::Idle
+        };
+        self.save(member).await?;
+        if !onboarding {
+            self.reschedule(member).await?;
+        }
+        self.after_step(member, onboarding).await
+    }
+
+    async fn set_timezone(&self, member: &mut Member, tz: Tz, onboarding: bool) -> Result<Replies> {
+        member.timezone = tz;
+        member.dialog = Dialog::Idle;
+        if onboarding {
+            return self.finish_onboarding(member).await;
+        }
+        self.save(member).await?;
+        self.reschedule(member).await?;
+        self.after_step(member, onboarding).await
+    }
+
+    async fn branch_choice(
+        &self,
+        member: &mut Member,
+        onboarding: bool,
+        data: &str,
+    ) -> Result<Replies> {
+        let (kind, id) = data.split_once(':').unwrap_or((data, ""));
+        let parent = match &member.dialog {
+            Dialog::Branch { parent, .. } => parent.clone(),
+            _ => None,
+        };
+        match kind {
+            "br-up" => {
+                let up = parent
+                    .as_deref()
+                    .and_then(|p| self.branches.get(p))
+                    .and_then(|b| b.parent_id.clone());
+                member.dialog = Dialog::Branch {
+                    onboarding,
+                    parent: up,
+                };
+                self.save(member).await?;
+                Ok(self.ask(member))
+            }
+            "br" if self.branches.get(id).is_some() && !self.branches.is_leaf(id) => {
+                member.dialog = Dialog::Branch {
+                    onboarding,
+                    parent: Some(id.to_string()),
+                };
+                self.save(member).await?;
+                Ok(self.ask(member))
+            }
+            "br" | "br-this" if self.branches.get(id).is_some() => {
+                member.branch_id = Some(id.to_string());
+                member.dialog = if onboarding {
+                    Dialog::LessonTime { onboarding }
+                } else {
+                    Dialog::Idle
+                };
+                self.save(member).await?;
+                let mut r = vec![Outbound::text(t!(
+                    self.i18n,
+                    member.locale,
+                    "branch-chosen",
+                    branch = escape_html(&self.branches.path(id, member.locale))
+                ))];
+                r.extend(self.after_step(member, onboarding).await?);
+                Ok(r)
+            }
+            _ => Ok(vec![Outbound::text(t!(
+                self.i18n,
+                member.locale,
+                "branch-not-found",
+                input = escape_html(id)
+            ))]),
+        }
+    }
+
+    /// After a step: the next question (onboarding) or a confirmation (settings).
+    async fn after_step(&self, member: &Member, onboarding: bool) -> Result<Replies> {
+        if onboarding {
+            return Ok(self.ask(member));
+        }
+        Ok(vec![
+            Outbound::text(t!(self.i18n, member.locale, "settings-saved")),
+            self.settings_menu(member),
+        ])
+    }
+
+    async fn finish_onboarding(&self, member: &mut Member) -> Result<Replies> {
+        let now = self.now();
+        member.onboarded = true;
+        member.dialog = Dialog::Idle;
+        self.save(member).await?;
+        let l = member.locale;
+        let Some(course) = self.course() else {
+            return Ok(vec![Outbound::text(t!(self.i18n, l, "lesson-gone"))]);
+        };
+        let next = next_lesson_at(&course.schedule, member.lesson_time, member.timezone, now);
+        self.store.enroll(member.id, &course.id, next, now).await?;
+        // An earlier enrollment (onboarding again) keeps its place; make its time current.
+        let next = self.reschedule(member).await?;
+        Ok(vec![Outbound::text(t!(
+            self.i18n,
+            l,
+            "onboarding-done",
+            name = escape_html(member.display_name.as_deref().unwrap_or_default()),
+            branch = escape_html(&self.branch_label(member)),
+            course = escape_html(course.title(l)),
+            when = self.when_label(member, next)
+        ))])
+    }
+
+    /// The question for the member's current dialog step.
+    fn ask(&self, member: &Member) -> Replies {
+        let l = member.locale;
+        let text = |key: &str| t!(self.i18n, l, key);
+        match &member.dialog {
+            Dialog::Idle => Vec::new(),
+            Dialog::Language { .. } => vec![Outbound::with_buttons(
+                text("ask-language"),
+                vec![language_buttons(&self.i18n)],
+            )],
+            Dialog::Name { .. } => vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "ask-name",
+                max = MAX_NAME_CHARS
+            ))],
+            Dialog::Branch { parent, .. } => {
+                let mut rows = keyboard_column(self.branch_buttons(l, parent.as_deref()));
+                let prompt = match parent.as_deref().and_then(|p| self.branches.get(p)) {
+                    Some(p) => t!(
+                        self.i18n,
+                        l,
+                        "ask-branch-in",
+                        parent = escape_html(&self.branches.path(&p.id, l))
+                    ),
+                    None => text("ask-branch"),
+                };
+                if parent.is_some() {
+                    rows.push(vec![Button::new(text("branch-up"), "br-up")]);
+                }
+                vec![Outbound::with_buttons(prompt, rows)]
+            }
+            Dialog::LessonTime { .. } => {
+                let time = member.lesson_time.format("%H:%M").to_string();
+                vec![Outbound::with_buttons(
+                    t!(self.i18n, l, "ask-time", time = time.clone()),
+                    vec![vec![Button::new(
+                        t!(self.i18n, l, "keep-time", time = time),
+                        "time:keep",
+                    )]],
+                )]
+            }
+            Dialog::TimeZone { .. } => {
+                let mut zones = vec![member.timezone];
+                for tz in &self.settings.timezone_choices {
+                    if !zones.contains(tz) {
+                        zones.push(*tz);
+                    }
+                }
+                let buttons = zones
+                    .iter()
+                    .enumerate()
+                    .map(|(i, tz)| {
+                        let label = if i == 0 {
+                            t!(self.i18n, l, "keep-timezone", tz = tz.name())
+                        } else {
+                            tz.name().to_string()
+                        };
+                        Button::new(label, format!("tz:{}", tz.name()))
+                    })
+                    .collect();
+                vec![Outbound::with_buttons(
+                    t!(self.i18n, l, "ask-timezone", tz = member.timezone.name()),
+                    keyboard_column(buttons),
+                )]
+            }
+        }
+    }
+
+    /// Buttons for the branches under `parent` (the top level when None); a branch with
+    /// branches under it opens them, and "this one" picks the parent itself.
+    fn branch_buttons(&self, locale: Locale, parent: Option<&str>) -> Vec<Button> {
+        let mut buttons: Vec<Button> = self
+            .branches
+            .children_of(parent)
+            .into_iter()
+            .map(|b| {
+                let label = if self.branches.is_leaf(&b.id) {
+                    b.name_in(locale).to_string()
+                } else {
+                    format!("{} ›", b.name_in(locale))
+                };
+                Button::new(label, format!("br:{}", b.id))
+            })
+            .collect();
+        if let Some(p) = parent.and_then(|p| self.branches.get(p)) {
+            buttons.push(Button::new(
+                t!(self.i18n, locale, "branch-this", branch = p.name_in(locale)),
+                format!("br-this:{}", p.id),
+            ));
+        }
+        buttons
+    }
+
+    fn settings_menu(&self, member: &Member) -> Outbound {
+        let l = member.locale;
+        let b = |key: &str, data: &str| Button::new(t!(self.i18n, l, key), data);
+        Outbound::with_buttons(
+            t!(
+                self.i18n,
+                l,
+                "settings-menu",
+                name = escape_html(member.display_name.as_deref().unwrap_or_default()),
+                branch = escape_html(&self.branch_label(member)),
+                language = language_label(&self.i18n, l),
+                time = member.lesson_time.format("%H:%M").to_string(),
+                tz = member.timezone.name()
+            ),
+            vec![
+                vec![
+                    b("settings-language", "set:lang"),
+                    b("settings-name", "set:name"),
+                ],
+                vec![b("settings-branch", "set:branch")],
+                vec![
+                    b("settings-time", "set:time"),
+                    b("settings-timezone", "set:tz"),
+                ],
+            ],
+        )
+    }
+
+    // ----- what the courier sends ------------------------------------------------------
+
+    /// The messages for a queued delivery.
+    pub async fn compose(&self, item: &OutboxItem) -> Result<Replies> {
+        let bad = |problem: String| ConversationError::BadDelivery {
+            id: item.id,
+            problem,
+        };
+        let member = self
+            .store
+            .member(item.member_id)
+            .await?
+            .ok_or_else(|| bad(format!("member {} does not exist", item.member_id)))?;
+        match item.kind.as_str() {
+            "lesson" => {
+                let (course_id, lesson_id) = item.reference.split_once(':').ok_or_else(|| {
+                    bad(format!(
+                        "lesson reference {:?} is not course:lesson",
+                        item.reference
+                    ))
+                })?;
+                let course = self
+                    .library
+                    .course(course_id)
+                    .ok_or_else(|| bad(format!("course {course_id:?} is not loaded")))?;
+                let lesson = course.lesson_by_id(lesson_id).ok_or_else(|| {
+                    bad(format!(
+                        "lesson {lesson_id:?} is not in course {course_id:?}"
+                    ))
+                })?;
+                let file_id = self.audio_file_id(&member, course, lesson).await?;
+                Ok(lesson::lesson_messages(
+                    &self.i18n,
+                    member.locale,
+                    course,
+                    lesson,
+                    false,
+                    file_id,
+                ))
+            }
+            "course-finished" => {
+                let course = self
+                    .library
+                    .course(&item.reference)
+                    .ok_or_else(|| bad(format!("course {:?} is not loaded", item.reference)))?;
+                Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    member.locale,
+                    "course-finished",
+                    course = escape_html(course.title(member.locale))
+                ))])
+            }
+            other => Err(bad(format!("unknown kind {other:?}"))),
+        }
+    }
+}
+
+/// Each language's name, written in that language.
+fn language_label(i18n: &I18n, locale: Locale) -> String {
+    t!(i18n, locale, "language-name")
+}
+
+fn language_buttons(i18n: &I18n) -> Vec<Button> {
+    Locale::ALL
+        .into_iter()
+        .map(|l| Button::new(language_label(i18n, l), format!("lang:{}", l.code())))
+        .collect()
+}
+
+/// A typed answer to a list of buttons: its number (1-based) or its label.
+fn pick_by_number_or_label(text: &str, buttons: &[Button]) -> Option<String> {
+    let text = text.trim();
+    if let Ok(n) = text.parse::<usize>() {
+        return n
+            .checked_sub(1)
+            .and_then(|i| buttons.get(i))
+            .map(|b| b.data.clone());
+    }
+    let wanted = text.trim_end_matches('›').trim().to_lowercase();
+    buttons
+        .iter()
+        .find(|b| b.label.trim_end_matches('›').trim().to_lowercase() == wanted)
+        .map(|b| b.data.clone())
+}
+
+/// `/cmd@bot args` -> ("cmd", "args")
+fn parse_command(text: &str) -> Option<(String, String)> {
+    let rest = text.strip_prefix('/')?;
+    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+    let name = head.split('@').next().unwrap_or(head).to_lowercase();
+    if name.is_empty() {
+        return None;
+    }
+    Some((name, args.trim().to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_are_parsed_with_bot_names_and_args() {
+        assert_eq!(parse_command("/start"), Some(("start".into(), "".into())));
+        assert_eq!(
+            parse_command("/Me@weike_bot"),
+            Some(("me".into(), "".into()))
+        );
+        assert_eq!(
+            parse_command("/nearby 25"),
+            Some(("nearby".into(), "25".into()))
+        );
+        assert_eq!(parse_command("hello"), None);
+        assert_eq!(parse_command("/"), None);
+    }
+
+    #[test]
+    fn typed_choices_match_numbers_and_labels() {
+        let i18n = I18n::new().unwrap();
+        let buttons = language_buttons(&i18n);
+        assert_eq!(
+            pick_by_number_or_label("2", &buttons),
+            Some("lang:zh-TW".into())
+        );
+        assert_eq!(
+            pick_by_number_or_label("english", &buttons),
+            Some("lang:en".into())
+        );
+        assert_eq!(pick_by_number_or_label("4", &buttons), None);
+        assert_eq!(pick_by_number_or_label("0", &buttons), None);
+        assert_eq!(pick_by_number_or_label("Klingon", &buttons), None);
+    }
+}

@@ -1,0 +1,255 @@
+//! The organization tree (city > town > village branch), loaded from `branches.toml`.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use serde::Deserialize;
+
+use super::locale::Locale;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Branch {
+    pub id: String,
+    pub name: String,
+    /// Names in other locales; `name` is used where one is missing.
+    pub names: BTreeMap<String, String>,
+    pub parent_id: Option<String>,
+}
+
+impl Branch {
+    pub fn name_in(&self, locale: Locale) -> &str {
+        self.names
+            .get(locale.code())
+            .map(String::as_str)
+            .unwrap_or(&self.name)
+    }
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum BranchError {
+    #[error("{file}:{line}: {problem}")]
+    Invalid {
+        file: String,
+        line: usize,
+        problem: String,
+    },
+}
+
+/// The whole tree, in file order.
+#[derive(Debug, Clone, Default)]
+pub struct BranchTree {
+    branches: Vec<Branch>,
+    index: HashMap<String, usize>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileBranch {
+    id: toml::Spanned<String>,
+    name: String,
+    #[serde(default)]
+    names: BTreeMap<String, String>,
+    #[serde(default)]
+    branch: Vec<FileBranch>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BranchFile {
+    #[serde(default)]
+    branch: Vec<FileBranch>,
+}
+
+const MAX_ID_LEN: usize = 40;
+
+impl BranchTree {
+    pub fn new(branches: Vec<Branch>) -> Self {
+        let index = branches
+            .iter()
+            .enumerate()
+            .map(|(i, b)| (b.id.clone(), i))
+            .collect();
+        Self { branches, index }
+    }
+
+    /// Parses `branches.toml`. `file` names the file in error messages.
+    pub fn from_toml(file: &str, text: &str) -> Result<Self, BranchError> {
+        let invalid = |offset: usize, problem: String| BranchError::Invalid {
+            file: file.to_string(),
+            line: line_of(text, offset),
+            problem,
+        };
+        let parsed: BranchFile = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            invalid(offset, e.message().trim().to_string())
+        })?;
+        let mut branches = Vec::new();
+        let mut seen = HashSet::new();
+        fn walk(
+            list: Vec<FileBranch>,
+            parent: Option<&str>,
+            out: &mut Vec<Branch>,
+            seen: &mut HashSet<String>,
+            invalid: &dyn Fn(usize, String) -> BranchError,
+        ) -> Result<(), BranchError> {
+            for b in list {
+                let offset = b.id.span().start;
+                let id = b.id.into_inner();
+                let valid_chars = id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
+                if id.is_empty() || id.len() > MAX_ID_LEN || !valid_chars {
+                    return Err(invalid(
+                        offset,
+                        format!(
+                            "branch id {id:?} must be 1-{MAX_ID_LEN} ASCII letters, digits, '-', '_' or '.'"
+                        ),
+                    ));
+                }
+                if b.name.trim().is_empty() {
+                    return Err(invalid(offset, format!("branch {id:?} has an empty name")));
+                }
+                for code in b.names.keys() {
+                    if Locale::from_code(code).is_none() {
+                        return Err(invalid(
+                            offset,
+                            format!(
+                                "branch {id:?}: unknown locale {code:?} in names (use zh-CN, zh-TW or en)"
+                            ),
+                        ));
+                    }
+                }
+                if !seen.insert(id.clone()) {
+                    return Err(invalid(offset, format!("branch id {id:?} is used twice")));
+                }
+                out.push(Branch {
+                    id: id.clone(),
+                    name: b.name.trim().to_string(),
+                    names: b.names,
+                    parent_id: parent.map(str::to_string),
+                });
+                walk(b.branch, Some(&id), out, seen, invalid)?;
+            }
+            Ok(())
+        }
+        walk(parsed.branch, None, &mut branches, &mut seen, &invalid)?;
+        if branches.is_empty() {
+            return Err(invalid(
+                0,
+                "no branches: add at least one [[branch]] with id and name".into(),
+            ));
+        }
+        Ok(Self::new(branches))
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Branch> {
+        self.index.get(id).map(|&i| &self.branches[i])
+    }
+
+    pub fn all(&self) -> &[Branch] {
+        &self.branches
+    }
+
+    pub fn roots(&self) -> Vec<&Branch> {
+        self.children_of(None)
+    }
+
+    pub fn children_of(&self, parent: Option<&str>) -> Vec<&Branch> {
+        self.branches
+            .iter()
+            .filter(|b| b.parent_id.as_deref() == parent)
+            .collect()
+    }
+
+    pub fn is_leaf(&self, id: &str) -> bool {
+        !self
+            .branches
+            .iter()
+            .any(|b| b.parent_id.as_deref() == Some(id))
+    }
+
+    /// Names from the root down to the branch, e.g. `青山市 / 东湖镇 / 柳村党支部`.
+    pub fn path(&self, id: &str, locale: Locale) -> String {
+        let mut names = Vec::new();
+        let mut current = self.get(id);
+        while let Some(b) = current {
+            names.push(b.name_in(locale).to_string());
+            current = b.parent_id.as_deref().and_then(|p| self.get(p));
+            if names.len() > self.branches.len() {
+                break; // a cycle cannot come from a file, but never loop forever
+            }
+        }
+        names.reverse();
+        names.join(" / ")
+    }
+}
+
+/// 1-based line number of a byte offset.
+pub fn line_of(text: &str, offset: usize) -> usize {
+    let end = offset.min(text.len());
+    text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count()
+        + 1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SAMPLE: &str = r#"
+[[branch]]
+id = "qs"
+name = "青山市"
+names = { en = "Qingshan City" }
+
+  [[branch.branch]]
+  id = "qs.dh"
+  name = "东湖镇"
+
+    [[branch.branch.branch]]
+    id = "qs.dh.liu"
+    name = "柳村党支部"
+
+[[branch]]
+id = "hx"
+name = "河西区"
+"#;
+
+    #[test]
+    fn parses_a_nested_tree() {
+        let tree = BranchTree::from_toml("branches.toml", SAMPLE).unwrap();
+        assert_eq!(tree.all().len(), 4);
+        let roots: Vec<_> = tree.roots().iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(roots, ["qs", "hx"]);
+        assert_eq!(tree.children_of(Some("qs"))[0].id, "qs.dh");
+        assert!(tree.is_leaf("qs.dh.liu"));
+        assert!(!tree.is_leaf("qs"));
+        assert_eq!(
+            tree.path("qs.dh.liu", Locale::ZhCn),
+            "青山市 / 东湖镇 / 柳村党支部"
+        );
+        assert_eq!(tree.path("qs.dh", Locale::En), "Qingshan City / 东湖镇");
+    }
+
+    #[test]
+    fn duplicate_ids_are_reported_with_their_line() {
+        let text = "[[branch]]\nid = \"a\"\nname = \"A\"\n[[branch]]\nid = \"a\"\nname = \"B\"\n";
+        let err = BranchTree::from_toml("b.toml", text).unwrap_err();
+        assert_eq!(err.to_string(), "b.toml:5: branch id \"a\" is used twice");
+    }
+
+    #[test]
+    fn syntax_errors_and_unknown_keys_are_reported() {
+        let err = BranchTree::from_toml("b.toml", "[[branch]]\nid = \"a\"\nname = \n").unwrap_err();
+        assert!(err.to_string().starts_with("b.toml:3: "), "{err}");
+        let err = BranchTree::from_toml(
+            "b.toml",
+            "[[branch]]\nid = \"a\"\nname = \"A\"\ncolour = 1\n",
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("colour"), "{err}");
+        let err = BranchTree::from_toml("b.toml", "").unwrap_err();
+        assert!(err.to_string().contains("no branches"), "{err}");
+    }
+}

@@ -1,0 +1,183 @@
+//! Members and where they are in their conversation with the bot.
+
+use chrono::NaiveTime;
+
+use super::locale::Locale;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberStatus {
+    /// Receives lessons.
+    Active,
+    /// Asked to stop lessons for now (`/pause`).
+    Paused,
+    /// Blocked the bot; nothing is sent until they write again.
+    Blocked,
+    Left,
+}
+
+impl MemberStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MemberStatus::Active => "active",
+            MemberStatus::Paused => "paused",
+            MemberStatus::Blocked => "blocked",
+            MemberStatus::Left => "left",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Active, Self::Paused, Self::Blocked, Self::Left]
+            .into_iter()
+            .find(|v| v.as_str() == s)
+    }
+}
+
+/// Which question the bot is waiting for an answer to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dialog {
+    /// Nothing asked: commands and buttons only.
+    Idle,
+    /// Onboarding or settings: pick a language.
+    Language { onboarding: bool },
+    /// Type a display name.
+    Name { onboarding: bool },
+    /// Pick a branch; `parent` is the level being shown (None: the top).
+    Branch {
+        onboarding: bool,
+        parent: Option<String>,
+    },
+    /// Keep or type a lesson time.
+    LessonTime { onboarding: bool },
+    /// Keep, pick or type a time zone.
+    TimeZone { onboarding: bool },
+}
+
+impl Dialog {
+    /// Stored form, e.g. `branch:1:qs.dh`.
+    pub fn encode(&self) -> String {
+        let flag = |b: bool| if b { "1" } else { "0" };
+        match self {
+            Dialog::Idle => "idle".into(),
+            Dialog::Language { onboarding } => format!("language:{}", flag(*onboarding)),
+            Dialog::Name { onboarding } => format!("name:{}", flag(*onboarding)),
+            Dialog::Branch { onboarding, parent } => {
+                format!(
+                    "branch:{}:{}",
+                    flag(*onboarding),
+                    parent.as_deref().unwrap_or("")
+                )
+            }
+            Dialog::LessonTime { onboarding } => format!("time:{}", flag(*onboarding)),
+            Dialog::TimeZone { onboarding } => format!("tz:{}", flag(*onboarding)),
+        }
+    }
+
+    /// Reads the stored form; anything unreadable becomes `Idle`.
+    pub fn decode(s: &str) -> Dialog {
+        let mut parts = s.splitn(3, ':');
+        let kind = parts.next().unwrap_or_default();
+        let onboarding = parts.next() == Some("1");
+        match kind {
+            "language" => Dialog::Language { onboarding },
+            "name" => Dialog::Name { onboarding },
+            "branch" => Dialog::Branch {
+                onboarding,
+                parent: parts.next().filter(|p| !p.is_empty()).map(str::to_string),
+            },
+            "time" => Dialog::LessonTime { onboarding },
+            "tz" => Dialog::TimeZone { onboarding },
+            _ => Dialog::Idle,
+        }
+    }
+}
+
+/// A member as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Member {
+    pub id: i64,
+    pub channel: String,
+    pub chat_id: String,
+    pub display_name: Option<String>,
+    pub branch_id: Option<String>,
+    pub locale: Locale,
+    pub timezone: chrono_tz::Tz,
+    pub lesson_time: NaiveTime,
+    pub status: MemberStatus,
+    pub onboarded: bool,
+    pub dialog: Dialog,
+}
+
+pub const MAX_NAME_CHARS: usize = 32;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameProblem {
+    Empty,
+    TooLong,
+    ControlCharacters,
+    LooksLikeCommand,
+}
+
+/// Validates a display name: trimmed, 1-32 characters, no control characters, not a command.
+pub fn validate_display_name(input: &str) -> Result<String, NameProblem> {
+    let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
+    if name.is_empty() {
+        return Err(NameProblem::Empty);
+    }
+    if name.starts_with('/') {
+        return Err(NameProblem::LooksLikeCommand);
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err(NameProblem::ControlCharacters);
+    }
+    if name.chars().count() > MAX_NAME_CHARS {
+        return Err(NameProblem::TooLong);
+    }
+    Ok(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dialog_round_trips() {
+        let all = [
+            Dialog::Idle,
+            Dialog::Language { onboarding: true },
+            Dialog::Name { onboarding: false },
+            Dialog::Branch {
+                onboarding: true,
+                parent: None,
+            },
+            Dialog::Branch {
+                onboarding: false,
+                parent: Some("qs.dh".into()),
+            },
+            Dialog::LessonTime { onboarding: true },
+            Dialog::TimeZone { onboarding: false },
+        ];
+        for d in all {
+            assert_eq!(Dialog::decode(&d.encode()), d);
+        }
+        assert_eq!(Dialog::decode("garbage"), Dialog::Idle);
+    }
+
+    #[test]
+    fn names_are_cleaned_and_checked() {
+        assert_eq!(validate_display_name("  王  小明 "), Ok("王 小明".into()));
+        assert_eq!(validate_display_name("   "), Err(NameProblem::Empty));
+        assert_eq!(
+            validate_display_name("/start"),
+            Err(NameProblem::LooksLikeCommand)
+        );
+        assert_eq!(
+            validate_display_name(&"长".repeat(33)),
+            Err(NameProblem::TooLong)
+        );
+        assert_eq!(validate_display_name(&"长".repeat(32)), Ok("长".repeat(32)));
+        assert_eq!(
+            validate_display_name("a\u{7}b"),
+            Err(NameProblem::ControlCharacters)
+        );
+    }
+}

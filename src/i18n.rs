@@ -1,0 +1,290 @@
+//! All user-facing text: Fluent bundles per locale, compiled into the binary from
+//! `locales/<locale>/main.ftl`, with fallback to zh-CN for a missing message.
+
+use std::collections::HashMap;
+
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use unic_langid::LanguageIdentifier;
+
+use crate::domain::Locale;
+
+/// The Fluent sources, one per locale.
+pub const SOURCES: [(Locale, &str); 3] = [
+    (Locale::ZhCn, include_str!("../locales/zh-CN/main.ftl")),
+    (Locale::ZhTw, include_str!("../locales/zh-TW/main.ftl")),
+    (Locale::En, include_str!("../locales/en/main.ftl")),
+];
+
+#[derive(Debug, thiserror::Error)]
+pub enum I18nError {
+    #[error("locales/{locale}/main.ftl: {problem}")]
+    Invalid {
+        locale: &'static str,
+        problem: String,
+    },
+}
+
+/// A value for a message placeholder.
+#[derive(Debug, Clone)]
+pub enum Arg {
+    Text(String),
+    Number(i64),
+}
+
+impl From<&str> for Arg {
+    fn from(s: &str) -> Self {
+        Arg::Text(s.to_string())
+    }
+}
+impl From<String> for Arg {
+    fn from(s: String) -> Self {
+        Arg::Text(s)
+    }
+}
+impl From<&String> for Arg {
+    fn from(s: &String) -> Self {
+        Arg::Text(s.clone())
+    }
+}
+impl From<i64> for Arg {
+    fn from(n: i64) -> Self {
+        Arg::Number(n)
+    }
+}
+impl From<u32> for Arg {
+    fn from(n: u32) -> Self {
+        Arg::Number(i64::from(n))
+    }
+}
+impl From<usize> for Arg {
+    fn from(n: usize) -> Self {
+        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+    }
+}
+
+pub struct I18n {
+    bundles: HashMap<Locale, FluentBundle<FluentResource>>,
+}
+
+impl std::fmt::Debug for I18n {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("I18n")
+            .field("locales", &self.bundles.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl I18n {
+    /// Builds the bundles from the compiled-in sources.
+    pub fn new() -> Result<I18n, I18nError> {
+        let mut bundles = HashMap::new();
+        for (locale, source) in SOURCES {
+            let invalid = |problem: String| I18nError::Invalid {
+                locale: locale.code(),
+                problem,
+            };
+            let resource = FluentResource::try_new(source.to_string())
+                .map_err(|(_, errors)| invalid(format!("syntax errors: {errors:?}")))?;
+            let langid: LanguageIdentifier = locale
+                .code()
+                .parse()
+                .map_err(|e| invalid(format!("bad language id: {e}")))?;
+            let mut bundle = FluentBundle::new_concurrent(vec![langid]);
+            // Telegram would show the Unicode isolation marks around every placeholder.
+            bundle.set_use_isolating(false);
+            bundle
+                .add_resource(resource)
+                .map_err(|errors| invalid(format!("duplicate messages: {errors:?}")))?;
+            bundles.insert(locale, bundle);
+        }
+        Ok(I18n { bundles })
+    }
+
+    /// The message `key` in `locale` with `args`, falling back to zh-CN, then to the key.
+    pub fn text(&self, locale: Locale, key: &str, args: &[(&str, Arg)]) -> String {
+        for l in [locale, Locale::DEFAULT] {
+            if let Some(s) = self.format(l, key, args) {
+                return s;
+            }
+        }
+        tracing::warn!(key, locale = locale.code(), "missing message");
+        key.to_string()
+    }
+
+    fn format(&self, locale: Locale, key: &str, args: &[(&str, Arg)]) -> Option<String> {
+        let bundle = self.bundles.get(&locale)?;
+        let message = bundle.get_message(key)?;
+        let pattern = message.value()?;
+        let mut fargs = FluentArgs::new();
+        for (name, value) in args {
+            match value {
+                Arg::Text(s) => fargs.set(*name, FluentValue::from(s.as_str())),
+                Arg::Number(n) => fargs.set(*name, FluentValue::from(*n)),
+            }
+        }
+        let mut errors = Vec::new();
+        let text = bundle.format_pattern(pattern, Some(&fargs), &mut errors);
+        if !errors.is_empty() {
+            tracing::warn!(
+                key,
+                locale = locale.code(),
+                ?errors,
+                "message formatting problems"
+            );
+        }
+        Some(text.into_owned())
+    }
+}
+
+/// `t!(i18n, locale, "key", name = value, ...)`
+#[macro_export]
+macro_rules! t {
+    ($i18n:expr, $locale:expr, $key:expr $(, $name:ident = $value:expr)* $(,)?) => {
+        $i18n.text($locale, $key, &[$((stringify!($name), $crate::i18n::Arg::from($value))),*])
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::{BTreeMap, BTreeSet};
+
+    use fluent_syntax::ast;
+
+    use super::*;
+
+    /// message id -> placeholder names, for one locale's source.
+    fn messages(source: &str) -> BTreeMap<String, BTreeSet<String>> {
+        let resource = fluent_syntax::parser::parse(source).expect("parses");
+        let mut out = BTreeMap::new();
+        for entry in resource.body {
+            if let ast::Entry::Message(m) = entry {
+                let mut vars = BTreeSet::new();
+                if let Some(p) = &m.value {
+                    collect_vars(p, &mut vars);
+                }
+                for a in &m.attributes {
+                    collect_vars(&a.value, &mut vars);
+                }
+                out.insert(m.id.name.to_string(), vars);
+            }
+        }
+        out
+    }
+
+    fn collect_vars(p: &ast::Pattern<&str>, vars: &mut BTreeSet<String>) {
+        for el in &p.elements {
+            if let ast::PatternElement::Placeable { expression } = el {
+                collect_expr(expression, vars);
+            }
+        }
+    }
+
+    fn collect_expr(e: &ast::Expression<&str>, vars: &mut BTreeSet<String>) {
+        match e {
+            ast::Expression::Inline(i) => collect_inline(i, vars),
+            ast::Expression::Select { selector, variants } => {
+                collect_inline(selector, vars);
+                for v in variants {
+                    collect_vars(&v.value, vars);
+                }
+            }
+        }
+    }
+
+    fn collect_inline(i: &ast::InlineExpression<&str>, vars: &mut BTreeSet<String>) {
+        match i {
+            ast::InlineExpression::VariableReference { id } => {
+                vars.insert(id.name.to_string());
+            }
+            ast::InlineExpression::Placeable { expression } => collect_expr(expression, vars),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn every_locale_has_every_key_with_the_same_placeholders() {
+        let reference = messages(SOURCES[0].1);
+        assert!(reference.len() > 20);
+        for (locale, source) in SOURCES {
+            let these = messages(source);
+            let missing: Vec<_> = reference
+                .keys()
+                .filter(|k| !these.contains_key(*k))
+                .collect();
+            let extra: Vec<_> = these
+                .keys()
+                .filter(|k| !reference.contains_key(*k))
+                .collect();
+            assert!(missing.is_empty(), "{locale} lacks {missing:?}");
+            assert!(extra.is_empty(), "{locale} has keys zh-CN lacks: {extra:?}");
+            for (key, vars) in &reference {
+                assert_eq!(
+                    &these[key], vars,
+                    "{locale}: placeholders of {key} differ from zh-CN"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_key_used_in_the_code_exists() {
+        // Scan the sources for t!(.., .., "key" and text(.., "key" uses.
+        let i18n = I18n::new().unwrap();
+        let reference = messages(SOURCES[0].1);
+        let mut used = BTreeSet::new();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut stack = vec![root];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    let text = std::fs::read_to_string(&path).unwrap();
+                    for (i, _) in text.match_indices("t!(") {
+                        let before = text[..i].chars().last().unwrap_or(' ');
+                        if before.is_alphanumeric() || before == '_' {
+                            continue; // assert!( and friends
+                        }
+                        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                        if text[line_start..i].trim_start().starts_with("//") {
+                            continue; // documentation
+                        }
+                        let rest = &text[i..];
+                        if let Some(q) = rest.find('"') {
+                            let after = &rest[q + 1..];
+                            let Some(end) = after.find('"') else { continue };
+                            let key = &after[..end];
+                            let args_before_quote = rest[..q].matches(',').count();
+                            if args_before_quote == 2
+                                && key.chars().all(|c| {
+                                    c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()
+                                })
+                            {
+                                used.insert(key.to_string());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(used.len() > 20, "found only {used:?}");
+        for key in &used {
+            assert!(
+                reference.contains_key(key),
+                "the code uses {key:?}, which locales/zh-CN lacks"
+            );
+        }
+        assert_eq!(t!(i18n, Locale::En, "checkin-button"), "✅ Done — check in");
+    }
+
+    #[test]
+    fn no_isolation_marks_and_fallback_works() {
+        let i18n = I18n::new().unwrap();
+        let s = t!(i18n, Locale::En, "checkin-recorded", streak = 3i64);
+        assert!(!s.contains('\u{2068}') && !s.contains('\u{2069}'), "{s:?}");
+        assert!(s.contains('3'));
+        assert_eq!(i18n.text(Locale::En, "no-such-key", &[]), "no-such-key");
+    }
+}

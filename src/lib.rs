@@ -1,0 +1,15 @@
+//! weike (微课): daily micro-lessons, check-ins and quizzes for an organization's members,
+//! through the chat apps they already use. See `README.md` and `../shared/DESIGN.md`.
+
+pub mod channel;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod content;
+pub mod conversation;
+pub mod courier;
+pub mod domain;
+pub mod i18n;
+pub mod planner;
+pub mod service;
+pub mod store;

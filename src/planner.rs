@@ -1,0 +1,141 @@
+//! Turns due lessons into outbox rows. Idempotent: planning the same lesson twice changes
+//! nothing (the assignment's primary key and the outbox's dedup key both refuse it), so a
+//! restart or two planners at once never double a lesson.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+
+use crate::clock::Clock;
+use crate::content::Library;
+use crate::domain::schedule::{local_day, next_lesson_at};
+use crate::store::{Assignment, NewDelivery, Store, StoreError};
+
+/// What one planning pass did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanReport {
+    /// Lessons queued for delivery.
+    pub planned: u64,
+    /// Lesson times skipped because they were older than the grace period.
+    pub skipped: u64,
+    /// Members who reached the end of their course.
+    pub completed: u64,
+}
+
+pub struct Planner {
+    store: Store,
+    library: Arc<Library>,
+    clock: Arc<dyn Clock>,
+    /// A lesson time missed (service down) by more than this is skipped, not sent late.
+    grace: Duration,
+    batch: i64,
+}
+
+impl Planner {
+    pub fn new(
+        store: Store,
+        library: Arc<Library>,
+        clock: Arc<dyn Clock>,
+        grace: Duration,
+    ) -> Self {
+        Self {
+            store,
+            library,
+            clock,
+            grace,
+            batch: 500,
+        }
+    }
+
+    /// Plans everything due now.
+    pub async fn plan_due(&self) -> Result<PlanReport, StoreError> {
+        let now = self.clock.now();
+        let mut report = PlanReport::default();
+        loop {
+            let due = self.store.due_enrollments(now, self.batch).await?;
+            if due.is_empty() {
+                break;
+            }
+            for (enrollment, member) in due {
+                let Some(due_at) = enrollment.next_due_at else {
+                    continue;
+                };
+                let Some(course) = self.library.course(&enrollment.course) else {
+                    tracing::warn!(course = %enrollment.course, member = member.id, "enrolled in a course that is not loaded; not planning it");
+                    self.store
+                        .set_next_due(member.id, &enrollment.course, None)
+                        .await?;
+                    continue;
+                };
+                let seq = u32::try_from(enrollment.next_seq).unwrap_or(u32::MAX);
+                let Some(lesson) = course.lesson(seq) else {
+                    self.store
+                        .complete_enrollment(member.id, &course.id, now)
+                        .await?;
+                    self.store
+                        .enqueue(
+                            &NewDelivery {
+                                member_id: member.id,
+                                kind: "course-finished".into(),
+                                reference: course.id.clone(),
+                                dedup_key: format!("course-finished:{}:{}", member.id, course.id),
+                                due_at: now,
+                            },
+                            now,
+                        )
+                        .await?;
+                    report.completed += 1;
+                    continue;
+                };
+                if now - due_at > self.grace {
+                    let next =
+                        next_lesson_at(&course.schedule, member.lesson_time, member.timezone, now);
+                    tracing::info!(member = member.id, course = %course.id, seq, due = %due_at, "lesson time missed by more than the grace period; skipped");
+                    self.store.set_next_due(member.id, &course.id, next).await?;
+                    report.skipped += 1;
+                    continue;
+                }
+                let next = next_lesson_at(
+                    &course.schedule,
+                    member.lesson_time,
+                    member.timezone,
+                    due_at,
+                );
+                let planned = self
+                    .store
+                    .plan_lesson(
+                        &Assignment {
+                            member_id: member.id,
+                            course: course.id.clone(),
+                            seq: i64::from(seq),
+                            lesson_id: lesson.id.clone(),
+                            day: local_day(due_at, member.timezone),
+                            due_at,
+                        },
+                        &NewDelivery {
+                            member_id: member.id,
+                            kind: "lesson".into(),
+                            reference: format!("{}:{}", course.id, lesson.id),
+                            dedup_key: format!("lesson:{}:{}:{}", member.id, course.id, seq),
+                            due_at,
+                        },
+                        i64::from(seq) + 1,
+                        next,
+                        now,
+                    )
+                    .await?;
+                if planned {
+                    report.planned += 1;
+                }
+            }
+        }
+        if report != PlanReport::default() {
+            tracing::info!(?report, "planned");
+        }
+        Ok(report)
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+}

@@ -1,0 +1,476 @@
+//! Wiring: loads content and settings, opens the store, and runs the bot on a channel
+//! (Telegram long polling, or the console).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::channel::console::ConsoleChannel;
+use crate::channel::telegram::TelegramChannel;
+use crate::channel::{Channel, Inbound};
+use crate::clock::{Clock, ShiftedClock};
+use crate::config::Config;
+use crate::content::{ContentErrors, Library};
+use crate::conversation::{COMMANDS, Conversation, ConversationError, ConversationSettings};
+use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
+use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
+use crate::domain::{BranchTree, Locale};
+use crate::i18n::{I18n, I18nError};
+use crate::planner::{PlanReport, Planner};
+use crate::store::{Store, StoreError};
+use crate::t;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("the lessons in {dir} are invalid:\n{errors}")]
+    Lessons { dir: String, errors: ContentErrors },
+    #[error("course {0:?} (setting `course`) is not among the loaded courses: {1}")]
+    UnknownCourse(String, String),
+    #[error(
+        "cannot read the branch file {path}: {error} (copy branches.toml from the weike repository and edit it)"
+    )]
+    BranchFile { path: String, error: String },
+    #[error(transparent)]
+    Branches(#[from] crate::domain::branch::BranchError),
+    #[error(transparent)]
+    I18n(#[from] I18nError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Conversation(#[from] ConversationError),
+    #[error(transparent)]
+    Telegram(#[from] crate::channel::telegram::TelegramError),
+    #[error(
+        "no Telegram token: set WEIKE_TELEGRAM_TOKEN (or telegram_token in weike.toml); `weike chat` runs without one"
+    )]
+    NoToken,
+}
+
+/// Everything the bot needs, independent of the channel.
+pub struct App {
+    pub config: Config,
+    pub store: Store,
+    pub library: Arc<Library>,
+    pub branches: Arc<BranchTree>,
+    pub i18n: Arc<I18n>,
+    pub clock: Arc<dyn Clock>,
+    pub conversation: Arc<Conversation>,
+    pub planner: Planner,
+}
+
+/// Loads and validates the lessons the way `weike lessons check` does.
+pub fn load_lessons(config: &Config) -> Result<Library, ServiceError> {
+    Library::load(&config.lessons_dir).map_err(|errors| ServiceError::Lessons {
+        dir: config.lessons_dir.display().to_string(),
+        errors,
+    })
+}
+
+impl App {
+    /// Loads lessons, branches and messages (refusing to start on invalid content), opens
+    /// and migrates the database, and records the content in it.
+    pub async fn start(config: Config, clock: Arc<dyn Clock>) -> Result<App, ServiceError> {
+        let library = load_lessons(&config)?;
+        let course = match &config.course {
+            Some(c) => c.clone(),
+            None => library
+                .courses
+                .first()
+                .map(|c| c.id.clone())
+                .unwrap_or_default(),
+        };
+        if library.course(&course).is_none() {
+            let known: Vec<_> = library.courses.iter().map(|c| c.id.as_str()).collect();
+            return Err(ServiceError::UnknownCourse(course, known.join(", ")));
+        }
+        let path = config.branches_file.display().to_string();
+        let text = std::fs::read_to_string(&config.branches_file).map_err(|e| {
+            ServiceError::BranchFile {
+                path: path.clone(),
+                error: e.to_string(),
+            }
+        })?;
+        let branches = BranchTree::from_toml(&path, &text)?;
+        let i18n = Arc::new(I18n::new()?);
+        let store = Store::connect(&config.database_url).await?;
+        store.migrate().await?;
+        store.sync_branches(&branches).await?;
+        store.sync_lessons(&library, clock.now()).await?;
+        let library = Arc::new(library);
+        let branches = Arc::new(branches);
+        let conversation = Arc::new(Conversation {
+            store: store.clone(),
+            library: library.clone(),
+            branches: branches.clone(),
+            i18n: i18n.clone(),
+            clock: clock.clone(),
+            settings: ConversationSettings {
+                course,
+                default_lesson_time: config.default_lesson_time,
+                default_timezone: config.default_timezone,
+                timezone_choices: config.timezone_choices.clone(),
+            },
+        });
+        let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
+        tracing::info!(
+            courses = library.courses.len(),
+            lessons = library.lesson_count(),
+            branches = branches.all().len(),
+            backend = ?store.backend(),
+            "started"
+        );
+        Ok(App {
+            config,
+            store,
+            library,
+            branches,
+            i18n,
+            clock,
+            conversation,
+            planner,
+        })
+    }
+
+    pub fn courier(&self, channel: Arc<dyn Channel>, worker: &str) -> Courier {
+        Courier::new(
+            self.store.clone(),
+            channel,
+            self.conversation.clone(),
+            self.clock.clone(),
+            self.config.courier.clone(),
+            worker.to_string(),
+            rand::random(),
+        )
+    }
+
+    /// Answers one inbound event. The replies are sent directly (they answer the member);
+    /// a reply that cannot be sent is logged, the event's effects stay.
+    pub async fn handle(
+        &self,
+        channel: &dyn Channel,
+        inbound: &Inbound,
+    ) -> Result<(), ServiceError> {
+        let replies = self.conversation.handle(inbound).await?;
+        match send_all(&self.store, channel, &inbound.chat_id, &replies, None).await {
+            Ok(_) => Ok(()),
+            Err(SendOutcome::Store(e)) => Err(e.into()),
+            Err(SendOutcome::Send(e)) => {
+                tracing::warn!(chat = %inbound.chat_id, error = %e, "a reply could not be sent");
+                Ok(())
+            }
+        }
+    }
+
+    /// Plans what is due and sends what is queued.
+    pub async fn tick(&self, courier: &Courier) -> Result<(PlanReport, DrainReport), ServiceError> {
+        let planned = self.planner.plan_due().await?;
+        let drained = courier.drain().await?;
+        Ok((planned, drained))
+    }
+
+    /// The command menu per locale, for channels that show one.
+    pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
+        Locale::ALL
+            .into_iter()
+            .map(|l| {
+                let list = COMMANDS
+                    .iter()
+                    .map(|c| (c.to_string(), t!(self.i18n, l, &format!("command-{c}"))))
+                    .collect();
+                (l, list)
+            })
+            .collect()
+    }
+}
+
+const OFFSET_KEY: &str = "telegram.update_offset";
+/// An update whose handling keeps failing is skipped after this many tries.
+const MAX_UPDATE_TRIES: u32 = 5;
+
+/// The bot on Telegram with long polling.
+pub struct TelegramService {
+    pub app: App,
+    pub channel: Arc<TelegramChannel>,
+    pub courier: Courier,
+    failures: tokio::sync::Mutex<HashMap<i64, u32>>,
+}
+
+impl TelegramService {
+    pub async fn new(app: App) -> Result<Self, ServiceError> {
+        let token = app
+            .config
+            .telegram_token
+            .clone()
+            .ok_or(ServiceError::NoToken)?;
+        let channel = Arc::new(TelegramChannel::new(
+            &token,
+            app.config.telegram_api_url.as_deref(),
+        )?);
+        let courier = app.courier(channel.clone(), &worker_id());
+        Ok(Self {
+            app,
+            channel,
+            courier,
+            failures: Default::default(),
+        })
+    }
+
+    /// Registers the command menu and leaves webhook mode.
+    pub async fn prepare(&self) -> Result<(), ServiceError> {
+        self.channel.delete_webhook().await?;
+        self.channel.set_commands(&self.app.command_menu()).await?;
+        Ok(())
+    }
+
+    /// Fetches and handles one batch of updates. The stored offset moves past an update
+    /// only once its effects are committed, so a crash never loses one.
+    pub async fn poll_once(&self, timeout: Duration) -> Result<usize, ServiceError> {
+        let offset: i64 = self
+            .app
+            .store
+            .state(OFFSET_KEY)
+            .await?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let updates = self.channel.poll(offset, timeout).await?;
+        let count = updates.len();
+        for (update_id, inbound) in updates {
+            if let Some(inbound) = inbound
+                && let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await {
+                    let mut failures = self.failures.lock().await;
+                    let tries = failures.entry(update_id).or_insert(0);
+                    *tries += 1;
+                    if *tries < MAX_UPDATE_TRIES {
+                        return Err(e);
+                    }
+                    tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
+                    failures.remove(&update_id);
+                }
+            self.app
+                .store
+                .set_state(OFFSET_KEY, &(update_id + 1).to_string())
+                .await?;
+        }
+        Ok(count)
+    }
+
+    /// Plans and sends what is due.
+    pub async fn tick(&self) -> Result<(PlanReport, DrainReport), ServiceError> {
+        self.app.tick(&self.courier).await
+    }
+
+    /// Runs until Ctrl-C / SIGTERM.
+    pub async fn run(self) -> Result<(), ServiceError> {
+        self.prepare().await?;
+        let poll_timeout = self.app.config.poll_timeout;
+        let polling = async {
+            loop {
+                if let Err(e) = self.poll_once(poll_timeout).await {
+                    tracing::warn!(error = %e, "polling failed; retrying in 5 s");
+                    tokio::time::sleep(Duration::from_secs(5)).await;
+                }
+            }
+        };
+        let ticking = async {
+            loop {
+                if let Err(e) = self.tick().await {
+                    tracing::error!(error = %e, "planning or sending failed");
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        };
+        tokio::select! {
+            _ = polling => {}
+            _ = ticking => {}
+            _ = shutdown_signal() => tracing::info!("shutting down"),
+        }
+        self.app.store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+fn worker_id() -> String {
+    format!("{}-{}", std::process::id(), rand::random::<u32>())
+}
+
+/// The console demo: reads lines from `input`, answers through `console`, and runs the
+/// planner and courier after every line and once a second.
+pub async fn run_console<R>(
+    app: App,
+    clock: ShiftedClock,
+    console: ConsoleChannel,
+    input: R,
+) -> Result<(), ServiceError>
+where
+    R: tokio::io::AsyncBufRead + Unpin,
+{
+    use tokio::io::AsyncBufReadExt;
+    let channel: Arc<dyn Channel> = Arc::new(console.clone());
+    let courier = app.courier(channel.clone(), "console");
+    let banner_locale = Locale::DEFAULT;
+    console.print(&t!(app.i18n, banner_locale, "console-banner"));
+    let mut lines = input.lines();
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    loop {
+        tokio::select! {
+            line = lines.next_line() => {
+                let Ok(Some(line)) = line else { break };
+                let line = line.trim();
+                if line.is_empty() {
+                    continue;
+                }
+                let locale = app
+                    .store
+                    .member_by_chat(crate::channel::console::CHANNEL_NAME, crate::channel::console::CHAT_ID)
+                    .await?
+                    .map(|m| m.locale)
+                    .unwrap_or(banner_locale);
+                if let Some(command) = line.strip_prefix(':') {
+                    if console_command(&app, &clock, &console, locale, command).await? == ConsoleFlow::Quit {
+                        break;
+                    }
+                } else {
+                    app.handle(channel.as_ref(), &console.inbound(line)).await?;
+                }
+                app.tick(&courier).await?;
+            }
+            _ = ticker.tick() => {
+                app.tick(&courier).await?;
+            }
+        }
+    }
+    app.store.close().await;
+    Ok(())
+}
+
+#[derive(PartialEq, Eq)]
+enum ConsoleFlow {
+    Continue,
+    Quit,
+}
+
+/// `:help`, `:clock`, `:clock +1d`, `:clock 07:30`, `:quit`.
+async fn console_command(
+    app: &App,
+    clock: &ShiftedClock,
+    console: &ConsoleChannel,
+    locale: Locale,
+    command: &str,
+) -> Result<ConsoleFlow, ServiceError> {
+    let mut words = command.split_whitespace();
+    let member = app
+        .store
+        .member_by_chat(
+            crate::channel::console::CHANNEL_NAME,
+            crate::channel::console::CHAT_ID,
+        )
+        .await?;
+    let tz = member
+        .as_ref()
+        .map(|m| m.timezone)
+        .unwrap_or(app.config.default_timezone);
+    let show_clock = |console: &ConsoleChannel| {
+        let now = clock
+            .now()
+            .with_timezone(&tz)
+            .format("%Y-%m-%d %H:%M")
+            .to_string();
+        console.print(&t!(
+            app.i18n,
+            locale,
+            "console-clock",
+            time = now,
+            tz = tz.name()
+        ));
+    };
+    match (words.next(), words.next()) {
+        (Some("help"), _) => console.print(&t!(app.i18n, locale, "console-help")),
+        (Some("quit" | "q" | "exit"), _) => return Ok(ConsoleFlow::Quit),
+        (Some("clock"), None) => show_clock(console),
+        (Some("clock"), Some(arg)) => match parse_clock_arg(arg) {
+            Some(ClockMove::By(d)) => {
+                clock.advance(d);
+                show_clock(console);
+            }
+            Some(ClockMove::To(time)) => {
+                let every_day = crate::domain::schedule::DaySchedule::every_day();
+                if let Some(at) = next_lesson_at(&every_day, time, tz, clock.now()) {
+                    clock.set(at);
+                }
+                show_clock(console);
+            }
+            None => console.print(&t!(app.i18n, locale, "console-clock-invalid", input = arg)),
+        },
+        _ => console.print(&t!(app.i18n, locale, "console-unknown", input = command)),
+    }
+    Ok(ConsoleFlow::Continue)
+}
+
+enum ClockMove {
+    By(chrono::Duration),
+    To(chrono::NaiveTime),
+}
+
+/// `+1d`, `+3h`, `+30m`, `-1d`, or a time of day `07:30`.
+fn parse_clock_arg(arg: &str) -> Option<ClockMove> {
+    if let Some(rest) = arg
+        .strip_prefix('+')
+        .map(|r| (1, r))
+        .or_else(|| arg.strip_prefix('-').map(|r| (-1, r)))
+    {
+        let (sign, body) = rest;
+        let unit = body.chars().last()?;
+        let n: i64 = body[..body.len() - unit.len_utf8()].parse().ok()?;
+        let d = match unit {
+            'd' => chrono::Duration::days(n),
+            'h' => chrono::Duration::hours(n),
+            'm' => chrono::Duration::minutes(n),
+            _ => return None,
+        };
+        return Some(ClockMove::By(d * sign));
+    }
+    parse_lesson_time(arg)
+        .filter(|_| arg.contains(':'))
+        .map(ClockMove::To)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clock_arguments() {
+        assert!(
+            matches!(parse_clock_arg("+1d"), Some(ClockMove::By(d)) if d == chrono::Duration::days(1))
+        );
+        assert!(
+            matches!(parse_clock_arg("-30m"), Some(ClockMove::By(d)) if d == chrono::Duration::minutes(-30))
+        );
+        assert!(matches!(parse_clock_arg("07:30"), Some(ClockMove::To(_))));
+        assert!(parse_clock_arg("+1w").is_none());
+        assert!(parse_clock_arg("25:99").is_none());
+        assert!(parse_clock_arg("tomorrow").is_none());
+    }
+}

@@ -1,0 +1,861 @@
+//! Every SQL statement of the service: one repository API over SQLite and PostgreSQL.
+//!
+//! The same SQL text (with `$1` placeholders) runs on both databases; where they differ
+//! (row locking, transaction start) the difference is spelled out next to the statement.
+//! Each public method is one unit of work; methods never call each other while holding a
+//! transaction.
+
+mod rows;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+use crate::domain::streak::LessonDay;
+use crate::domain::{BranchTree, Locale, Member, MemberStatus};
+use rows::{EnrollmentRow, MemberRow, OutboxRow};
+
+pub use rows::{Enrollment, OutboxItem};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL {0:?} is not supported: use sqlite://FILE or postgres://...")]
+    UnsupportedUrl(String),
+    #[error("cannot open the database: {0}")]
+    Connect(#[source] sqlx::Error),
+    #[error("cannot migrate the database: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("database error: {0}")]
+    Sql(#[from] sqlx::Error),
+    #[error("corrupt row in {table}: {problem}")]
+    Corrupt {
+        table: &'static str,
+        problem: String,
+    },
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Clone, Debug)]
+enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// Runs the same code against whichever pool (or transaction) is in use.
+macro_rules! on_pool {
+    ($store:expr, $p:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite($p) => $body,
+            Pool::Postgres($p) => $body,
+        }
+    };
+}
+
+/// Runs `$body` inside a write transaction `$tx` and commits it. SQLite takes the write
+/// lock at once (`BEGIN IMMEDIATE`) so that two writers wait instead of failing.
+macro_rules! in_tx {
+    ($store:expr, $tx:ident => $body:expr) => {
+        match &$store.pool {
+            Pool::Sqlite(p) => {
+                let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+            Pool::Postgres(p) => {
+                let mut $tx = p.begin().await?;
+                let out = $body;
+                $tx.commit().await?;
+                out
+            }
+        }
+    };
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A new row for the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDelivery {
+    pub member_id: i64,
+    pub kind: String,
+    pub reference: String,
+    pub dedup_key: String,
+    pub due_at: DateTime<Utc>,
+}
+
+/// A lesson handed to a member on one of their days.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Assignment {
+    pub member_id: i64,
+    pub course: String,
+    pub seq: i64,
+    pub lesson_id: String,
+    pub day: NaiveDate,
+    pub due_at: DateTime<Utc>,
+}
+
+/// Counts for `/me`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Progress {
+    pub assigned: i64,
+    pub checked_in: i64,
+}
+
+#[derive(Clone, Debug)]
+pub struct Store {
+    pool: Pool,
+}
+
+impl Store {
+    /// Opens (and for SQLite creates) the database at `url`. Does not migrate.
+    pub async fn connect(url: &str) -> Result<Store> {
+        if url.starts_with("sqlite:") {
+            let options = SqliteConnectOptions::from_str(url)
+                .map_err(StoreError::Connect)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(30))
+                .foreign_keys(true);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(4)
+                .connect_with(options)
+                .await
+                .map_err(StoreError::Connect)?;
+            Ok(Store {
+                pool: Pool::Sqlite(pool),
+            })
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+            let pool = PgPoolOptions::new()
+                .max_connections(8)
+                .acquire_timeout(Duration::from_secs(30))
+                .connect_with(options)
+                .await
+                .map_err(StoreError::Connect)?;
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::UnsupportedUrl(redact_url(url)))
+        }
+    }
+
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the migrations for this database that have not run yet.
+    pub async fn migrate(&self) -> Result<()> {
+        match &self.pool {
+            Pool::Sqlite(p) => sqlx::migrate!("./migrations/sqlite").run(p).await?,
+            Pool::Postgres(p) => sqlx::migrate!("./migrations/postgres").run(p).await?,
+        }
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(p) => p.close().await,
+            Pool::Postgres(p) => p.close().await,
+        }
+    }
+
+    // ----- branches and lessons -------------------------------------------------------
+
+    /// Writes the branch tree (insert or update; branches no longer in the file stay, as
+    /// members may still point at them).
+    pub async fn sync_branches(&self, tree: &BranchTree) -> Result<()> {
+        in_tx!(self, tx => {
+            for (position, b) in tree.all().iter().enumerate() {
+                let names = serde_json::to_string(&b.names).unwrap_or_else(|_| "{}".into());
+                sqlx::query(
+                    "INSERT INTO branches (id, name, names_json, parent_id, position) VALUES ($1, $2, $3, $4, $5)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, names_json = excluded.names_json,
+                       parent_id = excluded.parent_id, position = excluded.position",
+                )
+                .bind(&b.id)
+                .bind(&b.name)
+                .bind(names)
+                .bind(&b.parent_id)
+                .bind(position as i64)
+                .execute(&mut *tx)
+                .await?;
+            }
+        });
+        Ok(())
+    }
+
+    /// Records the loaded lessons (id, position, content hash).
+    pub async fn sync_lessons(
+        &self,
+        library: &crate::content::Library,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        in_tx!(self, tx => {
+            for course in &library.courses {
+                for lesson in &course.lessons {
+                    let title = lesson.version(course.default_locale, course.default_locale).title.clone();
+                    sqlx::query(
+                        "INSERT INTO lessons (course, id, seq, version_hash, title, updated_at) VALUES ($1, $2, $3, $4, $5, $6)
+                         ON CONFLICT (course, id) DO UPDATE SET seq = excluded.seq, title = excluded.title,
+                           version_hash = excluded.version_hash,
+                           updated_at = CASE WHEN lessons.version_hash = excluded.version_hash
+                                             THEN lessons.updated_at ELSE excluded.updated_at END",
+                    )
+                    .bind(&course.id)
+                    .bind(&lesson.id)
+                    .bind(i64::from(lesson.seq))
+                    .bind(&lesson.version_hash)
+                    .bind(title)
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        });
+        Ok(())
+    }
+
+    // ----- members ----------------------------------------------------------------------
+
+    pub async fn member_by_chat(&self, channel: &str, chat_id: &str) -> Result<Option<Member>> {
+        let row: Option<MemberRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {} FROM members WHERE channel = $1 AND chat_id = $2", MemberRow::COLUMNS))
+                .bind(channel)
+                .bind(chat_id)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(MemberRow::into_member).transpose()
+    }
+
+    pub async fn member(&self, id: i64) -> Result<Option<Member>> {
+        let row: Option<MemberRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {} FROM members WHERE id = $1", MemberRow::COLUMNS))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        row.map(MemberRow::into_member).transpose()
+    }
+
+    /// Creates a member who has just written for the first time (or returns the existing
+    /// one if another request created it meanwhile).
+    #[allow(clippy::too_many_arguments)]
+    pub async fn create_member(
+        &self,
+        channel: &str,
+        chat_id: &str,
+        locale: Locale,
+        timezone: &str,
+        lesson_time: NaiveTime,
+        dialog: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Member> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, status, dialog, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, 'active', $6, $7, $7)
+                 ON CONFLICT (channel, chat_id) DO NOTHING",
+            )
+            .bind(channel)
+            .bind(chat_id)
+            .bind(locale.code())
+            .bind(timezone)
+            .bind(lesson_time.format("%H:%M").to_string())
+            .bind(dialog)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        self.member_by_chat(channel, chat_id)
+            .await?
+            .ok_or(StoreError::Corrupt {
+                table: "members",
+                problem: format!("member {channel}:{chat_id} missing right after insert"),
+            })
+    }
+
+    /// Saves every mutable field of a member.
+    pub async fn save_member(&self, m: &Member, now: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE members SET display_name = $2, branch_id = $3, home_branch_id = COALESCE(home_branch_id, $3),
+                   locale = $4, timezone = $5, lesson_time = $6, status = $7, onboarded = $8, dialog = $9,
+                   updated_at = $10
+                 WHERE id = $1",
+            )
+            .bind(m.id)
+            .bind(&m.display_name)
+            .bind(&m.branch_id)
+            .bind(m.locale.code())
+            .bind(m.timezone.name())
+            .bind(m.lesson_time.format("%H:%M").to_string())
+            .bind(m.status.as_str())
+            .bind(m.onboarded)
+            .bind(m.dialog.encode())
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Sets a member's status and, when they stop receiving, cancels their pending rows.
+    pub async fn set_member_status(
+        &self,
+        member_id: i64,
+        status: MemberStatus,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE members SET status = $2, updated_at = $3 WHERE id = $1")
+                .bind(member_id)
+                .bind(status.as_str())
+                .bind(now)
+                .execute(p)
+                .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    // ----- enrollments and planning ---------------------------------------------------
+
+    /// Enrolls a member in a course at lesson 1 unless already enrolled.
+    pub async fn enroll(
+        &self,
+        member_id: i64,
+        course: &str,
+        next_due_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO enrollments (member_id, course, next_seq, next_due_at, started_at)
+                 VALUES ($1, $2, 1, $3, $4) ON CONFLICT (member_id, course) DO NOTHING",
+            )
+            .bind(member_id)
+            .bind(course)
+            .bind(next_due_at)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    pub async fn enrollment(&self, member_id: i64, course: &str) -> Result<Option<Enrollment>> {
+        let row: Option<EnrollmentRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {} FROM enrollments WHERE member_id = $1 AND course = $2", EnrollmentRow::COLUMNS))
+                .bind(member_id)
+                .bind(course)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(Enrollment::from))
+    }
+
+    pub async fn enrollments_of(&self, member_id: i64) -> Result<Vec<Enrollment>> {
+        let rows: Vec<EnrollmentRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {} FROM enrollments WHERE member_id = $1 ORDER BY started_at, course", EnrollmentRow::COLUMNS))
+                .bind(member_id)
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(Enrollment::from).collect())
+    }
+
+    /// Moves the next lesson time of an enrollment (after a settings change, a resume, or
+    /// a skipped occurrence).
+    pub async fn set_next_due(
+        &self,
+        member_id: i64,
+        course: &str,
+        next_due_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE enrollments SET next_due_at = $3 WHERE member_id = $1 AND course = $2")
+                .bind(member_id)
+                .bind(course)
+                .bind(next_due_at)
+                .execute(p)
+                .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    pub async fn complete_enrollment(
+        &self,
+        member_id: i64,
+        course: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE enrollments SET completed_at = $3, next_due_at = NULL WHERE member_id = $1 AND course = $2")
+                .bind(member_id)
+                .bind(course)
+                .bind(now)
+                .execute(p)
+                .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Enrollments whose next lesson is due by `now`, of active, onboarded members.
+    pub async fn due_enrollments(
+        &self,
+        now: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(Enrollment, Member)>> {
+        let sql = format!(
+            "SELECT {}, {} FROM enrollments e JOIN members m ON m.id = e.member_id
+             WHERE e.completed_at IS NULL AND e.next_due_at <= $1 AND m.status = 'active' AND m.onboarded
+             ORDER BY e.next_due_at LIMIT $2",
+            EnrollmentRow::COLUMNS_E,
+            MemberRow::COLUMNS_M
+        );
+        let rows: Vec<(EnrollmentRow, MemberRow)> = on_pool!(self, p => {
+            let rows: Vec<rows::Joined> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(p).await?;
+            rows.into_iter().map(|j| (j.e, j.m)).collect()
+        });
+        rows.into_iter()
+            .map(|(e, m)| Ok((Enrollment::from(e), m.into_member()?)))
+            .collect()
+    }
+
+    /// Atomically: records the assignment, queues its delivery and advances the enrollment
+    /// to the next lesson. Returns false if this lesson was already planned (nothing changes).
+    pub async fn plan_lesson(
+        &self,
+        assignment: &Assignment,
+        delivery: &NewDelivery,
+        next_seq: i64,
+        next_due_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let planned = in_tx!(self, tx => {
+            let inserted = sqlx::query(
+                "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at) VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (member_id, course, seq) DO NOTHING",
+            )
+            .bind(assignment.member_id)
+            .bind(&assignment.course)
+            .bind(assignment.seq)
+            .bind(&assignment.lesson_id)
+            .bind(assignment.day.format("%Y-%m-%d").to_string())
+            .bind(assignment.due_at)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+                == 1;
+            if inserted {
+                sqlx::query(
+                    "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                     VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
+                )
+                .bind(delivery.member_id)
+                .bind(&delivery.kind)
+                .bind(&delivery.reference)
+                .bind(&delivery.dedup_key)
+                .bind(delivery.due_at)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            }
+            sqlx::query(
+                "UPDATE enrollments SET next_seq = $3, next_due_at = $4 WHERE member_id = $1 AND course = $2 AND next_seq <= $3",
+            )
+            .bind(assignment.member_id)
+            .bind(&assignment.course)
+            .bind(next_seq)
+            .bind(next_due_at)
+            .execute(&mut *tx)
+            .await?;
+            inserted
+        });
+        Ok(planned)
+    }
+
+    /// Queues a delivery (idempotent by its dedup key). Returns true if it was new.
+    pub async fn enqueue(&self, delivery: &NewDelivery, now: DateTime<Utc>) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
+            )
+            .bind(delivery.member_id)
+            .bind(&delivery.kind)
+            .bind(&delivery.reference)
+            .bind(&delivery.dedup_key)
+            .bind(delivery.due_at)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    pub async fn latest_assignment(&self, member_id: i64) -> Result<Option<Assignment>> {
+        let row: Option<rows::AssignmentRow> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT member_id, course, seq, lesson_id, day, due_at FROM assignments
+                 WHERE member_id = $1 ORDER BY due_at DESC, seq DESC LIMIT 1",
+            )
+            .bind(member_id)
+            .fetch_optional(p)
+            .await?
+        });
+        row.map(Assignment::try_from).transpose()
+    }
+
+    /// The member's lesson days with whether each was checked in, for streaks.
+    pub async fn lesson_days(&self, member_id: i64) -> Result<Vec<LessonDay>> {
+        let rows: Vec<(String, bool)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT a.day, (c.member_id IS NOT NULL) AS checked_in FROM assignments a
+                 LEFT JOIN checkins c ON c.member_id = a.member_id AND c.course = a.course AND c.lesson_id = a.lesson_id
+                 WHERE a.member_id = $1",
+            )
+            .bind(member_id)
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(day, checked_in)| {
+                let day = NaiveDate::parse_from_str(&day, "%Y-%m-%d").map_err(|e| {
+                    StoreError::Corrupt {
+                        table: "assignments",
+                        problem: format!("day {day:?}: {e}"),
+                    }
+                })?;
+                Ok(LessonDay { day, checked_in })
+            })
+            .collect()
+    }
+
+    pub async fn progress(&self, member_id: i64, course: &str) -> Result<Progress> {
+        let (assigned, checked_in): (i64, i64) = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT (SELECT COUNT(*) FROM assignments WHERE member_id = $1 AND course = $2),
+                        (SELECT COUNT(*) FROM checkins WHERE member_id = $1 AND course = $2)",
+            )
+            .bind(member_id)
+            .bind(course)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(Progress {
+            assigned,
+            checked_in,
+        })
+    }
+
+    /// Records a check-in once. Returns false if it was already recorded.
+    pub async fn record_checkin(
+        &self,
+        member_id: i64,
+        course: &str,
+        lesson_id: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO checkins (member_id, course, lesson_id, at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (member_id, course, lesson_id) DO NOTHING",
+            )
+            .bind(member_id)
+            .bind(course)
+            .bind(lesson_id)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    pub async fn has_checkin(&self, member_id: i64, course: &str, lesson_id: &str) -> Result<bool> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM checkins WHERE member_id = $1 AND course = $2 AND lesson_id = $3")
+                .bind(member_id)
+                .bind(course)
+                .bind(lesson_id)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n > 0)
+    }
+
+    pub async fn has_assignment(
+        &self,
+        member_id: i64,
+        course: &str,
+        lesson_id: &str,
+    ) -> Result<bool> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT COUNT(*) FROM assignments WHERE member_id = $1 AND course = $2 AND lesson_id = $3")
+                .bind(member_id)
+                .bind(course)
+                .bind(lesson_id)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n > 0)
+    }
+
+    // ----- outbox -----------------------------------------------------------------------
+
+    /// Claims up to `limit` deliveries that are due, leasing them to `worker` until
+    /// `lease_until`. Rows whose lease ran out (a crashed worker) are claimable again.
+    pub async fn claim_due(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        let ready = "(o.status = 'pending' AND o.next_attempt_at <= $1)
+                     OR (o.status = 'sending' AND o.claimed_until < $1)";
+        let ids: Vec<i64> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let ids = sqlx::query_scalar(&format!(
+                    "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
+                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at, o.id LIMIT $4)
+                     RETURNING id"
+                ))
+                .bind(now)
+                .bind(worker)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?;
+                tx.commit().await?;
+                ids
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_scalar(&format!(
+                    "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
+                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at, o.id LIMIT $4
+                                  FOR UPDATE SKIP LOCKED)
+                     RETURNING id"
+                ))
+                .bind(now)
+                .bind(worker)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+        let rows: Vec<OutboxRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!(
+                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, m.channel, m.chat_id, m.status AS member_status
+                 FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY o.next_attempt_at, o.id"
+            ))
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(OutboxItem::from).collect())
+    }
+
+    /// Marks a claimed delivery as sent, with the id of the (last) message it produced.
+    pub async fn mark_sent(
+        &self,
+        id: i64,
+        worker: &str,
+        message_id: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'sent', sent_at = $3, channel_message_id = $4, claimed_until = NULL, last_error = NULL
+                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(now)
+            .bind(message_id)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Puts a delivery back for another attempt at `retry_at`, or marks it dead.
+    pub async fn mark_failed(
+        &self,
+        id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        let status = if retry_at.is_some() {
+            "pending"
+        } else {
+            "dead"
+        };
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = $3, attempts = attempts + 1, last_error = $4,
+                   next_attempt_at = COALESCE($5, next_attempt_at), claimed_until = NULL
+                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(status)
+            .bind(error)
+            .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Gives a claimed row back untouched (shutdown, or a pause imposed by the channel).
+    pub async fn release(&self, id: i64, worker: &str, retry_at: DateTime<Utc>) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $3, claimed_until = NULL
+                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Cancels the member's pending deliveries (they blocked the bot or paused).
+    pub async fn cancel_pending(&self, member_id: i64, reason: &str) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE outbox SET status = 'dead', last_error = $2 WHERE member_id = $1 AND status = 'pending'")
+                .bind(member_id)
+                .bind(reason)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Outbox rows by status, for operators and tests.
+    pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    // ----- small state ------------------------------------------------------------------
+
+    pub async fn file_id(&self, sha256: &str, channel: &str) -> Result<Option<String>> {
+        let v: Option<String> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT file_id FROM file_ids WHERE sha256 = $1 AND channel = $2")
+                .bind(sha256)
+                .bind(channel)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(v)
+    }
+
+    pub async fn save_file_id(&self, sha256: &str, channel: &str, file_id: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO file_ids (sha256, channel, file_id) VALUES ($1, $2, $3)
+                 ON CONFLICT (sha256, channel) DO UPDATE SET file_id = excluded.file_id",
+            )
+            .bind(sha256)
+            .bind(channel)
+            .bind(file_id)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    pub async fn state(&self, key: &str) -> Result<Option<String>> {
+        let v: Option<String> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT value FROM channel_state WHERE key = $1")
+                .bind(key)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(v)
+    }
+
+    pub async fn set_state(&self, key: &str, value: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO channel_state (key, value) VALUES ($1, $2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            )
+            .bind(key)
+            .bind(value)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+}
+
+/// Hides the password in a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://weike:secret@127.0.0.1/weike"),
+            "postgres://weike:***@127.0.0.1/weike"
+        );
+        assert_eq!(redact_url("sqlite://weike.db"), "sqlite://weike.db");
+    }
+}
