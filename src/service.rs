@@ -236,16 +236,17 @@ impl TelegramService {
         let count = updates.len();
         for (update_id, inbound) in updates {
             if let Some(inbound) = inbound
-                && let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await {
-                    let mut failures = self.failures.lock().await;
-                    let tries = failures.entry(update_id).or_insert(0);
-                    *tries += 1;
-                    if *tries < MAX_UPDATE_TRIES {
-                        return Err(e);
-                    }
-                    tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
-                    failures.remove(&update_id);
+                && let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await
+            {
+                let mut failures = self.failures.lock().await;
+                let tries = failures.entry(update_id).or_insert(0);
+                *tries += 1;
+                if *tries < MAX_UPDATE_TRIES {
+                    return Err(e);
                 }
+                tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
+                failures.remove(&update_id);
+            }
             self.app
                 .store
                 .set_state(OFFSET_KEY, &(update_id + 1).to_string())

@@ -101,10 +101,9 @@ pub fn markdown_to_telegram_html(markdown: &str) -> String {
                         out.push_str("\n\n");
                     }
                 }
-                TagEnd::Item
-                    if !out.ends_with('\n') => {
-                        out.push('\n');
-                    }
+                TagEnd::Item if !out.ends_with('\n') => {
+                    out.push('\n');
+                }
                 TagEnd::Emphasis => out.push_str("</i>"),
                 TagEnd::Strong => out.push_str("</b>"),
                 TagEnd::Strikethrough => out.push_str("</s>"),

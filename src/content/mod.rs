@@ -292,7 +292,10 @@ fn is_slug(s: &str, max: usize) -> bool {
 }
 
 /// One lesson number's versions, with the id and where the first version declared it.
-type LessonSlot = (Option<(String, PathBuf, usize)>, BTreeMap<Locale, LessonVersion>);
+type LessonSlot = (
+    Option<(String, PathBuf, usize)>,
+    BTreeMap<Locale, LessonVersion>,
+);
 
 fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
     let course_path = dir.join("course.toml");

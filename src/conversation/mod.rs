@@ -336,13 +336,14 @@ impl Conversation {
             };
             let mut after = now;
             if let Some(a) = latest.as_ref().filter(|a| a.course == e.course)
-                && let Some(next_day) = a.day.succ_opt() {
-                    let start_of_next_day = crate::domain::schedule::local_to_utc(
-                        member.timezone,
-                        next_day.and_time(NaiveTime::MIN),
-                    );
-                    after = after.max(start_of_next_day - Duration::seconds(1));
-                }
+                && let Some(next_day) = a.day.succ_opt()
+            {
+                let start_of_next_day = crate::domain::schedule::local_to_utc(
+                    member.timezone,
+                    next_day.and_time(NaiveTime::MIN),
+                );
+                after = after.max(start_of_next_day - Duration::seconds(1));
+            }
             let next = next_lesson_at(&course.schedule, member.lesson_time, member.timezone, after);
             self.store.set_next_due(member.id, &e.course, next).await?;
             earliest = match (earliest, next) {

@@ -291,12 +291,13 @@ pub async fn send_all(
             .await
             .map_err(SendOutcome::Send)?;
         if let (Outbound::Audio { audio, .. }, Some(file_id)) = (message, file_id)
-            && audio.file_id.as_deref() != Some(file_id.as_str()) {
-                store
-                    .save_file_id(&audio.sha256, channel.name(), &file_id)
-                    .await
-                    .map_err(SendOutcome::Store)?;
-            }
+            && audio.file_id.as_deref() != Some(file_id.as_str())
+        {
+            store
+                .save_file_id(&audio.sha256, channel.name(), &file_id)
+                .await
+                .map_err(SendOutcome::Store)?;
+        }
         if message_id.is_some() {
             last = message_id;
         }
