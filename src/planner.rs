@@ -89,7 +89,9 @@ impl Planner {
                 };
                 if now - due_at > self.grace {
                     let next =
-                        next_lesson_at(&course.schedule, member.lesson_time, member.timezone, now);
+                        // The lesson time after the missed one; if that is due as well, the
+                        // next round of this loop plans it (or skips it too).
+                        next_lesson_at(&course.schedule, member.lesson_time, member.timezone, due_at);
                     tracing::info!(member = member.id, course = %course.id, seq, due = %due_at, "lesson time missed by more than the grace period; skipped");
                     self.store.set_next_due(member.id, &course.id, next).await?;
                     report.skipped += 1;

@@ -504,15 +504,12 @@ impl Conversation {
         message_id: Option<&str>,
     ) -> Result<Replies> {
         let l = member.locale;
-        let answer = |key: &str, streak: Option<u32>| Outbound::AnswerButton {
+        let answer = |key: &str| Outbound::AnswerButton {
             callback_id: callback_id.to_string(),
-            text: Some(match streak {
-                Some(s) => t!(self.i18n, l, key, streak = s),
-                None => t!(self.i18n, l, key),
-            }),
+            text: Some(t!(self.i18n, l, key)),
         };
         let Some((course_id, lesson_id)) = value.split_once(':') else {
-            return Ok(vec![answer("button-expired", None)]);
+            return Ok(vec![answer("button-expired")]);
         };
         let known = self
             .library
@@ -525,7 +522,7 @@ impl Conversation {
                 .has_assignment(member.id, course_id, lesson_id)
                 .await?
         {
-            return Ok(vec![answer("button-expired", None)]);
+            return Ok(vec![answer("button-expired")]);
         }
         let now = self.now();
         let new = self
@@ -533,11 +530,15 @@ impl Conversation {
             .record_checkin(member.id, course_id, lesson_id, now)
             .await?;
         if !new {
-            return Ok(vec![answer("checkin-already", None)]);
+            return Ok(vec![answer("checkin-already")]);
         }
         let days = self.store.lesson_days(member.id).await?;
         let streak = current_streak(&days, local_day(now, member.timezone));
-        let mut replies = vec![answer("checkin-recorded", Some(streak))];
+        // The confirmation is a message (it stays in the chat), so the button's answer is silent.
+        let mut replies = vec![Outbound::AnswerButton {
+            callback_id: callback_id.to_string(),
+            text: None,
+        }];
         if let Some(message_id) = message_id {
             replies.push(Outbound::EditButtons {
                 message_id: message_id.to_string(),

@@ -1,0 +1,97 @@
+//! The real service wired to a fake Telegram, a manual clock and a test database.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, TimeZone, Utc};
+use weike::clock::ManualClock;
+use weike::config::Config;
+use weike::service::{App, TelegramService};
+
+use super::db::TestDb;
+use super::fake_telegram::FakeTelegram;
+
+pub const TOKEN: &str = "123456:TEST-token_for-weike";
+
+pub struct Harness {
+    pub fake: FakeTelegram,
+    pub clock: ManualClock,
+    pub db: TestDb,
+}
+
+/// 2026-11-24 12:00 UTC = 20:00 in Shanghai.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+impl Harness {
+    pub async fn new(db: TestDb) -> Harness {
+        Harness {
+            fake: FakeTelegram::start().await,
+            clock: ManualClock::new(start_time()),
+            db,
+        }
+    }
+
+    pub fn config(&self) -> Config {
+        self.config_with(&[])
+    }
+
+    /// The settings the service gets, with extra `WEIKE_*` variables.
+    pub fn config_with(&self, extra: &[(&str, &str)]) -> Config {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let vars: Vec<(String, String)> = [
+            ("WEIKE_DATABASE_URL", self.db.url.clone()),
+            ("WEIKE_TELEGRAM_TOKEN", TOKEN.to_string()),
+            ("WEIKE_TELEGRAM_API_URL", self.fake.api_url()),
+            (
+                "WEIKE_LESSONS_DIR",
+                root.join("lessons").display().to_string(),
+            ),
+            (
+                "WEIKE_BRANCHES_FILE",
+                root.join("branches.toml").display().to_string(),
+            ),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .collect();
+        Config::from_sources(None, move |k| {
+            vars.iter()
+                .rev()
+                .find(|(name, _)| name == k)
+                .map(|(_, v)| v.clone())
+        })
+        .expect("test config")
+    }
+
+    /// Starts the service as `weike run` does (but without its endless loops).
+    pub async fn service(&self) -> TelegramService {
+        self.service_with(self.config()).await
+    }
+
+    pub async fn service_with(&self, config: Config) -> TelegramService {
+        let app = App::start(config, Arc::new(self.clock.clone()))
+            .await
+            .expect("service starts");
+        let service = TelegramService::new(app).await.expect("telegram service");
+        service
+            .prepare()
+            .await
+            .expect("setMyCommands and deleteWebhook");
+        service
+    }
+}
+
+/// Handles every update the fake has queued.
+pub async fn poll_all(service: &TelegramService, fake: &FakeTelegram) {
+    for _ in 0..100 {
+        service.poll_once(Duration::ZERO).await.expect("poll");
+        if fake.pending_updates() == 0 {
+            return;
+        }
+    }
+    panic!("updates still pending after 100 polls");
+}

@@ -1,0 +1,6 @@
+//! Shared helpers for the integration tests (`mod support;` in a test file).
+#![allow(dead_code)]
+
+pub mod db;
+pub mod fake_telegram;
+pub mod harness;
