@@ -1,0 +1,230 @@
+//! The `weike` binary as an operator and a newcomer use it: `lessons check`, `migrate`,
+//! refusing to start on bad lessons, and the console demo.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::{Command, Stdio};
+
+fn weike() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_weike"));
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for var in weike::config::ENV_VARS {
+        cmd.env_remove(var);
+    }
+    cmd.env_remove("WEIKE_CONFIG").env("WEIKE_LOG", "warn");
+    cmd
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    std::fs::write(dir.join(name), text).unwrap();
+}
+
+/// A course with one good lesson and two broken ones.
+fn broken_course() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "course.toml",
+        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
+    );
+    write(
+        d,
+        "01-good.zh-CN.md",
+        "+++\nid = \"good\"\ntitle = \"好\"\n+++\n正文\n",
+    );
+    write(
+        d,
+        "02-bad.zh-CN.md",
+        "+++\nid = \"bad\"\ntitle = \"坏\"\naudio = \"nope.ogg\"\n+++\n正文\n",
+    );
+    write(
+        d,
+        "03-quiz.zh-CN.md",
+        "+++\nid = \"quiz\"\ntitle = \"题\"\n[[quiz]]\nid = \"q\"\nquestion = \"?\"\noptions = [\"a\", \"b\"]\nanswer = 5\n+++\n正文\n",
+    );
+    dir
+}
+
+#[test]
+fn lessons_check_accepts_the_shipped_course() {
+    let out = weike().args(["lessons", "check"]).output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("1 course(s), 15 lessons, 45 language versions: all valid"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn lessons_check_reports_file_line_problem_and_exits_1() {
+    let dir = broken_course();
+    let out = weike()
+        .args(["lessons", "check"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let root = dir.path().display().to_string();
+    let lines: Vec<String> = stdout.lines().map(|l| l.replace(&root, "DIR")).collect();
+    assert_eq!(
+        lines,
+        [
+            "DIR/02-bad.zh-CN.md:4: audio file DIR/nope.ogg cannot be read: No such file or directory (os error 2)",
+            "DIR/03-quiz.zh-CN.md:8: answer 5 is not an option number: use 1 to 2 (the number of the correct option)",
+        ]
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s) found"));
+}
+
+#[test]
+fn the_service_refuses_to_start_on_invalid_lessons() {
+    let dir = broken_course();
+    let db = tempfile::tempdir().unwrap();
+    for command in ["run", "chat"] {
+        let out = weike()
+            .arg(command)
+            .env("WEIKE_LESSONS_DIR", dir.path())
+            .env("WEIKE_TELEGRAM_TOKEN", "1:x")
+            .env(
+                "WEIKE_DATABASE_URL",
+                format!("sqlite://{}/w.db", db.path().display()),
+            )
+            .stdin(Stdio::null())
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{command}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("are invalid"), "{stderr}");
+        assert!(stderr.contains("02-bad.zh-CN.md:4: audio file"), "{stderr}");
+        assert!(stderr.contains("03-quiz.zh-CN.md:8: answer 5"), "{stderr}");
+        assert!(
+            !db.path().join("w.db").exists(),
+            "nothing was created before validation"
+        );
+    }
+}
+
+#[test]
+fn run_without_a_token_says_what_to_do() {
+    let db = tempfile::tempdir().unwrap();
+    let out = weike()
+        .arg("run")
+        .env(
+            "WEIKE_DATABASE_URL",
+            format!("sqlite://{}/w.db", db.path().display()),
+        )
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("set WEIKE_TELEGRAM_TOKEN"));
+}
+
+#[test]
+fn migrate_creates_the_sqlite_database() {
+    let db = tempfile::tempdir().unwrap();
+    let path = db.path().join("new.db");
+    let out = weike()
+        .arg("migrate")
+        .env("WEIKE_DATABASE_URL", format!("sqlite://{}", path.display()))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(path.exists());
+    let out = weike()
+        .arg("migrate")
+        .env("WEIKE_DATABASE_URL", "mysql://x")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("use sqlite://FILE or postgres://"));
+}
+
+/// A newcomer's first session in the console: onboarding by numbers, moving the clock to
+/// 07:30, the lesson with its numbered button, the check-in, /me.
+#[test]
+fn console_demo_walks_through_a_day() {
+    let db = tempfile::tempdir().unwrap();
+    let mut child = weike()
+        .arg("chat")
+        .env(
+            "WEIKE_DATABASE_URL",
+            format!("sqlite://{}/chat.db", db.path().display()),
+        )
+        .env("LANG", "en_US.UTF-8")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let script = [
+        ":help",
+        "/start",
+        "3",
+        "Ann",
+        "2",
+        "1",
+        "1",
+        "25:99",
+        "1",
+        "1",
+        "/me",
+        ":clock 07:30",
+        ":clock +1m",
+        "1",
+        "1",
+        "/me",
+        ":clock soon",
+        ":quit",
+    ];
+    let mut stdin = child.stdin.take().unwrap();
+    for line in script {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let expect_in_order = [
+        ":clock +1d",                     // :help
+        "Which language would you like?", // /start (zh-CN welcome first)
+        "[3] English",
+        "What should we call you?",
+        "Which branch do you belong to?",
+        "Hexi District: choose your branch.",
+        "Hexi District / Jiefang Subdistrict: choose your branch.",
+        "Branch: Hexi District / Jiefang Subdistrict / Xinyuan Community Branch",
+        "“25:99” is not a time of day",
+        "Your time zone is Asia/Shanghai",
+        "All set, Ann!",
+        "0 checked in, 0 received, 15 lessons in all",
+        "Bot clock:",
+        "Safe Living: One Lesson a Day · Lesson 1 of 15",
+        "[1] ✅ Done — check in",
+        "✅ Checked in! Streak: 1 day.",
+        "You have already checked in for this lesson.", // the same button pressed again
+        "1 checked in, 1 received, 15 lessons in all",
+        "“soon” is not a clock change",
+    ];
+    let mut at = 0;
+    for needle in expect_in_order {
+        match stdout[at..].find(needle) {
+            Some(i) => at += i + needle.len(),
+            None => panic!("expected {needle:?} after position {at} in:\n{stdout}"),
+        }
+    }
+}
