@@ -208,7 +208,6 @@ impl Config {
         let mut limits = Limits::default();
         if let Some(v) = fc.messages_per_second {
             limits.global_per_second = v;
-            limits.global_burst = v;
         }
         if let Some(v) = fc.per_chat_per_second {
             limits.per_chat_per_second = v;

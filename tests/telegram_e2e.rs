@@ -379,3 +379,161 @@ async fn downtime_on_postgres() {
         downtime_scenario(db).await;
     }
 }
+
+/// /settings (time and language), /pause and /resume, and a member who blocks the bot and
+/// comes back.
+async fn settings_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    onboard(&h, &service).await;
+
+    h.fake.push_text(USER, "/settings");
+    let calls = step(&service, &h.fake).await;
+    let menu = last_with_buttons(&calls);
+    assert_eq!(
+        menu.callback_datas(),
+        ["set:lang", "set:name", "set:branch", "set:time", "set:tz"]
+    );
+    h.fake.push_callback(USER, sent_id(menu), "set:time");
+    let calls = step(&service, &h.fake).await;
+    assert!(
+        texts(&calls)[0].contains("每天 <b>07:30</b> 推送课程"),
+        "{calls:#?}"
+    );
+    h.fake.push_text(USER, "21:00");
+    let calls = step(&service, &h.fake).await;
+    assert!(texts(&calls)[0].contains("已保存"), "{calls:#?}");
+    h.fake.push_text(USER, "/me");
+    let me = texts(&step(&service, &h.fake).await).join("\n");
+    assert!(me.contains("每天 21:00 推送"), "{me}");
+    assert!(me.contains("下一课：2026-11-24 21:00"), "{me}");
+
+    // Language: the answers switch to Traditional Chinese at once.
+    h.fake.push_text(USER, "/settings");
+    let calls = step(&service, &h.fake).await;
+    h.fake
+        .push_callback(USER, sent_id(last_with_buttons(&calls)), "set:lang");
+    let calls = step(&service, &h.fake).await;
+    h.fake
+        .push_callback(USER, sent_id(last_with_buttons(&calls)), "lang:zh-TW");
+    let calls = step(&service, &h.fake).await;
+    assert!(
+        texts(&calls).iter().any(|t| t.contains("已儲存")),
+        "{calls:#?}"
+    );
+
+    // Paused: the 21:00 lesson does not come; resumed: the next one does.
+    h.fake.push_text(USER, "/pause");
+    let calls = step(&service, &h.fake).await;
+    assert!(texts(&calls)[0].contains("已暫停每日課程"), "{calls:#?}");
+    h.fake.push_text(USER, "/pause");
+    assert!(texts(&step(&service, &h.fake).await)[0].contains("已經是暫停狀態"));
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap());
+    service.tick().await.unwrap();
+    assert!(h.fake.take_calls().is_empty());
+    h.fake.push_text(USER, "/resume");
+    let calls = step(&service, &h.fake).await;
+    assert!(
+        texts(&calls)[0].contains("下一課將於2026-11-25 21:00"),
+        "{calls:#?}"
+    );
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 13, 0, 0).unwrap());
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    assert!(
+        calls[0]
+            .text()
+            .unwrap()
+            .contains("平安生活每日一課 · 第 1 課"),
+        "{calls:#?}"
+    );
+
+    // The member blocks the bot: the next lesson fails with 403, they are marked blocked
+    // and nothing more is planned for them.
+    h.fake.fail_next(
+        "sendMessage",
+        403,
+        "Forbidden: bot was blocked by the user",
+        None,
+    );
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap());
+    let (_, drained) = service.tick().await.unwrap();
+    assert_eq!(drained.unreachable, 1);
+    h.fake.take_calls();
+    assert_eq!(
+        member_row(&h).await.status,
+        weike::domain::MemberStatus::Blocked
+    );
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 27, 13, 0, 0).unwrap());
+    let (planned, _) = service.tick().await.unwrap();
+    assert_eq!(planned.planned, 0);
+    assert!(h.fake.take_calls().is_empty());
+    // They write again: active again, and lessons resume at the next lesson time.
+    h.fake.push_text(USER, "/me");
+    let calls = step(&service, &h.fake).await;
+    assert!(texts(&calls)[0].contains("連續學習"), "{calls:#?}");
+    assert_eq!(
+        member_row(&h).await.status,
+        weike::domain::MemberStatus::Active
+    );
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 28, 13, 0, 0).unwrap());
+    let (planned, drained) = service.tick().await.unwrap();
+    assert_eq!((planned.planned, drained.sent), (1, 1));
+    assert!(h.fake.take_calls()[0].text().unwrap().contains("第 3 課"));
+}
+
+#[tokio::test]
+async fn settings_pause_and_blocking_on_sqlite() {
+    settings_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn settings_pause_and_blocking_on_postgres() {
+    if let Some(db) = TestDb::postgres("settings").await {
+        settings_scenario(db).await;
+    }
+}
+
+/// A lesson longer than one Telegram message arrives in several valid HTML messages, the
+/// button under the last one.
+#[tokio::test]
+async fn long_lessons_are_split_into_valid_messages() {
+    use weike::channel::telegram::TelegramChannel;
+    use weike::channel::{Button, Channel, Outbound};
+    let fake = FakeTelegram::start().await;
+    fake.push_text(USER, "/start"); // the chat must exist
+    let channel = TelegramChannel::new(support::harness::TOKEN, Some(&fake.api_url())).unwrap();
+    let paragraph = "<b>注意</b>：过马路要看红绿灯 &amp; 走人行横道，骑车一定要戴头盔。".repeat(25);
+    let html = vec![paragraph; 12].join("\n\n");
+    assert!(weike::content::markdown::visible_len(&html) > 4096 * 2);
+    let sent = channel
+        .send(
+            &USER.to_string(),
+            &Outbound::with_buttons(
+                html.clone(),
+                vec![vec![Button::new("✅", "ck:safety:road-safety")]],
+            ),
+        )
+        .await
+        .unwrap();
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{:#?}", fake.rejected());
+    assert_eq!(calls.len(), 3);
+    for c in &calls {
+        assert!(weike::content::markdown::visible_len(c.text().unwrap()) <= 4096);
+    }
+    assert!(calls[..2].iter().all(|c| c.callback_datas().is_empty()));
+    assert_eq!(calls[2].callback_datas(), ["ck:safety:road-safety"]);
+    assert_eq!(sent.message_id, Some(sent_id(&calls[2]).to_string()));
+    let joined: String = calls
+        .iter()
+        .map(|c| c.text().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    assert_eq!(joined, html);
+}
