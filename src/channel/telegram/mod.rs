@@ -3,18 +3,17 @@
 
 use std::time::Duration;
 
-use teloxide::payloads::{
-    AnswerCallbackQuerySetters, EditMessageReplyMarkupSetters, GetUpdatesSetters, SendAudioSetters,
-    SendMessageSetters, SendVoiceSetters, SetMyCommandsSetters,
-};
-use teloxide::prelude::Requester;
-use teloxide::types::{
-    AllowedUpdate, BotCommand, CallbackQueryId, ChatId, FileId, InlineKeyboardButton,
-    InlineKeyboardMarkup, InputFile, MessageId, ParseMode, Update, UpdateKind,
-};
-use teloxide::{ApiError, Bot, RequestError};
+pub mod bot_api;
 
-use super::{Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
+use serde_json::{Value, json};
+use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
+use teloxide::prelude::Requester;
+use teloxide::types::{AllowedUpdate, BotCommand, Update, UpdateKind};
+use teloxide::{Bot, RequestError};
+
+use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard};
+
+use super::{Channel, Inbound, InboundEvent, Outbound, SendError, Sent};
 use crate::content::AudioKind;
 use crate::content::markdown::split_html;
 use crate::domain::Locale;
@@ -23,9 +22,14 @@ use crate::domain::Locale;
 pub const MAX_TEXT: usize = 4096;
 pub const MAX_CAPTION: usize = 1024;
 pub const CHANNEL_NAME: &str = "telegram";
+/// How long one send may take before it counts as failed (and is retried).
+pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
 pub struct TelegramChannel {
+    /// teloxide, for updates and the command menu.
     bot: Bot,
+    /// Our own client, for everything the courier and the replies send.
+    api: BotApi,
 }
 
 impl std::fmt::Debug for TelegramChannel {
@@ -60,7 +64,9 @@ impl TelegramChannel {
                 .map_err(|e| TelegramError::ApiUrl(url.to_string(), e.to_string()))?;
             bot = bot.set_api_url(parsed);
         }
-        Ok(Self { bot })
+        let api = BotApi::new(token, api_url, SEND_TIMEOUT)
+            .map_err(|e| TelegramError::Client(e.to_string()))?;
+        Ok(Self { bot, api })
     }
 
     /// Registers the command menu per language (Telegram takes two-letter codes only, so
@@ -170,66 +176,15 @@ fn to_inbound(update: Update) -> Option<Inbound> {
     }
 }
 
-fn markup(buttons: &Keyboard) -> InlineKeyboardMarkup {
-    InlineKeyboardMarkup::new(buttons.iter().map(|row| {
-        row.iter()
-            .map(|b| InlineKeyboardButton::callback(b.label.clone(), b.data.clone()))
-            .collect::<Vec<_>>()
-    }))
-}
-
-/// Sorts Telegram's answers into what the courier must do.
-fn classify(error: RequestError) -> SendError {
-    match error {
-        RequestError::RetryAfter(s) => SendError::RetryAfter(s.duration()),
-        RequestError::Api(api) => match api {
-            ApiError::BotBlocked
-            | ApiError::UserDeactivated
-            | ApiError::ChatNotFound
-            | ApiError::BotKicked
-            | ApiError::BotKickedFromSupergroup
-            | ApiError::BotKickedFromChannel
-            | ApiError::CantInitiateConversation => SendError::Unreachable(api.to_string()),
-            // teloxide does not keep the HTTP status: server errors arrive as Unknown with
-            // Telegram's description, client errors start with "Bad Request"/"Forbidden".
-            ApiError::Unknown(text)
-                if !(text.starts_with("Bad Request") || text.starts_with("Forbidden")) =>
-            {
-                SendError::Transient(text)
-            }
-            other => SendError::Rejected(other.to_string()),
-        },
-        RequestError::MigrateToChatId(id) => SendError::Rejected(format!("chat migrated to {id}")),
-        RequestError::Network(e) => SendError::Transient(describe_network_error(&e)),
-        RequestError::Io(e) => SendError::Transient(format!("io: {e}")),
-        RequestError::InvalidJson { source, .. } => {
-            SendError::Transient(format!("unreadable response: {source}"))
-        }
-    }
-}
-
-/// A network error without its URL: the URL holds the bot token.
-fn describe_network_error(e: &reqwest::Error) -> String {
-    let kind = if e.is_timeout() {
-        "timeout"
-    } else if e.is_connect() {
-        "cannot connect"
-    } else if e.is_body() || e.is_decode() {
-        "broken response"
-    } else {
-        "network error"
-    };
-    match std::error::Error::source(e) {
-        Some(source) => format!("{kind}: {source}"),
-        None => kind.to_string(),
-    }
-}
-
-fn parse_chat(chat_id: &str) -> Result<ChatId, SendError> {
+fn parse_chat(chat_id: &str) -> Result<i64, SendError> {
     chat_id
         .parse::<i64>()
-        .map(ChatId)
         .map_err(|_| SendError::Rejected(format!("{chat_id:?} is not a Telegram chat id")))
+}
+
+/// The message id in a send's result.
+fn message_id(result: &Value) -> Option<String> {
+    result["message_id"].as_i64().map(|id| id.to_string())
 }
 
 #[async_trait::async_trait]
@@ -246,15 +201,16 @@ impl Channel for TelegramChannel {
                 let count = parts.len();
                 let mut last = None;
                 for (i, part) in parts.into_iter().enumerate() {
-                    let mut req = self
-                        .bot
-                        .send_message(chat, part)
-                        .parse_mode(ParseMode::Html);
+                    let mut body = json!({"chat_id": chat, "text": part, "parse_mode": "HTML"});
                     if i + 1 == count && !buttons.is_empty() {
-                        req = req.reply_markup(markup(buttons));
+                        body["reply_markup"] = inline_keyboard(buttons);
                     }
-                    let msg = req.await.map_err(classify)?;
-                    last = Some(msg.id.0.to_string());
+                    let result = self
+                        .api
+                        .call("sendMessage", &body)
+                        .await
+                        .map_err(ApiFailure::classify)?;
+                    last = message_id(&result);
                 }
                 Ok(Sent {
                     message_id: last,
@@ -266,75 +222,59 @@ impl Channel for TelegramChannel {
                 caption_html,
                 buttons,
             } => {
-                let file = match &audio.file_id {
-                    Some(id) => InputFile::file_id(FileId(id.clone())),
-                    None => InputFile::file(audio.path.clone()),
-                };
                 let caption = split_html(caption_html, MAX_CAPTION)
                     .into_iter()
                     .next()
                     .unwrap_or_default();
-                let msg = match audio.kind {
-                    AudioKind::Voice => {
-                        let mut req = self
-                            .bot
-                            .send_voice(chat, file)
-                            .caption(caption)
-                            .parse_mode(ParseMode::Html);
-                        if !buttons.is_empty() {
-                            req = req.reply_markup(markup(buttons));
-                        }
-                        req.await.map_err(classify)?
-                    }
-                    AudioKind::Audio => {
-                        let mut req = self
-                            .bot
-                            .send_audio(chat, file)
-                            .caption(caption)
-                            .parse_mode(ParseMode::Html);
-                        if !buttons.is_empty() {
-                            req = req.reply_markup(markup(buttons));
-                        }
-                        req.await.map_err(classify)?
-                    }
+                let mut fields = json!({"chat_id": chat, "caption": caption, "parse_mode": "HTML"});
+                if !buttons.is_empty() {
+                    fields["reply_markup"] = inline_keyboard(buttons);
+                }
+                let (method, field) = match audio.kind {
+                    AudioKind::Voice => ("sendVoice", "voice"),
+                    AudioKind::Audio => ("sendAudio", "audio"),
                 };
-                let file_id = msg
-                    .voice()
-                    .map(|v| v.file.id.0.clone())
-                    .or_else(|| msg.audio().map(|a| a.file.id.0.clone()));
+                let file = match &audio.file_id {
+                    Some(id) => FileRef::Id(id),
+                    None => FileRef::Upload(&audio.path),
+                };
+                let result = self
+                    .api
+                    .call_with_file(method, field, file, &fields)
+                    .await
+                    .map_err(ApiFailure::classify)?;
                 Ok(Sent {
-                    message_id: Some(msg.id.0.to_string()),
-                    file_id,
+                    message_id: message_id(&result),
+                    file_id: result[field]["file_id"].as_str().map(str::to_string),
                 })
             }
             Outbound::EditButtons {
                 message_id,
                 buttons,
             } => {
-                let id = message_id.parse::<i32>().map_err(|_| {
+                let id = message_id.parse::<i64>().map_err(|_| {
                     SendError::Rejected(format!("{message_id:?} is not a Telegram message id"))
                 })?;
-                match self
-                    .bot
-                    .edit_message_reply_markup(chat, MessageId(id))
-                    .reply_markup(markup(buttons))
-                    .await
-                {
-                    Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => {
+                let body = json!({"chat_id": chat, "message_id": id, "reply_markup": inline_keyboard(buttons)});
+                match self.api.call("editMessageReplyMarkup", &body).await {
+                    Ok(_) => Ok(Sent::default()),
+                    Err(ApiFailure::Status { description, .. })
+                        if description.contains("message is not modified") =>
+                    {
                         Ok(Sent::default())
                     }
-                    Err(e) => Err(classify(e)),
+                    Err(e) => Err(e.classify()),
                 }
             }
             Outbound::AnswerButton { callback_id, text } => {
-                let mut req = self
-                    .bot
-                    .answer_callback_query(CallbackQueryId(callback_id.clone()));
+                let mut body = json!({"callback_query_id": callback_id});
                 if let Some(text) = text {
-                    let text: String = text.chars().take(200).collect();
-                    req = req.text(text);
+                    body["text"] = json!(text.chars().take(200).collect::<String>());
                 }
-                req.await.map_err(classify)?;
+                self.api
+                    .call("answerCallbackQuery", &body)
+                    .await
+                    .map_err(ApiFailure::classify)?;
                 Ok(Sent::default())
             }
         }
