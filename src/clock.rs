@@ -13,6 +13,13 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
     /// Waits `duration` of this clock's time.
     async fn sleep(&self, duration: Duration);
+    /// Waits until this clock reads `at` (returns at once if it already does).
+    async fn sleep_until(&self, at: DateTime<Utc>) {
+        let wait = (at - self.now()).to_std().unwrap_or(Duration::ZERO);
+        if !wait.is_zero() {
+            self.sleep(wait).await;
+        }
+    }
 }
 
 /// The real clock.
@@ -68,6 +75,18 @@ impl Clock for ManualClock {
     async fn sleep(&self, duration: Duration) {
         let by = chrono::Duration::from_std(duration).unwrap_or(chrono::Duration::zero());
         self.advance(by);
+        tokio::task::yield_now().await;
+    }
+
+    /// Moves the clock to `at` unless it reads later already (concurrent sleepers do not
+    /// add up), and returns at once.
+    async fn sleep_until(&self, at: DateTime<Utc>) {
+        {
+            let mut now = self.lock();
+            if at > *now {
+                *now = at;
+            }
+        }
         tokio::task::yield_now().await;
     }
 }

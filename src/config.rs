@@ -39,6 +39,7 @@ struct FileConfig {
     grace_minutes: Option<i64>,
     poll_timeout_seconds: Option<u64>,
     max_attempts: Option<i64>,
+    send_concurrency: Option<usize>,
     messages_per_second: Option<f64>,
     per_chat_per_second: Option<f64>,
     per_chat_burst: Option<f64>,
@@ -82,7 +83,7 @@ impl std::fmt::Debug for Config {
 }
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 10] = [
+pub const ENV_VARS: [&str; 11] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -93,6 +94,7 @@ pub const ENV_VARS: [&str; 10] = [
     "WEIKE_DEFAULT_TIMEZONE",
     "WEIKE_GRACE_MINUTES",
     "WEIKE_POLL_TIMEOUT_SECONDS",
+    "WEIKE_SEND_CONCURRENCY",
 ];
 
 impl Config {
@@ -226,6 +228,21 @@ impl Config {
         if !(limits.per_chat_burst >= 1.0 && limits.per_chat_burst.is_finite()) {
             return Err(invalid("per_chat_burst", "must be at least 1".into()));
         }
+        let concurrency = match env("WEIKE_SEND_CONCURRENCY") {
+            Some(v) => v.trim().parse::<usize>().map_err(|_| {
+                invalid(
+                    "WEIKE_SEND_CONCURRENCY",
+                    format!("{v:?} is not a whole number"),
+                )
+            })?,
+            None => fc.send_concurrency.unwrap_or(16),
+        };
+        if !(1..=1000).contains(&concurrency) {
+            return Err(invalid(
+                "send_concurrency",
+                format!("{concurrency} must be 1 to 1000"),
+            ));
+        }
         let max_attempts = fc.max_attempts.unwrap_or(5);
         if max_attempts < 1 {
             return Err(invalid("max_attempts", "must be at least 1".into()));
@@ -251,6 +268,7 @@ impl Config {
             courier: CourierSettings {
                 limits,
                 max_attempts,
+                concurrency,
                 ..CourierSettings::default()
             },
         })

@@ -154,6 +154,7 @@ impl App {
         match send_all(&self.store, channel, &inbound.chat_id, &replies, None).await {
             Ok(_) => Ok(()),
             Err(SendOutcome::Store(e)) => Err(e.into()),
+            Err(SendOutcome::Stopped) => Ok(()),
             Err(SendOutcome::Send(e)) => {
                 tracing::warn!(chat = %inbound.chat_id, error = %e, "a reply could not be sent");
                 Ok(())

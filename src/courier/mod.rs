@@ -6,8 +6,10 @@
 pub mod rate_limit;
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use futures::stream::{self, StreamExt};
 use rand::{Rng, SeedableRng};
 use tokio::sync::Mutex;
 
@@ -23,8 +25,8 @@ pub struct CourierSettings {
     pub limits: Limits,
     /// How long a claimed row stays ours before another courier may take it.
     pub lease: Duration,
-    /// Rows claimed at a time.
-    pub batch: i64,
+    /// Deliveries in flight at once; also the bound on repeats after a crash.
+    pub concurrency: usize,
     /// Attempts before a row is dead.
     pub max_attempts: i64,
     /// First retry delay; doubles each attempt, with jitter.
@@ -37,7 +39,7 @@ impl Default for CourierSettings {
         Self {
             limits: Limits::default(),
             lease: Duration::from_secs(300),
-            batch: 100,
+            concurrency: 16,
             max_attempts: 5,
             backoff: Duration::from_secs(10),
             max_backoff: Duration::from_secs(3600),
@@ -52,6 +54,29 @@ pub struct DrainReport {
     pub retried: u64,
     pub dead: u64,
     pub unreachable: u64,
+    /// Rows given back unsent (a 429 pause, or shutdown).
+    pub released: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    Sent,
+    Retried,
+    Dead,
+    Unreachable,
+    Released,
+}
+
+impl DrainReport {
+    fn add(&mut self, outcome: Outcome) {
+        match outcome {
+            Outcome::Sent => self.sent += 1,
+            Outcome::Retried => self.retried += 1,
+            Outcome::Dead => self.dead += 1,
+            Outcome::Unreachable => self.unreachable += 1,
+            Outcome::Released => self.released += 1,
+        }
+    }
 }
 
 pub struct Courier {
@@ -63,6 +88,7 @@ pub struct Courier {
     worker: String,
     limiter: Mutex<RateLimiter>,
     rng: std::sync::Mutex<rand::rngs::SmallRng>,
+    stopping: AtomicBool,
 }
 
 impl Courier {
@@ -75,60 +101,71 @@ impl Courier {
         worker: String,
         seed: u64,
     ) -> Self {
-        let limiter = Mutex::new(RateLimiter::new(settings.limits, clock.now()));
         Self {
+            limiter: Mutex::new(RateLimiter::new(settings.limits)),
             store,
             channel,
             conversation,
             clock,
             settings,
             worker,
-            limiter,
             rng: std::sync::Mutex::new(rand::rngs::SmallRng::seed_from_u64(seed)),
+            stopping: AtomicBool::new(false),
         }
     }
 
-    /// Sends everything that is due now, batch by batch, and returns what happened.
+    pub fn worker(&self) -> &str {
+        &self.worker
+    }
+
+    /// Stops claiming; deliveries that have not started are given back.
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::SeqCst);
+    }
+
+    fn is_stopping(&self) -> bool {
+        self.stopping.load(Ordering::SeqCst)
+    }
+
+    /// Gives back every row this courier still holds (after a shutdown timeout).
+    pub async fn release_all(&self) -> Result<u64, StoreError> {
+        self.store
+            .release_worker(&self.worker, self.clock.now())
+            .await
+    }
+
+    /// Sends everything that is due now, up to `concurrency` deliveries at a time, and
+    /// returns what happened. Returns early while a 429 pause is on, or when stopping.
     pub async fn drain(&self) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport::default();
         loop {
             let now = self.clock.now();
+            if self.is_stopping() || self.limiter.lock().await.paused_until(now).is_some() {
+                return Ok(report);
+            }
             let lease_until = now
                 + chrono::Duration::from_std(self.settings.lease)
                     .unwrap_or(chrono::Duration::minutes(5));
+            let batch = i64::try_from(self.settings.concurrency.max(1) * 4).unwrap_or(64);
             let items = self
                 .store
-                .claim_due(&self.worker, now, lease_until, self.settings.batch)
+                .claim_due(&self.worker, now, lease_until, batch)
                 .await?;
             if items.is_empty() {
                 return Ok(report);
             }
-            let mut iter = items.into_iter();
-            while let Some(item) = iter.next() {
-                match self.deliver(&item, &mut report).await? {
-                    Flow::Continue => {}
-                    Flow::PauseAll(wait) => {
-                        // Give back this row and the rest of the batch; try again after the pause.
-                        let retry_at =
-                            self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                        self.store.release(item.id, &self.worker, retry_at).await?;
-                        for rest in iter.by_ref() {
-                            self.store.release(rest.id, &self.worker, retry_at).await?;
-                        }
-                        self.limiter.lock().await.pause_until(retry_at);
-                        report.retried += 1;
-                        return Ok(report);
-                    }
-                }
+            let outcomes: Vec<Result<Outcome, StoreError>> = stream::iter(items)
+                .map(|item| async move { self.deliver(&item).await })
+                .buffer_unordered(self.settings.concurrency.max(1))
+                .collect()
+                .await;
+            for outcome in outcomes {
+                report.add(outcome?);
             }
         }
     }
 
-    async fn deliver(
-        &self,
-        item: &OutboxItem,
-        report: &mut DrainReport,
-    ) -> Result<Flow, StoreError> {
+    async fn deliver(&self, item: &OutboxItem) -> Result<Outcome, StoreError> {
         if item.member_status != MemberStatus::Active.as_str() {
             self.store
                 .mark_failed(
@@ -138,21 +175,21 @@ impl Courier {
                     None,
                 )
                 .await?;
-            report.dead += 1;
-            return Ok(Flow::Continue);
+            tracing::info!(outbox = item.id, status = "dead", member_status = %item.member_status, "not sent: member not active");
+            return Ok(Outcome::Dead);
         }
         let messages = match self.conversation.compose(item).await {
             Ok(m) => m,
             Err(ConversationError::Store(e)) => return Err(e),
             Err(e) => {
-                tracing::error!(outbox = item.id, error = %e, "cannot compose a delivery; marking it dead");
+                tracing::error!(outbox = item.id, status = "dead", error = %e, "cannot compose a delivery");
                 self.store
                     .mark_failed(item.id, &self.worker, &e.to_string(), None)
                     .await?;
-                report.dead += 1;
-                return Ok(Flow::Continue);
+                return Ok(Outcome::Dead);
             }
         };
+        let started = std::time::Instant::now();
         match send_all(
             &self.store,
             self.channel.as_ref(),
@@ -171,68 +208,77 @@ impl Courier {
                         self.clock.now(),
                     )
                     .await?;
-                tracing::info!(outbox = item.id, kind = %item.kind, member = item.member_id, "sent");
-                report.sent += 1;
-                Ok(Flow::Continue)
+                tracing::info!(outbox = item.id, status = "sent", kind = %item.kind, member = item.member_id, ms = started.elapsed().as_millis() as u64, "sent");
+                Ok(Outcome::Sent)
             }
             Err(SendOutcome::Store(e)) => Err(e),
+            Err(SendOutcome::Stopped) => {
+                self.store
+                    .release(item.id, &self.worker, self.clock.now())
+                    .await?;
+                tracing::info!(outbox = item.id, status = "pending", "released at shutdown");
+                Ok(Outcome::Released)
+            }
             Err(SendOutcome::Send(SendError::RetryAfter(wait))) => {
+                let retry_at =
+                    self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                self.limiter.lock().await.pause_until(retry_at);
+                self.store.release(item.id, &self.worker, retry_at).await?;
                 tracing::warn!(
                     outbox = item.id,
+                    status = "pending",
                     ?wait,
-                    "rate limited by the channel; pausing all sending"
+                    "429 from the channel: all sending paused"
                 );
-                Ok(Flow::PauseAll(wait))
+                Ok(Outcome::Released)
             }
             Err(SendOutcome::Send(SendError::Unreachable(why))) => {
-                tracing::info!(outbox = item.id, member = item.member_id, %why, "member unreachable; marking blocked");
                 self.store
                     .mark_failed(item.id, &self.worker, &why, None)
                     .await?;
                 self.store
                     .set_member_status(item.member_id, MemberStatus::Blocked, self.clock.now())
                     .await?;
-                self.store
+                let cancelled = self
+                    .store
                     .cancel_pending(item.member_id, &format!("member unreachable: {why}"))
                     .await?;
-                report.unreachable += 1;
-                Ok(Flow::Continue)
+                tracing::info!(outbox = item.id, status = "dead", member = item.member_id, cancelled, %why, "member unreachable: marked blocked");
+                Ok(Outcome::Unreachable)
             }
             Err(SendOutcome::Send(SendError::Rejected(why))) => {
-                tracing::error!(outbox = item.id, %why, "rejected by the channel; marking dead");
+                tracing::error!(outbox = item.id, status = "dead", %why, "rejected by the channel");
                 self.store
                     .mark_failed(item.id, &self.worker, &why, None)
                     .await?;
-                report.dead += 1;
-                Ok(Flow::Continue)
+                Ok(Outcome::Dead)
             }
             Err(SendOutcome::Send(SendError::Transient(why))) => {
                 let attempts = item.attempts + 1;
                 if attempts >= self.settings.max_attempts {
-                    tracing::error!(outbox = item.id, attempts, %why, "giving up; marking dead");
+                    tracing::error!(outbox = item.id, status = "dead", attempts, %why, "giving up");
                     self.store
                         .mark_failed(item.id, &self.worker, &why, None)
                         .await?;
-                    report.dead += 1;
+                    Ok(Outcome::Dead)
                 } else {
                     let delay = self.backoff(attempts);
                     let retry_at =
                         self.clock.now() + chrono::Duration::from_std(delay).unwrap_or_default();
-                    tracing::warn!(outbox = item.id, attempts, ?delay, %why, "send failed; will retry");
+                    tracing::warn!(outbox = item.id, status = "pending", attempts, ?delay, %why, "send failed; will retry");
                     self.store
                         .mark_failed(item.id, &self.worker, &why, Some(retry_at))
                         .await?;
-                    report.retried += 1;
+                    Ok(Outcome::Retried)
                 }
-                Ok(Flow::Continue)
             }
         }
     }
 
-    /// Exponential backoff with full jitter in [delay/2, delay].
+    /// Exponential backoff with jitter in [delay/2, delay].
     fn backoff(&self, attempts: i64) -> Duration {
-        let base = self.settings.backoff.as_secs_f64()
-            * 2f64.powi(i32::try_from(attempts - 1).unwrap_or(30).min(30));
+        let exponent = i32::try_from(attempts - 1).unwrap_or(30).clamp(0, 30);
+        let base = self.settings.backoff.as_secs_f64() * 2f64.powi(exponent);
         let capped = base.min(self.settings.max_backoff.as_secs_f64());
         let jitter: f64 = self
             .rng
@@ -242,24 +288,22 @@ impl Courier {
         Duration::from_secs_f64(capped * jitter)
     }
 
-    /// Waits until the rate limiter allows one more message to `chat`.
-    async fn wait_turn(&self, chat: &str) {
+    /// Waits for this message's send slot. Returns false if the courier is stopping.
+    async fn wait_turn(&self, chat: &str) -> bool {
         loop {
-            let wait = {
-                let mut limiter = self.limiter.lock().await;
-                match limiter.try_acquire(chat, self.clock.now()) {
-                    Ok(()) => return,
-                    Err(wait) => wait,
-                }
-            };
-            self.clock.sleep(wait.max(Duration::from_millis(1))).await;
+            if self.is_stopping() {
+                return false;
+            }
+            let slot = self.limiter.lock().await.reserve(chat, self.clock.now());
+            self.clock.sleep_until(slot).await;
+            // A 429 may have paused everything while we waited.
+            let paused = self.limiter.lock().await.paused_until(self.clock.now());
+            match paused {
+                None => return true,
+                Some(until) => self.clock.sleep_until(until).await,
+            }
         }
     }
-}
-
-enum Flow {
-    Continue,
-    PauseAll(Duration),
 }
 
 /// Why [`send_all`] stopped.
@@ -267,6 +311,8 @@ enum Flow {
 pub enum SendOutcome {
     Send(SendError),
     Store(StoreError),
+    /// The courier is shutting down and nothing of this delivery was sent yet.
+    Stopped,
 }
 
 /// Sends messages in order, remembering the file ids of uploads, and returns the id of the
@@ -279,9 +325,13 @@ pub async fn send_all(
     courier: Option<&Courier>,
 ) -> Result<Option<String>, SendOutcome> {
     let mut last = None;
-    for message in messages {
-        if let Some(c) = courier {
-            c.wait_turn(chat_id).await;
+    for (i, message) in messages.iter().enumerate() {
+        // Once a delivery has started, it is finished even when stopping.
+        if let Some(c) = courier
+            && !c.wait_turn(chat_id).await
+            && i == 0
+        {
+            return Err(SendOutcome::Stopped);
         }
         let Sent {
             message_id,

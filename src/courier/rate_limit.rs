@@ -1,13 +1,15 @@
-//! Token buckets for sending: one for the whole bot and one per chat. Pure: the caller
-//! passes the current time, so tests use exact instants and nothing waits.
+//! Send slots for the whole bot and per chat (the generic cell rate algorithm: each send
+//! books the earliest instant at which it keeps both limits). Pure: the caller passes the
+//! current time and then waits until the booked instant, so concurrent senders line up
+//! without polling, and tests use exact instants.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
-/// Limits as Telegram documents them: about 30 messages per second for a bot, about one
-/// per second in a private chat (short bursts are tolerated).
+/// Limits as Telegram documents them: about 30 messages per second for a bot (evenly
+/// spaced, so that no second holds more), about one per second in a private chat, where a
+/// short burst (a lesson's text and audio) is tolerated.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     pub global_per_second: f64,
@@ -27,98 +29,106 @@ impl Default for Limits {
     }
 }
 
-/// Float slack when comparing token counts.
-const EPSILON: f64 = 1e-9;
-
-#[derive(Debug, Clone, Copy)]
-struct Bucket {
-    tokens: f64,
-    at: DateTime<Utc>,
+impl Limits {
+    /// No limits at all (benchmarks of the pipeline itself).
+    pub fn unlimited() -> Self {
+        Self {
+            global_per_second: f64::INFINITY,
+            global_burst: 1.0,
+            per_chat_per_second: f64::INFINITY,
+            per_chat_burst: 1.0,
+        }
+    }
 }
 
-impl Bucket {
-    fn refill(&mut self, now: DateTime<Utc>, rate: f64, burst: f64) {
-        let elapsed = (now - self.at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
-        if elapsed > 0.0 {
-            self.tokens = (self.tokens + elapsed * rate).min(burst);
-            self.at = now;
+/// One limit: its emission interval and how far ahead of schedule a burst may run.
+#[derive(Debug, Clone, Copy)]
+struct Cell {
+    interval: Duration,
+    tolerance: Duration,
+}
+
+impl Cell {
+    fn new(per_second: f64, burst: f64) -> Self {
+        if !per_second.is_finite() || per_second <= 0.0 {
+            return Self {
+                interval: Duration::zero(),
+                tolerance: Duration::zero(),
+            };
+        }
+        let micros = (1e6 / per_second).ceil() as i64;
+        let interval = Duration::microseconds(micros.max(1));
+        Self {
+            interval,
+            tolerance: interval * ((burst.max(1.0) - 1.0).floor() as i32),
         }
     }
 
-    fn wait_for_one(&self, rate: f64) -> Duration {
-        if self.tokens >= 1.0 - EPSILON {
-            Duration::ZERO
-        } else {
-            // Rounded up to the microsecond, so that waiting this long is always enough.
-            Duration::from_micros(((1.0 - self.tokens) / rate * 1e6).ceil() as u64)
-        }
+    /// The earliest instant allowed given the theoretical arrival time `tat`.
+    fn allowed(&self, tat: Option<DateTime<Utc>>) -> Option<DateTime<Utc>> {
+        tat.map(|t| t - self.tolerance)
+    }
+
+    fn next_tat(&self, tat: Option<DateTime<Utc>>, slot: DateTime<Utc>) -> DateTime<Utc> {
+        tat.map_or(slot, |t| t.max(slot)) + self.interval
     }
 }
 
 #[derive(Debug)]
 pub struct RateLimiter {
-    limits: Limits,
-    global: Bucket,
-    chats: HashMap<String, Bucket>,
+    global: Cell,
+    per_chat: Cell,
+    global_tat: Option<DateTime<Utc>>,
+    chat_tat: HashMap<String, DateTime<Utc>>,
     /// Nothing may be sent before this instant (a 429's retry_after).
     paused_until: Option<DateTime<Utc>>,
 }
 
 impl RateLimiter {
-    pub fn new(limits: Limits, now: DateTime<Utc>) -> Self {
+    pub fn new(limits: Limits) -> Self {
         Self {
-            limits,
-            global: Bucket {
-                tokens: limits.global_burst,
-                at: now,
-            },
-            chats: HashMap::new(),
+            global: Cell::new(limits.global_per_second, limits.global_burst),
+            per_chat: Cell::new(limits.per_chat_per_second, limits.per_chat_burst),
+            global_tat: None,
+            chat_tat: HashMap::new(),
             paused_until: None,
         }
     }
 
-    /// Takes a send for `chat` if allowed now; otherwise says how long to wait first.
-    pub fn try_acquire(&mut self, chat: &str, now: DateTime<Utc>) -> Result<(), Duration> {
-        if let Some(until) = self.paused_until {
-            if now < until {
-                return Err((until - now).to_std().unwrap_or(Duration::ZERO));
-            }
-            self.paused_until = None;
+    /// Books a send to `chat` and returns when it may happen (`now` or later).
+    pub fn reserve(&mut self, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        let chat_tat = self.chat_tat.get(chat).copied();
+        let mut slot = now;
+        for candidate in [
+            self.global.allowed(self.global_tat),
+            self.per_chat.allowed(chat_tat),
+            self.paused_until,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            slot = slot.max(candidate);
         }
-        let l = self.limits;
-        self.global.refill(now, l.global_per_second, l.global_burst);
-        let chat_bucket = self.chats.entry(chat.to_string()).or_insert(Bucket {
-            tokens: l.per_chat_burst,
-            at: now,
-        });
-        chat_bucket.refill(now, l.per_chat_per_second, l.per_chat_burst);
-        let wait = self
-            .global
-            .wait_for_one(l.global_per_second)
-            .max(chat_bucket.wait_for_one(l.per_chat_per_second));
-        if wait > Duration::ZERO {
-            return Err(wait);
+        self.global_tat = Some(self.global.next_tat(self.global_tat, slot));
+        self.chat_tat
+            .insert(chat.to_string(), self.per_chat.next_tat(chat_tat, slot));
+        if self.chat_tat.len() > 100_000 {
+            self.chat_tat.retain(|_, tat| *tat > now);
         }
-        self.global.tokens = (self.global.tokens - 1.0).max(0.0);
-        chat_bucket.tokens = (chat_bucket.tokens - 1.0).max(0.0);
-        if self.chats.len() > 100_000 {
-            self.forget_idle(now);
-        }
-        Ok(())
+        slot
     }
 
-    /// Stops all sending until `until`.
+    /// Stops all sending until `until`; bookings made earlier must check [`Self::paused_until`]
+    /// when their time comes and book again.
     pub fn pause_until(&mut self, until: DateTime<Utc>) {
-        self.paused_until = Some(self.paused_until.map_or(until, |p| p.max(until)));
+        let until = self.paused_until.map_or(until, |p| p.max(until));
+        self.paused_until = Some(until);
+        // Sends after the pause start evenly spaced from its end.
+        self.global_tat = Some(self.global_tat.map_or(until, |t| t.max(until)));
     }
 
-    /// Drops buckets of chats that are full again (they behave as new ones).
-    fn forget_idle(&mut self, now: DateTime<Utc>) {
-        let l = self.limits;
-        self.chats.retain(|_, b| {
-            b.refill(now, l.per_chat_per_second, l.per_chat_burst);
-            b.tokens < l.per_chat_burst
-        });
+    pub fn paused_until(&self, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        self.paused_until.filter(|until| *until > now)
     }
 }
 
@@ -131,37 +141,29 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
     }
 
-    fn ms(n: i64) -> chrono::Duration {
-        chrono::Duration::milliseconds(n)
-    }
-
-    /// Sends as fast as allowed for `seconds` of simulated time, jumping the clock by the
-    /// waits the limiter asks for, and returns the instants of the sends.
+    /// One sender sending as fast as allowed for `seconds`: the instants of the sends.
     fn simulate(
         limiter: &mut RateLimiter,
         chats: &[&str],
         seconds: i64,
     ) -> Vec<(DateTime<Utc>, String)> {
+        let end = t0() + Duration::seconds(seconds);
         let mut now = t0();
-        let end = t0() + chrono::Duration::seconds(seconds);
         let mut sent = Vec::new();
-        let mut i = 0;
-        while now < end {
+        for i in 0.. {
             let chat = chats[i % chats.len()];
-            match limiter.try_acquire(chat, now) {
-                Ok(()) => {
-                    sent.push((now, chat.to_string()));
-                    i += 1;
-                }
-                Err(wait) => now += chrono::Duration::from_std(wait).unwrap().max(ms(1)),
+            now = limiter.reserve(chat, now);
+            if now >= end {
+                break;
             }
+            sent.push((now, chat.to_string()));
         }
         sent
     }
 
     fn max_in_window(
         sent: &[(DateTime<Utc>, String)],
-        window: chrono::Duration,
+        window: Duration,
         chat: Option<&str>,
     ) -> usize {
         let times: Vec<_> = sent
@@ -183,11 +185,11 @@ mod tests {
 
     #[test]
     fn never_more_than_the_global_limit_in_any_second_and_reaches_it() {
-        let mut limiter = RateLimiter::new(Limits::default(), t0());
+        let mut limiter = RateLimiter::new(Limits::default());
         let chats: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
         let chats: Vec<&str> = chats.iter().map(String::as_str).collect();
         let sent = simulate(&mut limiter, &chats, 10);
-        assert!(max_in_window(&sent, chrono::Duration::seconds(1), None) <= 30);
+        assert!(max_in_window(&sent, Duration::seconds(1), None) <= 30);
         assert!(sent.len() >= 299, "{}", sent.len());
     }
 
@@ -197,31 +199,58 @@ mod tests {
             global_per_second: 1000.0,
             ..Limits::default()
         };
-        let mut limiter = RateLimiter::new(limits, t0());
+        let mut limiter = RateLimiter::new(limits);
         let chats: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
         let chats: Vec<&str> = chats.iter().map(String::as_str).collect();
         let sent = simulate(&mut limiter, &chats, 3);
-        assert!(max_in_window(&sent, chrono::Duration::seconds(1), None) <= 1000);
+        assert!(max_in_window(&sent, Duration::seconds(1), None) <= 1000);
         assert!(sent.len() >= 2990, "{}", sent.len());
     }
 
     #[test]
     fn one_chat_gets_its_burst_then_one_per_second() {
-        let mut limiter = RateLimiter::new(Limits::default(), t0());
+        let mut limiter = RateLimiter::new(Limits::default());
         let sent = simulate(&mut limiter, &["alice"], 10);
-        // 3 at once, then one per second: 3 + 9 (at 1s..9s; the 10th second is excluded).
-        assert_eq!(sent.len(), 12);
-        assert!(max_in_window(&sent[3..], chrono::Duration::seconds(1), Some("alice")) <= 1);
+        // 3 at once (well, 1/30 s apart: the global spacing), then one per second.
+        assert_eq!(sent.len(), 12, "{sent:?}");
+        assert!(max_in_window(&sent[3..], Duration::seconds(1), Some("alice")) <= 1);
+        assert!(max_in_window(&sent, Duration::seconds(1), Some("alice")) <= 3);
     }
 
     #[test]
-    fn a_pause_blocks_everything_until_it_ends() {
-        let mut limiter = RateLimiter::new(Limits::default(), t0());
-        limiter.pause_until(t0() + chrono::Duration::seconds(5));
-        assert_eq!(
-            limiter.try_acquire("a", t0() + ms(4999)),
-            Err(Duration::from_millis(1))
-        );
-        assert_eq!(limiter.try_acquire("b", t0() + ms(5000)), Ok(()));
+    fn concurrent_bookings_line_up_without_exceeding_the_limits() {
+        // Many senders book at the same instant: the slots are spaced, never bunched.
+        let mut limiter = RateLimiter::new(Limits::default());
+        let mut sent: Vec<(DateTime<Utc>, String)> = (0..300)
+            .map(|i| {
+                let chat = format!("c{}", i % 50);
+                (limiter.reserve(&chat, t0()), chat)
+            })
+            .collect();
+        sent.sort();
+        assert!(max_in_window(&sent, Duration::seconds(1), None) <= 30);
+        for i in 0..50 {
+            assert!(max_in_window(&sent, Duration::seconds(1), Some(&format!("c{i}"))) <= 3);
+        }
+        assert!(sent.last().unwrap().0 < t0() + Duration::seconds(10));
+    }
+
+    #[test]
+    fn a_pause_moves_every_later_booking_past_it() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let until = t0() + Duration::seconds(5);
+        limiter.pause_until(until);
+        assert_eq!(limiter.paused_until(t0()), Some(until));
+        assert_eq!(limiter.reserve("a", t0()), until);
+        assert!(limiter.reserve("b", t0() + Duration::milliseconds(4999)) > until);
+        assert_eq!(limiter.paused_until(until), None);
+    }
+
+    #[test]
+    fn unlimited_means_now() {
+        let mut limiter = RateLimiter::new(Limits::unlimited());
+        for _ in 0..1000 {
+            assert_eq!(limiter.reserve("a", t0()), t0());
+        }
     }
 }

@@ -757,6 +757,22 @@ impl Store {
         Ok(())
     }
 
+    /// Gives back every row a worker still holds (shutdown after a timeout).
+    pub async fn release_worker(&self, worker: &str, now: DateTime<Utc>) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $2, claimed_until = NULL
+                 WHERE claimed_by = $1 AND status = 'sending'",
+            )
+            .bind(worker)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
+
     /// Cancels the member's pending deliveries (they blocked the bot or paused).
     pub async fn cancel_pending(&self, member_id: i64, reason: &str) -> Result<u64> {
         let n = on_pool!(self, p => {
