@@ -34,10 +34,24 @@ pub enum Command {
     Chat,
     /// Apply database migrations and exit.
     Migrate,
+    /// The delivery queue: counts by status and kind, the oldest waiting row, recent dead rows.
+    Outbox {
+        #[command(subcommand)]
+        command: Option<OutboxCommand>,
+    },
     /// Lesson files.
     Lessons {
         #[command(subcommand)]
         command: LessonsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OutboxCommand {
+    /// Make rows waiting for a retry due now; with --dead, also requeue dead rows of active members.
+    Retry {
+        #[arg(long)]
+        dead: bool,
     },
 }
 
@@ -83,6 +97,22 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
         }
+        Command::Outbox { command } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            match command {
+                None => print!(
+                    "{}",
+                    outbox_report(&store.outbox_summary(10).await?, chrono::Utc::now())
+                ),
+                Some(OutboxCommand::Retry { dead }) => {
+                    let n = store.requeue(dead, chrono::Utc::now()).await?;
+                    println!("{n} row(s) requeued");
+                }
+            }
+            store.close().await;
+            Ok(0)
+        }
         Command::Migrate => {
             let store = Store::connect(&config.database_url).await?;
             store.migrate().await?;
@@ -109,4 +139,49 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The text of `weike outbox`.
+pub fn outbox_report(
+    summary: &crate::store::OutboxSummary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:<16} {:>10}", "status", "kind", "rows");
+    for (status, kind, n) in &summary.counts {
+        let _ = writeln!(out, "{status:<10} {kind:<16} {n:>10}");
+    }
+    if summary.counts.is_empty() {
+        let _ = writeln!(out, "(the outbox is empty)");
+    }
+    match summary.oldest_pending_due {
+        Some(due) => {
+            let age = now - due;
+            let _ = writeln!(
+                out,
+                "oldest waiting row: due {} ({})",
+                due.format("%Y-%m-%d %H:%M:%S UTC"),
+                if age > chrono::Duration::zero() {
+                    format!("{}s overdue", age.num_seconds())
+                } else {
+                    format!("in {}s", -age.num_seconds())
+                }
+            );
+        }
+        None => {
+            let _ = writeln!(out, "nothing is waiting");
+        }
+    }
+    if !summary.recent_dead.is_empty() {
+        let _ = writeln!(out, "recent dead rows:");
+        for (id, kind, member, attempts, error) in &summary.recent_dead {
+            let _ = writeln!(
+                out,
+                "  #{id} {kind} member {member}, {attempts} attempt(s): {}",
+                error.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    out
 }

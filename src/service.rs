@@ -164,7 +164,13 @@ impl App {
 
     /// Plans what is due and sends what is queued.
     pub async fn tick(&self, courier: &Courier) -> Result<(PlanReport, DrainReport), ServiceError> {
-        let planned = self.planner.plan_due().await?;
+        // With several processes on one PostgreSQL database, one of them plans at a time;
+        // all of them send.
+        let planned = if self.store.is_planner(&self.config.database_url).await? {
+            self.planner.plan_due().await?
+        } else {
+            PlanReport::default()
+        };
         let drained = courier.drain().await?;
         Ok((planned, drained))
     }
@@ -226,6 +232,11 @@ impl TelegramService {
     /// Fetches and handles one batch of updates. The stored offset moves past an update
     /// only once its effects are committed, so a crash never loses one.
     pub async fn poll_once(&self, timeout: Duration) -> Result<usize, ServiceError> {
+        let updates = self.fetch(timeout).await?;
+        self.handle_updates(updates).await
+    }
+
+    async fn fetch(&self, timeout: Duration) -> Result<Vec<(i64, Option<Inbound>)>, ServiceError> {
         let offset: i64 = self
             .app
             .store
@@ -233,7 +244,13 @@ impl TelegramService {
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        let updates = self.channel.poll(offset, timeout).await?;
+        Ok(self.channel.poll(offset, timeout).await?)
+    }
+
+    async fn handle_updates(
+        &self,
+        updates: Vec<(i64, Option<Inbound>)>,
+    ) -> Result<usize, ServiceError> {
         let count = updates.len();
         for (update_id, inbound) in updates {
             if let Some(inbound) = inbound
@@ -261,35 +278,74 @@ impl TelegramService {
         self.app.tick(&self.courier).await
     }
 
-    /// Runs until Ctrl-C / SIGTERM.
+    /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops fetching updates and
+    /// claiming deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`,
+    /// gives back whatever is still claimed, and returns.
     pub async fn run(self) -> Result<(), ServiceError> {
         self.prepare().await?;
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let poll_timeout = self.app.config.poll_timeout;
         let polling = async {
+            let mut stop = stop_rx.clone();
             loop {
-                if let Err(e) = self.poll_once(poll_timeout).await {
+                // Only the wait for updates is interrupted; handling them is not.
+                let fetched = tokio::select! {
+                    f = self.fetch(poll_timeout) => f,
+                    _ = stop.wait_for(|s| *s) => return,
+                };
+                let result = match fetched {
+                    Ok(updates) => self.handle_updates(updates).await.map(|_| ()),
+                    Err(e) => Err(e),
+                };
+                if let Err(e) = result {
                     tracing::warn!(error = %e, "polling failed; retrying in 5 s");
-                    tokio::time::sleep(Duration::from_secs(5)).await;
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.wait_for(|s| *s) => return,
+                    }
                 }
             }
         };
         let ticking = async {
+            let mut stop = stop_rx.clone();
             loop {
+                if *stop.borrow() {
+                    return;
+                }
                 if let Err(e) = self.tick().await {
                     tracing::error!(error = %e, "planning or sending failed");
                 }
-                tokio::time::sleep(Duration::from_secs(1)).await;
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
             }
         };
+        let signal = async {
+            shutdown_signal().await;
+            tracing::info!("shutting down: no new deliveries; finishing those in flight");
+            self.courier.stop();
+            let _ = stop_tx.send(true);
+        };
+        let work = async { tokio::join!(polling, ticking) };
+        tokio::pin!(work);
         tokio::select! {
-            _ = polling => {}
-            _ = ticking => {}
-            _ = shutdown_signal() => tracing::info!("shutting down"),
+            _ = &mut work => {}
+            _ = signal => {
+                if tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await.is_err() {
+                    tracing::warn!("deliveries still in flight after {SHUTDOWN_GRACE:?}; giving them back");
+                }
+            }
         }
+        let released = self.courier.release_all().await?;
+        tracing::info!(released, "stopped");
         self.app.store.close().await;
         Ok(())
     }
 }
+
+/// How long deliveries in flight may take to finish at shutdown.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 async fn shutdown_signal() {
     #[cfg(unix)]

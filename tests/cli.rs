@@ -227,4 +227,34 @@ fn console_demo_walks_through_a_day() {
             None => panic!("expected {needle:?} after position {at} in:\n{stdout}"),
         }
     }
+
+    // The operator's view of the same database: one lesson sent, nothing waiting.
+    let url = format!("sqlite://{}/chat.db", db.path().display());
+    let out = weike()
+        .arg("outbox")
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<Vec<&str>> = report
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["status", "kind", "rows"]);
+    assert_eq!(rows[1], ["sent", "lesson", "1"], "{report}");
+    assert!(report.contains("nothing is waiting"), "{report}");
+    let out = weike()
+        .args(["outbox", "retry", "--dead"])
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "0 row(s) requeued"
+    );
 }

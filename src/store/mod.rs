@@ -8,7 +8,10 @@
 mod rows;
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
+
+use sqlx::Connection;
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
@@ -115,6 +118,23 @@ pub struct Progress {
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: Pool,
+    /// PostgreSQL: a dedicated connection holding the planner's advisory lock while this
+    /// process is the one that plans.
+    leader: Arc<tokio::sync::Mutex<Option<sqlx::PgConnection>>>,
+}
+
+/// The advisory lock key of the planner ("weike" in ASCII).
+const PLANNER_LOCK_KEY: i64 = 0x7765_696b_65;
+
+/// Operators' view of the outbox.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OutboxSummary {
+    /// (status, kind, count)
+    pub counts: Vec<(String, String, i64)>,
+    /// Due time of the oldest row still waiting to be sent.
+    pub oldest_pending_due: Option<DateTime<Utc>>,
+    /// The most recent dead rows: (id, kind, member, attempts, error).
+    pub recent_dead: Vec<(i64, String, i64, i64, Option<String>)>,
 }
 
 impl Store {
@@ -135,6 +155,7 @@ impl Store {
                 .map_err(StoreError::Connect)?;
             Ok(Store {
                 pool: Pool::Sqlite(pool),
+                leader: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
@@ -146,6 +167,7 @@ impl Store {
                 .map_err(StoreError::Connect)?;
             Ok(Store {
                 pool: Pool::Postgres(pool),
+                leader: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
@@ -168,7 +190,46 @@ impl Store {
         Ok(())
     }
 
+    /// Whether this process should plan. With SQLite (one process) always; with PostgreSQL
+    /// only the process holding an advisory lock on a dedicated connection, so that several
+    /// `weike run` processes plan one at a time. When that process dies, its connection
+    /// closes, the lock is free, and another takes over at its next tick.
+    pub async fn is_planner(&self, url: &str) -> Result<bool> {
+        if let Pool::Sqlite(_) = self.pool {
+            return Ok(true);
+        }
+        let mut leader = self.leader.lock().await;
+        if let Some(conn) = leader.as_mut() {
+            if conn.ping().await.is_ok() {
+                return Ok(true);
+            }
+            *leader = None; // lost the connection, and with it the lock
+        }
+        let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
+        let mut conn = sqlx::PgConnection::connect_with(&options)
+            .await
+            .map_err(StoreError::Connect)?;
+        let locked: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(PLANNER_LOCK_KEY)
+            .fetch_one(&mut conn)
+            .await?;
+        if locked {
+            *leader = Some(conn);
+        } else {
+            let _ = conn.close().await;
+        }
+        Ok(locked)
+    }
+
+    /// Gives up planning (shutdown): the lock's connection is closed.
+    pub async fn resign_planner(&self) {
+        if let Some(conn) = self.leader.lock().await.take() {
+            let _ = conn.close().await;
+        }
+    }
+
     pub async fn close(&self) {
+        self.resign_planner().await;
         match &self.pool {
             Pool::Sqlite(p) => p.close().await,
             Pool::Postgres(p) => p.close().await,
@@ -782,6 +843,53 @@ impl Store {
                 .execute(p)
                 .await?
                 .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Counts by status and kind, the oldest waiting row, and recent dead rows.
+    pub async fn outbox_summary(&self, dead_rows: i64) -> Result<OutboxSummary> {
+        let counts: Vec<(String, String, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT status, kind, COUNT(*) FROM outbox GROUP BY status, kind ORDER BY status, kind")
+                .fetch_all(p)
+                .await?
+        });
+        let oldest_pending_due: Option<DateTime<Utc>> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT MIN(due_at) FROM outbox WHERE status IN ('pending', 'sending')")
+                .fetch_one(p)
+                .await?
+        });
+        let recent_dead: Vec<(i64, String, i64, i64, Option<String>)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT id, kind, member_id, attempts, last_error FROM outbox WHERE status = 'dead' ORDER BY id DESC LIMIT $1",
+            )
+            .bind(dead_rows)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(OutboxSummary {
+            counts,
+            oldest_pending_due,
+            recent_dead,
+        })
+    }
+
+    /// Makes waiting rows due now; with `dead`, also gives dead rows of active members a
+    /// fresh set of attempts. Returns how many rows were requeued.
+    pub async fn requeue(&self, dead: bool, now: DateTime<Utc>) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $1,
+                   attempts = CASE WHEN status = 'dead' THEN 0 ELSE attempts END
+                 WHERE (status = 'pending' AND next_attempt_at > $1)
+                    OR ($2 AND status = 'dead'
+                        AND member_id IN (SELECT id FROM members WHERE status = 'active'))",
+            )
+            .bind(now)
+            .bind(dead)
+            .execute(p)
+            .await?
+            .rows_affected()
         });
         Ok(n)
     }
