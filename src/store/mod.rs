@@ -124,7 +124,7 @@ pub struct Store {
 }
 
 /// The advisory lock key of the planner ("weike" in ASCII).
-const PLANNER_LOCK_KEY: i64 = 0x7765_696b_65;
+const PLANNER_LOCK_KEY: i64 = 0x0077_6569_6b65;
 
 /// Operators' view of the outbox.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
