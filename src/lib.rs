@@ -10,6 +10,7 @@ pub mod conversation;
 pub mod courier;
 pub mod domain;
 pub mod i18n;
+pub mod metrics;
 pub mod planner;
 pub mod service;
 pub mod store;

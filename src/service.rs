@@ -16,6 +16,7 @@ use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
 use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
+use crate::metrics::Metrics;
 use crate::planner::{PlanReport, Planner};
 use crate::store::{Store, StoreError};
 use crate::t;
@@ -56,6 +57,7 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     pub conversation: Arc<Conversation>,
     pub planner: Planner,
+    pub metrics: Arc<Metrics>,
 }
 
 /// Loads and validates the lessons the way `weike lessons check` does.
@@ -128,6 +130,7 @@ impl App {
             clock,
             conversation,
             planner,
+            metrics: Arc::new(Metrics::default()),
         })
     }
 
@@ -140,6 +143,7 @@ impl App {
             self.config.courier.clone(),
             worker.to_string(),
             rand::random(),
+            self.metrics.clone(),
         )
     }
 

@@ -4,9 +4,11 @@
 
 mod support;
 
-use serde_json::json;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
 use support::fake_telegram::{
-    BOT_ID, BOT_USERNAME, FakeTelegram, TEST_TOKEN, UploadedFile,
+    BOT_ID, BOT_USERNAME, FakeTelegram, Fault, TEST_TOKEN, UploadedFile,
     html::{Formatted, parse_html},
 };
 use teloxide::{
@@ -17,6 +19,7 @@ use teloxide::{
         MessageEntityKind, MessageId, ParseMode, PollType, Seconds, UpdateKind,
     },
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const CHAT: ChatId = ChatId(42);
 
@@ -659,4 +662,552 @@ fn html_parser_follows_telegram() {
     let f = parse_html("  <b> hi</b>  ").unwrap().trimmed();
     assert_eq!(f.text, "hi");
     assert_eq!(kinds(&f), [("bold".into(), 0, 2)]);
+}
+
+// ---------------------------------------------------------------------------------------
+// Faults, blocked users and rate limits, seen by a plain HTTP client like the bot's own.
+
+/// A reqwest client like the bot's own (never through a proxy), with this timeout.
+fn http_client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder()
+        .no_proxy()
+        .timeout(timeout)
+        .build()
+        .unwrap()
+}
+
+/// POSTs a JSON body to `method`: the HTTP status and the JSON answer, or the client's error.
+async fn post(
+    http: &reqwest::Client,
+    tg: &FakeTelegram,
+    method: &str,
+    body: Value,
+) -> Result<(u16, Value), reqwest::Error> {
+    let url = format!("{}bot{TEST_TOKEN}/{method}", tg.api_url());
+    let response = http.post(url).json(&body).send().await?;
+    let status = response.status().as_u16();
+    Ok((status, response.json().await?))
+}
+
+/// A sendMessage: the status the client saw, 0 if the connection was closed without an
+/// answer.
+async fn send_text(http: &reqwest::Client, tg: &FakeTelegram, chat: i64, text: &str) -> u16 {
+    match post(
+        http,
+        tg,
+        "sendMessage",
+        json!({"chat_id": chat, "text": text}),
+    )
+    .await
+    {
+        Ok((status, _)) => status,
+        Err(error) => {
+            assert_connection_closed(&error);
+            0
+        }
+    }
+}
+
+/// The error of a request whose connection was closed without any HTTP answer.
+fn assert_connection_closed(error: &reqwest::Error) {
+    let mut chain = error.to_string();
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        chain += &format!(": {cause}");
+        source = cause.source();
+    }
+    assert!(
+        error.is_request() && !error.is_timeout() && !error.is_connect(),
+        "{chain}"
+    );
+    assert_eq!(error.status(), None, "{chain}");
+    assert!(
+        chain.contains("connection closed before message completed"),
+        "{chain}"
+    );
+}
+
+fn statuses(tg: &FakeTelegram) -> Vec<u16> {
+    tg.calls().iter().map(|c| c.status).collect()
+}
+
+#[tokio::test]
+async fn calls_record_arrival_time_and_status() {
+    let (tg, bot) = started().await;
+    let http = http_client(Duration::from_secs(10));
+    let before = Instant::now();
+    bot.send_message(CHAT, "one").await.unwrap();
+    assert_eq!(send_text(&http, &tg, 999, "stranger").await, 400);
+    let url = format!("{}nonsense", tg.api_url());
+    assert_eq!(http.post(url).send().await.unwrap().status(), 404);
+    bot.get_me().await.unwrap();
+    let after = Instant::now();
+
+    let calls = tg.calls();
+    let methods: Vec<&str> = calls.iter().map(|c| c.method.as_str()).collect();
+    assert_eq!(
+        methods,
+        ["sendMessage", "sendMessage", "/nonsense", "getMe"]
+    );
+    assert_eq!(statuses(&tg), [200, 400, 404, 200]);
+    assert!(calls.iter().all(|c| c.ok == (c.status == 200)));
+    assert!(calls.iter().all(|c| (before..=after).contains(&c.at)));
+    assert!(calls.windows(2).all(|w| w[0].at < w[1].at), "{calls:#?}");
+}
+
+#[tokio::test]
+async fn one_shot_faults_are_used_in_order() {
+    let (tg, bot) = started().await;
+    let http = http_client(Duration::from_secs(10));
+    tg.fail_next_with("sendMessage", Fault::server_error());
+    tg.fail_next_with("SENDMESSAGE", Fault::bad_request("message text is empty"));
+    tg.fail_next_with("sendMessage", Fault::blocked());
+    tg.fail_next_with("sendMessage", Fault::too_many_requests(2));
+    tg.fail_next_with("getMe", Fault::status(502, "Bad Gateway"));
+
+    let mut answers = Vec::new();
+    for i in 0..5 {
+        let body = json!({"chat_id": 42, "text": format!("m{i}")});
+        answers.push(post(&http, &tg, "sendMessage", body).await.unwrap());
+    }
+    let expected = [
+        (500, "Internal Server Error"),
+        (400, "Bad Request: message text is empty"),
+        (403, "Forbidden: bot was blocked by the user"),
+        (429, "Too Many Requests: retry after 2"),
+    ];
+    for ((status, body), (code, description)) in answers.iter().zip(expected) {
+        assert_eq!(*status, code);
+        assert_eq!(body["ok"], false);
+        assert_eq!(body["error_code"], code);
+        assert_eq!(body["description"], description);
+    }
+    assert_eq!(answers[3].1["parameters"], json!({"retry_after": 2}));
+    assert_eq!(answers[0].1.get("parameters"), None);
+    assert_eq!(answers[4].0, 200);
+    assert_eq!(answers[4].1["result"]["text"], "m4");
+    // Any method can get a one-shot fault.
+    assert_eq!(post(&http, &tg, "getMe", json!({})).await.unwrap().0, 502);
+    assert_eq!(statuses(&tg), [500, 400, 403, 429, 200, 502]);
+    assert_eq!(tg.too_many_requests(), 1);
+    assert_eq!(tg.delivered(), [(42, "m4".to_owned())]);
+
+    // Through teloxide: the same ApiError variants as with Telegram.
+    tg.fail_next_with("sendMessage", Fault::too_many_requests(2));
+    tg.fail_next_with("sendMessage", Fault::blocked());
+    let limited = bot.send_message(CHAT, "x").await;
+    assert!(
+        matches!(limited, Err(RequestError::RetryAfter(s)) if s == Seconds::from_seconds(2)),
+        "{limited:?}"
+    );
+    assert_eq!(
+        api_error(bot.send_message(CHAT, "x").await),
+        ApiError::BotBlocked
+    );
+    assert_eq!(tg.too_many_requests(), 2);
+
+    // clear_faults forgets queued faults, also those of fail_next.
+    tg.fail_next_with("sendMessage", Fault::Drop);
+    tg.fail_next("sendMessage", 500, "Internal Server Error", None);
+    tg.clear_faults();
+    bot.send_message(CHAT, "after clear").await.unwrap();
+    assert_eq!(tg.delivered().len(), 2);
+}
+
+#[tokio::test]
+async fn dropped_request_gets_no_answer_at_all() {
+    let (tg, bot) = started().await;
+    let http = http_client(Duration::from_secs(10));
+    // A pooled connection first, so the drop hits a reused one (as in a busy bot).
+    assert_eq!(send_text(&http, &tg, 42, "before").await, 200);
+
+    tg.fail_next_with("sendMessage", Fault::Drop);
+    let started_at = Instant::now();
+    let error = post(
+        &http,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 42, "text": "lost"}),
+    )
+    .await
+    .unwrap_err();
+    assert_connection_closed(&error);
+    assert!(started_at.elapsed() < Duration::from_secs(5));
+
+    let call = tg.calls().pop().unwrap();
+    assert_eq!(
+        (call.method.as_str(), call.status, call.ok),
+        ("sendMessage", 0, false)
+    );
+    assert_eq!(call.text(), Some("lost"));
+    assert!(call.result.is_none());
+    // Recorded once: the client did not retry it.
+    assert_eq!(tg.calls_to("sendMessage").len(), 2);
+
+    // No message was created: the next one gets the next id.
+    let (status, body) = post(
+        &http,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 42, "text": "after"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(body["result"]["message_id"], 3);
+    assert_eq!(
+        tg.delivered(),
+        [(42, "before".to_owned()), (42, "after".to_owned())]
+    );
+
+    // On the wire: the request is read, then the socket closes without a single byte back.
+    tg.fail_next_with("sendMessage", Fault::Drop);
+    let body = r#"{"chat_id":42,"text":"raw"}"#;
+    let request = format!(
+        "POST /bot{TEST_TOKEN}/sendMessage HTTP/1.1\r\nHost: x\r\nContent-Type: \
+         application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let address = tg
+        .api_url()
+        .trim_start_matches("http://")
+        .trim_end_matches('/')
+        .to_owned();
+    let mut socket = tokio::net::TcpStream::connect(address).await.unwrap();
+    socket.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let read = tokio::time::timeout(Duration::from_secs(5), socket.read_to_end(&mut answer))
+        .await
+        .expect("the fake closes the connection");
+    match read {
+        Ok(n) => assert_eq!(n, 0),
+        Err(e) => assert_eq!(e.kind(), std::io::ErrorKind::ConnectionReset),
+    }
+    assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+    assert_eq!(tg.calls().pop().unwrap().text(), Some("raw"));
+
+    // teloxide sees a network error.
+    tg.fail_next_with("sendMessage", Fault::Drop);
+    let result = bot.send_message(CHAT, "x").await;
+    assert!(
+        matches!(result, Err(RequestError::Network(_))),
+        "{result:?}"
+    );
+    assert_eq!(statuses(&tg), [200, 0, 200, 0, 0]);
+    assert_eq!(tg.delivered().len(), 2);
+}
+
+#[tokio::test]
+async fn delayed_answer_times_out_but_the_message_is_sent() {
+    let (tg, _bot) = started().await;
+    let impatient = http_client(Duration::from_millis(300));
+    tg.fail_next_with("sendMessage", Fault::Delay(Duration::from_millis(900)));
+    let started_at = Instant::now();
+    let error = post(
+        &impatient,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 42, "text": "slow"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(error.is_timeout(), "{error:?}");
+    assert!(started_at.elapsed() < Duration::from_millis(850));
+    // Recorded at once, as answered later: 200 with the message, which exists.
+    let call = tg.calls().pop().unwrap();
+    assert_eq!((call.status, call.ok), (200, true));
+    assert_eq!(call.result_message_id(), Some(2));
+    assert!(tg.message(42, 2).is_some());
+    assert_eq!(tg.delivered(), [(42, "slow".to_owned())]);
+
+    // A patient client gets the answer after the delay; meanwhile others are served.
+    let patient = http_client(Duration::from_secs(10));
+    tg.fail_next_with("sendMessage", Fault::Delay(Duration::from_millis(1500)));
+    let slow = {
+        let patient = patient.clone();
+        let url = format!("{}bot{TEST_TOKEN}/sendMessage", tg.api_url());
+        tokio::spawn(async move {
+            let started_at = Instant::now();
+            let body = json!({"chat_id": 42, "text": "slow 2"});
+            let response = patient.post(url).json(&body).send().await.unwrap();
+            let status = response.status().as_u16();
+            let body: Value = response.json().await.unwrap();
+            (status, body, started_at.elapsed())
+        })
+    };
+    tg.wait_for_calls("sendMessage", 2).await;
+    let fast_started = Instant::now();
+    assert_eq!(send_text(&patient, &tg, 42, "fast").await, 200);
+    assert_eq!(
+        post(&patient, &tg, "getMe", json!({})).await.unwrap().0,
+        200
+    );
+    assert!(fast_started.elapsed() < Duration::from_millis(1000));
+    assert!(!slow.is_finished());
+    let (status, body, elapsed) = slow.await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(body["result"]["text"], "slow 2");
+    assert_eq!(body["result"]["message_id"], 3);
+    assert!(elapsed >= Duration::from_millis(1500), "{elapsed:?}");
+
+    let texts: Vec<String> = tg.delivered().into_iter().map(|(_, text)| text).collect();
+    assert_eq!(texts, ["slow", "slow 2", "fast"]);
+    let calls = tg.calls_to("sendMessage");
+    assert!(calls.windows(2).all(|w| w[0].at < w[1].at));
+    assert!(calls.iter().all(|c| c.status == 200));
+}
+
+/// Sends 60 messages one after another with random faults from `seed`; the statuses the
+/// client saw (0: connection closed), after checking them against the fake's records.
+async fn with_random_faults(seed: u64, probability: f64) -> Vec<u16> {
+    let (tg, _bot) = started().await;
+    let http = http_client(Duration::from_secs(10));
+    let faults = vec![
+        Fault::server_error(),
+        Fault::blocked(),
+        Fault::too_many_requests(3),
+        Fault::Drop,
+    ];
+    tg.set_random_faults(seed, probability, faults);
+    let mut seen = Vec::new();
+    for i in 0..60 {
+        seen.push(send_text(&http, &tg, 42, &format!("m{i}")).await);
+        // Other methods get no random faults and draw nothing.
+        assert_eq!(post(&http, &tg, "getMe", json!({})).await.unwrap().0, 200);
+    }
+    assert_eq!(
+        statuses(&tg).into_iter().step_by(2).collect::<Vec<_>>(),
+        seen
+    );
+    let ok = seen.iter().filter(|&&s| s == 200).count();
+    assert_eq!(tg.delivered().len(), ok);
+    let limited = seen.iter().filter(|&&s| s == 429).count();
+    assert_eq!(tg.too_many_requests(), limited);
+
+    tg.clear_faults();
+    assert_eq!(send_text(&http, &tg, 42, "calm").await, 200);
+    seen
+}
+
+#[tokio::test]
+async fn random_faults_are_reproducible_for_a_seed() {
+    let first = with_random_faults(7, 0.5).await;
+    assert_eq!(with_random_faults(7, 0.5).await, first);
+    let count = |statuses: &[u16], status| statuses.iter().filter(|&&s| s == status).count();
+    // Every kind of fault happens, at about the rate asked for.
+    for status in [500, 403, 429, 0] {
+        assert!(count(&first, status) > 0, "{status} missing in {first:?}");
+    }
+    let faulty = 60 - count(&first, 200);
+    assert!((18..=42).contains(&faulty), "{faulty} faults in {first:?}");
+
+    let other = with_random_faults(8, 0.5).await;
+    assert_ne!(other, first);
+    assert_eq!(with_random_faults(8, 0.0).await, [200; 60]);
+    let always = with_random_faults(8, 1.0).await;
+    assert!(always.iter().all(|&s| s != 200), "{always:?}");
+}
+
+#[tokio::test]
+async fn enforced_rate_limits_answer_429_like_telegram() {
+    let tg = FakeTelegram::start().await;
+    tg.allow_chats(1..=40);
+    tg.enforce_rate_limits(30, 1);
+    let http = http_client(Duration::from_secs(10));
+
+    // 30 sends to 30 chats at once pass; the 31st within the second does not.
+    let mut sends = tokio::task::JoinSet::new();
+    for chat in 1..=30 {
+        let http = http.clone();
+        let url = format!("{}bot{TEST_TOKEN}/sendMessage", tg.api_url());
+        sends.spawn(async move {
+            let body = json!({"chat_id": chat, "text": "burst"});
+            http.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        });
+    }
+    assert_eq!(sends.join_all().await, [200; 30]);
+    let (status, body) = post(
+        &http,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 31, "text": "31st"}),
+    )
+    .await
+    .unwrap();
+    let calls = tg.calls();
+    let first = calls.iter().map(|c| c.at).min().unwrap();
+    let last_accepted = calls[..30].iter().map(|c| c.at).max().unwrap();
+    assert!(
+        calls[30].at - first < Duration::from_secs(1),
+        "the machine is too slow for this test"
+    );
+    assert_eq!(status, 429);
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
+               "parameters": {"retry_after": 1}})
+    );
+    assert_eq!(tg.too_many_requests(), 1);
+    assert_eq!(tg.delivered().len(), 30);
+
+    // Once the window has passed, sends are accepted again, one per chat and second.
+    tokio::time::sleep_until((last_accepted + Duration::from_millis(1200)).into()).await;
+    assert_eq!(send_text(&http, &tg, 31, "later").await, 200);
+    assert_eq!(send_text(&http, &tg, 31, "again").await, 429);
+    assert_eq!(send_text(&http, &tg, 32, "other chat").await, 200);
+    // teloxide sees RetryAfter(1 s), as from Telegram.
+    let bot = tg.bot();
+    let limited = bot.send_message(ChatId(31), "teloxide").await;
+    assert!(
+        matches!(limited, Err(RequestError::RetryAfter(s)) if s == Seconds::from_seconds(1)),
+        "{limited:?}"
+    );
+    assert_eq!(tg.too_many_requests(), 3);
+    // Other methods are not limited.
+    bot.send_chat_action(ChatId(31), teloxide::types::ChatAction::Typing)
+        .await
+        .unwrap();
+
+    tg.stop_enforcing_rate_limits();
+    assert_eq!(send_text(&http, &tg, 31, "free").await, 200);
+    assert_eq!(send_text(&http, &tg, 31, "free again").await, 200);
+    assert_eq!(tg.delivered().len(), 34);
+}
+
+#[tokio::test]
+async fn blocked_user_answers_403() {
+    let (tg, bot) = started().await;
+    let http = http_client(Duration::from_secs(10));
+    bot.send_message(CHAT, "before").await.unwrap();
+    tg.block_user(CHAT.0);
+    tg.block_user(77); // never wrote to the bot
+
+    assert_eq!(
+        api_error(bot.send_message(CHAT, "x").await),
+        ApiError::BotBlocked
+    );
+    let voice = bot
+        .send_voice(CHAT, InputFile::memory(vec![1u8; 10]).file_name("a.ogg"))
+        .await;
+    assert_eq!(api_error(voice), ApiError::BotBlocked);
+    let (status, body) = post(
+        &http,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 77, "text": "x"}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 403);
+    assert_eq!(
+        body,
+        json!({"ok": false, "error_code": 403, "description": "Forbidden: bot was blocked by the user"})
+    );
+    // Field checks come first, as with Telegram.
+    let (status, _) = post(&http, &tg, "sendMessage", json!({"chat_id": 42}))
+        .await
+        .unwrap();
+    assert_eq!(status, 400);
+    // Chat actions to a user who blocked the bot fail too.
+    let typing = bot
+        .send_chat_action(CHAT, teloxide::types::ChatAction::Typing)
+        .await;
+    assert_eq!(api_error(typing), ApiError::BotBlocked);
+    assert_eq!(statuses(&tg), [200, 403, 403, 403, 400, 403]);
+
+    tg.unblock_user(CHAT.0);
+    bot.send_message(CHAT, "after").await.unwrap();
+    assert_eq!(
+        tg.delivered(),
+        [(42, "before".to_owned()), (42, "after".to_owned())]
+    );
+}
+
+#[tokio::test]
+async fn chats_that_never_wrote_can_be_allowed() {
+    let tg = FakeTelegram::start().await;
+    let http = http_client(Duration::from_secs(10));
+    let description = |answer: (u16, Value)| answer.1["description"].as_str().map(str::to_owned);
+    let send = |chat: i64| {
+        post(
+            &http,
+            &tg,
+            "sendMessage",
+            json!({"chat_id": chat, "text": "hi"}),
+        )
+    };
+
+    assert_eq!(
+        description(send(7).await.unwrap()).as_deref(),
+        Some("Bad Request: chat not found")
+    );
+    tg.allow_chats([7, 8]);
+    let (status, body) = send(7).await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(
+        body["result"]["chat"],
+        json!({"id": 7, "type": "private", "first_name": "U7"})
+    );
+    assert_eq!(body["result"]["message_id"], 1);
+    assert_eq!(send(8).await.unwrap().0, 200);
+    assert_eq!(send(9).await.unwrap().0, 400);
+
+    tg.accept_any_chat(true);
+    assert_eq!(send(9).await.unwrap().0, 200);
+    assert_eq!(send(123_456_789).await.unwrap().0, 200);
+    tg.accept_any_chat(false);
+    assert_eq!(send(10).await.unwrap().0, 400);
+    assert_eq!(send(7).await.unwrap().0, 200);
+    let chats: Vec<i64> = tg.delivered().into_iter().map(|(chat, _)| chat).collect();
+    assert_eq!(chats, [7, 8, 9, 123_456_789, 7]);
+}
+
+#[tokio::test]
+async fn delivered_counts_only_messages_that_arrived() {
+    let (tg, bot) = started().await;
+    let http = http_client(Duration::from_millis(300));
+    assert_eq!(send_text(&http, &tg, 42, "one").await, 200);
+    tg.fail_next_with("sendMessage", Fault::server_error());
+    assert_eq!(send_text(&http, &tg, 42, "failed").await, 500);
+    tg.fail_next_with("sendMessage", Fault::Drop);
+    assert_eq!(send_text(&http, &tg, 42, "dropped").await, 0);
+    tg.fail_next_with("sendMessage", Fault::Delay(Duration::from_millis(600)));
+    let timeout = post(
+        &http,
+        &tg,
+        "sendMessage",
+        json!({"chat_id": 42, "text": "delayed"}),
+    )
+    .await
+    .unwrap_err();
+    assert!(timeout.is_timeout(), "{timeout:?}");
+    assert_eq!(send_text(&http, &tg, 42, " ").await, 400);
+    bot.send_photo(CHAT, InputFile::memory(vec![1u8; 100]).file_name("p.png"))
+        .caption("<b>caption</b>")
+        .parse_mode(ParseMode::Html)
+        .await
+        .unwrap();
+    let options = ["a", "b"].map(InputPollOption::new);
+    bot.send_poll(CHAT, "Q?", options).await.unwrap();
+    // Not a send method: not listed.
+    bot.send_chat_action(CHAT, teloxide::types::ChatAction::Typing)
+        .await
+        .unwrap();
+
+    assert_eq!(statuses(&tg), [200, 500, 0, 200, 400, 200, 200, 200]);
+    assert_eq!(
+        tg.delivered(),
+        [
+            (42, "one".to_owned()),
+            (42, "delayed".to_owned()),
+            (42, "caption".to_owned()),
+            (42, "Q?".to_owned()),
+        ]
+    );
 }

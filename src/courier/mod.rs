@@ -17,6 +17,7 @@ use crate::channel::{Channel, Outbound, SendError, Sent};
 use crate::clock::Clock;
 use crate::conversation::{Conversation, ConversationError};
 use crate::domain::MemberStatus;
+use crate::metrics::Metrics;
 use crate::store::{OutboxItem, Store, StoreError};
 use rate_limit::{Limits, RateLimiter};
 
@@ -64,6 +65,9 @@ enum Outcome {
     Retried,
     Dead,
     Unreachable,
+    /// Given back because of a 429.
+    Paused,
+    /// Given back at shutdown.
     Released,
 }
 
@@ -74,7 +78,7 @@ impl DrainReport {
             Outcome::Retried => self.retried += 1,
             Outcome::Dead => self.dead += 1,
             Outcome::Unreachable => self.unreachable += 1,
-            Outcome::Released => self.released += 1,
+            Outcome::Paused | Outcome::Released => self.released += 1,
         }
     }
 }
@@ -89,9 +93,11 @@ pub struct Courier {
     limiter: Mutex<RateLimiter>,
     rng: std::sync::Mutex<rand::rngs::SmallRng>,
     stopping: AtomicBool,
+    metrics: Arc<Metrics>,
 }
 
 impl Courier {
+    #[allow(clippy::too_many_arguments)]
     pub fn new(
         store: Store,
         channel: Arc<dyn Channel>,
@@ -100,8 +106,10 @@ impl Courier {
         settings: CourierSettings,
         worker: String,
         seed: u64,
+        metrics: Arc<Metrics>,
     ) -> Self {
         Self {
+            metrics,
             limiter: Mutex::new(RateLimiter::new(settings.limits)),
             store,
             channel,
@@ -160,7 +168,20 @@ impl Courier {
                 .collect()
                 .await;
             for outcome in outcomes {
-                report.add(outcome?);
+                let outcome = outcome?;
+                let m = &self.metrics;
+                let counter = match outcome {
+                    Outcome::Sent => Some(&m.sent),
+                    Outcome::Retried => Some(&m.retried),
+                    Outcome::Dead => Some(&m.dead),
+                    Outcome::Unreachable => Some(&m.unreachable),
+                    Outcome::Paused => Some(&m.rate_limited),
+                    Outcome::Released => None,
+                };
+                if let Some(counter) = counter {
+                    Metrics::inc(counter);
+                }
+                report.add(outcome);
             }
         }
     }
@@ -230,7 +251,7 @@ impl Courier {
                     ?wait,
                     "429 from the channel: all sending paused"
                 );
-                Ok(Outcome::Released)
+                Ok(Outcome::Paused)
             }
             Err(SendOutcome::Send(SendError::Unreachable(why))) => {
                 self.store

@@ -15,12 +15,20 @@
 //! assert_eq!(tg.calls_to("sendMessage")[0].text(), Some("..."));
 //! ```
 //!
+//! Delivery tests can make it misbehave: [`FakeTelegram::fail_next_with`] and
+//! [`FakeTelegram::set_random_faults`] inject a [`Fault`] (an error status, a slow answer, or
+//! a connection closed without an answer), [`FakeTelegram::block_user`] and
+//! [`FakeTelegram::enforce_rate_limits`] answer 403 and 429 like Telegram, and
+//! [`FakeTelegram::delivered`] lists what really arrived.
+//!
 //! Model of the world: one bot ([`BOT_ID`], username [`BOT_USERNAME`]) and private chats
 //! whose id equals the user id. A chat exists once an update from it has been pushed.
 //! Message ids count up per chat from 1 and are shared by the user's and the bot's
 //! messages, as in real private chats. Files get ids `FILE_1`, `FILE_2`, ...; polls
 //! `POLL_1`, ...; callback queries `CB_1`, ...
 
+mod conn;
+mod faults;
 pub mod html;
 pub mod spec;
 
@@ -29,18 +37,21 @@ use std::{
     fmt::Display,
     net::SocketAddr,
     sync::{Arc, Mutex, MutexGuard},
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{
     Json, Router,
-    extract::{DefaultBodyLimit, FromRequest, Multipart, Request, State},
+    extract::{ConnectInfo, DefaultBodyLimit, FromRequest, Multipart, Request, State},
     http::{StatusCode, header::CONTENT_TYPE},
     response::{IntoResponse, Response},
 };
 use serde_json::{Map, Value, json};
 use tokio::sync::{Notify, oneshot};
 
+use conn::{Connection, CuttableListener};
+pub use faults::{BLOCKED, Fault};
+use faults::{Plan, RandomFaults, RateLimits};
 use html::{Formatted, parse_html, utf16_len};
 use spec::Spec;
 
@@ -67,6 +78,18 @@ const LONG_POLL_CAP: Duration = Duration::from_millis(20);
 const LEGACY_FIELDS: &[(&str, &str)] = &[
     ("sendPoll", "correct_option_id"),
     ("editMessageText", "disable_web_page_preview"),
+];
+
+/// Methods that random faults and rate limits apply to, and whose successes
+/// [`FakeTelegram::delivered`] lists, unless changed with [`FakeTelegram::set_send_methods`].
+pub const SEND_METHODS: &[&str] = &[
+    "sendMessage",
+    "sendVoice",
+    "sendAudio",
+    "sendPhoto",
+    "sendDocument",
+    "sendPoll",
+    "sendVenue",
 ];
 
 const CHAT_ACTIONS: &[&str] = &[
@@ -106,6 +129,12 @@ pub struct Call {
     pub error: Option<String>,
     /// The `result` of the answer when `ok` is true, e.g. the sent Message.
     pub result: Option<Value>,
+    /// When the request arrived (before its body was read).
+    pub at: Instant,
+    /// The HTTP status answered (200 when `ok`); 0 if the connection was dropped without an
+    /// answer ([`Fault::Drop`]). With [`Fault::Delay`] the call is recorded at once, with the
+    /// status it will be answered with.
+    pub status: u16,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -187,10 +216,11 @@ impl FakeTelegram {
         let app = Router::new()
             .fallback(handle)
             .layer(DefaultBodyLimit::max(BODY_LIMIT))
-            .with_state(Arc::clone(&shared));
+            .with_state(Arc::clone(&shared))
+            .into_make_service_with_connect_info::<Connection>();
         let (shutdown, stopped) = oneshot::channel::<()>();
         tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(CuttableListener(listener), app)
                 .with_graceful_shutdown(async {
                     let _ = stopped.await;
                 })
@@ -395,16 +425,105 @@ impl FakeTelegram {
         description: &str,
         retry_after: Option<u32>,
     ) {
+        let fault = Fault::Status {
+            code: status,
+            description: description.to_owned(),
+            retry_after,
+        };
+        self.fail_next_with(method, fault);
+    }
+
+    /// Queues a one-shot fault for the next call to `method` (any method, not only sends;
+    /// the name is case-insensitive). Queued faults are used in order, one per call, before
+    /// the random faults and before any check.
+    pub fn fail_next_with(&self, method: &str, fault: Fault) {
         self.shared
             .state()
-            .failures
+            .plan
+            .next
             .entry(method.to_ascii_lowercase())
             .or_default()
-            .push_back(Failure {
-                code: status,
-                description: description.to_owned(),
-                retry_after,
-            });
+            .push_back(fault);
+    }
+
+    /// From now on each request to a send method ([`SEND_METHODS`]) gets, with this
+    /// probability, one of `faults` picked at random (uniformly). The choices follow from
+    /// `seed` and the order in which requests arrive, so the same sequence of requests gets
+    /// the same faults. Replaces earlier random faults.
+    pub fn set_random_faults(&self, seed: u64, probability: f64, faults: Vec<Fault>) {
+        assert!(
+            (0.0..=1.0).contains(&probability),
+            "fake Telegram: probability {probability} is not in [0, 1]"
+        );
+        self.shared.state().plan.random = Some(RandomFaults::new(seed, probability, faults));
+    }
+
+    /// Forgets the queued one-shot faults (also those of [`Self::fail_next`]) and the random
+    /// faults. Blocked users and rate limits stay.
+    pub fn clear_faults(&self) {
+        let plan = &mut self.shared.state().plan;
+        plan.next.clear();
+        plan.random = None;
+    }
+
+    /// Replaces the methods that random faults and rate limits apply to and that
+    /// [`Self::delivered`] lists (default [`SEND_METHODS`]).
+    pub fn set_send_methods(&self, methods: &[&str]) {
+        self.shared.state().plan.send_methods = methods.iter().map(|m| m.to_string()).collect();
+    }
+
+    /// From now on every request for `chat_id` (sends, but also chat actions and edits, as
+    /// with Telegram) is answered 403 "Forbidden: bot was blocked by the user", after the
+    /// field checks and whether the chat is known or not.
+    pub fn block_user(&self, chat_id: i64) {
+        self.shared.state().plan.blocked.insert(chat_id);
+    }
+
+    pub fn unblock_user(&self, chat_id: i64) {
+        self.shared.state().plan.blocked.remove(&chat_id);
+    }
+
+    /// From now on a send beyond `global_per_second` accepted sends in the last second (a
+    /// sliding window), or beyond `per_chat_per_second` to the same chat, is answered 429
+    /// "Too Many Requests: retry after 1" with `parameters.retry_after` = 1. Refused sends
+    /// do not count against the window. 0 means no limit of that kind. Replaces earlier
+    /// limits and forgets the sends counted so far.
+    pub fn enforce_rate_limits(&self, global_per_second: u32, per_chat_per_second: u32) {
+        self.shared.state().plan.limits =
+            Some(RateLimits::new(global_per_second, per_chat_per_second));
+    }
+
+    pub fn stop_enforcing_rate_limits(&self) {
+        self.shared.state().plan.limits = None;
+    }
+
+    /// How many 429 answers were given in total, injected or enforced.
+    pub fn too_many_requests(&self) -> usize {
+        self.shared.state().plan.too_many_requests
+    }
+
+    /// The messages created by successful sends, in order: (chat id, text) where the text is
+    /// the message's text or caption as the user sees it (after parse_mode), a poll's
+    /// question, a venue's title, or "" for media without a caption. Includes delayed sends
+    /// (the message exists although the client may have timed out); excludes dropped and
+    /// failed ones.
+    pub fn delivered(&self) -> Vec<(i64, String)> {
+        self.shared.state().delivered.clone()
+    }
+
+    /// Makes these chats known, as if the users had written to the bot, so that sends to
+    /// them are accepted instead of "Bad Request: chat not found".
+    pub fn allow_chats(&self, ids: impl IntoIterator<Item = i64>) {
+        let mut state = self.shared.state();
+        for id in ids {
+            state.chats.entry(id).or_insert_with(|| private_chat(id));
+        }
+    }
+
+    /// With `true`, requests to any chat id are accepted as to a private chat with that user
+    /// (for load tests); with `false` (the default) unknown chats are "chat not found".
+    pub fn accept_any_chat(&self, accept: bool) {
+        self.shared.state().accept_any_chat = accept;
     }
 
     /// The current state of a message in a chat (after edits), as Telegram would send it.
@@ -429,7 +548,12 @@ struct Shared {
 
 impl Shared {
     fn record(&self, call: Call) {
-        self.state().calls.push(call);
+        let mut state = self.state();
+        if call.status == 429 {
+            state.plan.too_many_requests += 1;
+        }
+        state.calls.push(call);
+        drop(state);
         self.called.notify_waiters();
     }
 
@@ -461,8 +585,12 @@ struct World {
     commands: HashMap<String, Value>,
     webhook: Option<String>,
     calls: Vec<Call>,
-    /// Injected failures by lower-cased method name.
-    failures: HashMap<String, VecDeque<Failure>>,
+    /// Injected faults, blocked users and rate limits.
+    plan: Plan,
+    /// (chat id, text) of the messages created by successful sends.
+    delivered: Vec<(i64, String)>,
+    /// Accept chat ids that never wrote to the bot.
+    accept_any_chat: bool,
 }
 
 struct StoredMessage {
@@ -605,7 +733,12 @@ fn private_chat(user_id: i64) -> Value {
 // ---------------------------------------------------------------------------------------
 // HTTP
 
-async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+async fn handle(
+    State(shared): State<Arc<Shared>>,
+    ConnectInfo(connection): ConnectInfo<Connection>,
+    request: Request,
+) -> Response {
+    let at = Instant::now();
     let path = request.uri().path().to_owned();
     // POST {base}/bot{TOKEN}/{method}
     let Some((token, requested)) = path
@@ -614,11 +747,46 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         .filter(|(_, method)| !method.is_empty() && !method.contains('/'))
     else {
         let outcome = Err(Failure::new(404, "Not Found"));
-        shared.record(call(&path, Params::new(), Vec::new(), &outcome));
+        shared.record(call(&path, Params::new(), Vec::new(), &outcome, at));
         return respond(&outcome);
     };
     let method = shared.spec.method(requested);
     let parsed = read_params(method, request).await;
+    let name = method.map_or(requested, |m| m.name.as_str());
+
+    // Faults apply to requests with a valid token to a known method (as `fail_next` always
+    // did), once the whole request has been read.
+    let fault = match method {
+        Some(method) if valid_token(token) => shared.state().plan.fault_for(&method.name),
+        _ => None,
+    };
+    let mut delay = None;
+    match fault {
+        Some(Fault::Status {
+            code,
+            description,
+            retry_after,
+        }) => {
+            let outcome = Err(Failure {
+                code,
+                description,
+                retry_after,
+            });
+            let (params, files) = parsed.unwrap_or_default();
+            shared.record(call(name, params, files, &outcome, at));
+            return respond(&outcome);
+        }
+        Some(Fault::Drop) => {
+            let dropped = Failure::new(0, "connection dropped without an answer (Fault::Drop)");
+            let (params, files) = parsed.unwrap_or_default();
+            shared.record(call(name, params, files, &Err(dropped), at));
+            connection.drop_without_response();
+            // Never written: the connection fails the write and hyper closes it.
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+        Some(Fault::Delay(duration)) => delay = Some(duration),
+        None => {}
+    }
 
     // Register for a wake-up before looking at the queue, so a push in between is not missed.
     let pushed = shared.pushed.notified();
@@ -637,14 +805,24 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     }
 
     if !(is_get_updates && outcome.is_ok()) {
-        let name = method.map_or(requested, |m| m.name.as_str());
         let (params, files) = parsed.unwrap_or_default();
-        shared.record(call(name, params, files, &outcome));
+        shared.record(call(name, params, files, &outcome, at));
+    }
+    // Only the answer waits: the request took effect and was recorded already, and other
+    // connections are served meanwhile.
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
     }
     respond(&outcome)
 }
 
-fn call(method: &str, params: Params, files: Vec<UploadedFile>, outcome: &Outcome) -> Call {
+fn call(
+    method: &str,
+    params: Params,
+    files: Vec<UploadedFile>,
+    outcome: &Outcome,
+    at: Instant,
+) -> Call {
     Call {
         method: method.to_owned(),
         params,
@@ -652,6 +830,8 @@ fn call(method: &str, params: Params, files: Vec<UploadedFile>, outcome: &Outcom
         ok: outcome.is_ok(),
         error: outcome.as_ref().err().map(|f| f.description.clone()),
         result: outcome.as_ref().ok().cloned(),
+        at,
+        status: outcome.as_ref().map_or_else(|f| f.code, |_| 200),
     }
 }
 
@@ -817,17 +997,25 @@ fn dispatch(
         return Err(Failure::new(404, "Not Found: method not found"));
     };
     let mut state = shared.state();
-    let injected = state
-        .failures
-        .get_mut(&method.name.to_ascii_lowercase())
-        .and_then(VecDeque::pop_front);
-    if let Some(failure) = injected {
-        return Err(failure);
-    }
     let (params, files) = parsed.as_ref().map_err(Failure::clone)?;
+    let is_send = state.plan.is_send(&method.name);
+    let chat = param(params, "chat_id").and_then(as_i64);
+    if is_send
+        && let Some(limits) = &mut state.plan.limits
+        && !limits.admit(chat, Instant::now())
+    {
+        return Err(Failure {
+            code: 429,
+            description: "Too Many Requests: retry after 1".into(),
+            retry_after: Some(1),
+        });
+    }
     check_fields(method, params)?;
-    if let Some(chat_id) = param(params, "chat_id") {
-        let known = as_i64(chat_id).is_some_and(|id| state.chats.contains_key(&id));
+    if chat.is_some_and(|id| state.plan.blocked.contains(&id)) {
+        return Err(Failure::new(403, BLOCKED));
+    }
+    if param(params, "chat_id").is_some() {
+        let known = chat.is_some_and(|id| state.accept_any_chat || state.chats.contains_key(&id));
         if !known {
             return Err(bad("chat not found"));
         }
@@ -838,7 +1026,25 @@ fn dispatch(
         params,
         files,
     };
-    call.execute(&mut state)
+    let result = call.execute(&mut state)?;
+    if is_send && let Some(chat) = result["chat"]["id"].as_i64() {
+        state.delivered.push((chat, delivered_text(&result)));
+    }
+    Ok(result)
+}
+
+/// What [`FakeTelegram::delivered`] shows of a sent message.
+fn delivered_text(message: &Value) -> String {
+    [
+        &message["text"],
+        &message["caption"],
+        &message["poll"]["question"],
+        &message["venue"]["title"],
+    ]
+    .into_iter()
+    .find_map(Value::as_str)
+    .unwrap_or_default()
+    .to_owned()
 }
 
 /// Unexpected and missing fields, by the API description.
