@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::db::TestDb;
-use support::harness::Harness;
+use support::harness::{Harness, add_members};
 use weike::channel::{Channel, Inbound, InboundEvent, Outbound, SendError, Sent};
 use weike::clock::{Clock, ManualClock};
 use weike::domain::{Dialog, Locale};
@@ -47,45 +47,12 @@ fn max_in_any_second(times: &[DateTime<Utc>]) -> usize {
         .unwrap_or(0)
 }
 
-/// Members who finished onboarding, all with the same lesson time.
-async fn members(app: &App, n: usize, now: DateTime<Utc>) {
-    let course = app.library.courses[0].clone();
-    for i in 0..n {
-        let chat = format!("{}", 10_000 + i);
-        let mut m = app
-            .store
-            .create_member(
-                "telegram",
-                &chat,
-                Locale::ZhCn,
-                "Asia/Shanghai",
-                app.config.default_lesson_time,
-                "idle",
-                now,
-            )
-            .await
-            .unwrap();
-        m.display_name = Some(format!("成员{i}"));
-        m.branch_id = Some("qingshan.donghu.liucun".into());
-        m.onboarded = true;
-        m.dialog = Dialog::Idle;
-        app.store.save_member(&m, now).await.unwrap();
-        let next = weike::domain::schedule::next_lesson_at(
-            &course.schedule,
-            m.lesson_time,
-            m.timezone,
-            now,
-        );
-        app.store.enroll(m.id, &course.id, next, now).await.unwrap();
-    }
-}
-
 async fn rate_limit_scenario(db: TestDb) {
     let h = Harness::new(db).await;
     // One sender, so that the manual clock reads exactly each send's slot.
     let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "1")]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
-    members(&app, 100, h.clock.now()).await;
+    add_members(&app, 100, 10_000, h.clock.now()).await;
     let recorder = Arc::new(Recorder {
         clock: h.clock.clone(),
         sends: Mutex::new(Vec::new()),
@@ -157,7 +124,7 @@ async fn forged_buttons_scenario(db: TestDb) {
     let app = App::start(h.config(), Arc::new(h.clock.clone()))
         .await
         .unwrap();
-    members(&app, 1, h.clock.now()).await;
+    add_members(&app, 1, 10_000, h.clock.now()).await;
     let recorder = Recorder {
         clock: h.clock.clone(),
         sends: Mutex::new(Vec::new()),

@@ -95,3 +95,61 @@ pub async fn poll_all(service: &TelegramService, fake: &FakeTelegram) {
     }
     panic!("updates still pending after 100 polls");
 }
+
+/// Members who finished onboarding (branch, name, default lesson time), enrolled in the
+/// first course, with chat ids `first_chat..first_chat + n`.
+pub async fn add_members(app: &App, n: usize, first_chat: i64, now: DateTime<Utc>) -> Vec<i64> {
+    use weike::domain::{Dialog, Locale};
+    let course = app.library.courses[0].clone();
+    let mut chats = Vec::with_capacity(n);
+    for i in 0..n {
+        let chat = first_chat + i as i64;
+        let mut m = app
+            .store
+            .create_member(
+                "telegram",
+                &chat.to_string(),
+                Locale::ZhCn,
+                "Asia/Shanghai",
+                app.config.default_lesson_time,
+                "idle",
+                now,
+            )
+            .await
+            .unwrap();
+        m.display_name = Some(format!("成员{i}"));
+        m.branch_id = Some("qingshan.donghu.liucun".into());
+        m.onboarded = true;
+        m.dialog = Dialog::Idle;
+        app.store.save_member(&m, now).await.unwrap();
+        let next = weike::domain::schedule::next_lesson_at(
+            &course.schedule,
+            m.lesson_time,
+            m.timezone,
+            now,
+        );
+        app.store.enroll(m.id, &course.id, next, now).await.unwrap();
+        chats.push(chat);
+    }
+    chats
+}
+
+/// A course of two short text-only lessons (one message each), for load and fault tests.
+pub fn text_only_lessons() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let course = dir.path().join("short");
+    std::fs::create_dir_all(&course).unwrap();
+    std::fs::write(
+        course.join("course.toml"),
+        "id = \"short\"\n[title]\nzh-CN = \"短课\"\n",
+    )
+    .unwrap();
+    for (n, id) in [(1, "one"), (2, "two")] {
+        std::fs::write(
+            course.join(format!("0{n}-{id}.zh-CN.md")),
+            format!("+++\nid = \"{id}\"\ntitle = \"第{n}课\"\n+++\n安全第一，第{n}课。\n"),
+        )
+        .unwrap();
+    }
+    dir
+}
