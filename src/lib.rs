@@ -1,6 +1,7 @@
 //! weike (微课): daily micro-lessons, check-ins and quizzes for an organization's members,
 //! through the chat apps they already use. See `README.md` and `../shared/DESIGN.md`.
 
+pub mod bench;
 pub mod channel;
 pub mod cli;
 pub mod clock;
@@ -9,6 +10,7 @@ pub mod content;
 pub mod conversation;
 pub mod courier;
 pub mod domain;
+pub mod http;
 pub mod i18n;
 pub mod metrics;
 pub mod planner;

@@ -904,6 +904,115 @@ impl Store {
         Ok(rows)
     }
 
+    // ----- inbound updates (webhook) ---------------------------------------------------
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        let _: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT 1").fetch_one(p).await?);
+        Ok(())
+    }
+
+    /// Stores an update received through the webhook. Returns false for a duplicate
+    /// (Telegram re-sends an update it did not get a 200 for).
+    pub async fn save_update(
+        &self,
+        update_id: i64,
+        chat_key: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO inbound_updates (update_id, chat_key, payload, received_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (update_id) DO NOTHING",
+            )
+            .bind(update_id)
+            .bind(chat_key)
+            .bind(payload)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Claims stored updates to handle: for each chat only its oldest unfinished one, so
+    /// that a chat's updates are handled one at a time and in order, by whichever process.
+    pub async fn claim_updates(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<(i64, String)>> {
+        let ready = "(u.status = 'pending' OR (u.status = 'handling' AND u.claimed_until < $1))
+                     AND NOT EXISTS (SELECT 1 FROM inbound_updates e
+                                     WHERE e.chat_key = u.chat_key AND e.update_id < u.update_id AND e.status <> 'done')";
+        let lock = match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        };
+        let sql = format!(
+            "UPDATE inbound_updates SET status = 'handling', claimed_by = $2, claimed_until = $3
+             WHERE update_id IN (SELECT u.update_id FROM inbound_updates u WHERE {ready}
+                                 ORDER BY u.update_id LIMIT $4 {lock})
+             RETURNING update_id, payload"
+        );
+        let rows: Vec<(i64, String)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
+                let rows = sqlx::query_as(&sql)
+                    .bind(now)
+                    .bind(worker)
+                    .bind(lease_until)
+                    .bind(limit)
+                    .fetch_all(&mut *tx)
+                    .await?;
+                tx.commit().await?;
+                rows
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(&sql)
+                    .bind(now)
+                    .bind(worker)
+                    .bind(lease_until)
+                    .bind(limit)
+                    .fetch_all(p)
+                    .await?
+            }
+        };
+        let mut rows = rows;
+        rows.sort_by_key(|(id, _)| *id);
+        Ok(rows)
+    }
+
+    /// Marks a claimed update handled.
+    pub async fn finish_update(&self, update_id: i64, worker: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL
+                 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Updates by status, for tests and operators.
+    pub async fn update_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT status, COUNT(*) FROM inbound_updates GROUP BY status ORDER BY status")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows)
+    }
+
     // ----- small state ------------------------------------------------------------------
 
     pub async fn file_id(&self, sha256: &str, channel: &str) -> Result<Option<String>> {

@@ -128,6 +128,25 @@ impl TelegramChannel {
             .collect())
     }
 
+    /// Asks Telegram to deliver updates to `url`, with `secret` in every request's
+    /// `X-Telegram-Bot-Api-Secret-Token` header.
+    pub async fn set_webhook(&self, url: &str, secret: &str) -> Result<(), TelegramError> {
+        let body = json!({
+            "url": url,
+            "secret_token": secret,
+            "allowed_updates": ["message", "callback_query"],
+            "max_connections": 40,
+        });
+        self.api
+            .call("setWebhook", &body)
+            .await
+            .map_err(|e| TelegramError::Request {
+                method: "setWebhook",
+                error: format!("{e:?}"),
+            })?;
+        Ok(())
+    }
+
     /// Stops webhook delivery so that getUpdates works.
     pub async fn delete_webhook(&self) -> Result<(), TelegramError> {
         self.bot
@@ -139,6 +158,27 @@ impl TelegramChannel {
             })?;
         Ok(())
     }
+}
+
+/// The update id and the chat an update belongs to (for per-chat ordering), from a
+/// webhook request's JSON. None if it is not an update.
+pub fn update_key(update: &Value) -> Option<(i64, String)> {
+    let id = update["update_id"].as_i64()?;
+    let chat = update["message"]["chat"]["id"]
+        .as_i64()
+        .or_else(|| update["callback_query"]["message"]["chat"]["id"].as_i64())
+        .or_else(|| update["callback_query"]["from"]["id"].as_i64())
+        .or_else(|| update["edited_message"]["chat"]["id"].as_i64());
+    Some((
+        id,
+        chat.map_or_else(|| format!("update:{id}"), |c| c.to_string()),
+    ))
+}
+
+/// An update as stored from the webhook, as an inbound event (None: nothing to handle).
+pub fn parse_update(payload: &str) -> Result<Option<Inbound>, String> {
+    let update: Update = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+    Ok(to_inbound(update))
 }
 
 fn to_inbound(update: Update) -> Option<Inbound> {
