@@ -9,7 +9,7 @@ use crate::channel::console::ConsoleChannel;
 use crate::clock::{ShiftedClock, SystemClock};
 use crate::config::Config;
 use crate::content::Library;
-use crate::service::{App, TelegramService, run_console};
+use crate::service::{App, Mode, TelegramService, run_console};
 use crate::store::Store;
 
 #[derive(Debug, Parser)]
@@ -28,8 +28,13 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the Telegram bot (long polling). Needs WEIKE_TELEGRAM_TOKEN.
-    Run,
+    /// Run the Telegram bot. Needs WEIKE_TELEGRAM_TOKEN.
+    Run {
+        /// Receive updates through a webhook (WEIKE_WEBHOOK_URL, WEIKE_WEBHOOK_SECRET,
+        /// WEIKE_HTTP_LISTEN) instead of long polling; any number of processes may share it.
+        #[arg(long)]
+        webhook: bool,
+    },
     /// Try the whole bot in this terminal: no token, no network.
     Chat,
     /// Apply database migrations and exit.
@@ -123,10 +128,16 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             );
             Ok(0)
         }
-        Command::Run => {
+        Command::Run { webhook } => {
             let app = App::start(config, Arc::new(SystemClock)).await?;
             let service = TelegramService::new(app).await?;
-            service.run().await?;
+            service
+                .run(if webhook {
+                    Mode::Webhook
+                } else {
+                    Mode::Polling
+                })
+                .await?;
             Ok(0)
         }
         Command::Chat => {

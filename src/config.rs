@@ -40,6 +40,9 @@ struct FileConfig {
     poll_timeout_seconds: Option<u64>,
     max_attempts: Option<i64>,
     send_concurrency: Option<usize>,
+    http_listen: Option<String>,
+    webhook_url: Option<String>,
+    webhook_secret: Option<String>,
     messages_per_second: Option<f64>,
     per_chat_per_second: Option<f64>,
     per_chat_burst: Option<f64>,
@@ -61,6 +64,12 @@ pub struct Config {
     pub grace: chrono::Duration,
     pub poll_timeout: Duration,
     pub courier: CourierSettings,
+    /// Where the HTTP endpoints (/healthz, /metrics, the webhook) listen, e.g. 0.0.0.0:8443.
+    pub http_listen: Option<std::net::SocketAddr>,
+    /// The public HTTPS URL Telegram posts updates to (webhook mode).
+    pub webhook_url: Option<String>,
+    /// The secret Telegram sends with every webhook request.
+    pub webhook_secret: Option<String>,
 }
 
 impl std::fmt::Debug for Config {
@@ -78,12 +87,18 @@ impl std::fmt::Debug for Config {
             .field("default_lesson_time", &self.default_lesson_time)
             .field("default_timezone", &self.default_timezone)
             .field("grace", &self.grace)
+            .field("http_listen", &self.http_listen)
+            .field("webhook_url", &self.webhook_url)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "***"),
+            )
             .finish_non_exhaustive()
     }
 }
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 11] = [
+pub const ENV_VARS: [&str; 14] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -95,6 +110,9 @@ pub const ENV_VARS: [&str; 11] = [
     "WEIKE_GRACE_MINUTES",
     "WEIKE_POLL_TIMEOUT_SECONDS",
     "WEIKE_SEND_CONCURRENCY",
+    "WEIKE_HTTP_LISTEN",
+    "WEIKE_WEBHOOK_URL",
+    "WEIKE_WEBHOOK_SECRET",
 ];
 
 impl Config {
@@ -243,6 +261,38 @@ impl Config {
                 format!("{concurrency} must be 1 to 1000"),
             ));
         }
+        let http_listen = match env("WEIKE_HTTP_LISTEN").or(fc.http_listen) {
+            Some(v) => Some(v.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    "http_listen",
+                    format!("{v:?} is not an address:port such as 0.0.0.0:8443"),
+                )
+            })?),
+            None => None,
+        };
+        let webhook_url = env("WEIKE_WEBHOOK_URL").or(fc.webhook_url);
+        if let Some(u) = &webhook_url {
+            let parsed =
+                url::Url::parse(u).map_err(|e| invalid("webhook_url", format!("{u:?}: {e}")))?;
+            if parsed.scheme() != "https" && parsed.host_str() != Some("127.0.0.1") {
+                return Err(invalid(
+                    "webhook_url",
+                    format!("{u:?}: Telegram only posts to https:// URLs"),
+                ));
+            }
+        }
+        let webhook_secret = env("WEIKE_WEBHOOK_SECRET").or(fc.webhook_secret);
+        if let Some(secret) = &webhook_secret {
+            let ok_chars = secret
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            if secret.is_empty() || secret.len() > 256 || !ok_chars {
+                return Err(invalid(
+                    "webhook_secret",
+                    "must be 1-256 characters A-Z, a-z, 0-9, _ and -".into(),
+                ));
+            }
+        }
         let max_attempts = fc.max_attempts.unwrap_or(5);
         if max_attempts < 1 {
             return Err(invalid("max_attempts", "must be at least 1".into()));
@@ -265,6 +315,9 @@ impl Config {
             timezone_choices,
             grace: chrono::Duration::minutes(grace_minutes),
             poll_timeout: Duration::from_secs(poll_timeout_seconds),
+            http_listen,
+            webhook_url,
+            webhook_secret,
             courier: CourierSettings {
                 limits,
                 max_attempts,

@@ -45,6 +45,19 @@ pub enum ServiceError {
         "no Telegram token: set WEIKE_TELEGRAM_TOKEN (or telegram_token in weike.toml); `weike chat` runs without one"
     )]
     NoToken,
+    #[error("webhook mode needs {0}")]
+    WebhookSetting(&'static str),
+    #[error("cannot listen on {addr}: {error}")]
+    Listen { addr: String, error: String },
+}
+
+/// How updates reach the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// getUpdates (one process).
+    Polling,
+    /// Telegram posts to our HTTP endpoint (any number of processes behind a load balancer).
+    Webhook,
 }
 
 /// Everything the bot needs, independent of the channel.
@@ -282,27 +295,159 @@ impl TelegramService {
         self.app.tick(&self.courier).await
     }
 
-    /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops fetching updates and
+    /// Handles the updates stored by the webhook: per chat one at a time and in order, by
+    /// whichever process claims them. Returns how many were handled.
+    pub async fn process_stored_updates(&self) -> Result<usize, ServiceError> {
+        let worker = self.courier.worker().to_string();
+        let mut handled = 0;
+        loop {
+            let now = self.app.clock.now();
+            let lease_until = now + chrono::Duration::seconds(60);
+            let batch = self
+                .app
+                .store
+                .claim_updates(&worker, now, lease_until, 50)
+                .await?;
+            if batch.is_empty() {
+                return Ok(handled);
+            }
+            for (update_id, payload) in batch {
+                match crate::channel::telegram::parse_update(&payload) {
+                    Ok(Some(inbound)) => {
+                        if let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await {
+                            let mut failures = self.failures.lock().await;
+                            let tries = failures.entry(update_id).or_insert(0);
+                            *tries += 1;
+                            if *tries < MAX_UPDATE_TRIES {
+                                // Left claimed: tried again when the lease ends.
+                                return Err(e);
+                            }
+                            tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
+                            failures.remove(&update_id);
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(e) => tracing::warn!(update_id, error = %e, "unreadable update skipped"),
+                }
+                self.app.store.finish_update(update_id, &worker).await?;
+                Metrics::inc(&self.app.metrics.updates_handled);
+                handled += 1;
+            }
+        }
+    }
+
+    /// The HTTP endpoints: health and metrics, and in webhook mode the webhook itself
+    /// (at the path of `webhook_url`).
+    pub fn http_router(
+        &self,
+        mode: Mode,
+        stored: Arc<tokio::sync::Notify>,
+    ) -> Result<axum::Router, ServiceError> {
+        let webhook =
+            match mode {
+                Mode::Polling => None,
+                Mode::Webhook => {
+                    let url = self.app.config.webhook_url.as_deref().ok_or(
+                        ServiceError::WebhookSetting(
+                            "WEIKE_WEBHOOK_URL (the public https:// URL Telegram posts to)",
+                        ),
+                    )?;
+                    let secret = self.app.config.webhook_secret.clone().ok_or(
+                        ServiceError::WebhookSetting(
+                            "WEIKE_WEBHOOK_SECRET (1-256 characters A-Z, a-z, 0-9, _ and -)",
+                        ),
+                    )?;
+                    let path = url::Url::parse(url)
+                        .map(|u| u.path().to_string())
+                        .unwrap_or_else(|_| "/".into());
+                    Some(crate::http::Webhook { path, secret })
+                }
+            };
+        Ok(crate::http::router(Arc::new(crate::http::HttpState {
+            store: self.app.store.clone(),
+            metrics: self.app.metrics.clone(),
+            clock: self.app.clock.clone(),
+            webhook,
+            stored,
+        })))
+    }
+
+    /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops taking updates and
     /// claiming deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`,
     /// gives back whatever is still claimed, and returns.
-    pub async fn run(self) -> Result<(), ServiceError> {
-        self.prepare().await?;
+    pub async fn run(self, mode: Mode) -> Result<(), ServiceError> {
+        let stored = Arc::new(tokio::sync::Notify::new());
+        let router = self.http_router(mode, stored.clone())?;
+        let listener = match (mode, self.app.config.http_listen) {
+            (_, Some(addr)) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
+                ServiceError::Listen {
+                    addr: addr.to_string(),
+                    error: e.to_string(),
+                }
+            })?),
+            (Mode::Webhook, None) => {
+                return Err(ServiceError::WebhookSetting(
+                    "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
+                ));
+            }
+            (Mode::Polling, None) => None,
+        };
+        match mode {
+            Mode::Polling => self.prepare().await?,
+            Mode::Webhook => {
+                let (url, secret) = (
+                    self.app.config.webhook_url.clone().unwrap_or_default(),
+                    self.app.config.webhook_secret.clone().unwrap_or_default(),
+                );
+                self.channel.set_webhook(&url, &secret).await?;
+                self.channel.set_commands(&self.app.command_menu()).await?;
+            }
+        }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let http = async {
+            let Some(listener) = listener else { return };
+            if let Ok(addr) = listener.local_addr() {
+                tracing::info!(%addr, ?mode, "HTTP endpoints listening");
+            }
+            let mut stop = stop_rx.clone();
+            let shutdown = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            if let Err(e) = axum::serve(listener, router)
+                .with_graceful_shutdown(shutdown)
+                .await
+            {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        };
         let poll_timeout = self.app.config.poll_timeout;
-        let polling = async {
+        let updates = async {
             let mut stop = stop_rx.clone();
             loop {
-                // Only the wait for updates is interrupted; handling them is not.
-                let fetched = tokio::select! {
-                    f = self.fetch(poll_timeout) => f,
-                    _ = stop.wait_for(|s| *s) => return,
-                };
-                let result = match fetched {
-                    Ok(updates) => self.handle_updates(updates).await.map(|_| ()),
-                    Err(e) => Err(e),
+                let result = match mode {
+                    Mode::Polling => {
+                        // Only the wait for updates is interrupted; handling them is not.
+                        let fetched = tokio::select! {
+                            f = self.fetch(poll_timeout) => f,
+                            _ = stop.wait_for(|s| *s) => return,
+                        };
+                        match fetched {
+                            Ok(updates) => self.handle_updates(updates).await.map(|_| ()),
+                            Err(e) => Err(e),
+                        }
+                    }
+                    Mode::Webhook => {
+                        let result = self.process_stored_updates().await.map(|_| ());
+                        tokio::select! {
+                            _ = stored.notified() => {}
+                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                            _ = stop.wait_for(|s| *s) => return,
+                        }
+                        result
+                    }
                 };
                 if let Err(e) = result {
-                    tracing::warn!(error = %e, "polling failed; retrying in 5 s");
+                    tracing::warn!(error = %e, "handling updates failed; retrying in 5 s");
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(5)) => {}
                         _ = stop.wait_for(|s| *s) => return,
@@ -331,7 +476,7 @@ impl TelegramService {
             self.courier.stop();
             let _ = stop_tx.send(true);
         };
-        let work = async { tokio::join!(polling, ticking) };
+        let work = async { tokio::join!(http, updates, ticking) };
         tokio::pin!(work);
         tokio::select! {
             _ = &mut work => {}

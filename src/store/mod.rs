@@ -908,7 +908,8 @@ impl Store {
 
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
-        let _: i64 = on_pool!(self, p => sqlx::query_scalar("SELECT 1").fetch_one(p).await?);
+        let _: i64 =
+            on_pool!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await?);
         Ok(())
     }
 
