@@ -186,7 +186,7 @@ async fn sigterm_stops_the_service_cleanly() {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
+    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
         .arg("run")
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("WEIKE_DATABASE_URL", &h.db.url)
