@@ -44,6 +44,11 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<OutboxCommand>,
     },
+    /// Benchmarks (they print a table of figures).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Lesson files.
     Lessons {
         #[command(subcommand)]
@@ -57,6 +62,25 @@ pub enum OutboxCommand {
     Retry {
         #[arg(long)]
         dead: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Plan and send lessons for N members against a local fake Bot API.
+    Delivery {
+        #[arg(long, default_value_t = 100_000)]
+        members: i64,
+        /// sqlite (a scratch file) or postgres (a scratch database on the server of
+        /// WEIKE_DATABASE_URL, or of WEIKE_TEST_POSTGRES_URL).
+        #[arg(long, default_value = "sqlite")]
+        db: String,
+        /// Seconds to drain with Telegram's limits on.
+        #[arg(long, default_value_t = 60)]
+        limited_seconds: u64,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
     },
 }
 
@@ -116,6 +140,39 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
             }
             store.close().await;
+            Ok(0)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Delivery {
+                    members,
+                    db,
+                    limited_seconds,
+                    concurrency,
+                },
+        } => {
+            use crate::bench::delivery::{BenchDb, DeliveryBench};
+            let database = match db.as_str() {
+                "sqlite" => BenchDb::Sqlite,
+                "postgres" => {
+                    let url = std::env::var("WEIKE_DATABASE_URL")
+                        .ok()
+                        .filter(|u| u.starts_with("postgres"))
+                        .or_else(|| std::env::var("WEIKE_TEST_POSTGRES_URL").ok())
+                        .ok_or_else(|| anyhow::anyhow!("--db postgres needs WEIKE_DATABASE_URL=postgres://... (a scratch database is created there)"))?;
+                    BenchDb::Postgres(url)
+                }
+                other => anyhow::bail!("--db {other:?}: use sqlite or postgres"),
+            };
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            let bench = DeliveryBench {
+                members,
+                database,
+                limited_for: std::time::Duration::from_secs(limited_seconds),
+                concurrency: concurrency.max(1),
+            };
+            let figures = crate::bench::delivery::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
             Ok(0)
         }
         Command::Migrate => {

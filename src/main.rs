@@ -6,7 +6,7 @@ async fn main() {
     let cli = weike::cli::Cli::parse();
     // The console demo shares the terminal with the conversation: only warnings there.
     let default_level = match cli.command {
-        weike::cli::Command::Chat => "warn",
+        weike::cli::Command::Chat | weike::cli::Command::Bench { .. } => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()

@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 use crate::clock::Clock;
 use crate::content::Library;
 use crate::domain::schedule::{local_day, next_lesson_at};
-use crate::store::{Assignment, NewDelivery, Store, StoreError};
+use crate::store::{Assignment, NewDelivery, PlannedLesson, Store, StoreError};
 
 /// What one planning pass did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl Planner {
             library,
             clock,
             grace,
-            batch: 500,
+            batch: 2000,
         }
     }
 
@@ -56,6 +56,7 @@ impl Planner {
             if due.is_empty() {
                 break;
             }
+            let mut plans = Vec::with_capacity(due.len());
             for (enrollment, member) in due {
                 let Some(due_at) = enrollment.next_due_at else {
                     continue;
@@ -103,33 +104,27 @@ impl Planner {
                     member.timezone,
                     due_at,
                 );
-                let planned = self
-                    .store
-                    .plan_lesson(
-                        &Assignment {
-                            member_id: member.id,
-                            course: course.id.clone(),
-                            seq: i64::from(seq),
-                            lesson_id: lesson.id.clone(),
-                            day: local_day(due_at, member.timezone),
-                            due_at,
-                        },
-                        &NewDelivery {
-                            member_id: member.id,
-                            kind: "lesson".into(),
-                            reference: format!("{}:{}", course.id, lesson.id),
-                            dedup_key: format!("lesson:{}:{}:{}", member.id, course.id, seq),
-                            due_at,
-                        },
-                        i64::from(seq) + 1,
-                        next,
-                        now,
-                    )
-                    .await?;
-                if planned {
-                    report.planned += 1;
-                }
+                plans.push(PlannedLesson {
+                    assignment: Assignment {
+                        member_id: member.id,
+                        course: course.id.clone(),
+                        seq: i64::from(seq),
+                        lesson_id: lesson.id.clone(),
+                        day: local_day(due_at, member.timezone),
+                        due_at,
+                    },
+                    delivery: NewDelivery {
+                        member_id: member.id,
+                        kind: "lesson".into(),
+                        reference: format!("{}:{}", course.id, lesson.id),
+                        dedup_key: format!("lesson:{}:{}:{}", member.id, course.id, seq),
+                        due_at,
+                    },
+                    next_seq: i64::from(seq) + 1,
+                    next_due_at: next,
+                });
             }
+            report.planned += self.store.plan_lessons(&plans, now).await?;
         }
         if report != PlanReport::default() {
             tracing::info!(?report, "planned");

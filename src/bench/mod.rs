@@ -1,1 +1,4 @@
+//! Benchmarks that run as `weike bench ...` and print their figures.
+
+pub mod delivery;
 pub mod fake_bot_api;

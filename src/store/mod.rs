@@ -97,6 +97,15 @@ pub struct NewDelivery {
     pub due_at: DateTime<Utc>,
 }
 
+/// One lesson to plan: the assignment, its delivery, and where the enrollment moves next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedLesson {
+    pub assignment: Assignment,
+    pub delivery: NewDelivery,
+    pub next_seq: i64,
+    pub next_due_at: Option<DateTime<Utc>>,
+}
+
 /// A lesson handed to a member on one of their days.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Assignment {
@@ -505,56 +514,99 @@ impl Store {
             .collect()
     }
 
-    /// Atomically: records the assignment, queues its delivery and advances the enrollment
-    /// to the next lesson. Returns false if this lesson was already planned (nothing changes).
-    pub async fn plan_lesson(
-        &self,
-        assignment: &Assignment,
-        delivery: &NewDelivery,
-        next_seq: i64,
-        next_due_at: Option<DateTime<Utc>>,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let planned = in_tx!(self, tx => {
-            let inserted = sqlx::query(
-                "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at) VALUES ($1, $2, $3, $4, $5, $6)
-                 ON CONFLICT (member_id, course, seq) DO NOTHING",
-            )
-            .bind(assignment.member_id)
-            .bind(&assignment.course)
-            .bind(assignment.seq)
-            .bind(&assignment.lesson_id)
-            .bind(assignment.day.format("%Y-%m-%d").to_string())
-            .bind(assignment.due_at)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-                == 1;
-            if inserted {
-                sqlx::query(
-                    "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-                     VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
-                )
-                .bind(delivery.member_id)
-                .bind(&delivery.kind)
-                .bind(&delivery.reference)
-                .bind(&delivery.dedup_key)
-                .bind(delivery.due_at)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-            }
-            sqlx::query(
-                "UPDATE enrollments SET next_seq = $3, next_due_at = $4 WHERE member_id = $1 AND course = $2 AND next_seq <= $3",
-            )
-            .bind(assignment.member_id)
-            .bind(&assignment.course)
-            .bind(next_seq)
-            .bind(next_due_at)
-            .execute(&mut *tx)
-            .await?;
-            inserted
-        });
+    /// Plans many lessons in one transaction: each assignment with its delivery, and each
+    /// enrollment moved to its next lesson. A lesson planned before (same member, course and
+    /// position) is not planned again. Returns how many were new.
+    ///
+    /// The rows travel as one JSON parameter (a few statements per thousand lessons instead
+    /// of thousands of bound values, which the drivers handle slowly).
+    pub async fn plan_lessons(&self, plans: &[PlannedLesson], now: DateTime<Utc>) -> Result<u64> {
+        let (assignments_sql, outbox_sql) = match self.pool {
+            Pool::Sqlite(_) => (
+                "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+                 FROM json_each($1) WHERE true
+                 ON CONFLICT (member_id, course, seq) DO NOTHING RETURNING member_id, course",
+                "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                 SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 4, $2
+                 FROM json_each($1) WHERE true
+                 ON CONFLICT (dedup_key) DO NOTHING",
+            ),
+            Pool::Postgres(_) => (
+                "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at)
+                 SELECT (r ->> 0)::bigint, r ->> 1, (r ->> 2)::bigint, r ->> 3, r ->> 4, (r ->> 5)::timestamptz
+                 FROM jsonb_array_elements($1::jsonb) AS r
+                 ON CONFLICT (member_id, course, seq) DO NOTHING RETURNING member_id, course",
+                "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                 SELECT (r ->> 0)::bigint, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::timestamptz, (r ->> 4)::timestamptz, $2
+                 FROM jsonb_array_elements($1::jsonb) AS r
+                 ON CONFLICT (dedup_key) DO NOTHING",
+            ),
+        };
+        let mut planned = 0;
+        for chunk in plans.chunks(2000) {
+            let assignments: Vec<serde_json::Value> = chunk
+                .iter()
+                .map(|p| {
+                    let a = &p.assignment;
+                    serde_json::json!([
+                        a.member_id,
+                        a.course,
+                        a.seq,
+                        a.lesson_id,
+                        a.day.format("%Y-%m-%d").to_string(),
+                        db_time(a.due_at)
+                    ])
+                })
+                .collect();
+            let assignments = serde_json::Value::Array(assignments).to_string();
+            planned += in_tx!(self, tx => {
+                let inserted: std::collections::HashSet<(i64, String)> = sqlx::query_as(assignments_sql)
+                    .bind(&assignments)
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .into_iter()
+                    .collect();
+                let new: Vec<serde_json::Value> = chunk
+                    .iter()
+                    .filter(|p| inserted.contains(&(p.assignment.member_id, p.assignment.course.clone())))
+                    .map(|p| {
+                        let d = &p.delivery;
+                        serde_json::json!([d.member_id, d.kind, d.reference, d.dedup_key, db_time(d.due_at)])
+                    })
+                    .collect();
+                let count = new.len() as u64;
+                if !new.is_empty() {
+                    sqlx::query(outbox_sql)
+                        .bind(serde_json::Value::Array(new).to_string())
+                        .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                // Members whose enrollment moves the same way share one statement.
+                let mut groups: std::collections::BTreeMap<(String, i64, Option<DateTime<Utc>>), Vec<i64>> =
+                    std::collections::BTreeMap::new();
+                for p in chunk {
+                    groups
+                        .entry((p.assignment.course.clone(), p.next_seq, p.next_due_at))
+                        .or_default()
+                        .push(p.assignment.member_id);
+                }
+                for ((course, next_seq, next_due_at), members) in groups {
+                    let ids = members.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
+                    sqlx::query(&format!(
+                        "UPDATE enrollments SET next_seq = $2, next_due_at = $3
+                         WHERE course = $1 AND next_seq <= $2 AND member_id IN ({ids})"
+                    ))
+                    .bind(&course)
+                    .bind(next_seq)
+                    .bind(next_due_at)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                count
+            });
+        }
         Ok(planned)
     }
 
@@ -1014,6 +1066,73 @@ impl Store {
         Ok(rows)
     }
 
+    // ----- bulk (benchmarks, imports) -------------------------------------------------
+
+    /// Creates `count` onboarded members on `channel` with chat ids `first_chat..`, enrolled
+    /// in `course` with their next lesson at `next_due`, in transactions of 1,000.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn bulk_members(
+        &self,
+        channel: &str,
+        first_chat: i64,
+        count: i64,
+        branch: &str,
+        course: &str,
+        next_due: DateTime<Utc>,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        const CHUNK: i64 = 1_000;
+        let mut start = 0;
+        while start < count {
+            let end = (start + CHUNK).min(count);
+            in_tx!(self, tx => {
+                let before: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM members")
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(
+                    "INSERT INTO members (channel, chat_id, display_name, branch_id, home_branch_id, locale, timezone,
+                                          lesson_time, status, onboarded, dialog, created_at, updated_at)
+                     SELECT $1, CAST(($2 + n) AS TEXT), 'member ' || CAST(n AS TEXT), $3, $3, 'zh-CN', 'Asia/Shanghai',
+                            '07:30', 'active', TRUE, 'idle', $4, $4
+                     FROM (WITH RECURSIVE seq(n) AS (SELECT $5 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $6)
+                           SELECT n FROM seq) AS s",
+                )
+                .bind(channel)
+                .bind(first_chat)
+                .bind(branch)
+                .bind(now)
+                .bind(start)
+                .bind(end)
+                .execute(&mut *tx)
+                .await?;
+                sqlx::query(
+                    "INSERT INTO enrollments (member_id, course, next_seq, next_due_at, started_at)
+                     SELECT id, $1, 1, $2, $3 FROM members WHERE id > $4",
+                )
+                .bind(course)
+                .bind(next_due)
+                .bind(now)
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            });
+            start = end;
+        }
+        Ok(())
+    }
+
+    /// Moves every open enrollment's next lesson to `at` (benchmarks: another lesson day).
+    pub async fn set_all_next_due(&self, at: DateTime<Utc>) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE enrollments SET next_due_at = $1 WHERE completed_at IS NULL")
+                .bind(at)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
+
     // ----- small state ------------------------------------------------------------------
 
     pub async fn file_id(&self, sha256: &str, channel: &str) -> Result<Option<String>> {
@@ -1067,6 +1186,42 @@ impl Store {
         });
         Ok(())
     }
+}
+
+/// Creates an empty database `name` on the PostgreSQL server of `base_url` and returns its URL
+/// (benchmarks).
+pub async fn create_scratch_postgres(base_url: &str, name: &str) -> Result<String> {
+    let mut admin = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(StoreError::Connect)?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(base_url)
+        .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(base_url))))?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+pub async fn drop_scratch_postgres(base_url: &str, name: &str) -> Result<()> {
+    let mut admin = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(StoreError::Connect)?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    Ok(())
+}
+
+/// A time as sqlx writes `DateTime<Utc>` into SQLite (RFC 3339, UTC), so that rows written
+/// through JSON compare and decode like rows written with bound values.
+fn db_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
 /// Hides the password in a database URL for messages and logs.

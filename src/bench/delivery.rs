@@ -1,0 +1,276 @@
+//! `weike bench delivery`: the delivery engine measured end to end on this machine, against
+//! the lean fake Bot API on 127.0.0.1 (real HTTP, real database).
+//!
+//! 1. plan one day's lessons for N members (outbox rows and lesson days written);
+//! 2. drain them with limits off: claim, compose, HTTP send, mark sent;
+//! 3. plan another day and drain with Telegram's limits on for a fixed time, the fake server
+//!    enforcing those limits with 429s;
+//! 4. the peak resident memory of the process.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+
+use super::fake_bot_api::{FakeBotApi, FakeLimits};
+use crate::channel::telegram::TelegramChannel;
+use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::config::Config;
+use crate::courier::rate_limit::Limits;
+use crate::courier::{Courier, CourierSettings};
+use crate::service::App;
+
+#[derive(Debug, Clone)]
+pub struct DeliveryBench {
+    pub members: i64,
+    /// `sqlite` or a `postgres://` URL of a server where a scratch database may be created.
+    pub database: BenchDb,
+    /// How long to drain with Telegram's limits on.
+    pub limited_for: Duration,
+    pub concurrency: usize,
+}
+
+#[derive(Debug, Clone)]
+pub enum BenchDb {
+    Sqlite,
+    Postgres(String),
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct DeliveryFigures {
+    pub setup: Duration,
+    pub plan: Duration,
+    pub planned: u64,
+    pub drain: Duration,
+    pub drained: u64,
+    pub limited_sent: u64,
+    pub limited_for: Duration,
+    pub too_many_requests: u64,
+    pub max_in_one_second: u64,
+    pub peak_rss_kb: Option<u64>,
+}
+
+impl DeliveryFigures {
+    pub fn table(&self, bench: &DeliveryBench) -> String {
+        let rate = |n: u64, d: Duration| n as f64 / d.as_secs_f64().max(1e-9);
+        let db = match &bench.database {
+            BenchDb::Sqlite => "SQLite (WAL, file)".to_string(),
+            BenchDb::Postgres(_) => "PostgreSQL".to_string(),
+        };
+        let mut out = String::new();
+        out.push_str(&format!(
+            "weike bench delivery: {} members, {db}, send concurrency {}\n\n",
+            bench.members, bench.concurrency
+        ));
+        out.push_str(&format!("{:<44} {:>12} {:>16}\n", "step", "time", "rate"));
+        out.push_str(&format!(
+            "{:<44} {:>10.2} s\n",
+            "create members and enrollments (setup)",
+            self.setup.as_secs_f64()
+        ));
+        out.push_str(&format!(
+            "{:<44} {:>10.2} s {:>10.0} rows/s\n",
+            format!("plan one day ({} lessons)", self.planned),
+            self.plan.as_secs_f64(),
+            rate(self.planned, self.plan)
+        ));
+        out.push_str(&format!(
+            "{:<44} {:>10.2} s {:>11.0} msg/s\n",
+            format!("drain, limits off ({} messages)", self.drained),
+            self.drain.as_secs_f64(),
+            rate(self.drained, self.drain)
+        ));
+        out.push_str(&format!(
+            "{:<44} {:>10.2} s {:>11.1} msg/s\n",
+            format!("drain, Telegram's limits ({} messages)", self.limited_sent),
+            self.limited_for.as_secs_f64(),
+            rate(self.limited_sent, self.limited_for)
+        ));
+        out.push_str(&format!(
+            "{:<44} {:>12} {:>16}\n",
+            "  429s received / most sends in any second",
+            self.too_many_requests,
+            format!("{} (limit 30)", self.max_in_one_second)
+        ));
+        out.push_str(&format!(
+            "{:<44} {:>12}\n",
+            "peak RSS",
+            self.peak_rss_kb
+                .map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
+                .unwrap_or_else(|| "n/a".into())
+        ));
+        out
+    }
+}
+
+/// Peak resident set size of this process (Linux), in kB.
+pub fn peak_rss_kb() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.split_whitespace().next())
+        .and_then(|v| v.parse().ok())
+}
+
+fn write_fixture(dir: &Path) -> std::io::Result<()> {
+    let course = dir.join("lessons").join("bench");
+    std::fs::create_dir_all(&course)?;
+    std::fs::write(
+        course.join("course.toml"),
+        "id = \"bench\"\n[title]\nzh-CN = \"基准课程\"\n",
+    )?;
+    for n in 1..=3 {
+        std::fs::write(
+            course.join(format!("0{n}-lesson-{n}.zh-CN.md")),
+            format!(
+                "+++\nid = \"lesson-{n}\"\ntitle = \"第{n}课：过马路\"\n+++\n过马路走人行横道，看清红绿灯。**骑电动车戴头盔**，不闯红灯。\n\n- 先看左，再看右\n- 天黑穿浅色衣服\n"
+            ),
+        )?;
+    }
+    std::fs::write(
+        dir.join("branches.toml"),
+        "[[branch]]\nid = \"b\"\nname = \"支部\"\n",
+    )
+}
+
+pub async fn run(
+    bench: &DeliveryBench,
+    progress: impl Fn(&str),
+) -> anyhow::Result<DeliveryFigures> {
+    let scratch = tempfile::tempdir()?;
+    write_fixture(scratch.path())?;
+    let (url, cleanup) = match &bench.database {
+        BenchDb::Sqlite => (
+            format!("sqlite://{}", scratch.path().join("bench.db").display()),
+            None,
+        ),
+        BenchDb::Postgres(base) => {
+            let name = format!("weike_bench_{}", std::process::id());
+            let url = crate::store::create_scratch_postgres(base, &name).await?;
+            (url, Some((base.clone(), name)))
+        }
+    };
+    let result = measure(bench, scratch.path(), &url, progress).await;
+    if let Some((base, name)) = cleanup {
+        crate::store::drop_scratch_postgres(&base, &name).await?;
+    }
+    result
+}
+
+async fn measure(
+    bench: &DeliveryBench,
+    dir: &Path,
+    url: &str,
+    progress: impl Fn(&str),
+) -> anyhow::Result<DeliveryFigures> {
+    let mut figures = DeliveryFigures::default();
+    let lessons = dir.join("lessons").display().to_string();
+    let branches = dir.join("branches.toml").display().to_string();
+    let config = Config::from_sources(None, |k| match k {
+        "WEIKE_DATABASE_URL" => Some(url.to_string()),
+        "WEIKE_LESSONS_DIR" => Some(lessons.clone()),
+        "WEIKE_BRANCHES_FILE" => Some(branches.clone()),
+        _ => None,
+    })?;
+    // Planning runs on a clock set to the lesson time; sending on the real clock.
+    let start = Utc::now();
+    let clock = ManualClock::new(start);
+    let app = App::start(config, Arc::new(clock.clone())).await?;
+
+    progress(&format!("creating {} members ...", bench.members));
+    let t = Instant::now();
+    let due = start - chrono::Duration::minutes(1);
+    app.store
+        .bulk_members(
+            "telegram",
+            1_000_000_000,
+            bench.members,
+            "b",
+            "bench",
+            due,
+            start,
+        )
+        .await?;
+    figures.setup = t.elapsed();
+
+    progress("planning one day ...");
+    let t = Instant::now();
+    let report = app.planner.plan_due().await?;
+    figures.plan = t.elapsed();
+    figures.planned = report.planned;
+
+    progress("draining with limits off ...");
+    let fake = FakeBotApi::start(None).await?;
+    let channel = Arc::new(TelegramChannel::new(
+        "1000000:BENCH",
+        Some(&fake.api_url()),
+    )?);
+    let courier = |limits: Limits, clock: Arc<dyn Clock>, worker: &str| {
+        Courier::new(
+            app.store.clone(),
+            channel.clone(),
+            app.conversation.clone(),
+            clock,
+            CourierSettings {
+                limits,
+                concurrency: bench.concurrency,
+                ..CourierSettings::default()
+            },
+            worker.to_string(),
+            7,
+            app.metrics.clone(),
+        )
+    };
+    let unlimited = courier(
+        Limits::unlimited(),
+        Arc::new(clock.clone()),
+        "bench-unlimited",
+    );
+    let t = Instant::now();
+    let drained = unlimited.drain().await?;
+    figures.drain = t.elapsed();
+    figures.drained = fake.stats().ok;
+    anyhow::ensure!(
+        drained.sent == report.planned,
+        "drained {} of {} planned rows ({drained:?})",
+        drained.sent,
+        report.planned
+    );
+
+    progress(&format!(
+        "draining with Telegram's limits for {:?} ...",
+        bench.limited_for
+    ));
+    let now = Utc::now();
+    clock.set(now);
+    app.store
+        .set_all_next_due(now - chrono::Duration::minutes(1))
+        .await?;
+    app.planner.plan_due().await?;
+    fake.reset_stats();
+    fake.set_limits(Some(FakeLimits::telegram()));
+    let limited = Arc::new(courier(
+        Limits::default(),
+        Arc::new(SystemClock),
+        "bench-limited",
+    ));
+    let runner = {
+        let limited = limited.clone();
+        tokio::spawn(async move { limited.drain().await })
+    };
+    let t = Instant::now();
+    tokio::time::sleep(bench.limited_for).await;
+    let stats = fake.stats();
+    figures.limited_for = t.elapsed();
+    limited.stop();
+    let _ = runner.await;
+    limited.release_all().await?;
+    figures.limited_sent = stats.ok;
+    figures.too_many_requests = stats.too_many_requests;
+    figures.max_in_one_second = stats.max_per_second;
+    figures.peak_rss_kb = peak_rss_kb();
+    app.store.close().await;
+    Ok(figures)
+}
