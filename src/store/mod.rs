@@ -97,6 +97,9 @@ pub struct NewDelivery {
     pub due_at: DateTime<Utc>,
 }
 
+/// Where an enrollment moves after planning: (course, next position, next lesson time).
+type EnrollmentMove = (String, i64, Option<DateTime<Utc>>);
+
 /// One lesson to plan: the assignment, its delivery, and where the enrollment moves next.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedLesson {
@@ -584,8 +587,7 @@ impl Store {
                         .await?;
                 }
                 // Members whose enrollment moves the same way share one statement.
-                let mut groups: std::collections::BTreeMap<(String, i64, Option<DateTime<Utc>>), Vec<i64>> =
-                    std::collections::BTreeMap::new();
+                let mut groups: std::collections::BTreeMap<EnrollmentMove, Vec<i64>> = std::collections::BTreeMap::new();
                 for p in chunk {
                     groups
                         .entry((p.assignment.course.clone(), p.next_seq, p.next_due_at))
