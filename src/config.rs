@@ -41,6 +41,7 @@ struct FileConfig {
     max_attempts: Option<i64>,
     send_concurrency: Option<usize>,
     http_listen: Option<String>,
+    paid_broadcast: Option<bool>,
     webhook_url: Option<String>,
     webhook_secret: Option<String>,
     messages_per_second: Option<f64>,
@@ -70,6 +71,8 @@ pub struct Config {
     pub webhook_url: Option<String>,
     /// The secret Telegram sends with every webhook request.
     pub webhook_secret: Option<String>,
+    /// Telegram's paid broadcasts: `allow_paid_broadcast` on every send, up to 1000/s.
+    pub paid_broadcast: bool,
 }
 
 impl std::fmt::Debug for Config {
@@ -98,7 +101,7 @@ impl std::fmt::Debug for Config {
 }
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 14] = [
+pub const ENV_VARS: [&str; 15] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -113,6 +116,7 @@ pub const ENV_VARS: [&str; 14] = [
     "WEIKE_HTTP_LISTEN",
     "WEIKE_WEBHOOK_URL",
     "WEIKE_WEBHOOK_SECRET",
+    "WEIKE_PAID_BROADCAST",
 ];
 
 impl Config {
@@ -225,7 +229,15 @@ impl Config {
         if let Some(u) = &telegram_api_url {
             url::Url::parse(u).map_err(|e| invalid("telegram_api_url", format!("{u:?}: {e}")))?;
         }
+        let paid_broadcast = match env("WEIKE_PAID_BROADCAST") {
+            Some(v) => matches!(v.trim(), "1" | "true" | "yes"),
+            None => fc.paid_broadcast.unwrap_or(false),
+        };
         let mut limits = Limits::default();
+        if paid_broadcast {
+            // Telegram's limit for paid broadcasts (charged in Stars beyond the free 30/s).
+            limits.global_per_second = 1000.0;
+        }
         if let Some(v) = fc.messages_per_second {
             limits.global_per_second = v;
         }
@@ -318,6 +330,7 @@ impl Config {
             http_listen,
             webhook_url,
             webhook_secret,
+            paid_broadcast,
             courier: CourierSettings {
                 limits,
                 max_attempts,

@@ -226,10 +226,10 @@ impl TelegramService {
             .telegram_token
             .clone()
             .ok_or(ServiceError::NoToken)?;
-        let channel = Arc::new(TelegramChannel::new(
-            &token,
-            app.config.telegram_api_url.as_deref(),
-        )?);
+        let channel = Arc::new(
+            TelegramChannel::new(&token, app.config.telegram_api_url.as_deref())?
+                .with_paid_broadcast(app.config.paid_broadcast),
+        );
         let courier = app.courier(channel.clone(), &worker_id());
         Ok(Self {
             app,

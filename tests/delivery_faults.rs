@@ -354,3 +354,27 @@ async fn no_request_during_a_retry_after_window() {
         );
     }
 }
+
+/// Several processes on one PostgreSQL database: one plans at a time, and another takes
+/// over when it goes away.
+#[tokio::test]
+async fn one_planner_at_a_time_on_postgres() {
+    let Some(db) = TestDb::postgres("planner").await else {
+        return;
+    };
+    let first = weike::store::Store::connect(&db.url).await.unwrap();
+    first.migrate().await.unwrap();
+    let second = weike::store::Store::connect(&db.url).await.unwrap();
+    assert!(first.is_planner(&db.url).await.unwrap());
+    assert!(
+        first.is_planner(&db.url).await.unwrap(),
+        "it stays the planner"
+    );
+    assert!(!second.is_planner(&db.url).await.unwrap());
+    first.close().await; // the process stops: its lock goes with its connection
+    assert!(second.is_planner(&db.url).await.unwrap());
+    // SQLite is one process: always the planner.
+    let sqlite = TestDb::sqlite();
+    let store = weike::store::Store::connect(&sqlite.url).await.unwrap();
+    assert!(store.is_planner(&sqlite.url).await.unwrap());
+}

@@ -537,3 +537,31 @@ async fn long_lessons_are_split_into_valid_messages() {
         .join("\n\n");
     assert_eq!(joined, html);
 }
+
+/// With Telegram's paid broadcasts on, every send carries `allow_paid_broadcast` and the
+/// overall limit is 1000 messages per second.
+#[tokio::test]
+async fn paid_broadcasts_are_marked_and_faster() {
+    let h = Harness::new(TestDb::sqlite()).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_PAID_BROADCAST", "1")]))
+        .await;
+    assert_eq!(service.app.config.courier.limits.global_per_second, 1000.0);
+    h.fake.accept_any_chat(true);
+    support::harness::add_members(&service.app, 3, 9100, h.clock_now()).await;
+    h.fake.take_calls();
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    let (_, drained) = service.tick().await.unwrap();
+    assert_eq!(drained.sent, 3);
+    let calls = h.fake.take_calls();
+    assert_eq!(calls.len(), 6, "text and voice for each: {calls:#?}");
+    for c in &calls {
+        assert!(c.ok, "{c:?}");
+        assert_eq!(
+            c.param("allow_paid_broadcast"),
+            Some(&Value::Bool(true)),
+            "{c:?}"
+        );
+    }
+}

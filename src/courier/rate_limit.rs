@@ -16,6 +16,8 @@ pub struct Limits {
     pub global_burst: f64,
     pub per_chat_per_second: f64,
     pub per_chat_burst: f64,
+    /// Group chats (Telegram chat ids below zero): about 20 messages a minute.
+    pub per_group_per_minute: f64,
 }
 
 impl Default for Limits {
@@ -27,6 +29,7 @@ impl Default for Limits {
             global_burst: 1.0,
             per_chat_per_second: 1.0,
             per_chat_burst: 3.0,
+            per_group_per_minute: 20.0,
         }
     }
 }
@@ -39,6 +42,7 @@ impl Limits {
             global_burst: 1.0,
             per_chat_per_second: f64::INFINITY,
             per_chat_burst: 1.0,
+            per_group_per_minute: f64::INFINITY,
         }
     }
 }
@@ -80,6 +84,7 @@ impl Cell {
 pub struct RateLimiter {
     global: Cell,
     per_chat: Cell,
+    per_group: Cell,
     global_tat: Option<DateTime<Utc>>,
     chat_tat: HashMap<String, DateTime<Utc>>,
     /// Nothing may be sent before this instant (a 429's retry_after).
@@ -91,6 +96,7 @@ impl RateLimiter {
         Self {
             global: Cell::new(limits.global_per_second, limits.global_burst),
             per_chat: Cell::new(limits.per_chat_per_second, limits.per_chat_burst),
+            per_group: Cell::new(limits.per_group_per_minute / 60.0, 1.0),
             global_tat: None,
             chat_tat: HashMap::new(),
             paused_until: None,
@@ -100,10 +106,16 @@ impl RateLimiter {
     /// Books a send to `chat` and returns when it may happen (`now` or later).
     pub fn reserve(&mut self, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
         let chat_tat = self.chat_tat.get(chat).copied();
+        // Telegram's group and channel chats have ids below zero.
+        let chat_cell = if chat.starts_with('-') {
+            self.per_group
+        } else {
+            self.per_chat
+        };
         let mut slot = now;
         for candidate in [
             self.global.allowed(self.global_tat),
-            self.per_chat.allowed(chat_tat),
+            chat_cell.allowed(chat_tat),
             self.paused_until,
         ]
         .into_iter()
@@ -113,7 +125,7 @@ impl RateLimiter {
         }
         self.global_tat = Some(self.global.next_tat(self.global_tat, slot));
         self.chat_tat
-            .insert(chat.to_string(), self.per_chat.next_tat(chat_tat, slot));
+            .insert(chat.to_string(), chat_cell.next_tat(chat_tat, slot));
         if self.chat_tat.len() > 100_000 {
             self.chat_tat.retain(|_, tat| *tat > now);
         }
@@ -247,6 +259,14 @@ mod tests {
         assert_eq!(limiter.reserve("a", t0()), until);
         assert!(limiter.reserve("b", t0() + Duration::milliseconds(4999)) > until);
         assert_eq!(limiter.paused_until(until), None);
+    }
+
+    #[test]
+    fn group_chats_get_twenty_a_minute() {
+        let mut limiter = RateLimiter::new(Limits::default());
+        let sent = simulate(&mut limiter, &["-100123"], 120);
+        assert_eq!(sent.len(), 40, "{sent:?}");
+        assert!(max_in_window(&sent, Duration::seconds(60), Some("-100123")) <= 20);
     }
 
     #[test]

@@ -751,14 +751,30 @@ impl Store {
         lease_until: DateTime<Utc>,
         limit: i64,
     ) -> Result<Vec<OutboxItem>> {
-        let ready = "(o.status = 'pending' AND o.next_attempt_at <= $1)
-                     OR (o.status = 'sending' AND o.claimed_until < $1)";
+        // Rows of a courier that died: back to pending (an index range, not a scan).
+        let expired = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET status = 'pending', claimed_until = NULL
+                 WHERE status = 'sending' AND claimed_until < $1",
+            )
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        if expired > 0 {
+            tracing::warn!(
+                rows = expired,
+                "leases ran out (a courier stopped mid-way): rows are pending again"
+            );
+        }
+        let ready = "o.status = 'pending' AND o.next_attempt_at <= $1";
         let ids: Vec<i64> = match &self.pool {
             Pool::Sqlite(p) => {
                 let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let ids = sqlx::query_scalar(&format!(
                     "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
-                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at, o.id LIMIT $4)
+                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4)
                      RETURNING id"
                 ))
                 .bind(now)
@@ -773,7 +789,7 @@ impl Store {
             Pool::Postgres(p) => {
                 sqlx::query_scalar(&format!(
                     "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
-                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at, o.id LIMIT $4
+                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4
                                   FOR UPDATE SKIP LOCKED)
                      RETURNING id"
                 ))

@@ -34,6 +34,10 @@ impl Harness {
         }
     }
 
+    pub fn clock_now(&self) -> DateTime<Utc> {
+        weike::clock::Clock::now(&self.clock)
+    }
+
     pub fn config(&self) -> Config {
         self.config_with(&[])
     }

@@ -30,6 +30,8 @@ pub struct TelegramChannel {
     bot: Bot,
     /// Our own client, for everything the courier and the replies send.
     api: BotApi,
+    /// Send with `allow_paid_broadcast` (Telegram's paid broadcasts, up to 1000/s).
+    paid_broadcast: bool,
 }
 
 impl std::fmt::Debug for TelegramChannel {
@@ -66,7 +68,17 @@ impl TelegramChannel {
         }
         let api = BotApi::new(token, api_url, SEND_TIMEOUT)
             .map_err(|e| TelegramError::Client(e.to_string()))?;
-        Ok(Self { bot, api })
+        Ok(Self {
+            bot,
+            api,
+            paid_broadcast: false,
+        })
+    }
+
+    /// Sends every message as a paid broadcast (`allow_paid_broadcast`).
+    pub fn with_paid_broadcast(mut self, paid: bool) -> Self {
+        self.paid_broadcast = paid;
+        self
     }
 
     /// Registers the command menu per language (Telegram takes two-letter codes only, so
@@ -242,6 +254,9 @@ impl Channel for TelegramChannel {
                 let mut last = None;
                 for (i, part) in parts.into_iter().enumerate() {
                     let mut body = json!({"chat_id": chat, "text": part, "parse_mode": "HTML"});
+                    if self.paid_broadcast {
+                        body["allow_paid_broadcast"] = json!(true);
+                    }
                     if i + 1 == count && !buttons.is_empty() {
                         body["reply_markup"] = inline_keyboard(buttons);
                     }
@@ -267,6 +282,9 @@ impl Channel for TelegramChannel {
                     .next()
                     .unwrap_or_default();
                 let mut fields = json!({"chat_id": chat, "caption": caption, "parse_mode": "HTML"});
+                if self.paid_broadcast {
+                    fields["allow_paid_broadcast"] = json!(true);
+                }
                 if !buttons.is_empty() {
                     fields["reply_markup"] = inline_keyboard(buttons);
                 }
