@@ -51,11 +51,15 @@ impl Planner {
     pub async fn plan_due(&self) -> Result<PlanReport, StoreError> {
         let now = self.clock.now();
         let mut report = PlanReport::default();
+        let mut cursor = None;
         loop {
-            let due = self.store.due_enrollments(now, self.batch).await?;
+            let due = self.store.due_enrollments(now, cursor, self.batch).await?;
             if due.is_empty() {
                 break;
             }
+            cursor = due
+                .last()
+                .and_then(|(e, m)| e.next_due_at.map(|at| (at, m.id)));
             let mut plans = Vec::with_capacity(due.len());
             for (enrollment, member) in due {
                 let Some(due_at) = enrollment.next_due_at else {

@@ -499,17 +499,30 @@ impl Store {
     pub async fn due_enrollments(
         &self,
         now: DateTime<Utc>,
+        after: Option<(DateTime<Utc>, i64)>,
         limit: i64,
     ) -> Result<Vec<(Enrollment, Member)>> {
+        // Keyset pagination from `after` (the last row of the previous page): the index scan
+        // starts there instead of stepping over every row planned so far (on PostgreSQL those
+        // leave dead index entries until vacuum, which made each page slower than the last).
         let sql = format!(
             "SELECT {}, {} FROM enrollments e JOIN members m ON m.id = e.member_id
-             WHERE e.completed_at IS NULL AND e.next_due_at <= $1 AND m.status = 'active' AND m.onboarded
-             ORDER BY e.next_due_at LIMIT $2",
+             WHERE e.completed_at IS NULL AND e.next_due_at <= $1
+               AND (e.next_due_at > $2 OR (e.next_due_at = $2 AND e.member_id > $3))
+               AND m.status = 'active' AND m.onboarded
+             ORDER BY e.next_due_at, e.member_id LIMIT $4",
             EnrollmentRow::COLUMNS_E,
             MemberRow::COLUMNS_M
         );
+        let (after_due, after_member) = after.unwrap_or((DateTime::<Utc>::UNIX_EPOCH, i64::MIN));
         let rows: Vec<(EnrollmentRow, MemberRow)> = on_pool!(self, p => {
-            let rows: Vec<rows::Joined> = sqlx::query_as(&sql).bind(now).bind(limit).fetch_all(p).await?;
+            let rows: Vec<rows::Joined> = sqlx::query_as(&sql)
+                .bind(now)
+                .bind(after_due)
+                .bind(after_member)
+                .bind(limit)
+                .fetch_all(p)
+                .await?;
             rows.into_iter().map(|j| (j.e, j.m)).collect()
         });
         rows.into_iter()
