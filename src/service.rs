@@ -270,17 +270,8 @@ impl TelegramService {
     ) -> Result<usize, ServiceError> {
         let count = updates.len();
         for (update_id, inbound) in updates {
-            if let Some(inbound) = inbound
-                && let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await
-            {
-                let mut failures = self.failures.lock().await;
-                let tries = failures.entry(update_id).or_insert(0);
-                *tries += 1;
-                if *tries < MAX_UPDATE_TRIES {
-                    return Err(e);
-                }
-                tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
-                failures.remove(&update_id);
+            if let Some(inbound) = inbound {
+                self.handle_update(update_id, &inbound).await?;
             }
             self.app
                 .store
@@ -293,6 +284,24 @@ impl TelegramService {
     /// Plans and sends what is due.
     pub async fn tick(&self) -> Result<(PlanReport, DrainReport), ServiceError> {
         self.app.tick(&self.courier).await
+    }
+
+    /// Handles one update. A failure is returned, so that the update is tried again, until
+    /// the same update has failed `MAX_UPDATE_TRIES` times; then it is logged and skipped, so
+    /// that one bad update cannot stop all the others.
+    async fn handle_update(&self, update_id: i64, inbound: &Inbound) -> Result<(), ServiceError> {
+        let Err(e) = self.app.handle(self.channel.as_ref(), inbound).await else {
+            return Ok(());
+        };
+        let mut failures = self.failures.lock().await;
+        let tries = failures.entry(update_id).or_insert(0);
+        *tries += 1;
+        if *tries < MAX_UPDATE_TRIES {
+            return Err(e);
+        }
+        tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
+        failures.remove(&update_id);
+        Ok(())
     }
 
     /// Handles the updates stored by the webhook: per chat one at a time and in order, by
@@ -313,19 +322,8 @@ impl TelegramService {
             }
             for (update_id, payload) in batch {
                 match crate::channel::telegram::parse_update(&payload) {
-                    Ok(Some(inbound)) => {
-                        if let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await {
-                            let mut failures = self.failures.lock().await;
-                            let tries = failures.entry(update_id).or_insert(0);
-                            *tries += 1;
-                            if *tries < MAX_UPDATE_TRIES {
-                                // Left claimed: tried again when the lease ends.
-                                return Err(e);
-                            }
-                            tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
-                            failures.remove(&update_id);
-                        }
-                    }
+                    // On an error the update stays claimed: tried again when the lease ends.
+                    Ok(Some(inbound)) => self.handle_update(update_id, &inbound).await?,
                     Ok(None) => {}
                     Err(e) => tracing::warn!(update_id, error = %e, "unreadable update skipped"),
                 }
