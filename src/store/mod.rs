@@ -186,6 +186,15 @@ impl Store {
         }
     }
 
+    /// Claims skip rows another process holds (PostgreSQL); SQLite has one writer at a time
+    /// (claims run in `BEGIN IMMEDIATE` transactions) and needs no row locks.
+    fn skip_locked(&self) -> &'static str {
+        match self.pool {
+            Pool::Sqlite(_) => "",
+            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+        }
+    }
+
     pub fn backend(&self) -> Backend {
         match self.pool {
             Pool::Sqlite(_) => Backend::Sqlite,
@@ -782,38 +791,21 @@ impl Store {
             );
         }
         let ready = "o.status = 'pending' AND o.next_attempt_at <= $1";
-        let ids: Vec<i64> = match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let ids = sqlx::query_scalar(&format!(
-                    "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
-                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4)
-                     RETURNING id"
-                ))
+        let sql = format!(
+            "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
+             WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4 {})
+             RETURNING id",
+            self.skip_locked()
+        );
+        let ids: Vec<i64> = in_tx!(self, tx => {
+            sqlx::query_scalar(&sql)
                 .bind(now)
                 .bind(worker)
                 .bind(lease_until)
                 .bind(limit)
                 .fetch_all(&mut *tx)
-                .await?;
-                tx.commit().await?;
-                ids
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_scalar(&format!(
-                    "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
-                     WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4
-                                  FOR UPDATE SKIP LOCKED)
-                     RETURNING id"
-                ))
-                .bind(now)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(limit)
-                .fetch_all(p)
                 .await?
-            }
-        };
+        });
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -1033,39 +1025,22 @@ impl Store {
         let ready = "(u.status = 'pending' OR (u.status = 'handling' AND u.claimed_until < $1))
                      AND NOT EXISTS (SELECT 1 FROM inbound_updates e
                                      WHERE e.chat_key = u.chat_key AND e.update_id < u.update_id AND e.status <> 'done')";
-        let lock = match self.pool {
-            Pool::Sqlite(_) => "",
-            Pool::Postgres(_) => "FOR UPDATE SKIP LOCKED",
-        };
         let sql = format!(
             "UPDATE inbound_updates SET status = 'handling', claimed_by = $2, claimed_until = $3
              WHERE update_id IN (SELECT u.update_id FROM inbound_updates u WHERE {ready}
-                                 ORDER BY u.update_id LIMIT $4 {lock})
-             RETURNING update_id, payload"
+                                 ORDER BY u.update_id LIMIT $4 {})
+             RETURNING update_id, payload",
+            self.skip_locked()
         );
-        let rows: Vec<(i64, String)> = match &self.pool {
-            Pool::Sqlite(p) => {
-                let mut tx = p.begin_with("BEGIN IMMEDIATE").await?;
-                let rows = sqlx::query_as(&sql)
-                    .bind(now)
-                    .bind(worker)
-                    .bind(lease_until)
-                    .bind(limit)
-                    .fetch_all(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                rows
-            }
-            Pool::Postgres(p) => {
-                sqlx::query_as(&sql)
-                    .bind(now)
-                    .bind(worker)
-                    .bind(lease_until)
-                    .bind(limit)
-                    .fetch_all(p)
-                    .await?
-            }
-        };
+        let rows: Vec<(i64, String)> = in_tx!(self, tx => {
+            sqlx::query_as(&sql)
+                .bind(now)
+                .bind(worker)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+        });
         let mut rows = rows;
         rows.sort_by_key(|(id, _)| *id);
         Ok(rows)
