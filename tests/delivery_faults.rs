@@ -89,16 +89,7 @@ async fn random_faults_scenario(db: TestDb, members: usize) {
         ],
     );
     h.clock.set(lesson_time());
-    let courier = app.courier(
-        Arc::new(
-            weike::channel::telegram::TelegramChannel::new(
-                support::harness::TOKEN,
-                Some(&h.fake.api_url()),
-            )
-            .unwrap(),
-        ),
-        "w1",
-    );
+    let courier = app.courier(h.telegram_channel(), "w1");
     drain_everything(&h, &app, &courier).await;
 
     let delivered = per_chat(&h.fake.delivered());
@@ -185,19 +176,10 @@ async fn crash_scenario(db: TestDb) {
     h.fake.accept_any_chat(true);
     h.clock.set(lesson_time());
     app.planner.plan_due().await.unwrap();
-    let channel = || {
-        Arc::new(
-            weike::channel::telegram::TelegramChannel::new(
-                support::harness::TOKEN,
-                Some(&h.fake.api_url()),
-            )
-            .unwrap(),
-        )
-    };
     // Slow answers keep several sends in flight when the crash comes.
     h.fake
         .set_random_faults(1, 0.3, vec![Fault::Delay(Duration::from_millis(30))]);
-    let first = Arc::new(app.courier(channel(), "crashing"));
+    let first = Arc::new(app.courier(h.telegram_channel(), "crashing"));
     let task = {
         let first = first.clone();
         tokio::spawn(async move { first.drain().await })
@@ -211,7 +193,7 @@ async fn crash_scenario(db: TestDb) {
 
     // After the lease, a new courier finishes the job.
     h.clock.advance(chrono::Duration::minutes(6));
-    let second = app.courier(channel(), "restarted");
+    let second = app.courier(h.telegram_channel(), "restarted");
     drain_everything(&h, &app, &second).await;
     let delivered = per_chat(&h.fake.delivered());
     assert_eq!(delivered.len(), members, "nothing lost");
@@ -250,17 +232,8 @@ async fn two_couriers_scenario(db: TestDb) {
     h.fake.accept_any_chat(true);
     h.clock.set(lesson_time());
     app1.planner.plan_due().await.unwrap();
-    let channel = || {
-        Arc::new(
-            weike::channel::telegram::TelegramChannel::new(
-                support::harness::TOKEN,
-                Some(&h.fake.api_url()),
-            )
-            .unwrap(),
-        )
-    };
-    let c1 = app1.courier(channel(), "one");
-    let c2 = app2.courier(channel(), "two");
+    let c1 = app1.courier(h.telegram_channel(), "one");
+    let c2 = app2.courier(h.telegram_channel(), "two");
     let (r1, r2) = tokio::join!(c1.drain(), c2.drain());
     let (r1, r2) = (r1.unwrap(), r2.unwrap());
     println!("courier one sent {}, courier two sent {}", r1.sent, r2.sent);
@@ -316,16 +289,7 @@ async fn no_request_during_a_retry_after_window() {
         h.fake
             .fail_next_with("sendMessage", Fault::too_many_requests(1));
     }
-    let courier = app.courier(
-        Arc::new(
-            weike::channel::telegram::TelegramChannel::new(
-                support::harness::TOKEN,
-                Some(&h.fake.api_url()),
-            )
-            .unwrap(),
-        ),
-        "storm",
-    );
+    let courier = app.courier(h.telegram_channel(), "storm");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
         app.tick(&courier).await.unwrap();

@@ -71,6 +71,14 @@ impl Harness {
         .expect("test config")
     }
 
+    /// The Telegram channel the service would use, pointed at the fake.
+    pub fn telegram_channel(&self) -> Arc<weike::channel::telegram::TelegramChannel> {
+        Arc::new(
+            weike::channel::telegram::TelegramChannel::new(TOKEN, Some(&self.fake.api_url()))
+                .expect("channel"),
+        )
+    }
+
     /// Starts the service as `weike run` does (but without its endless loops).
     pub async fn service(&self) -> TelegramService {
         self.service_with(self.config()).await
