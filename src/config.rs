@@ -32,6 +32,8 @@ struct FileConfig {
     telegram_api_url: Option<String>,
     lessons_dir: Option<PathBuf>,
     branches_file: Option<PathBuf>,
+    points_file: Option<PathBuf>,
+    owners: Option<Vec<i64>>,
     course: Option<String>,
     default_lesson_time: Option<String>,
     default_timezone: Option<String>,
@@ -56,6 +58,10 @@ pub struct Config {
     pub telegram_api_url: Option<String>,
     pub lessons_dir: PathBuf,
     pub branches_file: PathBuf,
+    /// Points rules and seasons; a missing file at the default path means the defaults.
+    pub points_file: PathBuf,
+    /// Telegram user ids of the owners, who grant and revoke admin roles.
+    pub owners: Vec<String>,
     /// The course new members join; None: the first course found.
     pub course: Option<String>,
     pub default_lesson_time: NaiveTime,
@@ -86,6 +92,8 @@ impl std::fmt::Debug for Config {
             .field("telegram_api_url", &self.telegram_api_url)
             .field("lessons_dir", &self.lessons_dir)
             .field("branches_file", &self.branches_file)
+            .field("points_file", &self.points_file)
+            .field("owners", &self.owners)
             .field("course", &self.course)
             .field("default_lesson_time", &self.default_lesson_time)
             .field("default_timezone", &self.default_timezone)
@@ -100,13 +108,17 @@ impl std::fmt::Debug for Config {
     }
 }
 
+pub const DEFAULT_POINTS_FILE: &str = "points.toml";
+
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 15] = [
+pub const ENV_VARS: [&str; 17] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
     "WEIKE_LESSONS_DIR",
     "WEIKE_BRANCHES_FILE",
+    "WEIKE_POINTS_FILE",
+    "WEIKE_OWNERS",
     "WEIKE_COURSE",
     "WEIKE_DEFAULT_LESSON_TIME",
     "WEIKE_DEFAULT_TIMEZONE",
@@ -170,6 +182,27 @@ impl Config {
                 format!("{lesson_time_text:?} is not a time like 07:30"),
             )
         })?;
+        let owners: Vec<String> = match env("WEIKE_OWNERS") {
+            Some(list) => list
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(|s| {
+                    s.parse::<i64>().map(|id| id.to_string()).map_err(|_| {
+                        invalid(
+                            "owners",
+                            format!("{s:?} is not a Telegram user id (a number); WEIKE_OWNERS is a comma-separated list"),
+                        )
+                    })
+                })
+                .collect::<Result<_, _>>()?,
+            None => fc
+                .owners
+                .unwrap_or_default()
+                .iter()
+                .map(i64::to_string)
+                .collect(),
+        };
         let tz_text = env("WEIKE_DEFAULT_TIMEZONE")
             .or(fc.default_timezone)
             .unwrap_or_else(|| "Asia/Shanghai".into());
@@ -321,6 +354,11 @@ impl Config {
                 .map(PathBuf::from)
                 .or(fc.branches_file)
                 .unwrap_or_else(|| "branches.toml".into()),
+            points_file: env("WEIKE_POINTS_FILE")
+                .map(PathBuf::from)
+                .or(fc.points_file)
+                .unwrap_or_else(|| DEFAULT_POINTS_FILE.into()),
+            owners,
             course: env("WEIKE_COURSE").or(fc.course),
             default_lesson_time,
             default_timezone,

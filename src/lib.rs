@@ -14,5 +14,6 @@ pub mod http;
 pub mod i18n;
 pub mod metrics;
 pub mod planner;
+pub mod poster;
 pub mod service;
 pub mod store;

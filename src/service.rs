@@ -13,6 +13,7 @@ use crate::config::Config;
 use crate::content::{ContentErrors, Library};
 use crate::conversation::{COMMANDS, Conversation, ConversationError, ConversationSettings};
 use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
+use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
@@ -33,6 +34,12 @@ pub enum ServiceError {
     BranchFile { path: String, error: String },
     #[error(transparent)]
     Branches(#[from] crate::domain::branch::BranchError),
+    #[error("cannot read the points file {path}: {error}")]
+    PointsFile { path: String, error: String },
+    #[error(transparent)]
+    Points(#[from] crate::domain::points::PointsError),
+    #[error("cannot load the poster fonts: {0}")]
+    Poster(String),
     #[error(transparent)]
     I18n(#[from] I18nError),
     #[error(transparent)]
@@ -81,6 +88,27 @@ pub fn load_lessons(config: &Config) -> Result<Library, ServiceError> {
     })
 }
 
+/// Loads `points.toml`; a missing file at the default path means the default rules and
+/// no seasons.
+pub fn load_points(config: &Config) -> Result<PointsConfig, ServiceError> {
+    let path = config.points_file.display().to_string();
+    match std::fs::read_to_string(&config.points_file) {
+        Ok(text) => Ok(PointsConfig::from_toml(&path, &text)?),
+        Err(e)
+            if e.kind() == std::io::ErrorKind::NotFound
+                && config.points_file
+                    == std::path::Path::new(crate::config::DEFAULT_POINTS_FILE) =>
+        {
+            tracing::info!("no {path}: default points rules, no seasons");
+            Ok(PointsConfig::default())
+        }
+        Err(e) => Err(ServiceError::PointsFile {
+            path,
+            error: e.to_string(),
+        }),
+    }
+}
+
 impl App {
     /// Loads lessons, branches and messages (refusing to start on invalid content), opens
     /// and migrates the database, and records the content in it.
@@ -106,6 +134,11 @@ impl App {
             }
         })?;
         let branches = BranchTree::from_toml(&path, &text)?;
+        let points = Arc::new(load_points(&config)?);
+        let posters = Arc::new(
+            crate::poster::PosterRenderer::new()
+                .map_err(|e| ServiceError::Poster(e.to_string()))?,
+        );
         let i18n = Arc::new(I18n::new()?);
         let store = Store::connect(&config.database_url).await?;
         store.migrate().await?;
@@ -124,7 +157,10 @@ impl App {
                 default_lesson_time: config.default_lesson_time,
                 default_timezone: config.default_timezone,
                 timezone_choices: config.timezone_choices.clone(),
+                owners: config.owners.clone(),
             },
+            points,
+            posters,
         });
         let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
         tracing::info!(
@@ -184,7 +220,16 @@ impl App {
         // With several processes on one PostgreSQL database, one of them plans at a time;
         // all of them send.
         let planned = if self.store.is_planner(&self.config.database_url).await? {
-            self.planner.plan_due().await?
+            let planned = self.planner.plan_due().await?;
+            self.conversation.expire_questions().await?;
+            self.conversation.schedule_tests(self.config.grace).await?;
+            self.conversation.close_seasons().await?;
+            for (chat, edit) in self.conversation.broadcast_progress().await? {
+                if let Err(e) = courier.channel().send(&chat, &edit).await {
+                    tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
+                }
+            }
+            planned
         } else {
             PlanReport::default()
         };

@@ -181,9 +181,12 @@ fn console_demo_walks_through_a_day() {
         "/me",
         ":clock 07:30",
         ":clock +1m",
-        "1",
-        "1",
+        "1", // check in
+        "1", // the first quiz question: a wrong answer
+        "3", // the second: right
         "/me",
+        "/rank",
+        "/poster",
         ":clock soon",
         ":quit",
     ];
@@ -215,9 +218,20 @@ fn console_demo_walks_through_a_day() {
         "Bot clock:",
         "Safe Living: One Lesson a Day · Lesson 1 of 15",
         "[1] ✅ Done — check in",
-        "✅ Checked in! Streak: 1 day.",
-        "You have already checked in for this lesson.", // the same button pressed again
+        "✅ Checked in! +1 point. Streak: 1 day.",
+        "? Which of these is right when riding an e-bike?",
+        "[2] Wear a helmet and fasten the chin strap",
+        "❌ Not quite. The answer is: Wear a helmet and fasten the chin strap",
+        "A helmet protects your head",
+        "? When you walk out after dark",
+        "✅ Right! +1 point",
         "1 checked in, 1 received, 15 lessons in all",
+        "⭐ Points: 2",
+        "📝 Quiz answers: 1 of 2 right (50%)",
+        "🏆 Leaderboard — this week",
+        "👉 1. Ann — 2",
+        "Your place: 1 (2 points)",
+        "You have no poster yet",
         "“soon” is not a clock change",
     ];
     let mut at = 0;

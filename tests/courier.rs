@@ -30,6 +30,7 @@ impl Channel for Recorder {
         Ok(Sent {
             message_id: Some(sends.len().to_string()),
             file_id: Some("FILE".into()),
+            poll_id: None,
         })
     }
 }

@@ -229,14 +229,15 @@ async fn scenario(db: TestDb) {
         [
             "answerCallbackQuery",
             "editMessageReplyMarkup",
-            "sendMessage"
+            "sendMessage",
+            "sendPoll" // the lesson's first quiz question (tests/quizzes.rs follows it up)
         ]
     );
     assert!(
         calls[2]
             .text()
             .unwrap()
-            .contains("打卡成功！已连续学习 1 天")
+            .contains("打卡成功！积分 +1，已连续学习 1 天")
     );
     let edited = h.fake.message(USER, lesson_message).unwrap();
     assert_eq!(

@@ -36,6 +36,8 @@ start-again = Welcome back, { $name }! Here is where you are:
 help = <b>What I can do</b>
     /today — today's lesson again
     /me — your lessons, streak and progress
+    /rank — leaderboards of your branch and everyone
+    /poster — your latest learning poster
     /settings — language, name, branch, lesson time, time zone
     /pause — stop the daily lessons for now
     /resume — start them again
@@ -50,13 +52,18 @@ command-settings = Change language, branch, time
 command-pause = Pause the daily lessons
 command-resume = Resume the daily lessons
 command-help = What the bot can do
+command-rank = Leaderboards
+command-poster = Your learning poster
 
 ## Lessons
 lesson-header = 📖 { $course } · Lesson { $seq } of { $total }
 audio-caption = 🔊 Listen: { $title }
 checkin-button = ✅ Done — check in
 checkin-done-button = ✅ Checked in
-checkin-recorded = ✅ Checked in! Streak: { $streak } { $streak ->
+checkin-recorded = ✅ Checked in! +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }. Streak: { $streak } { $streak ->
         [one] day
        *[other] days
     }.
@@ -109,3 +116,151 @@ console-help = Console commands:
 console-clock = 🕰 Bot clock: { $time } ({ $tz })
 console-clock-invalid = “{ $input }” is not a clock change. Try :clock +1d or :clock 07:30.
 console-unknown = Unknown console command “:{ $input }”. :help lists them.
+
+## Quizzes
+quiz-test-question = ({ $n }/{ $total }) { $question }
+quiz-review-question = 🔁 Review: { $question }
+quiz-right = ✅ Right! +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }
+quiz-right-in-test = ✅ Right!
+quiz-wrong = ❌ Not quite. The answer is: <b>{ $answer }</b>
+quiz-unknown = That quiz is not one of yours, or no longer exists.
+quiz-already-answered = You have already answered this question; the first answer counts.
+quiz-closed = Time is up for this question, so the answer was not counted.
+quiz-timeout = ⏰ Time is up for that question.
+quiz-test-intro = 📝 <b>Topic test: { $topic }</b>
+    { $count } { $count ->
+        [one] question
+       *[other] questions
+    }, { $seconds } seconds each. Good luck!
+quiz-test-result = 🏁 <b>Test finished: { $topic }</b>
+    Score: { $correct } of { $total } right, +{ $points } points
+    Rank in your branch: { $rank } of { $of } who finished so far
+
+## Points and leaderboards
+streak-bonus = 🔥 { $streak } days in a row! Bonus: +{ $points } points
+rank-week = 🏆 <b>Leaderboard — this week</b>
+rank-season = 🏆 <b>Leaderboard — season: { $season }</b>
+rank-all-time = 🏆 <b>Leaderboard — all time</b>
+rank-branch = Your branch: { $branch }
+rank-organization = Everyone
+rank-empty = No points yet.
+rank-line = { $rank }. { $name } — { $points }
+rank-line-me = 👉 { $rank }. <b>{ $name }</b> — { $points }
+rank-mine = Your place: { $rank } ({ $points } points)
+rank-show-season = Show the season
+rank-show-week = Show this week
+rank-usage = I don't know the period “{ $input }”. Use /rank, /rank week or /rank season.
+season-title-given = 🎖 Congratulations, { $name }! You are a <b>{ $title }</b>: place { $rank } in { $scope } with { $points } points this season.
+me-points = ⭐ Points: { $points }
+me-points-season = ⭐ Points: { $points } (this season, { $season }: { $season_points })
+me-answers = 📝 Quiz answers: { $correct } of { $answered } right ({ $percent }%)
+me-title = 🎖 { $title } — { $scope }, place { $rank }
+
+## Stages and posters
+stage-complete = 🎉 You have completed <b>{ $stage }</b>! Your learning poster is on its way.
+stage-number = Stage { $number }
+poster-none = You have no poster yet: one comes when you complete the first stage of your course.
+poster-title = My learning poster
+poster-days = Lessons done
+poster-streak = Day streak
+poster-points = Points
+poster-date = { $date }
+poster-footer = Learning every day, a little at a time
+poster-caption = 🖼 Your learning poster. Share it in your group chats to invite others to learn too!
+
+## Admins
+me-id = 🆔 Your id: <code>{ $id }</code>
+admin-refused = Sorry, this command is for admins. If you should have access, ask an owner of the bot.
+admin-owner-only = Sorry, only the bot's owners can grant or revoke admin roles.
+admin-out-of-scope = Sorry, that branch is outside the branches you administer.
+admin-help = <b>Admin commands</b>
+    /admins — who the owners and admins are
+    /grant admin ID — make member ID an admin of the whole organization (owners)
+    /grant branch_admin ID BRANCH — make member ID an admin of BRANCH and the branches under it (owners)
+    /revoke admin ID, /revoke branch_admin ID BRANCH — take a role back (owners)
+    /broadcast — send an announcement (text, photo, audio or document)
+    /broadcasts — recent announcements and their counts
+    /tag ID TAG, /untag ID TAG — segments for announcements (e.g. elderly, rural)
+    /quiztest TOPIC [BRANCH] — send a topic test now
+    A member's ID is shown in their /me.
+admins-header = <b>Owners and admins</b>
+admins-owner = 👑 { $name } (<code>{ $id }</code>) — owner
+admins-admin = 🛡 { $name } (<code>{ $id }</code>) — admin of the whole organization
+admins-branch-admin = 🛡 { $name } (<code>{ $id }</code>) — admin of { $branch }
+grant-usage = Use: /grant admin ID, or /grant branch_admin ID BRANCH (and the same with /revoke). The ID is shown in the member's /me.
+branch-unknown-id = There is no branch with the id “{ $branch }”.
+grant-no-member = No member has the id { $id }. They need to send /start to the bot first.
+grant-done = ✅ { $name } is now { $role } ({ $scope }).
+grant-already = { $name } already is { $role } ({ $scope }).
+revoke-done = ✅ { $name } is no longer { $role } ({ $scope }).
+revoke-not-held = { $name } was not { $role } ({ $scope }).
+quiztest-usage = Use: /quiztest TOPIC [BRANCH]. Topics: { $topics }
+quiztest-unknown-topic = There is no topic “{ $topic }” with tests. Topics: { $topics }
+quiztest-queued = 📝 The topic test “{ $topic }” is on its way to { $count } { $count ->
+        [one] member
+       *[other] members
+    } ({ $scope }).
+
+## Broadcasts
+broadcast-ask-content = 📣 Send the announcement: a text, or a photo, audio file or document with a caption. /cancel stops.
+broadcast-empty = The announcement is empty. Send a text, or a file with a caption.
+broadcast-too-long = The announcement has { $length } characters; at most { $max } fit. Please shorten it.
+broadcast-ask-audience = Who should receive it?
+broadcast-to-everyone = Everyone
+broadcast-to-my-branches = Everyone in my branches
+broadcast-to-branch = A branch…
+broadcast-to-migrant = Members working away from home
+broadcast-to-tag = Members with a tag…
+broadcast-to-inactive = Members inactive for…
+broadcast-drop = ✖ Discard
+broadcast-ask-branch = Which branch (with the branches under it)?
+broadcast-no-tags = No member has a tag yet. Admins add tags with /tag ID TAG.
+broadcast-ask-tag = Which tag?
+broadcast-ask-inactive = Inactive (no check-in) for how long?
+broadcast-inactive-label = no check-in for { $days } days
+broadcast-tag-label = tag “{ $tag }”
+broadcast-no-recipients = Nobody is in “{ $audience }” right now, so nothing would be sent. Choose another audience:
+broadcast-preview-header = <b>Preview</b> — to { $audience }: <b>{ $count }</b> { $count ->
+        [one] recipient
+       *[other] recipients
+    }. The message:
+broadcast-confirm = Send it to { $count } { $count ->
+        [one] member
+       *[other] members
+    }?
+broadcast-send-now = ✅ Send now
+broadcast-send-later = 🕒 Send later…
+broadcast-ask-time = When? Send a date and time like 2026-12-01 08:00 ({ $tz }).
+broadcast-dropped = The announcement was discarded.
+broadcast-time-past = That time has passed. Send a time in the future, like 2026-12-01 08:00.
+broadcast-time-invalid = “{ $input }” is not a date and time like 2026-12-01 08:00.
+broadcast-not-running = That announcement is not being sent (it is finished, cancelled or already confirmed).
+broadcast-queued = 📣 Announcement #{ $id } is being sent to { $count } { $count ->
+        [one] member
+       *[other] members
+    }. Progress follows.
+broadcast-scheduled = 🕒 Announcement #{ $id } will be sent to { $count } { $count ->
+        [one] member
+       *[other] members
+    } on { $when }.
+broadcast-cancelled = ✖ Announcement #{ $id }: { $count } unsent { $count ->
+        [one] message was
+       *[other] messages were
+    } cancelled.
+broadcast-cancel-button = ✖ Cancel the rest
+broadcast-progress = 📣 <b>Announcement #{ $id }</b> — { $status }
+    Sent: { $sent } · failed: { $failed } · blocked the bot: { $blocked } · remaining: { $remaining } · cancelled: { $cancelled } (of { $total })
+broadcast-eta = About { $minutes } min { $seconds } s to go.
+broadcast-status-sending = sending
+broadcast-status-done = finished
+broadcast-status-cancelled = cancelled
+broadcast-status-draft = draft
+broadcasts-none = No announcements yet.
+broadcasts-header = <b>Recent announcements</b>
+broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · sent { $sent }/{ $total }, failed { $failed }, blocked { $blocked }, cancelled { $cancelled }
+tag-usage = Use: /tag ID TAG or /untag ID TAG. A tag is lowercase letters, digits, - or _ (e.g. elderly, rural, new-economy).
+tag-done = ✅ { $name } now has the tag “{ $tag }”.
+untag-done = ✅ { $name } no longer has the tag “{ $tag }”.

@@ -36,6 +36,8 @@ start-again = 欢迎回来，{ $name }！您的学习情况：
 help = <b>我能做什么</b>
     /today — 再看一遍今天的课
     /me — 我的学习记录、连续打卡和进度
+    /rank — 本支部和全体的积分排行
+    /poster — 我最新的学习海报
     /settings — 语言、名字、支部、推送时间、时区
     /pause — 暂停每日推送
     /resume — 恢复每日推送
@@ -50,13 +52,15 @@ command-settings = 修改语言、支部、时间
 command-pause = 暂停每日课程
 command-resume = 恢复每日课程
 command-help = 查看全部功能
+command-rank = 积分排行
+command-poster = 我的学习海报
 
 ## 课程
 lesson-header = 📖 { $course } · 第 { $seq } 课（共 { $total } 课）
 audio-caption = 🔊 听一听：{ $title }
 checkin-button = ✅ 学完打卡
 checkin-done-button = ✅ 已打卡
-checkin-recorded = ✅ 打卡成功！已连续学习 { $streak } 天。
+checkin-recorded = ✅ 打卡成功！积分 +{ $points }，已连续学习 { $streak } 天。
 checkin-already = 这一课已经打过卡了。
 today-none = 还没有给您推送过课程。第一课将于{ $when }送达。
 lesson-gone = 这一课已经下线了。
@@ -103,3 +107,127 @@ console-help = 终端命令：
 console-clock = 🕰 机器人时钟：{ $time }（{ $tz }）
 console-clock-invalid = “{ $input }”不是有效的时钟调整。试试 :clock +1d 或 :clock 07:30。
 console-unknown = 没有终端命令“:{ $input }”。发送 :help 查看。
+
+## 答题
+quiz-test-question = （{ $n }/{ $total }）{ $question }
+quiz-review-question = 🔁 复习：{ $question }
+quiz-right = ✅ 答对了！积分 +{ $points }
+quiz-right-in-test = ✅ 答对了！
+quiz-wrong = ❌ 答错了。正确答案是：<b>{ $answer }</b>
+quiz-unknown = 这道题不是发给您的，或者已经不存在了。
+quiz-already-answered = 这道题您已经答过了，以第一次作答为准。
+quiz-closed = 这道题的作答时间已过，本次作答不计分。
+quiz-timeout = ⏰ 上一题的作答时间到了。
+quiz-test-intro = 📝 <b>专题测验：{ $topic }</b>
+    共 { $count } 题，每题 { $seconds } 秒。加油！
+quiz-test-result = 🏁 <b>测验结束：{ $topic }</b>
+    成绩：答对 { $correct }/{ $total } 题，积分 +{ $points }
+    支部排名：第 { $rank } 名（目前已完成 { $of } 人）
+
+## 积分和排行
+streak-bonus = 🔥 已连续学习 { $streak } 天！奖励积分 +{ $points }
+rank-week = 🏆 <b>本周积分排行</b>
+rank-season = 🏆 <b>赛季积分排行：{ $season }</b>
+rank-all-time = 🏆 <b>累计积分排行</b>
+rank-branch = 本支部：{ $branch }
+rank-organization = 全体党员
+rank-empty = 还没有积分。
+rank-line = { $rank }. { $name } — { $points } 分
+rank-line-me = 👉 { $rank }. <b>{ $name }</b> — { $points } 分
+rank-mine = 我的名次：第 { $rank } 名（{ $points } 分）
+rank-show-season = 看本赛季
+rank-show-week = 看本周
+rank-usage = 不认识“{ $input }”这个时段。请发送 /rank、/rank 本周 或 /rank 赛季。
+season-title-given = 🎖 祝贺您，{ $name }！您获得了“<b>{ $title }</b>”称号：本赛季在{ $scope }排名第 { $rank }，积分 { $points }。
+me-points = ⭐ 积分：{ $points }
+me-points-season = ⭐ 积分：{ $points }（本赛季“{ $season }”：{ $season_points }）
+me-answers = 📝 答题：答对 { $correct }/{ $answered } 题（正确率 { $percent }%）
+me-title = 🎖 { $title } — { $scope } 第 { $rank } 名
+
+## 阶段和海报
+stage-complete = 🎉 您完成了<b>{ $stage }</b>！学习海报马上送到。
+stage-number = 第 { $number } 阶段
+poster-none = 您还没有学习海报：完成课程的第一个阶段后就会收到。
+poster-title = 我的学习海报
+poster-days = 累计打卡
+poster-streak = 连续学习
+poster-points = 积分
+poster-date = { $date }
+poster-footer = 天天学一点，常学常新
+poster-caption = 🖼 这是您的学习海报！欢迎分享到群里，邀请大家一起学习。
+
+## 管理员
+me-id = 🆔 您的编号：<code>{ $id }</code>
+admin-refused = 抱歉，这个命令只有管理员可以使用。如需权限，请联系机器人的负责人。
+admin-owner-only = 抱歉，只有机器人的负责人可以授予或撤销管理员。
+admin-out-of-scope = 抱歉，这个支部不在您管理的范围内。
+admin-help = <b>管理员命令</b>
+    /admins — 查看负责人和管理员
+    /grant admin 编号 — 设为全体管理员（负责人）
+    /grant branch_admin 编号 支部 — 设为该支部及下属支部的管理员（负责人）
+    /revoke admin 编号、/revoke branch_admin 编号 支部 — 撤销（负责人）
+    /broadcast — 发送通知（文字、图片、音频或文件）
+    /broadcasts — 最近的通知及发送情况
+    /tag 编号 标签、/untag 编号 标签 — 给成员加减标签（如 elderly、rural），用于分组通知
+    /quiztest 专题 [支部] — 立即发送专题测验
+    成员的编号在其 /me 中显示。
+admins-header = <b>负责人和管理员</b>
+admins-owner = 👑 { $name }（<code>{ $id }</code>）— 负责人
+admins-admin = 🛡 { $name }（<code>{ $id }</code>）— 全体管理员
+admins-branch-admin = 🛡 { $name }（<code>{ $id }</code>）— { $branch } 管理员
+grant-usage = 用法：/grant admin 编号，或 /grant branch_admin 编号 支部（撤销用 /revoke）。编号在成员的 /me 中显示。
+branch-unknown-id = 没有编号为“{ $branch }”的支部。
+grant-no-member = 没有编号为 { $id } 的成员。请对方先给机器人发送 /start。
+grant-done = ✅ { $name } 已成为 { $role }（{ $scope }）。
+grant-already = { $name } 已经是 { $role }（{ $scope }）。
+revoke-done = ✅ 已撤销 { $name } 的 { $role }（{ $scope }）。
+revoke-not-held = { $name } 并不是 { $role }（{ $scope }）。
+quiztest-usage = 用法：/quiztest 专题 [支部]。专题：{ $topics }
+quiztest-unknown-topic = 没有可测验的专题“{ $topic }”。专题：{ $topics }
+quiztest-queued = 📝 专题测验“{ $topic }”正在发送给 { $count } 名成员（{ $scope }）。
+
+## 通知
+broadcast-ask-content = 📣 请发送通知内容：文字，或带说明的图片、音频、文件。发送 /cancel 放弃。
+broadcast-empty = 通知内容是空的。请发送文字，或带说明的文件。
+broadcast-too-long = 通知有 { $length } 个字符，最多 { $max } 个。请删减后再发。
+broadcast-ask-audience = 发给谁？
+broadcast-to-everyone = 全体成员
+broadcast-to-my-branches = 我管理的支部的全体成员
+broadcast-to-branch = 某个支部…
+broadcast-to-migrant = 流动党员
+broadcast-to-tag = 带某个标签的成员…
+broadcast-to-inactive = 多日未学习的成员…
+broadcast-drop = ✖ 放弃
+broadcast-ask-branch = 哪个支部（含下属支部）？
+broadcast-no-tags = 还没有成员有标签。管理员可用 /tag 编号 标签 添加。
+broadcast-ask-tag = 哪个标签？
+broadcast-ask-inactive = 多久没有打卡？
+broadcast-inactive-label = { $days } 天未打卡
+broadcast-tag-label = 标签“{ $tag }”
+broadcast-no-recipients = “{ $audience }”目前没有成员，不会发送。请另选发送对象：
+broadcast-preview-header = <b>预览</b> — 发给{ $audience }：共 <b>{ $count }</b> 人。内容如下：
+broadcast-confirm = 确认发送给 { $count } 名成员吗？
+broadcast-send-now = ✅ 立即发送
+broadcast-send-later = 🕒 定时发送…
+broadcast-ask-time = 什么时候发送？请发送日期和时间，例如 2026-12-01 08:00（{ $tz }）。
+broadcast-dropped = 已放弃这条通知。
+broadcast-time-past = 这个时间已经过去了。请发送将来的时间，例如 2026-12-01 08:00。
+broadcast-time-invalid = “{ $input }”不是有效的日期和时间，例如 2026-12-01 08:00。
+broadcast-not-running = 这条通知不在发送中（已发完、已取消或已确认过）。
+broadcast-queued = 📣 第 { $id } 号通知正在发送给 { $count } 名成员，进度随后显示。
+broadcast-scheduled = 🕒 第 { $id } 号通知将于 { $when } 发送给 { $count } 名成员。
+broadcast-cancelled = ✖ 第 { $id } 号通知：已取消 { $count } 条未发出的消息。
+broadcast-cancel-button = ✖ 取消未发送部分
+broadcast-progress = 📣 <b>第 { $id } 号通知</b> — { $status }
+    已发送 { $sent } · 失败 { $failed } · 已屏蔽机器人 { $blocked } · 待发送 { $remaining } · 已取消 { $cancelled }（共 { $total }）
+broadcast-eta = 预计还需 { $minutes } 分 { $seconds } 秒。
+broadcast-status-sending = 发送中
+broadcast-status-done = 已完成
+broadcast-status-cancelled = 已取消
+broadcast-status-draft = 草稿
+broadcasts-none = 还没有发过通知。
+broadcasts-header = <b>最近的通知</b>
+broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · 已发送 { $sent }/{ $total }，失败 { $failed }，屏蔽 { $blocked }，取消 { $cancelled }
+tag-usage = 用法：/tag 编号 标签 或 /untag 编号 标签。标签由小写字母、数字、- 或 _ 组成（如 elderly、rural、new-economy）。
+tag-done = ✅ 已给 { $name } 加上标签“{ $tag }”。
+untag-done = ✅ 已去掉 { $name } 的标签“{ $tag }”。

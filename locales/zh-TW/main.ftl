@@ -36,6 +36,8 @@ start-again = 歡迎回來，{ $name }！您的學習情況：
 help = <b>我能做什麼</b>
     /today — 再看一遍今天的課
     /me — 我的學習紀錄、連續打卡和進度
+    /rank — 本支部和全體的積分排行
+    /poster — 我最新的學習海報
     /settings — 語言、名字、支部、推送時間、時區
     /pause — 暫停每日推送
     /resume — 恢復每日推送
@@ -50,13 +52,15 @@ command-settings = 修改語言、支部、時間
 command-pause = 暫停每日課程
 command-resume = 恢復每日課程
 command-help = 查看全部功能
+command-rank = 積分排行
+command-poster = 我的學習海報
 
 ## 課程
 lesson-header = 📖 { $course } · 第 { $seq } 課（共 { $total } 課）
 audio-caption = 🔊 聽一聽：{ $title }
 checkin-button = ✅ 學完打卡
 checkin-done-button = ✅ 已打卡
-checkin-recorded = ✅ 打卡成功！已連續學習 { $streak } 天。
+checkin-recorded = ✅ 打卡成功！積分 +{ $points }，已連續學習 { $streak } 天。
 checkin-already = 這一課已經打過卡了。
 today-none = 還沒有給您推送過課程。第一課將於{ $when }送達。
 lesson-gone = 這一課已經下線了。
@@ -103,3 +107,127 @@ console-help = 終端命令：
 console-clock = 🕰 機器人時鐘：{ $time }（{ $tz }）
 console-clock-invalid = 「{ $input }」不是有效的時鐘調整。試試 :clock +1d 或 :clock 07:30。
 console-unknown = 沒有終端命令「:{ $input }」。傳送 :help 查看。
+
+## 答題
+quiz-test-question = （{ $n }/{ $total }）{ $question }
+quiz-review-question = 🔁 複習：{ $question }
+quiz-right = ✅ 答對了！積分 +{ $points }
+quiz-right-in-test = ✅ 答對了！
+quiz-wrong = ❌ 答錯了。正確答案是：<b>{ $answer }</b>
+quiz-unknown = 這道題不是發給您的，或者已經不存在了。
+quiz-already-answered = 這道題您已經答過了，以第一次作答為準。
+quiz-closed = 這道題的作答時間已過，本次作答不計分。
+quiz-timeout = ⏰ 上一題的作答時間到了。
+quiz-test-intro = 📝 <b>專題測驗：{ $topic }</b>
+    共 { $count } 題，每題 { $seconds } 秒。加油！
+quiz-test-result = 🏁 <b>測驗結束：{ $topic }</b>
+    成績：答對 { $correct }/{ $total } 題，積分 +{ $points }
+    支部排名：第 { $rank } 名（目前已完成 { $of } 人）
+
+## 積分和排行
+streak-bonus = 🔥 已連續學習 { $streak } 天！獎勵積分 +{ $points }
+rank-week = 🏆 <b>本週積分排行</b>
+rank-season = 🏆 <b>賽季積分排行：{ $season }</b>
+rank-all-time = 🏆 <b>累計積分排行</b>
+rank-branch = 本支部：{ $branch }
+rank-organization = 全體黨員
+rank-empty = 還沒有積分。
+rank-line = { $rank }. { $name } — { $points } 分
+rank-line-me = 👉 { $rank }. <b>{ $name }</b> — { $points } 分
+rank-mine = 我的名次：第 { $rank } 名（{ $points } 分）
+rank-show-season = 看本賽季
+rank-show-week = 看本週
+rank-usage = 不認識「{ $input }」這個時段。請傳送 /rank、/rank 本週 或 /rank 賽季。
+season-title-given = 🎖 祝賀您，{ $name }！您獲得了「<b>{ $title }</b>」稱號：本賽季在{ $scope }排名第 { $rank }，積分 { $points }。
+me-points = ⭐ 積分：{ $points }
+me-points-season = ⭐ 積分：{ $points }（本賽季「{ $season }」：{ $season_points }）
+me-answers = 📝 答題：答對 { $correct }/{ $answered } 題（正確率 { $percent }%）
+me-title = 🎖 { $title } — { $scope } 第 { $rank } 名
+
+## 階段和海報
+stage-complete = 🎉 您完成了<b>{ $stage }</b>！學習海報馬上送到。
+stage-number = 第 { $number } 階段
+poster-none = 您還沒有學習海報：完成課程的第一個階段後就會收到。
+poster-title = 我的學習海報
+poster-days = 累計打卡
+poster-streak = 連續學習
+poster-points = 積分
+poster-date = { $date }
+poster-footer = 天天學一點，常學常新
+poster-caption = 🖼 這是您的學習海報！歡迎分享到群裡，邀請大家一起學習。
+
+## 管理員
+me-id = 🆔 您的編號：<code>{ $id }</code>
+admin-refused = 抱歉，這個命令只有管理員可以使用。如需權限，請聯繫機器人的負責人。
+admin-owner-only = 抱歉，只有機器人的負責人可以授予或撤銷管理員。
+admin-out-of-scope = 抱歉，這個支部不在您管理的範圍內。
+admin-help = <b>管理員命令</b>
+    /admins — 查看負責人和管理員
+    /grant admin 編號 — 設為全體管理員（負責人）
+    /grant branch_admin 編號 支部 — 設為該支部及下屬支部的管理員（負責人）
+    /revoke admin 編號、/revoke branch_admin 編號 支部 — 撤銷（負責人）
+    /broadcast — 發送通知（文字、圖片、音訊或檔案）
+    /broadcasts — 最近的通知及發送情況
+    /tag 編號 標籤、/untag 編號 標籤 — 給成員加減標籤（如 elderly、rural），用於分組通知
+    /quiztest 專題 [支部] — 立即發送專題測驗
+    成員的編號在其 /me 中顯示。
+admins-header = <b>負責人和管理員</b>
+admins-owner = 👑 { $name }（<code>{ $id }</code>）— 負責人
+admins-admin = 🛡 { $name }（<code>{ $id }</code>）— 全體管理員
+admins-branch-admin = 🛡 { $name }（<code>{ $id }</code>）— { $branch } 管理員
+grant-usage = 用法：/grant admin 編號，或 /grant branch_admin 編號 支部（撤銷用 /revoke）。編號在成員的 /me 中顯示。
+branch-unknown-id = 沒有編號為「{ $branch }」的支部。
+grant-no-member = 沒有編號為 { $id } 的成員。請對方先給機器人傳送 /start。
+grant-done = ✅ { $name } 已成為 { $role }（{ $scope }）。
+grant-already = { $name } 已經是 { $role }（{ $scope }）。
+revoke-done = ✅ 已撤銷 { $name } 的 { $role }（{ $scope }）。
+revoke-not-held = { $name } 並不是 { $role }（{ $scope }）。
+quiztest-usage = 用法：/quiztest 專題 [支部]。專題：{ $topics }
+quiztest-unknown-topic = 沒有可測驗的專題「{ $topic }」。專題：{ $topics }
+quiztest-queued = 📝 專題測驗「{ $topic }」正在發送給 { $count } 名成員（{ $scope }）。
+
+## 通知
+broadcast-ask-content = 📣 請傳送通知內容：文字，或帶說明的圖片、音訊、檔案。傳送 /cancel 放棄。
+broadcast-empty = 通知內容是空的。請傳送文字，或帶說明的檔案。
+broadcast-too-long = 通知有 { $length } 個字元，最多 { $max } 個。請刪減後再發。
+broadcast-ask-audience = 發給誰？
+broadcast-to-everyone = 全體成員
+broadcast-to-my-branches = 我管理的支部的全體成員
+broadcast-to-branch = 某個支部…
+broadcast-to-migrant = 流動黨員
+broadcast-to-tag = 帶某個標籤的成員…
+broadcast-to-inactive = 多日未學習的成員…
+broadcast-drop = ✖ 放棄
+broadcast-ask-branch = 哪個支部（含下屬支部）？
+broadcast-no-tags = 還沒有成員有標籤。管理員可用 /tag 編號 標籤 新增。
+broadcast-ask-tag = 哪個標籤？
+broadcast-ask-inactive = 多久沒有打卡？
+broadcast-inactive-label = { $days } 天未打卡
+broadcast-tag-label = 標籤「{ $tag }」
+broadcast-no-recipients = 「{ $audience }」目前沒有成員，不會發送。請另選發送對象：
+broadcast-preview-header = <b>預覽</b> — 發給{ $audience }：共 <b>{ $count }</b> 人。內容如下：
+broadcast-confirm = 確認發送給 { $count } 名成員嗎？
+broadcast-send-now = ✅ 立即發送
+broadcast-send-later = 🕒 定時發送…
+broadcast-ask-time = 什麼時候發送？請傳送日期和時間，例如 2026-12-01 08:00（{ $tz }）。
+broadcast-dropped = 已放棄這條通知。
+broadcast-time-past = 這個時間已經過去了。請傳送將來的時間，例如 2026-12-01 08:00。
+broadcast-time-invalid = 「{ $input }」不是有效的日期和時間，例如 2026-12-01 08:00。
+broadcast-not-running = 這條通知不在發送中（已發完、已取消或已確認過）。
+broadcast-queued = 📣 第 { $id } 號通知正在發送給 { $count } 名成員，進度隨後顯示。
+broadcast-scheduled = 🕒 第 { $id } 號通知將於 { $when } 發送給 { $count } 名成員。
+broadcast-cancelled = ✖ 第 { $id } 號通知：已取消 { $count } 條未發出的訊息。
+broadcast-cancel-button = ✖ 取消未發送部分
+broadcast-progress = 📣 <b>第 { $id } 號通知</b> — { $status }
+    已發送 { $sent } · 失敗 { $failed } · 已封鎖機器人 { $blocked } · 待發送 { $remaining } · 已取消 { $cancelled }（共 { $total }）
+broadcast-eta = 預計還需 { $minutes } 分 { $seconds } 秒。
+broadcast-status-sending = 發送中
+broadcast-status-done = 已完成
+broadcast-status-cancelled = 已取消
+broadcast-status-draft = 草稿
+broadcasts-none = 還沒有發過通知。
+broadcasts-header = <b>最近的通知</b>
+broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · 已發送 { $sent }/{ $total }，失敗 { $failed }，封鎖 { $blocked }，取消 { $cancelled }
+tag-usage = 用法：/tag 編號 標籤 或 /untag 編號 標籤。標籤由小寫字母、數字、- 或 _ 組成（如 elderly、rural、new-economy）。
+tag-done = ✅ 已給 { $name } 加上標籤「{ $tag }」。
+untag-done = ✅ 已去掉 { $name } 的標籤「{ $tag }」。

@@ -5,12 +5,14 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use super::{Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
+use super::{Button, Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
 use crate::content::markdown::visible_text;
 
 pub const CHANNEL_NAME: &str = "console";
 /// The one member of a console session.
 pub const CHAT_ID: &str = "console";
+/// Button data of a quiz option in the console: `poll:<poll id>:<option>`.
+const POLL_DATA: &str = "\u{1}poll:";
 
 #[derive(Default)]
 struct State {
@@ -58,8 +60,16 @@ impl ConsoleChannel {
             let button = keyboard.iter().flatten().nth(n.checked_sub(1)?)?;
             Some((message_id.clone(), button.data.clone()))
         });
-        let event = match pick {
-            Some((message_id, data)) => {
+        let poll_answer = pick.as_ref().and_then(|(_, data)| {
+            let (poll_id, option) = data.strip_prefix(POLL_DATA)?.rsplit_once(':')?;
+            Some(InboundEvent::PollAnswer {
+                poll_id: poll_id.to_string(),
+                option: option.parse().ok(),
+            })
+        });
+        let event = match (poll_answer, pick) {
+            (Some(answer), _) => answer,
+            (None, Some((message_id, data))) => {
                 state.next_callback += 1;
                 InboundEvent::Button {
                     callback_id: format!("cb{}", state.next_callback),
@@ -67,7 +77,7 @@ impl ConsoleChannel {
                     message_id: Some(message_id),
                 }
             }
-            None => InboundEvent::Text(trimmed.to_string()),
+            (None, None) => InboundEvent::Text(trimmed.to_string()),
         };
         Inbound {
             channel: CHANNEL_NAME.into(),
@@ -123,7 +133,7 @@ impl Channel for ConsoleChannel {
                 self.write_keyboard(&mut *out, buttons);
                 Sent {
                     message_id: Some(new_message(buttons, &mut state)),
-                    file_id: None,
+                    ..Sent::default()
                 }
             }
             Outbound::Audio {
@@ -140,8 +150,111 @@ impl Channel for ConsoleChannel {
                 self.write_keyboard(&mut *out, buttons);
                 Sent {
                     message_id: Some(new_message(buttons, &mut state)),
-                    file_id: None,
+                    ..Sent::default()
                 }
+            }
+            Outbound::Quiz {
+                ask_id,
+                question,
+                options,
+                open_seconds,
+                ..
+            } => {
+                let poll_id = format!("console-{ask_id}");
+                match open_seconds {
+                    Some(s) => {
+                        let _ = writeln!(out, "\n? {question}  ({s} s)");
+                    }
+                    None => {
+                        let _ = writeln!(out, "\n? {question}");
+                    }
+                }
+                let buttons: Keyboard = options
+                    .iter()
+                    .enumerate()
+                    .map(|(i, o)| vec![Button::new(o.clone(), format!("{POLL_DATA}{poll_id}:{i}"))])
+                    .collect();
+                self.write_keyboard(&mut *out, &buttons);
+                Sent {
+                    message_id: Some(new_message(&buttons, &mut state)),
+                    poll_id: Some(poll_id),
+                    ..Sent::default()
+                }
+            }
+            Outbound::Photo {
+                png,
+                file_name,
+                caption_html,
+            } => {
+                let dir = std::env::temp_dir().join("weike-console");
+                let path = dir.join(file_name);
+                let saved = std::fs::create_dir_all(&dir)
+                    .and_then(|()| std::fs::write(&path, png.as_slice()));
+                let _ = writeln!(out, "\n{}", self.render(caption_html));
+                match saved {
+                    Ok(()) => {
+                        let _ = writeln!(out, "   🖼 {} ({} KB)", path.display(), png.len() / 1024);
+                    }
+                    Err(e) => {
+                        let _ = writeln!(
+                            out,
+                            "   🖼 {file_name}: cannot save to {}: {e}",
+                            dir.display()
+                        );
+                    }
+                }
+                Sent {
+                    message_id: Some(new_message(&Vec::new(), &mut state)),
+                    ..Sent::default()
+                }
+            }
+            Outbound::Document {
+                bytes,
+                file_name,
+                caption_html,
+            } => {
+                let dir = std::env::temp_dir().join("weike-console");
+                let path = dir.join(file_name);
+                let saved = std::fs::create_dir_all(&dir)
+                    .and_then(|()| std::fs::write(&path, bytes.as_slice()));
+                let _ = writeln!(out, "\n{}", self.render(caption_html));
+                match saved {
+                    Ok(()) => {
+                        let _ = writeln!(out, "   📄 {} ({} bytes)", path.display(), bytes.len());
+                    }
+                    Err(e) => {
+                        let _ = writeln!(
+                            out,
+                            "   📄 {file_name}: cannot save to {}: {e}",
+                            dir.display()
+                        );
+                    }
+                }
+                Sent {
+                    message_id: Some(new_message(&Vec::new(), &mut state)),
+                    ..Sent::default()
+                }
+            }
+            Outbound::Media {
+                kind,
+                file_id,
+                caption_html,
+            } => {
+                let _ = writeln!(
+                    out,
+                    "\n[{}: {file_id}]\n{}",
+                    kind.as_str(),
+                    self.render(caption_html)
+                );
+                Sent {
+                    message_id: Some(new_message(&Vec::new(), &mut state)),
+                    ..Sent::default()
+                }
+            }
+            Outbound::EditText { html, buttons, .. } => {
+                let _ = writeln!(out, "\n✎ {}", self.render(html));
+                self.write_keyboard(&mut *out, buttons);
+                Sent::default()
             }
             Outbound::EditButtons {
                 message_id,
@@ -173,7 +286,6 @@ impl Channel for ConsoleChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::channel::Button;
 
     #[derive(Clone, Default)]
     struct Buffer(Arc<Mutex<Vec<u8>>>);

@@ -8,6 +8,7 @@ pub mod console;
 pub mod telegram;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::content::AudioKind;
@@ -53,6 +54,45 @@ pub enum Outbound {
         caption_html: String,
         buttons: Keyboard,
     },
+    /// A quiz question (a quiz poll in Telegram, numbered options in the console). The
+    /// channel returns the poll's id in [`Sent::poll_id`]; answers come back as
+    /// [`InboundEvent::PollAnswer`].
+    Quiz {
+        /// The store's id of this ask.
+        ask_id: i64,
+        question: String,
+        options: Vec<String>,
+        /// 0-based.
+        correct: usize,
+        explanation: String,
+        /// The time to answer, if limited.
+        open_seconds: Option<u32>,
+    },
+    /// A picture (PNG) with a caption.
+    Photo {
+        png: Arc<Vec<u8>>,
+        file_name: String,
+        caption_html: String,
+    },
+    /// A file made in memory (a CSV export), sent as a document.
+    Document {
+        bytes: Arc<Vec<u8>>,
+        file_name: String,
+        caption_html: String,
+    },
+    /// A photo, audio file or document the channel already has (by its file id), with a
+    /// caption: what an admin attached to an announcement.
+    Media {
+        kind: MediaKind,
+        file_id: String,
+        caption_html: String,
+    },
+    /// Replaces the text (and buttons) of a message sent earlier.
+    EditText {
+        message_id: String,
+        html: String,
+        buttons: Keyboard,
+    },
     /// Replaces the buttons of a message sent earlier.
     EditButtons {
         message_id: String,
@@ -81,6 +121,36 @@ impl Outbound {
     }
 }
 
+/// Kinds of files a member can send and the bot can pass on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MediaKind {
+    Photo,
+    Audio,
+    Voice,
+    Document,
+}
+
+impl MediaKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaKind::Photo => "photo",
+            MediaKind::Audio => "audio",
+            MediaKind::Voice => "voice",
+            MediaKind::Document => "document",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<MediaKind> {
+        Some(match s {
+            "photo" => MediaKind::Photo,
+            "audio" => MediaKind::Audio,
+            "voice" => MediaKind::Voice,
+            "document" => MediaKind::Document,
+            _ => return None,
+        })
+    }
+}
+
 /// What a member sent.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Inbound {
@@ -100,6 +170,18 @@ pub enum InboundEvent {
         /// The message the button was under, if the channel still knows it.
         message_id: Option<String>,
     },
+    /// A photo, audio, voice message or document, with its caption.
+    Media {
+        kind: MediaKind,
+        file_id: String,
+        caption: String,
+    },
+    /// An answer to a quiz sent earlier; `option` is 0-based, None if the answer was
+    /// withdrawn.
+    PollAnswer {
+        poll_id: String,
+        option: Option<usize>,
+    },
 }
 
 /// The result of a successful send.
@@ -109,6 +191,8 @@ pub struct Sent {
     pub message_id: Option<String>,
     /// The channel's id for an uploaded file, to reuse next time.
     pub file_id: Option<String>,
+    /// The channel's id of a quiz poll sent.
+    pub poll_id: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

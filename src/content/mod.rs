@@ -10,6 +10,9 @@
 //! Every problem is reported as `file:line: problem`; loading collects all of them.
 
 pub mod markdown;
+pub mod structure;
+
+pub use structure::{Stage, TestSettings, Topic};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -136,6 +139,12 @@ pub struct Course {
     pub titles: BTreeMap<Locale, String>,
     pub schedule: DaySchedule,
     pub lessons: Vec<Lesson>,
+    /// Stages (a poster after each); empty when the course defines none.
+    pub stages: Vec<Stage>,
+    /// Topics (专题) whose questions make up topic tests.
+    pub topics: Vec<Topic>,
+    /// When topic tests are sent, if they are scheduled.
+    pub test: Option<TestSettings>,
 }
 
 impl Course {
@@ -155,6 +164,49 @@ impl Course {
     pub fn lesson_by_id(&self, id: &str) -> Option<&Lesson> {
         self.lessons.iter().find(|l| l.id == id)
     }
+
+    /// The stage that ends with lesson `seq`, if one does.
+    pub fn stage_ending_at(&self, seq: u32) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.last_seq == seq)
+    }
+
+    pub fn stage(&self, number: u32) -> Option<&Stage> {
+        self.stages.iter().find(|s| s.number == number)
+    }
+
+    pub fn topic(&self, id: &str) -> Option<&Topic> {
+        self.topics.iter().find(|t| t.id == id)
+    }
+
+    /// The (first) topic a lesson belongs to.
+    pub fn topic_of(&self, lesson_id: &str) -> Option<&Topic> {
+        self.topics
+            .iter()
+            .find(|t| t.lessons.iter().any(|l| l == lesson_id))
+    }
+
+    /// The keys of a lesson's quiz questions.
+    pub fn question_keys(&self, lesson: &Lesson) -> Vec<String> {
+        lesson
+            .version(self.default_locale, self.default_locale)
+            .quiz
+            .iter()
+            .map(|q| question_key(&self.id, &lesson.id, &q.id))
+            .collect()
+    }
+}
+
+/// A question's key in the store: `course:lesson:question`.
+pub fn question_key(course: &str, lesson: &str, question: &str) -> String {
+    format!("{course}:{lesson}:{question}")
+}
+
+/// A question found by its key, in one language.
+#[derive(Debug, Clone, Copy)]
+pub struct FoundQuestion<'a> {
+    pub course: &'a Course,
+    pub lesson: &'a Lesson,
+    pub question: &'a Question,
 }
 
 /// Every course under the lessons folder.
@@ -166,6 +218,24 @@ pub struct Library {
 impl Library {
     pub fn course(&self, id: &str) -> Option<&Course> {
         self.courses.iter().find(|c| c.id == id)
+    }
+
+    /// The question with key `course:lesson:question`, in `locale` (or the course's default).
+    pub fn question(&self, key: &str, locale: Locale) -> Option<FoundQuestion<'_>> {
+        let mut parts = key.splitn(3, ':');
+        let (c, l, q) = (parts.next()?, parts.next()?, parts.next()?);
+        let course = self.course(c)?;
+        let lesson = course.lesson_by_id(l)?;
+        let question = lesson
+            .version(locale, course.default_locale)
+            .quiz
+            .iter()
+            .find(|x| x.id == q)?;
+        Some(FoundQuestion {
+            course,
+            lesson,
+            question,
+        })
     }
 
     pub fn lesson_count(&self) -> usize {
@@ -239,6 +309,14 @@ struct CourseFile {
     schedule: Option<Spanned<String>>,
     #[serde(default)]
     title: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    stage_size: Option<Spanned<i64>>,
+    #[serde(default)]
+    stage: Vec<Spanned<structure::StageFile>>,
+    #[serde(default)]
+    topic: Vec<Spanned<structure::TopicFile>>,
+    #[serde(default)]
+    test: Option<Spanned<structure::TestFile>>,
 }
 
 #[derive(Deserialize)]
@@ -491,6 +569,18 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
             version_hash: hex::encode(hasher.finalize()),
         });
     }
+    let mut fe = FileErrors {
+        file: course_path.clone(),
+        text: &text,
+        first_line: 1,
+        out: errors,
+    };
+    let stages = structure::stages(&mut fe, parsed.stage_size.as_ref(), &parsed.stage, &lessons);
+    let topics = structure::topics(&mut fe, &parsed.topic, &lessons);
+    let test = parsed
+        .test
+        .as_ref()
+        .and_then(|t| structure::test_settings(&mut fe, t, &topics));
     if errors.len() > before {
         return None;
     }
@@ -501,6 +591,9 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
         titles,
         schedule,
         lessons,
+        stages,
+        topics,
+        test,
     })
 }
 

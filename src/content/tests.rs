@@ -253,3 +253,119 @@ fn the_shipped_lessons_are_valid() {
             >= 3
     );
 }
+
+/// A course of three lessons (the first with a question) and the given course.toml tail.
+fn structured(tail: &str) -> Fixture {
+    let f = Fixture::new();
+    f.write(
+        "course.toml",
+        &format!("id = \"demo\"\n{tail}\n[title]\nzh-CN = \"演示\"\n"),
+    );
+    f.write("01-one.zh-CN.md", GOOD);
+    f.write(
+        "02-two.zh-CN.md",
+        "+++\nid = \"two\"\ntitle = \"二\"\n+++\n二\n",
+    );
+    f.write(
+        "03-three.zh-CN.md",
+        "+++\nid = \"three\"\ntitle = \"三\"\n+++\n三\n",
+    );
+    f
+}
+
+#[test]
+fn stages_come_from_a_size_or_a_list() {
+    let lib = structured("stage_size = 2").load().unwrap();
+    let stages = &lib.course("demo").unwrap().stages;
+    let spans: Vec<_> = stages
+        .iter()
+        .map(|s| (s.number, s.first_seq, s.last_seq))
+        .collect();
+    assert_eq!(spans, vec![(1, 1, 2), (2, 3, 3)]);
+
+    let f = structured(
+        "[[stage]]\nlast = \"one\"\ntitle = { zh-CN = \"起步\" }\n[[stage]]\nlast = \"three\"\n",
+    );
+    let lib = f.load().unwrap();
+    let course = lib.course("demo").unwrap();
+    assert_eq!(
+        course.stage_ending_at(1).unwrap().title(Locale::En),
+        Some("起步")
+    );
+    assert_eq!(course.stage_ending_at(3).unwrap().number, 2);
+    assert!(course.stage_ending_at(2).is_none());
+}
+
+#[test]
+fn bad_structure_is_reported_with_lines() {
+    let errors = structured("stage_size = 0").errors();
+    assert_eq!(
+        errors,
+        ["course.toml:2: stage_size = 0: use 1 to the number of lessons (3)"]
+    );
+    let errors = structured("[[stage]]\nlast = \"three\"\n[[stage]]\nlast = \"one\"\n").errors();
+    assert_eq!(
+        errors,
+        [
+            "course.toml:5: stage 2: lesson \"one\" is not after the previous stage's last lesson; list stages in course order"
+        ]
+    );
+    let errors = structured(
+        "[[topic]]\nid = \"t\"\nlessons = [\"two\", \"nope\"]\n[test]\nschedule = \"every sunday\"\nseconds_per_question = 5\n",
+    )
+    .errors();
+    assert_eq!(errors.len(), 4, "{errors:#?}");
+    assert!(
+        errors[0].starts_with("course.toml:4: topic \"t\": no lesson with id \"nope\""),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[1].starts_with("course.toml:4: topic \"t\": its lessons have no quiz questions"),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[2].starts_with(
+            "course.toml:6: [test] schedule \"every sunday\" is not a cron expression"
+        ),
+        "{errors:#?}"
+    );
+    assert!(
+        errors[3].starts_with("course.toml:7: [test] seconds_per_question = 5: use 10 to 600"),
+        "{errors:#?}"
+    );
+}
+
+#[test]
+fn topic_tests_follow_their_cron_schedule_in_their_zone() {
+    use chrono::TimeZone;
+    let f = structured(
+        "[[topic]]\nid = \"t\"\nlessons = [\"one\"]\n[test]\nschedule = \"0 0 20 * * Sun\"\ntimezone = \"Asia/Shanghai\"\n",
+    );
+    let lib = f.load().unwrap();
+    let course = lib.course("demo").unwrap();
+    let test = course.test.as_ref().unwrap();
+    assert_eq!((test.questions, test.seconds_per_question), (5, 60));
+    assert_eq!(course.topic_of("one").unwrap().id, "t");
+    assert!(course.topic_of("two").is_none());
+    let sunday_20 = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 29, 12, 0, 0)
+        .unwrap();
+    let tue = chrono::Utc
+        .with_ymd_and_hms(2026, 11, 24, 12, 0, 0)
+        .unwrap();
+    assert_eq!(test.next_after(tue), Some(sunday_20));
+    assert_eq!(test.latest_at_or_before(sunday_20, tue), Some(sunday_20));
+    assert_eq!(
+        test.latest_at_or_before(sunday_20 - chrono::Duration::seconds(1), tue),
+        None
+    );
+    assert_eq!(
+        lib.question("demo:one:q1", Locale::En)
+            .unwrap()
+            .question
+            .options,
+        ["对", "错"]
+    );
+    assert!(lib.question("demo:one:nope", Locale::En).is_none());
+    assert!(lib.question("garbage", Locale::En).is_none());
+}

@@ -1,7 +1,12 @@
 //! What the bot answers: onboarding, settings, commands and check-ins. It reads and
 //! writes the store and returns [`Outbound`] messages; it never talks to a chat app.
 
+pub mod admin;
+pub mod broadcast;
 pub mod lesson;
+pub mod poster;
+pub mod quiz;
+pub mod rank;
 
 use std::sync::Arc;
 
@@ -13,11 +18,12 @@ use crate::clock::Clock;
 use crate::content::markdown::escape_html;
 use crate::content::{Course, Library};
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
+use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
 use crate::domain::streak::current_streak;
 use crate::domain::{BranchTree, Dialog, Locale, Member, MemberStatus};
 use crate::i18n::I18n;
-use crate::store::{OutboxItem, Store, StoreError};
+use crate::store::{Award, OutboxItem, Store, StoreError};
 use crate::t;
 
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +32,8 @@ pub enum ConversationError {
     Store(#[from] StoreError),
     #[error("outbox row {id}: {problem}")]
     BadDelivery { id: i64, problem: String },
+    #[error("cannot make the poster: {0}")]
+    Poster(String),
 }
 
 type Result<T> = std::result::Result<T, ConversationError>;
@@ -39,12 +47,17 @@ pub struct ConversationSettings {
     pub default_timezone: Tz,
     /// Zones offered as buttons (members may also type any IANA name).
     pub timezone_choices: Vec<Tz>,
+    /// Telegram user ids of the owners.
+    pub owners: Vec<String>,
 }
 
 /// The commands members can send.
-pub const COMMANDS: [&str; 7] = [
-    "start", "today", "me", "settings", "pause", "resume", "help",
+pub const COMMANDS: [&str; 9] = [
+    "start", "today", "me", "rank", "poster", "settings", "pause", "resume", "help",
 ];
+
+/// Telegram's limit for callback data; longer data was not made by us.
+const MAX_BUTTON_DATA: usize = 64;
 
 pub struct Conversation {
     pub store: Store,
@@ -53,6 +66,8 @@ pub struct Conversation {
     pub i18n: Arc<I18n>,
     pub clock: Arc<dyn Clock>,
     pub settings: ConversationSettings,
+    pub points: Arc<PointsConfig>,
+    pub posters: Arc<crate::poster::PosterRenderer>,
 }
 
 /// The replies to one inbound event.
@@ -121,6 +136,24 @@ impl Conversation {
                 self.button(&mut member, callback_id, data, message_id.as_deref())
                     .await
             }
+            InboundEvent::PollAnswer { poll_id, option } => {
+                self.poll_answer(&member, poll_id, *option).await
+            }
+            InboundEvent::Media {
+                kind,
+                file_id,
+                caption,
+            } => match member.dialog {
+                Dialog::Broadcast { draft: None } => {
+                    self.broadcast_content(&mut member, caption, Some((*kind, file_id)))
+                        .await
+                }
+                _ => Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    member.locale,
+                    "not-understood"
+                ))]),
+            },
         }
     }
 
@@ -131,11 +164,22 @@ impl Conversation {
 
     // ----- commands ------------------------------------------------------------------
 
-    async fn command(&self, member: &mut Member, name: &str, _args: &str) -> Result<Replies> {
+    async fn command(&self, member: &mut Member, name: &str, args: &str) -> Result<Replies> {
         let l = member.locale;
         if name != "start" && name != "help" && !member.onboarded {
             let mut replies = vec![Outbound::text(t!(self.i18n, l, "finish-onboarding-first"))];
             replies.extend(self.ask(member));
+            return Ok(replies);
+        }
+        if matches!(member.dialog, Dialog::Broadcast { .. }) {
+            // A command ends the announcement being written.
+            member.dialog = Dialog::Idle;
+            self.save(member).await?;
+            if name == "cancel" {
+                return Ok(vec![Outbound::text(t!(self.i18n, l, "broadcast-dropped"))]);
+            }
+        }
+        if let Some(replies) = self.admin_command(member, name, args).await? {
             return Ok(replies);
         }
         match name {
@@ -159,6 +203,16 @@ impl Conversation {
             "help" => Ok(vec![Outbound::text(t!(self.i18n, l, "help"))]),
             "today" => self.today(member).await,
             "me" => self.me(member).await,
+            "rank" => match rank::Period::parse(args) {
+                Some(period) => self.rank(member, period).await,
+                None => Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "rank-usage",
+                    input = escape_html(args)
+                ))]),
+            },
+            "poster" => self.resend_poster(member).await,
             "settings" => {
                 member.dialog = Dialog::Idle;
                 self.save(member).await?;
@@ -265,7 +319,9 @@ impl Conversation {
                 total = course.lessons.len()
             ));
         }
+        lines.push(t!(self.i18n, l, "me-id", id = escape_html(&member.chat_id)));
         lines.push(t!(self.i18n, l, "me-streak", streak = streak));
+        lines.extend(self.points_lines(member).await?);
         lines.push(t!(
             self.i18n,
             l,
@@ -360,6 +416,8 @@ impl Conversation {
         let l = member.locale;
         match member.dialog.clone() {
             Dialog::Idle => Ok(vec![Outbound::text(t!(self.i18n, l, "not-understood"))]),
+            Dialog::Broadcast { draft: None } => self.broadcast_content(member, text, None).await,
+            Dialog::Broadcast { draft: Some(id) } => self.broadcast_time(member, id, text).await,
             Dialog::Language { onboarding } => {
                 let choice = pick_by_number_or_label(text, &language_buttons(&self.i18n))
                     .and_then(|data| data.strip_prefix("lang:").and_then(Locale::from_code))
@@ -453,10 +511,26 @@ impl Conversation {
             callback_id: callback_id.to_string(),
             text,
         };
+        if data.len() > MAX_BUTTON_DATA {
+            return Ok(vec![ack(Some(t!(self.i18n, l, "button-expired")))]);
+        }
         let (kind, value) = data.split_once(':').unwrap_or((data, ""));
         let expired = || vec![ack(Some(t!(self.i18n, l, "button-expired")))];
         let mut replies = match (kind, member.dialog.clone()) {
             ("ck", _) => return self.checkin(member, callback_id, value, message_id).await,
+            ("bcm" | "bca" | "bcs" | "bcx", _) if member.onboarded => {
+                match self
+                    .broadcast_button(member, kind, value, message_id)
+                    .await?
+                {
+                    Some(r) => r,
+                    None => return Ok(expired()),
+                }
+            }
+            ("rank", _) if member.onboarded => match rank::Period::parse(value) {
+                Some(period) if !value.is_empty() => self.rank(member, period).await?,
+                _ => return Ok(expired()),
+            },
             ("set", _) if member.onboarded => {
                 let onboarding = false;
                 member.dialog = match value {
@@ -533,7 +607,23 @@ impl Conversation {
             return Ok(vec![answer("checkin-already")]);
         }
         let days = self.store.lesson_days(member.id).await?;
-        let streak = current_streak(&days, local_day(now, member.timezone));
+        let today = local_day(now, member.timezone);
+        let streak = current_streak(&days, today);
+        let rules = &self.points.rules;
+        let mut awards = vec![Award {
+            amount: rules.checkin,
+            reason: "checkin",
+            reference: format!("{course_id}:{lesson_id}"),
+        }];
+        let bonus = rules.streak_bonus_for(streak);
+        if let Some(amount) = bonus {
+            awards.push(Award {
+                amount,
+                reason: "streak",
+                reference: format!("{streak}:{today}"),
+            });
+        }
+        let earned = self.store.award(member.id, &awards, now).await?;
         // The confirmation is a message (it stays in the chat), so the button's answer is silent.
         let mut replies = vec![Outbound::AnswerButton {
             callback_id: callback_id.to_string(),
@@ -545,12 +635,28 @@ impl Conversation {
                 buttons: lesson::checkin_keyboard(&self.i18n, l, course_id, lesson_id, true),
             });
         }
-        replies.push(Outbound::text(t!(
+        let mut text = t!(
             self.i18n,
             l,
             "checkin-recorded",
-            streak = streak
-        )));
+            streak = streak,
+            points = earned
+        );
+        if let Some(amount) = bonus {
+            text.push('\n');
+            text.push_str(&t!(
+                self.i18n,
+                l,
+                "streak-bonus",
+                streak = streak,
+                points = amount
+            ));
+        }
+        replies.push(Outbound::text(text));
+        if let Some(course) = self.library.course(course_id) {
+            replies.extend(self.stage_check(member, course, lesson_id).await?);
+            replies.extend(self.start_lesson_quiz(member, course, lesson_id).await?);
+        }
         Ok(replies)
     }
 
@@ -700,7 +806,7 @@ impl Conversation {
         let l = member.locale;
         let text = |key: &str| t!(self.i18n, l, key);
         match &member.dialog {
-            Dialog::Idle => Vec::new(),
+            Dialog::Idle | Dialog::Broadcast { .. } => Vec::new(),
             Dialog::Language { .. } => vec![Outbound::with_buttons(
                 text("ask-language"),
                 vec![language_buttons(&self.i18n)],
@@ -869,6 +975,14 @@ impl Conversation {
                     course = escape_html(course.title(member.locale))
                 ))])
             }
+            quiz::KIND_TEST => self.compose_test(&member, &item.reference).await,
+            quiz::KIND_NEXT => self.compose_next(&member, &item.reference).await,
+            rank::KIND_TITLE => self.compose_title(&member, &item.reference).await,
+            crate::store::KIND_BROADCAST => self.compose_broadcast(&item.reference).await,
+            crate::store::KIND_BROADCAST_PROGRESS => {
+                self.compose_progress(&member, &item.reference).await
+            }
+            poster::KIND_POSTER => self.compose_poster(&member, &item.reference).await,
             other => Err(bad(format!("unknown kind {other:?}"))),
         }
     }

@@ -122,6 +122,11 @@ impl Courier {
         }
     }
 
+    /// The channel this courier sends through.
+    pub fn channel(&self) -> &Arc<dyn Channel> {
+        &self.channel
+    }
+
     pub fn worker(&self) -> &str {
         &self.worker
     }
@@ -357,6 +362,7 @@ pub async fn send_all(
         let Sent {
             message_id,
             file_id,
+            poll_id,
         } = channel
             .send(chat_id, message)
             .await
@@ -366,6 +372,12 @@ pub async fn send_all(
         {
             store
                 .save_file_id(&audio.sha256, channel.name(), &file_id)
+                .await
+                .map_err(SendOutcome::Store)?;
+        }
+        if let (Outbound::Quiz { ask_id, .. }, Some(poll_id)) = (message, poll_id) {
+            store
+                .bind_poll(*ask_id, &poll_id)
                 .await
                 .map_err(SendOutcome::Store)?;
         }

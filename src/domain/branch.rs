@@ -160,6 +160,34 @@ impl BranchTree {
             .collect()
     }
 
+    /// The ids of `id` and every branch under it (empty if there is no such branch).
+    pub fn subtree(&self, id: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.get(id).is_none() {
+            return out;
+        }
+        let mut stack = vec![id.to_string()];
+        while let Some(next) = stack.pop() {
+            for child in self.children_of(Some(&next)) {
+                stack.push(child.id.clone());
+            }
+            out.push(next);
+        }
+        out
+    }
+
+    /// Whether `id` is `ancestor` or lies under it.
+    pub fn is_within(&self, id: &str, ancestor: &str) -> bool {
+        let mut current = self.get(id);
+        while let Some(b) = current {
+            if b.id == ancestor {
+                return true;
+            }
+            current = b.parent_id.as_deref().and_then(|p| self.get(p));
+        }
+        false
+    }
+
     pub fn is_leaf(&self, id: &str) -> bool {
         !self
             .branches
@@ -215,6 +243,21 @@ names = { en = "Qingshan City" }
 id = "hx"
 name = "河西区"
 "#;
+
+    #[test]
+    fn subtrees_and_ancestry() {
+        let t = BranchTree::from_toml("b.toml", SAMPLE).unwrap();
+        let mut sub = t.subtree("qs");
+        sub.sort();
+        assert_eq!(sub, ["qs", "qs.dh", "qs.dh.liu"]);
+        assert_eq!(t.subtree("hx"), ["hx"]);
+        assert!(t.subtree("nope").is_empty());
+        assert!(t.is_within("qs.dh.liu", "qs"));
+        assert!(t.is_within("qs", "qs"));
+        assert!(!t.is_within("qs", "qs.dh"));
+        assert!(!t.is_within("hx", "qs"));
+        assert!(!t.is_within("nope", "qs"));
+    }
 
     #[test]
     fn parses_a_nested_tree() {

@@ -50,6 +50,8 @@ pub enum Dialog {
     LessonTime { onboarding: bool },
     /// Keep, pick or type a time zone.
     TimeZone { onboarding: bool },
+    /// An admin writes an announcement (`draft` None), or the send time of draft `draft`.
+    Broadcast { draft: Option<i64> },
 }
 
 impl Dialog {
@@ -69,6 +71,8 @@ impl Dialog {
             }
             Dialog::LessonTime { onboarding } => format!("time:{}", flag(*onboarding)),
             Dialog::TimeZone { onboarding } => format!("tz:{}", flag(*onboarding)),
+            Dialog::Broadcast { draft: None } => "broadcast:0".into(),
+            Dialog::Broadcast { draft: Some(id) } => format!("broadcast:1:{id}"),
         }
     }
 
@@ -86,6 +90,9 @@ impl Dialog {
             },
             "time" => Dialog::LessonTime { onboarding },
             "tz" => Dialog::TimeZone { onboarding },
+            "broadcast" => Dialog::Broadcast {
+                draft: parts.next().and_then(|id| id.parse().ok()),
+            },
             _ => Dialog::Idle,
         }
     }
@@ -149,6 +156,8 @@ mod tests {
                 onboarding: true,
                 parent: None,
             },
+            Dialog::Broadcast { draft: None },
+            Dialog::Broadcast { draft: Some(42) },
             Dialog::Branch {
                 onboarding: false,
                 parent: Some("qs.dh".into()),

@@ -1,10 +1,15 @@
 //! Pure types and rules: no I/O, nothing async.
 
+pub mod audience;
 pub mod branch;
+pub mod geo;
 pub mod locale;
 pub mod member;
+pub mod points;
+pub mod review;
 pub mod schedule;
 pub mod streak;
+pub mod venue_csv;
 
 pub use branch::{Branch, BranchTree};
 pub use locale::Locale;

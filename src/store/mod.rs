@@ -81,6 +81,15 @@ macro_rules! in_tx {
     };
 }
 
+mod admin;
+mod broadcast;
+mod quiz;
+pub use admin::{AuditRow, ROLE_ADMIN, ROLE_BRANCH_ADMIN, RoleRow, WHOLE_ORGANIZATION};
+pub use broadcast::{
+    AudienceFilter, BroadcastCounts, BroadcastRow, KIND_BROADCAST, KIND_BROADCAST_PROGRESS,
+};
+pub use quiz::{AnswerCounts, Ask, Award, NewAsk, PointsRow, PosterRow, QuizTest, TitleRow};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,

@@ -335,6 +335,90 @@ impl FakeTelegram {
         self.push_update(update)
     }
 
+    /// Queues a photo sent by `user_id` with a caption; the photo's sizes get file ids the
+    /// bot can send on (as with a real upload). Returns the largest size's file id.
+    pub fn push_photo(&self, user_id: i64, caption: &str) -> String {
+        let mut state = self.shared.state();
+        let mut sizes = Vec::new();
+        for (w, h) in [(90, 90), (1280, 960)] {
+            state.last_file += 1;
+            let n = state.last_file;
+            sizes.push(
+                json!({"file_id": format!("FILE_{n}"), "file_unique_id": format!("UNIQUE_{n}"),
+                "file_size": 50_000, "width": w, "height": h}),
+            );
+        }
+        let sizes = Value::Array(sizes);
+        let mut largest = String::new();
+        for size in sizes.as_array().into_iter().flatten() {
+            let id = size["file_id"].as_str().unwrap_or_default().to_string();
+            state.files.insert(
+                id.clone(),
+                StoredFile {
+                    kind: "photo",
+                    object: sizes.clone(),
+                },
+            );
+            largest = id;
+        }
+        let user = state.user(user_id);
+        let chat = state
+            .chats
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_else(|| private_chat(user_id));
+        let message = json!({
+            "message_id": state.next_message_id(user_id),
+            "from": user,
+            "chat": chat,
+            "date": now(),
+            "photo": sizes,
+            "caption": caption,
+        });
+        drop(state);
+        self.push_update(json!({ "message": message }));
+        largest
+    }
+
+    /// Queues a callback query with `data` under message `message_id` whether or not the
+    /// message has such a button: what a modified client could send.
+    pub fn push_forged_callback(&self, user_id: i64, message_id: i64, data: &str) -> i64 {
+        let mut state = self.shared.state();
+        let message = state
+            .messages
+            .get(&(user_id, message_id))
+            .map(|m| m.message.clone())
+            .unwrap_or_else(|| panic!("fake Telegram: no message {message_id} in chat {user_id}"));
+        state.last_callback += 1;
+        let id = format!("CB_{}", state.last_callback);
+        state.callback_queries.insert(id.clone(), false);
+        let update = json!({
+            "callback_query": {
+                "id": id,
+                "from": state.user(user_id),
+                "message": message,
+                "chat_instance": format!("CI_{user_id}"),
+                "data": data,
+            }
+        });
+        drop(state);
+        self.push_update(update)
+    }
+
+    /// Queues an answer of `user_id` to a poll the bot never sent (or another bot's).
+    pub fn push_unknown_poll_answer(&self, user_id: i64, poll_id: &str, option_ids: &[u32]) -> i64 {
+        let state = self.shared.state();
+        assert!(
+            !state.polls.contains_key(poll_id),
+            "fake Telegram: poll {poll_id} exists"
+        );
+        let update = json!({
+            "poll_answer": {"poll_id": poll_id, "user": state.user(user_id), "option_ids": option_ids}
+        });
+        drop(state);
+        self.push_update(update)
+    }
+
     /// Queues the answer of `user_id` to poll `poll_id` (e.g. "POLL_1") that the bot sent.
     /// Panics if the poll is unknown or anonymous (Telegram sends no answers for those).
     pub fn push_poll_answer(&self, user_id: i64, poll_id: &str, option_ids: &[u32]) -> i64 {

@@ -97,6 +97,11 @@ impl std::fmt::Debug for BotApi {
 pub enum FileRef<'a> {
     Upload(&'a Path),
     Id(&'a str),
+    /// Bytes made in memory (a poster), uploaded under `name`.
+    Bytes {
+        name: &'a str,
+        bytes: &'a [u8],
+    },
 }
 
 impl BotApi {
@@ -143,15 +148,20 @@ impl BotApi {
                 body[field] = json!(id);
                 self.call(method, &body).await
             }
-            FileRef::Upload(path) => {
-                let bytes = tokio::fs::read(path).await.map_err(|e| {
-                    ApiFailure::BadResponse(format!("cannot read {}: {e}", path.display()))
-                })?;
-                let name = path
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or("file")
-                    .to_string();
+            FileRef::Upload(_) | FileRef::Bytes { .. } => {
+                let (bytes, name) = match file {
+                    FileRef::Upload(path) => (
+                        tokio::fs::read(path).await.map_err(|e| {
+                            ApiFailure::BadResponse(format!("cannot read {}: {e}", path.display()))
+                        })?,
+                        path.file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or("file")
+                            .to_string(),
+                    ),
+                    FileRef::Bytes { name, bytes } => (bytes.to_vec(), name.to_string()),
+                    FileRef::Id(_) => unreachable!("handled above"),
+                };
                 let mut form = reqwest::multipart::Form::new().part(
                     field.to_string(),
                     reqwest::multipart::Part::bytes(bytes).file_name(name),

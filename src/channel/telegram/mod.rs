@@ -8,12 +8,12 @@ pub mod bot_api;
 use serde_json::{Value, json};
 use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{AllowedUpdate, BotCommand, Update, UpdateKind};
+use teloxide::types::{AllowedUpdate, BotCommand, MaybeAnonymousUser, Update, UpdateKind};
 use teloxide::{Bot, RequestError};
 
 use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard};
 
-use super::{Channel, Inbound, InboundEvent, Outbound, SendError, Sent};
+use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
 use crate::content::AudioKind;
 use crate::content::markdown::split_html;
 use crate::domain::Locale;
@@ -21,6 +21,24 @@ use crate::domain::Locale;
 /// Telegram's limits on one message.
 pub const MAX_TEXT: usize = 4096;
 pub const MAX_CAPTION: usize = 1024;
+pub const MAX_POLL_QUESTION: usize = 300;
+pub const MAX_POLL_OPTION: usize = 100;
+pub const MAX_POLL_EXPLANATION: usize = 200;
+
+/// At most `max` characters (Telegram counts UTF-16 units; lesson checks keep content well
+/// inside, this only guards generated prefixes).
+fn truncate_chars(text: &str, max: usize) -> String {
+    let mut out = String::new();
+    let mut units = 0;
+    for c in text.chars() {
+        units += c.len_utf16();
+        if units > max {
+            break;
+        }
+        out.push(c);
+    }
+    out
+}
 pub const CHANNEL_NAME: &str = "telegram";
 /// How long one send may take before it counts as failed (and is retried).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
@@ -128,7 +146,11 @@ impl TelegramChannel {
             .get_updates()
             .offset(i32::try_from(offset).unwrap_or(i32::MAX))
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
-            .allowed_updates(vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery])
+            .allowed_updates(vec![
+                AllowedUpdate::Message,
+                AllowedUpdate::CallbackQuery,
+                AllowedUpdate::PollAnswer,
+            ])
             .await
             .map_err(|e| TelegramError::Request {
                 method: "getUpdates",
@@ -146,7 +168,7 @@ impl TelegramChannel {
         let body = json!({
             "url": url,
             "secret_token": secret,
-            "allowed_updates": ["message", "callback_query"],
+            "allowed_updates": ["message", "callback_query", "poll_answer"],
             "max_connections": 40,
         });
         self.api
@@ -180,7 +202,8 @@ pub fn update_key(update: &Value) -> Option<(i64, String)> {
         .as_i64()
         .or_else(|| update["callback_query"]["message"]["chat"]["id"].as_i64())
         .or_else(|| update["callback_query"]["from"]["id"].as_i64())
-        .or_else(|| update["edited_message"]["chat"]["id"].as_i64());
+        .or_else(|| update["edited_message"]["chat"]["id"].as_i64())
+        .or_else(|| update["poll_answer"]["user"]["id"].as_i64());
     Some((
         id,
         chat.map_or_else(|| format!("update:{id}"), |c| c.to_string()),
@@ -199,12 +222,20 @@ fn to_inbound(update: Update) -> Option<Inbound> {
             if !msg.chat.is_private() {
                 return None;
             }
-            let text = msg.text()?.to_string();
+            let event = match (msg.text(), media_of(&msg)) {
+                (Some(text), _) => InboundEvent::Text(text.to_string()),
+                (None, Some((kind, file_id))) => InboundEvent::Media {
+                    kind,
+                    file_id,
+                    caption: msg.caption().unwrap_or_default().to_string(),
+                },
+                (None, None) => return None,
+            };
             Some(Inbound {
                 channel: CHANNEL_NAME.into(),
                 chat_id: msg.chat.id.0.to_string(),
                 language: msg.from.as_ref().and_then(|u| u.language_code.clone()),
-                event: InboundEvent::Text(text),
+                event,
             })
         }
         UpdateKind::CallbackQuery(q) => {
@@ -224,8 +255,50 @@ fn to_inbound(update: Update) -> Option<Inbound> {
                 },
             })
         }
+        UpdateKind::PollAnswer(answer) => {
+            // Only members' own answers: an anonymous (chat) vote cannot be ours.
+            let MaybeAnonymousUser::User(user) = answer.voter else {
+                return None;
+            };
+            Some(Inbound {
+                channel: CHANNEL_NAME.into(),
+                // A private chat's id is the user's id.
+                chat_id: user.id.0.to_string(),
+                language: user.language_code.clone(),
+                event: InboundEvent::PollAnswer {
+                    poll_id: answer.poll_id.0.clone(),
+                    option: answer.option_ids.first().map(|o| usize::from(*o)),
+                },
+            })
+        }
         _ => None,
     }
+}
+
+/// The first part of a caption that may be too long.
+fn first_caption(html: &str) -> String {
+    split_html(html, MAX_CAPTION)
+        .into_iter()
+        .next()
+        .unwrap_or_default()
+}
+
+/// A photo, audio, voice or document in a message: (kind, file id).
+fn media_of(msg: &teloxide::types::Message) -> Option<(MediaKind, String)> {
+    if let Some(sizes) = msg.photo() {
+        // The largest size comes last.
+        return sizes
+            .last()
+            .map(|p| (MediaKind::Photo, p.file.id.0.clone()));
+    }
+    if let Some(a) = msg.audio() {
+        return Some((MediaKind::Audio, a.file.id.0.clone()));
+    }
+    if let Some(v) = msg.voice() {
+        return Some((MediaKind::Voice, v.file.id.0.clone()));
+    }
+    msg.document()
+        .map(|d| (MediaKind::Document, d.file.id.0.clone()))
 }
 
 fn parse_chat(chat_id: &str) -> Result<i64, SendError> {
@@ -269,7 +342,7 @@ impl Channel for TelegramChannel {
                 }
                 Ok(Sent {
                     message_id: last,
-                    file_id: None,
+                    ..Sent::default()
                 })
             }
             Outbound::Audio {
@@ -304,7 +377,158 @@ impl Channel for TelegramChannel {
                 Ok(Sent {
                     message_id: message_id(&result),
                     file_id: result[field]["file_id"].as_str().map(str::to_string),
+                    poll_id: None,
                 })
+            }
+            Outbound::Quiz {
+                question,
+                options,
+                correct,
+                explanation,
+                open_seconds,
+                ..
+            } => {
+                let mut body = json!({
+                    "chat_id": chat,
+                    "question": truncate_chars(question, MAX_POLL_QUESTION),
+                    "options": options
+                        .iter()
+                        .map(|o| json!({"text": truncate_chars(o, MAX_POLL_OPTION)}))
+                        .collect::<Vec<_>>(),
+                    "type": "quiz",
+                    "is_anonymous": false,
+                    "correct_option_id": correct,
+                });
+                if !explanation.is_empty() {
+                    body["explanation"] = json!(truncate_chars(explanation, MAX_POLL_EXPLANATION));
+                }
+                if let Some(seconds) = open_seconds {
+                    body["open_period"] = json!(seconds);
+                }
+                if self.paid_broadcast {
+                    body["allow_paid_broadcast"] = json!(true);
+                }
+                let result = self
+                    .api
+                    .call("sendPoll", &body)
+                    .await
+                    .map_err(ApiFailure::classify)?;
+                Ok(Sent {
+                    message_id: message_id(&result),
+                    file_id: None,
+                    poll_id: result["poll"]["id"].as_str().map(str::to_string),
+                })
+            }
+            Outbound::Photo {
+                png,
+                file_name,
+                caption_html,
+            } => {
+                let caption = split_html(caption_html, MAX_CAPTION)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                let mut fields = json!({"chat_id": chat, "caption": caption, "parse_mode": "HTML"});
+                if self.paid_broadcast {
+                    fields["allow_paid_broadcast"] = json!(true);
+                }
+                let result = self
+                    .api
+                    .call_with_file(
+                        "sendPhoto",
+                        "photo",
+                        FileRef::Bytes {
+                            name: file_name,
+                            bytes: png.as_slice(),
+                        },
+                        &fields,
+                    )
+                    .await
+                    .map_err(ApiFailure::classify)?;
+                Ok(Sent {
+                    message_id: message_id(&result),
+                    ..Sent::default()
+                })
+            }
+            Outbound::Document {
+                bytes,
+                file_name,
+                caption_html,
+            } => {
+                let mut fields = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
+                if self.paid_broadcast {
+                    fields["allow_paid_broadcast"] = json!(true);
+                }
+                let result = self
+                    .api
+                    .call_with_file(
+                        "sendDocument",
+                        "document",
+                        FileRef::Bytes {
+                            name: file_name,
+                            bytes: bytes.as_slice(),
+                        },
+                        &fields,
+                    )
+                    .await
+                    .map_err(ApiFailure::classify)?;
+                Ok(Sent {
+                    message_id: message_id(&result),
+                    ..Sent::default()
+                })
+            }
+            Outbound::Media {
+                kind,
+                file_id,
+                caption_html,
+            } => {
+                let (method, field) = match kind {
+                    MediaKind::Photo => ("sendPhoto", "photo"),
+                    MediaKind::Audio => ("sendAudio", "audio"),
+                    MediaKind::Voice => ("sendVoice", "voice"),
+                    MediaKind::Document => ("sendDocument", "document"),
+                };
+                let mut body = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
+                body[field] = json!(file_id);
+                if self.paid_broadcast {
+                    body["allow_paid_broadcast"] = json!(true);
+                }
+                let result = self
+                    .api
+                    .call(method, &body)
+                    .await
+                    .map_err(ApiFailure::classify)?;
+                Ok(Sent {
+                    message_id: message_id(&result),
+                    ..Sent::default()
+                })
+            }
+            Outbound::EditText {
+                message_id,
+                html,
+                buttons,
+            } => {
+                let id = message_id.parse::<i64>().map_err(|_| {
+                    SendError::Rejected(format!("{message_id:?} is not a Telegram message id"))
+                })?;
+                let text = split_html(html, MAX_TEXT)
+                    .into_iter()
+                    .next()
+                    .unwrap_or_default();
+                let mut body =
+                    json!({"chat_id": chat, "message_id": id, "text": text, "parse_mode": "HTML"});
+                if !buttons.is_empty() {
+                    body["reply_markup"] = inline_keyboard(buttons);
+                }
+                match self.api.call("editMessageText", &body).await {
+                    Ok(_) => Ok(Sent::default()),
+                    Err(ApiFailure::Status { description, .. })
+                        if description.contains("message is not modified") =>
+                    {
+                        Ok(Sent::default())
+                    }
+                    Err(e) => Err(e.classify()),
+                }
             }
             Outbound::EditButtons {
                 message_id,

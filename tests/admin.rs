@@ -1,0 +1,176 @@
+//! Roles and scopes: owners from the configuration grant and revoke admin roles; admin
+//! commands check role and scope, refusals are answered and audited and change nothing.
+//! On SQLite and PostgreSQL, through the fake Telegram.
+
+mod support;
+
+use serde_json::Value;
+use support::db::TestDb;
+use support::fake_telegram::{Call, FakeTelegram};
+use support::harness::{Harness, add_members, poll_all};
+use weike::service::TelegramService;
+
+const OWNER: i64 = 8001;
+const ALICE: i64 = 8002; // 成员1, branch 柳村 (qingshan.donghu.liucun)
+const BOB: i64 = 8003; // 成员2, same branch
+
+async fn say(service: &TelegramService, fake: &FakeTelegram, chat: i64, text: &str) -> String {
+    fake.push_text(chat, text);
+    poll_all(service, fake).await;
+    let calls: Vec<Call> = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+        .iter()
+        .filter(|c| c.chat_id() == Some(chat))
+        .filter_map(|c| c.param("text").and_then(Value::as_str).map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn audit(url: &str) -> Vec<(String, String, String)> {
+    let store = weike::store::Store::connect(url).await.unwrap();
+    let mut rows: Vec<_> = store
+        .audit_log(100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| (r.command, r.outcome, r.detail))
+        .collect();
+    rows.reverse();
+    store.close().await;
+    rows
+}
+
+async fn scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
+        .await;
+    h.fake.take_calls();
+    add_members(&service.app, 3, OWNER, h.clock_now()).await;
+    h.fake.allow_chats([OWNER, ALICE, BOB]);
+    // Lessons have been received, so a topic test has questions to ask.
+    h.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 23, 30, 0).unwrap());
+    service.tick().await.unwrap();
+    h.fake.take_calls();
+
+    // A member is refused politely; the refusal is audited; nothing is queued.
+    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/grant admin 8003").await;
+    assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
+    service.tick().await.unwrap();
+    assert!(h.fake.take_calls().is_empty(), "nothing was sent");
+    assert_eq!(
+        audit(&h.db.url).await,
+        [
+            ("quiztest".into(), "refused".into(), "admin-refused".into()),
+            ("grant".into(), "refused".into(), "admin-refused".into()),
+        ]
+    );
+
+    // The owner grants Alice the branch admin role for 东湖镇 (and everything under it).
+    let said = say(&service, &h.fake, OWNER, "/grant branch_admin 8002 nowhere").await;
+    assert!(said.contains("没有编号为“nowhere”的支部"), "{said}");
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/grant branch_admin 9999 qingshan.donghu",
+    )
+    .await;
+    assert!(said.contains("没有编号为 9999 的成员"), "{said}");
+    let said = say(&service, &h.fake, OWNER, "/grant boss 8002").await;
+    assert!(said.contains("用法：/grant admin 编号"), "{said}");
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/grant branch_admin 8002 qingshan.donghu",
+    )
+    .await;
+    assert!(
+        said.contains("成员1 已成为 branch_admin（青山市 / 东湖镇）"),
+        "{said}"
+    );
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/grant branch_admin 8002 qingshan.donghu",
+    )
+    .await;
+    assert!(said.contains("已经是 branch_admin"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/admins").await;
+    assert!(
+        said.contains("成员0（<code>8001</code>）— 负责人"),
+        "{said}"
+    );
+    assert!(
+        said.contains("成员1（<code>8002</code>）— 青山市 / 东湖镇 管理员"),
+        "{said}"
+    );
+
+    // A branch admin cannot grant roles, nor reach outside their subtree.
+    let said = say(&service, &h.fake, ALICE, "/grant admin 8003").await;
+    assert!(said.contains("只有机器人的负责人可以授予"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/quiztest fraud hexi").await;
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/quiztest nonsense").await;
+    assert!(said.contains("没有可测验的专题“nonsense”"), "{said}");
+    service.tick().await.unwrap();
+    assert!(h.fake.take_calls().is_empty(), "nothing was sent");
+
+    // Within scope: the test goes to the three members of 柳村 (under 东湖镇).
+    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    assert!(
+        said.contains("专题测验“出行与户外”正在发送给 3 名成员（青山市 / 东湖镇）"),
+        "{said}"
+    );
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    let polls: Vec<_> = calls.iter().filter(|c| c.method == "sendPoll").collect();
+    assert_eq!(polls.len(), 3, "{calls:#?}");
+    // Revoking takes the scope away again.
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/revoke branch_admin 8002 qingshan.donghu",
+    )
+    .await;
+    assert!(said.contains("已撤销 成员1 的 branch_admin"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
+
+    let log = audit(&h.db.url).await;
+    let outcomes: Vec<_> = log.iter().map(|(c, o, _)| format!("{c}:{o}")).collect();
+    assert_eq!(
+        outcomes,
+        [
+            "quiztest:refused",
+            "grant:refused",
+            "grant:ok",
+            "grant:ok",
+            "grant:refused",
+            "quiztest:refused",
+            "quiztest:ok",
+            "revoke:ok",
+            "quiztest:refused",
+        ]
+    );
+    assert_eq!(log[6].2, "3 queued");
+}
+
+#[tokio::test]
+async fn roles_and_scopes_on_sqlite() {
+    scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn roles_and_scopes_on_postgres() {
+    if let Some(db) = TestDb::postgres("admin").await {
+        scenario(db).await;
+    }
+}

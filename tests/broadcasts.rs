@@ -1,0 +1,374 @@
+//! Broadcasts end to end through the fake Telegram, on SQLite and PostgreSQL: compose,
+//! audiences within the admin's scope with exact counts, send with live progress (a member
+//! who blocked the bot counted as such), scheduled sends, cancelling, the list, and the
+//! bad inputs (non-admin, empty, too long, zero recipients, outside the scope, cancelling a
+//! finished one, a time in the past).
+
+mod support;
+
+use chrono::{TimeZone, Utc};
+use serde_json::Value;
+use support::db::TestDb;
+use support::fake_telegram::{Call, FakeTelegram};
+use support::harness::{Harness, add_members, poll_all};
+use weike::service::TelegramService;
+
+const OWNER: i64 = 9001;
+const FIRST: i64 = 9001; // 9001..=9010, all in 柳村 except 9010 (moved to 新苑社区)
+const BLOCKER: i64 = 9005;
+const BRANCH_ADMIN: i64 = 9002;
+
+async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+    poll_all(service, fake).await;
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+}
+
+fn text_to(calls: &[Call], chat: i64) -> String {
+    calls
+        .iter()
+        // Button answers carry no chat; one member acts per step.
+        .filter(|c| c.chat_id() == Some(chat) || c.method == "answerCallbackQuery")
+        .filter_map(|c| {
+            c.param("text")
+                .or_else(|| c.param("caption"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn button_message(calls: &[Call], chat: i64, prefix: &str) -> (i64, Vec<String>) {
+    let call = calls
+        .iter()
+        .rev()
+        .find(|c| {
+            c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no buttons {prefix}* for {chat} in {calls:#?}"));
+    (
+        call.result.as_ref().unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+        call.callback_datas(),
+    )
+}
+
+async fn press(
+    h: &Harness,
+    service: &TelegramService,
+    chat: i64,
+    calls: &[Call],
+    data: &str,
+) -> Vec<Call> {
+    let (message, datas) = button_message(calls, chat, &data[..4]);
+    assert!(
+        datas.iter().any(|d| d == data),
+        "{data} not among {datas:?}"
+    );
+    h.fake.push_callback(chat, message, data);
+    step(service, &h.fake).await
+}
+
+async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
+    h.fake.push_text(chat, text);
+    step(service, &h.fake).await
+}
+
+async fn scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
+        .await;
+    h.fake.take_calls();
+    let chats = add_members(&service.app, 10, FIRST, h.clock_now()).await;
+    h.fake.allow_chats(chats.clone());
+    let store = &service.app.store;
+    let now = h.clock_now();
+    let mut moved = store
+        .member_by_chat("telegram", "9010")
+        .await
+        .unwrap()
+        .unwrap();
+    moved.branch_id = Some("hexi.jiefang.xinyuan".into());
+    store.save_member(&moved, now).await.unwrap();
+    let away = store
+        .member_by_chat("telegram", "9008")
+        .await
+        .unwrap()
+        .unwrap();
+    store.set_away(away.id, Some(now)).await.unwrap();
+    let active = store
+        .member_by_chat("telegram", "9004")
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .record_checkin(active.id, "safety", "road-safety", now)
+        .await
+        .unwrap();
+
+    // A member may not broadcast.
+    let said = text_to(&say(&h, &service, 9003, "/broadcast").await, 9003);
+    assert!(said.contains("只有管理员可以使用"), "{said}");
+
+    // Empty and too long announcements are refused; the dialog stays open.
+    let said = text_to(&say(&h, &service, OWNER, "/broadcast").await, OWNER);
+    assert!(said.contains("请发送通知内容"), "{said}");
+    let said = text_to(
+        &say(&h, &service, OWNER, "长".repeat(5000).as_str()).await,
+        OWNER,
+    );
+    assert!(said.contains("通知有 5000 个字符，最多 4096 个"), "{said}");
+
+    // A text, then the audience.
+    let calls = say(
+        &h,
+        &service,
+        OWNER,
+        "明天上午九点在村委会开会，请准时参加。",
+    )
+    .await;
+    let (_, menu) = button_message(&calls, OWNER, "bca:");
+    let id = menu[0].split(':').nth(1).unwrap().to_string();
+    assert_eq!(
+        menu,
+        [
+            format!("bca:{id}:all"),
+            format!("bcm:{id}:branch"),
+            format!("bca:{id}:migrant"),
+            format!("bcm:{id}:tags"),
+            format!("bcm:{id}:inactive"),
+            format!("bcs:{id}:drop"),
+        ]
+    );
+    // Exact counts per audience (the preview), straight from the members.
+    let preview = |calls: &[Call]| text_to(calls, OWNER);
+    let said = preview(&press(&h, &service, OWNER, &calls, &format!("bca:{id}:migrant")).await);
+    assert!(said.contains("发给流动党员：共 <b>1</b> 人"), "{said}");
+    let tags = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:tags")).await;
+    assert!(preview(&tags).contains("还没有成员有标签"));
+    let inactive = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:inactive")).await;
+    let said = preview(
+        &press(
+            &h,
+            &service,
+            OWNER,
+            &inactive,
+            &format!("bca:{id}:inactive:3"),
+        )
+        .await,
+    );
+    assert!(said.contains("发给3 天未打卡：共 <b>9</b> 人"), "{said}");
+    let branches = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    let confirm = press(
+        &h,
+        &service,
+        OWNER,
+        &branches,
+        &format!("bca:{id}:branch:qingshan.donghu.liucun"),
+    )
+    .await;
+    let said = preview(&confirm);
+    assert!(
+        said.contains("发给青山市 / 东湖镇 / 柳村党支部：共 <b>9</b> 人"),
+        "{said}"
+    );
+    assert!(
+        said.contains("明天上午九点在村委会开会"),
+        "the message itself is previewed: {said}"
+    );
+
+    // Send now: the progress message first, then the deliveries; one member blocked the bot.
+    h.fake.block_user(BLOCKER);
+    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
+    assert!(
+        said.contains(&format!("第 {id} 号通知正在发送给 9 名成员")),
+        "{said}"
+    );
+    // Confirming twice sends nothing more.
+    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
+    assert!(said.contains("按钮已失效"), "{said}");
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    let got: Vec<i64> = calls
+        .iter()
+        .filter(|c| c.ok && c.text().is_some_and(|t| t.contains("村委会开会")))
+        .filter_map(Call::chat_id)
+        .collect();
+    assert_eq!(got.len(), 8, "9 recipients, one blocked: {got:?}");
+    assert!(!got.contains(&9010), "outside the chosen branch");
+    let (progress_id, _) = button_message(&calls, OWNER, "bcx:");
+    // The next tick shows the final counts in the same message and drops the cancel button.
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    let edit = calls
+        .iter()
+        .find(|c| c.method == "editMessageText")
+        .unwrap_or_else(|| panic!("no progress edit: {calls:#?}"));
+    assert_eq!(edit.message_id(), Some(progress_id));
+    let text = edit.text().unwrap();
+    assert!(text.contains("已完成"), "{text}");
+    assert!(
+        text.contains("已发送 8 · 失败 0 · 已屏蔽机器人 1 · 待发送 0 · 已取消 0（共 9）"),
+        "{text}"
+    );
+    // Cancelling a finished broadcast changes nothing.
+    h.fake
+        .push_forged_callback(OWNER, progress_id, &format!("bcx:{id}"));
+    let said = text_to(&step(&service, &h.fake).await, OWNER);
+    assert!(said.contains("不在发送中"), "{said}");
+
+    // A photo, scheduled for tomorrow 09:00, then cancelled before it goes out.
+    say(&h, &service, OWNER, "/broadcast").await;
+    h.fake.push_photo(OWNER, "学习园地新照片");
+    let calls = step(&service, &h.fake).await;
+    let (_, menu) = button_message(&calls, OWNER, "bca:");
+    let id2 = menu[0].split(':').nth(1).unwrap().to_string();
+    let confirm = press(&h, &service, OWNER, &calls, &format!("bca:{id2}:all")).await;
+    assert!(
+        confirm.iter().any(|c| c.method == "sendPhoto"),
+        "the photo is previewed"
+    );
+    assert!(
+        preview(&confirm).contains("发给全体成员：共 <b>9</b> 人"),
+        "the blocked member is not counted"
+    );
+    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id2}:later")).await);
+    assert!(
+        said.contains("例如 2026-12-01 08:00（Asia/Shanghai）"),
+        "{said}"
+    );
+    let said = text_to(&say(&h, &service, OWNER, "2026-11-20 08:00").await, OWNER);
+    assert!(said.contains("这个时间已经过去了"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "明天").await, OWNER);
+    assert!(said.contains("“明天”不是有效的日期和时间"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "2026-11-25 09:00").await, OWNER);
+    assert!(
+        said.contains(&format!(
+            "第 {id2} 号通知将于 2026-11-25 09:00 发送给 9 名成员"
+        )),
+        "{said}"
+    );
+    service.tick().await.unwrap();
+    assert!(h.fake.take_calls().is_empty(), "nothing before the time");
+    let any_message = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(OWNER) && c.result.is_some())
+        .unwrap();
+    h.fake.push_forged_callback(
+        OWNER,
+        any_message.result.as_ref().unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+        &format!("bcx:{id2}"),
+    );
+    let said = text_to(&step(&service, &h.fake).await, OWNER);
+    assert!(
+        said.contains(&format!("第 {id2} 号通知：已取消 9 条未发出的消息")),
+        "{said}"
+    );
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap());
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    assert!(
+        !calls.iter().any(|c| c.method == "sendPhoto"),
+        "cancelled: {calls:#?}"
+    );
+
+    // The list of broadcasts with final counts.
+    let said = text_to(&say(&h, &service, OWNER, "/broadcasts").await, OWNER);
+    assert!(said.contains(&format!("#{id} ")), "{said}");
+    assert!(
+        said.contains("已完成 · 已发送 8/9，失败 0，屏蔽 1，取消 0"),
+        "{said}"
+    );
+    assert!(
+        said.contains("已取消 · 已发送 0/9，失败 0，屏蔽 0，取消 9"),
+        "{said}"
+    );
+
+    // A branch admin reaches their subtree only.
+    say(
+        &h,
+        &service,
+        OWNER,
+        "/grant branch_admin 9002 qingshan.donghu.liucun",
+    )
+    .await;
+    say(&h, &service, OWNER, "/tag 9003 elderly").await;
+    let said = text_to(&say(&h, &service, OWNER, "/tag 9003 老人").await, OWNER);
+    assert!(said.contains("用法：/tag 编号 标签"), "{said}");
+    say(&h, &service, BRANCH_ADMIN, "/broadcast").await;
+    let calls = say(&h, &service, BRANCH_ADMIN, "支部学习通知").await;
+    let (menu_message, menu) = button_message(&calls, BRANCH_ADMIN, "bca:");
+    let id3 = menu[0].split(':').nth(1).unwrap().to_string();
+    let said = text_to(
+        &press(
+            &h,
+            &service,
+            BRANCH_ADMIN,
+            &calls,
+            &format!("bca:{id3}:all"),
+        )
+        .await,
+        BRANCH_ADMIN,
+    );
+    assert!(
+        said.contains("发给我管理的支部的全体成员：共 <b>8</b> 人"),
+        "{said}"
+    );
+    let tags = press(
+        &h,
+        &service,
+        BRANCH_ADMIN,
+        &calls,
+        &format!("bcm:{id3}:tags"),
+    )
+    .await;
+    let said = text_to(
+        &press(
+            &h,
+            &service,
+            BRANCH_ADMIN,
+            &tags,
+            &format!("bca:{id3}:tag:elderly"),
+        )
+        .await,
+        BRANCH_ADMIN,
+    );
+    assert!(said.contains("发给标签“elderly”：共 <b>1</b> 人"), "{said}");
+    h.fake.push_forged_callback(
+        BRANCH_ADMIN,
+        menu_message,
+        &format!("bca:{id3}:branch:hexi"),
+    );
+    let said = text_to(&step(&service, &h.fake).await, BRANCH_ADMIN);
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    // Someone else's draft cannot be sent.
+    h.fake.push_forged_callback(
+        OWNER,
+        any_message.result.as_ref().unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+        &format!("bcs:{id3}:now"),
+    );
+    let said = text_to(&step(&service, &h.fake).await, OWNER);
+    assert!(said.contains("按钮已失效"), "{said}");
+}
+
+#[tokio::test]
+async fn broadcasts_on_sqlite() {
+    scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn broadcasts_on_postgres() {
+    if let Some(db) = TestDb::postgres("broadcasts").await {
+        scenario(db).await;
+    }
+}
