@@ -49,6 +49,22 @@ pub enum Command {
         #[command(subcommand)]
         command: BenchCommand,
     },
+    /// Participation statistics as an admin's /stats shows them (whole organization or a
+    /// branch, this week or the season); --csv FILE also writes members' progress as /export.
+    Report {
+        /// A branch id (default: the whole organization).
+        #[arg(long)]
+        branch: Option<String>,
+        /// week or season.
+        #[arg(long, default_value = "week")]
+        period: String,
+        /// Write members' progress to this CSV file (UTF-8 with a byte-order mark).
+        #[arg(long)]
+        csv: Option<PathBuf>,
+        /// zh-CN, zh-TW or en.
+        #[arg(long, default_value = "zh-CN")]
+        locale: String,
+    },
     /// Lesson files.
     Lessons {
         #[command(subcommand)]
@@ -81,6 +97,24 @@ pub enum BenchCommand {
         /// Deliveries in flight at once.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+    },
+    /// Time an admin's /stats over N members and C check-ins (a scratch database).
+    Stats {
+        #[arg(long, default_value_t = 100_000)]
+        members: i64,
+        #[arg(long, default_value_t = 3_000_000)]
+        checkins: i64,
+        /// sqlite or postgres (as for `bench delivery`).
+        #[arg(long, default_value = "sqlite")]
+        db: String,
+        /// Times each question is asked.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
+    /// Time rendering learning posters (each script).
+    Poster {
+        #[arg(long, default_value_t = 50)]
+        count: usize,
     },
 }
 
@@ -151,19 +185,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     concurrency,
                 },
         } => {
-            use crate::bench::delivery::{BenchDb, DeliveryBench};
-            let database = match db.as_str() {
-                "sqlite" => BenchDb::Sqlite,
-                "postgres" => {
-                    let url = std::env::var("WEIKE_DATABASE_URL")
-                        .ok()
-                        .filter(|u| u.starts_with("postgres"))
-                        .or_else(|| std::env::var("WEIKE_TEST_POSTGRES_URL").ok())
-                        .ok_or_else(|| anyhow::anyhow!("--db postgres needs WEIKE_DATABASE_URL=postgres://... (a scratch database is created there)"))?;
-                    BenchDb::Postgres(url)
-                }
-                other => anyhow::bail!("--db {other:?}: use sqlite or postgres"),
-            };
+            use crate::bench::delivery::DeliveryBench;
+            let database = bench_db(&db)?;
             anyhow::ensure!(members > 0, "--members must be at least 1");
             let bench = DeliveryBench {
                 members,
@@ -173,6 +196,91 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             };
             let figures = crate::bench::delivery::run(&bench, |step| eprintln!("{step}")).await?;
             println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Stats {
+                    members,
+                    checkins,
+                    db,
+                    repeat,
+                },
+        } => {
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            anyhow::ensure!(checkins >= 0, "--checkins cannot be negative");
+            let bench = crate::bench::stats::StatsBench {
+                members,
+                checkins,
+                database: bench_db(&db)?,
+                repeat,
+            };
+            let figures = crate::bench::stats::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        Command::Bench {
+            command: BenchCommand::Poster { count },
+        } => {
+            let report =
+                tokio::task::spawn_blocking(move || crate::bench::poster::run(count)).await??;
+            println!("{report}");
+            Ok(0)
+        }
+        Command::Report {
+            branch,
+            period,
+            csv,
+            locale,
+        } => {
+            use crate::conversation::admin::Authority;
+            use crate::conversation::rank::Period;
+            use crate::conversation::stats::{StatsRefusal, StatsRequest, render_report};
+            let locale = crate::domain::Locale::from_code(&locale)
+                .ok_or_else(|| anyhow::anyhow!("--locale {locale:?}: use zh-CN, zh-TW or en"))?;
+            let period = Period::parse(&period)
+                .ok_or_else(|| anyhow::anyhow!("--period {period:?}: use week or season"))?;
+            let app = App::start(config, Arc::new(SystemClock)).await?;
+            let conversation = &app.conversation;
+            let owner = Authority {
+                owner: true,
+                ..Authority::default()
+            };
+            let request = StatsRequest {
+                branch,
+                period,
+                chart: false,
+            };
+            let report = match conversation.stats_report(&owner, &request, locale).await? {
+                Ok(r) => r,
+                Err(StatsRefusal::UnknownBranch(b)) => {
+                    anyhow::bail!("--branch {b:?}: there is no such branch in the branches file")
+                }
+                Err(StatsRefusal::NoSeason) => {
+                    anyhow::bail!(
+                        "--period season: no season is configured ([[season]] in the points file)"
+                    )
+                }
+                Err(other) => anyhow::bail!("cannot make the report: {other:?}"),
+            };
+            let html = render_report(&app.i18n, locale, &report, |id| {
+                app.branches
+                    .get(id)
+                    .map(|b| b.name_in(locale).to_string())
+                    .unwrap_or_else(|| "-".into())
+            });
+            println!("{}", crate::content::markdown::visible_text(&html));
+            if let Some(path) = csv {
+                let subtree = report.scope.as_deref().map(|s| app.branches.subtree(s));
+                let rows = app
+                    .store
+                    .member_progress(&report.period.key, subtree.as_deref())
+                    .await?;
+                std::fs::write(&path, conversation.progress_csv(&rows, locale))
+                    .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", path.display()))?;
+                eprintln!("{}: {} members", path.display(), rows.len());
+            }
+            app.store.close().await;
             Ok(0)
         }
         Command::Migrate => {
@@ -207,6 +315,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
+}
+
+/// The database a benchmark runs on: `sqlite` (a scratch file) or `postgres` (a scratch
+/// database on the server of WEIKE_DATABASE_URL, or else WEIKE_TEST_POSTGRES_URL).
+fn bench_db(db: &str) -> anyhow::Result<crate::bench::delivery::BenchDb> {
+    use crate::bench::delivery::BenchDb;
+    Ok(match db {
+        "sqlite" => BenchDb::Sqlite,
+        "postgres" => {
+            let url = std::env::var("WEIKE_DATABASE_URL")
+                .ok()
+                .filter(|u| u.starts_with("postgres"))
+                .or_else(|| std::env::var("WEIKE_TEST_POSTGRES_URL").ok())
+                .ok_or_else(|| anyhow::anyhow!("--db postgres needs WEIKE_DATABASE_URL=postgres://... (a scratch database is created there)"))?;
+            BenchDb::Postgres(url)
+        }
+        other => anyhow::bail!("--db {other:?}: use sqlite or postgres"),
+    })
 }
 
 /// The text of `weike outbox`.

@@ -49,6 +49,10 @@ struct FileConfig {
     messages_per_second: Option<f64>,
     per_chat_per_second: Option<f64>,
     per_chat_burst: Option<f64>,
+    nudge_after_missed: Option<u32>,
+    nudge_time: Option<String>,
+    nudge_text: Option<String>,
+    commands_per_minute: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -79,6 +83,31 @@ pub struct Config {
     pub webhook_secret: Option<String>,
     /// Telegram's paid broadcasts: `allow_paid_broadcast` on every send, up to 1000/s.
     pub paid_broadcast: bool,
+    pub nudges: NudgeSettings,
+    /// Messages and button presses one member may send per minute; more get a polite
+    /// "please wait" (0: no limit).
+    pub commands_per_minute: u32,
+}
+
+/// Friendly reminders for members who stopped studying.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NudgeSettings {
+    /// A member who missed this many scheduled lessons in a row is reminded (0: never).
+    pub after_missed: u32,
+    /// When, in the organization's time zone (`default_timezone`), the day's nudges go out.
+    pub time: NaiveTime,
+    /// The reminder's text (Telegram HTML); None: the `nudge` message of the member's language.
+    pub text: Option<String>,
+}
+
+impl Default for NudgeSettings {
+    fn default() -> Self {
+        NudgeSettings {
+            after_missed: 3,
+            time: NaiveTime::from_hms_opt(19, 0, 0).unwrap_or(NaiveTime::MIN),
+            text: None,
+        }
+    }
 }
 
 impl std::fmt::Debug for Config {
@@ -338,6 +367,27 @@ impl Config {
                 ));
             }
         }
+        let defaults = NudgeSettings::default();
+        let nudge_time = match &fc.nudge_time {
+            Some(text) => parse_lesson_time(text).ok_or_else(|| {
+                invalid("nudge_time", format!("{text:?} is not a time like 19:00"))
+            })?,
+            None => defaults.time,
+        };
+        let nudge_text = fc.nudge_text.filter(|t| !t.trim().is_empty());
+        if let Some(text) = &nudge_text
+            && text.chars().count() > 4096
+        {
+            return Err(invalid(
+                "nudge_text",
+                format!("has {} characters, at most 4096", text.chars().count()),
+            ));
+        }
+        let nudges = NudgeSettings {
+            after_missed: fc.nudge_after_missed.unwrap_or(defaults.after_missed),
+            time: nudge_time,
+            text: nudge_text,
+        };
         let max_attempts = fc.max_attempts.unwrap_or(5);
         if max_attempts < 1 {
             return Err(invalid("max_attempts", "must be at least 1".into()));
@@ -369,6 +419,8 @@ impl Config {
             webhook_url,
             webhook_secret,
             paid_broadcast,
+            nudges,
+            commands_per_minute: fc.commands_per_minute.unwrap_or(20),
             courier: CourierSettings {
                 limits,
                 max_attempts,

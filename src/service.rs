@@ -15,6 +15,7 @@ use crate::conversation::{COMMANDS, Conversation, ConversationError, Conversatio
 use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
+use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
 use crate::metrics::Metrics;
@@ -140,7 +141,12 @@ impl App {
                 .map_err(|e| ServiceError::Poster(e.to_string()))?,
         );
         let i18n = Arc::new(I18n::new()?);
-        let store = Store::connect(&config.database_url).await?;
+        let store = Store::connect(&config.database_url)
+            .await?
+            .with_calendar(StatsCalendar {
+                timezone: config.default_timezone,
+                seasons: points.seasons.clone(),
+            });
         store.migrate().await?;
         store.sync_branches(&branches).await?;
         store.sync_lessons(&library, clock.now()).await?;
@@ -158,9 +164,13 @@ impl App {
                 default_timezone: config.default_timezone,
                 timezone_choices: config.timezone_choices.clone(),
                 owners: config.owners.clone(),
+                nudges: config.nudges.clone(),
             },
             points,
             posters,
+            flood: std::sync::Mutex::new(crate::domain::flood::FloodGuard::new(
+                config.commands_per_minute,
+            )),
         });
         let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
         tracing::info!(
@@ -224,6 +234,7 @@ impl App {
             self.conversation.expire_questions().await?;
             self.conversation.schedule_tests(self.config.grace).await?;
             self.conversation.close_seasons().await?;
+            self.conversation.queue_nudges().await?;
             for (chat, edit) in self.conversation.broadcast_progress().await? {
                 if let Err(e) = courier.channel().send(&chat, &edit).await {
                     tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");

@@ -187,6 +187,7 @@ fn console_demo_walks_through_a_day() {
         "/me",
         "/rank",
         "/poster",
+        "/stats",
         ":clock soon",
         ":quit",
     ];
@@ -232,6 +233,9 @@ fn console_demo_walks_through_a_day() {
         "👉 1. Ann — 2",
         "Your place: 1 (2 points)",
         "You have no poster yet",
+        // The console user is the owner: the statistics of this week.
+        "📊 Study statistics · Everyone",
+        "Lesson 1 Crossing Roads and Riding E-bikes: Safety First — 100.0% (1/1)",
         "“soon” is not a clock change",
     ];
     let mut at = 0;
@@ -270,5 +274,42 @@ fn console_demo_walks_through_a_day() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
         "0 row(s) requeued"
+    );
+
+    // The same statistics on the command line, and the members' progress as CSV.
+    let csv = db.path().join("progress.csv");
+    let out = weike()
+        .args(["report", "--locale", "en", "--csv"])
+        .arg(&csv)
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains("Hexi District — participation 100.0% (1/1)"),
+        "{report}"
+    );
+    assert!(!report.contains("<b>"), "plain text: {report}");
+    let bytes = std::fs::read(&csv).unwrap();
+    assert!(bytes.starts_with("\u{feff}".as_bytes()));
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(lines[0].starts_with("id,name,branch,status"), "{text}");
+    assert!(lines[1].contains(",Ann,Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,0,1,2,1,50.0,"), "{text}");
+    let out = weike()
+        .args(["report", "--branch", "nowhere"])
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--branch \"nowhere\": there is no such branch")
     );
 }

@@ -251,7 +251,8 @@ async fn voice_upload_then_resend_by_file_id() {
         [UploadedFile {
             field: "voice".into(),
             file_name: "a.ogg".into(),
-            size: 1000
+            size: 1000,
+            bytes: vec![7u8; 1000],
         }]
     );
     assert_eq!(call.params["voice"], "<upload:a.ogg>");

@@ -185,6 +185,8 @@ admin-help = <b>Admin commands</b>
     /broadcasts — recent announcements and their counts
     /tag ID TAG, /untag ID TAG — segments for announcements (e.g. elderly, rural)
     /quiztest TOPIC [BRANCH] — send a topic test now
+    /stats [BRANCH] [week|season] — participation, lesson completion, quiz accuracy, points; /stats chart as a picture
+    /export [BRANCH] [week|season] — members' progress as a CSV table (opens in Excel)
     A member's ID is shown in their /me.
 admins-header = <b>Owners and admins</b>
 admins-owner = 👑 { $name } (<code>{ $id }</code>) — owner
@@ -264,3 +266,36 @@ broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · sent { $
 tag-usage = Use: /tag ID TAG or /untag ID TAG. A tag is lowercase letters, digits, - or _ (e.g. elderly, rural, new-economy).
 tag-done = ✅ { $name } now has the tag “{ $tag }”.
 untag-done = ✅ { $name } no longer has the tag “{ $tag }”.
+
+## Statistics
+stats-usage = I don't understand “{ $input }”. Usage: /stats [branch id] [week|season] [chart], e.g. /stats qingshan.donghu season
+stats-no-season = No season is configured ([[season]] in points.toml). Try /stats week.
+stats-no-branch = no branch
+stats-period-week = this week (from { $monday })
+stats-period-season = { $title } ({ $start } to { $end })
+stats-header = 📊 <b>Study statistics</b> · { $scope } · { $period }
+stats-row = { $n }. { $branch } — participation { $rate } ({ $participants }/{ $active })
+stats-more-rows = …and { $count } more branches; /export has them all
+stats-total = <b>{ $scope }, total</b>
+stats-organization = <b>Whole organization</b>
+stats-figures = participation { $rate } ({ $participants }/{ $active } members) · { $checkins } check-ins · quiz accuracy { $accuracy } · { $points } points · members away { $migrant_rate } ({ $migrant_participants }/{ $migrant_active })
+stats-lessons-header = <b>Lesson completion</b> (share of the members who received a lesson and checked in)
+stats-lesson = Lesson { $seq } { $title } — { $rate } ({ $checked_in }/{ $assigned })
+stats-chart-title = Participation by branch
+export-caption = 📎 { $scope } · { $period } · progress of { $count } members
+export-col-id = id
+export-col-name = name
+export-col-branch = branch
+export-col-status = status
+export-col-away = away from home
+export-col-checkins = check-ins
+export-col-answered = answers
+export-col-correct = right answers
+export-col-accuracy = accuracy (%)
+export-col-points = points
+export-status-active = active
+export-status-paused = paused
+export-status-blocked = blocked the bot
+export-status-left = left
+nudge = 👋 { $name }, we haven't seen you studying for a few days. A few minutes a day add up — send /today for today's lesson!
+rate-limited = You are sending messages too fast. Please wait a minute and try again.

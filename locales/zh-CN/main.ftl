@@ -170,6 +170,8 @@ admin-help = <b>管理员命令</b>
     /broadcasts — 最近的通知及发送情况
     /tag 编号 标签、/untag 编号 标签 — 给成员加减标签（如 elderly、rural），用于分组通知
     /quiztest 专题 [支部] — 立即发送专题测验
+    /stats [支部] [周|赛季] — 参训率、课程完成率、答题正确率、积分；/stats chart 以图表显示
+    /export [支部] [周|赛季] — 导出成员学习情况（CSV 表格，Excel 可直接打开）
     成员的编号在其 /me 中显示。
 admins-header = <b>负责人和管理员</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 负责人
@@ -231,3 +233,36 @@ broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · 已发�
 tag-usage = 用法：/tag 编号 标签 或 /untag 编号 标签。标签由小写字母、数字、- 或 _ 组成（如 elderly、rural、new-economy）。
 tag-done = ✅ 已给 { $name } 加上标签“{ $tag }”。
 untag-done = ✅ 已去掉 { $name } 的标签“{ $tag }”。
+
+## 统计
+stats-usage = 不明白“{ $input }”。用法：/stats [支部编号] [周|赛季] [chart]，例如 /stats qingshan.donghu 赛季
+stats-no-season = 还没有配置赛季（points.toml 中的 [[season]]）。请用 /stats 周。
+stats-no-branch = 未选支部
+stats-period-week = 本周（{ $monday } 起）
+stats-period-season = { $title }（{ $start } 至 { $end }）
+stats-header = 📊 <b>学习统计</b> · { $scope } · { $period }
+stats-row = { $n }. { $branch } — 参训率 { $rate }（{ $participants }/{ $active }）
+stats-more-rows = ……另有 { $count } 个支部，完整数据请用 /export
+stats-total = <b>{ $scope } 合计</b>
+stats-organization = <b>全组织</b>
+stats-figures = 参训率 { $rate }（{ $participants }/{ $active } 人）· 打卡 { $checkins } 次 · 答题正确率 { $accuracy } · 积分 { $points } · 流动党员参训率 { $migrant_rate }（{ $migrant_participants }/{ $migrant_active }）
+stats-lessons-header = <b>课程完成率</b>（收到课程的成员中打卡的比例）
+stats-lesson = 第 { $seq } 课 { $title } — { $rate }（{ $checked_in }/{ $assigned }）
+stats-chart-title = 各支部参训率
+export-caption = 📎 { $scope } · { $period } · { $count } 名成员的学习情况
+export-col-id = 编号
+export-col-name = 姓名
+export-col-branch = 支部
+export-col-status = 状态
+export-col-away = 流动党员
+export-col-checkins = 打卡次数
+export-col-answered = 答题数
+export-col-correct = 答对数
+export-col-accuracy = 正确率(%)
+export-col-points = 积分
+export-status-active = 正常
+export-status-paused = 暂停
+export-status-blocked = 已屏蔽机器人
+export-status-left = 已退出
+nudge = 👋 { $name }，好几天没见您来学习了。每天几分钟，积少成多——发送 /today 看看今天的微课吧！
+rate-limited = 您发得太快了，请稍等一分钟再试。

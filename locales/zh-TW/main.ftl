@@ -170,6 +170,8 @@ admin-help = <b>管理員命令</b>
     /broadcasts — 最近的通知及發送情況
     /tag 編號 標籤、/untag 編號 標籤 — 給成員加減標籤（如 elderly、rural），用於分組通知
     /quiztest 專題 [支部] — 立即發送專題測驗
+    /stats [支部] [週|賽季] — 參訓率、課程完成率、答題正確率、積分；/stats chart 以圖表顯示
+    /export [支部] [週|賽季] — 匯出成員學習情況（CSV 表格，Excel 可直接開啟）
     成員的編號在其 /me 中顯示。
 admins-header = <b>負責人和管理員</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 負責人
@@ -231,3 +233,36 @@ broadcasts-line = #{ $id } { $when } · { $audience } · { $status } · 已發�
 tag-usage = 用法：/tag 編號 標籤 或 /untag 編號 標籤。標籤由小寫字母、數字、- 或 _ 組成（如 elderly、rural、new-economy）。
 tag-done = ✅ 已給 { $name } 加上標籤「{ $tag }」。
 untag-done = ✅ 已去掉 { $name } 的標籤「{ $tag }」。
+
+## 統計
+stats-usage = 不明白「{ $input }」。用法：/stats [支部編號] [週|賽季] [chart]，例如 /stats qingshan.donghu 賽季
+stats-no-season = 還沒有設定賽季（points.toml 中的 [[season]]）。請用 /stats 週。
+stats-no-branch = 未選支部
+stats-period-week = 本週（{ $monday } 起）
+stats-period-season = { $title }（{ $start } 至 { $end }）
+stats-header = 📊 <b>學習統計</b> · { $scope } · { $period }
+stats-row = { $n }. { $branch } — 參訓率 { $rate }（{ $participants }/{ $active }）
+stats-more-rows = ……另有 { $count } 個支部，完整資料請用 /export
+stats-total = <b>{ $scope } 合計</b>
+stats-organization = <b>全組織</b>
+stats-figures = 參訓率 { $rate }（{ $participants }/{ $active } 人）· 打卡 { $checkins } 次 · 答題正確率 { $accuracy } · 積分 { $points } · 流動黨員參訓率 { $migrant_rate }（{ $migrant_participants }/{ $migrant_active }）
+stats-lessons-header = <b>課程完成率</b>（收到課程的成員中打卡的比例）
+stats-lesson = 第 { $seq } 課 { $title } — { $rate }（{ $checked_in }/{ $assigned }）
+stats-chart-title = 各支部參訓率
+export-caption = 📎 { $scope } · { $period } · { $count } 名成員的學習情況
+export-col-id = 編號
+export-col-name = 姓名
+export-col-branch = 支部
+export-col-status = 狀態
+export-col-away = 流動黨員
+export-col-checkins = 打卡次數
+export-col-answered = 答題數
+export-col-correct = 答對數
+export-col-accuracy = 正確率(%)
+export-col-points = 積分
+export-status-active = 正常
+export-status-paused = 暫停
+export-status-blocked = 已封鎖機器人
+export-status-left = 已退出
+nudge = 👋 { $name }，好幾天沒見您來學習了。每天幾分鐘，積少成多——傳送 /today 看看今天的微課吧！
+rate-limited = 您傳得太快了，請稍等一分鐘再試。

@@ -2,3 +2,5 @@
 
 pub mod delivery;
 pub mod fake_bot_api;
+pub mod poster;
+pub mod stats;

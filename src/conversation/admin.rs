@@ -32,7 +32,7 @@ impl Authority {
 }
 
 /// Commands only admins may use (they are not in the members' menu).
-pub const ADMIN_COMMANDS: [&str; 9] = [
+pub const ADMIN_COMMANDS: [&str; 11] = [
     "admin",
     "admins",
     "grant",
@@ -42,6 +42,8 @@ pub const ADMIN_COMMANDS: [&str; 9] = [
     "broadcasts",
     "tag",
     "untag",
+    "stats",
+    "export",
 ];
 
 impl Conversation {
@@ -73,7 +75,7 @@ impl Conversation {
                 .any(|b| self.branches.is_within(branch, b))
     }
 
-    async fn refuse(
+    pub(super) async fn refuse(
         &self,
         member: &Member,
         command: &str,
@@ -87,7 +89,13 @@ impl Conversation {
         Ok(vec![Outbound::text(t!(self.i18n, member.locale, why))])
     }
 
-    async fn done(&self, member: &Member, command: &str, args: &str, detail: &str) -> Result<()> {
+    pub(super) async fn done(
+        &self,
+        member: &Member,
+        command: &str,
+        args: &str,
+        detail: &str,
+    ) -> Result<()> {
         self.store
             .audit(member.id, command, args, "ok", detail, self.now())
             .await?;
@@ -129,6 +137,8 @@ impl Conversation {
             "broadcasts" => self.list_broadcasts(member).await?,
             "tag" => self.tag_command(member, &authority, true, args).await?,
             "untag" => self.tag_command(member, &authority, false, args).await?,
+            "stats" => self.stats_command(member, &authority, args).await?,
+            "export" => self.export_command(member, &authority, args).await?,
             _ => Vec::new(),
         };
         Ok(Some(replies))

@@ -4,9 +4,11 @@
 pub mod admin;
 pub mod broadcast;
 pub mod lesson;
+pub mod nudge;
 pub mod poster;
 pub mod quiz;
 pub mod rank;
+pub mod stats;
 
 use std::sync::Arc;
 
@@ -17,6 +19,7 @@ use crate::channel::{Button, Inbound, InboundEvent, Keyboard, Outbound};
 use crate::clock::Clock;
 use crate::content::markdown::escape_html;
 use crate::content::{Course, Library};
+use crate::domain::flood::Verdict;
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
@@ -49,6 +52,7 @@ pub struct ConversationSettings {
     pub timezone_choices: Vec<Tz>,
     /// Telegram user ids of the owners.
     pub owners: Vec<String>,
+    pub nudges: crate::config::NudgeSettings,
 }
 
 /// The commands members can send.
@@ -68,6 +72,8 @@ pub struct Conversation {
     pub settings: ConversationSettings,
     pub points: Arc<PointsConfig>,
     pub posters: Arc<crate::poster::PosterRenderer>,
+    /// Messages per member and minute (see `commands_per_minute`).
+    pub flood: std::sync::Mutex<crate::domain::flood::FloodGuard>,
 }
 
 /// The replies to one inbound event.
@@ -89,6 +95,18 @@ impl Conversation {
     /// Handles one event from a member and returns the replies.
     pub async fn handle(&self, inbound: &Inbound) -> Result<Replies> {
         let now = self.now();
+        if !matches!(inbound.event, InboundEvent::PollAnswer { .. }) {
+            let key = format!("{}:{}", inbound.channel, inbound.chat_id);
+            let verdict = match self.flood.lock() {
+                Ok(mut guard) => guard.check(&key, now),
+                Err(poisoned) => poisoned.into_inner().check(&key, now),
+            };
+            match verdict {
+                Verdict::Allow => {}
+                Verdict::Drop => return Ok(Vec::new()),
+                Verdict::Warn => return self.flood_reply(inbound).await,
+            }
+        }
         let existing = self
             .store
             .member_by_chat(&inbound.channel, &inbound.chat_id)
@@ -160,6 +178,26 @@ impl Conversation {
     async fn save(&self, member: &Member) -> Result<()> {
         self.store.save_member(member, self.now()).await?;
         Ok(())
+    }
+
+    /// The one "please wait" answer to a member over the message limit.
+    async fn flood_reply(&self, inbound: &Inbound) -> Result<Replies> {
+        let locale = self
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?
+            .map(|m| m.locale)
+            .or_else(|| inbound.language.as_deref().and_then(Locale::negotiate))
+            .unwrap_or(Locale::DEFAULT);
+        tracing::info!(chat = %inbound.chat_id, "message limit reached");
+        let text = t!(self.i18n, locale, "rate-limited");
+        Ok(match &inbound.event {
+            InboundEvent::Button { callback_id, .. } => vec![Outbound::AnswerButton {
+                callback_id: callback_id.clone(),
+                text: Some(text),
+            }],
+            _ => vec![Outbound::text(text)],
+        })
     }
 
     // ----- commands ------------------------------------------------------------------
@@ -983,6 +1021,7 @@ impl Conversation {
                 self.compose_progress(&member, &item.reference).await
             }
             poster::KIND_POSTER => self.compose_poster(&member, &item.reference).await,
+            nudge::KIND_NUDGE => Ok(self.compose_nudge(&member)),
             other => Err(bad(format!("unknown kind {other:?}"))),
         }
     }

@@ -39,6 +39,8 @@ pub enum BranchError {
 pub struct BranchTree {
     branches: Vec<Branch>,
     index: HashMap<String, usize>,
+    /// Parent id (None: the roots) -> positions of its children, in file order.
+    children: HashMap<Option<String>, Vec<usize>>,
 }
 
 #[derive(Deserialize)]
@@ -68,7 +70,15 @@ impl BranchTree {
             .enumerate()
             .map(|(i, b)| (b.id.clone(), i))
             .collect();
-        Self { branches, index }
+        let mut children: HashMap<Option<String>, Vec<usize>> = HashMap::new();
+        for (i, b) in branches.iter().enumerate() {
+            children.entry(b.parent_id.clone()).or_default().push(i);
+        }
+        Self {
+            branches,
+            index,
+            children,
+        }
     }
 
     /// Parses `branches.toml`. `file` names the file in error messages.
@@ -154,10 +164,10 @@ impl BranchTree {
     }
 
     pub fn children_of(&self, parent: Option<&str>) -> Vec<&Branch> {
-        self.branches
-            .iter()
-            .filter(|b| b.parent_id.as_deref() == parent)
-            .collect()
+        self.children
+            .get(&parent.map(str::to_string))
+            .map(|list| list.iter().map(|&i| &self.branches[i]).collect())
+            .unwrap_or_default()
     }
 
     /// The ids of `id` and every branch under it (empty if there is no such branch).
@@ -189,10 +199,9 @@ impl BranchTree {
     }
 
     pub fn is_leaf(&self, id: &str) -> bool {
-        !self
-            .branches
-            .iter()
-            .any(|b| b.parent_id.as_deref() == Some(id))
+        self.children
+            .get(&Some(id.to_string()))
+            .is_none_or(Vec::is_empty)
     }
 
     /// Names from the root down to the branch, e.g. `青山市 / 东湖镇 / 柳村党支部`.

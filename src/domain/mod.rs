@@ -2,12 +2,14 @@
 
 pub mod audience;
 pub mod branch;
+pub mod flood;
 pub mod geo;
 pub mod locale;
 pub mod member;
 pub mod points;
 pub mod review;
 pub mod schedule;
+pub mod stats;
 pub mod streak;
 pub mod venue_csv;
 

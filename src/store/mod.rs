@@ -19,6 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::domain::stats::StatsCalendar;
 use crate::domain::streak::LessonDay;
 use crate::domain::{BranchTree, Locale, Member, MemberStatus};
 use rows::{EnrollmentRow, MemberRow, OutboxRow};
@@ -84,11 +85,13 @@ macro_rules! in_tx {
 mod admin;
 mod broadcast;
 mod quiz;
+mod stats;
 pub use admin::{AuditRow, ROLE_ADMIN, ROLE_BRANCH_ADMIN, RoleRow, WHOLE_ORGANIZATION};
 pub use broadcast::{
     AudienceFilter, BroadcastCounts, BroadcastRow, KIND_BROADCAST, KIND_BROADCAST_PROGRESS,
 };
 pub use quiz::{AnswerCounts, Ask, Award, NewAsk, PointsRow, PosterRow, QuizTest, TitleRow};
+pub use stats::{ActivityBump, MemberProgress};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -142,6 +145,8 @@ pub struct Store {
     /// PostgreSQL: a dedicated connection holding the planner's advisory lock while this
     /// process is the one that plans.
     leader: Arc<tokio::sync::Mutex<Option<sqlx::PgConnection>>>,
+    /// The periods statistics are kept for (weeks in the organization's zone, seasons).
+    calendar: Arc<StatsCalendar>,
 }
 
 /// The advisory lock key of the planner ("weike" in ASCII).
@@ -168,6 +173,9 @@ impl Store {
                 .journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(30))
+                // 32 MiB of page cache per connection (SQLite's default is 2 MiB): statistics
+                // and planning read large indexes.
+                .pragma("cache_size", "-32768")
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
@@ -177,6 +185,7 @@ impl Store {
             Ok(Store {
                 pool: Pool::Sqlite(pool),
                 leader: Default::default(),
+                calendar: Default::default(),
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
@@ -189,10 +198,21 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 leader: Default::default(),
+                calendar: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
         }
+    }
+
+    /// The same store, keeping statistics for `calendar`'s periods.
+    pub fn with_calendar(mut self, calendar: StatsCalendar) -> Store {
+        self.calendar = Arc::new(calendar);
+        self
+    }
+
+    pub fn calendar(&self) -> &StatsCalendar {
+        &self.calendar
     }
 
     /// Claims skip rows another process holds (PostgreSQL); SQLite has one writer at a time
@@ -555,7 +575,7 @@ impl Store {
     /// The rows travel as one JSON parameter (a few statements per thousand lessons instead
     /// of thousands of bound values, which the drivers handle slowly).
     pub async fn plan_lessons(&self, plans: &[PlannedLesson], now: DateTime<Utc>) -> Result<u64> {
-        let (assignments_sql, outbox_sql) = match self.pool {
+        let (assignments_sql, outbox_sql, assigned_sql) = match self.pool {
             Pool::Sqlite(_) => (
                 "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at)
                  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
@@ -565,6 +585,11 @@ impl Store {
                  SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 4, $2
                  FROM json_each($1) WHERE true
                  ON CONFLICT (dedup_key) DO NOTHING",
+                "INSERT INTO lesson_rollup (branch_id, course, lesson_id, assigned, checked_in)
+                 SELECT COALESCE(m.branch_id, ''), j.value ->> 1, j.value ->> 2, COUNT(*), 0
+                 FROM json_each($1) j JOIN members m ON m.id = j.value ->> 0 WHERE true
+                 GROUP BY 1, 2, 3
+                 ON CONFLICT (branch_id, course, lesson_id) DO UPDATE SET assigned = lesson_rollup.assigned + excluded.assigned",
             ),
             Pool::Postgres(_) => (
                 "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at)
@@ -575,6 +600,11 @@ impl Store {
                  SELECT (r ->> 0)::bigint, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::timestamptz, (r ->> 4)::timestamptz, $2
                  FROM jsonb_array_elements($1::jsonb) AS r
                  ON CONFLICT (dedup_key) DO NOTHING",
+                "INSERT INTO lesson_rollup (branch_id, course, lesson_id, assigned, checked_in)
+                 SELECT COALESCE(m.branch_id, ''), j ->> 1, j ->> 2, COUNT(*), 0
+                 FROM jsonb_array_elements($1::jsonb) AS j JOIN members m ON m.id = (j ->> 0)::bigint
+                 GROUP BY 1, 2, 3
+                 ON CONFLICT (branch_id, course, lesson_id) DO UPDATE SET assigned = lesson_rollup.assigned + excluded.assigned",
             ),
         };
         let mut planned = 0;
@@ -614,6 +644,16 @@ impl Store {
                     sqlx::query(outbox_sql)
                         .bind(serde_json::Value::Array(new).to_string())
                         .bind(now)
+                        .execute(&mut *tx)
+                        .await?;
+                    // Lesson completion statistics: members given each lesson, per branch.
+                    let given: Vec<serde_json::Value> = chunk
+                        .iter()
+                        .filter(|p| inserted.contains(&(p.assignment.member_id, p.assignment.course.clone())))
+                        .map(|p| serde_json::json!([p.assignment.member_id, p.assignment.course, p.assignment.lesson_id]))
+                        .collect();
+                    sqlx::query(assigned_sql)
+                        .bind(serde_json::Value::Array(given).to_string())
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -718,7 +758,8 @@ impl Store {
         })
     }
 
-    /// Records a check-in once. Returns false if it was already recorded.
+    /// Records a check-in once, with the statistics it counts for. Returns false if it was
+    /// already recorded.
     pub async fn record_checkin(
         &self,
         member_id: i64,
@@ -726,8 +767,13 @@ impl Store {
         lesson_id: &str,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = on_pool!(self, p => {
-            sqlx::query(
+        let periods = self.calendar.periods_at(now);
+        let bump = ActivityBump {
+            checkins: 1,
+            ..ActivityBump::default()
+        };
+        let n = in_tx!(self, tx => {
+            let n = sqlx::query(
                 "INSERT INTO checkins (member_id, course, lesson_id, at) VALUES ($1, $2, $3, $4)
                  ON CONFLICT (member_id, course, lesson_id) DO NOTHING",
             )
@@ -735,9 +781,19 @@ impl Store {
             .bind(course)
             .bind(lesson_id)
             .bind(now)
-            .execute(p)
+            .execute(&mut *tx)
             .await?
-            .rows_affected()
+            .rows_affected();
+            if n == 1 {
+                stats::bump_activity!(tx, member_id, &periods, bump);
+                sqlx::query(stats::BUMP_LESSON_CHECKIN)
+                    .bind(member_id)
+                    .bind(course)
+                    .bind(lesson_id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            n
         });
         Ok(n == 1)
     }

@@ -100,6 +100,7 @@ impl Store {
     /// reference) is not given again. Zero awards are skipped. Returns the points added.
     pub async fn award(&self, member_id: i64, awards: &[Award], now: DateTime<Utc>) -> Result<i64> {
         let mut added = 0;
+        let periods = self.calendar.periods_at(now);
         in_tx!(self, tx => {
             for a in awards.iter().filter(|a| a.amount != 0) {
                 let n = sqlx::query(
@@ -117,6 +118,10 @@ impl Store {
                 if n == 1 {
                     added += a.amount;
                 }
+            }
+            if added != 0 {
+                let bump = super::ActivityBump { points: added, ..Default::default() };
+                super::stats::bump_activity!(tx, member_id, &periods, bump);
             }
         });
         Ok(added)
@@ -386,21 +391,31 @@ impl Store {
         correct: bool,
         now: DateTime<Utc>,
     ) -> Result<bool> {
-        let n = on_pool!(self, p => {
-            sqlx::query(
+        let periods = self.calendar.periods_at(now);
+        let bump = super::ActivityBump {
+            answered: 1,
+            correct: i64::from(correct),
+            ..Default::default()
+        };
+        let answered = in_tx!(self, tx => {
+            let member: Option<i64> = sqlx::query_scalar(
                 "UPDATE quiz_asks SET answered_at = $2, chosen = $3, correct = $4, outcome = 'answered'
                  WHERE id = $1 AND outcome = 'open' AND asked_at IS NOT NULL
-                   AND (closes_at IS NULL OR closes_at > $2)",
+                   AND (closes_at IS NULL OR closes_at > $2)
+                 RETURNING member_id",
             )
             .bind(ask_id)
             .bind(now)
             .bind(chosen)
             .bind(correct)
-            .execute(p)
-            .await?
-            .rows_affected()
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(member_id) = member {
+                super::stats::bump_activity!(tx, member_id, &periods, bump);
+            }
+            member.is_some()
         });
-        Ok(n == 1)
+        Ok(answered)
     }
 
     /// Closes asked questions whose time ran out; returns them.

@@ -144,6 +144,8 @@ pub struct UploadedFile {
     pub field: String,
     pub file_name: String,
     pub size: usize,
+    /// The file's contents.
+    pub bytes: Vec<u8>,
 }
 
 impl Call {
@@ -998,11 +1000,12 @@ async fn read_multipart(
         let name = field.name().unwrap_or_default().to_owned();
         match field.file_name().map(str::to_owned) {
             Some(file_name) => {
-                let size = field.bytes().await.map_err(|e| broken(&e))?.len();
+                let bytes = field.bytes().await.map_err(|e| broken(&e))?.to_vec();
                 parts.push(Some(UploadedFile {
                     field: name,
                     file_name,
-                    size,
+                    size: bytes.len(),
+                    bytes,
                 }));
             }
             None => {

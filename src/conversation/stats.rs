@@ -1,0 +1,487 @@
+//! Admins' statistics (参训率 and more): `/stats [branch] [week|season]`, `/stats chart`
+//! and `/export [week|season]`; `weike report` prints and writes the same.
+
+use chrono::NaiveDate;
+
+use super::admin::Authority;
+use super::rank::Period;
+use super::{Conversation, Replies, Result};
+use crate::channel::Outbound;
+use crate::content::markdown::escape_html;
+use crate::domain::Locale;
+use crate::domain::stats::{
+    Figures, LessonFigures, StatsTable, format_percent, roll_up, season_key, week_key,
+};
+use crate::i18n::I18n;
+use crate::store::MemberProgress;
+use crate::t;
+
+/// Rows shown in a chat message (the export has them all).
+const MAX_ROWS: usize = 30;
+/// Lessons shown in a chat message: the latest ones given.
+const MAX_LESSONS: usize = 10;
+
+/// What `/stats` and `/export` were asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatsRequest {
+    pub branch: Option<String>,
+    pub period: Period,
+    pub chart: bool,
+}
+
+/// Why a statistics request cannot be answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StatsRefusal {
+    /// (message key, the offending word)
+    Usage(String),
+    UnknownBranch(String),
+    OutOfScope,
+    NoSeason,
+}
+
+/// A period resolved to its key and label.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResolvedPeriod {
+    pub key: String,
+    pub label: String,
+    /// For file names: `week-2026-11-30` or `season-<id>`.
+    pub slug: String,
+}
+
+/// Everything a statistics answer shows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsReport {
+    pub scope_label: String,
+    pub scope: Option<String>,
+    pub period: ResolvedPeriod,
+    pub table: StatsTable,
+    /// (course, lesson position, lesson title, figures) in course order.
+    pub lessons: Vec<(String, u32, String, LessonFigures)>,
+}
+
+/// Reads `[branch] [week|season] [chart]` in any order.
+pub fn parse_request(args: &str) -> std::result::Result<StatsRequest, String> {
+    let mut request = StatsRequest {
+        branch: None,
+        period: Period::Week,
+        chart: false,
+    };
+    for word in args.split_whitespace() {
+        if word.eq_ignore_ascii_case("chart") || word == "图" || word == "圖" {
+            request.chart = true;
+        } else if let Some(period) = Period::parse(word) {
+            request.period = period;
+        } else if request.branch.is_none() {
+            request.branch = Some(word.to_string());
+        } else {
+            return Err(word.to_string());
+        }
+    }
+    Ok(request)
+}
+
+impl Conversation {
+    /// The report for a request within an admin's authority.
+    pub async fn stats_report(
+        &self,
+        authority: &Authority,
+        request: &StatsRequest,
+        l: Locale,
+    ) -> Result<std::result::Result<StatsReport, StatsRefusal>> {
+        let scope = match &request.branch {
+            Some(b) if self.branches.get(b).is_none() => {
+                return Ok(Err(StatsRefusal::UnknownBranch(b.clone())));
+            }
+            Some(b) if !self.reaches(authority, b) => return Ok(Err(StatsRefusal::OutOfScope)),
+            Some(b) => Some(b.clone()),
+            None if authority.whole_organization() => None,
+            None => match authority.branches.first() {
+                Some(b) => Some(b.clone()),
+                None => return Ok(Err(StatsRefusal::OutOfScope)),
+            },
+        };
+        let Some(period) = self.resolve_period(request.period, l) else {
+            return Ok(Err(StatsRefusal::NoSeason));
+        };
+        let per_branch = self.store.branch_figures(&period.key).await?;
+        let table = roll_up(&self.branches, &per_branch, scope.as_deref());
+        let subtree = scope.as_deref().map(|s| self.branches.subtree(s));
+        let lesson_figures = self.store.lesson_figures(subtree.as_deref()).await?;
+        let mut lessons = Vec::new();
+        for course in &self.library.courses {
+            for lesson in &course.lessons {
+                if let Some(f) = lesson_figures.get(&(course.id.clone(), lesson.id.clone()))
+                    && f.assigned > 0
+                {
+                    let title = lesson.version(l, course.default_locale).title.clone();
+                    lessons.push((course.id.clone(), lesson.seq, title, *f));
+                }
+            }
+        }
+        Ok(Ok(StatsReport {
+            scope_label: self.scope_label(scope.as_deref().unwrap_or("all"), l),
+            scope,
+            period,
+            table,
+            lessons,
+        }))
+    }
+
+    /// This week, or the running season (else the one that ended last).
+    pub fn resolve_period(&self, period: Period, l: Locale) -> Option<ResolvedPeriod> {
+        let now = self.now();
+        match period {
+            Period::Week => {
+                let tz = self.settings.default_timezone;
+                let key = week_key(now, tz);
+                let monday = key.trim_start_matches("w:").to_string();
+                Some(ResolvedPeriod {
+                    label: t!(self.i18n, l, "stats-period-week", monday = monday.clone()),
+                    slug: format!("week-{monday}"),
+                    key,
+                })
+            }
+            Period::Season => {
+                let season = self.points.season_at(now).or_else(|| {
+                    self.points
+                        .seasons
+                        .iter()
+                        .filter(|s| s.ends_at() <= now)
+                        .max_by_key(|s| s.ends_at())
+                })?;
+                Some(ResolvedPeriod {
+                    key: season_key(&season.id),
+                    label: t!(
+                        self.i18n,
+                        l,
+                        "stats-period-season",
+                        title = season.title(l).to_string(),
+                        start = date(season.start),
+                        end = date(season.end)
+                    ),
+                    slug: format!("season-{}", season.id),
+                })
+            }
+        }
+    }
+
+    /// `/stats`.
+    pub(super) async fn stats_command(
+        &self,
+        member: &crate::domain::Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let request = match parse_request(args) {
+            Ok(r) => r,
+            Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
+        };
+        let report = match self.stats_report(authority, &request, l).await? {
+            Ok(r) => r,
+            Err(refusal) => return self.stats_refused(member, "stats", args, refusal).await,
+        };
+        self.done(member, "stats", args, &report.period.key).await?;
+        if request.chart {
+            let bars: Vec<(String, f64)> = report
+                .table
+                .rows
+                .iter()
+                .take(MAX_ROWS)
+                .map(|r| {
+                    (
+                        self.branch_name(&r.branch_id, l),
+                        r.figures.rate().unwrap_or(0.0),
+                    )
+                })
+                .collect();
+            let bars = if bars.is_empty() {
+                vec![(
+                    report.scope_label.clone(),
+                    report.table.total.rate().unwrap_or(0.0),
+                )]
+            } else {
+                bars
+            };
+            let title = t!(self.i18n, l, "stats-chart-title");
+            let subtitle = format!("{} · {}", report.scope_label, report.period.label);
+            let renderer = self.posters.clone();
+            let png = tokio::task::spawn_blocking(move || {
+                renderer.render_bar_chart(&title, &subtitle, &bars)
+            })
+            .await
+            .map_err(|e| super::ConversationError::Poster(format!("chart rendering stopped: {e}")))?
+            .map_err(|e| super::ConversationError::Poster(e.to_string()))?;
+            return Ok(vec![Outbound::Photo {
+                png: std::sync::Arc::new(png),
+                file_name: format!("weike-stats-{}.png", report.period.slug),
+                caption_html: escape_html(&format!(
+                    "{} · {} · {}",
+                    report.scope_label,
+                    report.period.label,
+                    format_percent(report.table.total.rate())
+                )),
+            }]);
+        }
+        Ok(vec![Outbound::text(render_report(
+            &self.i18n,
+            l,
+            &report,
+            |id| self.branch_name(id, l),
+        ))])
+    }
+
+    /// `/export`: members' progress as a CSV document.
+    pub(super) async fn export_command(
+        &self,
+        member: &crate::domain::Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let request = match parse_request(args) {
+            Ok(r) if !r.chart => r,
+            Ok(_) => return Ok(vec![self.stats_usage(l, "chart")]),
+            Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
+        };
+        let report = match self.stats_report(authority, &request, l).await? {
+            Ok(r) => r,
+            Err(refusal) => return self.stats_refused(member, "export", args, refusal).await,
+        };
+        let subtree = report.scope.as_deref().map(|s| self.branches.subtree(s));
+        let rows = self
+            .store
+            .member_progress(&report.period.key, subtree.as_deref())
+            .await?;
+        let csv = self.progress_csv(&rows, l);
+        self.done(member, "export", args, &format!("{} rows", rows.len()))
+            .await?;
+        Ok(vec![Outbound::Document {
+            bytes: std::sync::Arc::new(csv),
+            file_name: format!(
+                "weike-{}-{}.csv",
+                report.scope.as_deref().unwrap_or("all"),
+                report.period.slug
+            ),
+            caption_html: t!(
+                self.i18n,
+                l,
+                "export-caption",
+                scope = escape_html(&report.scope_label),
+                period = escape_html(&report.period.label),
+                count = rows.len()
+            ),
+        }])
+    }
+
+    /// Members' progress as CSV: UTF-8 with a byte-order mark (so that Excel reads Chinese
+    /// correctly), a header in the reader's language, one row per member.
+    pub fn progress_csv(&self, rows: &[MemberProgress], l: Locale) -> Vec<u8> {
+        let mut out = "\u{feff}".as_bytes().to_vec();
+        let header: Vec<String> = [
+            "export-col-id",
+            "export-col-name",
+            "export-col-branch",
+            "export-col-status",
+            "export-col-away",
+            "export-col-checkins",
+            "export-col-answered",
+            "export-col-correct",
+            "export-col-accuracy",
+            "export-col-points",
+        ]
+        .iter()
+        .map(|k| t!(self.i18n, l, k))
+        .collect();
+        let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+        let mut write = |record: Vec<String>| {
+            // Writing to memory cannot fail short of running out of memory.
+            let _ = writer.write_record(&record);
+        };
+        write(header);
+        for r in rows {
+            write(vec![
+                r.chat_id.clone(),
+                r.display_name.clone().unwrap_or_default(),
+                r.branch_id
+                    .as_deref()
+                    .map(|b| self.branches.path(b, l))
+                    .unwrap_or_default(),
+                t!(
+                    self.i18n,
+                    l,
+                    &format!("export-status-{}", status_key(&r.status))
+                ),
+                if r.away { "1" } else { "0" }.to_string(),
+                r.checkins.to_string(),
+                r.answered.to_string(),
+                r.correct.to_string(),
+                crate::domain::stats::percent(r.correct, r.answered)
+                    .map(|p| format!("{p:.1}"))
+                    .unwrap_or_default(),
+                r.points.to_string(),
+            ]);
+        }
+        out.extend(writer.into_inner().unwrap_or_default());
+        out
+    }
+
+    fn branch_name(&self, id: &str, l: Locale) -> String {
+        match self.branches.get(id) {
+            Some(b) => b.name_in(l).to_string(),
+            None => t!(self.i18n, l, "stats-no-branch"),
+        }
+    }
+
+    fn stats_usage(&self, l: Locale, word: &str) -> Outbound {
+        Outbound::text(t!(self.i18n, l, "stats-usage", input = escape_html(word)))
+    }
+
+    async fn stats_refused(
+        &self,
+        member: &crate::domain::Member,
+        command: &str,
+        args: &str,
+        refusal: StatsRefusal,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        match refusal {
+            StatsRefusal::OutOfScope => {
+                self.refuse(member, command, args, "admin-out-of-scope")
+                    .await
+            }
+            StatsRefusal::UnknownBranch(b) => Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "branch-unknown-id",
+                branch = escape_html(&b)
+            ))]),
+            StatsRefusal::NoSeason => Ok(vec![Outbound::text(t!(self.i18n, l, "stats-no-season"))]),
+            StatsRefusal::Usage(word) => Ok(vec![self.stats_usage(l, &word)]),
+        }
+    }
+}
+
+fn status_key(status: &str) -> &'static str {
+    match status {
+        "active" => "active",
+        "paused" => "paused",
+        "blocked" => "blocked",
+        _ => "left",
+    }
+}
+
+fn date(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
+}
+
+/// One line of figures: rate (participants/active), check-ins, accuracy, points, migrants.
+fn figures_line(i18n: &I18n, l: Locale, f: &Figures) -> String {
+    t!(
+        i18n,
+        l,
+        "stats-figures",
+        rate = format_percent(f.rate()),
+        participants = f.participants,
+        active = f.active,
+        checkins = f.checkins,
+        accuracy = format_percent(f.accuracy()),
+        points = f.points,
+        migrant_rate = format_percent(f.migrant_rate()),
+        migrant_participants = f.migrant_participants,
+        migrant_active = f.migrant_active
+    )
+}
+
+/// The report as a chat message (Telegram's HTML subset).
+pub fn render_report(
+    i18n: &I18n,
+    l: Locale,
+    report: &StatsReport,
+    branch_name: impl Fn(&str) -> String,
+) -> String {
+    let mut lines = vec![t!(
+        i18n,
+        l,
+        "stats-header",
+        scope = escape_html(&report.scope_label),
+        period = escape_html(&report.period.label)
+    )];
+    let rows = &report.table.rows;
+    for (i, row) in rows.iter().take(MAX_ROWS).enumerate() {
+        lines.push(t!(
+            i18n,
+            l,
+            "stats-row",
+            n = i + 1,
+            branch = escape_html(&branch_name(&row.branch_id)),
+            rate = format_percent(row.figures.rate()),
+            participants = row.figures.participants,
+            active = row.figures.active
+        ));
+    }
+    if rows.len() > MAX_ROWS {
+        lines.push(t!(
+            i18n,
+            l,
+            "stats-more-rows",
+            count = rows.len() - MAX_ROWS
+        ));
+    }
+    lines.push(String::new());
+    lines.push(t!(
+        i18n,
+        l,
+        "stats-total",
+        scope = escape_html(&report.scope_label)
+    ));
+    lines.push(figures_line(i18n, l, &report.table.total));
+    if report.scope.is_some() {
+        lines.push(t!(i18n, l, "stats-organization"));
+        lines.push(figures_line(i18n, l, &report.table.organization));
+    }
+    if !report.lessons.is_empty() {
+        lines.push(String::new());
+        lines.push(t!(i18n, l, "stats-lessons-header"));
+        let skip = report.lessons.len().saturating_sub(MAX_LESSONS);
+        for (_, seq, title, f) in report.lessons.iter().skip(skip) {
+            lines.push(t!(
+                i18n,
+                l,
+                "stats-lesson",
+                seq = *seq,
+                title = escape_html(title),
+                rate = format_percent(f.rate()),
+                checked_in = f.checked_in,
+                assigned = f.assigned
+            ));
+        }
+    }
+    lines.join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn requests_are_read_in_any_order() {
+        assert_eq!(
+            parse_request("").unwrap(),
+            StatsRequest {
+                branch: None,
+                period: Period::Week,
+                chart: false
+            }
+        );
+        assert_eq!(
+            parse_request("chart qingshan season").unwrap(),
+            StatsRequest {
+                branch: Some("qingshan".into()),
+                period: Period::Season,
+                chart: true
+            }
+        );
+        assert_eq!(parse_request("a b").unwrap_err(), "b");
+    }
+}

@@ -1,0 +1,349 @@
+//! Statistics: the rollup tables kept up to date as members study (see
+//! `migrations/*/0008_stats.sql`), the queries that read them, members' progress for
+//! exports, and the members to nudge.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+
+use super::{Pool, Result, Store};
+use crate::domain::stats::{Figures, LessonFigures};
+
+/// What one event adds to a member's figures of its periods.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ActivityBump {
+    pub checkins: i64,
+    pub answered: i64,
+    pub correct: i64,
+    pub points: i64,
+}
+
+/// Adds to a member's row of one period (created with the member's branch and away status
+/// as of now). Binds: period, member id, checkins, answered, correct, points.
+pub(super) const BUMP_ACTIVITY: &str = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
+     SELECT $1, m.id, COALESCE(m.branch_id, ''), (m.away_since IS NOT NULL), $3, $4, $5, $6 FROM members m WHERE m.id = $2
+     ON CONFLICT (period, member_id) DO UPDATE SET
+       checkins = activity_rollup.checkins + excluded.checkins,
+       answered = activity_rollup.answered + excluded.answered,
+       correct = activity_rollup.correct + excluded.correct,
+       points = activity_rollup.points + excluded.points";
+
+/// Adds a check-in to a lesson's row for the member's branch. Binds: member id, course,
+/// lesson id.
+pub(super) const BUMP_LESSON_CHECKIN: &str = "INSERT INTO lesson_rollup (branch_id, course, lesson_id, assigned, checked_in)
+     SELECT COALESCE(m.branch_id, ''), $2, $3, 0, 1 FROM members m WHERE m.id = $1
+     ON CONFLICT (branch_id, course, lesson_id) DO UPDATE SET checked_in = lesson_rollup.checked_in + 1";
+
+/// Runs [`BUMP_ACTIVITY`] for every period of `$periods` inside transaction `$tx`.
+macro_rules! bump_activity {
+    ($tx:ident, $member:expr, $periods:expr, $bump:expr) => {
+        for period in $periods {
+            sqlx::query($crate::store::stats::BUMP_ACTIVITY)
+                .bind(period)
+                .bind($member)
+                .bind($bump.checkins)
+                .bind($bump.answered)
+                .bind($bump.correct)
+                .bind($bump.points)
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+pub(super) use bump_activity;
+
+/// One member's figures for an export.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct MemberProgress {
+    pub member_id: i64,
+    pub chat_id: String,
+    pub display_name: Option<String>,
+    pub branch_id: Option<String>,
+    pub status: String,
+    pub away: bool,
+    pub checkins: i64,
+    pub answered: i64,
+    pub correct: i64,
+    pub points: i64,
+}
+
+impl Store {
+    /// Per branch (`""` for members without one): active members now, and the activity of
+    /// `period` (a key from [`crate::domain::stats::StatsCalendar`]).
+    pub async fn branch_figures(&self, period: &str) -> Result<BTreeMap<String, Figures>> {
+        let members: Vec<(String, i64, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT COALESCE(branch_id, ''), COUNT(*),
+                        CAST(SUM(CASE WHEN away_since IS NOT NULL THEN 1 ELSE 0 END) AS BIGINT)
+                 FROM members WHERE status = 'active' AND onboarded GROUP BY branch_id",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        let activity: Vec<(String, i64, i64, i64, i64, i64, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT branch_id,
+                        CAST(SUM(CASE WHEN checkins > 0 THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN checkins > 0 AND migrant THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(checkins) AS BIGINT), CAST(SUM(answered) AS BIGINT),
+                        CAST(SUM(correct) AS BIGINT), CAST(SUM(points) AS BIGINT)
+                 FROM activity_rollup WHERE period = $1 GROUP BY branch_id",
+            )
+            .bind(period)
+            .fetch_all(p)
+            .await?
+        });
+        let mut out: BTreeMap<String, Figures> = BTreeMap::new();
+        for (branch, active, migrant) in members {
+            let f = out.entry(branch).or_default();
+            f.active += active;
+            f.migrant_active += migrant;
+        }
+        for (branch, participants, migrant, checkins, answered, correct, points) in activity {
+            let f = out.entry(branch).or_default();
+            f.participants += participants;
+            f.migrant_participants += migrant;
+            f.checkins += checkins;
+            f.answered += answered;
+            f.correct += correct;
+            f.points += points;
+        }
+        Ok(out)
+    }
+
+    /// Lesson completion: (course, lesson id) -> figures, summed over `branches` (every
+    /// branch when None).
+    pub async fn lesson_figures(
+        &self,
+        branches: Option<&[String]>,
+    ) -> Result<BTreeMap<(String, String), LessonFigures>> {
+        let filter = match (&self.pool, branches) {
+            (_, None) => "",
+            (Pool::Sqlite(_), Some(_)) => "WHERE branch_id IN (SELECT value FROM json_each($1))",
+            (Pool::Postgres(_), Some(_)) => {
+                "WHERE branch_id IN (SELECT jsonb_array_elements_text($1::jsonb))"
+            }
+        };
+        let sql = format!(
+            "SELECT course, lesson_id, CAST(SUM(assigned) AS BIGINT), CAST(SUM(checked_in) AS BIGINT)
+             FROM lesson_rollup {filter} GROUP BY course, lesson_id"
+        );
+        let list = branches
+            .map(|b| serde_json::Value::from(b.to_vec()).to_string())
+            .unwrap_or_default();
+        let rows: Vec<(String, String, i64, i64)> = on_pool!(self, p => {
+            let q = sqlx::query_as(&sql);
+            let q = if branches.is_some() { q.bind(&list) } else { q };
+            q.fetch_all(p).await?
+        });
+        Ok(rows
+            .into_iter()
+            .map(|(course, lesson, assigned, checked_in)| {
+                (
+                    (course, lesson),
+                    LessonFigures {
+                        assigned,
+                        checked_in,
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// Members' figures for `period`, for an export: every onboarded member of `branches`
+    /// (all when None), ordered by branch and id.
+    pub async fn member_progress(
+        &self,
+        period: &str,
+        branches: Option<&[String]>,
+    ) -> Result<Vec<MemberProgress>> {
+        let filter = match (&self.pool, branches) {
+            (_, None) => "",
+            (Pool::Sqlite(_), Some(_)) => "AND m.branch_id IN (SELECT value FROM json_each($2))",
+            (Pool::Postgres(_), Some(_)) => {
+                "AND m.branch_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+            }
+        };
+        let sql = format!(
+            "SELECT m.id AS member_id, m.chat_id, m.display_name, m.branch_id, m.status,
+                    (m.away_since IS NOT NULL) AS away,
+                    CAST(COALESCE(r.checkins, 0) AS BIGINT) AS checkins,
+                    CAST(COALESCE(r.answered, 0) AS BIGINT) AS answered,
+                    CAST(COALESCE(r.correct, 0) AS BIGINT) AS correct,
+                    CAST(COALESCE(r.points, 0) AS BIGINT) AS points
+             FROM members m LEFT JOIN activity_rollup r ON r.member_id = m.id AND r.period = $1
+             WHERE m.onboarded {filter}
+             ORDER BY m.branch_id, m.id"
+        );
+        let list = branches
+            .map(|b| serde_json::Value::from(b.to_vec()).to_string())
+            .unwrap_or_default();
+        let rows = on_pool!(self, p => {
+            let q = sqlx::query_as::<_, MemberProgress>(&sql).bind(period);
+            let q = if branches.is_some() { q.bind(&list) } else { q };
+            q.fetch_all(p).await?
+        });
+        Ok(rows)
+    }
+
+    /// Active members with ids in (`after`, `up_to`] whose `missed` most recent lessons due
+    /// before `cutoff` all went without a check-in (no check-in at all since the first of
+    /// them).
+    pub async fn members_to_nudge(
+        &self,
+        missed: i64,
+        cutoff: DateTime<Utc>,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<i64>> {
+        let ids: Vec<i64> = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT id FROM (
+                   SELECT m.id,
+                          (SELECT a.due_at FROM assignments a WHERE a.member_id = m.id AND a.due_at <= $2
+                           ORDER BY a.due_at DESC LIMIT 1 OFFSET $1) AS run_start
+                   FROM members m
+                   WHERE m.status = 'active' AND m.onboarded AND m.id > $3 AND m.id <= $4
+                 ) AS c
+                 WHERE c.run_start IS NOT NULL
+                   AND NOT EXISTS (SELECT 1 FROM checkins k WHERE k.member_id = c.id AND k.at >= c.run_start)
+                 ORDER BY id",
+            )
+            .bind(missed - 1)
+            .bind(cutoff)
+            .bind(after)
+            .bind(up_to)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(ids)
+    }
+
+    /// The highest member id (0 without members), for paging through members.
+    pub async fn max_member_id(&self) -> Result<i64> {
+        let id: Option<i64> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT MAX(id) FROM members").fetch_one(p).await?
+        });
+        Ok(id.unwrap_or(0))
+    }
+
+    /// Benchmarks: check-ins of one day for every member with probability `chance`, in
+    /// member order (lesson `lesson_id`, times spread over ten hours from `day_start`).
+    /// The rollups are made afterwards by [`Store::bench_build_rollups`]. Returns the rows
+    /// written.
+    pub async fn bench_checkins_of_day(
+        &self,
+        day_start: DateTime<Utc>,
+        lesson_id: &str,
+        chance: f64,
+    ) -> Result<u64> {
+        let members: i64 = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM members").fetch_one(p).await?
+        });
+        let n = in_tx!(self, tx => {
+            match self.pool {
+                Pool::Sqlite(_) => sqlx::query(
+                    "INSERT INTO checkins (member_id, course, lesson_id, at)
+                     SELECT id, 'bench', $1,
+                            strftime('%Y-%m-%dT%H:%M:%S+00:00', $2, '+' || (id * 36000 / $3) || ' seconds')
+                     FROM members WHERE (abs(random()) % 1000000) < $4 ORDER BY id
+                     ON CONFLICT DO NOTHING",
+                ),
+                Pool::Postgres(_) => sqlx::query(
+                    "INSERT INTO checkins (member_id, course, lesson_id, at)
+                     SELECT id, 'bench', $1, $2::timestamptz + make_interval(secs => id * 36000 / $3)
+                     FROM members WHERE (random() * 1000000) < $4 ORDER BY id
+                     ON CONFLICT DO NOTHING",
+                ),
+            }
+            .bind(lesson_id)
+            .bind(super::db_time(day_start))
+            .bind(members.max(1))
+            .bind((chance * 1_000_000.0) as i64)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Benchmarks: the rollup rows of every check-in, made in one pass as the service makes
+    /// them one check-in at a time: per member and week (Monday in a zone `utc_offset_hours`
+    /// from UTC, without daylight saving time), per member and `season` for check-ins in
+    /// [from, to), and per branch and lesson.
+    pub async fn bench_build_rollups(
+        &self,
+        utc_offset_hours: i32,
+        season: &str,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<()> {
+        let week = match self.pool {
+            Pool::Sqlite(_) => {
+                format!("'w:' || date(c.at, '{utc_offset_hours:+} hours', '-6 days', 'weekday 1')")
+            }
+            Pool::Postgres(_) => format!(
+                "'w:' || to_char(date_trunc('week', c.at + interval '{utc_offset_hours} hours'), 'YYYY-MM-DD')"
+            ),
+        };
+        let by_week = format!(
+            "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
+             SELECT {week}, c.member_id, COALESCE(MIN(m.branch_id), ''), MIN(CASE WHEN m.away_since IS NULL THEN 0 ELSE 1 END) = 1,
+                    COUNT(*), 0, 0, 0
+             FROM checkins c JOIN members m ON m.id = c.member_id GROUP BY 1, 2"
+        );
+        let by_season = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
+             SELECT $1, c.member_id, COALESCE(MIN(m.branch_id), ''), MIN(CASE WHEN m.away_since IS NULL THEN 0 ELSE 1 END) = 1,
+                    COUNT(*), 0, 0, 0
+             FROM checkins c JOIN members m ON m.id = c.member_id WHERE c.at >= $2 AND c.at < $3 GROUP BY c.member_id";
+        let by_lesson =
+            "INSERT INTO lesson_rollup (branch_id, course, lesson_id, assigned, checked_in)
+             SELECT COALESCE(m.branch_id, ''), c.course, c.lesson_id, COUNT(*), COUNT(*)
+             FROM checkins c JOIN members m ON m.id = c.member_id GROUP BY 1, 2, 3";
+        in_tx!(self, tx => {
+            sqlx::query(&by_week).execute(&mut *tx).await?;
+            sqlx::query(by_season).bind(season).bind(from).bind(to).execute(&mut *tx).await?;
+            sqlx::query(by_lesson).execute(&mut *tx).await?;
+        });
+        Ok(())
+    }
+
+    /// Members with a check-in in [from, to), counted from the check-ins themselves.
+    pub async fn participants_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<i64> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT CAST(COUNT(DISTINCT member_id) AS BIGINT) FROM checkins WHERE at >= $1 AND at < $2",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n)
+    }
+
+    /// Benchmarks: marks every `every`-th member as away from home since `since`.
+    pub async fn bench_mark_away(&self, every: i64, since: DateTime<Utc>) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE members SET away_since = $2 WHERE id % $1 = 0")
+                .bind(every)
+                .bind(since)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Brings the query planner's statistics up to date (after bulk loads).
+    pub async fn analyze(&self) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("ANALYZE").execute(p).await?;
+        });
+        Ok(())
+    }
+}

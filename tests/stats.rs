@@ -1,0 +1,393 @@
+//! Admins' statistics end to end through the fake Telegram, on SQLite and PostgreSQL:
+//! `/stats` figures equal direct SQL counts, `/stats chart` is a PNG, `/export` a CSV
+//! with a byte-order mark; refusals; the per-member message limit; nudges for members
+//! who stopped studying.
+
+mod support;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use serde_json::Value;
+use support::db::TestDb;
+use support::fake_telegram::{Call, FakeTelegram};
+use support::harness::{Harness, add_members, poll_all};
+use weike::service::TelegramService;
+
+const OWNER: i64 = 8101; // 成员0, 柳村
+const A: i64 = 8102; // 成员1, 柳村: checks in and answers
+const B: i64 = 8103; // 成员2, 柳村: checks in, away from home
+const C: i64 = 8104; // 成员3, 新园 (hexi): checks in
+const D: i64 = 8105; // 成员4, 新园: never studies
+const E: i64 = 8106; // 成员5, 柳村: paused (not an active member)
+const LIUCUN: &str = "qingshan.donghu.liucun";
+const XINYUAN: &str = "hexi.jiefang.xinyuan";
+
+/// 07:30 in Shanghai on 2026-11-(24 + day).
+fn lesson_time(day: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + Duration::days(day - 1)
+}
+
+async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+    poll_all(service, fake).await;
+    let calls = fake.take_calls();
+    let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
+    assert!(
+        rejected.is_empty(),
+        "the fake Bot API rejected: {rejected:#?}"
+    );
+    calls
+}
+
+async fn say(service: &TelegramService, fake: &FakeTelegram, chat: i64, text: &str) -> Vec<Call> {
+    fake.push_text(chat, text);
+    step(service, fake).await
+}
+
+fn text_to(calls: &[Call], chat: i64) -> String {
+    calls
+        .iter()
+        .filter(|c| c.chat_id() == Some(chat))
+        .filter_map(|c| c.text().map(str::to_string))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn checkin_button(calls: &[Call], chat: i64) -> (i64, String) {
+    let call = calls
+        .iter()
+        .filter(|c| c.chat_id() == Some(chat))
+        .find(|c| c.callback_datas().iter().any(|d| d.starts_with("ck:")))
+        .unwrap_or_else(|| panic!("no check-in button for {chat} among {calls:#?}"));
+    (
+        call.result_message_id().unwrap(),
+        call.callback_datas()[0].clone(),
+    )
+}
+
+/// Runs SQL returning one number, on either database.
+async fn count(url: &str, sql: &str, binds: &[&str]) -> i64 {
+    use sqlx::Connection;
+    if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_one(&mut c).await.unwrap()
+    } else {
+        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
+        let mut q = sqlx::query_scalar::<_, i64>(sql);
+        for b in binds {
+            q = q.bind(*b);
+        }
+        q.fetch_one(&mut c).await.unwrap()
+    }
+}
+
+/// Members of a branch prefix who checked in during [from, to), counted from check-ins.
+async fn participants_sql(url: &str, prefix: &str, from: DateTime<Utc>, to: DateTime<Utc>) -> i64 {
+    let (from, to) = (db_time(url, from), db_time(url, to));
+    let cast = if url.starts_with("sqlite:") {
+        ""
+    } else {
+        "::timestamptz"
+    };
+    count(
+        url,
+        &format!(
+            "SELECT COUNT(DISTINCT c.member_id) FROM checkins c JOIN members m ON m.id = c.member_id
+             WHERE m.branch_id LIKE $1 AND c.at >= $2{cast} AND c.at < $3{cast}"
+        ),
+        &[&format!("{prefix}%"), &from, &to],
+    )
+    .await
+}
+
+async fn active_sql(url: &str, prefix: &str) -> i64 {
+    count(
+        url,
+        "SELECT COUNT(*) FROM members WHERE branch_id LIKE $1 AND status = 'active' AND onboarded",
+        &[&format!("{prefix}%")],
+    )
+    .await
+}
+
+/// A time as the store writes it (RFC 3339 text on SQLite, cast on PostgreSQL).
+fn db_time(_url: &str, t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+async fn scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
+        .await;
+    h.fake.take_calls();
+    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
+    h.fake.allow_chats(chats);
+    let store = &service.app.store;
+    let now = h.clock_now();
+    for (chat, branch) in [(C, XINYUAN), (D, XINYUAN)] {
+        let mut m = store
+            .member_by_chat("telegram", &chat.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        m.branch_id = Some(branch.into());
+        store.save_member(&m, now).await.unwrap();
+    }
+    let b = store
+        .member_by_chat("telegram", &B.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    store.set_away(b.id, Some(now)).await.unwrap();
+    say(&service, &h.fake, E, "/pause").await;
+
+    // ----- day 1: the lesson; A, B and C check in; A answers a question right ----------
+    h.clock.set(lesson_time(1));
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    for chat in [A, B, C] {
+        let (message, data) = checkin_button(&calls, chat);
+        h.fake.push_callback(chat, message, &data);
+    }
+    let calls = step(&service, &h.fake).await;
+    let poll = calls
+        .iter()
+        .find(|c| c.method == "sendPoll" && c.chat_id() == Some(A))
+        .expect("A's first question");
+    let poll_id = poll.result.as_ref().unwrap()["poll"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let right = poll
+        .param("correct_option_id")
+        .and_then(Value::as_u64)
+        .unwrap() as u32;
+    h.fake.push_poll_answer(A, &poll_id, &[right]);
+    step(&service, &h.fake).await;
+
+    // ----- /stats for the whole organization, this week ---------------------------------
+    let said = text_to(&say(&service, &h.fake, OWNER, "/stats").await, OWNER);
+    assert!(
+        said.contains("学习统计</b> · 全体党员 · 本周（2026-11-23 起）"),
+        "{said}"
+    );
+    let (from, to) = (
+        Utc.with_ymd_and_hms(2026, 11, 22, 16, 0, 0).unwrap(),
+        Utc.with_ymd_and_hms(2026, 11, 29, 16, 0, 0).unwrap(),
+    );
+    let url = &h.db.url;
+    let qs = (
+        participants_sql(url, "qingshan", from, to).await,
+        active_sql(url, "qingshan").await,
+    );
+    let hx = (
+        participants_sql(url, "hexi", from, to).await,
+        active_sql(url, "hexi").await,
+    );
+    assert_eq!(qs, (2, 3), "A and B of OWNER, A, B (E is paused)");
+    assert_eq!(hx, (1, 2));
+    assert!(
+        said.contains(&format!("2. 河西区 — 参训率 50.0%（{}/{}）", hx.0, hx.1)),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("1. 青山市 — 参训率 66.7%（{}/{}）", qs.0, qs.1)),
+        "{said}"
+    );
+    let all_participants = participants_sql(url, "", from, to).await;
+    let all_active = active_sql(url, "").await;
+    assert!(
+        said.contains(&format!(
+            "参训率 60.0%（{all_participants}/{all_active} 人）· 打卡 3 次 · 答题正确率 100.0% · 积分 4"
+        )),
+        "3 check-ins + 1 right answer: {said}"
+    );
+    assert!(said.contains("流动党员参训率 100.0%（1/1）"), "{said}");
+    assert!(said.contains("第 1 课 "), "{said}");
+    assert!(
+        said.contains("— 60.0%（3/5）"),
+        "lesson 1 was sent to the 5 active members: {said}"
+    );
+
+    // A branch, this season (points.toml: 2026-winter), with the organization's total.
+    let said = text_to(
+        &say(&service, &h.fake, OWNER, &format!("/stats {LIUCUN} 赛季")).await,
+        OWNER,
+    );
+    assert!(
+        said.contains("冬训云学标兵（2026-11-01 至 2027-02-28）"),
+        "{said}"
+    );
+    assert!(
+        said.contains("<b>青山市 / 东湖镇 / 柳村党支部 合计</b>\n参训率 66.7%（2/3 人）"),
+        "{said}"
+    );
+    assert!(
+        said.contains("<b>全组织</b>\n参训率 60.0%（3/5 人）"),
+        "{said}"
+    );
+
+    // ----- the chart and the export -----------------------------------------------------
+    let calls = say(&service, &h.fake, OWNER, "/stats chart").await;
+    let photo = calls
+        .iter()
+        .find(|c| c.method == "sendPhoto")
+        .expect("a chart");
+    let png = &photo.files[0].bytes;
+    assert_eq!(&png[1..4], b"PNG");
+    assert!(photo.text().unwrap().contains("60.0%"));
+
+    let calls = say(&service, &h.fake, OWNER, "/export").await;
+    let doc = calls
+        .iter()
+        .find(|c| c.method == "sendDocument")
+        .expect("a CSV");
+    assert!(
+        doc.files[0].file_name.ends_with(".csv"),
+        "{:?}",
+        doc.files[0].file_name
+    );
+    let bytes = &doc.files[0].bytes;
+    assert_eq!(
+        &bytes[..3],
+        "\u{feff}".as_bytes(),
+        "UTF-8 with a byte-order mark"
+    );
+    let text = std::str::from_utf8(&bytes[3..]).unwrap();
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(header[0], "编号");
+    assert_eq!(header[5], "打卡次数");
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(
+        rows.len() as i64,
+        count(url, "SELECT COUNT(*) FROM members WHERE onboarded", &[]).await
+    );
+    let row_of = |chat: i64| {
+        rows.iter()
+            .find(|r| &r[0] == chat.to_string().as_str())
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(&row_of(A)[5], "1");
+    assert_eq!(&row_of(A)[6], "1", "one answer");
+    assert_eq!(&row_of(A)[9], "2", "check-in + right answer");
+    assert_eq!(&row_of(B)[4], "1", "away from home");
+    assert_eq!(&row_of(D)[5], "0");
+    assert_eq!(&row_of(E)[3], "暂停");
+
+    // ----- refusals and bad input change nothing -----------------------------------------
+    let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
+    assert!(said.contains("只有管理员可以使用"), "{said}");
+    say(
+        &service,
+        &h.fake,
+        OWNER,
+        &format!("/grant branch_admin {A} {LIUCUN}"),
+    )
+    .await;
+    let said = text_to(&say(&service, &h.fake, A, "/stats hexi").await, A);
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = text_to(&say(&service, &h.fake, A, "/export hexi").await, A);
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
+    assert!(
+        said.contains("学习统计</b> · 青山市 / 东湖镇 / 柳村党支部"),
+        "their own branch: {said}"
+    );
+    let said = text_to(
+        &say(&service, &h.fake, OWNER, "/stats nowhere").await,
+        OWNER,
+    );
+    assert!(said.contains("没有编号为“nowhere”的支部"), "{said}");
+    let said = text_to(
+        &say(&service, &h.fake, OWNER, "/stats hexi yesterday").await,
+        OWNER,
+    );
+    assert!(said.contains("不明白“yesterday”"), "{said}");
+    let refusals = count(
+        url,
+        "SELECT COUNT(*) FROM audit_log WHERE outcome = 'refused' AND command IN ('stats', 'export')",
+        &[],
+    )
+    .await;
+    assert_eq!(refusals, 3);
+
+    // ----- a flood of messages from one member -----------------------------------------
+    for _ in 0..25 {
+        h.fake.push_text(D, "/help");
+    }
+    let calls = step(&service, &h.fake).await;
+    let to_d: Vec<_> = calls.iter().filter(|c| c.chat_id() == Some(D)).collect();
+    assert_eq!(to_d.len(), 21, "20 answers and one warning");
+    assert_eq!(
+        to_d.iter()
+            .filter(|c| c.text().unwrap().contains("您发得太快了"))
+            .count(),
+        1
+    );
+    // A minute later D is answered again.
+    h.clock.advance(Duration::seconds(61));
+    let said = text_to(&say(&service, &h.fake, D, "/help").await, D);
+    assert!(!said.contains("太快"), "{said}");
+
+    // ----- nudges: D has missed 3 lessons by day 4 ---------------------------------------
+    for day in 2..=4 {
+        h.clock.set(lesson_time(day));
+        service.tick().await.unwrap();
+        let calls = h.fake.take_calls();
+        // A keeps studying.
+        let (message, data) = checkin_button(&calls, A);
+        h.fake.push_callback(A, message, &data);
+        step(&service, &h.fake).await;
+    }
+    // Day 4, 19:00 in Shanghai: lessons 1-3 are more than a day old and were missed by
+    // D, and by OWNER, B and C (who checked in on day 1 only: lessons 2-4 ... but lesson 4
+    // is not a day old yet, so their run is lessons 2-3 only).
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 28, 11, 0, 0).unwrap());
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    let nudged: Vec<i64> = calls
+        .iter()
+        .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
+        .filter_map(Call::chat_id)
+        .collect();
+    let mut nudged = nudged;
+    nudged.sort();
+    assert_eq!(nudged, [OWNER, D], "{calls:#?}");
+    // Once a day, and once a week per member.
+    h.clock.advance(Duration::hours(1));
+    service.tick().await.unwrap();
+    assert!(h.fake.take_calls().is_empty());
+    h.clock.set(lesson_time(5) + Duration::hours(12));
+    service.tick().await.unwrap();
+    let calls = h.fake.take_calls();
+    let nudged: Vec<i64> = calls
+        .iter()
+        .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
+        .filter_map(Call::chat_id)
+        .collect();
+    let mut nudged = nudged;
+    nudged.sort();
+    assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+}
+
+#[tokio::test]
+async fn stats_export_flood_and_nudges_on_sqlite() {
+    scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn stats_export_flood_and_nudges_on_postgres() {
+    if let Some(db) = TestDb::postgres("stats").await {
+        scenario(db).await;
+    }
+}
