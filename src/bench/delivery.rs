@@ -141,21 +141,9 @@ pub async fn run(
 ) -> anyhow::Result<DeliveryFigures> {
     let scratch = tempfile::tempdir()?;
     write_fixture(scratch.path())?;
-    let (url, cleanup) = match &bench.database {
-        BenchDb::Sqlite => (
-            format!("sqlite://{}", scratch.path().join("bench.db").display()),
-            None,
-        ),
-        BenchDb::Postgres(base) => {
-            let name = format!("weike_bench_{}", std::process::id());
-            let url = crate::store::create_scratch_postgres(base, &name).await?;
-            (url, Some((base.clone(), name)))
-        }
-    };
-    let result = measure(bench, scratch.path(), &url, progress).await;
-    if let Some((base, name)) = cleanup {
-        crate::store::drop_scratch_postgres(&base, &name).await?;
-    }
+    let db = super::Scratch::create(&bench.database, scratch.path(), "bench").await?;
+    let result = measure(bench, scratch.path(), &db.url, progress).await;
+    db.drop_database().await?;
     result
 }
 

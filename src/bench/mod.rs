@@ -4,3 +4,40 @@ pub mod delivery;
 pub mod fake_bot_api;
 pub mod poster;
 pub mod stats;
+
+use std::path::Path;
+
+use delivery::BenchDb;
+
+/// A benchmark's scratch database: a file in `dir` for SQLite, or a new database on the
+/// PostgreSQL server (dropped by [`Scratch::drop_database`]).
+pub struct Scratch {
+    pub url: String,
+    postgres: Option<(String, String)>,
+}
+
+impl Scratch {
+    pub async fn create(database: &BenchDb, dir: &Path, name: &str) -> anyhow::Result<Scratch> {
+        Ok(match database {
+            BenchDb::Sqlite => Scratch {
+                url: format!("sqlite://{}", dir.join("bench.db").display()),
+                postgres: None,
+            },
+            BenchDb::Postgres(base) => {
+                let name = format!("weike_{name}_{}", std::process::id());
+                let url = crate::store::create_scratch_postgres(base, &name).await?;
+                Scratch {
+                    url,
+                    postgres: Some((base.clone(), name)),
+                }
+            }
+        })
+    }
+
+    pub async fn drop_database(self) -> anyhow::Result<()> {
+        if let Some((base, name)) = self.postgres {
+            crate::store::drop_scratch_postgres(&base, &name).await?;
+        }
+        Ok(())
+    }
+}

@@ -182,37 +182,20 @@ impl Channel for ConsoleChannel {
                 }
             }
             Outbound::Photo {
-                png,
+                png: bytes,
                 file_name,
                 caption_html,
-            } => {
-                let dir = std::env::temp_dir().join("weike-console");
-                let path = dir.join(file_name);
-                let saved = std::fs::create_dir_all(&dir)
-                    .and_then(|()| std::fs::write(&path, png.as_slice()));
-                let _ = writeln!(out, "\n{}", self.render(caption_html));
-                match saved {
-                    Ok(()) => {
-                        let _ = writeln!(out, "   🖼 {} ({} KB)", path.display(), png.len() / 1024);
-                    }
-                    Err(e) => {
-                        let _ = writeln!(
-                            out,
-                            "   🖼 {file_name}: cannot save to {}: {e}",
-                            dir.display()
-                        );
-                    }
-                }
-                Sent {
-                    message_id: Some(new_message(&Vec::new(), &mut state)),
-                    ..Sent::default()
-                }
             }
-            Outbound::Document {
+            | Outbound::Document {
                 bytes,
                 file_name,
                 caption_html,
             } => {
+                // The terminal cannot show them: they are saved, and the path is printed.
+                let icon = match message {
+                    Outbound::Photo { .. } => "🖼",
+                    _ => "📄",
+                };
                 let dir = std::env::temp_dir().join("weike-console");
                 let path = dir.join(file_name);
                 let saved = std::fs::create_dir_all(&dir)
@@ -220,12 +203,17 @@ impl Channel for ConsoleChannel {
                 let _ = writeln!(out, "\n{}", self.render(caption_html));
                 match saved {
                     Ok(()) => {
-                        let _ = writeln!(out, "   📄 {} ({} bytes)", path.display(), bytes.len());
+                        let _ = writeln!(
+                            out,
+                            "   {icon} {} ({} KB)",
+                            path.display(),
+                            bytes.len().div_ceil(1024)
+                        );
                     }
                     Err(e) => {
                         let _ = writeln!(
                             out,
-                            "   📄 {file_name}: cannot save to {}: {e}",
+                            "   {icon} {file_name}: cannot save to {}: {e}",
                             dir.display()
                         );
                     }

@@ -420,41 +420,19 @@ impl Channel for TelegramChannel {
                 })
             }
             Outbound::Photo {
-                png,
+                png: bytes,
                 file_name,
                 caption_html,
-            } => {
-                let caption = split_html(caption_html, MAX_CAPTION)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                let mut fields = json!({"chat_id": chat, "caption": caption, "parse_mode": "HTML"});
-                if self.paid_broadcast {
-                    fields["allow_paid_broadcast"] = json!(true);
-                }
-                let result = self
-                    .api
-                    .call_with_file(
-                        "sendPhoto",
-                        "photo",
-                        FileRef::Bytes {
-                            name: file_name,
-                            bytes: png.as_slice(),
-                        },
-                        &fields,
-                    )
-                    .await
-                    .map_err(ApiFailure::classify)?;
-                Ok(Sent {
-                    message_id: message_id(&result),
-                    ..Sent::default()
-                })
             }
-            Outbound::Document {
+            | Outbound::Document {
                 bytes,
                 file_name,
                 caption_html,
             } => {
+                let (method, field) = match message {
+                    Outbound::Photo { .. } => ("sendPhoto", "photo"),
+                    _ => ("sendDocument", "document"),
+                };
                 let mut fields = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
                 if self.paid_broadcast {
                     fields["allow_paid_broadcast"] = json!(true);
@@ -462,8 +440,8 @@ impl Channel for TelegramChannel {
                 let result = self
                     .api
                     .call_with_file(
-                        "sendDocument",
-                        "document",
+                        method,
+                        field,
                         FileRef::Bytes {
                             name: file_name,
                             bytes: bytes.as_slice(),
