@@ -263,15 +263,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 }
                 Err(other) => anyhow::bail!("cannot make the report: {other:?}"),
             };
+            let tree = conversation.tree();
             let html = render_report(&app.i18n, locale, &report, |id| {
-                app.branches
-                    .get(id)
+                tree.get(id)
                     .map(|b| b.name_in(locale).to_string())
                     .unwrap_or_else(|| "-".into())
             });
             println!("{}", crate::content::markdown::visible_text(&html));
             if let Some(path) = csv {
-                let subtree = report.scope.as_deref().map(|s| app.branches.subtree(s));
+                let subtree = report.scope.as_deref().map(|s| tree.subtree(s));
                 let rows = app
                     .store
                     .member_progress(&report.period.key, subtree.as_deref())

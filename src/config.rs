@@ -140,7 +140,7 @@ impl std::fmt::Debug for Config {
 pub const DEFAULT_POINTS_FILE: &str = "points.toml";
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 17] = [
+pub const ENV_VARS: [&str; 18] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -158,6 +158,7 @@ pub const ENV_VARS: [&str; 17] = [
     "WEIKE_WEBHOOK_URL",
     "WEIKE_WEBHOOK_SECRET",
     "WEIKE_PAID_BROADCAST",
+    "WEIKE_COMMANDS_PER_MINUTE",
 ];
 
 impl Config {
@@ -275,6 +276,15 @@ impl Config {
         if grace_minutes < 0 {
             return Err(invalid("grace_minutes", "must not be negative".into()));
         }
+        let commands_per_minute = match env("WEIKE_COMMANDS_PER_MINUTE") {
+            Some(v) => v.trim().parse::<u32>().map_err(|_| {
+                invalid(
+                    "WEIKE_COMMANDS_PER_MINUTE",
+                    format!("{v:?} is not a whole number (0: no limit)"),
+                )
+            })?,
+            None => fc.commands_per_minute.unwrap_or(20),
+        };
         let poll_timeout_seconds = match env("WEIKE_POLL_TIMEOUT_SECONDS") {
             Some(v) => v.trim().parse::<u64>().map_err(|_| {
                 invalid(
@@ -420,7 +430,7 @@ impl Config {
             webhook_secret,
             paid_broadcast,
             nudges,
-            commands_per_minute: fc.commands_per_minute.unwrap_or(20),
+            commands_per_minute,
             courier: CourierSettings {
                 limits,
                 max_attempts,

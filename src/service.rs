@@ -73,6 +73,7 @@ pub struct App {
     pub config: Config,
     pub store: Store,
     pub library: Arc<Library>,
+    /// The tree at start (the conversation's [`Conversation::tree`] has later edits).
     pub branches: Arc<BranchTree>,
     pub i18n: Arc<I18n>,
     pub clock: Arc<dyn Clock>,
@@ -149,13 +150,16 @@ impl App {
             });
         store.migrate().await?;
         store.sync_branches(&branches).await?;
+        // The stored tree: the file's branches with what admins changed by command.
+        let branches = BranchTree::new(store.branches().await?);
         store.sync_lessons(&library, clock.now()).await?;
         let library = Arc::new(library);
         let branches = Arc::new(branches);
         let conversation = Arc::new(Conversation {
             store: store.clone(),
             library: library.clone(),
-            branches: branches.clone(),
+            branches: std::sync::RwLock::new(branches.clone()),
+            branches_version: Default::default(),
             i18n: i18n.clone(),
             clock: clock.clone(),
             settings: ConversationSettings {
@@ -229,6 +233,8 @@ impl App {
     pub async fn tick(&self, courier: &Courier) -> Result<(PlanReport, DrainReport), ServiceError> {
         // With several processes on one PostgreSQL database, one of them plans at a time;
         // all of them send.
+        // Branches edited by an admin's command on any process.
+        self.conversation.refresh_branches().await?;
         let planned = if self.store.is_planner(&self.config.database_url).await? {
             let planned = self.planner.plan_due().await?;
             self.conversation.expire_questions().await?;

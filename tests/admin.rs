@@ -174,3 +174,162 @@ async fn roles_and_scopes_on_postgres() {
         scenario(db).await;
     }
 }
+
+/// The branch tree edited by commands: checked, audited, kept over `branches.toml` after a
+/// restart, seen by another process at its next tick.
+async fn branch_edits(db: TestDb) {
+    let h = Harness::new(db).await;
+    let config = h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]);
+    let service = h.service_with(config.clone()).await;
+    h.fake.take_calls();
+    add_members(&service.app, 3, OWNER, h.clock_now()).await;
+    h.fake.allow_chats([OWNER, ALICE, BOB]);
+    // Another process on the same database.
+    let other = h.service_with(config.clone()).await;
+
+    let said = say(
+        &service,
+        &h.fake,
+        ALICE,
+        "/branch_add qingshan.donghu x 新村",
+    )
+    .await;
+    assert!(said.contains("只有管理员可以使用"), "{said}");
+    let said = say(&service, &h.fake, OWNER, "/branches").await;
+    assert!(
+        said.contains("<code>qingshan.donghu.liucun</code> 柳村党支部"),
+        "{said}"
+    );
+    for (command, expected) in [
+        ("/branch_add", "用法：/branch_add"),
+        ("/branch_add nowhere x 新村", "没有编号为“nowhere”的支部"),
+        ("/branch_add qingshan.donghu 新村 新村", "不能作为支部编号"),
+        (
+            "/branch_add qingshan.donghu qingshan.donghu.liucun 柳村",
+            "已有编号为“qingshan.donghu.liucun”",
+        ),
+        ("/branch_remove qingshan.donghu", "下面还有支部"),
+        (
+            "/branch_remove qingshan.donghu.liucun",
+            "还有 3 名成员，不能删除",
+        ),
+    ] {
+        let said = say(&service, &h.fake, OWNER, command).await;
+        assert!(said.contains(expected), "{command}: {said}");
+    }
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/branch_add qingshan.donghu qingshan.donghu.xincun 新村 党支部",
+    )
+    .await;
+    assert!(
+        said.contains("已新增支部 青山市 / 东湖镇 / 新村 党支部"),
+        "{said}"
+    );
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/branch_rename qingshan.xishan.shiqiao 石桥村第一党支部",
+    )
+    .await;
+    assert!(
+        said.contains("现在叫 青山市 / 西山镇 / 石桥村第一党支部"),
+        "{said}"
+    );
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        "/branch_remove qingshan.xishan.mobile",
+    )
+    .await;
+    assert!(said.contains("已删除支部"), "{said}");
+    // The statistics know the new branch at once.
+    let said = say(&service, &h.fake, OWNER, "/stats qingshan.donghu.xincun").await;
+    assert!(
+        said.contains("学习统计</b> · 青山市 / 东湖镇 / 新村 党支部"),
+        "{said}"
+    );
+
+    // A branch admin edits within their subtree only.
+    say(
+        &service,
+        &h.fake,
+        OWNER,
+        &format!("/grant branch_admin {ALICE} qingshan.donghu"),
+    )
+    .await;
+    let said = say(&service, &h.fake, ALICE, "/branch_add hexi hexi.new 新区").await;
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/branch_add - top 顶级").await;
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = say(
+        &service,
+        &h.fake,
+        ALICE,
+        "/branch_rename qingshan.donghu.xincun 新村",
+    )
+    .await;
+    assert!(said.contains("现在叫 青山市 / 东湖镇 / 新村"), "{said}");
+
+    // The other process sees the edits at its next tick; a member there can choose the new
+    // branch in /settings.
+    other.tick().await.unwrap();
+    h.fake.take_calls();
+    let tree = other.app.conversation.tree();
+    assert_eq!(tree.get("qingshan.donghu.xincun").unwrap().name, "新村");
+    assert!(tree.get("qingshan.xishan.mobile").is_none());
+
+    // A restart reads branches.toml again: the edits stay.
+    drop(service);
+    drop(other);
+    let restarted = h.service_with(config).await;
+    let tree = restarted.app.conversation.tree();
+    assert_eq!(
+        tree.get("qingshan.xishan.shiqiao").unwrap().name,
+        "石桥村第一党支部"
+    );
+    assert!(
+        tree.get("qingshan.xishan.mobile").is_none(),
+        "removed stays removed"
+    );
+    assert!(tree.get("qingshan.donghu.xincun").is_some());
+    assert_eq!(
+        tree.get("qingshan.donghu.liucun").unwrap().name,
+        "柳村党支部"
+    );
+
+    let edits: Vec<_> = audit(&h.db.url)
+        .await
+        .into_iter()
+        .filter(|(c, _, _)| c.starts_with("branch_"))
+        .map(|(c, o, _)| format!("{c}:{o}"))
+        .collect();
+    assert_eq!(
+        edits,
+        [
+            "branch_add:refused",
+            "branch_add:ok",
+            "branch_rename:ok",
+            "branch_remove:ok",
+            "branch_add:refused",
+            "branch_add:refused",
+            "branch_rename:ok",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn branch_edits_on_sqlite() {
+    branch_edits(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn branch_edits_on_postgres() {
+    if let Some(db) = TestDb::postgres("branch_edits").await {
+        branch_edits(db).await;
+    }
+}

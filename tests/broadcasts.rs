@@ -80,7 +80,11 @@ async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> V
 async fn scenario(db: TestDb) {
     let h = Harness::new(db).await;
     let service = h
-        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
+        // The owner presses many buttons within one minute of the manual clock.
+        .service_with(h.config_with(&[
+            ("WEIKE_OWNERS", &OWNER.to_string()),
+            ("WEIKE_COMMANDS_PER_MINUTE", "0"),
+        ]))
         .await;
     h.fake.take_calls();
     let chats = add_members(&service.app, 10, FIRST, h.clock_now()).await;
@@ -117,6 +121,8 @@ async fn scenario(db: TestDb) {
     // Empty and too long announcements are refused; the dialog stays open.
     let said = text_to(&say(&h, &service, OWNER, "/broadcast").await, OWNER);
     assert!(said.contains("请发送通知内容"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "   ").await, OWNER);
+    assert!(said.contains("通知内容是空的"), "{said}");
     let said = text_to(
         &say(&h, &service, OWNER, "长".repeat(5000).as_str()).await,
         OWNER,
@@ -163,6 +169,18 @@ async fn scenario(db: TestDb) {
     );
     assert!(said.contains("发给3 天未打卡：共 <b>9</b> 人"), "{said}");
     let branches = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    // A branch without members: nothing to send, the audience is asked for again.
+    let said = preview(
+        &press(
+            &h,
+            &service,
+            OWNER,
+            &branches,
+            &format!("bca:{id}:branch:qingshan.xishan.shiqiao"),
+        )
+        .await,
+    );
+    assert!(said.contains("目前没有成员，不会发送"), "{said}");
     let confirm = press(
         &h,
         &service,

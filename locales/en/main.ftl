@@ -187,6 +187,8 @@ admin-help = <b>Admin commands</b>
     /quiztest TOPIC [BRANCH] — send a topic test now
     /stats [BRANCH] [week|season] — participation, lesson completion, quiz accuracy, points; /stats chart as a picture
     /export [BRANCH] [week|season] — members' progress as a CSV table (opens in Excel)
+    /branches — the organization tree with branch ids
+    /branch_add PARENT NEW_ID NAME — add a branch (PARENT - for a top-level one); /branch_rename ID NAME; /branch_remove ID
     A member's ID is shown in their /me.
 admins-header = <b>Owners and admins</b>
 admins-owner = 👑 { $name } (<code>{ $id }</code>) — owner
@@ -299,3 +301,16 @@ export-status-blocked = blocked the bot
 export-status-left = left
 nudge = 👋 { $name }, we haven't seen you studying for a few days. A few minutes a day add up — send /today for today's lesson!
 rate-limited = You are sending messages too fast. Please wait a minute and try again.
+
+## The organization tree
+branches-header = <b>The organization</b> (id name)
+branches-footer = Change it: /branch_add PARENT NEW_ID NAME, /branch_rename ID NAME, /branch_remove ID
+branch-edit-usage = Usage: /branch_add PARENT NEW_ID NAME (PARENT - for a top-level branch), /branch_rename ID NAME, /branch_remove ID. /branches shows the ids.
+branch-bad-id = “{ $id }” cannot be a branch id: use 1-40 ASCII letters, digits, - _ or . (e.g. qingshan.donghu.xincun).
+branch-bad-name = A branch name is 1-60 characters on one line.
+branch-exists = There is a branch with the id “{ $id }” already.
+branch-has-branches = There are branches under { $branch }: remove or move them first.
+branch-has-members = { $branch } still has { $count } members and cannot be removed. They can choose another branch in /settings.
+branch-added = ✅ Branch { $branch } added (id <code>{ $id }</code>).
+branch-renamed = ✅ Branch <code>{ $id }</code> is now { $branch }.
+branch-removed = ✅ Branch { $branch } removed.

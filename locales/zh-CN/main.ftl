@@ -172,6 +172,8 @@ admin-help = <b>管理员命令</b>
     /quiztest 专题 [支部] — 立即发送专题测验
     /stats [支部] [周|赛季] — 参训率、课程完成率、答题正确率、积分；/stats chart 以图表显示
     /export [支部] [周|赛季] — 导出成员学习情况（CSV 表格，Excel 可直接打开）
+    /branches — 组织架构（支部编号）
+    /branch_add 上级编号 新编号 名称 — 新增支部（上级写 - 表示顶级）；/branch_rename 编号 新名称；/branch_remove 编号
     成员的编号在其 /me 中显示。
 admins-header = <b>负责人和管理员</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 负责人
@@ -266,3 +268,16 @@ export-status-blocked = 已屏蔽机器人
 export-status-left = 已退出
 nudge = 👋 { $name }，好几天没见您来学习了。每天几分钟，积少成多——发送 /today 看看今天的微课吧！
 rate-limited = 您发得太快了，请稍等一分钟再试。
+
+## 组织架构
+branches-header = <b>组织架构</b>（编号 名称）
+branches-footer = 修改：/branch_add 上级编号 新编号 名称、/branch_rename 编号 新名称、/branch_remove 编号
+branch-edit-usage = 用法：/branch_add 上级编号 新编号 名称（上级写 - 表示顶级支部）、/branch_rename 编号 新名称、/branch_remove 编号。编号见 /branches。
+branch-bad-id = “{ $id }”不能作为支部编号：请用 1-40 个英文字母、数字或 - _ .（如 qingshan.donghu.xincun）。
+branch-bad-name = 支部名称须为 1-60 个字，且只占一行。
+branch-exists = 已有编号为“{ $id }”的支部。
+branch-has-branches = { $branch } 下面还有支部，请先删除或移走它们。
+branch-has-members = { $branch } 还有 { $count } 名成员，不能删除。请成员先在 /settings 中更换支部。
+branch-added = ✅ 已新增支部 { $branch }（编号 <code>{ $id }</code>）。
+branch-renamed = ✅ 支部 <code>{ $id }</code> 现在叫 { $branch }。
+branch-removed = ✅ 已删除支部 { $branch }。

@@ -172,6 +172,8 @@ admin-help = <b>管理員命令</b>
     /quiztest 專題 [支部] — 立即發送專題測驗
     /stats [支部] [週|賽季] — 參訓率、課程完成率、答題正確率、積分；/stats chart 以圖表顯示
     /export [支部] [週|賽季] — 匯出成員學習情況（CSV 表格，Excel 可直接開啟）
+    /branches — 組織架構（支部編號）
+    /branch_add 上級編號 新編號 名稱 — 新增支部（上級寫 - 表示頂級）；/branch_rename 編號 新名稱；/branch_remove 編號
     成員的編號在其 /me 中顯示。
 admins-header = <b>負責人和管理員</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 負責人
@@ -266,3 +268,16 @@ export-status-blocked = 已封鎖機器人
 export-status-left = 已退出
 nudge = 👋 { $name }，好幾天沒見您來學習了。每天幾分鐘，積少成多——傳送 /today 看看今天的微課吧！
 rate-limited = 您傳得太快了，請稍等一分鐘再試。
+
+## 組織架構
+branches-header = <b>組織架構</b>（編號 名稱）
+branches-footer = 修改：/branch_add 上級編號 新編號 名稱、/branch_rename 編號 新名稱、/branch_remove 編號
+branch-edit-usage = 用法：/branch_add 上級編號 新編號 名稱（上級寫 - 表示頂級支部）、/branch_rename 編號 新名稱、/branch_remove 編號。編號見 /branches。
+branch-bad-id = 「{ $id }」不能作為支部編號：請用 1-40 個英文字母、數字或 - _ .（如 qingshan.donghu.xincun）。
+branch-bad-name = 支部名稱須為 1-60 個字，且只佔一行。
+branch-exists = 已有編號為「{ $id }」的支部。
+branch-has-branches = { $branch } 下面還有支部，請先刪除或移走它們。
+branch-has-members = { $branch } 還有 { $count } 名成員，不能刪除。請成員先在 /settings 中更換支部。
+branch-added = ✅ 已新增支部 { $branch }（編號 <code>{ $id }</code>）。
+branch-renamed = ✅ 支部 <code>{ $id }</code> 現在叫 { $branch }。
+branch-removed = ✅ 已刪除支部 { $branch }。

@@ -207,7 +207,7 @@ async fn measure(
             season.ends_at(),
         )
         .await?;
-    progress("ANALYZE ...");
+    progress("ANALYZE (and VACUUM on PostgreSQL) ...");
     store.analyze().await?;
     figures.setup = t.elapsed();
 

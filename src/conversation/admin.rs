@@ -32,7 +32,7 @@ impl Authority {
 }
 
 /// Commands only admins may use (they are not in the members' menu).
-pub const ADMIN_COMMANDS: [&str; 11] = [
+pub const ADMIN_COMMANDS: [&str; 15] = [
     "admin",
     "admins",
     "grant",
@@ -44,6 +44,10 @@ pub const ADMIN_COMMANDS: [&str; 11] = [
     "untag",
     "stats",
     "export",
+    "branches",
+    "branch_add",
+    "branch_rename",
+    "branch_remove",
 ];
 
 impl Conversation {
@@ -57,7 +61,7 @@ impl Conversation {
         for r in self.store.roles(Some(member.id)).await? {
             match (r.role.as_str(), r.branch_id) {
                 (ROLE_ADMIN, _) => authority.admin = true,
-                (ROLE_BRANCH_ADMIN, Some(b)) if self.branches.get(&b).is_some() => {
+                (ROLE_BRANCH_ADMIN, Some(b)) if self.tree().get(&b).is_some() => {
                     authority.branches.push(b)
                 }
                 _ => {}
@@ -72,7 +76,7 @@ impl Conversation {
             || authority
                 .branches
                 .iter()
-                .any(|b| self.branches.is_within(branch, b))
+                .any(|b| self.tree().is_within(branch, b))
     }
 
     pub(super) async fn refuse(
@@ -139,6 +143,10 @@ impl Conversation {
             "untag" => self.tag_command(member, &authority, false, args).await?,
             "stats" => self.stats_command(member, &authority, args).await?,
             "export" => self.export_command(member, &authority, args).await?,
+            "branches" => self.list_branches(member, &authority),
+            "branch_add" | "branch_rename" | "branch_remove" => {
+                self.edit_branches(member, &authority, name, args).await?
+            }
             _ => Vec::new(),
         };
         Ok(Some(replies))
@@ -172,7 +180,7 @@ impl Conversation {
                     "admins-branch-admin",
                     name = name,
                     id = r.chat_id,
-                    branch = escape_html(&self.branches.path(b, l))
+                    branch = escape_html(&self.tree().path(b, l))
                 ),
                 _ => continue,
             };
@@ -193,7 +201,7 @@ impl Conversation {
             }
             _ => return Ok(usage()),
         };
-        if role == ROLE_BRANCH_ADMIN && self.branches.get(branch).is_none() {
+        if role == ROLE_BRANCH_ADMIN && self.tree().get(branch).is_none() {
             return Ok(vec![Outbound::text(t!(
                 self.i18n,
                 l,
@@ -228,7 +236,7 @@ impl Conversation {
         let scope = if branch == WHOLE_ORGANIZATION {
             t!(self.i18n, l, "rank-organization")
         } else {
-            self.branches.path(branch, l)
+            self.tree().path(branch, l)
         };
         let key = match (command, changed) {
             ("grant", true) => "grant-done",
@@ -287,7 +295,7 @@ impl Conversation {
             ))]);
         }
         let branch = match branch {
-            Some(b) if self.branches.get(b).is_none() => {
+            Some(b) if self.tree().get(b).is_none() => {
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -307,7 +315,7 @@ impl Conversation {
                 .await;
         }
         let now = self.now();
-        let subtree = branch.as_deref().map(|b| self.branches.subtree(b));
+        let subtree = branch.as_deref().map(|b| self.tree().subtree(b));
         let reference = super::quiz::test_reference(&course.id, Some(topic), now);
         let queued = self
             .store
@@ -324,7 +332,7 @@ impl Conversation {
         self.done(member, "quiztest", args, &format!("{queued} queued"))
             .await?;
         let scope = match &branch {
-            Some(b) => self.branches.path(b, l),
+            Some(b) => self.tree().path(b, l),
             None => t!(self.i18n, l, "rank-organization"),
         };
         Ok(vec![Outbound::text(t!(

@@ -128,7 +128,7 @@ impl Conversation {
             let mut all: Vec<String> = authority
                 .branches
                 .iter()
-                .flat_map(|b| self.branches.subtree(b))
+                .flat_map(|b| self.tree().subtree(b))
                 .collect();
             all.sort();
             all.dedup();
@@ -141,10 +141,10 @@ impl Conversation {
         match audience {
             Audience::Everyone => {}
             Audience::Branch(b) => {
-                if self.branches.get(b).is_none() || !self.reaches(authority, b) {
+                if self.tree().get(b).is_none() || !self.reaches(authority, b) {
                     return None;
                 }
-                filter.branches = Some(self.branches.subtree(b));
+                filter.branches = Some(self.tree().subtree(b));
             }
             Audience::Migrant => filter.migrant = true,
             Audience::Tag(t) => filter.tag = Some(t.clone()),
@@ -167,7 +167,7 @@ impl Conversation {
                 t!(self.i18n, l, "broadcast-to-everyone")
             }
             Audience::Everyone => t!(self.i18n, l, "broadcast-to-my-branches"),
-            Audience::Branch(b) => self.branches.path(b, l),
+            Audience::Branch(b) => self.tree().path(b, l),
             Audience::Migrant => t!(self.i18n, l, "broadcast-to-migrant"),
             Audience::Tag(tag) => t!(self.i18n, l, "broadcast-tag-label", tag = tag.clone()),
             Audience::Inactive(days) => {
@@ -217,7 +217,7 @@ impl Conversation {
         match (kind, rest) {
             ("bcm", "branch") => {
                 let roots: Vec<String> = if authority.whole_organization() {
-                    self.branches
+                    self.tree()
                         .children_of(None)
                         .iter()
                         .map(|b| b.id.clone())
@@ -227,9 +227,9 @@ impl Conversation {
                 };
                 let mut buttons = Vec::new();
                 for root in roots {
-                    for b in self.branches.subtree(&root) {
+                    for b in self.tree().subtree(&root) {
                         buttons.push(Button::new(
-                            self.branches.path(&b, l),
+                            self.tree().path(&b, l),
                             format!("bca:{}:branch:{b}", draft.id),
                         ));
                     }

@@ -2,6 +2,7 @@
 //! writes the store and returns [`Outbound`] messages; it never talks to a chat app.
 
 pub mod admin;
+pub mod branches;
 pub mod broadcast;
 pub mod lesson;
 pub mod nudge;
@@ -66,7 +67,10 @@ const MAX_BUTTON_DATA: usize = 64;
 pub struct Conversation {
     pub store: Store,
     pub library: Arc<Library>,
-    pub branches: Arc<BranchTree>,
+    /// The organization tree: the file's branches with admins' edits (see [`Self::tree`]).
+    pub branches: std::sync::RwLock<Arc<BranchTree>>,
+    /// The stored tree's version this process has loaded.
+    pub branches_version: std::sync::Mutex<Option<String>>,
     pub i18n: Arc<I18n>,
     pub clock: Arc<dyn Clock>,
     pub settings: ConversationSettings,
@@ -198,6 +202,14 @@ impl Conversation {
             }],
             _ => vec![Outbound::text(text)],
         })
+    }
+
+    /// The organization tree as of now.
+    pub fn tree(&self) -> Arc<BranchTree> {
+        match self.branches.read() {
+            Ok(tree) => tree.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
     }
 
     // ----- commands ------------------------------------------------------------------
@@ -385,7 +397,7 @@ impl Conversation {
         member
             .branch_id
             .as_deref()
-            .map(|b| self.branches.path(b, member.locale))
+            .map(|b| self.tree().path(b, member.locale))
             .filter(|p| !p.is_empty())
             .unwrap_or_else(|| "-".into())
     }
@@ -759,9 +771,10 @@ impl Conversation {
         };
         match kind {
             "br-up" => {
+                let tree = self.tree();
                 let up = parent
                     .as_deref()
-                    .and_then(|p| self.branches.get(p))
+                    .and_then(|p| tree.get(p))
                     .and_then(|b| b.parent_id.clone());
                 member.dialog = Dialog::Branch {
                     onboarding,
@@ -770,7 +783,7 @@ impl Conversation {
                 self.save(member).await?;
                 Ok(self.ask(member))
             }
-            "br" if self.branches.get(id).is_some() && !self.branches.is_leaf(id) => {
+            "br" if self.tree().get(id).is_some() && !self.tree().is_leaf(id) => {
                 member.dialog = Dialog::Branch {
                     onboarding,
                     parent: Some(id.to_string()),
@@ -778,7 +791,7 @@ impl Conversation {
                 self.save(member).await?;
                 Ok(self.ask(member))
             }
-            "br" | "br-this" if self.branches.get(id).is_some() => {
+            "br" | "br-this" if self.tree().get(id).is_some() => {
                 member.branch_id = Some(id.to_string());
                 member.dialog = if onboarding {
                     Dialog::LessonTime { onboarding }
@@ -790,7 +803,7 @@ impl Conversation {
                     self.i18n,
                     member.locale,
                     "branch-chosen",
-                    branch = escape_html(&self.branches.path(id, member.locale))
+                    branch = escape_html(&self.tree().path(id, member.locale))
                 ))];
                 r.extend(self.after_step(member, onboarding).await?);
                 Ok(r)
@@ -857,12 +870,13 @@ impl Conversation {
             ))],
             Dialog::Branch { parent, .. } => {
                 let mut rows = keyboard_column(self.branch_buttons(l, parent.as_deref()));
-                let prompt = match parent.as_deref().and_then(|p| self.branches.get(p)) {
+                let tree = self.tree();
+                let prompt = match parent.as_deref().and_then(|p| tree.get(p)) {
                     Some(p) => t!(
                         self.i18n,
                         l,
                         "ask-branch-in",
-                        parent = escape_html(&self.branches.path(&p.id, l))
+                        parent = escape_html(&self.tree().path(&p.id, l))
                     ),
                     None => text("ask-branch"),
                 };
@@ -911,12 +925,12 @@ impl Conversation {
     /// Buttons for the branches under `parent` (the top level when None); a branch with
     /// branches under it opens them, and "this one" picks the parent itself.
     fn branch_buttons(&self, locale: Locale, parent: Option<&str>) -> Vec<Button> {
-        let mut buttons: Vec<Button> = self
-            .branches
+        let tree = self.tree();
+        let mut buttons: Vec<Button> = tree
             .children_of(parent)
             .into_iter()
             .map(|b| {
-                let label = if self.branches.is_leaf(&b.id) {
+                let label = if tree.is_leaf(&b.id) {
                     b.name_in(locale).to_string()
                 } else {
                     format!("{} ›", b.name_in(locale))
@@ -924,7 +938,7 @@ impl Conversation {
                 Button::new(label, format!("br:{}", b.id))
             })
             .collect();
-        if let Some(p) = parent.and_then(|p| self.branches.get(p)) {
+        if let Some(p) = parent.and_then(|p| tree.get(p)) {
             buttons.push(Button::new(
                 t!(self.i18n, locale, "branch-this", branch = p.name_in(locale)),
                 format!("br-this:{}", p.id),

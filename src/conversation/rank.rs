@@ -81,7 +81,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "rank-branch",
-                    branch = escape_html(&self.branches.path(b, l))
+                    branch = escape_html(&self.tree().path(b, l))
                 ),
                 Some(b),
             ));
@@ -258,7 +258,7 @@ impl Conversation {
         if scope == "all" {
             t!(self.i18n, l, "rank-organization")
         } else {
-            self.branches.path(scope, l)
+            self.tree().path(scope, l)
         }
     }
 

@@ -89,7 +89,7 @@ impl Conversation {
         l: Locale,
     ) -> Result<std::result::Result<StatsReport, StatsRefusal>> {
         let scope = match &request.branch {
-            Some(b) if self.branches.get(b).is_none() => {
+            Some(b) if self.tree().get(b).is_none() => {
                 return Ok(Err(StatsRefusal::UnknownBranch(b.clone())));
             }
             Some(b) if !self.reaches(authority, b) => return Ok(Err(StatsRefusal::OutOfScope)),
@@ -104,8 +104,8 @@ impl Conversation {
             return Ok(Err(StatsRefusal::NoSeason));
         };
         let per_branch = self.store.branch_figures(&period.key).await?;
-        let table = roll_up(&self.branches, &per_branch, scope.as_deref());
-        let subtree = scope.as_deref().map(|s| self.branches.subtree(s));
+        let table = roll_up(&self.tree(), &per_branch, scope.as_deref());
+        let subtree = scope.as_deref().map(|s| self.tree().subtree(s));
         let lesson_figures = self.store.lesson_figures(subtree.as_deref()).await?;
         let mut lessons = Vec::new();
         for course in &self.library.courses {
@@ -248,7 +248,7 @@ impl Conversation {
             Ok(r) => r,
             Err(refusal) => return self.stats_refused(member, "export", args, refusal).await,
         };
-        let subtree = report.scope.as_deref().map(|s| self.branches.subtree(s));
+        let subtree = report.scope.as_deref().map(|s| self.tree().subtree(s));
         let rows = self
             .store
             .member_progress(&report.period.key, subtree.as_deref())
@@ -305,7 +305,7 @@ impl Conversation {
                 r.display_name.clone().unwrap_or_default(),
                 r.branch_id
                     .as_deref()
-                    .map(|b| self.branches.path(b, l))
+                    .map(|b| self.tree().path(b, l))
                     .unwrap_or_default(),
                 t!(
                     self.i18n,
@@ -327,7 +327,7 @@ impl Conversation {
     }
 
     fn branch_name(&self, id: &str, l: Locale) -> String {
-        match self.branches.get(id) {
+        match self.tree().get(id) {
             Some(b) => b.name_in(l).to_string(),
             None => t!(self.i18n, l, "stats-no-branch"),
         }

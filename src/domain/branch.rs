@@ -62,6 +62,27 @@ struct BranchFile {
 }
 
 const MAX_ID_LEN: usize = 40;
+/// The longest branch name a command may give.
+pub const MAX_NAME_CHARS: usize = 60;
+
+/// 1-40 ASCII letters, digits, '-', '_' or '.'.
+pub fn valid_branch_id(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+}
+
+/// Why an edit of the tree by command is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditProblem {
+    BadId(String),
+    BadName,
+    Exists(String),
+    Unknown(String),
+    HasBranches(String),
+}
 
 impl BranchTree {
     pub fn new(branches: Vec<Branch>) -> Self {
@@ -104,10 +125,7 @@ impl BranchTree {
             for b in list {
                 let offset = b.id.span().start;
                 let id = b.id.into_inner();
-                let valid_chars = id
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'));
-                if id.is_empty() || id.len() > MAX_ID_LEN || !valid_chars {
+                if !valid_branch_id(&id) {
                     return Err(invalid(
                         offset,
                         format!(
@@ -204,6 +222,56 @@ impl BranchTree {
             .is_none_or(Vec::is_empty)
     }
 
+    /// A new branch under `parent` (a top-level branch when None), checked: a valid id not
+    /// in use, an existing parent, a name of 1-60 characters on one line.
+    pub fn check_add(
+        &self,
+        id: &str,
+        name: &str,
+        parent: Option<&str>,
+    ) -> Result<Branch, EditProblem> {
+        if !valid_branch_id(id) {
+            return Err(EditProblem::BadId(id.to_string()));
+        }
+        if self.get(id).is_some() {
+            return Err(EditProblem::Exists(id.to_string()));
+        }
+        if let Some(p) = parent
+            && self.get(p).is_none()
+        {
+            return Err(EditProblem::Unknown(p.to_string()));
+        }
+        Ok(Branch {
+            id: id.to_string(),
+            name: check_name(name)?,
+            names: BTreeMap::new(),
+            parent_id: parent.map(str::to_string),
+        })
+    }
+
+    /// The branch with a new name (in every language).
+    pub fn check_rename(&self, id: &str, name: &str) -> Result<Branch, EditProblem> {
+        let old = self
+            .get(id)
+            .ok_or_else(|| EditProblem::Unknown(id.to_string()))?;
+        Ok(Branch {
+            name: check_name(name)?,
+            names: BTreeMap::new(),
+            ..old.clone()
+        })
+    }
+
+    /// A branch may be removed when no branch is under it (members are checked by the caller).
+    pub fn check_remove(&self, id: &str) -> Result<(), EditProblem> {
+        if self.get(id).is_none() {
+            return Err(EditProblem::Unknown(id.to_string()));
+        }
+        if !self.is_leaf(id) {
+            return Err(EditProblem::HasBranches(id.to_string()));
+        }
+        Ok(())
+    }
+
     /// Names from the root down to the branch, e.g. `青山市 / 东湖镇 / 柳村党支部`.
     pub fn path(&self, id: &str, locale: Locale) -> String {
         let mut names = Vec::new();
@@ -218,6 +286,15 @@ impl BranchTree {
         names.reverse();
         names.join(" / ")
     }
+}
+
+fn check_name(name: &str) -> Result<String, EditProblem> {
+    let name = name.trim();
+    let chars = name.chars().count();
+    if chars == 0 || chars > MAX_NAME_CHARS || name.contains(['\n', '\r']) {
+        return Err(EditProblem::BadName);
+    }
+    Ok(name.to_string())
 }
 
 /// 1-based line number of a byte offset.
@@ -303,5 +380,45 @@ name = "河西区"
         assert!(err.to_string().contains("colour"), "{err}");
         let err = BranchTree::from_toml("b.toml", "").unwrap_err();
         assert!(err.to_string().contains("no branches"), "{err}");
+    }
+
+    #[test]
+    fn edits_by_command_are_checked() {
+        let tree = BranchTree::from_toml(
+            "b.toml",
+            "[[branch]]\nid = \"a\"\nname = \"甲\"\n  [[branch.branch]]\n  id = \"a.b\"\n  name = \"乙\"\n",
+        )
+        .unwrap();
+        let added = tree.check_add("a.c", " 丙村 ", Some("a")).unwrap();
+        assert_eq!(added.name, "丙村");
+        assert_eq!(added.parent_id.as_deref(), Some("a"));
+        assert!(tree.check_add("top", "顶", None).is_ok());
+        assert_eq!(
+            tree.check_add("a.b", "x", None),
+            Err(EditProblem::Exists("a.b".into()))
+        );
+        assert_eq!(
+            tree.check_add("A B", "x", None),
+            Err(EditProblem::BadId("A B".into()))
+        );
+        assert_eq!(
+            tree.check_add("x", "x", Some("nope")),
+            Err(EditProblem::Unknown("nope".into()))
+        );
+        assert_eq!(tree.check_add("x", "  ", None), Err(EditProblem::BadName));
+        assert_eq!(
+            tree.check_add("x", &"长".repeat(61), None),
+            Err(EditProblem::BadName)
+        );
+        assert_eq!(tree.check_rename("a.b", "新乙").unwrap().name, "新乙");
+        assert_eq!(
+            tree.check_remove("a"),
+            Err(EditProblem::HasBranches("a".into()))
+        );
+        assert_eq!(tree.check_remove("a.b"), Ok(()));
+        assert_eq!(
+            tree.check_remove("zz"),
+            Err(EditProblem::Unknown("zz".into()))
+        );
     }
 }

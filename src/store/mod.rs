@@ -21,7 +21,7 @@ use sqlx::sqlite::{
 
 use crate::domain::stats::StatsCalendar;
 use crate::domain::streak::LessonDay;
-use crate::domain::{BranchTree, Locale, Member, MemberStatus};
+use crate::domain::{Branch, BranchTree, Locale, Member, MemberStatus};
 use rows::{EnrollmentRow, MemberRow, OutboxRow};
 
 pub use rows::{Enrollment, OutboxItem};
@@ -297,7 +297,8 @@ impl Store {
                 sqlx::query(
                     "INSERT INTO branches (id, name, names_json, parent_id, position) VALUES ($1, $2, $3, $4, $5)
                      ON CONFLICT (id) DO UPDATE SET name = excluded.name, names_json = excluded.names_json,
-                       parent_id = excluded.parent_id, position = excluded.position",
+                       parent_id = excluded.parent_id, position = excluded.position
+                     WHERE branches.origin = 'file'",
                 )
                 .bind(&b.id)
                 .bind(&b.name)
@@ -756,6 +757,76 @@ impl Store {
             assigned,
             checked_in,
         })
+    }
+
+    /// The organization tree as stored: the file's branches with the admins' edits.
+    pub async fn branches(&self) -> Result<Vec<Branch>> {
+        let rows: Vec<(String, String, String, Option<String>)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT id, name, names_json, parent_id FROM branches WHERE origin <> 'removed'
+                 ORDER BY position, id",
+            )
+            .fetch_all(p)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, name, names, parent_id)| {
+                let names = serde_json::from_str(&names).map_err(|e| StoreError::Corrupt {
+                    table: "branches",
+                    problem: format!("names of {id:?}: {e}"),
+                })?;
+                Ok(Branch {
+                    id,
+                    name,
+                    names,
+                    parent_id,
+                })
+            })
+            .collect()
+    }
+
+    /// Adds or renames a branch by an admin's command (kept over `branches.toml` from now
+    /// on). A new branch goes after every other one.
+    pub async fn save_branch_edit(&self, b: &Branch) -> Result<()> {
+        let names = serde_json::to_string(&b.names).unwrap_or_else(|_| "{}".into());
+        in_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO branches (id, name, names_json, parent_id, position, origin)
+                 SELECT $1, $2, $3, $4, COALESCE(MAX(position), 0) + 1, 'command' FROM branches WHERE true
+                 ON CONFLICT (id) DO UPDATE SET name = excluded.name, names_json = excluded.names_json,
+                   parent_id = excluded.parent_id, origin = 'command'",
+            )
+            .bind(&b.id)
+            .bind(&b.name)
+            .bind(names)
+            .bind(&b.parent_id)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// Hides a branch (removed by an admin's command; the file does not bring it back).
+    pub async fn remove_branch(&self, id: &str) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE branches SET origin = 'removed' WHERE id = $1 AND origin <> 'removed'")
+                .bind(id)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Onboarded members whose branch is `id`.
+    pub async fn members_in_branch(&self, id: &str) -> Result<i64> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT CAST(COUNT(*) AS BIGINT) FROM members WHERE branch_id = $1")
+                .bind(id)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
     }
 
     /// Records a check-in once, with the statistics it counts for. Returns false if it was

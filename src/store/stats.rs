@@ -339,11 +339,25 @@ impl Store {
         Ok(n)
     }
 
-    /// Brings the query planner's statistics up to date (after bulk loads).
+    /// After a bulk load, what autovacuum would do in time: the query planner's statistics
+    /// and, on PostgreSQL, the visibility map (so that statistics are read from the indexes
+    /// alone).
     pub async fn analyze(&self) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query("ANALYZE").execute(p).await?;
-        });
+        match &self.pool {
+            Pool::Sqlite(p) => {
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+            Pool::Postgres(p) => {
+                sqlx::query("VACUUM (ANALYZE) members").execute(p).await?;
+                sqlx::query("VACUUM (ANALYZE) activity_rollup")
+                    .execute(p)
+                    .await?;
+                sqlx::query("VACUUM (ANALYZE) lesson_rollup")
+                    .execute(p)
+                    .await?;
+                sqlx::query("ANALYZE").execute(p).await?;
+            }
+        }
         Ok(())
     }
 }

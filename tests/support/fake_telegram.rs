@@ -475,9 +475,9 @@ impl FakeTelegram {
 
     /// Waits until `count` calls to `method` were recorded (a bot running on another task,
     /// e.g. a teloxide `Dispatcher`, answers asynchronously) and returns them. Panics after
-    /// 10 seconds, listing the calls seen.
+    /// 60 seconds (a generous bound: a loaded 2-core machine is slow), listing the calls seen.
     pub async fn wait_for_calls(&self, method: &str, count: usize) -> Vec<Call> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         loop {
             // Register before looking, so that a call recorded in between wakes us.
             let called = self.shared.called.notified();
@@ -489,7 +489,7 @@ impl FakeTelegram {
             }
             if tokio::time::timeout_at(deadline, called).await.is_err() {
                 let seen: Vec<String> = self.calls().into_iter().map(|c| c.method).collect();
-                panic!("fake Telegram: waited 10 s for {count} {method} call(s); calls: {seen:?}");
+                panic!("fake Telegram: waited 60 s for {count} {method} call(s); calls: {seen:?}");
             }
         }
     }

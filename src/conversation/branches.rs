@@ -1,0 +1,185 @@
+//! The organization tree edited by admins' commands: `/branches`, `/branch_add`,
+//! `/branch_rename`, `/branch_remove`. Edits are stored (and kept over `branches.toml` from
+//! then on); every process picks them up at its next tick.
+
+use std::sync::Arc;
+
+use super::admin::Authority;
+use super::{Conversation, Replies, Result};
+use crate::channel::Outbound;
+use crate::content::markdown::escape_html;
+use crate::domain::branch::EditProblem;
+use crate::domain::{BranchTree, Member};
+use crate::t;
+
+/// The stored tree's version (changed by every edit).
+const VERSION_KEY: &str = "branches.version";
+
+impl Conversation {
+    /// Loads the stored tree again if another process (or this one) changed it.
+    pub async fn refresh_branches(&self) -> Result<()> {
+        let version = self.store.state(VERSION_KEY).await?;
+        let known = match self.branches_version.lock() {
+            Ok(v) => v.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        if version == known {
+            return Ok(());
+        }
+        let tree = Arc::new(BranchTree::new(self.store.branches().await?));
+        match self.branches.write() {
+            Ok(mut t) => *t = tree,
+            Err(poisoned) => *poisoned.into_inner() = tree,
+        }
+        match self.branches_version.lock() {
+            Ok(mut v) => *v = version,
+            Err(poisoned) => *poisoned.into_inner() = version,
+        }
+        Ok(())
+    }
+
+    /// `/branches`: the tree with ids, as far as the admin reaches.
+    pub(super) fn list_branches(&self, member: &Member, authority: &Authority) -> Replies {
+        let l = member.locale;
+        let tree = self.tree();
+        let mut lines = vec![t!(self.i18n, l, "branches-header")];
+        let mut stack: Vec<(String, usize)> = tree
+            .roots()
+            .iter()
+            .rev()
+            .map(|b| (b.id.clone(), 0))
+            .collect();
+        while let Some((id, depth)) = stack.pop() {
+            if let Some(b) = tree.get(&id)
+                && (self.reaches(authority, &id)
+                    || authority.branches.iter().any(|a| tree.is_within(a, &id)))
+            {
+                lines.push(format!(
+                    "{}<code>{}</code> {}",
+                    "　".repeat(depth),
+                    escape_html(&b.id),
+                    escape_html(b.name_in(l))
+                ));
+            }
+            for child in tree.children_of(Some(&id)).iter().rev() {
+                stack.push((child.id.clone(), depth + 1));
+            }
+        }
+        lines.push(t!(self.i18n, l, "branches-footer"));
+        // Long trees are split by the channel.
+        vec![Outbound::text(lines.join("\n"))]
+    }
+
+    /// `/branch_add PARENT|- ID NAME`, `/branch_rename ID NAME`, `/branch_remove ID`.
+    pub(super) async fn edit_branches(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        command: &str,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let tree = self.tree();
+        let words: Vec<&str> = args.split_whitespace().collect();
+        let usage = || vec![Outbound::text(t!(self.i18n, l, "branch-edit-usage"))];
+        let outcome = match (command, words.as_slice()) {
+            ("branch_add", [parent, id, name @ ..]) if !name.is_empty() => {
+                let parent = (*parent != "-").then_some(*parent);
+                let allowed = match parent {
+                    Some(p) => tree.get(p).is_none() || self.reaches(authority, p),
+                    None => authority.whole_organization(),
+                };
+                if !allowed {
+                    return self
+                        .refuse(member, command, args, "admin-out-of-scope")
+                        .await;
+                }
+                tree.check_add(id, &name.join(" "), parent)
+                    .map(|b| (b, "branch-added"))
+            }
+            ("branch_rename", [id, name @ ..]) if !name.is_empty() => {
+                if tree.get(id).is_some() && !self.reaches(authority, id) {
+                    return self
+                        .refuse(member, command, args, "admin-out-of-scope")
+                        .await;
+                }
+                tree.check_rename(id, &name.join(" "))
+                    .map(|b| (b, "branch-renamed"))
+            }
+            ("branch_remove", [id]) => {
+                if tree.get(id).is_some() && !self.reaches(authority, id) {
+                    return self
+                        .refuse(member, command, args, "admin-out-of-scope")
+                        .await;
+                }
+                if let Err(problem) = tree.check_remove(id) {
+                    return Ok(vec![self.edit_problem(member, problem)]);
+                }
+                let members = self.store.members_in_branch(id).await?;
+                if members > 0 {
+                    return Ok(vec![Outbound::text(t!(
+                        self.i18n,
+                        l,
+                        "branch-has-members",
+                        branch = escape_html(&tree.path(id, l)),
+                        count = members
+                    ))]);
+                }
+                let path = tree.path(id, l);
+                self.store.remove_branch(id).await?;
+                self.branches_changed().await?;
+                self.done(member, command, args, id).await?;
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "branch-removed",
+                    branch = escape_html(&path)
+                ))]);
+            }
+            _ => return Ok(usage()),
+        };
+        let (branch, key) = match outcome {
+            Ok(done) => done,
+            Err(problem) => return Ok(vec![self.edit_problem(member, problem)]),
+        };
+        self.store.save_branch_edit(&branch).await?;
+        self.branches_changed().await?;
+        self.done(member, command, args, &branch.id).await?;
+        Ok(vec![Outbound::text(t!(
+            self.i18n,
+            l,
+            key,
+            branch = escape_html(&self.tree().path(&branch.id, l)),
+            id = escape_html(&branch.id)
+        ))])
+    }
+
+    /// A new version of the stored tree, loaded here at once.
+    async fn branches_changed(&self) -> Result<()> {
+        let version = format!(
+            "{}-{:08x}",
+            self.now().timestamp_micros(),
+            rand::random::<u32>()
+        );
+        self.store.set_state(VERSION_KEY, &version).await?;
+        self.refresh_branches().await
+    }
+
+    fn edit_problem(&self, member: &Member, problem: EditProblem) -> Outbound {
+        let l = member.locale;
+        Outbound::text(match problem {
+            EditProblem::BadId(id) => t!(self.i18n, l, "branch-bad-id", id = escape_html(&id)),
+            EditProblem::BadName => t!(self.i18n, l, "branch-bad-name"),
+            EditProblem::Exists(id) => t!(self.i18n, l, "branch-exists", id = escape_html(&id)),
+            EditProblem::Unknown(id) => {
+                t!(self.i18n, l, "branch-unknown-id", branch = escape_html(&id))
+            }
+            EditProblem::HasBranches(id) => t!(
+                self.i18n,
+                l,
+                "branch-has-branches",
+                branch = escape_html(&self.tree().path(&id, l))
+            ),
+        })
+    }
+}
