@@ -16,7 +16,6 @@ use chrono::Utc;
 use super::fake_bot_api::{FakeBotApi, FakeLimits};
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::config::Config;
 use crate::courier::rate_limit::Limits;
 use crate::courier::{Courier, CourierSettings};
 use crate::service::App;
@@ -154,14 +153,7 @@ async fn measure(
     progress: impl Fn(&str),
 ) -> anyhow::Result<DeliveryFigures> {
     let mut figures = DeliveryFigures::default();
-    let lessons = dir.join("lessons").display().to_string();
-    let branches = dir.join("branches.toml").display().to_string();
-    let config = Config::from_sources(None, |k| match k {
-        "WEIKE_DATABASE_URL" => Some(url.to_string()),
-        "WEIKE_LESSONS_DIR" => Some(lessons.clone()),
-        "WEIKE_BRANCHES_FILE" => Some(branches.clone()),
-        _ => None,
-    })?;
+    let config = super::fixture_config(dir, url)?;
     // Planning runs on a clock set to the lesson time; sending on the real clock.
     let start = Utc::now();
     let clock = ManualClock::new(start);

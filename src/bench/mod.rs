@@ -9,6 +9,24 @@ use std::path::Path;
 
 use delivery::BenchDb;
 
+use crate::config::{Config, ConfigError};
+
+/// The settings of a benchmark: its scratch database and the lessons, branches (and points,
+/// if the fixture has a `points.toml`) written into `dir`.
+pub fn fixture_config(dir: &Path, url: &str) -> Result<Config, ConfigError> {
+    let lessons = dir.join("lessons").display().to_string();
+    let branches = dir.join("branches.toml").display().to_string();
+    let points = dir.join("points.toml");
+    let points = points.exists().then(|| points.display().to_string());
+    Config::from_sources(None, |k| match k {
+        "WEIKE_DATABASE_URL" => Some(url.to_string()),
+        "WEIKE_LESSONS_DIR" => Some(lessons.clone()),
+        "WEIKE_BRANCHES_FILE" => Some(branches.clone()),
+        "WEIKE_POINTS_FILE" => points.clone(),
+        _ => None,
+    })
+}
+
 /// A benchmark's scratch database: a file in `dir` for SQLite, or a new database on the
 /// PostgreSQL server (dropped by [`Scratch::drop_database`]).
 pub struct Scratch {

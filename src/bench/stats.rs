@@ -18,7 +18,6 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use super::delivery::BenchDb;
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::clock::ManualClock;
-use crate::config::Config;
 use crate::domain::points::week_of;
 use crate::domain::stats::{season_key, week_key};
 use crate::domain::{Dialog, Locale};
@@ -114,16 +113,7 @@ async fn measure(
     progress: impl Fn(&str),
 ) -> anyhow::Result<StatsFigures> {
     let mut figures = StatsFigures::default();
-    let lessons = dir.join("lessons").display().to_string();
-    let branches = dir.join("branches.toml").display().to_string();
-    let points = dir.join("points.toml").display().to_string();
-    let config = Config::from_sources(None, |k| match k {
-        "WEIKE_DATABASE_URL" => Some(url.to_string()),
-        "WEIKE_LESSONS_DIR" => Some(lessons.clone()),
-        "WEIKE_BRANCHES_FILE" => Some(branches.clone()),
-        "WEIKE_POINTS_FILE" => Some(points.clone()),
-        _ => None,
-    })?;
+    let config = super::fixture_config(dir, url)?;
     let (y, m, d) = SEASON_START;
     let first_day = NaiveDate::from_ymd_opt(y, m, d).ok_or_else(|| anyhow::anyhow!("date"))?;
     // "Now" is the last day of the check-ins, in the afternoon in Shanghai.

@@ -299,13 +299,14 @@ impl Conversation {
             let _ = writer.write_record(&record);
         };
         write(header);
+        let tree = self.tree();
         for r in rows {
             write(vec![
                 r.chat_id.clone(),
                 r.display_name.clone().unwrap_or_default(),
                 r.branch_id
                     .as_deref()
-                    .map(|b| self.tree().path(b, l))
+                    .map(|b| tree.path(b, l))
                     .unwrap_or_default(),
                 t!(
                     self.i18n,
