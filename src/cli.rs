@@ -65,6 +65,12 @@ pub enum Command {
         #[arg(long, default_value = "zh-CN")]
         locale: String,
     },
+    /// Import venues or their activities from a CSV file (validated row by row, all or
+    /// nothing; existing ids are updated).
+    Import {
+        #[command(subcommand)]
+        what: ImportCommand,
+    },
     /// Lesson files.
     Lessons {
         #[command(subcommand)]
@@ -111,10 +117,43 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 5)]
         repeat: usize,
     },
+    /// Time /nearby and the fan-out of a new activity over V venues, A activities and M
+    /// members (a scratch database).
+    Geo {
+        #[arg(long, default_value_t = 100_000)]
+        venues: i64,
+        #[arg(long, default_value_t = 500_000)]
+        activities: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        members: i64,
+        /// One member in this many is away from home with a shared location.
+        #[arg(long, default_value_t = 10)]
+        migrant_every: i64,
+        /// sqlite or postgres (as for `bench delivery`).
+        #[arg(long, default_value = "sqlite")]
+        db: String,
+        /// /nearby searches and fan-outs timed.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+    },
     /// Time rendering learning posters (each script).
     Poster {
         #[arg(long, default_value_t = 50)]
         count: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Venues: id,name,lat,lon[,address][,radius_km][,branch] (see the README).
+    Venues { file: PathBuf },
+    /// Activities: id,venue,title,start,end[,timezone][,capacity][,description].
+    Activities {
+        file: PathBuf,
+        /// Also tell the migrant members near each venue about its new activities (as
+        /// /activity_add does); without it they see them in /nearby and the weekly digest.
+        #[arg(long)]
+        notify: bool,
     },
 }
 
@@ -218,6 +257,60 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             let figures = crate::bench::stats::run(&bench, |step| eprintln!("{step}")).await?;
             println!("{}", figures.table(&bench));
             Ok(0)
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Geo {
+                    venues,
+                    activities,
+                    members,
+                    migrant_every,
+                    db,
+                    queries,
+                },
+        } => {
+            anyhow::ensure!(venues > 0, "--venues must be at least 1");
+            anyhow::ensure!(activities >= 0, "--activities cannot be negative");
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            anyhow::ensure!(migrant_every > 0, "--migrant-every must be at least 1");
+            anyhow::ensure!(queries > 0, "--queries must be at least 1");
+            let bench = crate::bench::geo::GeoBench {
+                venues,
+                activities,
+                members,
+                migrant_every,
+                database: bench_db(&db)?,
+                queries,
+            };
+            let figures = crate::bench::geo::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        Command::Import { what } => {
+            let app = App::start(config, Arc::new(SystemClock)).await?;
+            let (kind, file, notify) = match what {
+                ImportCommand::Venues { file } => (crate::import::ImportKind::Venues, file, false),
+                ImportCommand::Activities { file, notify } => {
+                    (crate::import::ImportKind::Activities, file, notify)
+                }
+            };
+            let result =
+                crate::import::import(&app, kind, &file, notify, |step| eprintln!("{step}")).await;
+            app.store.close().await;
+            match result {
+                Ok(report) => {
+                    println!("{report}");
+                    Ok(0)
+                }
+                Err(crate::import::ImportError::Invalid(errors)) => {
+                    for line in errors {
+                        println!("{line}");
+                    }
+                    eprintln!("nothing was imported: fix the rows above and run the import again");
+                    Ok(1)
+                }
+                Err(e) => Err(e.into()),
+            }
         }
         Command::Bench {
             command: BenchCommand::Poster { count },

@@ -2,6 +2,7 @@
 //! environment variables, which win over the file. Validated once at start.
 
 use std::path::{Path, PathBuf};
+use std::str::FromStr;
 use std::time::Duration;
 
 use chrono::NaiveTime;
@@ -53,6 +54,12 @@ struct FileConfig {
     nudge_time: Option<String>,
     nudge_text: Option<String>,
     commands_per_minute: Option<u32>,
+    location_retention_days: Option<u32>,
+    nearby_radius_km: Option<f64>,
+    nearby_days: Option<u32>,
+    attendance_radius_m: Option<f64>,
+    attendance_early_minutes: Option<u32>,
+    migrant_digest: Option<String>,
 }
 
 #[derive(Clone)]
@@ -87,6 +94,46 @@ pub struct Config {
     /// Messages and button presses one member may send per minute; more get a polite
     /// "please wait" (0: no limit).
     pub commands_per_minute: u32,
+    pub migrants: MigrantSettings,
+}
+
+/// Members working away from home: shared locations, nearby activities, attendance.
+#[derive(Debug, Clone)]
+pub struct MigrantSettings {
+    /// Shared locations older than this are deleted.
+    pub retention_days: u32,
+    /// `/nearby` without a number searches this far.
+    pub nearby_radius_km: f64,
+    /// `/nearby` and the digest look this many days ahead.
+    pub nearby_days: u32,
+    /// A member within this many metres of the venue during an activity is checked in.
+    pub attendance_radius_m: f64,
+    /// Check-in opens this many minutes before an activity starts.
+    pub attendance_early_minutes: u32,
+    /// When the weekly digest of nearby activities goes out (a cron expression with
+    /// seconds, in the organization's time zone); None: no digest.
+    pub digest: Option<cron::Schedule>,
+}
+
+/// The weekly digest's default: Mondays at 09:00.
+pub const DEFAULT_MIGRANT_DIGEST: &str = "0 0 9 * * Mon";
+
+impl Default for MigrantSettings {
+    fn default() -> Self {
+        MigrantSettings {
+            retention_days: 30,
+            nearby_radius_km: 10.0,
+            nearby_days: 7,
+            attendance_radius_m: 300.0,
+            attendance_early_minutes: 30,
+            digest: cron::Schedule::from_str(DEFAULT_MIGRANT_DIGEST).ok(),
+        }
+    }
+}
+
+impl MigrantSettings {
+    /// Largest radius `/nearby` accepts, in km.
+    pub const MAX_NEARBY_KM: f64 = 100.0;
 }
 
 /// Friendly reminders for members who stopped studying.
@@ -199,6 +246,7 @@ impl Config {
         };
         let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+        let migrants = migrant_settings(&fc)?;
 
         let database_url = env("WEIKE_DATABASE_URL")
             .or(fc.database_url)
@@ -431,6 +479,7 @@ impl Config {
             paid_broadcast,
             nudges,
             commands_per_minute,
+            migrants,
             courier: CourierSettings {
                 limits,
                 max_attempts,
@@ -439,6 +488,69 @@ impl Config {
             },
         })
     }
+}
+
+fn migrant_settings(fc: &FileConfig) -> Result<MigrantSettings, ConfigError> {
+    let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+    let d = MigrantSettings::default();
+    let retention_days = fc.location_retention_days.unwrap_or(d.retention_days);
+    if !(1..=3650).contains(&retention_days) {
+        return Err(invalid(
+            "location_retention_days",
+            format!("{retention_days} must be 1 to 3650 days"),
+        ));
+    }
+    let nearby_radius_km = fc.nearby_radius_km.unwrap_or(d.nearby_radius_km);
+    if !(nearby_radius_km > 0.0 && nearby_radius_km <= MigrantSettings::MAX_NEARBY_KM) {
+        return Err(invalid(
+            "nearby_radius_km",
+            format!(
+                "{nearby_radius_km} must be more than 0 and at most {} km",
+                MigrantSettings::MAX_NEARBY_KM
+            ),
+        ));
+    }
+    let nearby_days = fc.nearby_days.unwrap_or(d.nearby_days);
+    if !(1..=60).contains(&nearby_days) {
+        return Err(invalid(
+            "nearby_days",
+            format!("{nearby_days} must be 1 to 60 days"),
+        ));
+    }
+    let attendance_radius_m = fc.attendance_radius_m.unwrap_or(d.attendance_radius_m);
+    if !(10.0..=10_000.0).contains(&attendance_radius_m) {
+        return Err(invalid(
+            "attendance_radius_m",
+            format!("{attendance_radius_m} must be 10 to 10000 metres"),
+        ));
+    }
+    let attendance_early_minutes = fc
+        .attendance_early_minutes
+        .unwrap_or(d.attendance_early_minutes);
+    if attendance_early_minutes > 24 * 60 {
+        return Err(invalid(
+            "attendance_early_minutes",
+            format!("{attendance_early_minutes} must be at most 1440 minutes"),
+        ));
+    }
+    let digest = match fc.migrant_digest.as_deref().map(str::trim) {
+        None => d.digest,
+        Some("" | "off") => None,
+        Some(expr) => Some(cron::Schedule::from_str(expr).map_err(|e| {
+            invalid(
+                "migrant_digest",
+                format!("{expr:?} is not a cron expression with seconds such as {DEFAULT_MIGRANT_DIGEST:?} (or \"off\"): {e}"),
+            )
+        })?),
+    };
+    Ok(MigrantSettings {
+        retention_days,
+        nearby_radius_km,
+        nearby_days,
+        attendance_radius_m,
+        attendance_early_minutes,
+        digest,
+    })
 }
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod courier;
 pub mod domain;
 pub mod http;
 pub mod i18n;
+pub mod import;
 pub mod metrics;
 pub mod planner;
 pub mod poster;

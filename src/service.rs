@@ -169,6 +169,7 @@ impl App {
                 timezone_choices: config.timezone_choices.clone(),
                 owners: config.owners.clone(),
                 nudges: config.nudges.clone(),
+                migrants: config.migrants.clone(),
             },
             points,
             posters,
@@ -241,6 +242,8 @@ impl App {
             self.conversation.schedule_tests(self.config.grace).await?;
             self.conversation.close_seasons().await?;
             self.conversation.queue_nudges().await?;
+            self.conversation.queue_digests().await?;
+            self.conversation.purge_old_locations().await?;
             for (chat, edit) in self.conversation.broadcast_progress().await? {
                 if let Err(e) = courier.channel().send(&chat, &edit).await {
                     tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
@@ -614,7 +617,10 @@ where
                     .await?
                     .map(|m| m.locale)
                     .unwrap_or(banner_locale);
-                if let Some(command) = line.strip_prefix(':') {
+                if let Some(command) = line
+                    .strip_prefix(':')
+                    .filter(|_| !crate::channel::console::ConsoleChannel::is_inbound_command(line))
+                {
                     if console_command(&app, &clock, &console, locale, command).await? == ConsoleFlow::Quit {
                         break;
                     }

@@ -218,6 +218,10 @@ async fn scenario(db: TestDb) {
         .collect();
     assert_eq!(got.len(), 8, "9 recipients, one blocked: {got:?}");
     assert!(!got.contains(&9010), "outside the chosen branch");
+    assert!(
+        got.contains(&9008),
+        "a migrant member gets the home branch's news wherever they are"
+    );
     let (progress_id, _) = button_message(&calls, OWNER, "bcx:");
     // The next tick shows the final counts in the same message and drops the cancel button.
     service.tick().await.unwrap();

@@ -188,6 +188,12 @@ fn console_demo_walks_through_a_day() {
         "/rank",
         "/poster",
         "/stats",
+        "/away",
+        "1", // agree to storing locations
+        ":location 95 10",
+        ":location 31.2304, 121.4737",
+        "/venue_add pd-01,Pudong Station,31.2304,121.4737,Century Avenue 100,10",
+        "/nearby 5",
         ":clock soon",
         ":quit",
     ];
@@ -236,6 +242,13 @@ fn console_demo_walks_through_a_day() {
         // The console user is the owner: the statistics of this week.
         "📊 Study statistics · Everyone",
         "Lesson 1 Crossing Roads and Riding E-bikes: Safety First — 100.0% (1/1)",
+        "You are now marked as working away from home",
+        "Do you agree?",
+        "[:location LAT LON]",
+        "That location is not valid",
+        "📍 Location saved.",
+        "Venue pd-01 added",
+        "No activities within 5 km in the next 7 days",
         "“soon” is not a clock change",
     ];
     let mut at = 0;
@@ -301,7 +314,7 @@ fn console_demo_walks_through_a_day() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with("id,name,branch,status"), "{text}");
-    assert!(lines[1].contains(",Ann,Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,0,1,2,1,50.0,"), "{text}");
+    assert!(lines[1].contains(",Ann,Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,1,1,2,1,50.0,"), "{text}");
     let out = weike()
         .args(["report", "--branch", "nowhere"])
         .env("WEIKE_DATABASE_URL", &url)
@@ -312,4 +325,123 @@ fn console_demo_walks_through_a_day() {
         String::from_utf8_lossy(&out.stderr)
             .contains("--branch \"nowhere\": there is no such branch")
     );
+}
+
+/// `weike import venues|activities`: every bad row reported as `file:line: problem` and
+/// nothing written; then a good file imported, and imported again as updates.
+#[test]
+fn import_checks_every_row_and_is_all_or_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let url = format!("sqlite://{}/import.db", d.display());
+    let import = |what: &str, file: &str| {
+        let out = weike()
+            .args(["import", what])
+            .arg(d.join(file))
+            .env("WEIKE_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    write(
+        d,
+        "bad-venues.csv",
+        "id,name,lat,lon,address,radius_km,branch\n\
+         pd-01,浦东红色驿站,31.2304,121.4737,\"世纪大道 100 号, 1 楼\",10,qingshan\n\
+         pd-02,坏驿站,95,121.5,,,\n\
+         pd-03,无支部驿站,31.1,121.3,,5,nowhere\n",
+    );
+    let (code, stdout, stderr) = import("venues", "bad-venues.csv");
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("bad-venues.csv:3: latitude 95"), "{stdout}");
+    assert!(stderr.contains("nothing was imported"), "{stderr}");
+    // The branch is checked once the rows are well-formed.
+    write(
+        d,
+        "venues.csv",
+        "id,name,lat,lon,address,radius_km,branch\n\
+         pd-01,浦东红色驿站,31.2304,121.4737,\"世纪大道 100 号, 1 楼\",10,qingshan\n\
+         pd-03,无支部驿站,31.1,121.3,,5,nowhere\n",
+    );
+    let (code, stdout, _) = import("venues", "venues.csv");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("venues.csv:3: branch \"nowhere\""),
+        "{stdout}"
+    );
+    write(
+        d,
+        "venues.csv",
+        "id,name,lat,lon,address,radius_km,branch\n\
+         pd-01,浦东红色驿站,31.2304,121.4737,\"世纪大道 100 号, 1 楼\",10,qingshan\n\
+         hk-01,红磡驿站,22.3049,114.1846,,,\n",
+    );
+    let (code, stdout, stderr) = import("venues", "venues.csv");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("2 venues imported (2 new, 0 updated)"),
+        "{stdout}"
+    );
+    let (_, stdout, _) = import("venues", "venues.csv");
+    assert!(
+        stdout.contains("2 venues imported (0 new, 2 updated)"),
+        "{stdout}"
+    );
+
+    write(
+        d,
+        "bad-activities.csv",
+        "id,venue,title,start,end,timezone,capacity,description\n\
+         a1,pd-01,学习交流会,2030-12-03 19:00,2030-12-03 21:00,,30,\n\
+         a2,nowhere,读书会,2030-12-04 19:00,2030-12-04 21:00,,,\n\
+         a3,hk-01,故事会,2030-12-05 19:00,2030-12-05 18:00,Asia/Hong_Kong,,\n",
+    );
+    let (code, stdout, _) = import("activities", "bad-activities.csv");
+    assert_eq!(code, Some(1), "{stdout}");
+    assert!(
+        stdout.contains("bad-activities.csv:3: venue \"nowhere\" is not a known venue id"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("bad-activities.csv:4: ends at 2030-12-05 18:00 before it starts"),
+        "{stdout}"
+    );
+    write(
+        d,
+        "activities.csv",
+        "id,venue,title,start,end,timezone,capacity,description\n\
+         a1,pd-01,学习交流会,2030-12-03 19:00,2030-12-03 21:00,,30,\"学习\n两行说明\"\n\
+         a3,hk-01,故事会,2030-12-05 19:00,2030-12-05 20:00,Asia/Hong_Kong,,\n",
+    );
+    let (code, stdout, stderr) = import("activities", "activities.csv");
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("2 activities imported (2 new, 0 updated)"),
+        "{stdout}"
+    );
+    let (code, stdout, stderr) = {
+        let out = weike()
+            .args(["import", "activities", "--notify"])
+            .arg(d.join("activities.csv"))
+            .env("WEIKE_DATABASE_URL", &url)
+            .output()
+            .unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).to_string(),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("2 activities imported (0 new, 2 updated)"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = import("activities", "missing.csv");
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("missing.csv"), "{stderr}");
 }

@@ -1212,3 +1212,385 @@ async fn delivered_counts_only_messages_that_arrived() {
         ]
     );
 }
+
+#[tokio::test]
+async fn venues_are_sent_and_checked_like_telegram() {
+    let (tg, bot) = started().await;
+    let sent = bot
+        .send_venue(CHAT, 30.5928, 114.3055, "青山党校", "和平大道 1 号")
+        .await
+        .unwrap();
+    let venue = sent.venue().expect("a venue message");
+    assert_eq!(
+        (venue.title.as_str(), venue.address.as_str()),
+        ("青山党校", "和平大道 1 号")
+    );
+    assert_eq!(
+        (venue.location.latitude, venue.location.longitude),
+        (30.5928, 114.3055)
+    );
+    assert_eq!(tg.delivered(), [(CHAT.0, "青山党校".to_string())]);
+    let calls = tg.take_calls();
+    assert_eq!(calls.len(), 1);
+    assert_eq!(calls[0].method, "sendVenue");
+    assert_eq!(calls[0].chat_id(), Some(CHAT.0));
+    assert_eq!(calls[0].location(), Some((30.5928, 114.3055)));
+    assert_eq!(calls[0].param("address"), Some(&json!("和平大道 1 号")));
+    assert_eq!(calls[0].result_message_id(), Some(sent.id.0 as i64));
+
+    // What teloxide cannot send, by hand: a venue needs a title and an address (missing and
+    // empty read alike), and a location on Earth.
+    let http = http_client(Duration::from_secs(10));
+    let venue = json!({"chat_id": CHAT.0, "latitude": 30.5, "longitude": 114.3, "title": "T"});
+    for (body, description) in [
+        (venue.clone(), "Bad Request: address is required"),
+        (
+            json!({"chat_id": CHAT.0, "latitude": 30.5, "longitude": 114.3, "title": "T", "address": " "}),
+            "Bad Request: address is required",
+        ),
+        (
+            json!({"chat_id": CHAT.0, "latitude": 30.5, "longitude": 114.3, "address": "A"}),
+            "Bad Request: title is required",
+        ),
+        (
+            json!({"chat_id": CHAT.0, "longitude": 114.3, "title": "T", "address": "A"}),
+            "Bad Request: latitude is empty",
+        ),
+        (
+            json!({"chat_id": CHAT.0, "latitude": 91, "longitude": 114.3, "title": "T", "address": "A"}),
+            "Bad Request: wrong venue location specified",
+        ),
+    ] {
+        let (status, answer) = post(&http, &tg, "sendVenue", body.clone()).await.unwrap();
+        assert_eq!(
+            (status, answer["description"].as_str()),
+            (400, Some(description)),
+            "{body}"
+        );
+    }
+    assert!(tg.take_calls().iter().all(|c| !c.ok));
+    assert_eq!(tg.delivered().len(), 1);
+}
+
+#[tokio::test]
+async fn reply_keyboard_that_requests_the_location() {
+    use teloxide::types::{ButtonRequest, KeyboardButton, KeyboardMarkup};
+    let (tg, bot) = started().await;
+    let markup = KeyboardMarkup::new([[
+        KeyboardButton::new("📍 发送位置").request(ButtonRequest::Location)
+    ]])
+    .one_time_keyboard()
+    .resize_keyboard();
+    let sent = bot
+        .send_message(CHAT, "<b>请</b>发送位置")
+        .parse_mode(ParseMode::Html)
+        .reply_markup(markup)
+        .await
+        .unwrap();
+    // A reply keyboard is not part of the message (only inline keyboards are).
+    assert!(sent.reply_markup().is_none());
+    let calls = tg.take_calls();
+    let markup = calls[0].reply_markup().unwrap();
+    assert_eq!(
+        markup["keyboard"],
+        json!([[{"text": "📍 发送位置", "request_location": true}]])
+    );
+    assert_eq!(
+        (&markup["one_time_keyboard"], &markup["resize_keyboard"]),
+        (&json!(true), &json!(true))
+    );
+
+    // The JSON the bot's own client sends, and buttons given as strings, pass.
+    let http = http_client(Duration::from_secs(10));
+    let send = |markup: Value| {
+        let http = http.clone();
+        let tg = &tg;
+        async move {
+            let body = json!({"chat_id": CHAT.0, "text": "x", "reply_markup": markup});
+            post(&http, tg, "sendMessage", body).await.unwrap()
+        }
+    };
+    let ours = json!({
+        "keyboard": [[{"text": "📍", "request_location": true}]],
+        "one_time_keyboard": true,
+        "resize_keyboard": true,
+    });
+    assert_eq!(send(ours.clone()).await.0, 200);
+    assert_eq!(
+        send(json!({"keyboard": [["a", "b"], [{"text": "c"}]]}))
+            .await
+            .0,
+        200
+    );
+    // As JSON text, the way multipart requests carry it.
+    assert_eq!(send(json!(ours.to_string())).await.0, 200);
+
+    for (markup, description) in [
+        (
+            json!({"keyboard": [[{"text": "📍", "request_location": "yes"}]]}),
+            "Bad Request: can't parse keyboard button: Field \"request_location\" must be of type Boolean",
+        ),
+        (
+            json!({"keyboard": [[{"text": "📍", "request_location": true, "request_contact": true}]]}),
+            "Bad Request: can't parse keyboard button: at most one of the fields request_contact, \
+             request_location can be used",
+        ),
+        (
+            json!({"keyboard": [[{"text": "📍", "request_place": true}]]}),
+            "Bad Request: can't parse keyboard button: unexpected field \"request_place\"",
+        ),
+        (
+            json!({"keyboard": [[{"request_location": true}]]}),
+            "Bad Request: can't parse keyboard button: Field \"text\" must be of type String",
+        ),
+        (
+            json!({"keyboard": [[7]]}),
+            "Bad Request: can't parse keyboard button: KeyboardButton must be a String or an Object",
+        ),
+        (
+            json!({"keyboard": [{"text": "📍"}]}),
+            "Bad Request: field \"keyboard\" of the ReplyKeyboardMarkup should be an Array of Arrays",
+        ),
+        (
+            json!({"keyboard": [["a"]], "one_time_keyboard": "yes"}),
+            "Bad Request: can't parse reply keyboard markup JSON object: Field \"one_time_keyboard\" \
+             must be of type Boolean",
+        ),
+        (
+            json!({"keyboard": [["a"]], "one_time": true}),
+            "Bad Request: can't parse reply keyboard markup JSON object: unexpected field \
+             \"one_time\"",
+        ),
+    ] {
+        let (status, answer) = send(markup.clone()).await;
+        assert_eq!(
+            (status, answer["description"].as_str()),
+            (400, Some(description)),
+            "{markup}"
+        );
+    }
+    // An edit takes inline keyboards only.
+    let edit = bot
+        .edit_message_text(CHAT, sent.id, "y")
+        .reply_markup(keyboard(&["a"]))
+        .await;
+    assert!(edit.is_ok(), "{edit:?}");
+    let (status, answer) = post(
+        &http,
+        &tg,
+        "editMessageReplyMarkup",
+        json!({"chat_id": CHAT.0, "message_id": sent.id.0, "reply_markup": ours}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        (status, answer["description"].as_str()),
+        (400, Some("Bad Request: inline keyboard expected"))
+    );
+}
+
+#[tokio::test]
+async fn shared_and_live_locations_arrive_as_telegram_sends_them() {
+    use teloxide::types::AllowedUpdate;
+    let tg = FakeTelegram::start().await;
+    let bot = tg.bot();
+    let first = tg.push_location(42, 30.5928, 114.3055);
+    let (second, live_id) = tg.push_live_location(42, 30.5, 114.3, 900);
+    let third = tg.push_live_location_update(42, live_id, 30.51, 114.31);
+    assert_eq!((first, second, third), (1, 2, 3));
+    assert_eq!(live_id, 2);
+
+    let updates = bot
+        .get_updates()
+        .allowed_updates([AllowedUpdate::Message, AllowedUpdate::EditedMessage])
+        .await
+        .unwrap();
+    assert_eq!(
+        tg.allowed_updates(),
+        Some(vec!["message".to_string(), "edited_message".to_string()])
+    );
+    assert_eq!(updates.len(), 3);
+    let UpdateKind::Message(shared) = &updates[0].kind else {
+        panic!("{:?}", updates[0].kind)
+    };
+    let location = shared.location().unwrap();
+    assert_eq!((location.latitude, location.longitude), (30.5928, 114.3055));
+    assert_eq!(location.live_period, None);
+    assert_eq!(shared.from.as_ref().unwrap().id, UserId(42));
+    let UpdateKind::Message(live) = &updates[1].kind else {
+        panic!("{:?}", updates[1].kind)
+    };
+    assert_eq!(live.id, MessageId(2));
+    assert!(live.location().unwrap().live_period.is_some());
+    let UpdateKind::EditedMessage(moved) = &updates[2].kind else {
+        panic!("{:?}", updates[2].kind)
+    };
+    assert_eq!(moved.id, MessageId(2));
+    assert_eq!(moved.chat.id, CHAT);
+    assert!(moved.edit_date().is_some());
+    let location = moved.location().unwrap();
+    assert_eq!((location.latitude, location.longitude), (30.51, 114.31));
+    assert!(location.live_period.is_some());
+    // The fake keeps the message as edited.
+    assert_eq!(
+        tg.message(42, 2).unwrap()["location"]["latitude"],
+        json!(30.51)
+    );
+
+    // A bot that does not ask for edited messages does not get them (the setting stays
+    // until changed), and other types still arrive.
+    tg.push_live_location_update(42, live_id, 30.52, 114.32);
+    tg.push_text(42, "hi");
+    let updates = bot
+        .get_updates()
+        .offset(4)
+        .allowed_updates([AllowedUpdate::Message])
+        .await
+        .unwrap();
+    assert_eq!(updates.iter().map(|u| u.id.0).collect::<Vec<_>>(), [5]);
+    tg.push_live_location_update(42, live_id, 30.53, 114.33);
+    assert!(bot.get_updates().offset(6).await.unwrap().is_empty());
+    let discarded: Vec<i64> = tg
+        .discarded_updates()
+        .iter()
+        .map(|u| u["update_id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(discarded, [4, 6]);
+    // An empty list is Telegram's default: everything but chat_member and reactions.
+    tg.push_live_location_update(42, live_id, 30.54, 114.34);
+    tg.push_update(json!({"message_reaction": {}}));
+    let updates = bot
+        .get_updates()
+        .offset(7)
+        .allowed_updates(Vec::<AllowedUpdate>::new())
+        .await
+        .unwrap();
+    assert_eq!(updates.iter().map(|u| u.id.0).collect::<Vec<_>>(), [7]);
+    assert_eq!(tg.discarded_updates().len(), 3);
+}
+
+/// The bot's Telegram channel against the fake: locations in, venues and location requests
+/// out, and the update types it asks for.
+#[tokio::test]
+async fn telegram_channel_receives_locations_and_sends_venues() {
+    use weike::channel::telegram::{ALLOWED_UPDATES, TelegramChannel};
+    use weike::channel::{Channel, InboundEvent, Outbound, SendError};
+    let tg = FakeTelegram::start().await;
+    let channel = TelegramChannel::new(TEST_TOKEN, Some(&tg.api_url())).unwrap();
+    tg.push_location(42, 30.5928, 114.3055);
+    let (_, live_id) = tg.push_live_location(42, 30.5, 114.3, 3600);
+    tg.push_live_location_update(42, live_id, 30.51, 114.31);
+    let events: Vec<_> = channel
+        .poll(0, Duration::ZERO)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, inbound)| {
+            let inbound = inbound.expect("handled");
+            assert_eq!(inbound.chat_id, "42");
+            inbound.event
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            InboundEvent::Location {
+                lat: 30.5928,
+                lon: 114.3055,
+                live: false
+            },
+            InboundEvent::Location {
+                lat: 30.5,
+                lon: 114.3,
+                live: false
+            },
+            InboundEvent::Location {
+                lat: 30.51,
+                lon: 114.31,
+                live: true
+            },
+        ]
+    );
+    let asked: Vec<String> = ALLOWED_UPDATES.iter().map(|s| s.to_string()).collect();
+    assert_eq!(tg.allowed_updates(), Some(asked.clone()));
+    assert!(tg.discarded_updates().is_empty());
+
+    let venue = Outbound::Venue {
+        lat: 30.5928,
+        lon: 114.3055,
+        title: "青山党校".into(),
+        address: "和平大道 1 号".into(),
+    };
+    let sent = channel.send("42", &venue).await.unwrap();
+    let ask = Outbound::AskLocation {
+        html: "<b>请</b>发送您的位置".into(),
+        button_label: "📍 发送位置".into(),
+    };
+    let asked_at = channel.send("42", &ask).await.unwrap();
+    let calls = tg.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:?}");
+    assert_eq!(calls[0].method, "sendVenue");
+    assert_eq!(
+        sent.message_id,
+        calls[0].result_message_id().map(|id| id.to_string())
+    );
+    assert_eq!(calls[0].location(), Some((30.5928, 114.3055)));
+    assert_eq!(calls[0].param("title"), Some(&json!("青山党校")));
+    assert_eq!(calls[0].param("address"), Some(&json!("和平大道 1 号")));
+    assert_eq!(calls[1].method, "sendMessage");
+    assert_eq!(
+        asked_at.message_id,
+        calls[1].result_message_id().map(|id| id.to_string())
+    );
+    assert_eq!(calls[1].param("parse_mode"), Some(&json!("HTML")));
+    assert_eq!(
+        calls[1].reply_markup(),
+        Some(json!({
+            "keyboard": [[{"text": "📍 发送位置", "request_location": true}]],
+            "one_time_keyboard": true,
+            "resize_keyboard": true,
+        }))
+    );
+    assert_eq!(
+        tg.delivered(),
+        [
+            (42, "青山党校".to_string()),
+            (42, "请发送您的位置".to_string())
+        ]
+    );
+
+    // Refused by Telegram (no address), or not a location at all (not sent).
+    let no_address = Outbound::Venue {
+        lat: 30.5,
+        lon: 114.3,
+        title: "T".into(),
+        address: String::new(),
+    };
+    assert!(matches!(
+        channel.send("42", &no_address).await,
+        Err(SendError::Rejected(e)) if e.contains("address is required")
+    ));
+    let nowhere = Outbound::Venue {
+        lat: f64::NAN,
+        lon: 114.3,
+        title: "T".into(),
+        address: "A".into(),
+    };
+    assert!(matches!(
+        channel.send("42", &nowhere).await,
+        Err(SendError::Rejected(_))
+    ));
+    assert_eq!(tg.take_calls().len(), 1);
+
+    // A webhook asks for the same types.
+    channel
+        .set_webhook("https://bot.example.org/telegram/hook", "s3cret")
+        .await
+        .unwrap();
+    let info = tg.bot().get_webhook_info().await.unwrap();
+    assert_eq!(
+        serde_json::to_value(info.allowed_updates).unwrap(),
+        json!(ALLOWED_UPDATES)
+    );
+    assert_eq!(tg.allowed_updates(), Some(asked));
+}

@@ -38,6 +38,9 @@ help = <b>What I can do</b>
     /me — your lessons, streak and progress
     /rank — leaderboards of your branch and everyone
     /poster — your latest learning poster
+    /nearby [km] — study activities at venues near you
+    /away, /home — working away from home, or back home
+    /forget_location — delete the locations you shared
     /settings — language, name, branch, lesson time, time zone
     /pause — stop the daily lessons for now
     /resume — start them again
@@ -53,6 +56,10 @@ command-pause = Pause the daily lessons
 command-resume = Resume the daily lessons
 command-help = What the bot can do
 command-rank = Leaderboards
+command-nearby = Activities near you
+command-away = I'm working away from home
+command-home = I'm back home
+command-forget_location = Delete my locations
 command-poster = Your learning poster
 
 ## Lessons
@@ -111,6 +118,7 @@ console-help = Console commands:
     :clock            show the bot's clock
     :clock +1d        move the clock forward (also +3h, +30m, -1d)
     :clock 07:30      move the clock to the next 07:30 in your time zone
+    :location LAT LON share a location (as a phone would)
     :quit             leave (everything is kept in the database)
     A bare number presses that button of the latest message with buttons.
 console-clock = 🕰 Bot clock: { $time } ({ $tz })
@@ -189,6 +197,9 @@ admin-help = <b>Admin commands</b>
     /export [BRANCH] [week|season] — members' progress as a CSV table (opens in Excel)
     /branches — the organization tree with branch ids
     /branch_add PARENT NEW_ID NAME — add a branch (PARENT - for a top-level one); /branch_rename ID NAME; /branch_remove ID
+    /venues — the venues; /venue_add ROW, /venue_edit ROW, /venue_remove ID (a row as in the venues CSV file)
+    /activity_add ROW, /activity_edit ROW, /activity_cancel ID [reason] (a row as in the activities CSV file)
+    /venue_stats [VENUE] — RSVPs and attendance per activity and venue
     A member's ID is shown in their /me.
 admins-header = <b>Owners and admins</b>
 admins-owner = 👑 { $name } (<code>{ $id }</code>) — owner
@@ -314,3 +325,119 @@ branch-has-members = { $branch } still has { $count } members and cannot be remo
 branch-added = ✅ Branch { $branch } added (id <code>{ $id }</code>).
 branch-renamed = ✅ Branch <code>{ $id }</code> is now { $branch }.
 branch-removed = ✅ Branch { $branch } removed.
+
+## Migrant members: away from home, nearby activities, attendance
+away-started = 🧳 You are now marked as working away from home. You stay in your home branch ({ $branch }): its lessons, announcements and rankings keep coming. Share where you are to find study activities at venues near you.
+away-already = You are already marked as working away from home.
+home-already = You are not marked as away from home. /away marks you as working away.
+home-done = 🏠 Welcome home: you are no longer marked as away. { $count ->
+        [0] No location of yours is stored.
+        [one] One stored location is deleted after { $days } days; /forget_location deletes it now.
+       *[other] { $count } stored locations are deleted after { $days } days; /forget_location deletes them now.
+    }
+location-consent = 📍 To show activities near you, I need to store the locations you share. They are used only for that and for checking you in at activities, and are deleted after { $days } days (or at once with /forget_location). Do you agree?
+location-consent-yes = ✅ I agree
+location-consent-no = No, thanks
+location-consent-thanks = Thank you. Now share your location with the button below (or attach a location; a live location checks you in at activities automatically).
+location-consent-declined = All right: nothing is stored. Your lessons go on as before; /away asks again if you change your mind.
+location-share = 📍 Share your location with the button below to see activities near you.
+location-button = 📍 Share my location
+location-invalid = That location is not valid: the latitude must be -90 to 90 and the longitude -180 to 180.
+location-saved = 📍 Location saved.
+location-forgotten = 🗑 { $count ->
+        [0] No location of yours was stored.
+        [one] Your one stored location was deleted.
+       *[other] Your { $count } stored locations were deleted.
+    } I will ask before storing one again.
+nearby-usage = “{ $input }” is not a distance. Use /nearby for the default, or /nearby 25 for 25 km (at most { $max } km).
+nearby-need-location = I don't know where you are yet: share your location with the button below, then send /nearby again.
+nearby-none = No activities within { $km } km in the next { $days } days. Try a wider search, e.g. /nearby 25.
+nearby-header = <b>{ $count ->
+        [one] One activity
+       *[other] { $count } activities
+    } within { $km } km in the next { $days } days</b>
+nearby-item = { $number }. <b>{ $title }</b> — { $venue }, { $distance }
+    🕒 { $time }
+nearby-more = … and { $count } more: use a smaller radius to see them.
+activity-time = { $start }–{ $end } ({ $tz })
+distance-m = { $m } m
+distance-km = { $km } km
+button-going = { $number ->
+        [0] ✋ I'll go
+       *[other] ✋ { $number } I'll go
+    }
+button-not-going = { $number ->
+        [0] ↩ I can't go
+       *[other] ↩ { $number } can't go
+    }
+button-map = { $number ->
+        [0] 🗺 Show on map
+       *[other] 🗺 { $number } map
+    }
+rsvp-done = ✅ You're on the list for <b>{ $title }</b> at { $venue }, { $time }. I'll remind you the day before and one hour before.
+rsvp-already = You are already on the list for <b>{ $title }</b> at { $venue }, { $time }.
+rsvp-withdrawn = ↩ You are no longer on the list for <b>{ $title }</b>; its reminders are off.
+rsvp-none = You were not on the list for <b>{ $title }</b>.
+rsvp-cancelled-activity = Sorry, <b>{ $title }</b> was cancelled. { $note }
+rsvp-ended = <b>{ $title }</b> is already over.
+rsvp-full = Sorry, <b>{ $title }</b> is full ({ $capacity } places).
+digest-header = 📅 <b>This week near you</b>
+activity-new = 🆕 <b>New activity near you</b>
+    <b>{ $title }</b> — { $venue }, { $distance }
+    🕒 { $time }
+    { $description }
+reminder-day = ⏰ Tomorrow: <b>{ $title }</b> at { $venue } { $address }
+    🕒 { $time }
+reminder-hour = ⏰ In one hour: <b>{ $title }</b> at { $venue } { $address }
+    🕒 { $time }
+    Share your location when you arrive to be checked in.
+activity-cancelled = ❌ <b>{ $title }</b> at { $venue } ({ $time }) was cancelled. { $note }
+activity-changed = 🔁 <b>{ $title }</b> has changed: now at { $venue }, { $time }. Your reminders follow the new time.
+attendance-recorded = ✅ Checked in at <b>{ $title }</b> ({ $venue }): +{ $points } points. Thank you for coming!
+attendance-already = You are already checked in at <b>{ $title }</b>.
+attendance-too-early = Check-in for <b>{ $title }</b> opens at { $opens }. Share your location again then.
+attendance-ended = <b>{ $title }</b> is over: check-in has closed.
+attendance-too-far = You are { $distance } from the venue of <b>{ $title }</b>: check-in needs you within { $max }.
+
+## Venues and activities (admins)
+venues-none = No venues yet. Add one with /venue_add or import a file with weike import venues.
+venues-header = <b>Venues ({ $count })</b> (id · name · position · push radius · branch)
+venues-line = <code>{ $id }</code> · { $name } · { $lat }, { $lon } · { $km } km · { $branch }
+list-more = … and { $count } more.
+venue-usage = Use: /venue_add ID,NAME,LAT,LON[,ADDRESS[,RADIUS_KM[,BRANCH]]] — the columns of the venues CSV file, e.g. /venue_add pd-01,浦东红色驿站,31.2304,121.4737,世纪大道 100 号,10,sh. /venue_edit takes the same row for an existing venue.
+activity-usage = Use: /activity_add ID,VENUE,TITLE,START,END[,TIMEZONE[,CAPACITY[,DESCRIPTION]]] — the columns of the activities CSV file, times as YYYY-MM-DD HH:MM, e.g. /activity_add pd-1203,pd-01,Study session,2026-12-03 19:00,2026-12-03 21:00. /activity_edit takes the same row for an existing activity.
+row-invalid = That row is not valid: { $problems }
+venue-exists = There already is a venue <code>{ $id }</code>: use /venue_edit to change it.
+venue-unknown = There is no venue <code>{ $id }</code>. /venues lists them.
+venue-added = ✅ Venue <code>{ $id }</code> added: { $name } ({ $lat }, { $lon }), new activities are pushed to migrant members within { $km } km.
+venue-updated = ✅ Venue <code>{ $id }</code> updated: { $name } ({ $lat }, { $lon }), push radius { $km } km.
+venue-has-activities = { $name } still has { $count } upcoming { $count ->
+        [one] activity
+       *[other] activities
+    }: cancel them first (/activity_cancel).
+venue-removed = 🗑 Venue { $name } removed.
+activity-exists = There already is an activity <code>{ $id }</code>: use /activity_edit to change it.
+activity-unknown = There is no activity <code>{ $id }</code>.
+activity-not-scheduled = The activity <code>{ $id }</code> was cancelled: it can no longer be changed.
+activity-in-past = That activity would already be over: check its end time.
+activity-added = ✅ Activity <code>{ $id }</code> added: <b>{ $title }</b> at { $venue }, { $time }. { $count ->
+        [0] No migrant member is near the venue right now.
+        [one] One migrant member nearby is being told.
+       *[other] { $count } migrant members nearby are being told.
+    }
+activity-updated = ✅ Activity <code>{ $id }</code> updated: <b>{ $title }</b> at { $venue }, { $time }. { $count ->
+        [0] Nobody needed to be told.
+        [one] One member who said they'd go is being told.
+       *[other] { $count } members who said they'd go are being told.
+    }
+activity-cancel-usage = Use: /activity_cancel ID [reason] (the reason at most 200 characters).
+activity-cancel-done = ❌ <b>{ $title }</b> cancelled. { $count ->
+        [0] Nobody had said they'd go.
+        [one] The one member who said they'd go is being told.
+       *[other] The { $count } members who said they'd go are being told.
+    }
+venue-stats-none = No activities in the last { $days } days or ahead.
+venue-stats-header = <b>Venue activities</b> (the last { $days } days and ahead): RSVPs / attended
+venue-stats-venue = 🏛 <b>{ $name }</b> (<code>{ $id }</code>): { $activities } activities, { $rsvps } RSVPs, { $attended } attended
+venue-stats-activity = · { $time } { $title } (<code>{ $id }</code>): { $rsvps } / { $attended }
+venue-stats-cancelled = · { $time } <s>{ $title }</s> (<code>{ $id }</code>, cancelled): { $rsvps } / { $attended }

@@ -38,6 +38,9 @@ help = <b>我能做什么</b>
     /me — 我的学习记录、连续打卡和进度
     /rank — 本支部和全体的积分排行
     /poster — 我最新的学习海报
+    /nearby [公里] — 附近红色驿站的学习活动
+    /away、/home — 登记外出务工、回到家乡
+    /forget_location — 删除您分享过的位置
     /settings — 语言、名字、支部、推送时间、时区
     /pause — 暂停每日推送
     /resume — 恢复每日推送
@@ -53,6 +56,10 @@ command-pause = 暂停每日课程
 command-resume = 恢复每日课程
 command-help = 查看全部功能
 command-rank = 积分排行
+command-nearby = 附近的活动
+command-away = 登记外出务工
+command-home = 我回家了
+command-forget_location = 删除我的位置
 command-poster = 我的学习海报
 
 ## 课程
@@ -102,6 +109,7 @@ console-help = 终端命令：
     :clock            查看机器人时钟
     :clock +1d        把时钟往后拨（也可 +3h、+30m、-1d）
     :clock 07:30      把时钟拨到您时区的下一个 07:30
+    :location LAT LON 分享位置（如同手机发送位置）
     :quit             退出（数据都保存在数据库里）
     只回复一个数字，就是点最近一条消息的对应按钮。
 console-clock = 🕰 机器人时钟：{ $time }（{ $tz }）
@@ -174,6 +182,9 @@ admin-help = <b>管理员命令</b>
     /export [支部] [周|赛季] — 导出成员学习情况（CSV 表格，Excel 可直接打开）
     /branches — 组织架构（支部编号）
     /branch_add 上级编号 新编号 名称 — 新增支部（上级写 - 表示顶级）；/branch_rename 编号 新名称；/branch_remove 编号
+    /venues — 驿站列表；/venue_add 一行、/venue_edit 一行、/venue_remove 编号（一行与驿站 CSV 文件相同）
+    /activity_add 一行、/activity_edit 一行、/activity_cancel 编号 [原因]（一行与活动 CSV 文件相同）
+    /venue_stats [驿站] — 各活动和驿站的报名与签到
     成员的编号在其 /me 中显示。
 admins-header = <b>负责人和管理员</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 负责人
@@ -281,3 +292,108 @@ branch-has-members = { $branch } 还有 { $count } 名成员，不能删除。�
 branch-added = ✅ 已新增支部 { $branch }（编号 <code>{ $id }</code>）。
 branch-renamed = ✅ 支部 <code>{ $id }</code> 现在叫 { $branch }。
 branch-removed = ✅ 已删除支部 { $branch }。
+
+## 流动党员：外出、附近活动、现场签到
+away-started = 🧳 已登记为外出务工（流动党员）。您仍属于原支部（{ $branch }）：支部的课程、通知和排行照常推送。分享您的位置，即可查看附近红色驿站的学习活动。
+away-already = 您已登记为外出。
+home-already = 您目前没有登记外出。发送 /away 可登记外出。
+home-done = 🏠 欢迎回家：已取消外出登记。{ $count ->
+        [0] 没有保存您的位置。
+       *[other] 已保存的 { $count } 个位置将在 { $days } 天后删除；发送 /forget_location 可立即删除。
+    }
+location-consent = 📍 为了向您推荐附近的活动，需要保存您分享的位置。位置只用于推荐活动和活动现场签到，{ $days } 天后自动删除（发送 /forget_location 可随时删除）。您同意吗？
+location-consent-yes = ✅ 同意
+location-consent-no = 不用了
+location-consent-thanks = 谢谢！请点下面的按钮分享位置（也可以发送位置；共享实时位置时，到达活动现场会自动签到）。
+location-consent-declined = 好的，不保存任何位置。学习照常进行；改变主意时再发送 /away 即可。
+location-share = 📍 点下面的按钮分享位置，查看您附近的活动。
+location-button = 📍 分享我的位置
+location-invalid = 这个位置无效：纬度应在 -90 到 90 之间，经度应在 -180 到 180 之间。
+location-saved = 📍 位置已保存。
+location-forgotten = 🗑 { $count ->
+        [0] 没有保存您的位置。
+       *[other] 已删除您保存的 { $count } 个位置。
+    }以后保存位置前会再征得您的同意。
+nearby-usage = “{ $input }”不是距离。发送 /nearby 使用默认范围，或 /nearby 25 查看 25 公里内（最多 { $max } 公里）。
+nearby-need-location = 还不知道您在哪里：请点下面的按钮分享位置，然后再发送 /nearby。
+nearby-none = 未来 { $days } 天内，{ $km } 公里内没有活动。可以扩大范围，例如 /nearby 25。
+nearby-header = <b>{ $km } 公里内、未来 { $days } 天共有 { $count } 场活动</b>
+nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
+    🕒 { $time }
+nearby-more = ……还有 { $count } 场：缩小范围可查看。
+activity-time = { $start }–{ $end }（{ $tz }）
+distance-m = { $m } 米
+distance-km = { $km } 公里
+button-going = { $number ->
+        [0] ✋ 我去
+       *[other] ✋ { $number } 我去
+    }
+button-not-going = { $number ->
+        [0] ↩ 去不了了
+       *[other] ↩ { $number } 不去了
+    }
+button-map = { $number ->
+        [0] 🗺 查看地图
+       *[other] 🗺 { $number } 地图
+    }
+rsvp-done = ✅ 已报名 <b>{ $title }</b>（{ $venue }，{ $time }）。活动前一天和前一小时会提醒您。
+rsvp-already = 您已报名 <b>{ $title }</b>（{ $venue }，{ $time }）。
+rsvp-withdrawn = ↩ 已取消报名 <b>{ $title }</b>，不再提醒。
+rsvp-none = 您没有报名 <b>{ $title }</b>。
+rsvp-cancelled-activity = 抱歉，<b>{ $title }</b> 已取消。{ $note }
+rsvp-ended = <b>{ $title }</b> 已经结束了。
+rsvp-full = 抱歉，<b>{ $title }</b> 名额已满（{ $capacity } 人）。
+digest-header = 📅 <b>本周您附近的活动</b>
+activity-new = 🆕 <b>您附近有新活动</b>
+    <b>{ $title }</b> — { $venue }，{ $distance }
+    🕒 { $time }
+    { $description }
+reminder-day = ⏰ 明天：<b>{ $title }</b>，地点 { $venue } { $address }
+    🕒 { $time }
+reminder-hour = ⏰ 一小时后：<b>{ $title }</b>，地点 { $venue } { $address }
+    🕒 { $time }
+    到达后分享位置即可签到。
+activity-cancelled = ❌ <b>{ $title }</b>（{ $venue }，{ $time }）已取消。{ $note }
+activity-changed = 🔁 <b>{ $title }</b> 有变动：现在在 { $venue }，{ $time }。提醒会按新时间发送。
+attendance-recorded = ✅ 已在 <b>{ $title }</b>（{ $venue }）签到：+{ $points } 分。感谢参加！
+attendance-already = 您已在 <b>{ $title }</b> 签到过了。
+attendance-too-early = <b>{ $title }</b> 的签到 { $opens } 开始，届时请再分享一次位置。
+attendance-ended = <b>{ $title }</b> 已结束，签到已关闭。
+attendance-too-far = 您距离 <b>{ $title }</b> 的场地 { $distance }，需在 { $max }以内才能签到。
+
+## 红色驿站与活动（管理员）
+venues-none = 还没有驿站。用 /venue_add 添加，或用 weike import venues 导入文件。
+venues-header = <b>驿站（{ $count }）</b>（编号 · 名称 · 位置 · 推送范围 · 支部）
+venues-line = <code>{ $id }</code> · { $name } · { $lat }, { $lon } · { $km } 公里 · { $branch }
+list-more = ……还有 { $count } 项。
+venue-usage = 用法：/venue_add 编号,名称,纬度,经度[,地址[,推送范围公里[,支部]]]——与驿站 CSV 文件的列相同，例如 /venue_add pd-01,浦东红色驿站,31.2304,121.4737,世纪大道 100 号,10,sh。/venue_edit 用同样的一行修改已有驿站。
+activity-usage = 用法：/activity_add 编号,驿站,标题,开始,结束[,时区[,名额[,介绍]]]——与活动 CSV 文件的列相同，时间格式 YYYY-MM-DD HH:MM，例如 /activity_add pd-1203,pd-01,学习交流会,2026-12-03 19:00,2026-12-03 21:00。/activity_edit 用同样的一行修改已有活动。
+row-invalid = 这一行有误：{ $problems }
+venue-exists = 驿站 <code>{ $id }</code> 已存在：请用 /venue_edit 修改。
+venue-unknown = 没有编号为 <code>{ $id }</code> 的驿站。发送 /venues 查看列表。
+venue-added = ✅ 已添加驿站 <code>{ $id }</code>：{ $name }（{ $lat }, { $lon }），新活动将推送给 { $km } 公里内的流动党员。
+venue-updated = ✅ 已更新驿站 <code>{ $id }</code>：{ $name }（{ $lat }, { $lon }），推送范围 { $km } 公里。
+venue-has-activities = { $name } 还有 { $count } 场未结束的活动：请先取消（/activity_cancel）。
+venue-removed = 🗑 已删除驿站 { $name }。
+activity-exists = 活动 <code>{ $id }</code> 已存在：请用 /activity_edit 修改。
+activity-unknown = 没有编号为 <code>{ $id }</code> 的活动。
+activity-not-scheduled = 活动 <code>{ $id }</code> 已取消，不能再修改。
+activity-in-past = 这个活动已经结束了：请检查结束时间。
+activity-added = ✅ 已添加活动 <code>{ $id }</code>：<b>{ $title }</b>，{ $venue }，{ $time }。{ $count ->
+        [0] 目前驿站附近没有流动党员。
+       *[other] 正在通知附近的 { $count } 名流动党员。
+    }
+activity-updated = ✅ 已更新活动 <code>{ $id }</code>：<b>{ $title }</b>，{ $venue }，{ $time }。{ $count ->
+        [0] 无需通知任何人。
+       *[other] 正在通知已报名的 { $count } 人。
+    }
+activity-cancel-usage = 用法：/activity_cancel 编号 [原因]（原因最多 200 字）。
+activity-cancel-done = ❌ 已取消 <b>{ $title }</b>。{ $count ->
+        [0] 没有人报名。
+       *[other] 正在通知已报名的 { $count } 人。
+    }
+venue-stats-none = 最近 { $days } 天及以后没有活动。
+venue-stats-header = <b>驿站活动</b>（最近 { $days } 天及以后）：报名 / 签到
+venue-stats-venue = 🏛 <b>{ $name }</b>（<code>{ $id }</code>）：{ $activities } 场活动，报名 { $rsvps }，签到 { $attended }
+venue-stats-activity = · { $time } { $title }（<code>{ $id }</code>）：{ $rsvps } / { $attended }
+venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，已取消）：{ $rsvps } / { $attended }

@@ -38,6 +38,9 @@ help = <b>我能做什麼</b>
     /me — 我的學習紀錄、連續打卡和進度
     /rank — 本支部和全體的積分排行
     /poster — 我最新的學習海報
+    /nearby [公里] — 附近紅色驛站的學習活動
+    /away、/home — 登記外出務工、回到家鄉
+    /forget_location — 刪除您分享過的位置
     /settings — 語言、名字、支部、推送時間、時區
     /pause — 暫停每日推送
     /resume — 恢復每日推送
@@ -53,6 +56,10 @@ command-pause = 暫停每日課程
 command-resume = 恢復每日課程
 command-help = 查看全部功能
 command-rank = 積分排行
+command-nearby = 附近的活動
+command-away = 登記外出務工
+command-home = 我回家了
+command-forget_location = 刪除我的位置
 command-poster = 我的學習海報
 
 ## 課程
@@ -102,6 +109,7 @@ console-help = 終端命令：
     :clock            查看機器人時鐘
     :clock +1d        把時鐘往後撥（也可 +3h、+30m、-1d）
     :clock 07:30      把時鐘撥到您時區的下一個 07:30
+    :location LAT LON 分享位置（如同手機傳送位置）
     :quit             離開（資料都保存在資料庫裡）
     只回覆一個數字，就是點最近一則訊息的對應按鈕。
 console-clock = 🕰 機器人時鐘：{ $time }（{ $tz }）
@@ -174,6 +182,9 @@ admin-help = <b>管理員命令</b>
     /export [支部] [週|賽季] — 匯出成員學習情況（CSV 表格，Excel 可直接開啟）
     /branches — 組織架構（支部編號）
     /branch_add 上級編號 新編號 名稱 — 新增支部（上級寫 - 表示頂級）；/branch_rename 編號 新名稱；/branch_remove 編號
+    /venues — 驛站列表；/venue_add 一行、/venue_edit 一行、/venue_remove 編號（一行與驛站 CSV 檔案相同）
+    /activity_add 一行、/activity_edit 一行、/activity_cancel 編號 [原因]（一行與活動 CSV 檔案相同）
+    /venue_stats [驛站] — 各活動和驛站的報名與簽到
     成員的編號在其 /me 中顯示。
 admins-header = <b>負責人和管理員</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 負責人
@@ -281,3 +292,108 @@ branch-has-members = { $branch } 還有 { $count } 名成員，不能刪除。�
 branch-added = ✅ 已新增支部 { $branch }（編號 <code>{ $id }</code>）。
 branch-renamed = ✅ 支部 <code>{ $id }</code> 現在叫 { $branch }。
 branch-removed = ✅ 已刪除支部 { $branch }。
+
+## 流動黨員：外出、附近活動、現場簽到
+away-started = 🧳 已登記為外出務工（流動黨員）。您仍屬於原支部（{ $branch }）：支部的課程、通知和排行照常推送。分享您的位置，即可查看附近紅色驛站的學習活動。
+away-already = 您已登記為外出。
+home-already = 您目前沒有登記外出。傳送 /away 可登記外出。
+home-done = 🏠 歡迎回家：已取消外出登記。{ $count ->
+        [0] 沒有儲存您的位置。
+       *[other] 已儲存的 { $count } 個位置將在 { $days } 天後刪除；傳送 /forget_location 可立即刪除。
+    }
+location-consent = 📍 為了向您推薦附近的活動，需要儲存您分享的位置。位置只用於推薦活動和活動現場簽到，{ $days } 天後自動刪除（傳送 /forget_location 可隨時刪除）。您同意嗎？
+location-consent-yes = ✅ 同意
+location-consent-no = 不用了
+location-consent-thanks = 謝謝！請點下面的按鈕分享位置（也可以傳送位置；共享即時位置時，到達活動現場會自動簽到）。
+location-consent-declined = 好的，不儲存任何位置。學習照常進行；改變主意時再傳送 /away 即可。
+location-share = 📍 點下面的按鈕分享位置，查看您附近的活動。
+location-button = 📍 分享我的位置
+location-invalid = 這個位置無效：緯度應在 -90 到 90 之間，經度應在 -180 到 180 之間。
+location-saved = 📍 位置已儲存。
+location-forgotten = 🗑 { $count ->
+        [0] 沒有儲存您的位置。
+       *[other] 已刪除您儲存的 { $count } 個位置。
+    }以後儲存位置前會再徵得您的同意。
+nearby-usage = “{ $input }”不是距離。傳送 /nearby 使用預設範圍，或 /nearby 25 查看 25 公里內（最多 { $max } 公里）。
+nearby-need-location = 還不知道您在哪裡：請點下面的按鈕分享位置，然後再傳送 /nearby。
+nearby-none = 未來 { $days } 天內，{ $km } 公里內沒有活動。可以擴大範圍，例如 /nearby 25。
+nearby-header = <b>{ $km } 公里內、未來 { $days } 天共有 { $count } 場活動</b>
+nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
+    🕒 { $time }
+nearby-more = ……還有 { $count } 場：縮小範圍可查看。
+activity-time = { $start }–{ $end }（{ $tz }）
+distance-m = { $m } 米
+distance-km = { $km } 公里
+button-going = { $number ->
+        [0] ✋ 我去
+       *[other] ✋ { $number } 我去
+    }
+button-not-going = { $number ->
+        [0] ↩ 去不了了
+       *[other] ↩ { $number } 不去了
+    }
+button-map = { $number ->
+        [0] 🗺 查看地圖
+       *[other] 🗺 { $number } 地圖
+    }
+rsvp-done = ✅ 已報名 <b>{ $title }</b>（{ $venue }，{ $time }）。活動前一天和前一小時會提醒您。
+rsvp-already = 您已報名 <b>{ $title }</b>（{ $venue }，{ $time }）。
+rsvp-withdrawn = ↩ 已取消報名 <b>{ $title }</b>，不再提醒。
+rsvp-none = 您沒有報名 <b>{ $title }</b>。
+rsvp-cancelled-activity = 抱歉，<b>{ $title }</b> 已取消。{ $note }
+rsvp-ended = <b>{ $title }</b> 已經結束了。
+rsvp-full = 抱歉，<b>{ $title }</b> 名額已滿（{ $capacity } 人）。
+digest-header = 📅 <b>本週您附近的活動</b>
+activity-new = 🆕 <b>您附近有新活動</b>
+    <b>{ $title }</b> — { $venue }，{ $distance }
+    🕒 { $time }
+    { $description }
+reminder-day = ⏰ 明天：<b>{ $title }</b>，地點 { $venue } { $address }
+    🕒 { $time }
+reminder-hour = ⏰ 一小時後：<b>{ $title }</b>，地點 { $venue } { $address }
+    🕒 { $time }
+    到達後分享位置即可簽到。
+activity-cancelled = ❌ <b>{ $title }</b>（{ $venue }，{ $time }）已取消。{ $note }
+activity-changed = 🔁 <b>{ $title }</b> 有變動：現在在 { $venue }，{ $time }。提醒會按新時間傳送。
+attendance-recorded = ✅ 已在 <b>{ $title }</b>（{ $venue }）簽到：+{ $points } 分。感謝參加！
+attendance-already = 您已在 <b>{ $title }</b> 簽到過了。
+attendance-too-early = <b>{ $title }</b> 的簽到 { $opens } 開始，屆時請再分享一次位置。
+attendance-ended = <b>{ $title }</b> 已結束，簽到已關閉。
+attendance-too-far = 您距離 <b>{ $title }</b> 的場地 { $distance }，需在 { $max }以內才能簽到。
+
+## 紅色驛站與活動（管理員）
+venues-none = 還沒有驛站。用 /venue_add 添加，或用 weike import venues 導入檔案。
+venues-header = <b>驛站（{ $count }）</b>（編號 · 名稱 · 位置 · 推送範圍 · 支部）
+venues-line = <code>{ $id }</code> · { $name } · { $lat }, { $lon } · { $km } 公里 · { $branch }
+list-more = ……還有 { $count } 項。
+venue-usage = 用法：/venue_add 編號,名稱,緯度,經度[,地址[,推送範圍公里[,支部]]]——與驛站 CSV 檔案的列相同，例如 /venue_add pd-01,浦東紅色驛站,31.2304,121.4737,世紀大道 100 號,10,sh。/venue_edit 用同樣的一行修改已有驛站。
+activity-usage = 用法：/activity_add 編號,驛站,標題,開始,結束[,時區[,名額[,介紹]]]——與活動 CSV 檔案的列相同，時間格式 YYYY-MM-DD HH:MM，例如 /activity_add pd-1203,pd-01,學習交流會,2026-12-03 19:00,2026-12-03 21:00。/activity_edit 用同樣的一行修改已有活動。
+row-invalid = 這一行有誤：{ $problems }
+venue-exists = 驛站 <code>{ $id }</code> 已存在：請用 /venue_edit 修改。
+venue-unknown = 沒有編號為 <code>{ $id }</code> 的驛站。傳送 /venues 查看列表。
+venue-added = ✅ 已添加驛站 <code>{ $id }</code>：{ $name }（{ $lat }, { $lon }），新活動將推送給 { $km } 公里內的流動黨員。
+venue-updated = ✅ 已更新驛站 <code>{ $id }</code>：{ $name }（{ $lat }, { $lon }），推送範圍 { $km } 公里。
+venue-has-activities = { $name } 還有 { $count } 場未結束的活動：請先取消（/activity_cancel）。
+venue-removed = 🗑 已刪除驛站 { $name }。
+activity-exists = 活動 <code>{ $id }</code> 已存在：請用 /activity_edit 修改。
+activity-unknown = 沒有編號為 <code>{ $id }</code> 的活動。
+activity-not-scheduled = 活動 <code>{ $id }</code> 已取消，不能再修改。
+activity-in-past = 這個活動已經結束了：請檢查結束時間。
+activity-added = ✅ 已添加活動 <code>{ $id }</code>：<b>{ $title }</b>，{ $venue }，{ $time }。{ $count ->
+        [0] 目前驛站附近沒有流動黨員。
+       *[other] 正在通知附近的 { $count } 名流動黨員。
+    }
+activity-updated = ✅ 已更新活動 <code>{ $id }</code>：<b>{ $title }</b>，{ $venue }，{ $time }。{ $count ->
+        [0] 無需通知任何人。
+       *[other] 正在通知已報名的 { $count } 人。
+    }
+activity-cancel-usage = 用法：/activity_cancel 編號 [原因]（原因最多 200 字）。
+activity-cancel-done = ❌ 已取消 <b>{ $title }</b>。{ $count ->
+        [0] 沒有人報名。
+       *[other] 正在通知已報名的 { $count } 人。
+    }
+venue-stats-none = 最近 { $days } 天及以後沒有活動。
+venue-stats-header = <b>驛站活動</b>（最近 { $days } 天及以後）：報名 / 簽到
+venue-stats-venue = 🏛 <b>{ $name }</b>（<code>{ $id }</code>）：{ $activities } 場活動，報名 { $rsvps }，簽到 { $attended }
+venue-stats-activity = · { $time } { $title }（<code>{ $id }</code>）：{ $rsvps } / { $attended }
+venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，已取消）：{ $rsvps } / { $attended }

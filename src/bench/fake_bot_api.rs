@@ -1,12 +1,12 @@
 //! A lean fake Telegram Bot API server on 127.0.0.1 for `weike bench delivery`.
 //!
-//! It answers the calls the delivery engine makes (`sendMessage`, `sendVoice`, `sendAudio`,
-//! `editMessageReplyMarkup`, `answerCallbackQuery`, `setMyCommands`, `deleteWebhook`,
-//! `getMe`, `getUpdates`) the way Telegram does, counts what arrived, and, when asked,
-//! enforces Telegram's send limits with Telegram's 429 answer. It shares the machine with the
-//! code being measured, so it does as little as it can per request: one handler without a
-//! router, the body read as bytes, only `chat_id` (and `text`) parsed, one short lock, no
-//! logging.
+//! It answers the calls the delivery engine makes (`sendMessage`, `sendVenue`, `sendVoice`,
+//! `sendAudio`, `editMessageReplyMarkup`, `answerCallbackQuery`, `setMyCommands`,
+//! `deleteWebhook`, `getMe`, `getUpdates`) the way Telegram does, counts what arrived, and,
+//! when asked, enforces Telegram's send limits with Telegram's 429 answer. It shares the
+//! machine with the code being measured, so it does as little as it can per request: one
+//! handler without a router, the body read as bytes, only `chat_id` (and `text`) parsed, one
+//! short lock, no logging.
 //!
 //! ```ignore
 //! let api = FakeBotApi::start(Some(FakeLimits::telegram())).await?;
@@ -348,7 +348,8 @@ enum Method {
 impl Method {
     fn parse(name: &str) -> Option<Method> {
         Some(match name {
-            "sendMessage" => Method::SendMessage,
+            // A venue is answered like a text: the engine reads only the message id.
+            "sendMessage" | "sendVenue" => Method::SendMessage,
             "sendVoice" => Method::SendVoice,
             "sendAudio" => Method::SendAudio,
             "editMessageReplyMarkup"
@@ -659,6 +660,28 @@ mod tests {
         );
         assert_eq!(stats.distinct_chats, 2);
         assert_eq!(stats.max_per_second, 2);
+    }
+
+    #[tokio::test]
+    async fn send_venue_answers_like_a_send() {
+        let api = FakeBotApi::start(None).await.unwrap();
+        let client = reqwest::Client::new();
+        let venue = json!({
+            "chat_id": 42, "latitude": 30.59, "longitude": 114.3,
+            "title": "党校", "address": "和平大道 1 号",
+        });
+        let (status, body) = post(&client, &api, "sendVenue", venue).await;
+        assert_eq!(status, 200);
+        assert_eq!(body["ok"], json!(true));
+        assert_eq!(body["result"]["message_id"], json!(1));
+        assert_eq!(body["result"]["chat"], json!({"id": 42, "type": "private"}));
+        let (status, body) = post(&client, &api, "sendVenue", json!({"latitude": 1})).await;
+        assert_eq!(status, 400);
+        assert_eq!(body["description"], json!("Bad Request: chat_id is empty"));
+        let stats = api.stats();
+        assert_eq!(stats.by_method["sendVenue"], 2);
+        assert_eq!(stats.ok, 1);
+        assert_eq!(stats.distinct_chats, 1);
     }
 
     #[tokio::test]

@@ -2,6 +2,7 @@
 
 pub mod delivery;
 pub mod fake_bot_api;
+pub mod geo;
 pub mod poster;
 pub mod stats;
 

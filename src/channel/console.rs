@@ -1,6 +1,6 @@
 //! The console channel: the whole conversation in a terminal, with no token and no
 //! network. Messages are printed as text; buttons are numbered and chosen by typing the
-//! number.
+//! number. A location is shared by typing `:location LAT LON`.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -13,6 +13,10 @@ pub const CHANNEL_NAME: &str = "console";
 pub const CHAT_ID: &str = "console";
 /// Button data of a quiz option in the console: `poll:<poll id>:<option>`.
 const POLL_DATA: &str = "\u{1}poll:";
+/// The typed line that shares a location: `:location 30.59 114.30` (or `30.59,114.30`).
+pub const LOCATION_COMMAND: &str = ":location";
+/// How the console shows a location button: what to type instead of pressing it.
+const LOCATION_HINT: &str = ":location LAT LON";
 
 #[derive(Default)]
 struct State {
@@ -50,10 +54,24 @@ impl ConsoleChannel {
         let _ = out.flush();
     }
 
-    /// Turns a typed line into an event: a bare number picks a button of the latest
-    /// message with buttons; anything else is text.
+    /// Whether a typed line is input for the bot that starts with ':' (`:location ...`),
+    /// to be given to [`Self::inbound`] rather than taken as a console command.
+    pub fn is_inbound_command(line: &str) -> bool {
+        location_args(line.trim()).is_some()
+    }
+
+    /// Turns a typed line into an event: `:location LAT LON` shares a location; a bare
+    /// number picks a button of the latest message with buttons; anything else is text.
     pub fn inbound(&self, line: &str) -> Inbound {
         let trimmed = line.trim();
+        if let Some(args) = location_args(trimmed) {
+            let (lat, lon) = parse_location(args);
+            return self.inbound_event(InboundEvent::Location {
+                lat,
+                lon,
+                live: false,
+            });
+        }
         let mut state = self.state();
         let pick = trimmed.parse::<usize>().ok().and_then(|n| {
             let (message_id, keyboard) = state.keyboard.as_ref()?;
@@ -79,6 +97,11 @@ impl ConsoleChannel {
             }
             (None, None) => InboundEvent::Text(trimmed.to_string()),
         };
+        drop(state);
+        self.inbound_event(event)
+    }
+
+    fn inbound_event(&self, event: InboundEvent) -> Inbound {
         Inbound {
             channel: CHANNEL_NAME.into(),
             chat_id: CHAT_ID.into(),
@@ -108,6 +131,29 @@ impl ConsoleChannel {
             let _ = writeln!(out, "   [{}] {}", i + 1, b.label);
         }
     }
+}
+
+/// The arguments of a `:location` line, or None if the line is something else.
+fn location_args(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix(LOCATION_COMMAND)?;
+    (rest.is_empty() || rest.starts_with(char::is_whitespace)).then(|| rest.trim())
+}
+
+/// `LAT LON`, `LAT,LON` or `LAT, LON` in decimal degrees; a value that is missing or not a
+/// number is NaN (the conversation answers that it is not a location).
+fn parse_location(args: &str) -> (f64, f64) {
+    let parts: Vec<&str> = match args.split_once(',') {
+        Some((lat, lon)) => vec![lat.trim(), lon.trim()],
+        None => args.split_whitespace().collect(),
+    };
+    let number = |i: usize| {
+        parts
+            .get(i)
+            .filter(|_| parts.len() == 2)
+            .and_then(|p| p.parse::<f64>().ok())
+            .unwrap_or(f64::NAN)
+    };
+    (number(0), number(1))
 }
 
 #[async_trait::async_trait]
@@ -259,6 +305,27 @@ impl Channel for ConsoleChannel {
                 }
                 Sent::default()
             }
+            Outbound::Venue {
+                lat,
+                lon,
+                title,
+                address,
+            } => {
+                let _ = writeln!(out, "\n📍 {title} — {address} ({lat:.6}, {lon:.6})");
+                Sent {
+                    message_id: Some(new_message(&Vec::new(), &mut state)),
+                    ..Sent::default()
+                }
+            }
+            Outbound::AskLocation { html, button_label } => {
+                // Not a numbered button: what to type stands in the brackets instead.
+                let _ = writeln!(out, "\n{}", self.render(html));
+                let _ = writeln!(out, "   [{LOCATION_HINT}] {button_label}");
+                Sent {
+                    message_id: Some(new_message(&Vec::new(), &mut state)),
+                    ..Sent::default()
+                }
+            }
             Outbound::AnswerButton { text, .. } => {
                 if let Some(text) = text {
                     let _ = writeln!(out, "  » {text}");
@@ -318,5 +385,105 @@ mod tests {
             console.inbound(" hello ").event,
             InboundEvent::Text("hello".into())
         );
+    }
+
+    fn location(event: InboundEvent) -> (f64, f64) {
+        match event {
+            InboundEvent::Location {
+                lat,
+                lon,
+                live: false,
+            } => (lat, lon),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn location_lines_are_locations() {
+        let console = ConsoleChannel::new(Box::new(Buffer::default()), false);
+        for line in [
+            ":location 30.5928 114.3055",
+            " :location   30.5928   114.3055 ",
+            ":location 30.5928,114.3055",
+            ":location 30.5928, 114.3055",
+            ":location 30.5928 ,114.3055",
+        ] {
+            assert_eq!(
+                location(console.inbound(line).event),
+                (30.5928, 114.3055),
+                "{line}"
+            );
+            assert!(ConsoleChannel::is_inbound_command(line), "{line}");
+        }
+        assert_eq!(
+            location(console.inbound(":location -33.9,-70.1").event),
+            (-33.9, -70.1)
+        );
+
+        // What does not parse is NaN, for the conversation to answer.
+        let (lat, lon) = location(console.inbound(":location north 114.3").event);
+        assert!(lat.is_nan() && lon == 114.3);
+        let (lat, lon) = location(console.inbound(":location 30.5,").event);
+        assert!(lat == 30.5 && lon.is_nan());
+        for line in [":location", ":location 30.5", ":location 1 2 3"] {
+            let (lat, lon) = location(console.inbound(line).event);
+            assert!(lat.is_nan() && lon.is_nan(), "{line}");
+        }
+
+        // Other lines are not locations.
+        assert!(!ConsoleChannel::is_inbound_command(":locations 1 2"));
+        assert!(!ConsoleChannel::is_inbound_command(":clock 07:30"));
+        assert!(!ConsoleChannel::is_inbound_command("location 1 2"));
+        assert_eq!(
+            console.inbound("location 1 2").event,
+            InboundEvent::Text("location 1 2".into())
+        );
+    }
+
+    #[tokio::test]
+    async fn venues_and_location_requests_are_printed() {
+        let buf = Buffer::default();
+        let console = ConsoleChannel::new(Box::new(buf.clone()), false);
+        let keyboard = vec![vec![Button::new("甲", "a:1")]];
+        console
+            .send(CHAT_ID, &Outbound::with_buttons("选", keyboard))
+            .await
+            .unwrap();
+        let venue = console
+            .send(
+                CHAT_ID,
+                &Outbound::Venue {
+                    lat: 30.5928,
+                    lon: 114.3055,
+                    title: "青山党校".into(),
+                    address: "和平大道 1 号".into(),
+                },
+            )
+            .await
+            .unwrap();
+        let ask = console
+            .send(
+                CHAT_ID,
+                &Outbound::AskLocation {
+                    html: "<b>请</b>发送您的位置".into(),
+                    button_label: "📍 发送位置".into(),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(venue.message_id.as_deref(), Some("2"));
+        assert_eq!(ask.message_id.as_deref(), Some("3"));
+        let printed = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert_eq!(
+            printed,
+            "\n选\n   [1] 甲\n\
+             \n📍 青山党校 — 和平大道 1 号 (30.592800, 114.305500)\n\
+             \n请发送您的位置\n   [:location LAT LON] 📍 发送位置\n"
+        );
+        // The numbered buttons are still those of the last message that had any.
+        assert!(matches!(
+            console.inbound("1").event,
+            InboundEvent::Button { data, .. } if data == "a:1"
+        ));
     }
 }

@@ -43,7 +43,7 @@ pub struct AudioRef {
     pub file_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Outbound {
     /// A text message (HTML subset), split by the channel if it is too long; the buttons go
     /// under the last part.
@@ -103,6 +103,18 @@ pub enum Outbound {
         callback_id: String,
         text: Option<String>,
     },
+    /// A place on a map (a venue pin: `sendVenue` in Telegram).
+    Venue {
+        lat: f64,
+        lon: f64,
+        title: String,
+        /// Never empty (Telegram requires an address).
+        address: String,
+    },
+    /// Asks the member to share their location: a text with a one-time button that sends
+    /// the location (Telegram: a reply keyboard with `request_location`); the console
+    /// tells the user to type `:location LAT LON`.
+    AskLocation { html: String, button_label: String },
 }
 
 impl Outbound {
@@ -152,7 +164,7 @@ impl MediaKind {
 }
 
 /// What a member sent.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Inbound {
     pub channel: String,
     pub chat_id: String,
@@ -161,7 +173,7 @@ pub struct Inbound {
     pub event: InboundEvent,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum InboundEvent {
     Text(String),
     Button {
@@ -181,6 +193,15 @@ pub enum InboundEvent {
     PollAnswer {
         poll_id: String,
         option: Option<usize>,
+    },
+    /// A location the member shared, in decimal degrees as the app reported them (not
+    /// validated: the conversation checks the ranges). `live` is true for an update of a
+    /// live location being shared (Telegram sends those as edits of the first message);
+    /// the bot answers those only when something happens (an attendance check-in).
+    Location {
+        lat: f64,
+        lon: f64,
+        live: bool,
     },
 }
 

@@ -32,7 +32,7 @@ impl Authority {
 }
 
 /// Commands only admins may use (they are not in the members' menu).
-pub const ADMIN_COMMANDS: [&str; 15] = [
+pub const ADMIN_COMMANDS: [&str; 23] = [
     "admin",
     "admins",
     "grant",
@@ -48,6 +48,14 @@ pub const ADMIN_COMMANDS: [&str; 15] = [
     "branch_add",
     "branch_rename",
     "branch_remove",
+    "venues",
+    "venue_add",
+    "venue_edit",
+    "venue_remove",
+    "activity_add",
+    "activity_edit",
+    "activity_cancel",
+    "venue_stats",
 ];
 
 impl Conversation {
@@ -146,6 +154,10 @@ impl Conversation {
             "branches" => self.list_branches(member, &authority),
             "branch_add" | "branch_rename" | "branch_remove" => {
                 self.edit_branches(member, &authority, name, args).await?
+            }
+            "venues" | "venue_add" | "venue_edit" | "venue_remove" | "activity_add"
+            | "activity_edit" | "activity_cancel" | "venue_stats" => {
+                self.venue_command(member, &authority, name, args).await?
             }
             _ => Vec::new(),
         };

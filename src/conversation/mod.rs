@@ -5,11 +5,13 @@ pub mod admin;
 pub mod branches;
 pub mod broadcast;
 pub mod lesson;
+pub mod migrant;
 pub mod nudge;
 pub mod poster;
 pub mod quiz;
 pub mod rank;
 pub mod stats;
+pub mod venues;
 
 use std::sync::Arc;
 
@@ -38,6 +40,8 @@ pub enum ConversationError {
     BadDelivery { id: i64, problem: String },
     #[error("cannot make the poster: {0}")]
     Poster(String),
+    #[error("nearby search: {0}")]
+    Geo(#[from] crate::domain::geo::GeoError),
 }
 
 type Result<T> = std::result::Result<T, ConversationError>;
@@ -54,11 +58,24 @@ pub struct ConversationSettings {
     /// Telegram user ids of the owners.
     pub owners: Vec<String>,
     pub nudges: crate::config::NudgeSettings,
+    pub migrants: crate::config::MigrantSettings,
 }
 
 /// The commands members can send.
-pub const COMMANDS: [&str; 9] = [
-    "start", "today", "me", "rank", "poster", "settings", "pause", "resume", "help",
+pub const COMMANDS: [&str; 13] = [
+    "start",
+    "today",
+    "me",
+    "rank",
+    "poster",
+    "nearby",
+    "away",
+    "home",
+    "forget_location",
+    "settings",
+    "pause",
+    "resume",
+    "help",
 ];
 
 /// Telegram's limit for callback data; longer data was not made by us.
@@ -99,7 +116,11 @@ impl Conversation {
     /// Handles one event from a member and returns the replies.
     pub async fn handle(&self, inbound: &Inbound) -> Result<Replies> {
         let now = self.now();
-        if !matches!(inbound.event, InboundEvent::PollAnswer { .. }) {
+        // Poll answers and live-location updates are not typed messages: they do not count.
+        if !matches!(
+            inbound.event,
+            InboundEvent::PollAnswer { .. } | InboundEvent::Location { live: true, .. }
+        ) {
             let key = format!("{}:{}", inbound.channel, inbound.chat_id);
             let verdict = match self.flood.lock() {
                 Ok(mut guard) => guard.check(&key, now),
@@ -160,6 +181,9 @@ impl Conversation {
             }
             InboundEvent::PollAnswer { poll_id, option } => {
                 self.poll_answer(&member, poll_id, *option).await
+            }
+            InboundEvent::Location { lat, lon, live } => {
+                self.location(&mut member, *lat, *lon, *live).await
             }
             InboundEvent::Media {
                 kind,
@@ -263,6 +287,10 @@ impl Conversation {
                 ))]),
             },
             "poster" => self.resend_poster(member).await,
+            "away" => self.away(member).await,
+            "home" => self.home(member).await,
+            "nearby" => self.nearby(member, args).await,
+            "forget_location" => self.forget_location(member).await,
             "settings" => {
                 member.dialog = Dialog::Idle;
                 self.save(member).await?;
@@ -573,6 +601,13 @@ impl Conversation {
                     .broadcast_button(member, kind, value, message_id)
                     .await?
                 {
+                    Some(r) => r,
+                    None => return Ok(expired()),
+                }
+            }
+            ("loc", _) if member.onboarded => self.consent_button(member, value).await?,
+            ("rsvp" | "unrsvp" | "map", _) if member.onboarded => {
+                match self.activity_button(member, kind, value).await? {
                     Some(r) => r,
                     None => return Ok(expired()),
                 }
@@ -1036,6 +1071,14 @@ impl Conversation {
             }
             poster::KIND_POSTER => self.compose_poster(&member, &item.reference).await,
             nudge::KIND_NUDGE => Ok(self.compose_nudge(&member)),
+            migrant::KIND_NEW
+            | migrant::KIND_REMINDER
+            | migrant::KIND_CANCELLED
+            | migrant::KIND_CHANGED
+            | migrant::KIND_DIGEST => {
+                self.compose_migrant(&member, &item.kind, &item.reference)
+                    .await
+            }
             other => Err(bad(format!("unknown kind {other:?}"))),
         }
     }

@@ -8,6 +8,7 @@
 //! correct_answer = 1         # a right answer to a lesson's quiz question
 //! test_correct_answer = 2    # a right answer in a topic test
 //! test_perfect_bonus = 3     # all answers of a topic test right
+//! attendance = 5            # an activity at a venue attended in person
 //! streak_bonus = { 7 = 5, 30 = 20 }   # streak length reached -> bonus
 //!
 //! [[season]]
@@ -43,6 +44,8 @@ pub struct PointRules {
     pub correct_answer: i64,
     pub test_correct_answer: i64,
     pub test_perfect_bonus: i64,
+    /// An activity at a venue attended in person (location-verified).
+    pub attendance: i64,
     /// Streak length -> bonus, awarded on the day the streak reaches that length.
     pub streak_bonus: BTreeMap<u32, i64>,
 }
@@ -54,6 +57,7 @@ impl Default for PointRules {
             correct_answer: 1,
             test_correct_answer: 2,
             test_perfect_bonus: 3,
+            attendance: 5,
             streak_bonus: BTreeMap::from([(7, 5), (30, 20)]),
         }
     }
@@ -152,6 +156,7 @@ impl PointsConfig {
                 .test_correct_answer
                 .unwrap_or(defaults.test_correct_answer),
             test_perfect_bonus: p.test_perfect_bonus.unwrap_or(defaults.test_perfect_bonus),
+            attendance: p.attendance.unwrap_or(defaults.attendance),
             streak_bonus: defaults.streak_bonus,
         };
         if let Some(bonus) = p.streak_bonus {
@@ -170,6 +175,7 @@ impl PointsConfig {
             ("correct_answer", rules.correct_answer),
             ("test_correct_answer", rules.test_correct_answer),
             ("test_perfect_bonus", rules.test_perfect_bonus),
+            ("attendance", rules.attendance),
         ] {
             if !(0..=1000).contains(&value) {
                 return Err(invalid(format!("{name} = {value}: use 0 to 1000 points")));
@@ -256,6 +262,7 @@ struct RulesFile {
     correct_answer: Option<i64>,
     test_correct_answer: Option<i64>,
     test_perfect_bonus: Option<i64>,
+    attendance: Option<i64>,
     streak_bonus: Option<BTreeMap<String, i64>>,
 }
 

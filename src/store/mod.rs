@@ -86,12 +86,17 @@ mod admin;
 mod broadcast;
 mod quiz;
 mod stats;
+mod venues;
 pub use admin::{AuditRow, ROLE_ADMIN, ROLE_BRANCH_ADMIN, RoleRow, WHOLE_ORGANIZATION};
 pub use broadcast::{
     AudienceFilter, BroadcastCounts, BroadcastRow, KIND_BROADCAST, KIND_BROADCAST_PROGRESS,
 };
 pub use quiz::{AnswerCounts, Ask, Award, NewAsk, PointsRow, PosterRow, QuizTest, TitleRow};
 pub use stats::{ActivityBump, MemberProgress};
+pub use venues::{
+    ACTIVITY_CANCELLED, ACTIVITY_SCHEDULED, Activity, ActivityFigures, MemberNear, NearError,
+    Nearby, NewActivity, NewVenue, VENUE_OPEN, VENUE_REMOVED, Venue,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

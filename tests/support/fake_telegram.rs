@@ -26,6 +26,13 @@
 //! Message ids count up per chat from 1 and are shared by the user's and the bot's
 //! messages, as in real private chats. Files get ids `FILE_1`, `FILE_2`, ...; polls
 //! `POLL_1`, ...; callback queries `CB_1`, ...
+//!
+//! `getUpdates` delivers only the update types the bot asked for (`allowed_updates` of
+//! getUpdates or setWebhook, kept until changed; Telegram's default until then): the others
+//! are dropped and listed by [`FakeTelegram::discarded_updates`]. Users share locations with
+//! [`FakeTelegram::push_location`], and live locations with
+//! [`FakeTelegram::push_live_location`] and [`FakeTelegram::push_live_location_update`]
+//! (an `edited_message`, which a bot receives only if it asked for that type).
 
 mod conn;
 mod faults;
@@ -183,6 +190,15 @@ impl Call {
         self.reply_markup()
             .map(|markup| callback_datas_of(&markup))
             .unwrap_or_default()
+    }
+
+    /// (`latitude`, `longitude`) of a sendLocation or sendVenue, as numbers.
+    pub fn location(&self) -> Option<(f64, f64)> {
+        let number = |name: &str| match self.param(name)? {
+            Value::String(s) => s.parse::<f64>().ok(),
+            other => other.as_f64(),
+        };
+        Some((number("latitude")?, number("longitude")?))
     }
 }
 
@@ -382,6 +398,82 @@ impl FakeTelegram {
         largest
     }
 
+    /// Queues a location shared by `user_id` (a private message with `location`). Returns
+    /// the update id.
+    pub fn push_location(&self, user_id: i64, lat: f64, lon: f64) -> i64 {
+        let message = self.user_message(user_id, "location", location(lat, lon));
+        self.push_update(json!({ "message": message }))
+    }
+
+    /// Queues the first message of a live location that `user_id` shares for `live_period`
+    /// seconds (60-86400, or 0x7FFFFFFF for "until stopped", as Telegram's apps offer).
+    /// Returns (update id, message id); later positions come with
+    /// [`Self::push_live_location_update`].
+    pub fn push_live_location(
+        &self,
+        user_id: i64,
+        lat: f64,
+        lon: f64,
+        live_period: i64,
+    ) -> (i64, i64) {
+        assert!(
+            (60..=86_400).contains(&live_period) || live_period == 0x7FFF_FFFF,
+            "fake Telegram: live_period {live_period} is not 60-86400 or 0x7FFFFFFF"
+        );
+        let mut shared = location(lat, lon);
+        shared["live_period"] = json!(live_period);
+        let message = self.user_message(user_id, "location", shared);
+        let message_id = message["message_id"].as_i64().expect("id");
+        (self.push_update(json!({ "message": message })), message_id)
+    }
+
+    /// Queues a new position of the live location `message_id` of `user_id`: an
+    /// `edited_message` with the new location and `edit_date`, as Telegram sends them. Panics
+    /// if that message is not a live location of that user. Returns the update id.
+    pub fn push_live_location_update(
+        &self,
+        user_id: i64,
+        message_id: i64,
+        lat: f64,
+        lon: f64,
+    ) -> i64 {
+        let state = self.shared.state();
+        let mut message = match state.messages.get(&(user_id, message_id)) {
+            Some(stored) if !stored.from_bot => stored.message.clone(),
+            Some(_) => panic!(
+                "fake Telegram: message {message_id} in chat {user_id} was sent by the bot, \
+                 not the user"
+            ),
+            None => panic!("fake Telegram: the user has no message {message_id} in chat {user_id}"),
+        };
+        assert!(
+            message["location"]["live_period"].is_i64(),
+            "fake Telegram: message {message_id} in chat {user_id} is not a live location"
+        );
+        drop(state);
+        message["location"]["latitude"] = json!(lat);
+        message["location"]["longitude"] = json!(lon);
+        message["edit_date"] = json!(now());
+        self.push_update(json!({ "edited_message": message }))
+    }
+
+    /// A new message from `user_id` in its private chat with one content field.
+    fn user_message(&self, user_id: i64, field: &str, content: Value) -> Value {
+        let mut state = self.shared.state();
+        let chat = state
+            .chats
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_else(|| private_chat(user_id));
+        json!({
+            "message_id": state.next_message_id(user_id),
+            "from": state.user(user_id),
+            "chat": chat,
+            "date": now(),
+            field: content,
+        })
+    }
+
     /// Queues a callback query with `data` under message `message_id` whether or not the
     /// message has such a button: what a modified client could send.
     pub fn push_forged_callback(&self, user_id: i64, message_id: i64, data: &str) -> i64 {
@@ -452,6 +544,18 @@ impl FakeTelegram {
     /// Updates not yet confirmed by a `getUpdates` offset.
     pub fn pending_updates(&self) -> usize {
         self.shared.state().updates.len()
+    }
+
+    /// The update types the bot last asked for (`allowed_updates` of getUpdates or
+    /// setWebhook), None while it never did (Telegram's default then applies: all types but
+    /// `chat_member`, `message_reaction` and `message_reaction_count`).
+    pub fn allowed_updates(&self) -> Option<Vec<String>> {
+        self.shared.state().allowed_updates.clone()
+    }
+
+    /// Pushed updates that getUpdates dropped because the bot does not receive their type.
+    pub fn discarded_updates(&self) -> Vec<Value> {
+        self.shared.state().discarded_updates.clone()
     }
 
     /// Every request received, in order, except successful `getUpdates`.
@@ -670,6 +774,10 @@ struct World {
     /// Commands by "<scope JSON>|<language code>".
     commands: HashMap<String, Value>,
     webhook: Option<String>,
+    /// `allowed_updates` as last set by getUpdates or setWebhook (None: never set).
+    allowed_updates: Option<Vec<String>>,
+    /// Updates dropped for their type.
+    discarded_updates: Vec<Value>,
     calls: Vec<Call>,
     /// Injected faults, blocked users and rate limits.
     plan: Plan,
@@ -1146,6 +1254,9 @@ fn check_fields(method: &spec::MethodSpec, params: &Params) -> Result<(), Failur
         if param(params, &field.name).is_none() {
             return Err(match (method.name.as_str(), field.name.as_str()) {
                 (_, "chat_id") => bad("chat_id is empty"),
+                // Telegram reads both with the same helper before anything else.
+                (_, "latitude") => bad("latitude is empty"),
+                (_, "longitude") => bad("longitude is empty"),
                 ("sendMessage", "text") => bad("message text is empty"),
                 (_, name) => bad(format!("{name} is required")),
             });
@@ -1180,12 +1291,19 @@ impl Job<'_> {
                 Ok(me)
             }
             "getUpdates" => self.get_updates(state),
-            "getWebhookInfo" => Ok(json!({
-                "url": state.webhook.clone().unwrap_or_default(),
-                "has_custom_certificate": false,
-                "pending_update_count": state.updates.len(),
-            })),
+            "getWebhookInfo" => {
+                let mut info = json!({
+                    "url": state.webhook.clone().unwrap_or_default(),
+                    "has_custom_certificate": false,
+                    "pending_update_count": state.updates.len(),
+                });
+                if let Some(allowed) = &state.allowed_updates {
+                    info["allowed_updates"] = json!(allowed);
+                }
+                Ok(info)
+            }
             "setWebhook" => {
+                self.set_allowed_updates(state)?;
                 state.webhook = self.str("url").map(str::to_owned);
                 Ok(json!(true))
             }
@@ -1287,8 +1405,40 @@ impl Job<'_> {
                 .retain(|u| u["update_id"].as_i64().unwrap_or(i64::MAX) >= offset),
             None => {}
         }
+        // Telegram drops an update of a type the bot does not receive when it is created
+        // (and may still deliver those created before `allowed_updates` changed); the fake
+        // drops them here, so that a type missing from `allowed_updates` shows in tests
+        // whenever the update was pushed.
+        self.set_allowed_updates(state)?;
+        let allowed = state.allowed_updates.clone().unwrap_or_default();
+        let (kept, dropped): (VecDeque<Value>, VecDeque<Value>) =
+            std::mem::take(&mut state.updates)
+                .into_iter()
+                .partition(|u| receives(&allowed, u));
+        state.updates = kept;
+        state.discarded_updates.extend(dropped);
         let limit = self.int("limit").unwrap_or(100).clamp(1, 100) as usize;
         Ok(state.updates.iter().take(limit).cloned().collect())
+    }
+
+    /// Remembers `allowed_updates` if the request has it (else the previous setting stays,
+    /// as with Telegram).
+    fn set_allowed_updates(&self, state: &mut World) -> Result<(), Failure> {
+        let invalid = || bad("can't parse allowed_updates JSON array");
+        let Some(list) = json_param(self.params, "allowed_updates").map_err(|_| invalid())? else {
+            return Ok(());
+        };
+        let names = list
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .map(|i| i.as_str().map(str::to_owned))
+                    .collect::<Option<Vec<_>>>()
+            })
+            .ok_or_else(invalid)?;
+        state.allowed_updates = Some(names);
+        Ok(())
     }
 
     /// Text (or caption) after parse_mode, trimmed like Telegram does; None if absent.
@@ -1589,6 +1739,7 @@ impl Job<'_> {
 
     /// sendLocation and sendVenue.
     fn send_place(&self, state: &mut World) -> Outcome {
+        let venue = self.method.name == "sendVenue";
         let coordinate = |name: &str, limit: f64| {
             let value = self.param(name).and_then(|v| match v {
                 Value::String(s) => s.parse::<f64>().ok(),
@@ -1596,18 +1747,28 @@ impl Job<'_> {
             });
             value
                 .filter(|v| v.abs() <= limit)
-                .ok_or_else(|| bad(format!("wrong {name} specified")))
+                .ok_or_else(|| match venue {
+                    // TDLib's wording for a venue's location out of range.
+                    true => bad("wrong venue location specified"),
+                    false => bad(format!("wrong {name} specified")),
+                })
         };
         let location = json!({
             "latitude": coordinate("latitude", 90.0)?,
             "longitude": coordinate("longitude", 180.0)?,
         });
         let mut content = Map::new();
-        if self.method.name == "sendVenue" {
+        if venue {
+            // The Bot API server reads a missing and an empty field alike; the fake refuses
+            // both, as api.min.json requires the fields.
+            let text = |name: &str| match self.str(name) {
+                Some(text) if !text.trim().is_empty() => Ok(text),
+                _ => Err(bad(format!("{name} is required"))),
+            };
             let venue = json!({
                 "location": location,
-                "title": self.str("title").unwrap_or_default(),
-                "address": self.str("address").unwrap_or_default(),
+                "title": text("title")?,
+                "address": text("address")?,
             });
             content.insert("venue".into(), venue);
         }
@@ -1780,7 +1941,12 @@ impl Job<'_> {
             if inline_only {
                 return Err(bad("inline keyboard expected"));
             }
-            let other = ["keyboard", "remove_keyboard", "force_reply"];
+            if let Some(rows) = markup.get("keyboard") {
+                // A reply keyboard is not part of the message.
+                self.check_reply_keyboard(markup, rows)?;
+                return Ok(None);
+            }
+            let other = ["remove_keyboard", "force_reply"];
             return match other.iter().any(|k| markup.contains_key(*k)) {
                 true => Ok(None),
                 false => Err(unparsable()),
@@ -1804,6 +1970,76 @@ impl Job<'_> {
             }
         }
         Ok((!shown.is_empty()).then(|| json!({ "inline_keyboard": shown })))
+    }
+
+    /// Checks a ReplyKeyboardMarkup against the API description: its fields, rows of
+    /// KeyboardButtons (or strings), and at most one request_* / web_app field per button.
+    fn check_reply_keyboard(
+        &self,
+        markup: &Map<String, Value>,
+        rows: &Value,
+    ) -> Result<(), Failure> {
+        for (key, value) in markup.iter().filter(|(_, v)| !v.is_null()) {
+            let field = self
+                .spec
+                .type_field("ReplyKeyboardMarkup", key)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "can't parse reply keyboard markup JSON object: unexpected field \"{key}\""
+                    ))
+                })?;
+            if field.types == ["Boolean"] && !value.is_boolean() {
+                return Err(bad(format!(
+                    "can't parse reply keyboard markup JSON object: Field \"{key}\" must be of \
+                     type Boolean"
+                )));
+            }
+        }
+        let rows = rows
+            .as_array()
+            .filter(|rows| rows.iter().all(Value::is_array))
+            .ok_or_else(|| {
+                bad("field \"keyboard\" of the ReplyKeyboardMarkup should be an Array of Arrays")
+            })?;
+        let invalid = |detail: &str| bad(format!("can't parse keyboard button: {detail}"));
+        for button in rows.iter().flat_map(|row| row.as_array().expect("checked")) {
+            let button = match button {
+                Value::String(_) => continue,
+                Value::Object(button) => button,
+                _ => return Err(invalid("KeyboardButton must be a String or an Object")),
+            };
+            if !button.get("text").is_some_and(Value::is_string) {
+                return Err(invalid("Field \"text\" must be of type String"));
+            }
+            let mut actions = Vec::new();
+            for (key, value) in button.iter().filter(|(_, v)| !v.is_null()) {
+                let field = self
+                    .spec
+                    .type_field("KeyboardButton", key)
+                    .ok_or_else(|| invalid(&format!("unexpected field \"{key}\"")))?;
+                let (wanted, type_ok) = match field.types.first().map(String::as_str) {
+                    Some("Boolean") => ("Boolean", value.is_boolean()),
+                    Some("String") => ("String", value.is_string()),
+                    _ => ("Object", value.is_object()),
+                };
+                if !type_ok {
+                    return Err(invalid(&format!(
+                        "Field \"{key}\" must be of type {wanted}"
+                    )));
+                }
+                let is_action = key.starts_with("request_") || key == "web_app";
+                if is_action && value != &json!(false) {
+                    actions.push(key.as_str());
+                }
+            }
+            if actions.len() > 1 {
+                return Err(invalid(&format!(
+                    "at most one of the fields {} can be used",
+                    actions.join(", ")
+                )));
+            }
+        }
+        Ok(())
     }
 
     fn check_button(&self, button: &Value) -> Outcome {
@@ -1876,6 +2112,29 @@ fn put_text(object: &mut Map<String, Value>, field: &str, entities_field: &str, 
 
 // ---------------------------------------------------------------------------------------
 // Small helpers
+
+/// Update types that an empty (or never set) `allowed_updates` leaves out.
+const NOT_RECEIVED_BY_DEFAULT: &[&str] =
+    &["chat_member", "message_reaction", "message_reaction_count"];
+
+/// Whether a bot with this `allowed_updates` (empty: Telegram's default) receives `update`.
+fn receives(allowed: &[String], update: &Value) -> bool {
+    let Some(kind) = update
+        .as_object()
+        .and_then(|u| u.keys().find(|k| k.as_str() != "update_id"))
+    else {
+        return true;
+    };
+    match allowed.is_empty() {
+        true => !NOT_RECEIVED_BY_DEFAULT.contains(&kind.as_str()),
+        false => allowed.iter().any(|a| a == kind),
+    }
+}
+
+/// A Location object.
+fn location(lat: f64, lon: f64) -> Value {
+    json!({"latitude": lat, "longitude": lon})
+}
 
 /// A parameter, treating JSON null as absent.
 fn param<'a>(params: &'a Params, name: &str) -> Option<&'a Value> {

@@ -245,6 +245,16 @@ pub fn inline_keyboard(buttons: &Keyboard) -> Value {
     })
 }
 
+/// `reply_markup` for a one-time reply keyboard with one button that shares the member's
+/// location (private chats only, which are the only chats the bot talks in).
+pub fn location_request_keyboard(label: &str) -> Value {
+    json!({
+        "keyboard": [[{"text": label, "request_location": true}]],
+        "one_time_keyboard": true,
+        "resize_keyboard": true,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +266,18 @@ mod tests {
             retry_after,
         }
         .classify()
+    }
+
+    #[test]
+    fn location_keyboard_is_a_one_time_reply_keyboard() {
+        assert_eq!(
+            location_request_keyboard("📍 发送位置"),
+            json!({
+                "keyboard": [[{"text": "📍 发送位置", "request_location": true}]],
+                "one_time_keyboard": true,
+                "resize_keyboard": true,
+            })
+        );
     }
 
     #[test]

@@ -8,10 +8,10 @@ pub mod bot_api;
 use serde_json::{Value, json};
 use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
 use teloxide::prelude::Requester;
-use teloxide::types::{AllowedUpdate, BotCommand, MaybeAnonymousUser, Update, UpdateKind};
+use teloxide::types::{AllowedUpdate, BotCommand, MaybeAnonymousUser, Message, Update, UpdateKind};
 use teloxide::{Bot, RequestError};
 
-use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard};
+use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard};
 
 use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
 use crate::content::AudioKind;
@@ -40,6 +40,10 @@ fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 pub const CHANNEL_NAME: &str = "telegram";
+/// The update types the bot asks for, in getUpdates and setWebhook (`edited_message`: the
+/// new positions of a live location).
+pub const ALLOWED_UPDATES: &[&str] =
+    &["message", "edited_message", "callback_query", "poll_answer"];
 /// How long one send may take before it counts as failed (and is retried).
 pub const SEND_TIMEOUT: Duration = Duration::from_secs(20);
 
@@ -146,11 +150,7 @@ impl TelegramChannel {
             .get_updates()
             .offset(i32::try_from(offset).unwrap_or(i32::MAX))
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
-            .allowed_updates(vec![
-                AllowedUpdate::Message,
-                AllowedUpdate::CallbackQuery,
-                AllowedUpdate::PollAnswer,
-            ])
+            .allowed_updates(allowed_updates())
             .await
             .map_err(|e| TelegramError::Request {
                 method: "getUpdates",
@@ -168,7 +168,7 @@ impl TelegramChannel {
         let body = json!({
             "url": url,
             "secret_token": secret,
-            "allowed_updates": ["message", "callback_query", "poll_answer"],
+            "allowed_updates": ALLOWED_UPDATES,
             "max_connections": 40,
         });
         self.api
@@ -192,6 +192,16 @@ impl TelegramChannel {
             })?;
         Ok(())
     }
+}
+
+/// [`ALLOWED_UPDATES`] as teloxide's type.
+fn allowed_updates() -> Vec<AllowedUpdate> {
+    vec![
+        AllowedUpdate::Message,
+        AllowedUpdate::EditedMessage,
+        AllowedUpdate::CallbackQuery,
+        AllowedUpdate::PollAnswer,
+    ]
 }
 
 /// The update id and the chat an update belongs to (for per-chat ordering), from a
@@ -218,26 +228,8 @@ pub fn parse_update(payload: &str) -> Result<Option<Inbound>, String> {
 
 fn to_inbound(update: Update) -> Option<Inbound> {
     match update.kind {
-        UpdateKind::Message(msg) => {
-            if !msg.chat.is_private() {
-                return None;
-            }
-            let event = match (msg.text(), media_of(&msg)) {
-                (Some(text), _) => InboundEvent::Text(text.to_string()),
-                (None, Some((kind, file_id))) => InboundEvent::Media {
-                    kind,
-                    file_id,
-                    caption: msg.caption().unwrap_or_default().to_string(),
-                },
-                (None, None) => return None,
-            };
-            Some(Inbound {
-                channel: CHANNEL_NAME.into(),
-                chat_id: msg.chat.id.0.to_string(),
-                language: msg.from.as_ref().and_then(|u| u.language_code.clone()),
-                event,
-            })
-        }
+        UpdateKind::Message(msg) => message_inbound(&msg, false),
+        UpdateKind::EditedMessage(msg) => message_inbound(&msg, true),
         UpdateKind::CallbackQuery(q) => {
             let chat_id = q
                 .message
@@ -275,6 +267,52 @@ fn to_inbound(update: Update) -> Option<Inbound> {
     }
 }
 
+/// A message in a private chat (or, with `edited`, an edit of one) as an inbound event.
+fn message_inbound(msg: &Message, edited: bool) -> Option<Inbound> {
+    if !msg.chat.is_private() {
+        return None;
+    }
+    let event = if edited {
+        // Of a sent message only a live location keeps changing: an edit that carries a
+        // location is a new position of a live share. Edited texts and captions are ignored.
+        let (lat, lon) = location_of(msg)?;
+        InboundEvent::Location {
+            lat,
+            lon,
+            live: true,
+        }
+    } else if let Some(text) = msg.text() {
+        InboundEvent::Text(text.to_string())
+    } else if let Some((lat, lon)) = location_of(msg) {
+        // Also the first message of a live share (its location has `live_period`).
+        InboundEvent::Location {
+            lat,
+            lon,
+            live: false,
+        }
+    } else {
+        let (kind, file_id) = media_of(msg)?;
+        InboundEvent::Media {
+            kind,
+            file_id,
+            caption: msg.caption().unwrap_or_default().to_string(),
+        }
+    };
+    Some(Inbound {
+        channel: CHANNEL_NAME.into(),
+        chat_id: msg.chat.id.0.to_string(),
+        language: msg.from.as_ref().and_then(|u| u.language_code.clone()),
+        event,
+    })
+}
+
+/// The (latitude, longitude) of a shared location or venue.
+fn location_of(msg: &Message) -> Option<(f64, f64)> {
+    msg.location()
+        .or_else(|| msg.venue().map(|v| &v.location))
+        .map(|l| (l.latitude, l.longitude))
+}
+
 /// The first part of a caption that may be too long.
 fn first_caption(html: &str) -> String {
     split_html(html, MAX_CAPTION)
@@ -284,7 +322,7 @@ fn first_caption(html: &str) -> String {
 }
 
 /// A photo, audio, voice or document in a message: (kind, file id).
-fn media_of(msg: &teloxide::types::Message) -> Option<(MediaKind, String)> {
+fn media_of(msg: &Message) -> Option<(MediaKind, String)> {
     if let Some(sizes) = msg.photo() {
         // The largest size comes last.
         return sizes
@@ -312,6 +350,64 @@ fn message_id(result: &Value) -> Option<String> {
     result["message_id"].as_i64().map(|id| id.to_string())
 }
 
+/// The `sendVenue` body; refuses coordinates that are not numbers (JSON has no NaN).
+fn venue_body(
+    chat: i64,
+    lat: f64,
+    lon: f64,
+    title: &str,
+    address: &str,
+) -> Result<Value, SendError> {
+    if !lat.is_finite() || !lon.is_finite() {
+        return Err(SendError::Rejected(format!(
+            "({lat}, {lon}) is not a location"
+        )));
+    }
+    Ok(json!({
+        "chat_id": chat,
+        "latitude": lat,
+        "longitude": lon,
+        "title": title,
+        "address": address,
+    }))
+}
+
+impl TelegramChannel {
+    /// Sends `html` as text messages (split if too long, HTML parse mode) with `markup`
+    /// under the last one.
+    async fn send_text(
+        &self,
+        chat: i64,
+        html: &str,
+        markup: Option<Value>,
+    ) -> Result<Sent, SendError> {
+        let parts = split_html(html, MAX_TEXT);
+        let count = parts.len();
+        let mut last = None;
+        for (i, part) in parts.into_iter().enumerate() {
+            let mut body = json!({"chat_id": chat, "text": part, "parse_mode": "HTML"});
+            if self.paid_broadcast {
+                body["allow_paid_broadcast"] = json!(true);
+            }
+            if i + 1 == count
+                && let Some(markup) = &markup
+            {
+                body["reply_markup"] = markup.clone();
+            }
+            let result = self
+                .api
+                .call("sendMessage", &body)
+                .await
+                .map_err(ApiFailure::classify)?;
+            last = message_id(&result);
+        }
+        Ok(Sent {
+            message_id: last,
+            ..Sent::default()
+        })
+    }
+}
+
 #[async_trait::async_trait]
 impl Channel for TelegramChannel {
     fn name(&self) -> &str {
@@ -322,28 +418,8 @@ impl Channel for TelegramChannel {
         let chat = parse_chat(chat_id)?;
         match message {
             Outbound::Text { html, buttons } => {
-                let parts = split_html(html, MAX_TEXT);
-                let count = parts.len();
-                let mut last = None;
-                for (i, part) in parts.into_iter().enumerate() {
-                    let mut body = json!({"chat_id": chat, "text": part, "parse_mode": "HTML"});
-                    if self.paid_broadcast {
-                        body["allow_paid_broadcast"] = json!(true);
-                    }
-                    if i + 1 == count && !buttons.is_empty() {
-                        body["reply_markup"] = inline_keyboard(buttons);
-                    }
-                    let result = self
-                        .api
-                        .call("sendMessage", &body)
-                        .await
-                        .map_err(ApiFailure::classify)?;
-                    last = message_id(&result);
-                }
-                Ok(Sent {
-                    message_id: last,
-                    ..Sent::default()
-                })
+                let markup = (!buttons.is_empty()).then(|| inline_keyboard(buttons));
+                self.send_text(chat, html, markup).await
             }
             Outbound::Audio {
                 audio,
@@ -526,6 +602,30 @@ impl Channel for TelegramChannel {
                     Err(e) => Err(e.classify()),
                 }
             }
+            Outbound::Venue {
+                lat,
+                lon,
+                title,
+                address,
+            } => {
+                let mut body = venue_body(chat, *lat, *lon, title, address)?;
+                if self.paid_broadcast {
+                    body["allow_paid_broadcast"] = json!(true);
+                }
+                let result = self
+                    .api
+                    .call("sendVenue", &body)
+                    .await
+                    .map_err(ApiFailure::classify)?;
+                Ok(Sent {
+                    message_id: message_id(&result),
+                    ..Sent::default()
+                })
+            }
+            Outbound::AskLocation { html, button_label } => {
+                self.send_text(chat, html, Some(location_request_keyboard(button_label)))
+                    .await
+            }
             Outbound::AnswerButton { callback_id, text } => {
                 let mut body = json!({"callback_query_id": callback_id});
                 if let Some(text) = text {
@@ -538,5 +638,164 @@ impl Channel for TelegramChannel {
                 Ok(Sent::default())
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(kind: &str, message: Value) -> String {
+        json!({"update_id": 7, kind: message}).to_string()
+    }
+
+    fn message(extra: Value) -> Value {
+        let mut message = json!({
+            "message_id": 3,
+            "from": {"id": 42, "is_bot": false, "first_name": "U", "language_code": "zh-hant"},
+            "chat": {"id": 42, "type": "private", "first_name": "U"},
+            "date": 1_790_000_000,
+        });
+        message
+            .as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        message
+    }
+
+    fn event(payload: &str) -> Option<InboundEvent> {
+        parse_update(payload).unwrap().map(|inbound| {
+            assert_eq!(inbound.channel, CHANNEL_NAME);
+            assert_eq!(inbound.chat_id, "42");
+            assert_eq!(inbound.language.as_deref(), Some("zh-hant"));
+            inbound.event
+        })
+    }
+
+    #[test]
+    fn shared_locations_and_venues_are_locations() {
+        let location = json!({"location": {"latitude": 30.5928, "longitude": 114.3055}});
+        assert_eq!(
+            event(&update("message", message(location))),
+            Some(InboundEvent::Location {
+                lat: 30.5928,
+                lon: 114.3055,
+                live: false
+            })
+        );
+        // The first message of a live share.
+        let live = json!({"location": {"latitude": 30.5, "longitude": 114.3, "live_period": 900}});
+        assert_eq!(
+            event(&update("message", message(live))),
+            Some(InboundEvent::Location {
+                lat: 30.5,
+                lon: 114.3,
+                live: false
+            })
+        );
+        let venue = json!({
+            "venue": {
+                "location": {"latitude": 22.3, "longitude": 114.17},
+                "title": "会议室",
+                "address": "东湖路 1 号",
+            },
+            "location": {"latitude": 22.3, "longitude": 114.17},
+        });
+        assert_eq!(
+            event(&update("message", message(venue))),
+            Some(InboundEvent::Location {
+                lat: 22.3,
+                lon: 114.17,
+                live: false
+            })
+        );
+    }
+
+    #[test]
+    fn edited_locations_are_live_updates_and_other_edits_are_ignored() {
+        let moved = json!({
+            "edit_date": 1_790_000_060,
+            "location": {"latitude": 30.6, "longitude": 114.4, "live_period": 900, "heading": 90},
+        });
+        assert_eq!(
+            event(&update("edited_message", message(moved))),
+            Some(InboundEvent::Location {
+                lat: 30.6,
+                lon: 114.4,
+                live: true
+            })
+        );
+        let edited_text = json!({"edit_date": 1_790_000_060, "text": "改过的"});
+        assert_eq!(event(&update("edited_message", message(edited_text))), None);
+
+        // Not in a private chat: ignored, edited or not.
+        let mut group = message(json!({
+            "edit_date": 1_790_000_060,
+            "location": {"latitude": 30.6, "longitude": 114.4, "live_period": 900},
+        }));
+        group["chat"] = json!({"id": -100, "type": "group", "title": "G"});
+        assert_eq!(
+            parse_update(&update("edited_message", group.clone())).unwrap(),
+            None
+        );
+        assert_eq!(parse_update(&update("message", group)).unwrap(), None);
+
+        // Per-chat ordering of stored webhook updates knows the edit's chat.
+        let payload: Value = serde_json::from_str(&update(
+            "edited_message",
+            message(json!({"edit_date": 1, "text": "x"})),
+        ))
+        .unwrap();
+        assert_eq!(update_key(&payload), Some((7, "42".to_string())));
+    }
+
+    #[test]
+    fn texts_and_media_parse_as_before() {
+        assert_eq!(
+            event(&update("message", message(json!({"text": "/start"})))),
+            Some(InboundEvent::Text("/start".into()))
+        );
+        let voice = json!({
+            // As Telegram sends it (teloxide needs `mime_type` to see a voice message).
+            "voice": {"file_id": "F1", "file_unique_id": "U1", "duration": 3,
+                      "mime_type": "audio/ogg", "file_size": 4000},
+            "caption": "听",
+        });
+        assert_eq!(
+            event(&update("message", message(voice))),
+            Some(InboundEvent::Media {
+                kind: MediaKind::Voice,
+                file_id: "F1".into(),
+                caption: "听".into()
+            })
+        );
+    }
+
+    #[test]
+    fn allowed_updates_are_the_same_for_polling_and_webhooks() {
+        let polled = serde_json::to_value(allowed_updates()).unwrap();
+        assert_eq!(polled, json!(ALLOWED_UPDATES));
+    }
+
+    #[test]
+    fn venue_body_has_the_fields_telegram_requires() {
+        assert_eq!(
+            venue_body(42, 30.5, 114.25, "青山党校", "和平大道 1 号").unwrap(),
+            json!({
+                "chat_id": 42,
+                "latitude": 30.5,
+                "longitude": 114.25,
+                "title": "青山党校",
+                "address": "和平大道 1 号",
+            })
+        );
+        assert!(matches!(
+            venue_body(42, f64::NAN, 114.25, "t", "a"),
+            Err(SendError::Rejected(_))
+        ));
+        assert!(matches!(
+            venue_body(42, 30.5, f64::INFINITY, "t", "a"),
+            Err(SendError::Rejected(_))
+        ));
     }
 }

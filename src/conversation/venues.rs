@@ -1,0 +1,601 @@
+//! Admin commands for venues (红色驿站) and their activities: add, edit, remove or cancel,
+//! list, and RSVP/attendance figures. A row is written like a line of the import CSV files
+//! (same columns, same order, same checks), so what works in a file works in a command.
+//!
+//! Scope: a venue may belong to a branch; a branch admin manages the venues of their
+//! branches (and those venues' activities), admins and owners all of them.
+
+use chrono::Duration;
+
+use super::admin::Authority;
+use super::{Conversation, Replies, Result};
+use crate::channel::Outbound;
+use crate::content::markdown::escape_html;
+use crate::domain::Member;
+use crate::domain::venue_csv::{self, CsvErrors};
+use crate::store::{NewActivity, NewVenue, Venue};
+use crate::t;
+
+/// The venue columns in file order (required first).
+const VENUE_COLUMNS: [&str; 7] = ["id", "name", "lat", "lon", "address", "radius_km", "branch"];
+const VENUE_REQUIRED: usize = 4;
+/// The activity columns in file order (required first).
+const ACTIVITY_COLUMNS: [&str; 8] = [
+    "id",
+    "venue",
+    "title",
+    "start",
+    "end",
+    "timezone",
+    "capacity",
+    "description",
+];
+const ACTIVITY_REQUIRED: usize = 5;
+/// Lines of `/venues` and `/venue_stats` at most.
+const LIST_MAX: usize = 40;
+/// `/venue_stats` covers activities that started this many days ago or later.
+const STATS_DAYS: i64 = 30;
+
+/// `row` (one CSV line) under a header of as many of `columns` as it has fields; None if
+/// it has fewer than `required` or more than all of them.
+fn with_header(columns: &[&str], required: usize, row: &str) -> Option<String> {
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(row.as_bytes());
+    let record = reader.records().next()?.ok()?;
+    let n = record.len();
+    (required..=columns.len())
+        .contains(&n)
+        .then(|| format!("{}\n{row}", columns[..n].join(",")))
+}
+
+/// The problems of a one-row "file", without the file and line.
+fn problems(e: &CsvErrors) -> String {
+    e.problems
+        .iter()
+        .map(|p| p.message.clone())
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+impl Conversation {
+    /// Whether the admin may manage a venue of `branch` (None: of the whole organization).
+    fn reaches_venue(&self, authority: &Authority, branch: Option<&str>) -> bool {
+        match branch {
+            Some(b) => self.reaches(authority, b),
+            None => authority.whole_organization(),
+        }
+    }
+
+    pub(super) async fn venue_command(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        name: &str,
+        args: &str,
+    ) -> Result<Replies> {
+        match name {
+            "venues" => self.list_venues(member, authority).await,
+            "venue_add" | "venue_edit" => self.save_venue(member, authority, name, args).await,
+            "venue_remove" => self.remove_venue(member, authority, args).await,
+            "activity_add" | "activity_edit" => {
+                self.save_activity(member, authority, name, args).await
+            }
+            "activity_cancel" => self.cancel_activity(member, authority, args).await,
+            "venue_stats" => self.venue_stats(member, authority, args).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    async fn list_venues(&self, member: &Member, authority: &Authority) -> Result<Replies> {
+        let l = member.locale;
+        let venues: Vec<Venue> = self
+            .store
+            .venues()
+            .await?
+            .into_iter()
+            .filter(|v| self.reaches_venue(authority, v.branch_id.as_deref()))
+            .collect();
+        if venues.is_empty() {
+            return Ok(vec![Outbound::text(t!(self.i18n, l, "venues-none"))]);
+        }
+        let tree = self.tree();
+        let mut lines = vec![t!(self.i18n, l, "venues-header", count = venues.len())];
+        for v in venues.iter().take(LIST_MAX) {
+            let branch = v
+                .branch_id
+                .as_deref()
+                .map(|b| tree.path(b, l))
+                .unwrap_or_else(|| "—".into());
+            lines.push(t!(
+                self.i18n,
+                l,
+                "venues-line",
+                id = escape_html(&v.id),
+                name = escape_html(&v.name),
+                lat = format!("{:.5}", v.lat),
+                lon = format!("{:.5}", v.lon),
+                km = super::migrant::km_label(v.radius_km),
+                branch = escape_html(&branch)
+            ));
+        }
+        if venues.len() > LIST_MAX {
+            lines.push(t!(
+                self.i18n,
+                l,
+                "list-more",
+                count = venues.len() - LIST_MAX
+            ));
+        }
+        Ok(vec![Outbound::text(lines.join("\n"))])
+    }
+
+    async fn save_venue(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        name: &str,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let usage = || vec![Outbound::text(t!(self.i18n, l, "venue-usage"))];
+        let Some(text) = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, args) else {
+            return Ok(usage());
+        };
+        let row = match venue_csv::parse_venues("", &text) {
+            Ok(mut rows) if rows.len() == 1 => rows.remove(0),
+            Ok(_) => return Ok(usage()),
+            Err(e) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "row-invalid",
+                    problems = escape_html(&problems(&e))
+                ))]);
+            }
+        };
+        if let Some(b) = &row.branch
+            && self.tree().get(b).is_none()
+        {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "branch-unknown-id",
+                branch = escape_html(b)
+            ))]);
+        }
+        if !self.reaches_venue(authority, row.branch.as_deref()) {
+            return self.refuse(member, name, args, "admin-out-of-scope").await;
+        }
+        let existing = self
+            .store
+            .venue(&row.id)
+            .await?
+            .filter(|v| v.status == crate::store::VENUE_OPEN);
+        match (name, &existing) {
+            ("venue_add", Some(_)) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "venue-exists",
+                    id = escape_html(&row.id)
+                ))]);
+            }
+            ("venue_edit", None) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "venue-unknown",
+                    id = escape_html(&row.id)
+                ))]);
+            }
+            _ => {}
+        }
+        if let Some(old) = &existing
+            && !self.reaches_venue(authority, old.branch_id.as_deref())
+        {
+            return self.refuse(member, name, args, "admin-out-of-scope").await;
+        }
+        self.store
+            .upsert_venues(
+                &[NewVenue {
+                    id: row.id.clone(),
+                    name: row.name.clone(),
+                    location: row.location,
+                    address: row.address.clone(),
+                    radius_km: row.radius_km,
+                    branch_id: row.branch.clone(),
+                }],
+                self.now(),
+            )
+            .await?;
+        self.done(member, name, args, &row.id).await?;
+        let key = if existing.is_some() {
+            "venue-updated"
+        } else {
+            "venue-added"
+        };
+        Ok(vec![Outbound::text(t!(
+            self.i18n,
+            l,
+            key,
+            id = escape_html(&row.id),
+            name = escape_html(&row.name),
+            lat = format!("{:.5}", row.location.lat),
+            lon = format!("{:.5}", row.location.lon),
+            km = super::migrant::km_label(row.radius_km)
+        ))])
+    }
+
+    async fn remove_venue(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let id = args.trim();
+        let Some(venue) = self
+            .store
+            .venue(id)
+            .await?
+            .filter(|v| v.status == crate::store::VENUE_OPEN)
+        else {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "venue-unknown",
+                id = escape_html(id)
+            ))]);
+        };
+        if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
+            return self
+                .refuse(member, "venue_remove", args, "admin-out-of-scope")
+                .await;
+        }
+        let now = self.now();
+        let upcoming = self.store.upcoming_at_venue(&venue.id, now).await?;
+        if upcoming > 0 {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "venue-has-activities",
+                name = escape_html(&venue.name),
+                count = upcoming
+            ))]);
+        }
+        self.store.remove_venue(&venue.id, now).await?;
+        self.done(member, "venue_remove", args, &venue.id).await?;
+        Ok(vec![Outbound::text(t!(
+            self.i18n,
+            l,
+            "venue-removed",
+            name = escape_html(&venue.name)
+        ))])
+    }
+
+    async fn save_activity(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        name: &str,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let usage = || vec![Outbound::text(t!(self.i18n, l, "activity-usage"))];
+        let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, args) else {
+            return Ok(usage());
+        };
+        // The venue is checked below, against the database.
+        let row = match venue_csv::parse_activities("", &text, &|_| true) {
+            Ok(mut rows) if rows.len() == 1 => rows.remove(0),
+            Ok(_) => return Ok(usage()),
+            Err(e) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "row-invalid",
+                    problems = escape_html(&problems(&e))
+                ))]);
+            }
+        };
+        let Some(venue) = self
+            .store
+            .venue(&row.venue)
+            .await?
+            .filter(|v| v.status == crate::store::VENUE_OPEN)
+        else {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "venue-unknown",
+                id = escape_html(&row.venue)
+            ))]);
+        };
+        if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
+            return self.refuse(member, name, args, "admin-out-of-scope").await;
+        }
+        let now = self.now();
+        let existing = self.store.activity_with_venue(&row.id).await?;
+        match (name, &existing) {
+            ("activity_add", Some(_)) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "activity-exists",
+                    id = escape_html(&row.id)
+                ))]);
+            }
+            ("activity_edit", None) => {
+                return Ok(vec![Outbound::text(t!(
+                    self.i18n,
+                    l,
+                    "activity-unknown",
+                    id = escape_html(&row.id)
+                ))]);
+            }
+            (_, Some((old, old_venue))) => {
+                if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
+                    return self.refuse(member, name, args, "admin-out-of-scope").await;
+                }
+                if !old.is_scheduled() {
+                    return Ok(vec![Outbound::text(t!(
+                        self.i18n,
+                        l,
+                        "activity-not-scheduled",
+                        id = escape_html(&row.id)
+                    ))]);
+                }
+            }
+            _ => {}
+        }
+        if row.end <= now {
+            return Ok(vec![Outbound::text(t!(self.i18n, l, "activity-in-past"))]);
+        }
+        self.store
+            .upsert_activities(
+                &[NewActivity {
+                    id: row.id.clone(),
+                    venue_id: venue.id.clone(),
+                    title: row.title.clone(),
+                    description: row.description.clone(),
+                    starts_at: row.start,
+                    ends_at: row.end,
+                    timezone: row.timezone.clone(),
+                    capacity: row.capacity.map(i64::from),
+                }],
+                now,
+            )
+            .await?;
+        let Some((activity, venue)) = self.store.activity_with_venue(&row.id).await? else {
+            return Ok(usage());
+        };
+        let time = self.activity_time_label(member, &activity);
+        let reply = match existing {
+            None => {
+                let told = self.announce_activity(&activity, &venue).await?;
+                self.done(member, name, args, &format!("{} told {told}", activity.id))
+                    .await?;
+                t!(
+                    self.i18n,
+                    l,
+                    "activity-added",
+                    id = escape_html(&activity.id),
+                    title = escape_html(&activity.title),
+                    venue = escape_html(&venue.name),
+                    time = time,
+                    count = told
+                )
+            }
+            Some((old, _)) => {
+                let moved = old.starts_at != activity.starts_at
+                    || old.ends_at != activity.ends_at
+                    || old.venue_id != activity.venue_id;
+                let told = if moved {
+                    self.announce_change(&old, &activity).await?
+                } else {
+                    0
+                };
+                self.done(member, name, args, &format!("{} told {told}", activity.id))
+                    .await?;
+                t!(
+                    self.i18n,
+                    l,
+                    "activity-updated",
+                    id = escape_html(&activity.id),
+                    title = escape_html(&activity.title),
+                    venue = escape_html(&venue.name),
+                    time = time,
+                    count = told
+                )
+            }
+        };
+        Ok(vec![Outbound::text(reply)])
+    }
+
+    async fn cancel_activity(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let (id, note) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
+        let note = note.trim();
+        if id.is_empty() {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "activity-cancel-usage"
+            ))]);
+        }
+        let Some((activity, venue)) = self.store.activity_with_venue(id).await? else {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "activity-unknown",
+                id = escape_html(id)
+            ))]);
+        };
+        if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
+            return self
+                .refuse(member, "activity_cancel", args, "admin-out-of-scope")
+                .await;
+        }
+        if note.chars().count() > 200 {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "activity-cancel-usage"
+            ))]);
+        }
+        let now = self.now();
+        if !self
+            .store
+            .cancel_activity(&activity.id, (!note.is_empty()).then_some(note), now)
+            .await?
+        {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "activity-not-scheduled",
+                id = escape_html(id)
+            ))]);
+        }
+        let told = self.announce_cancellation(&activity).await?;
+        self.done(
+            member,
+            "activity_cancel",
+            args,
+            &format!("{} told {told}", activity.id),
+        )
+        .await?;
+        Ok(vec![Outbound::text(t!(
+            self.i18n,
+            l,
+            "activity-cancel-done",
+            title = escape_html(&activity.title),
+            count = told
+        ))])
+    }
+
+    /// `/venue_stats [VENUE]`: RSVPs and attendance per activity (the last 30 days and
+    /// what is ahead) and per venue.
+    async fn venue_stats(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let wanted = args.trim();
+        let since = self.now() - Duration::days(STATS_DAYS);
+        let rows: Vec<_> = self
+            .store
+            .activity_figures(since, 10_000)
+            .await?
+            .into_iter()
+            .filter(|r| wanted.is_empty() || r.venue_id == wanted)
+            .filter(|r| self.reaches_venue(authority, r.branch_id.as_deref()))
+            .collect();
+        if rows.is_empty() {
+            return Ok(vec![Outbound::text(t!(
+                self.i18n,
+                l,
+                "venue-stats-none",
+                days = STATS_DAYS
+            ))]);
+        }
+        let mut lines = vec![t!(self.i18n, l, "venue-stats-header", days = STATS_DAYS)];
+        let mut shown = 0;
+        let mut i = 0;
+        while i < rows.len() {
+            let venue = &rows[i].venue_id;
+            let group: Vec<_> = rows[i..]
+                .iter()
+                .take_while(|r| &r.venue_id == venue)
+                .collect();
+            i += group.len();
+            let rsvps: i64 = group.iter().map(|r| r.rsvps).sum();
+            let attended: i64 = group.iter().map(|r| r.attended).sum();
+            lines.push(t!(
+                self.i18n,
+                l,
+                "venue-stats-venue",
+                name = escape_html(&group[0].venue_name),
+                id = escape_html(venue),
+                activities = group.len(),
+                rsvps = rsvps,
+                attended = attended
+            ));
+            for r in group {
+                if shown >= LIST_MAX {
+                    continue;
+                }
+                shown += 1;
+                let key = if r.status == crate::store::ACTIVITY_CANCELLED {
+                    "venue-stats-cancelled"
+                } else {
+                    "venue-stats-activity"
+                };
+                lines.push(t!(
+                    self.i18n,
+                    l,
+                    key,
+                    time = super::lesson::local_time_label(r.starts_at, member.timezone),
+                    title = escape_html(&r.title),
+                    id = escape_html(&r.activity_id),
+                    rsvps = r.rsvps,
+                    attended = r.attended
+                ));
+            }
+        }
+        if shown < rows.len() {
+            lines.push(t!(self.i18n, l, "list-more", count = rows.len() - shown));
+        }
+        Ok(vec![Outbound::text(lines.join("\n"))])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_get_the_header_of_their_length() {
+        assert_eq!(
+            with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "a,b,1,2").as_deref(),
+            Some("id,name,lat,lon\na,b,1,2")
+        );
+        assert_eq!(
+            with_header(&VENUE_COLUMNS, VENUE_REQUIRED, r#"a,"b, c",1,2,"x, y",5"#).as_deref(),
+            Some("id,name,lat,lon,address,radius_km\na,\"b, c\",1,2,\"x, y\",5")
+        );
+        assert_eq!(with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "a,b,1"), None);
+        assert_eq!(
+            with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "1,2,3,4,5,6,7,8"),
+            None
+        );
+        assert_eq!(with_header(&VENUE_COLUMNS, VENUE_REQUIRED, ""), None);
+    }
+
+    #[test]
+    fn a_command_row_is_checked_like_a_file_row() {
+        let text = with_header(
+            &ACTIVITY_COLUMNS,
+            ACTIVITY_REQUIRED,
+            "a1,v1,Study,2026-12-03 19:00,2026-12-03 18:00",
+        )
+        .unwrap();
+        let e = venue_csv::parse_activities("", &text, &|_| true).unwrap_err();
+        assert!(
+            problems(&e).contains("before it starts"),
+            "{}",
+            problems(&e)
+        );
+        let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "v1,Station,95,10").unwrap();
+        let e = venue_csv::parse_venues("", &text).unwrap_err();
+        assert!(problems(&e).contains("latitude"), "{}", problems(&e));
+    }
+}

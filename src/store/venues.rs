@@ -1,0 +1,849 @@
+//! Venues (红色驿站) and their activities, RSVPs, in-person attendance, and the locations
+//! members share. Nearby searches use the grid cell column of `domain::geo`: one indexed
+//! range per run of cells (`UNION ALL` of `cell BETWEEN lo AND hi`), then the exact distance.
+
+use chrono::{DateTime, Utc};
+
+use super::{NewDelivery, Pool, Result, Store};
+use crate::domain::geo::{self, GeoError, LatLon};
+
+pub const VENUE_OPEN: &str = "open";
+pub const VENUE_REMOVED: &str = "removed";
+pub const ACTIVITY_SCHEDULED: &str = "scheduled";
+pub const ACTIVITY_CANCELLED: &str = "cancelled";
+
+/// Outbox rows per multi-row `INSERT` (7 values each, far below both databases' limits).
+const ENQUEUE_CHUNK: usize = 500;
+
+#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+pub struct Venue {
+    pub id: String,
+    pub name: String,
+    pub lat: f64,
+    pub lon: f64,
+    pub address: Option<String>,
+    pub radius_km: f64,
+    pub branch_id: Option<String>,
+    pub status: String,
+}
+
+impl Venue {
+    pub fn location(&self) -> LatLon {
+        LatLon {
+            lat: self.lat,
+            lon: self.lon,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Activity {
+    pub id: String,
+    pub venue_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub capacity: Option<i64>,
+    pub status: String,
+    pub cancel_note: Option<String>,
+}
+
+impl Activity {
+    pub fn is_scheduled(&self) -> bool {
+        self.status == ACTIVITY_SCHEDULED
+    }
+}
+
+/// A venue to add or replace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewVenue {
+    pub id: String,
+    pub name: String,
+    pub location: LatLon,
+    pub address: Option<String>,
+    pub radius_km: f64,
+    pub branch_id: Option<String>,
+}
+
+/// An activity to add or replace (its status is kept when it exists).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewActivity {
+    pub id: String,
+    pub venue_id: String,
+    pub title: String,
+    pub description: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    pub timezone: String,
+    pub capacity: Option<i64>,
+}
+
+/// An activity with its venue and the distance from the point searched from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nearby {
+    pub activity: Activity,
+    pub venue: Venue,
+    pub distance_m: f64,
+}
+
+/// A member near a point, with the distance.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct MemberNear {
+    pub member_id: i64,
+    pub distance_m: f64,
+}
+
+/// RSVPs and attendance of one activity.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ActivityFigures {
+    pub activity_id: String,
+    pub title: String,
+    pub venue_id: String,
+    pub venue_name: String,
+    pub branch_id: Option<String>,
+    pub starts_at: DateTime<Utc>,
+    pub status: String,
+    pub rsvps: i64,
+    pub attended: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct NearbyRow {
+    id: String,
+    venue_id: String,
+    title: String,
+    description: Option<String>,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    timezone: String,
+    capacity: Option<i64>,
+    status: String,
+    cancel_note: Option<String>,
+    v_name: String,
+    v_lat: f64,
+    v_lon: f64,
+    v_address: Option<String>,
+    v_radius_km: f64,
+    v_branch_id: Option<String>,
+    v_status: String,
+}
+
+impl NearbyRow {
+    fn split(self) -> (Activity, Venue) {
+        let venue = Venue {
+            id: self.venue_id.clone(),
+            name: self.v_name,
+            lat: self.v_lat,
+            lon: self.v_lon,
+            address: self.v_address,
+            radius_km: self.v_radius_km,
+            branch_id: self.v_branch_id,
+            status: self.v_status,
+        };
+        let activity = Activity {
+            id: self.id,
+            venue_id: self.venue_id,
+            title: self.title,
+            description: self.description,
+            starts_at: self.starts_at,
+            ends_at: self.ends_at,
+            timezone: self.timezone,
+            capacity: self.capacity,
+            status: self.status,
+            cancel_note: self.cancel_note,
+        };
+        (activity, venue)
+    }
+}
+
+const VENUE_COLUMNS: &str = "id, name, lat, lon, address, radius_km, branch_id, status";
+const ACTIVITY_COLUMNS: &str =
+    "id, venue_id, title, description, starts_at, ends_at, timezone, capacity, status, cancel_note";
+const NEARBY_COLUMNS: &str = "a.id, a.venue_id, a.title, a.description, a.starts_at, a.ends_at, \
+     a.timezone, a.capacity, a.status, a.cancel_note, v.name AS v_name, v.lat AS v_lat, \
+     v.lon AS v_lon, v.address AS v_address, v.radius_km AS v_radius_km, \
+     v.branch_id AS v_branch_id, v.status AS v_status";
+
+/// `UNION ALL` of `select` once per cell range, where `select` contains `{lo}` and `{hi}`
+/// for the range's placeholders; ranges are bound from `$first` on, two per range.
+fn union_of_ranges(select: &str, ranges: usize, first: usize) -> String {
+    (0..ranges)
+        .map(|i| {
+            select
+                .replace("{lo}", &format!("${}", first + 2 * i))
+                .replace("{hi}", &format!("${}", first + 2 * i + 1))
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
+
+impl Store {
+    // ----- venues --------------------------------------------------------------------------
+
+    /// Adds or replaces venues in one transaction; returns how many were new. A venue that
+    /// moved takes its activities' cells with it.
+    pub async fn upsert_venues(&self, venues: &[NewVenue], now: DateTime<Utc>) -> Result<u64> {
+        let mut new = 0;
+        in_tx!(self, tx => {
+            for v in venues {
+                let cell = geo::cell_of(v.location);
+                let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM venues WHERE id = $1")
+                    .bind(&v.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                if exists.is_none() {
+                    new += 1;
+                }
+                sqlx::query(
+                    "INSERT INTO venues (id, name, lat, lon, cell, address, radius_km, branch_id, status, created_at, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9)
+                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat,
+                       lon = excluded.lon, cell = excluded.cell, address = excluded.address,
+                       radius_km = excluded.radius_km, branch_id = excluded.branch_id,
+                       status = 'open', updated_at = excluded.updated_at",
+                )
+                .bind(&v.id)
+                .bind(&v.name)
+                .bind(v.location.lat)
+                .bind(v.location.lon)
+                .bind(cell)
+                .bind(&v.address)
+                .bind(v.radius_km)
+                .bind(&v.branch_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+                if exists.is_some() {
+                    sqlx::query("UPDATE activities SET cell = $2 WHERE venue_id = $1 AND cell <> $2")
+                        .bind(&v.id)
+                        .bind(cell)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
+        });
+        Ok(new)
+    }
+
+    pub async fn venue(&self, id: &str) -> Result<Option<Venue>> {
+        let row = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {VENUE_COLUMNS} FROM venues WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row)
+    }
+
+    /// The ids of every open venue (for validating an activities file).
+    pub async fn venue_ids(&self) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT id FROM venues WHERE status = 'open' ORDER BY id")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Open venues, by id.
+    pub async fn venues(&self) -> Result<Vec<Venue>> {
+        let rows = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {VENUE_COLUMNS} FROM venues WHERE status = 'open' ORDER BY id"))
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Marks a venue removed; false if it was not open.
+    pub async fn remove_venue(&self, id: &str, now: DateTime<Utc>) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("UPDATE venues SET status = 'removed', updated_at = $2 WHERE id = $1 AND status = 'open'")
+                .bind(id)
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Scheduled activities of a venue that have not ended at `now`.
+    pub async fn upcoming_at_venue(&self, venue_id: &str, now: DateTime<Utc>) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT COUNT(*) FROM activities WHERE venue_id = $1 AND status = 'scheduled' AND ends_at > $2",
+            )
+            .bind(venue_id)
+            .bind(now)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n)
+    }
+
+    // ----- activities ----------------------------------------------------------------------
+
+    /// Adds or replaces activities in one transaction (an existing one keeps its status).
+    /// Returns, for each input in order, the activity as it was before (None: new). Every
+    /// venue must exist.
+    pub async fn upsert_activities(
+        &self,
+        activities: &[NewActivity],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<Activity>>> {
+        let mut before = Vec::with_capacity(activities.len());
+        in_tx!(self, tx => {
+            for a in activities {
+                let old: Option<Activity> = sqlx::query_as(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
+                    .bind(&a.id)
+                    .fetch_optional(&mut *tx)
+                    .await?;
+                let n = sqlx::query(
+                    "INSERT INTO activities (id, venue_id, cell, title, description, starts_at, ends_at, timezone, capacity, status, created_at, updated_at)
+                     SELECT $1, v.id, v.cell, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $9 FROM venues v WHERE v.id = $2
+                     ON CONFLICT (id) DO UPDATE SET venue_id = excluded.venue_id, cell = excluded.cell,
+                       title = excluded.title, description = excluded.description,
+                       starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+                       timezone = excluded.timezone, capacity = excluded.capacity,
+                       updated_at = excluded.updated_at",
+                )
+                .bind(&a.id)
+                .bind(&a.venue_id)
+                .bind(&a.title)
+                .bind(&a.description)
+                .bind(a.starts_at)
+                .bind(a.ends_at)
+                .bind(&a.timezone)
+                .bind(a.capacity)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+                if n != 1 {
+                    return Err(super::StoreError::Corrupt {
+                        table: "activities",
+                        problem: format!("activity {:?}: venue {:?} does not exist", a.id, a.venue_id),
+                    });
+                }
+                before.push(old);
+            }
+        });
+        Ok(before)
+    }
+
+    pub async fn activity(&self, id: &str) -> Result<Option<Activity>> {
+        let row = on_pool!(self, p => {
+            sqlx::query_as(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row)
+    }
+
+    /// Cancels a scheduled activity; false if it was not scheduled.
+    pub async fn cancel_activity(
+        &self,
+        id: &str,
+        note: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE activities SET status = 'cancelled', cancel_note = $2, updated_at = $3
+                 WHERE id = $1 AND status = 'scheduled'",
+            )
+            .bind(id)
+            .bind(note)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Scheduled activities at open venues within `radius_m` of `center` that end after
+    /// `ends_after` and start before `starts_before`, sorted by start time, then distance.
+    pub async fn activities_near(
+        &self,
+        center: LatLon,
+        radius_m: f64,
+        ends_after: DateTime<Utc>,
+        starts_before: DateTime<Utc>,
+    ) -> std::result::Result<Vec<Nearby>, NearError> {
+        let ranges = geo::cell_ranges_within(center, radius_m)?;
+        let sql = union_of_ranges(
+            &format!(
+                "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
+                 WHERE a.cell BETWEEN {{lo}} AND {{hi}} AND a.starts_at < $2 AND a.ends_at > $1
+                   AND a.status = 'scheduled' AND v.status = 'open'"
+            ),
+            ranges.len(),
+            3,
+        );
+        let rows: Vec<NearbyRow> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql).bind(ends_after).bind(starts_before);
+            for (lo, hi) in &ranges {
+                q = q.bind(*lo).bind(*hi);
+            }
+            q.fetch_all(p).await.map_err(super::StoreError::from)?
+        });
+        let mut found: Vec<Nearby> = rows
+            .into_iter()
+            .filter_map(|row| {
+                let (activity, venue) = row.split();
+                let distance_m = geo::distance_m(center, venue.location());
+                (distance_m <= radius_m).then_some(Nearby {
+                    activity,
+                    venue,
+                    distance_m,
+                })
+            })
+            .collect();
+        found.sort_by(|a, b| {
+            a.activity
+                .starts_at
+                .cmp(&b.activity.starts_at)
+                .then(a.distance_m.total_cmp(&b.distance_m))
+                .then_with(|| a.activity.id.cmp(&b.activity.id))
+        });
+        Ok(found)
+    }
+
+    /// One activity with its venue.
+    pub async fn activity_with_venue(&self, id: &str) -> Result<Option<(Activity, Venue)>> {
+        let row: Option<NearbyRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!(
+                "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id WHERE a.id = $1"
+            ))
+            .bind(id)
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(row.map(NearbyRow::split))
+    }
+
+    /// Migrant members (away from home, active, onboarded) whose latest location, stored
+    /// at or after `fresh_since`, is within `radius_m` of `center`.
+    pub async fn migrants_near(
+        &self,
+        center: LatLon,
+        radius_m: f64,
+        fresh_since: DateTime<Utc>,
+    ) -> std::result::Result<Vec<MemberNear>, NearError> {
+        let ranges = geo::cell_ranges_within(center, radius_m)?;
+        let sql = union_of_ranges(
+            "SELECT l.member_id, l.lat, l.lon FROM last_locations l JOIN members m ON m.id = l.member_id
+             WHERE l.cell BETWEEN {lo} AND {hi} AND l.at >= $1
+               AND m.away_since IS NOT NULL AND m.status = 'active' AND m.onboarded",
+            ranges.len(),
+            2,
+        );
+        let rows: Vec<(i64, f64, f64)> = on_pool!(self, p => {
+            let mut q = sqlx::query_as(&sql).bind(fresh_since);
+            for (lo, hi) in &ranges {
+                q = q.bind(*lo).bind(*hi);
+            }
+            q.fetch_all(p).await.map_err(super::StoreError::from)?
+        });
+        Ok(rows
+            .into_iter()
+            .filter_map(|(member_id, lat, lon)| {
+                let distance_m = geo::distance_m(center, LatLon { lat, lon });
+                (distance_m <= radius_m).then_some(MemberNear {
+                    member_id,
+                    distance_m,
+                })
+            })
+            .collect())
+    }
+
+    /// Migrant members with a location stored at or after `fresh_since`, with ids in
+    /// `(after, up_to]` (for paging through everyone).
+    pub async fn migrants_with_location(
+        &self,
+        fresh_since: DateTime<Utc>,
+        after: i64,
+        up_to: i64,
+    ) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT l.member_id FROM last_locations l JOIN members m ON m.id = l.member_id
+                 WHERE l.member_id > $2 AND l.member_id <= $3 AND l.at >= $1
+                   AND m.away_since IS NOT NULL AND m.status = 'active' AND m.onboarded
+                 ORDER BY l.member_id",
+            )
+            .bind(fresh_since)
+            .bind(after)
+            .bind(up_to)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Queues many deliveries (idempotent by dedup key) in one transaction, in multi-row
+    /// statements. Returns how many were new.
+    pub async fn enqueue_many(
+        &self,
+        deliveries: &[NewDelivery],
+        now: DateTime<Utc>,
+    ) -> Result<u64> {
+        if deliveries.is_empty() {
+            return Ok(0);
+        }
+        let mut new = 0;
+        in_tx!(self, tx => {
+            for chunk in deliveries.chunks(ENQUEUE_CHUNK) {
+                let values = (0..chunk.len())
+                    .map(|i| {
+                        let b = i * 5;
+                        format!("(${}, ${}, ${}, ${}, ${}, ${}, $1)", b + 2, b + 3, b + 4, b + 5, b + 6, b + 6)
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                     VALUES {values} ON CONFLICT (dedup_key) DO NOTHING"
+                );
+                let mut q = sqlx::query(&sql).bind(now);
+                for d in chunk {
+                    q = q
+                        .bind(d.member_id)
+                        .bind(&d.kind)
+                        .bind(&d.reference)
+                        .bind(&d.dedup_key)
+                        .bind(d.due_at);
+                }
+                new += q.execute(&mut *tx).await?.rows_affected();
+            }
+        });
+        Ok(new)
+    }
+
+    /// Cancels waiting deliveries of `kind` with one of `references` (of one member, or of
+    /// everyone). Returns how many.
+    pub async fn cancel_deliveries(
+        &self,
+        kind: &str,
+        references: &[String],
+        member_id: Option<i64>,
+        why: &str,
+    ) -> Result<u64> {
+        let mut n = 0;
+        for reference in references {
+            n += on_pool!(self, p => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'cancelled', last_error = $4
+                     WHERE ref = $1 AND kind = $2 AND status = 'pending' AND ($3 = 0 OR member_id = $3)",
+                )
+                .bind(reference)
+                .bind(kind)
+                .bind(member_id.unwrap_or(0))
+                .bind(why)
+                .execute(p)
+                .await?
+                .rows_affected()
+            });
+        }
+        Ok(n)
+    }
+
+    // ----- RSVPs and attendance ------------------------------------------------------------
+
+    /// Records that a member will go; false if they had already said so.
+    pub async fn rsvp(
+        &self,
+        activity_id: &str,
+        member_id: i64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("INSERT INTO rsvps (activity_id, member_id, at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+                .bind(activity_id)
+                .bind(member_id)
+                .bind(now)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Withdraws an RSVP; false if there was none.
+    pub async fn cancel_rsvp(&self, activity_id: &str, member_id: i64) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query("DELETE FROM rsvps WHERE activity_id = $1 AND member_id = $2")
+                .bind(activity_id)
+                .bind(member_id)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    pub async fn has_rsvp(&self, activity_id: &str, member_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT member_id FROM rsvps WHERE activity_id = $1 AND member_id = $2")
+                .bind(activity_id)
+                .bind(member_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.is_some())
+    }
+
+    pub async fn rsvp_count(&self, activity_id: &str) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, p => {
+            sqlx::query_as("SELECT COUNT(*) FROM rsvps WHERE activity_id = $1")
+                .bind(activity_id)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
+    }
+
+    /// The members who said they will go, by id.
+    pub async fn rsvp_members(&self, activity_id: &str) -> Result<Vec<i64>> {
+        let rows: Vec<(i64,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT member_id FROM rsvps WHERE activity_id = $1 ORDER BY member_id")
+                .bind(activity_id)
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Scheduled activities a member said they will go to, ending after `ends_after` and
+    /// starting before `starts_before`, by start time.
+    pub async fn rsvped_activities(
+        &self,
+        member_id: i64,
+        ends_after: DateTime<Utc>,
+        starts_before: DateTime<Utc>,
+    ) -> Result<Vec<(Activity, Venue)>> {
+        let rows: Vec<NearbyRow> = on_pool!(self, p => {
+            sqlx::query_as(&format!(
+                "SELECT {NEARBY_COLUMNS} FROM rsvps r JOIN activities a ON a.id = r.activity_id
+                 JOIN venues v ON v.id = a.venue_id
+                 WHERE r.member_id = $1 AND a.status = 'scheduled' AND a.ends_at > $2 AND a.starts_at < $3
+                 ORDER BY a.starts_at, a.id"
+            ))
+            .bind(member_id)
+            .bind(ends_after)
+            .bind(starts_before)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows.into_iter().map(NearbyRow::split).collect())
+    }
+
+    /// Records an in-person check-in; false if the member had already checked in.
+    pub async fn record_attendance(
+        &self,
+        activity_id: &str,
+        member_id: i64,
+        distance_m: f64,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO attendance (activity_id, member_id, at, distance_m) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(activity_id)
+            .bind(member_id)
+            .bind(now)
+            .bind(distance_m)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    pub async fn has_attended(&self, activity_id: &str, member_id: i64) -> Result<bool> {
+        let row: Option<(i64,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT member_id FROM attendance WHERE activity_id = $1 AND member_id = $2")
+                .bind(activity_id)
+                .bind(member_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.is_some())
+    }
+
+    /// RSVPs and attendance of the activities starting at or after `since`, by venue and
+    /// start time (at most `limit` activities).
+    pub async fn activity_figures(
+        &self,
+        since: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<ActivityFigures>> {
+        let rows = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT a.id AS activity_id, a.title, a.venue_id, v.name AS venue_name, v.branch_id,
+                        a.starts_at, a.status,
+                        (SELECT COUNT(*) FROM rsvps r WHERE r.activity_id = a.id) AS rsvps,
+                        (SELECT COUNT(*) FROM attendance t WHERE t.activity_id = a.id) AS attended
+                 FROM activities a JOIN venues v ON v.id = a.venue_id
+                 WHERE a.starts_at >= $1
+                 ORDER BY a.venue_id, a.starts_at, a.id
+                 LIMIT $2",
+            )
+            .bind(since)
+            .bind(limit)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    // ----- shared locations ----------------------------------------------------------------
+
+    /// Since when the member is working away from home (None: at home).
+    pub async fn away_since(&self, member_id: i64) -> Result<Option<DateTime<Utc>>> {
+        let row: Option<(Option<DateTime<Utc>>,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT away_since FROM members WHERE id = $1")
+                .bind(member_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.and_then(|(at,)| at))
+    }
+
+    /// When the member agreed to their locations being stored (None: not, or withdrawn).
+    pub async fn location_consent(&self, member_id: i64) -> Result<Option<DateTime<Utc>>> {
+        let row: Option<(Option<DateTime<Utc>>,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT location_consent_at FROM members WHERE id = $1")
+                .bind(member_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.and_then(|(at,)| at))
+    }
+
+    pub async fn set_location_consent(
+        &self,
+        member_id: i64,
+        at: Option<DateTime<Utc>>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("UPDATE members SET location_consent_at = $2 WHERE id = $1")
+                .bind(member_id)
+                .bind(at)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Stores a point and makes it the member's latest.
+    pub async fn save_location(
+        &self,
+        member_id: i64,
+        at: LatLon,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        let cell = geo::cell_of(at);
+        in_tx!(self, tx => {
+            sqlx::query("INSERT INTO member_locations (member_id, lat, lon, at) VALUES ($1, $2, $3, $4)")
+                .bind(member_id)
+                .bind(at.lat)
+                .bind(at.lon)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT INTO last_locations (member_id, lat, lon, cell, at) VALUES ($1, $2, $3, $4, $5)
+                 ON CONFLICT (member_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon,
+                   cell = excluded.cell, at = excluded.at",
+            )
+            .bind(member_id)
+            .bind(at.lat)
+            .bind(at.lon)
+            .bind(cell)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        });
+        Ok(())
+    }
+
+    /// The member's latest point, if one is stored.
+    pub async fn last_location(&self, member_id: i64) -> Result<Option<(LatLon, DateTime<Utc>)>> {
+        let row: Option<(f64, f64, DateTime<Utc>)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT lat, lon, at FROM last_locations WHERE member_id = $1")
+                .bind(member_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(row.map(|(lat, lon, at)| (LatLon { lat, lon }, at)))
+    }
+
+    /// How many points are stored for a member.
+    pub async fn location_count(&self, member_id: i64) -> Result<i64> {
+        let (n,): (i64,) = on_pool!(self, p => {
+            sqlx::query_as("SELECT COUNT(*) FROM member_locations WHERE member_id = $1")
+                .bind(member_id)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
+    }
+
+    /// Deletes every point of a member; returns how many there were.
+    pub async fn forget_locations(&self, member_id: i64) -> Result<u64> {
+        let n = in_tx!(self, tx => {
+            let n = sqlx::query("DELETE FROM member_locations WHERE member_id = $1")
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM last_locations WHERE member_id = $1")
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await?;
+            n
+        });
+        Ok(n)
+    }
+
+    /// Deletes every point stored before `before`; returns how many.
+    pub async fn purge_locations(&self, before: DateTime<Utc>) -> Result<u64> {
+        let n = in_tx!(self, tx => {
+            let n = sqlx::query("DELETE FROM member_locations WHERE at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            sqlx::query("DELETE FROM last_locations WHERE at < $1")
+                .bind(before)
+                .execute(&mut *tx)
+                .await?;
+            n
+        });
+        Ok(n)
+    }
+}
+
+/// A nearby search that could not run: a bad centre or radius, or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum NearError {
+    #[error(transparent)]
+    Geo(#[from] GeoError),
+    #[error(transparent)]
+    Store(#[from] super::StoreError),
+}
+
+impl From<sqlx::Error> for NearError {
+    fn from(e: sqlx::Error) -> Self {
+        NearError::Store(e.into())
+    }
+}

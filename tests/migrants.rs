@@ -1,0 +1,476 @@
+//! Migrant members (流动党员) end to end through the fake Telegram, on SQLite and
+//! PostgreSQL: /away with consent, shared locations (one-off and live), venues and
+//! activities managed by an admin, the push of a new activity to the migrants within the
+//! venue's radius (once), /nearby with its buttons (RSVP, sendVenue), reminders the day
+//! before and an hour before, location-verified attendance with points, cancelling (those
+//! who RSVPed are told, their reminders dropped), the weekly digest, /venue_stats, /home,
+//! /forget_location and the retention purge; and the bad inputs (coordinates out of range,
+//! a malformed row, an activity ending before it starts, an RSVP to a cancelled activity, a
+//! bad radius, a non-admin).
+
+mod support;
+
+use chrono::{Duration, TimeZone, Utc};
+use serde_json::Value;
+use support::db::TestDb;
+use support::fake_telegram::{Call, FakeTelegram};
+use support::harness::{Harness, add_members, poll_all};
+use weike::service::TelegramService;
+
+const OWNER: i64 = 9001;
+/// Away from home, staying 1.5 km from the venue.
+const MIGRANT: i64 = 9002;
+/// Away from home, 50 km from the venue.
+const FAR: i64 = 9003;
+/// At home, but shares a location near the venue.
+const LOCAL: i64 = 9004;
+/// Shares a live location at the venue without having RSVPed.
+const LIVE: i64 = 9005;
+/// Away from home, near the venue; RSVPs to the activity that gets cancelled.
+const SECOND: i64 = 9006;
+
+/// 浦东红色驿站.
+const VENUE: (f64, f64) = (31.2304, 121.4737);
+
+async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+    poll_all(service, fake).await;
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+}
+
+async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+    service.tick().await.unwrap();
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+}
+
+/// Everything said to `chat` (and button answers).
+fn text_to(calls: &[Call], chat: i64) -> String {
+    calls
+        .iter()
+        .filter(|c| c.chat_id() == Some(chat) || c.method == "answerCallbackQuery")
+        .filter_map(|c| {
+            c.param("text")
+                .or_else(|| c.param("caption"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn to_chat(calls: &[Call], chat: i64) -> Vec<&Call> {
+    calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
+}
+
+async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
+    h.fake.push_text(chat, text);
+    step(service, &h.fake).await
+}
+
+async fn locate(h: &Harness, service: &TelegramService, chat: i64, lat: f64, lon: f64) -> String {
+    h.fake.push_location(chat, lat, lon);
+    text_to(&step(service, &h.fake).await, chat)
+}
+
+/// Presses the button with `data` under the latest message of `chat` that has it.
+async fn press(
+    h: &Harness,
+    service: &TelegramService,
+    chat: i64,
+    calls: &[Call],
+    data: &str,
+) -> Vec<Call> {
+    let call = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d == data))
+        .unwrap_or_else(|| panic!("no button {data} for {chat} in {calls:#?}"));
+    let message = call.result.as_ref().unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    h.fake.push_callback(chat, message, data);
+    step(service, &h.fake).await
+}
+
+/// Shanghai local time on a day of 2026.
+fn shanghai(month: u32, day: u32, hour: u32, minute: u32) -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, month, day, hour, minute, 0)
+        .unwrap()
+        - Duration::hours(8)
+}
+
+async fn member_id(service: &TelegramService, chat: i64) -> i64 {
+    service
+        .app
+        .store
+        .member_by_chat("telegram", &chat.to_string())
+        .await
+        .unwrap()
+        .unwrap()
+        .id
+}
+
+/// /away, consent, and a first location.
+async fn go_away(h: &Harness, service: &TelegramService, chat: i64, lat: f64, lon: f64) {
+    let calls = say(h, service, chat, "/away").await;
+    let said = text_to(&calls, chat);
+    assert!(said.contains("已登记为外出"), "{said}");
+    assert!(said.contains("30 天后自动删除"), "{said}");
+    let calls = press(h, service, chat, &calls, "loc:yes").await;
+    let ask = to_chat(&calls, chat)
+        .into_iter()
+        .find(|c| c.method == "sendMessage")
+        .expect("the location request");
+    let markup = ask.reply_markup().expect("a reply keyboard");
+    assert_eq!(
+        markup["keyboard"][0][0]["request_location"],
+        Value::Bool(true),
+        "{markup}"
+    );
+    let said = locate(h, service, chat, lat, lon).await;
+    assert!(said.contains("位置已保存"), "{said}");
+}
+
+async fn scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    h.clock.set(shanghai(11, 24, 20, 0));
+    let service = h
+        .service_with(h.config_with(&[
+            ("WEIKE_OWNERS", &OWNER.to_string()),
+            ("WEIKE_COMMANDS_PER_MINUTE", "0"),
+        ]))
+        .await;
+    h.fake.take_calls();
+    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
+    h.fake.allow_chats(chats.clone());
+    let store = &service.app.store;
+    // No daily lessons in this story: only what migrant members get.
+    let course = service.app.library.courses[0].id.clone();
+    for chat in &chats {
+        let id = member_id(&service, *chat).await;
+        store.set_next_due(id, &course, None).await.unwrap();
+    }
+
+    // --- venues and activities by command, with bad rows ---------------------------------
+    let said = text_to(&say(&h, &service, FAR, "/venue_add x,y,31,121").await, FAR);
+    assert!(said.contains("只有管理员可以使用"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "/venue_add pd-01").await, OWNER);
+    assert!(said.contains("用法：/venue_add"), "{said}");
+    let said = text_to(
+        &say(&h, &service, OWNER, "/venue_add bad,坏驿站,95,121").await,
+        OWNER,
+    );
+    assert!(
+        said.contains("这一行有误") && said.contains("latitude"),
+        "{said}"
+    );
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/venue_add pd-01,浦东红色驿站,31.2304,121.4737,世纪大道100号,10,qingshan",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("已添加驿站 <code>pd-01</code>"), "{said}");
+    assert!(store.venue("bad").await.unwrap().is_none());
+
+    // --- members away from home, consent, locations ---------------------------------------
+    // A location before any consent is not stored: consent is asked for.
+    let said = locate(&h, &service, MIGRANT, 31.24, 121.48).await;
+    assert!(said.contains("您同意吗"), "{said}");
+    let migrant = member_id(&service, MIGRANT).await;
+    assert_eq!(store.location_count(migrant).await.unwrap(), 0);
+    go_away(&h, &service, MIGRANT, 31.2404, 121.4837).await;
+    assert_eq!(store.location_count(migrant).await.unwrap(), 1);
+    // Coordinates out of range are refused and not stored.
+    let said = locate(&h, &service, MIGRANT, 95.0, 121.0).await;
+    assert!(said.contains("位置无效"), "{said}");
+    let said = locate(&h, &service, MIGRANT, 31.0, 200.0).await;
+    assert!(said.contains("位置无效"), "{said}");
+    assert_eq!(store.location_count(migrant).await.unwrap(), 1);
+    go_away(&h, &service, FAR, 31.6, 121.0).await;
+    go_away(&h, &service, SECOND, 31.2354, 121.4737).await;
+    // A member at home who shares a location is not a migrant: no pushes.
+    let calls = say(&h, &service, LOCAL, "/nearby").await;
+    assert!(text_to(&calls, LOCAL).contains("您同意吗"));
+    let calls = press(&h, &service, LOCAL, &calls, "loc:yes").await;
+    assert!(!calls.is_empty());
+    locate(&h, &service, LOCAL, 31.2310, 121.4740).await;
+
+    // --- a new activity: bad rows, then the push to migrants within 10 km, once ---------
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/activity_add pd-1126,pd-01,学习交流会,2026-11-26 19:00,2026-11-26 18:00",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("before it starts"), "{said}");
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/activity_add pd-1126,nowhere,学习交流会,2026-11-26 19:00,2026-11-26 21:00",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(
+        said.contains("没有编号为 <code>nowhere</code> 的驿站"),
+        "{said}"
+    );
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/activity_add pd-1126,pd-01,学习交流会,2026-11-26 19:00,2026-11-26 21:00,Asia/Shanghai,30,学习二十届四中全会精神",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("正在通知附近的 2 名流动党员"), "{said}");
+    let calls = tick(&service, &h.fake).await;
+    for chat in [MIGRANT, SECOND] {
+        let said = text_to(&calls, chat);
+        assert!(
+            said.contains("您附近有新活动") && said.contains("学习交流会"),
+            "{said}"
+        );
+    }
+    assert!(!text_to(&calls, FAR).contains("新活动"), "{calls:#?}");
+    assert!(!text_to(&calls, LOCAL).contains("新活动"), "{calls:#?}");
+    let pushed = calls.clone();
+    // Announcing the same activity again tells nobody twice.
+    let (activity, venue) = store.activity_with_venue("pd-1126").await.unwrap().unwrap();
+    assert_eq!(
+        service
+            .app
+            .conversation
+            .announce_activity(&activity, &venue)
+            .await
+            .unwrap(),
+        0
+    );
+    assert!(!text_to(&tick(&service, &h.fake).await, MIGRANT).contains("新活动"));
+
+    // --- /nearby, its buttons -------------------------------------------------------------
+    let said = text_to(&say(&h, &service, MIGRANT, "/nearby abc").await, MIGRANT);
+    assert!(said.contains("“abc”不是距离"), "{said}");
+    let said = text_to(&say(&h, &service, MIGRANT, "/nearby 0.5").await, MIGRANT);
+    assert!(said.contains("0.5 公里内没有活动"), "{said}");
+    let calls = say(&h, &service, MIGRANT, "/nearby").await;
+    let said = text_to(&calls, MIGRANT);
+    assert!(said.contains("10 公里内、未来 7 天共有 1 场活动"), "{said}");
+    assert!(
+        said.contains("学习交流会") && said.contains("1.5 公里"),
+        "{said}"
+    );
+    assert!(
+        said.contains("2026-11-26 19:00–21:00（Asia/Shanghai）"),
+        "{said}"
+    );
+    let map = press(&h, &service, MIGRANT, &calls, "map:pd-01").await;
+    let pin = map
+        .iter()
+        .find(|c| c.method == "sendVenue")
+        .expect("sendVenue");
+    assert_eq!(pin.param("latitude").and_then(Value::as_f64), Some(VENUE.0));
+    assert_eq!(
+        pin.param("longitude").and_then(Value::as_f64),
+        Some(VENUE.1)
+    );
+    assert_eq!(
+        pin.param("address").and_then(Value::as_str),
+        Some("世纪大道100号")
+    );
+    let said = text_to(
+        &press(&h, &service, MIGRANT, &calls, "rsvp:pd-1126").await,
+        MIGRANT,
+    );
+    assert!(said.contains("已报名 <b>学习交流会</b>"), "{said}");
+    // From the pushed message too: already on the list.
+    let said = text_to(
+        &press(&h, &service, MIGRANT, &pushed, "rsvp:pd-1126").await,
+        MIGRANT,
+    );
+    assert!(said.contains("您已报名"), "{said}");
+
+    // --- reminders: the day before, an hour before ----------------------------------------
+    h.clock.set(shanghai(11, 25, 18, 0));
+    assert!(!text_to(&tick(&service, &h.fake).await, MIGRANT).contains("明天"));
+    h.clock.set(shanghai(11, 25, 19, 0));
+    let said = text_to(&tick(&service, &h.fake).await, MIGRANT);
+    assert!(said.contains("明天：<b>学习交流会</b>"), "{said}");
+    h.clock.set(shanghai(11, 26, 18, 0));
+    let said = text_to(&tick(&service, &h.fake).await, MIGRANT);
+    assert!(said.contains("一小时后：<b>学习交流会</b>"), "{said}");
+
+    // --- attendance: too early, too far, checked in (once), live location, ended ---------
+    h.clock.set(shanghai(11, 26, 18, 20));
+    let said = locate(&h, &service, MIGRANT, 31.2305, 121.4738).await;
+    assert!(said.contains("签到 2026-11-26 18:30 开始"), "{said}");
+    h.clock.set(shanghai(11, 26, 19, 10));
+    let said = locate(&h, &service, MIGRANT, 31.2404, 121.4837).await;
+    assert!(
+        said.contains("1.5 公里") && said.contains("300 米以内"),
+        "{said}"
+    );
+    let said = locate(&h, &service, MIGRANT, 31.2310, 121.4740).await;
+    assert!(
+        said.contains("已在 <b>学习交流会</b>（浦东红色驿站）签到：+5 分"),
+        "{said}"
+    );
+    let said = locate(&h, &service, MIGRANT, 31.2306, 121.4739).await;
+    assert!(said.contains("签到过了"), "{said}");
+    let live = member_id(&service, LIVE).await;
+    store
+        .set_location_consent(live, Some(h.clock_now()))
+        .await
+        .unwrap();
+    let (_, message) = h.fake.push_live_location(LIVE, 31.2303, 121.4736, 3600);
+    let said = text_to(&step(&service, &h.fake).await, LIVE);
+    assert!(said.contains("签到：+5 分"), "{said}");
+    h.clock.set(shanghai(11, 26, 19, 20));
+    h.fake
+        .push_live_location_update(LIVE, message, 31.2304, 121.4737);
+    assert!(to_chat(&step(&service, &h.fake).await, LIVE).is_empty());
+    h.clock.set(shanghai(11, 26, 21, 30));
+    let said = locate(&h, &service, SECOND, 31.2304, 121.4737).await;
+    assert!(said.contains("已结束，签到已关闭"), "{said}");
+    // The only points of the migrant: the attendance (no lesson was checked in).
+    assert_eq!(store.points_of(migrant, None, None).await.unwrap(), 5);
+
+    // --- cancelling: RSVPs told, reminders dropped, no RSVP to a cancelled activity ------
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/activity_add pd-1128,pd-01,红色故事会,2026-11-28 19:00,2026-11-28 21:00",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("正在通知附近的 2 名流动党员"), "{said}");
+    let pushed = tick(&service, &h.fake).await;
+    for chat in [MIGRANT, SECOND] {
+        press(&h, &service, chat, &pushed, "rsvp:pd-1128").await;
+    }
+    let said = text_to(
+        &say(&h, &service, OWNER, "/activity_cancel pd-1128 场地维修").await,
+        OWNER,
+    );
+    assert!(said.contains("正在通知已报名的 2 人"), "{said}");
+    let calls = tick(&service, &h.fake).await;
+    for chat in [MIGRANT, SECOND] {
+        let said = text_to(&calls, chat);
+        assert!(
+            said.contains("<b>红色故事会</b>") && said.contains("已取消。场地维修"),
+            "{said}"
+        );
+    }
+    let said = text_to(
+        &press(&h, &service, MIGRANT, &pushed, "rsvp:pd-1128").await,
+        MIGRANT,
+    );
+    assert!(
+        said.contains("抱歉，<b>红色故事会</b> 已取消。场地维修"),
+        "{said}"
+    );
+    h.clock.set(shanghai(11, 27, 19, 30));
+    let calls = tick(&service, &h.fake).await;
+    for chat in [MIGRANT, SECOND] {
+        let said = text_to(&calls, chat);
+        assert!(
+            !said.contains("红色故事会"),
+            "no reminder of a cancelled activity: {said}"
+        );
+    }
+
+    // --- the weekly digest (Mondays 09:00 in Shanghai) ------------------------------------
+    say(
+        &h,
+        &service,
+        OWNER,
+        "/activity_add pd-1202,pd-01,读书会,2026-12-02 19:00,2026-12-02 20:30",
+    )
+    .await;
+    tick(&service, &h.fake).await;
+    // Locations are kept 30 days: share a fresh one.
+    locate(&h, &service, MIGRANT, 31.2404, 121.4837).await;
+    h.clock.set(shanghai(11, 30, 9, 5));
+    let calls = tick(&service, &h.fake).await;
+    let said = text_to(&calls, MIGRANT);
+    assert!(
+        said.contains("本周您附近的活动") && said.contains("读书会"),
+        "{said}"
+    );
+    assert!(
+        !text_to(&calls, LOCAL).contains("本周"),
+        "not away: no digest"
+    );
+    assert!(
+        !text_to(&calls, FAR).contains("本周"),
+        "nothing near: no digest"
+    );
+    let again = text_to(&tick(&service, &h.fake).await, MIGRANT);
+    assert!(!again.contains("本周"), "once: {again}");
+
+    // --- /venue_stats ---------------------------------------------------------------------
+    let said = text_to(&say(&h, &service, OWNER, "/venue_stats").await, OWNER);
+    assert!(
+        said.contains("<b>浦东红色驿站</b>（<code>pd-01</code>）：3 场活动，报名 3，签到 2"),
+        "{said}"
+    );
+    assert!(
+        said.contains("学习交流会（<code>pd-1126</code>）：1 / 2"),
+        "{said}"
+    );
+    assert!(said.contains("<s>红色故事会</s>"), "{said}");
+
+    // --- /home, /forget_location, retention -----------------------------------------------
+    let said = text_to(&say(&h, &service, MIGRANT, "/home").await, MIGRANT);
+    assert!(said.contains("欢迎回家"), "{said}");
+    let said = text_to(
+        &say(&h, &service, MIGRANT, "/forget_location").await,
+        MIGRANT,
+    );
+    assert!(said.contains("已删除您保存的"), "{said}");
+    assert_eq!(store.location_count(migrant).await.unwrap(), 0);
+    assert!(store.last_location(migrant).await.unwrap().is_none());
+    assert!(store.location_consent(migrant).await.unwrap().is_none());
+    let second = member_id(&service, SECOND).await;
+    assert!(store.location_count(second).await.unwrap() > 0);
+    h.clock.set(shanghai(12, 28, 12, 0));
+    tick(&service, &h.fake).await;
+    assert_eq!(
+        store.location_count(second).await.unwrap(),
+        0,
+        "older than 30 days"
+    );
+    assert!(store.last_location(second).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn migrant_members_on_sqlite() {
+    scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn migrant_members_on_postgres() {
+    let Some(db) = TestDb::postgres("migrants").await else {
+        return;
+    };
+    scenario(db).await;
+}
