@@ -179,6 +179,37 @@ async fn scenario(db: TestDb) {
     );
     assert!(said.contains("已添加驿站 <code>pd-01</code>"), "{said}");
     assert!(store.venue("bad").await.unwrap().is_none());
+    // A branch admin manages the venues of their branches only.
+    say(&h, &service, OWNER, "/grant branch_admin 9003 hexi").await;
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            FAR,
+            "/venue_edit pd-01,浦东红色驿站,31.2304,121.4737,,10,qingshan",
+        )
+        .await,
+        FAR,
+    );
+    assert!(said.contains("不在您管理的范围内"), "{said}");
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            FAR,
+            "/venue_add hx-01,河西驿站,30.5928,114.3055,,10,hexi",
+        )
+        .await,
+        FAR,
+    );
+    assert!(said.contains("已添加驿站 <code>hx-01</code>"), "{said}");
+    let said = text_to(&say(&h, &service, FAR, "/venues").await, FAR);
+    assert!(said.contains("hx-01") && !said.contains("pd-01"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "/venues").await, OWNER);
+    assert!(
+        said.contains("<b>驿站（2）</b>") && said.contains("pd-01"),
+        "{said}"
+    );
 
     // --- members away from home, consent, locations ---------------------------------------
     // A location before any consent is not stored: consent is asked for.
@@ -367,6 +398,11 @@ async fn scenario(db: TestDb) {
     for chat in [MIGRANT, SECOND] {
         press(&h, &service, chat, &pushed, "rsvp:pd-1128").await;
     }
+    let said = text_to(
+        &say(&h, &service, FAR, "/activity_cancel pd-1128").await,
+        FAR,
+    );
+    assert!(said.contains("不在您管理的范围内"), "{said}");
     let said = text_to(
         &say(&h, &service, OWNER, "/activity_cancel pd-1128 场地维修").await,
         OWNER,
