@@ -219,6 +219,8 @@ async fn scenario(db: TestDb) {
     assert_eq!(store.location_count(migrant).await.unwrap(), 0);
     go_away(&h, &service, MIGRANT, 31.2404, 121.4837).await;
     assert_eq!(store.location_count(migrant).await.unwrap(), 1);
+    let said = text_to(&say(&h, &service, MIGRANT, "/me").await, MIGRANT);
+    assert!(said.contains("外出务工中（2026-11-24 起）"), "{said}");
     // Coordinates out of range are refused and not stored.
     let said = locate(&h, &service, MIGRANT, 95.0, 121.0).await;
     assert!(said.contains("位置无效"), "{said}");
@@ -478,6 +480,8 @@ async fn scenario(db: TestDb) {
     // --- /home, /forget_location, retention -----------------------------------------------
     let said = text_to(&say(&h, &service, MIGRANT, "/home").await, MIGRANT);
     assert!(said.contains("欢迎回家"), "{said}");
+    let said = text_to(&say(&h, &service, MIGRANT, "/me").await, MIGRANT);
+    assert!(!said.contains("外出务工中"), "{said}");
     let said = text_to(
         &say(&h, &service, MIGRANT, "/forget_location").await,
         MIGRANT,

@@ -180,6 +180,7 @@ poster-footer = Learning every day, a little at a time
 poster-caption = 🖼 Your learning poster. Share it in your group chats to invite others to learn too!
 
 ## Admins
+me-away = 🧳 Working away from home since { $since } (/nearby: activities near you; /home when you are back)
 me-id = 🆔 Your id: <code>{ $id }</code>
 admin-refused = Sorry, this command is for admins. If you should have access, ask an owner of the bot.
 admin-owner-only = Sorry, only the bot's owners can grant or revoke admin roles.

@@ -165,6 +165,7 @@ poster-footer = 天天学一点，常学常新
 poster-caption = 🖼 这是您的学习海报！欢迎分享到群里，邀请大家一起学习。
 
 ## 管理员
+me-away = 🧳 外出务工中（{ $since } 起）：/nearby 查看附近活动，回家后发送 /home
 me-id = 🆔 您的编号：<code>{ $id }</code>
 admin-refused = 抱歉，这个命令只有管理员可以使用。如需权限，请联系机器人的负责人。
 admin-owner-only = 抱歉，只有机器人的负责人可以授予或撤销管理员。

@@ -165,6 +165,7 @@ poster-footer = 天天學一點，常學常新
 poster-caption = 🖼 這是您的學習海報！歡迎分享到群裡，邀請大家一起學習。
 
 ## 管理員
+me-away = 🧳 外出務工中（{ $since } 起）：/nearby 查看附近活動，回家後傳送 /home
 me-id = 🆔 您的編號：<code>{ $id }</code>
 admin-refused = 抱歉，這個命令只有管理員可以使用。如需權限，請聯繫機器人的負責人。
 admin-owner-only = 抱歉，只有機器人的負責人可以授予或撤銷管理員。

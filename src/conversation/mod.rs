@@ -397,6 +397,17 @@ impl Conversation {
                 total = course.lessons.len()
             ));
         }
+        if let Some(since) = self.store.away_since(member.id).await? {
+            lines.push(t!(
+                self.i18n,
+                l,
+                "me-away",
+                since = since
+                    .with_timezone(&member.timezone)
+                    .format("%Y-%m-%d")
+                    .to_string()
+            ));
+        }
         lines.push(t!(self.i18n, l, "me-id", id = escape_html(&member.chat_id)));
         lines.push(t!(self.i18n, l, "me-streak", streak = streak));
         lines.extend(self.points_lines(member).await?);

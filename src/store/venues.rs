@@ -667,17 +667,6 @@ impl Store {
         Ok(n == 1)
     }
 
-    pub async fn has_attended(&self, activity_id: &str, member_id: i64) -> Result<bool> {
-        let row: Option<(i64,)> = on_pool!(self, p => {
-            sqlx::query_as("SELECT member_id FROM attendance WHERE activity_id = $1 AND member_id = $2")
-                .bind(activity_id)
-                .bind(member_id)
-                .fetch_optional(p)
-                .await?
-        });
-        Ok(row.is_some())
-    }
-
     /// RSVPs and attendance of the activities starting at or after `since`, by venue and
     /// start time (at most `limit` activities).
     pub async fn activity_figures(
