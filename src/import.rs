@@ -71,7 +71,7 @@ pub async fn import(
     kind: ImportKind,
     path: &Path,
     notify: bool,
-    progress: impl Fn(&str),
+    progress: impl Fn(&str) + Sync,
 ) -> Result<ImportReport, ImportError> {
     let file = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| ImportError::Read {
@@ -117,7 +117,12 @@ pub async fn import(
                 .collect();
             // One transaction for the whole file: all or nothing.
             progress(&format!("{file}: writing {} venues ...", venues.len()));
-            let new = store.upsert_venues(&venues, now).await?;
+            let total = venues.len();
+            let new = store
+                .upsert_venues_reporting(&venues, now, &|n| {
+                    progress(&format!("{n}/{total} venues written ..."))
+                })
+                .await?;
             Ok(ImportReport {
                 kind,
                 file,
@@ -149,7 +154,12 @@ pub async fn import(
                 activities.len()
             ));
             // One transaction for the whole file: all or nothing.
-            let before = store.upsert_activities(&activities, now).await?;
+            let total = activities.len();
+            let before = store
+                .upsert_activities_reporting(&activities, now, &|n| {
+                    progress(&format!("{n}/{total} activities written ..."))
+                })
+                .await?;
             let new_ids: Vec<&str> = activities
                 .iter()
                 .zip(&before)

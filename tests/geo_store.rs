@@ -59,19 +59,31 @@ async fn scenario(db: TestDb) {
         })
         .collect();
     store.upsert_venues(&venues, now).await.unwrap();
-    let activities: Vec<NewActivity> = venues
-        .iter()
-        .map(|v| NewActivity {
-            id: format!("a-{}", v.id),
-            venue_id: v.id.clone(),
-            title: "学习".into(),
-            description: None,
-            starts_at: now + Duration::hours(2),
-            ends_at: now + Duration::hours(4),
-            timezone: "Asia/Shanghai".into(),
-            capacity: None,
-        })
-        .collect();
+    // Per venue: one activity going on (started 3 hours ago), one that starts at the same
+    // hour as many others (ties), one at a random hour of the next nine days, one that ended.
+    let mut activities: Vec<NewActivity> = Vec::new();
+    for v in &venues {
+        let hour = |h: i64| now + Duration::hours(h);
+        let random_start = rng.random_range(0..24 * 9);
+        let random_hours = rng.random_range(1..=24);
+        for (n, start, hours) in [
+            (0, hour(-3), 5),
+            (1, hour(20), 2),
+            (2, hour(random_start), random_hours),
+            (3, hour(-10), 2),
+        ] {
+            activities.push(NewActivity {
+                id: format!("a{n}-{}", v.id),
+                venue_id: v.id.clone(),
+                title: "学习".into(),
+                description: None,
+                starts_at: start,
+                ends_at: start + Duration::hours(hours),
+                timezone: "Asia/Shanghai".into(),
+                capacity: None,
+            });
+        }
+    }
     store.upsert_activities(&activities, now).await.unwrap();
     // Members away from home at the venues' kind of places.
     let mut members = Vec::new();
@@ -101,21 +113,33 @@ async fn scenario(db: TestDb) {
     for _ in 0..150 {
         let center = point(&mut rng);
         let radius_m = [300.0, 5_000.0, 10_000.0, 50_000.0, 200_000.0][rng.random_range(0..5)];
-        let mut want: Vec<String> = venues
+        // Brute force: every activity not ended, starting within 7 days, within the
+        // radius, in the order of start, distance, id.
+        let until = now + Duration::days(7);
+        let mut want: Vec<(chrono::DateTime<Utc>, f64, String)> = activities
             .iter()
-            .filter(|v| distance_m(center, v.location) <= radius_m)
-            .map(|v| format!("a-{}", v.id))
+            .filter(|a| a.ends_at > now && a.starts_at < until)
+            .filter_map(|a| {
+                let v = venues.iter().find(|v| v.id == a.venue_id).unwrap();
+                let d = distance_m(center, v.location);
+                (d <= radius_m).then(|| (a.starts_at, d, a.id.clone()))
+            })
             .collect();
-        want.sort();
-        let mut got: Vec<String> = store
-            .activities_near(center, radius_m, now, now + Duration::days(7))
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|n| n.activity.id)
-            .collect();
-        got.sort();
-        assert_eq!(got, want, "activities within {radius_m} m of {center:?}");
+        want.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.cmp(&b.2)));
+        let want: Vec<String> = want.into_iter().map(|w| w.2).collect();
+        for limit in [1, 10, 10_000] {
+            let page = store
+                .activities_near(center, radius_m, now, until, limit)
+                .await
+                .unwrap();
+            let got: Vec<String> = page.found.iter().map(|n| n.activity.id.clone()).collect();
+            let expected = &want[..want.len().min(limit)];
+            assert_eq!(
+                got, expected,
+                "the first {limit} within {radius_m} m of {center:?}"
+            );
+            assert_eq!(page.more, want.len() > limit, "more than {limit}?");
+        }
         let mut want: Vec<i64> = members
             .iter()
             .filter(|(_, p)| distance_m(center, *p) <= radius_m)
@@ -143,11 +167,13 @@ async fn scenario(db: TestDb) {
             .activities_near(
                 center,
                 1_000.0,
-                now + Duration::hours(5),
-                now + Duration::days(7)
+                now + Duration::days(12),
+                now + Duration::days(19),
+                10
             )
             .await
             .unwrap()
+            .found
             .is_empty(),
         "ended activities are not listed"
     );

@@ -353,13 +353,10 @@ location-forgotten = 🗑 { $count ->
 nearby-usage = “{ $input }” is not a distance. Use /nearby for the default, or /nearby 25 for 25 km (at most { $max } km).
 nearby-need-location = I don't know where you are yet: share your location with the button below, then send /nearby again.
 nearby-none = No activities within { $km } km in the next { $days } days. Try a wider search, e.g. /nearby 25.
-nearby-header = <b>{ $count ->
-        [one] One activity
-       *[other] { $count } activities
-    } within { $km } km in the next { $days } days</b>
+nearby-header = <b>Activities within { $km } km in the next { $days } days</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }, { $distance }
     🕒 { $time }
-nearby-more = … and { $count } more: use a smaller radius to see them.
+nearby-more = … and more: use a smaller radius to see only the nearest.
 activity-time = { $start }–{ $end } ({ $tz })
 distance-m = { $m } m
 distance-km = { $km } km

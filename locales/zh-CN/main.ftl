@@ -318,10 +318,10 @@ location-forgotten = 🗑 { $count ->
 nearby-usage = “{ $input }”不是距离。发送 /nearby 使用默认范围，或 /nearby 25 查看 25 公里内（最多 { $max } 公里）。
 nearby-need-location = 还不知道您在哪里：请点下面的按钮分享位置，然后再发送 /nearby。
 nearby-none = 未来 { $days } 天内，{ $km } 公里内没有活动。可以扩大范围，例如 /nearby 25。
-nearby-header = <b>{ $km } 公里内、未来 { $days } 天共有 { $count } 场活动</b>
+nearby-header = <b>{ $km } 公里内、未来 { $days } 天的活动</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
     🕒 { $time }
-nearby-more = ……还有 { $count } 场：缩小范围可查看。
+nearby-more = ……还有更多：缩小范围可只看更近的。
 activity-time = { $start }–{ $end }（{ $tz }）
 distance-m = { $m } 米
 distance-km = { $km } 公里

@@ -318,10 +318,10 @@ location-forgotten = 🗑 { $count ->
 nearby-usage = “{ $input }”不是距離。傳送 /nearby 使用預設範圍，或 /nearby 25 查看 25 公里內（最多 { $max } 公里）。
 nearby-need-location = 還不知道您在哪裡：請點下面的按鈕分享位置，然後再傳送 /nearby。
 nearby-none = 未來 { $days } 天內，{ $km } 公里內沒有活動。可以擴大範圍，例如 /nearby 25。
-nearby-header = <b>{ $km } 公里內、未來 { $days } 天共有 { $count } 場活動</b>
+nearby-header = <b>{ $km } 公里內、未來 { $days } 天的活動</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
     🕒 { $time }
-nearby-more = ……還有 { $count } 場：縮小範圍可查看。
+nearby-more = ……還有更多：縮小範圍可只看更近的。
 activity-time = { $start }–{ $end }（{ $tz }）
 distance-m = { $m } 米
 distance-km = { $km } 公里

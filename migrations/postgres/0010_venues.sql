@@ -20,11 +20,15 @@ CREATE TABLE venues (
 );
 CREATE INDEX venues_cell ON venues (cell);
 
--- `cell` repeats the venue's, so that nearby activities are found from one index.
+-- `cell`, `lat` and `lon` repeat the venue's, so that nearby activities are found in one
+-- index (in start order, per cell) without reading the table. An activity lasts at most a
+-- day, so a search for what is still going on needs to look back one day only.
 CREATE TABLE activities (
     id           TEXT PRIMARY KEY,
     venue_id     TEXT NOT NULL REFERENCES venues (id),
     cell         BIGINT NOT NULL,
+    lat          DOUBLE PRECISION NOT NULL,
+    lon          DOUBLE PRECISION NOT NULL,
     title        TEXT NOT NULL,
     description  TEXT,
     starts_at    TIMESTAMPTZ NOT NULL,
@@ -36,7 +40,7 @@ CREATE TABLE activities (
     created_at   TIMESTAMPTZ NOT NULL,
     updated_at   TIMESTAMPTZ NOT NULL
 );
-CREATE INDEX activities_nearby ON activities (cell, starts_at, ends_at, status);
+CREATE INDEX activities_nearby ON activities (cell, starts_at, ends_at, status, lat, lon, id);
 CREATE INDEX activities_venue ON activities (venue_id, starts_at);
 CREATE INDEX activities_start ON activities (starts_at);
 
@@ -67,13 +71,16 @@ CREATE TABLE member_locations (
 CREATE INDEX member_locations_member ON member_locations (member_id, at);
 CREATE INDEX member_locations_at ON member_locations (at);
 
--- Each member's latest point, indexed by cell for the fan-out of new activities.
+-- Each member's latest point; `away` repeats whether the member is away from home (kept by
+-- the store with members.away_since), so that the fan-out of a new activity reads one
+-- covering index of migrants' points by cell.
 CREATE TABLE last_locations (
     member_id  BIGINT PRIMARY KEY REFERENCES members (id),
     lat        DOUBLE PRECISION NOT NULL,
     lon        DOUBLE PRECISION NOT NULL,
     cell       BIGINT NOT NULL,
-    at         TIMESTAMPTZ NOT NULL
+    at         TIMESTAMPTZ NOT NULL,
+    away       BOOLEAN NOT NULL DEFAULT FALSE
 );
-CREATE INDEX last_locations_cell ON last_locations (cell);
+CREATE INDEX last_locations_migrants ON last_locations (cell, at, lat, lon, member_id, away) WHERE away;
 CREATE INDEX last_locations_at ON last_locations (at);

@@ -29,6 +29,8 @@ const LIVE_STORE_EVERY_SECONDS: i64 = 60;
 /// Around a shared location, activities this close are considered for attendance (so
 /// that a member a little too far is told how far).
 const ATTENDANCE_SEARCH_M: f64 = 2_000.0;
+/// At most this many activities around are considered for attendance (the soonest).
+const ATTENDANCE_CANDIDATES: usize = 50;
 /// Activities this many hours before or after now are considered for attendance.
 const ATTENDANCE_SEARCH_HOURS: i64 = 12;
 /// When the last digest was queued (its scheduled time, RFC 3339).
@@ -266,9 +268,10 @@ impl Conversation {
         let search_m = ATTENDANCE_SEARCH_M.max(settings.attendance_radius_m);
         let mut candidates: Vec<(Activity, Venue, f64, bool)> = self
             .store
-            .activities_near(at, search_m, from, until)
+            .activities_near(at, search_m, from, until, ATTENDANCE_CANDIDATES)
             .await
             .map_err(near_error)?
+            .found
             .into_iter()
             .map(|n| (n.activity, n.venue, n.distance_m, false))
             .collect();
@@ -427,29 +430,29 @@ impl Conversation {
         let l = member.locale;
         let now = self.now();
         let days = self.settings.migrants.nearby_days;
-        let found = self
+        let page = self
             .store
             .activities_near(
                 point,
                 radius_km * 1000.0,
                 now,
                 now + Duration::days(i64::from(days)),
+                LIST_MAX,
             )
             .await
             .map_err(near_error)?;
-        if found.is_empty() {
+        if page.found.is_empty() {
             return Ok(Vec::new());
         }
         let mut lines = vec![t!(
             self.i18n,
             l,
             "nearby-header",
-            count = found.len(),
             km = km_label(radius_km),
             days = days
         )];
         let mut keyboard: Keyboard = Vec::new();
-        for (i, n) in found.iter().take(LIST_MAX).enumerate() {
+        for (i, n) in page.found.iter().enumerate() {
             let number = i + 1;
             lines.push(t!(
                 self.i18n,
@@ -464,13 +467,8 @@ impl Conversation {
             let going = self.store.has_rsvp(&n.activity.id, member.id).await?;
             keyboard.push(self.activity_buttons(l, number, &n.activity.id, &n.venue.id, going));
         }
-        if found.len() > LIST_MAX {
-            lines.push(t!(
-                self.i18n,
-                l,
-                "nearby-more",
-                count = found.len() - LIST_MAX
-            ));
+        if page.more {
+            lines.push(t!(self.i18n, l, "nearby-more"));
         }
         Ok(vec![Outbound::with_buttons(lines.join("\n"), keyboard)])
     }

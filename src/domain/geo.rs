@@ -193,6 +193,11 @@ pub fn cell_ranges_within(center: LatLon, radius_m: f64) -> Result<Vec<(i64, i64
     let lat_hi = (center.lat + delta_deg + MARGIN_DEG).min(90.0);
     // Longitude bound from the centre's latitude, valid for every point of the circle.
     let center_bound = lon_half_width_deg(sin_delta, center.lat.abs());
+    // The latitude where the circle reaches farthest east and west (where meridians touch
+    // it): asin(sin φ0 / cos δ), the pole's side when a pole is inside the circle.
+    let (sin_c, cos_c) = center.lat.to_radians().sin_cos();
+    let cos_delta = delta.cos();
+    let widest_deg = (sin_c / cos_delta).clamp(-1.0, 1.0).asin().to_degrees();
 
     let mut ranges = Vec::new();
     for row in row_of(lat_lo)..=row_of(lat_hi) {
@@ -201,15 +206,20 @@ pub fn cell_ranges_within(center: LatLon, radius_m: f64) -> Result<Vec<(i64, i64
         let band_lo = ((row as f64) / CELLS_PER_DEG - 90.0 - MARGIN_DEG).max(lat_lo);
         let band_hi = (((row + 1) as f64) / CELLS_PER_DEG - 90.0 + MARGIN_DEG).min(lat_hi);
         let abs_max = band_lo.abs().max(band_hi.abs());
-        let half_width = match (lon_half_width_deg(sin_delta, abs_max), center_bound) {
-            (Some(a), Some(b)) => Some(a.min(b)),
-            (a, b) => a.or(b),
-        };
+        // The circle's exact extent in this row: at the row's latitude nearest to where it
+        // is widest (the extent grows towards that latitude and shrinks beyond it).
+        let exact =
+            circle_half_width_deg(sin_c, cos_c, cos_delta, widest_deg.clamp(band_lo, band_hi));
+        let half_width = [exact, lon_half_width_deg(sin_delta, abs_max), center_bound]
+            .into_iter()
+            .flatten()
+            .reduce(f64::min);
         let Some(half_width) = half_width else {
             ranges.push((row_start, row_start + COLS - 1));
             continue;
         };
-        let half_width = half_width * (1.0 + 1e-9) + MARGIN_DEG;
+        // acos is steep near 1: 1e-5° (about a metre) covers its rounding.
+        let half_width = half_width * (1.0 + 1e-9) + MARGIN_DEG + 1e-5;
         let col_lo = unwrapped_col_of(center.lon - half_width);
         let col_hi = unwrapped_col_of(center.lon + half_width);
         if col_hi - col_lo + 1 >= COLS {
@@ -234,6 +244,27 @@ pub fn cell_ranges_within(center: LatLon, radius_m: f64) -> Result<Vec<(i64, i64
         }
     }
     Ok(merged)
+}
+
+/// Half the longitude extent, in degrees, of the circle of angular radius δ (given as
+/// `cos δ`) around a centre at latitude φ0 (given as `sin φ0`, `cos φ0`), on the parallel
+/// `lat_deg`: `acos((cos δ − sin φ0 sin φ) / (cos φ0 cos φ))`. `None`: any longitude (a pole,
+/// a centre at a pole, or the whole parallel inside the circle); `Some(0)`: the parallel
+/// does not cross the circle (callers add a margin).
+fn circle_half_width_deg(sin_c: f64, cos_c: f64, cos_delta: f64, lat_deg: f64) -> Option<f64> {
+    let (sin_p, cos_p) = lat_deg.to_radians().sin_cos();
+    let denom = cos_c * cos_p;
+    if denom < 1e-12 {
+        return None;
+    }
+    let x = (cos_delta - sin_c * sin_p) / denom;
+    if !x.is_finite() || x <= -1.0 + 1e-9 {
+        return None;
+    }
+    if x >= 1.0 {
+        return Some(0.0);
+    }
+    Some(x.acos().to_degrees())
 }
 
 /// The largest longitude difference, in degrees, between the centre and a point within
@@ -569,11 +600,16 @@ mod tests {
             assert!(covered(&rs, cell_of(p(89.9, lon))) || lon.abs() < 120.0);
             assert!(covered(&rs, cell_of(p(89.95, lon))));
         }
-        // 25 km from 89.95 the circle covers the pole widely: three whole rows.
-        assert_eq!(
-            ranges(89.95, 116.4, 25_000.0),
-            vec![(1797 * COLS, ROWS * COLS - 1)]
-        );
+        // 25 km from 89.95 the circle covers the pole widely: the two top rows whole; the
+        // row of 89.7..89.8 only on the centre's side (on the far side of the pole the
+        // circle stops above 89.8, 5.6 + 22 km > 25 km away).
+        let rs = ranges(89.95, 116.4, 25_000.0);
+        for lon in [-180.0, -63.6, 0.0, 116.4, 179.9] {
+            assert!(covered(&rs, cell_of(p(89.85, lon))), "{lon} {rs:?}");
+            assert!(covered(&rs, cell_of(p(89.95, lon))), "{lon} {rs:?}");
+        }
+        assert!(covered(&rs, cell_of(p(89.75, 116.4))));
+        assert!(!covered(&rs, cell_of(p(89.75, 116.4 - 180.0))), "{rs:?}");
         let found = p(89.99, 0.0);
         assert!(within(p(89.99, 180.0), found, 10_000.0));
         assert!(covered(&rs, cell_of(found)), "{rs:?}");
@@ -591,7 +627,7 @@ mod tests {
         assert_eq!(at(30.0, 25_000.0), 6);
         assert_eq!(at(30.05, 25_000.0), 5);
         assert_eq!(at(89.95, 10_000.0), 2);
-        assert_eq!(at(89.95, 25_000.0), 1);
+        assert_eq!(at(89.95, 25_000.0), 2);
         assert!(at(0.0, 500_000.0) <= 92);
     }
 

@@ -33,6 +33,9 @@ pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
 /// How far, in km, migrant members are told about a venue's new activities when its
 /// `radius_km` is absent or empty.
 pub const DEFAULT_RADIUS_KM: f64 = 10.0;
+/// The longest an activity may last (a longer event is one row per day): this bounds how
+/// far back a search for activities still going on has to look.
+pub const MAX_ACTIVITY_HOURS: i64 = 24;
 /// Smallest accepted `radius_km`.
 pub const MIN_RADIUS_KM: f64 = 0.1;
 /// Largest accepted `radius_km`.
@@ -213,8 +216,9 @@ const ACTIVITY_COLUMNS: &[Column; 8] = &[
 /// `known_venue` returns true; pass e.g. `&|v| ids.contains(v)` for a set of ids, or a
 /// closure that also accepts the venues of a venues file imported at the same time),
 /// `title` (required, 1 to 100 characters), `start` and `end` (required, `YYYY-MM-DD HH:MM`
-/// in the activity's time zone; the end must be after the start), `timezone` (optional, an
-/// IANA name such as `Europe/Berlin`, default `Asia/Shanghai`), `capacity` (optional,
+/// in the activity's time zone; the end must be after the start, at most 24 hours later),
+/// `timezone` (optional, an IANA name such as `Europe/Berlin`, default `Asia/Shanghai`),
+/// `capacity` (optional,
 /// a positive whole number) and `description` (optional, at most 500 characters, may span
 /// lines).
 ///
@@ -256,7 +260,13 @@ pub fn parse_activities(
             let start = to_instant("start", start_local, tz).map_err(|e| errs.push(e));
             let end = to_instant("end", end_local, tz).map_err(|e| errs.push(e));
             if let (Ok(start), Ok(end)) = (start, end) {
-                if end > start {
+                if end > start && end - start > chrono::Duration::hours(MAX_ACTIVITY_HOURS) {
+                    errs.push(format!(
+                        "lasts {} hours: an activity lasts at most {MAX_ACTIVITY_HOURS} hours \
+                         (make one row per day for a longer event)",
+                        (end - start).num_minutes().saturating_add(59) / 60
+                    ));
+                } else if end > start {
                     times = Ok((start, end));
                 } else if end == start {
                     errs.push(format!(
@@ -920,7 +930,8 @@ mod tests {
                     ok,bj-1,重复,2026-05-01 09:00,2026-05-01 10:00,,,\n\
                     empty,,,,2026-05-01 10:00,,,\n\
                     fmt,bj-1,x,2026/05/01 9:00,2026-05-01 10:00,Mars/Base,0,\n\
-                    same,bj-1,x,2026-05-01 10:00,2026-05-01 10:00,,-3,\n";
+                    same,bj-1,x,2026-05-01 10:00,2026-05-01 10:00,,-3,\n\
+                    long,bj-1,展览,2026-05-01 09:00,2026-05-02 09:01,,,\n";
         assert_eq!(
             errors(parse_activities("acts.csv", text, &known(&set))),
             vec![
@@ -940,6 +951,8 @@ mod tests {
                 "acts.csv:9: capacity \"-3\" is not a positive whole number",
                 "acts.csv:9: ends at 2026-05-01 10:00 when it starts: the end must be after the \
                  start",
+                "acts.csv:10: lasts 25 hours: an activity lasts at most 24 hours (make one row \
+                 per day for a longer event)",
             ]
         );
     }
@@ -948,7 +961,7 @@ mod tests {
     fn activity_time_formats() {
         let set = venues();
         let row = |start: &str| {
-            let text = format!("id,venue,title,start,end\nx,bj-1,t,{start},2027-01-01 00:00\n");
+            let text = format!("id,venue,title,start,end\nx,bj-1,t,{start},2026-05-01 23:00\n");
             parse_activities("a.csv", &text, &known(&set)).map(|rows| rows[0].start)
         };
         assert_eq!(row("2026-05-01 09:05"), Ok(utc("2026-05-01T01:05:00Z")));

@@ -366,12 +366,18 @@ impl Store {
     }
 
     /// Marks a member as working away from home (None: at home again).
+    /// (The latest shared location carries the same flag, for the fan-out's index.)
     pub async fn set_away(&self, member_id: i64, since: Option<DateTime<Utc>>) -> Result<()> {
-        on_pool!(self, p => {
+        in_tx!(self, tx => {
             sqlx::query("UPDATE members SET away_since = $2 WHERE id = $1")
                 .bind(member_id)
                 .bind(since)
-                .execute(p)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query("UPDATE last_locations SET away = $2 WHERE member_id = $1")
+                .bind(member_id)
+                .bind(since.is_some())
+                .execute(&mut *tx)
                 .await?;
         });
         Ok(())

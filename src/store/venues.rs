@@ -2,18 +2,22 @@
 //! members share. Nearby searches use the grid cell column of `domain::geo`: one indexed
 //! range per run of cells (`UNION ALL` of `cell BETWEEN lo AND hi`), then the exact distance.
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Duration, Utc};
 
 use super::{NewDelivery, Pool, Result, Store};
 use crate::domain::geo::{self, GeoError, LatLon};
+use crate::domain::venue_csv::MAX_ACTIVITY_HOURS;
 
 pub const VENUE_OPEN: &str = "open";
 pub const VENUE_REMOVED: &str = "removed";
 pub const ACTIVITY_SCHEDULED: &str = "scheduled";
 pub const ACTIVITY_CANCELLED: &str = "cancelled";
 
-/// Outbox rows per multi-row `INSERT` (7 values each, far below both databases' limits).
-const ENQUEUE_CHUNK: usize = 500;
+/// Bulk writes report their progress after this many rows.
+pub const REPORT_EVERY: usize = 10_000;
+
+/// Outbox rows per statement of [`Store::enqueue_many`].
+const ENQUEUE_CHUNK: usize = 2_000;
 
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Venue {
@@ -87,6 +91,31 @@ pub struct Nearby {
     pub venue: Venue,
     pub distance_m: f64,
 }
+
+/// What a nearby search found (see [`Store::activities_near`]).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct NearbyPage {
+    /// In the order of start, distance, id.
+    pub found: Vec<Nearby>,
+    /// Whether more activities matched than were returned.
+    pub more: bool,
+}
+
+/// An activity as the nearby index has it: enough to order and measure it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+struct Candidate {
+    slot: i64,
+    id: String,
+    starts_at: DateTime<Utc>,
+    lat: f64,
+    lon: f64,
+}
+
+/// Searches over at most this many grid cells ask each cell for its soonest activities;
+/// wider ones (beyond about 50 km) read whole runs of cells.
+pub const MAX_CELLS_PER_SEARCH: usize = 64;
+/// Activities asked of each cell at first (then four times as many, as needed).
+const FIRST_PER_CELL: usize = 16;
 
 /// A member near a point, with the distance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -185,9 +214,22 @@ impl Store {
     /// Adds or replaces venues in one transaction; returns how many were new. A venue that
     /// moved takes its activities' cells with it.
     pub async fn upsert_venues(&self, venues: &[NewVenue], now: DateTime<Utc>) -> Result<u64> {
+        self.upsert_venues_reporting(venues, now, &|_| {}).await
+    }
+
+    /// [`Self::upsert_venues`], calling `written(n)` after every [`REPORT_EVERY`] rows.
+    pub async fn upsert_venues_reporting(
+        &self,
+        venues: &[NewVenue],
+        now: DateTime<Utc>,
+        written: &(dyn Fn(usize) + Sync),
+    ) -> Result<u64> {
         let mut new = 0;
         in_tx!(self, tx => {
-            for v in venues {
+            for (i, v) in venues.iter().enumerate() {
+                if i > 0 && i % REPORT_EVERY == 0 {
+                    written(i);
+                }
                 let cell = geo::cell_of(v.location);
                 let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM venues WHERE id = $1")
                     .bind(&v.id)
@@ -216,9 +258,11 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
                 if exists.is_some() {
-                    sqlx::query("UPDATE activities SET cell = $2 WHERE venue_id = $1 AND cell <> $2")
+                    sqlx::query("UPDATE activities SET cell = $2, lat = $3, lon = $4 WHERE venue_id = $1")
                         .bind(&v.id)
                         .bind(cell)
+                        .bind(v.location.lat)
+                        .bind(v.location.lon)
                         .execute(&mut *tx)
                         .await?;
                 }
@@ -294,17 +338,32 @@ impl Store {
         activities: &[NewActivity],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Activity>>> {
+        self.upsert_activities_reporting(activities, now, &|_| {})
+            .await
+    }
+
+    /// [`Self::upsert_activities`], calling `written(n)` after every [`REPORT_EVERY`] rows.
+    pub async fn upsert_activities_reporting(
+        &self,
+        activities: &[NewActivity],
+        now: DateTime<Utc>,
+        written: &(dyn Fn(usize) + Sync),
+    ) -> Result<Vec<Option<Activity>>> {
         let mut before = Vec::with_capacity(activities.len());
         in_tx!(self, tx => {
-            for a in activities {
+            for (i, a) in activities.iter().enumerate() {
+                if i > 0 && i % REPORT_EVERY == 0 {
+                    written(i);
+                }
                 let old: Option<Activity> = sqlx::query_as(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
                     .bind(&a.id)
                     .fetch_optional(&mut *tx)
                     .await?;
                 let n = sqlx::query(
-                    "INSERT INTO activities (id, venue_id, cell, title, description, starts_at, ends_at, timezone, capacity, status, created_at, updated_at)
-                     SELECT $1, v.id, v.cell, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $9 FROM venues v WHERE v.id = $2
+                    "INSERT INTO activities (id, venue_id, cell, lat, lon, title, description, starts_at, ends_at, timezone, capacity, status, created_at, updated_at)
+                     SELECT $1, v.id, v.cell, v.lat, v.lon, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $9 FROM venues v WHERE v.id = $2
                      ON CONFLICT (id) DO UPDATE SET venue_id = excluded.venue_id, cell = excluded.cell,
+                       lat = excluded.lat, lon = excluded.lon,
                        title = excluded.title, description = excluded.description,
                        starts_at = excluded.starts_at, ends_at = excluded.ends_at,
                        timezone = excluded.timezone, capacity = excluded.capacity,
@@ -366,52 +425,179 @@ impl Store {
         Ok(n == 1)
     }
 
-    /// Scheduled activities at open venues within `radius_m` of `center` that end after
-    /// `ends_after` and start before `starts_before`, sorted by start time, then distance.
+    /// The first `limit` scheduled activities within `radius_m` of `center` that end after
+    /// `ends_after` and start before `starts_before`, in the order of their start, then
+    /// distance, then id; and whether there are more.
+    ///
+    /// A search over at most [`MAX_CELLS_PER_SEARCH`] grid cells asks each cell for its
+    /// soonest rows (the index `activities_nearby` is in start order within a cell, and
+    /// holds the position, so the table is not read), keeps those within the radius, and asks
+    /// again, for more rows, only the cells whose rows could still come before the
+    /// `limit`-th found. So the work grows with `limit`, not with the number of activities
+    /// around. A wider search reads its runs of cells whole. Only the activities returned
+    /// are then read with their venues.
     pub async fn activities_near(
         &self,
         center: LatLon,
         radius_m: f64,
         ends_after: DateTime<Utc>,
         starts_before: DateTime<Utc>,
-    ) -> std::result::Result<Vec<Nearby>, NearError> {
+        limit: usize,
+    ) -> std::result::Result<NearbyPage, NearError> {
         let ranges = geo::cell_ranges_within(center, radius_m)?;
-        let sql = union_of_ranges(
-            &format!(
-                "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
-                 WHERE a.cell BETWEEN {{lo}} AND {{hi}} AND a.starts_at < $2 AND a.ends_at > $1
-                   AND a.status = 'scheduled' AND v.status = 'open'"
-            ),
-            ranges.len(),
-            3,
+        let cells: Vec<i64> = ranges
+            .iter()
+            .flat_map(|&(lo, hi)| lo..=hi)
+            .take(MAX_CELLS_PER_SEARCH + 1)
+            .collect();
+        // An activity lasts at most a day: one still going on started less than a day ago.
+        let starts_after = ends_after - Duration::hours(MAX_ACTIVITY_HOURS);
+        let within = |c: &Candidate| {
+            let d = geo::distance_m(
+                center,
+                LatLon {
+                    lat: c.lat,
+                    lon: c.lon,
+                },
+            );
+            (d <= radius_m).then_some(d)
+        };
+        let order = |a: &(Candidate, f64), b: &(Candidate, f64)| {
+            a.0.starts_at
+                .cmp(&b.0.starts_at)
+                .then(a.1.total_cmp(&b.1))
+                .then_with(|| a.0.id.cmp(&b.0.id))
+        };
+        let (mut found, mut more) = if cells.len() <= MAX_CELLS_PER_SEARCH {
+            let mut per_cell: Vec<Vec<Candidate>> = vec![Vec::new(); cells.len()];
+            let mut asked = vec![FIRST_PER_CELL; cells.len()];
+            let mut to_ask: Vec<usize> = (0..cells.len()).collect();
+            loop {
+                if !to_ask.is_empty() {
+                    let sql = to_ask
+                        .iter()
+                        .enumerate()
+                        .map(|(i, &slot)| {
+                            format!(
+                                "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
+                                 FROM activities WHERE cell = ${} AND starts_at > $1 AND starts_at < $2
+                                   AND ends_at > $3 AND status = 'scheduled'
+                                 ORDER BY starts_at LIMIT {}) AS c{slot}",
+                                i + 4,
+                                asked[slot]
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(" UNION ALL ");
+                    let rows: Vec<Candidate> = on_pool!(self, p => {
+                        let mut q = sqlx::query_as(&sql).bind(starts_after).bind(starts_before).bind(ends_after);
+                        for &slot in &to_ask {
+                            q = q.bind(cells[slot]);
+                        }
+                        q.fetch_all(p).await.map_err(super::StoreError::from)?
+                    });
+                    for &slot in &to_ask {
+                        per_cell[slot].clear();
+                    }
+                    for row in rows {
+                        let slot = usize::try_from(row.slot).unwrap_or(usize::MAX);
+                        if let Some(list) = per_cell.get_mut(slot) {
+                            list.push(row);
+                        }
+                    }
+                }
+                let mut found: Vec<(Candidate, f64)> = per_cell
+                    .iter()
+                    .flatten()
+                    .filter_map(|c| within(c).map(|d| (c.clone(), d)))
+                    .collect();
+                found.sort_by(order);
+                // A cell that returned all it was asked for may hold more rows; they start at
+                // or after its last one, so they matter only if that is not after the
+                // `limit`-th found.
+                let kth = found.get(limit.saturating_sub(1)).map(|c| c.0.starts_at);
+                let truncated = |slot: usize| per_cell[slot].len() >= asked[slot];
+                to_ask = (0..cells.len())
+                    .filter(|&slot| truncated(slot))
+                    .filter(|&slot| match (kth, per_cell[slot].last()) {
+                        (Some(kth), Some(last)) => last.starts_at <= kth,
+                        _ => true,
+                    })
+                    .collect();
+                if to_ask.is_empty() || limit == 0 {
+                    let more = found.len() > limit || (0..cells.len()).any(truncated);
+                    break (found, more);
+                }
+                for &slot in &to_ask {
+                    asked[slot] = asked[slot].saturating_mul(4);
+                }
+            }
+        } else {
+            let sql = union_of_ranges(
+                "SELECT CAST(0 AS BIGINT) AS slot, id, starts_at, lat, lon FROM activities
+                 WHERE cell BETWEEN {lo} AND {hi} AND starts_at > $1 AND starts_at < $2
+                   AND ends_at > $3 AND status = 'scheduled'",
+                ranges.len(),
+                4,
+            );
+            let rows: Vec<Candidate> = on_pool!(self, p => {
+                let mut q = sqlx::query_as(&sql).bind(starts_after).bind(starts_before).bind(ends_after);
+                for (lo, hi) in &ranges {
+                    q = q.bind(*lo).bind(*hi);
+                }
+                q.fetch_all(p).await.map_err(super::StoreError::from)?
+            });
+            let mut found: Vec<(Candidate, f64)> = rows
+                .into_iter()
+                .filter_map(|c| within(&c).map(|d| (c, d)))
+                .collect();
+            found.sort_by(order);
+            let more = found.len() > limit;
+            (found, more)
+        };
+        found.truncate(limit);
+        if found.is_empty() {
+            return Ok(NearbyPage {
+                found: Vec::new(),
+                more,
+            });
+        }
+        // The activities returned, with their venues.
+        let placeholders = (1..=found.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
+             WHERE a.id IN ({placeholders}) AND v.status = 'open'"
         );
         let rows: Vec<NearbyRow> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql).bind(ends_after).bind(starts_before);
-            for (lo, hi) in &ranges {
-                q = q.bind(*lo).bind(*hi);
+            let mut q = sqlx::query_as(&sql);
+            for (c, _) in &found {
+                q = q.bind(&c.id);
             }
             q.fetch_all(p).await.map_err(super::StoreError::from)?
         });
-        let mut found: Vec<Nearby> = rows
+        let mut by_id: std::collections::HashMap<String, (Activity, Venue)> = rows
             .into_iter()
-            .filter_map(|row| {
-                let (activity, venue) = row.split();
-                let distance_m = geo::distance_m(center, venue.location());
-                (distance_m <= radius_m).then_some(Nearby {
-                    activity,
-                    venue,
-                    distance_m,
-                })
+            .map(|r| {
+                let (a, v) = r.split();
+                (a.id.clone(), (a, v))
             })
             .collect();
-        found.sort_by(|a, b| {
-            a.activity
-                .starts_at
-                .cmp(&b.activity.starts_at)
-                .then(a.distance_m.total_cmp(&b.distance_m))
-                .then_with(|| a.activity.id.cmp(&b.activity.id))
-        });
-        Ok(found)
+        let mut page = Vec::with_capacity(found.len());
+        for (c, distance_m) in &found {
+            match by_id.remove(&c.id) {
+                Some((activity, venue)) => page.push(Nearby {
+                    activity,
+                    venue,
+                    distance_m: *distance_m,
+                }),
+                // Cancelled or moved to a closed venue since the first read.
+                None => more = true,
+            }
+        }
+        Ok(NearbyPage { found: page, more })
     }
 
     /// One activity with its venue.
@@ -427,8 +613,9 @@ impl Store {
         Ok(row.map(NearbyRow::split))
     }
 
-    /// Migrant members (away from home, active, onboarded) whose latest location, stored
-    /// at or after `fresh_since`, is within `radius_m` of `center`.
+    /// Members away from home whose latest location, stored at or after `fresh_since`, is
+    /// within `radius_m` of `center` (one covering index; a member who blocked the bot or
+    /// paused is skipped by the courier when the message is due).
     pub async fn migrants_near(
         &self,
         center: LatLon,
@@ -437,9 +624,8 @@ impl Store {
     ) -> std::result::Result<Vec<MemberNear>, NearError> {
         let ranges = geo::cell_ranges_within(center, radius_m)?;
         let sql = union_of_ranges(
-            "SELECT l.member_id, l.lat, l.lon FROM last_locations l JOIN members m ON m.id = l.member_id
-             WHERE l.cell BETWEEN {lo} AND {hi} AND l.at >= $1
-               AND m.away_since IS NOT NULL AND m.status = 'active' AND m.onboarded",
+            "SELECT member_id, lat, lon FROM last_locations
+             WHERE cell BETWEEN {lo} AND {hi} AND away AND at >= $1",
             ranges.len(),
             2,
         );
@@ -486,8 +672,9 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Queues many deliveries (idempotent by dedup key) in one transaction, in multi-row
-    /// statements. Returns how many were new.
+    /// Queues many deliveries (idempotent by dedup key) in one transaction; the rows travel
+    /// as one JSON parameter per [`ENQUEUE_CHUNK`] (as lesson planning does: one prepared
+    /// statement instead of thousands of bound values). Returns how many were new.
     pub async fn enqueue_many(
         &self,
         deliveries: &[NewDelivery],
@@ -496,30 +683,20 @@ impl Store {
         if deliveries.is_empty() {
             return Ok(0);
         }
+        let sql = match self.pool {
+            Pool::Sqlite(_) => super::OUTBOX_FROM_JSON_SQLITE,
+            Pool::Postgres(_) => super::OUTBOX_FROM_JSON_POSTGRES,
+        };
         let mut new = 0;
         in_tx!(self, tx => {
             for chunk in deliveries.chunks(ENQUEUE_CHUNK) {
-                let values = (0..chunk.len())
-                    .map(|i| {
-                        let b = i * 5;
-                        format!("(${}, ${}, ${}, ${}, ${}, ${}, $1)", b + 2, b + 3, b + 4, b + 5, b + 6, b + 6)
-                    })
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let sql = format!(
-                    "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-                     VALUES {values} ON CONFLICT (dedup_key) DO NOTHING"
-                );
-                let mut q = sqlx::query(&sql).bind(now);
-                for d in chunk {
-                    q = q
-                        .bind(d.member_id)
-                        .bind(&d.kind)
-                        .bind(&d.reference)
-                        .bind(&d.dedup_key)
-                        .bind(d.due_at);
-                }
-                new += q.execute(&mut *tx).await?.rows_affected();
+                let rows = serde_json::Value::Array(chunk.iter().map(super::delivery_json).collect());
+                new += sqlx::query(sql)
+                    .bind(rows.to_string())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
             }
         });
         Ok(new)
@@ -750,9 +927,10 @@ impl Store {
                 .execute(&mut *tx)
                 .await?;
             sqlx::query(
-                "INSERT INTO last_locations (member_id, lat, lon, cell, at) VALUES ($1, $2, $3, $4, $5)
+                "INSERT INTO last_locations (member_id, lat, lon, cell, at, away)
+                 SELECT $1, $2, $3, $4, $5, (m.away_since IS NOT NULL) FROM members m WHERE m.id = $1
                  ON CONFLICT (member_id) DO UPDATE SET lat = excluded.lat, lon = excluded.lon,
-                   cell = excluded.cell, at = excluded.at",
+                   cell = excluded.cell, at = excluded.at, away = excluded.away",
             )
             .bind(member_id)
             .bind(at.lat)
