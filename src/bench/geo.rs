@@ -15,7 +15,7 @@
 //!    timed), then `Conversation::announce_activity` timed: the search for migrants within
 //!    the venue's radius and the outbox rows queued for them; then, apart and with a warm
 //!    cache, `migrants_near` alone, `enqueue_many` of the same members, and the same rows
-//!    written with plain `?` placeholders (to show what SQLite's binding of `$n` costs).
+//!    written as multi-row `VALUES` with bound values instead (for comparing the two ways).
 //!
 //! The clock stands at a fixed instant, so that the data, the retention period and the
 //! searches agree. The data are the same at every run (seeded).
@@ -193,7 +193,7 @@ pub struct GeoFigures {
     pub fanout_returned: Vec<u64>,
     /// The parts of a fan-out, timed again apart right after it (so with a warm cache):
     /// `migrants_near` alone, `enqueue_many` of the same members, and the same rows
-    /// written with `?` placeholders (`bench_enqueue_positional`).
+    /// written as multi-row `VALUES` (`bench_enqueue_positional`).
     pub fanout_query: Timed,
     pub fanout_enqueue: Timed,
     pub fanout_enqueue_positional: Timed,
@@ -303,7 +303,7 @@ impl GeoFigures {
             );
             row(
                 &mut out,
-                "  the same with ? placeholders (queued)",
+                "  the same as multi-row VALUES (queued)",
                 &self.fanout_enqueue_positional,
                 None,
             );
