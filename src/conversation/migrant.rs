@@ -451,6 +451,8 @@ impl Conversation {
             km = km_label(radius_km),
             days = days
         )];
+        let ids: Vec<&str> = page.found.iter().map(|n| n.activity.id.as_str()).collect();
+        let going = self.store.rsvped_among(member.id, &ids).await?;
         let mut keyboard: Keyboard = Vec::new();
         for (i, n) in page.found.iter().enumerate() {
             let number = i + 1;
@@ -464,7 +466,7 @@ impl Conversation {
                 distance = self.distance_label(l, n.distance_m),
                 time = self.activity_time_label(member, &n.activity)
             ));
-            let going = self.store.has_rsvp(&n.activity.id, member.id).await?;
+            let going = going.contains(&n.activity.id);
             keyboard.push(self.activity_buttons(l, number, &n.activity.id, &n.venue.id, going));
         }
         if page.more {

@@ -179,6 +179,34 @@ fn delivery_json(d: &NewDelivery) -> serde_json::Value {
     ])
 }
 
+/// How often the SQLite log is copied into the database file, in the background.
+const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+/// Log pages after which a commit checkpoints by itself (the background task normally
+/// checkpoints long before): 64 MiB of 4 KiB pages.
+const SQLITE_WAL_SAFETY_PAGES: &str = "16384";
+
+/// Copies the SQLite write-ahead log into the database file every
+/// [`SQLITE_CHECKPOINT_EVERY`], without blocking readers or writers (`PASSIVE`), until the
+/// pool is closed. Keeps the log short, so that no commit has to do it.
+fn spawn_checkpointer(pool: sqlx::SqlitePool) {
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(SQLITE_CHECKPOINT_EVERY);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            if pool.is_closed() {
+                break;
+            }
+            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
+                if pool.is_closed() {
+                    break;
+                }
+                tracing::debug!(error = %e, "background checkpoint of the SQLite log failed; retrying");
+            }
+        }
+    });
+}
+
 /// The advisory lock key of the planner ("weike" in ASCII).
 const PLANNER_LOCK_KEY: i64 = 0x0077_6569_6b65;
 
@@ -209,12 +237,18 @@ impl Store {
                 // Reads of the first 256 MiB through memory mapping instead of a system call
                 // per page: nearby searches jump between many small index ranges.
                 .pragma("mmap_size", "268435456")
+                // Checkpoints run in the background (see `spawn_checkpointer`), not inside
+                // whichever commit happens to pass 1,000 pages of log: that commit used to
+                // wait for the copy of the whole log into the database file. The limit
+                // stays as a safety net should the background task fall behind.
+                .pragma("wal_autocheckpoint", SQLITE_WAL_SAFETY_PAGES)
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
                 .connect_with(options)
                 .await
                 .map_err(StoreError::Connect)?;
+            spawn_checkpointer(pool.clone());
             Ok(Store {
                 pool: Pool::Sqlite(pool),
                 leader: Default::default(),

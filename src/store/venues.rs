@@ -474,28 +474,10 @@ impl Store {
             let mut to_ask: Vec<usize> = (0..cells.len()).collect();
             loop {
                 if !to_ask.is_empty() {
-                    let sql = to_ask
-                        .iter()
-                        .enumerate()
-                        .map(|(i, &slot)| {
-                            format!(
-                                "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
-                                 FROM activities WHERE cell = ${} AND starts_at > $1 AND starts_at < $2
-                                   AND ends_at > $3 AND status = 'scheduled'
-                                 ORDER BY starts_at LIMIT {}) AS c{slot}",
-                                i + 4,
-                                asked[slot]
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(" UNION ALL ");
-                    let rows: Vec<Candidate> = on_pool!(self, p => {
-                        let mut q = sqlx::query_as(&sql).bind(starts_after).bind(starts_before).bind(ends_after);
-                        for &slot in &to_ask {
-                            q = q.bind(cells[slot]);
-                        }
-                        q.fetch_all(p).await.map_err(super::StoreError::from)?
-                    });
+                    let limits: Vec<usize> = to_ask.iter().map(|&slot| asked[slot]).collect();
+                    let rows = self
+                        .soonest_per_cell(&cells, &to_ask, &limits, starts_after, starts_before, ends_after)
+                        .await?;
                     for &slot in &to_ask {
                         per_cell[slot].clear();
                     }
@@ -533,20 +515,9 @@ impl Store {
                 }
             }
         } else {
-            let sql = union_of_ranges(
-                "SELECT CAST(0 AS BIGINT) AS slot, id, starts_at, lat, lon FROM activities
-                 WHERE cell BETWEEN {lo} AND {hi} AND starts_at > $1 AND starts_at < $2
-                   AND ends_at > $3 AND status = 'scheduled'",
-                ranges.len(),
-                4,
-            );
-            let rows: Vec<Candidate> = on_pool!(self, p => {
-                let mut q = sqlx::query_as(&sql).bind(starts_after).bind(starts_before).bind(ends_after);
-                for (lo, hi) in &ranges {
-                    q = q.bind(*lo).bind(*hi);
-                }
-                q.fetch_all(p).await.map_err(super::StoreError::from)?
-            });
+            let rows = self
+                .in_cell_ranges(&ranges, starts_after, starts_before, ends_after)
+                .await?;
             let mut found: Vec<(Candidate, f64)> = rows
                 .into_iter()
                 .filter_map(|c| within(&c).map(|d| (c, d)))
@@ -563,21 +534,33 @@ impl Store {
             });
         }
         // The activities returned, with their venues.
-        let placeholders = (1..=found.len())
-            .map(|i| format!("${i}"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!(
-            "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
-             WHERE a.id IN ({placeholders}) AND v.status = 'open'"
-        );
-        let rows: Vec<NearbyRow> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql);
-            for (c, _) in &found {
-                q = q.bind(&c.id);
+        let ids: Vec<&str> = found.iter().map(|(c, _)| c.id.as_str()).collect();
+        let rows: Vec<NearbyRow> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let placeholders = (1..=ids.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
+                     WHERE a.id IN ({placeholders}) AND v.status = 'open'"
+                );
+                let mut q = sqlx::query_as(&sql);
+                for id in &ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await.map_err(super::StoreError::from)?
             }
-            q.fetch_all(p).await.map_err(super::StoreError::from)?
-        });
+            // One statement text whatever the count, planned once per connection.
+            Pool::Postgres(p) => sqlx::query_as(&format!(
+                "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
+                 WHERE a.id = ANY($1) AND v.status = 'open'"
+            ))
+            .bind(&ids)
+            .fetch_all(p)
+            .await
+            .map_err(super::StoreError::from)?,
+        };
         let mut by_id: std::collections::HashMap<String, (Activity, Venue)> = rows
             .into_iter()
             .map(|r| {
@@ -598,6 +581,126 @@ impl Store {
             }
         }
         Ok(NearbyPage { found: page, more })
+    }
+
+    /// For each `slots[i]`, the soonest `limits[i]` scheduled activities of the grid cell
+    /// `cells[slots[i]]` that start in `(starts_after, starts_before)` and end after
+    /// `ends_after`, tagged with their slot; in one statement, each cell read in index order.
+    /// SQLite gets a `UNION ALL` of one query per cell (cheap to plan there). PostgreSQL gets
+    /// one fixed statement over arrays, planned once per connection: planning a `UNION ALL`
+    /// whose text changes with the number of cells cost it more than running it.
+    async fn soonest_per_cell(
+        &self,
+        cells: &[i64],
+        slots: &[usize],
+        limits: &[usize],
+        starts_after: DateTime<Utc>,
+        starts_before: DateTime<Utc>,
+        ends_after: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>> {
+        let rows = match &self.pool {
+            Pool::Sqlite(p) => {
+                let sql = slots
+                    .iter()
+                    .zip(limits)
+                    .enumerate()
+                    .map(|(i, (&slot, &limit))| {
+                        format!(
+                            "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
+                             FROM activities WHERE cell = ${} AND starts_at > $1 AND starts_at < $2
+                               AND ends_at > $3 AND status = 'scheduled'
+                             ORDER BY starts_at LIMIT {limit}) AS c{slot}",
+                            i + 4,
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join(" UNION ALL ");
+                let mut q = sqlx::query_as(&sql)
+                    .bind(starts_after)
+                    .bind(starts_before)
+                    .bind(ends_after);
+                for &slot in slots {
+                    q = q.bind(cells[slot]);
+                }
+                q.fetch_all(p).await?
+            }
+            Pool::Postgres(p) => {
+                let cell_of: Vec<i64> = slots.iter().map(|&slot| cells[slot]).collect();
+                let slot_of: Vec<i64> = slots.iter().map(|&slot| slot as i64).collect();
+                let limit_of: Vec<i64> = limits
+                    .iter()
+                    .map(|&l| i64::try_from(l).unwrap_or(i64::MAX))
+                    .collect();
+                sqlx::query_as(
+                    "SELECT c.slot, a.id, a.starts_at, a.lat, a.lon
+                     FROM unnest($4::bigint[], $5::bigint[], $6::bigint[]) AS c(cell, slot, lim)
+                     CROSS JOIN LATERAL (
+                         SELECT id, starts_at, lat, lon FROM activities
+                         WHERE cell = c.cell AND starts_at > $1 AND starts_at < $2
+                           AND ends_at > $3 AND status = 'scheduled'
+                         ORDER BY starts_at LIMIT c.lim) AS a",
+                )
+                .bind(starts_after)
+                .bind(starts_before)
+                .bind(ends_after)
+                .bind(&cell_of)
+                .bind(&slot_of)
+                .bind(&limit_of)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Every scheduled activity in the runs of grid cells `ranges` that starts in
+    /// `(starts_after, starts_before)` and ends after `ends_after` (for searches too wide to
+    /// ask cell by cell).
+    async fn in_cell_ranges(
+        &self,
+        ranges: &[(i64, i64)],
+        starts_after: DateTime<Utc>,
+        starts_before: DateTime<Utc>,
+        ends_after: DateTime<Utc>,
+    ) -> Result<Vec<Candidate>> {
+        let rows = match &self.pool {
+            Pool::Sqlite(p) => {
+                let sql = union_of_ranges(
+                    "SELECT CAST(0 AS BIGINT) AS slot, id, starts_at, lat, lon FROM activities
+                     WHERE cell BETWEEN {lo} AND {hi} AND starts_at > $1 AND starts_at < $2
+                       AND ends_at > $3 AND status = 'scheduled'",
+                    ranges.len(),
+                    4,
+                );
+                let mut q = sqlx::query_as(&sql)
+                    .bind(starts_after)
+                    .bind(starts_before)
+                    .bind(ends_after);
+                for (lo, hi) in ranges {
+                    q = q.bind(*lo).bind(*hi);
+                }
+                q.fetch_all(p).await?
+            }
+            Pool::Postgres(p) => {
+                let (lo, hi): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
+                sqlx::query_as(
+                    "SELECT CAST(0 AS BIGINT) AS slot, a.id, a.starts_at, a.lat, a.lon
+                     FROM unnest($4::bigint[], $5::bigint[]) AS r(lo, hi)
+                     CROSS JOIN LATERAL (
+                         SELECT id, starts_at, lat, lon FROM activities
+                         WHERE cell BETWEEN r.lo AND r.hi AND starts_at > $1 AND starts_at < $2
+                           AND ends_at > $3 AND status = 'scheduled') AS a",
+                )
+                .bind(starts_after)
+                .bind(starts_before)
+                .bind(ends_after)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows)
     }
 
     /// One activity with its venue.
@@ -623,19 +726,37 @@ impl Store {
         fresh_since: DateTime<Utc>,
     ) -> std::result::Result<Vec<MemberNear>, NearError> {
         let ranges = geo::cell_ranges_within(center, radius_m)?;
-        let sql = union_of_ranges(
-            "SELECT member_id, lat, lon FROM last_locations
-             WHERE cell BETWEEN {lo} AND {hi} AND away AND at >= $1",
-            ranges.len(),
-            2,
-        );
-        let rows: Vec<(i64, f64, f64)> = on_pool!(self, p => {
-            let mut q = sqlx::query_as(&sql).bind(fresh_since);
-            for (lo, hi) in &ranges {
-                q = q.bind(*lo).bind(*hi);
+        let rows: Vec<(i64, f64, f64)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let sql = union_of_ranges(
+                    "SELECT member_id, lat, lon FROM last_locations
+                     WHERE cell BETWEEN {lo} AND {hi} AND away AND at >= $1",
+                    ranges.len(),
+                    2,
+                );
+                let mut q = sqlx::query_as(&sql).bind(fresh_since);
+                for (lo, hi) in &ranges {
+                    q = q.bind(*lo).bind(*hi);
+                }
+                q.fetch_all(p).await.map_err(super::StoreError::from)?
             }
-            q.fetch_all(p).await.map_err(super::StoreError::from)?
-        });
+            Pool::Postgres(p) => {
+                let (lo, hi): (Vec<i64>, Vec<i64>) = ranges.iter().copied().unzip();
+                sqlx::query_as(
+                    "SELECT l.member_id, l.lat, l.lon
+                     FROM unnest($2::bigint[], $3::bigint[]) AS r(lo, hi)
+                     CROSS JOIN LATERAL (
+                         SELECT member_id, lat, lon FROM last_locations
+                         WHERE cell BETWEEN r.lo AND r.hi AND away AND at >= $1) AS l",
+                )
+                .bind(fresh_since)
+                .bind(&lo)
+                .bind(&hi)
+                .fetch_all(p)
+                .await
+                .map_err(super::StoreError::from)?
+            }
+        };
         Ok(rows
             .into_iter()
             .filter_map(|(member_id, lat, lon)| {
@@ -773,6 +894,43 @@ impl Store {
                 .await?
         });
         Ok(row.is_some())
+    }
+
+    /// Which of `activity_ids` the member said they will go to (one query for a list).
+    pub async fn rsvped_among(
+        &self,
+        member_id: i64,
+        activity_ids: &[&str],
+    ) -> Result<std::collections::HashSet<String>> {
+        if activity_ids.is_empty() {
+            return Ok(Default::default());
+        }
+        let rows: Vec<(String,)> = match &self.pool {
+            Pool::Sqlite(p) => {
+                let placeholders = (2..activity_ids.len() + 2)
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let sql = format!(
+                    "SELECT activity_id FROM rsvps WHERE member_id = $1 AND activity_id IN ({placeholders})"
+                );
+                let mut q = sqlx::query_as(&sql).bind(member_id);
+                for id in activity_ids {
+                    q = q.bind(*id);
+                }
+                q.fetch_all(p).await?
+            }
+            Pool::Postgres(p) => {
+                sqlx::query_as(
+                    "SELECT activity_id FROM rsvps WHERE member_id = $1 AND activity_id = ANY($2)",
+                )
+                .bind(member_id)
+                .bind(activity_ids)
+                .fetch_all(p)
+                .await?
+            }
+        };
+        Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
     pub async fn rsvp_count(&self, activity_id: &str) -> Result<i64> {

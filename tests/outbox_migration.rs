@@ -1,0 +1,199 @@
+//! Migration 0011 (the lean outbox) on a database that already has deliveries, on SQLite
+//! and PostgreSQL: every row keeps its id, state and fields; the ids of deleted rows are not
+//! handed out again; the foreign key to members is gone; waiting rows are still claimed in
+//! order, and rows whose lease ran out come back.
+
+mod support;
+
+use std::borrow::Cow;
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use sqlx::migrate::Migrator;
+use support::db::TestDb;
+use weike::store::{NewDelivery, Store};
+
+/// The migration under test.
+const LEAN_OUTBOX: i64 = 11;
+
+fn before_lean(mut migrator: Migrator) -> Migrator {
+    migrator.migrations = Cow::Owned(
+        migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < LEAN_OUTBOX)
+            .cloned()
+            .collect(),
+    );
+    migrator
+}
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
+}
+
+/// Rows written before the migration: (dedup key, status, claimed_until).
+const ROWS: &[(&str, &str, Option<i64>)] = &[
+    ("k1", "sent", None),
+    ("k2", "pending", None),
+    ("k3", "sending", Some(-5)), // a lease that ran out 5 minutes ago
+    ("k4", "dead", None),
+    ("k5", "pending", None),
+    ("k6", "pending", None), // deleted before the migration: its id must not come back
+];
+
+/// Writes a member and outbox rows as the schema before 0011 has them, with plain SQL (the
+/// same statements on both databases); deletes the last row. Gives (member, deleted id).
+macro_rules! seed {
+    ($pool:expr) => {{
+        let now = t0();
+        let (member,): (i64,) = sqlx::query_as(
+            "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, onboarded, created_at, updated_at)
+             VALUES ('telegram', '1001', 'zh-CN', 'Asia/Shanghai', '08:00', true, $1, $1) RETURNING id",
+        )
+        .bind(now)
+        .fetch_one($pool)
+        .await
+        .expect("insert member");
+        let mut last = 0;
+        for (key, status, lease) in ROWS {
+            let (id,): (i64,) = sqlx::query_as(
+                "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, status, next_attempt_at,
+                                     claimed_by, claimed_until, created_at)
+                 VALUES ($1, 'lesson', $2, $2, $3, $4, $3, $5, $6, $3) RETURNING id",
+            )
+            .bind(member)
+            .bind(*key)
+            .bind(now)
+            .bind(*status)
+            .bind(lease.map(|_| "old-courier"))
+            .bind(lease.map(|m| now + Duration::minutes(m)))
+            .fetch_one($pool)
+            .await
+            .expect("insert outbox row");
+            last = id;
+        }
+        sqlx::query("DELETE FROM outbox WHERE id = $1")
+            .bind(last)
+            .execute($pool)
+            .await
+            .expect("delete the last row");
+        (member, last)
+    }};
+}
+
+async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
+    let summary = store.outbox_summary(10).await.expect("summary");
+    let count = |status: &str| -> i64 {
+        summary
+            .counts
+            .iter()
+            .filter(|(s, ..)| s == status)
+            .map(|(.., n)| n)
+            .sum()
+    };
+    assert_eq!(
+        (
+            count("sent"),
+            count("pending"),
+            count("sending"),
+            count("dead")
+        ),
+        (1, 2, 1, 1),
+        "every row keeps its state: {summary:?}"
+    );
+    // A claim finds the expired lease and the waiting rows, oldest first.
+    let now = t0() + Duration::minutes(1);
+    let claimed = store
+        .claim_due("new-courier", now, now + Duration::minutes(5), 10)
+        .await
+        .expect("claim");
+    let mut keys: Vec<&str> = claimed.iter().map(|c| c.dedup_key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, ["k2", "k3", "k5"]);
+    assert!(claimed.iter().all(|c| c.member_id == member));
+    // New rows get new ids, never the deleted one's.
+    let new = NewDelivery {
+        member_id: member,
+        kind: "lesson".into(),
+        reference: "k7".into(),
+        dedup_key: "k7".into(),
+        due_at: now,
+    };
+    assert_eq!(store.enqueue_many(&[new], now).await.expect("enqueue"), 1);
+    let claimed = store
+        .claim_due("new-courier", now, now + Duration::minutes(5), 10)
+        .await
+        .expect("claim the new row");
+    assert_eq!(claimed.len(), 1);
+    assert!(
+        claimed[0].id > deleted_id,
+        "new id {} must be above the deleted {deleted_id}",
+        claimed[0].id
+    );
+}
+
+#[tokio::test]
+async fn sqlite_outbox_keeps_rows_and_ids() {
+    let db = TestDb::sqlite();
+    let options: sqlx::sqlite::SqliteConnectOptions = db
+        .url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .expect("url")
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
+    before_lean(sqlx::migrate!("./migrations/sqlite"))
+        .run(&pool)
+        .await
+        .expect("migrations before 0011");
+    let (member, deleted) = seed!(&pool);
+
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("0011");
+    check_after_migration(&store, member, deleted).await;
+    store.close().await;
+    // No foreign key left on the outbox; the partial indexes serve the claims.
+    let pool = &pool;
+    let fks: Vec<(i64,)> = sqlx::query_as("SELECT id FROM pragma_foreign_key_list('outbox')")
+        .fetch_all(pool)
+        .await
+        .expect("foreign keys");
+    assert!(fks.is_empty(), "{fks:?}");
+    let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
+        "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= '2027'
+         ORDER BY next_attempt_at LIMIT 10",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("plan");
+    assert!(
+        plan.iter().any(|(.., d)| d.contains("outbox_ready")),
+        "{plan:?}"
+    );
+}
+
+#[tokio::test]
+async fn postgres_outbox_keeps_rows_and_ids() {
+    let Some(db) = TestDb::postgres("outbox_migration").await else {
+        return;
+    };
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
+    before_lean(sqlx::migrate!("./migrations/postgres"))
+        .run(&pool)
+        .await
+        .expect("migrations before 0011");
+    let (member, deleted) = seed!(&pool);
+
+    let store = Store::connect(&db.url).await.expect("connect");
+    store.migrate().await.expect("0011");
+    check_after_migration(&store, member, deleted).await;
+    store.close().await;
+    let pool = &pool;
+    let (fks,): (i64,) = sqlx::query_as(
+        "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass AND contype = 'f'",
+    )
+    .fetch_one(pool)
+    .await
+    .expect("foreign keys");
+    assert_eq!(fks, 0);
+}
