@@ -70,6 +70,10 @@ pub enum Command {
     Import {
         #[command(subcommand)]
         what: ImportCommand,
+        /// The language of the problems found: zh-CN, zh-TW or en (default: zh-CN, the
+        /// default locale).
+        #[arg(long, global = true)]
+        locale: Option<String>,
     },
     /// Lesson files.
     Lessons {
@@ -286,7 +290,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             println!("{}", figures.table(&bench));
             Ok(0)
         }
-        Command::Import { what } => {
+        Command::Import { what, locale } => {
+            let locale = match locale {
+                None => crate::domain::Locale::DEFAULT,
+                Some(code) => crate::domain::Locale::from_code(&code)
+                    .ok_or_else(|| anyhow::anyhow!("--locale {code:?}: use zh-CN, zh-TW or en"))?,
+            };
             let app = App::start(config, Arc::new(SystemClock)).await?;
             let (kind, file, notify) = match what {
                 ImportCommand::Venues { file } => (crate::import::ImportKind::Venues, file, false),
@@ -302,9 +311,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     println!("{report}");
                     Ok(0)
                 }
-                Err(crate::import::ImportError::Invalid(errors)) => {
-                    for line in errors {
-                        println!("{line}");
+                Err(crate::import::ImportError::Invalid(problems)) => {
+                    for p in problems {
+                        let text = app.i18n.text_with_strings(locale, p.text.key, &p.text.args);
+                        println!("{}:{}: {text}", p.file, p.line);
                     }
                     eprintln!("nothing was imported: fix the rows above and run the import again");
                     Ok(1)

@@ -117,6 +117,16 @@ impl I18n {
         key.to_string()
     }
 
+    /// [`I18n::text`] with text values only, as a problem of a venues or activities file
+    /// ([`crate::domain::venue_csv::ProblemText`]) carries them.
+    pub fn text_with_strings(&self, locale: Locale, key: &str, args: &[(&str, String)]) -> String {
+        let args: Vec<(&str, Arg)> = args
+            .iter()
+            .map(|(name, value)| (*name, Arg::from(value)))
+            .collect();
+        self.text(locale, key, &args)
+    }
+
     fn format(&self, locale: Locale, key: &str, args: &[(&str, Arg)]) -> Option<String> {
         let bundle = self.bundles.get(&locale)?;
         let message = bundle.get_message(key)?;
@@ -282,6 +292,68 @@ mod tests {
             );
         }
         assert_eq!(t!(i18n, Locale::En, "checkin-button"), "✅ Done — check in");
+    }
+
+    /// The problems of venue and activity rows are keys with arguments, not `t!` calls:
+    /// every key they can have exists (in every locale, by the test above), and uses only
+    /// placeholders the problems give.
+    #[test]
+    fn every_csv_problem_key_exists_with_placeholders_the_problems_give() {
+        use crate::domain::venue_csv::PROBLEM_KEYS;
+        let keys: BTreeSet<&str> = PROBLEM_KEYS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys.len(), PROBLEM_KEYS.len(), "a key is listed twice");
+        for (locale, source) in SOURCES {
+            let these = messages(source);
+            for (key, given) in PROBLEM_KEYS {
+                let Some(used) = these.get(*key) else {
+                    panic!("locales/{locale}/main.ftl lacks {key}");
+                };
+                let given: BTreeSet<String> = given.iter().map(|s| s.to_string()).collect();
+                assert!(
+                    used.is_subset(&given),
+                    "{locale}: {key} uses {used:?}, but the problems give only {given:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn csv_problems_render_in_each_locale() {
+        use crate::domain::venue_csv::parse_venues;
+        let i18n = I18n::new().unwrap();
+        let e = parse_venues(
+            "v.csv",
+            "id,name,lat,lon
+Bad Id,x,95,0
+",
+        )
+        .unwrap_err();
+        let render = |locale| -> Vec<String> {
+            e.problems
+                .iter()
+                .map(|p| i18n.text_with_strings(locale, p.text.key, &p.text.args))
+                .collect()
+        };
+        assert_eq!(
+            render(Locale::En),
+            [
+                "id \"Bad Id\" is not a valid id: use 1 to 40 characters from a-z, 0-9, '-', \
+                 '_' and '.'",
+                "latitude 95 is out of range: use -90 to 90",
+            ]
+        );
+        assert_eq!(
+            render(Locale::ZhCn),
+            [
+                "id“Bad Id”不是有效的编号：请用 1 到 40 个字符，只能是 a-z、0-9、“-”、“_”和“.”",
+                "纬度 95 超出范围：应在 -90 到 90 之间",
+            ]
+        );
+        assert_eq!(
+            render(Locale::ZhTw)[1],
+            "緯度 95 超出範圍：應在 -90 到 90 之間"
+        );
+        assert_eq!(t!(i18n, Locale::En, "csv-problem-separator"), "; ");
     }
 
     #[test]

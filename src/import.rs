@@ -22,9 +22,10 @@ pub enum ImportKind {
 pub enum ImportError {
     #[error("cannot read {path}: {error}")]
     Read { path: String, error: String },
-    /// Every problem found, as `file:line: problem`.
+    /// Every problem found, in file order (shown as `file:line: problem`, the problem put
+    /// into words through Fluent).
     #[error("{} problem(s) found", .0.len())]
-    Invalid(Vec<String>),
+    Invalid(Vec<CsvProblem>),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error(transparent)]
@@ -83,22 +84,15 @@ pub async fn import(
     match kind {
         ImportKind::Venues => {
             let rows = venue_csv::parse_venues(&file, &text)
-                .map_err(|e| ImportError::Invalid(e.lines()))?;
+                .map_err(|e| ImportError::Invalid(e.problems))?;
             let tree = app.conversation.tree();
-            let problems: Vec<String> = rows
+            let problems: Vec<CsvProblem> = rows
                 .iter()
                 .filter_map(|r| {
                     let b = r.branch.as_deref()?;
-                    tree.get(b).is_none().then(|| {
-                        CsvProblem {
-                            file: file.clone(),
-                            line: r.line,
-                            message: format!(
-                                "branch {b:?} is not a branch id (see /branches or the branches file)"
-                            ),
-                        }
-                        .to_string()
-                    })
+                    tree.get(b)
+                        .is_none()
+                        .then(|| CsvProblem::unknown_branch(&file, r.line, b))
                 })
                 .collect();
             if !problems.is_empty() {
@@ -135,7 +129,7 @@ pub async fn import(
             let known: std::collections::HashSet<String> =
                 store.venue_ids().await?.into_iter().collect();
             let rows = venue_csv::parse_activities(&file, &text, &|v| known.contains(v))
-                .map_err(|e| ImportError::Invalid(e.lines()))?;
+                .map_err(|e| ImportError::Invalid(e.problems))?;
             let activities: Vec<NewActivity> = rows
                 .into_iter()
                 .map(|r| NewActivity {

@@ -7,75 +7,14 @@
 mod support;
 
 use chrono::{TimeZone, Utc};
-use serde_json::Value;
 use support::db::TestDb;
-use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, poll_all};
-use weike::service::TelegramService;
+use support::fake_telegram::Call;
+use support::harness::{Harness, add_members, button_message, press_latest, say, step, text_to};
 
 const OWNER: i64 = 9001;
 const FIRST: i64 = 9001; // 9001..=9010, all in 柳村 except 9010 (moved to 新苑社区)
 const BLOCKER: i64 = 9005;
 const BRANCH_ADMIN: i64 = 9002;
-
-async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
-    poll_all(service, fake).await;
-    let calls = fake.take_calls();
-    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
-    calls
-}
-
-fn text_to(calls: &[Call], chat: i64) -> String {
-    calls
-        .iter()
-        // Button answers carry no chat; one member acts per step.
-        .filter(|c| c.chat_id() == Some(chat) || c.method == "answerCallbackQuery")
-        .filter_map(|c| {
-            c.param("text")
-                .or_else(|| c.param("caption"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn button_message(calls: &[Call], chat: i64, prefix: &str) -> (i64, Vec<String>) {
-    let call = calls
-        .iter()
-        .rev()
-        .find(|c| {
-            c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d.starts_with(prefix))
-        })
-        .unwrap_or_else(|| panic!("no buttons {prefix}* for {chat} in {calls:#?}"));
-    (
-        call.result.as_ref().unwrap()["message_id"]
-            .as_i64()
-            .unwrap(),
-        call.callback_datas(),
-    )
-}
-
-async fn press(
-    h: &Harness,
-    service: &TelegramService,
-    chat: i64,
-    calls: &[Call],
-    data: &str,
-) -> Vec<Call> {
-    let (message, datas) = button_message(calls, chat, &data[..4]);
-    assert!(
-        datas.iter().any(|d| d == data),
-        "{data} not among {datas:?}"
-    );
-    h.fake.push_callback(chat, message, data);
-    step(service, &h.fake).await
-}
-
-async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
-    h.fake.push_text(chat, text);
-    step(service, &h.fake).await
-}
 
 async fn scenario(db: TestDb) {
     let h = Harness::new(db).await;
@@ -152,13 +91,14 @@ async fn scenario(db: TestDb) {
     );
     // Exact counts per audience (the preview), straight from the members.
     let preview = |calls: &[Call]| text_to(calls, OWNER);
-    let said = preview(&press(&h, &service, OWNER, &calls, &format!("bca:{id}:migrant")).await);
+    let said =
+        preview(&press_latest(&h, &service, OWNER, &calls, &format!("bca:{id}:migrant")).await);
     assert!(said.contains("发给流动党员：共 <b>1</b> 人"), "{said}");
-    let tags = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:tags")).await;
+    let tags = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:tags")).await;
     assert!(preview(&tags).contains("还没有成员有标签"));
-    let inactive = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:inactive")).await;
+    let inactive = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:inactive")).await;
     let said = preview(
-        &press(
+        &press_latest(
             &h,
             &service,
             OWNER,
@@ -168,10 +108,10 @@ async fn scenario(db: TestDb) {
         .await,
     );
     assert!(said.contains("发给3 天未打卡：共 <b>9</b> 人"), "{said}");
-    let branches = press(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    let branches = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
     // A branch without members: nothing to send, the audience is asked for again.
     let said = preview(
-        &press(
+        &press_latest(
             &h,
             &service,
             OWNER,
@@ -181,7 +121,7 @@ async fn scenario(db: TestDb) {
         .await,
     );
     assert!(said.contains("目前没有成员，不会发送"), "{said}");
-    let confirm = press(
+    let confirm = press_latest(
         &h,
         &service,
         OWNER,
@@ -201,13 +141,15 @@ async fn scenario(db: TestDb) {
 
     // Send now: the progress message first, then the deliveries; one member blocked the bot.
     h.fake.block_user(BLOCKER);
-    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
+    let said =
+        preview(&press_latest(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
     assert!(
         said.contains(&format!("第 {id} 号通知正在发送给 9 名成员")),
         "{said}"
     );
     // Confirming twice sends nothing more.
-    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
+    let said =
+        preview(&press_latest(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
     assert!(said.contains("按钮已失效"), "{said}");
     service.tick().await.unwrap();
     let calls = h.fake.take_calls();
@@ -249,7 +191,7 @@ async fn scenario(db: TestDb) {
     let calls = step(&service, &h.fake).await;
     let (_, menu) = button_message(&calls, OWNER, "bca:");
     let id2 = menu[0].split(':').nth(1).unwrap().to_string();
-    let confirm = press(&h, &service, OWNER, &calls, &format!("bca:{id2}:all")).await;
+    let confirm = press_latest(&h, &service, OWNER, &calls, &format!("bca:{id2}:all")).await;
     assert!(
         confirm.iter().any(|c| c.method == "sendPhoto"),
         "the photo is previewed"
@@ -258,7 +200,8 @@ async fn scenario(db: TestDb) {
         preview(&confirm).contains("发给全体成员：共 <b>9</b> 人"),
         "the blocked member is not counted"
     );
-    let said = preview(&press(&h, &service, OWNER, &confirm, &format!("bcs:{id2}:later")).await);
+    let said =
+        preview(&press_latest(&h, &service, OWNER, &confirm, &format!("bcs:{id2}:later")).await);
     assert!(
         said.contains("例如 2026-12-01 08:00（Asia/Shanghai）"),
         "{said}"
@@ -330,7 +273,7 @@ async fn scenario(db: TestDb) {
     let (menu_message, menu) = button_message(&calls, BRANCH_ADMIN, "bca:");
     let id3 = menu[0].split(':').nth(1).unwrap().to_string();
     let said = text_to(
-        &press(
+        &press_latest(
             &h,
             &service,
             BRANCH_ADMIN,
@@ -344,7 +287,7 @@ async fn scenario(db: TestDb) {
         said.contains("发给我管理的支部的全体成员：共 <b>8</b> 人"),
         "{said}"
     );
-    let tags = press(
+    let tags = press_latest(
         &h,
         &service,
         BRANCH_ADMIN,
@@ -353,7 +296,7 @@ async fn scenario(db: TestDb) {
     )
     .await;
     let said = text_to(
-        &press(
+        &press_latest(
             &h,
             &service,
             BRANCH_ADMIN,

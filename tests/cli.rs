@@ -327,26 +327,28 @@ fn console_demo_walks_through_a_day() {
     );
 }
 
-/// `weike import venues|activities`: every bad row reported as `file:line: problem` and
-/// nothing written; then a good file imported, and imported again as updates.
+/// `weike import venues|activities`: every bad row reported as `file:line: problem` (in
+/// the language of `--locale`, zh-CN by default) and nothing written; then a good file
+/// imported, and imported again as updates.
 #[test]
 fn import_checks_every_row_and_is_all_or_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let url = format!("sqlite://{}/import.db", d.display());
-    let import = |what: &str, file: &str| {
-        let out = weike()
-            .args(["import", what])
-            .arg(d.join(file))
-            .env("WEIKE_DATABASE_URL", &url)
-            .output()
-            .unwrap();
+    let import_in = |locale: Option<&str>, what: &str, file: &str| {
+        let mut cmd = weike();
+        cmd.args(["import", what]).arg(d.join(file));
+        if let Some(locale) = locale {
+            cmd.args(["--locale", locale]);
+        }
+        let out = cmd.env("WEIKE_DATABASE_URL", &url).output().unwrap();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).to_string(),
             String::from_utf8_lossy(&out.stderr).to_string(),
         )
     };
+    let import = |what: &str, file: &str| import_in(Some("en"), what, file);
     write(
         d,
         "bad-venues.csv",
@@ -357,8 +359,37 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     );
     let (code, stdout, stderr) = import("venues", "bad-venues.csv");
     assert_eq!(code, Some(1), "{stdout}{stderr}");
-    assert!(stdout.contains("bad-venues.csv:3: latitude 95"), "{stdout}");
+    assert!(
+        stdout.contains("bad-venues.csv:3: latitude 95 is out of range: use -90 to 90\n"),
+        "{stdout}"
+    );
     assert!(stderr.contains("nothing was imported"), "{stderr}");
+    // The default locale, zh-CN; the option may also come before the subcommand.
+    for args in [None, Some("zh-CN")] {
+        let (code, stdout, _) = import_in(args, "venues", "bad-venues.csv");
+        assert_eq!(code, Some(1), "{stdout}");
+        assert!(
+            stdout.contains("bad-venues.csv:3: 纬度 95 超出范围：应在 -90 到 90 之间\n"),
+            "{stdout}"
+        );
+    }
+    let out = weike()
+        .args(["import", "--locale", "zh-TW", "venues"])
+        .arg(d.join("bad-venues.csv"))
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("bad-venues.csv:3: 緯度 95 超出範圍：應在 -90 到 90 之間\n"),
+        "{stdout}"
+    );
+    let (code, _, stderr) = import_in(Some("fr"), "venues", "bad-venues.csv");
+    assert_ne!(code, Some(0));
+    assert!(
+        stderr.contains("--locale \"fr\": use zh-CN, zh-TW or en"),
+        "{stderr}"
+    );
     // The branch is checked once the rows are well-formed.
     write(
         d,
@@ -370,7 +401,14 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     let (code, stdout, _) = import("venues", "venues.csv");
     assert_eq!(code, Some(1), "{stdout}");
     assert!(
-        stdout.contains("venues.csv:3: branch \"nowhere\""),
+        stdout.contains(
+            "venues.csv:3: branch \"nowhere\" is not a branch id (see /branches or the branches file)"
+        ),
+        "{stdout}"
+    );
+    let (_, stdout, _) = import_in(None, "venues", "venues.csv");
+    assert!(
+        stdout.contains("venues.csv:3: 没有编号为“nowhere”的支部（见 /branches 或支部文件）"),
         "{stdout}"
     );
     write(
@@ -425,7 +463,7 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     );
     let (code, stdout, stderr) = {
         let out = weike()
-            .args(["import", "activities", "--notify"])
+            .args(["import", "activities", "--notify", "--locale", "en"])
             .arg(d.join("activities.csv"))
             .env("WEIKE_DATABASE_URL", &url)
             .output()

@@ -14,7 +14,7 @@ use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, poll_all};
+use support::harness::{Harness, add_members, press, say, step, text_to};
 use weike::service::TelegramService;
 
 const OWNER: i64 = 9001;
@@ -32,13 +32,6 @@ const SECOND: i64 = 9006;
 /// 浦东红色驿站.
 const VENUE: (f64, f64) = (31.2304, 121.4737);
 
-async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
-    poll_all(service, fake).await;
-    let calls = fake.take_calls();
-    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
-    calls
-}
-
 async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
     service.tick().await.unwrap();
     let calls = fake.take_calls();
@@ -46,53 +39,13 @@ async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
     calls
 }
 
-/// Everything said to `chat` (and button answers).
-fn text_to(calls: &[Call], chat: i64) -> String {
-    calls
-        .iter()
-        .filter(|c| c.chat_id() == Some(chat) || c.method == "answerCallbackQuery")
-        .filter_map(|c| {
-            c.param("text")
-                .or_else(|| c.param("caption"))
-                .and_then(Value::as_str)
-                .map(str::to_string)
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
 fn to_chat(calls: &[Call], chat: i64) -> Vec<&Call> {
     calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
-}
-
-async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
-    h.fake.push_text(chat, text);
-    step(service, &h.fake).await
 }
 
 async fn locate(h: &Harness, service: &TelegramService, chat: i64, lat: f64, lon: f64) -> String {
     h.fake.push_location(chat, lat, lon);
     text_to(&step(service, &h.fake).await, chat)
-}
-
-/// Presses the button with `data` under the latest message of `chat` that has it.
-async fn press(
-    h: &Harness,
-    service: &TelegramService,
-    chat: i64,
-    calls: &[Call],
-    data: &str,
-) -> Vec<Call> {
-    let call = calls
-        .iter()
-        .rev()
-        .find(|c| c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d == data))
-        .unwrap_or_else(|| panic!("no button {data} for {chat} in {calls:#?}"));
-    let message = call.result.as_ref().unwrap()["message_id"]
-        .as_i64()
-        .unwrap();
-    h.fake.push_callback(chat, message, data);
-    step(service, &h.fake).await
 }
 
 /// Shanghai local time on a day of 2026.
@@ -164,7 +117,7 @@ async fn scenario(db: TestDb) {
         OWNER,
     );
     assert!(
-        said.contains("这一行有误") && said.contains("latitude"),
+        said.contains("这一行有误：纬度 95 超出范围：应在 -90 到 90 之间"),
         "{said}"
     );
     let said = text_to(
@@ -247,7 +200,10 @@ async fn scenario(db: TestDb) {
         .await,
         OWNER,
     );
-    assert!(said.contains("before it starts"), "{said}");
+    assert!(
+        said.contains("结束时间 2026-11-26 18:00 早于开始时间 2026-11-26 19:00"),
+        "{said}"
+    );
     let said = text_to(
         &say(
             &h,

@@ -439,3 +439,37 @@ venue-stats-header = <b>Venue activities</b> (the last { $days } days and ahead)
 venue-stats-venue = 🏛 <b>{ $name }</b> (<code>{ $id }</code>): { $activities } activities, { $rsvps } RSVPs, { $attended } attended
 venue-stats-activity = · { $time } { $title } (<code>{ $id }</code>): { $rsvps } / { $attended }
 venue-stats-cancelled = · { $time } <s>{ $title }</s> (<code>{ $id }</code>, cancelled): { $rsvps } / { $attended }
+
+## Problems in venue and activity rows (weike import, /venue_add, /activity_add and their edits)
+# Plain text, not HTML: the code escapes them where needed. They follow "file:line: " or
+# row-invalid. Quoted values are as written in the row, with invisible characters escaped.
+csv-empty-file = the file is empty: expected a header row with the columns { $required } (and optionally the others of { $columns })
+csv-unreadable = unreadable CSV: { $error }
+csv-column-unnamed = column { $number } has no name
+csv-column-twice = column "{ $column }" appears twice
+csv-column-unknown = unknown column "{ $column }": the columns are { $columns }
+csv-column-missing = missing required column "{ $column }"
+csv-field-count = the row has { $fields } fields but the header has { $header }
+csv-required = { $column } is required
+csv-id-invalid = { $column } "{ $value }" is not a valid id: use 1 to { $max } characters from a-z, 0-9, '-', '_' and '.'
+csv-id-duplicate = duplicate { $column } "{ $value }": already used on line { $line }
+csv-line-break = { $column } contains a line break or other control character
+csv-control-character = { $column } contains a control character
+csv-too-long = { $column } is { $length } characters long: use at most { $max }
+csv-not-a-number = { $column } "{ $value }" is not a number
+csv-latitude-not-finite = latitude { $value } is not a finite number
+csv-longitude-not-finite = longitude { $value } is not a finite number
+csv-latitude-range = latitude { $value } is out of range: use -90 to 90
+csv-longitude-range = longitude { $value } is out of range: use -180 to 180
+csv-radius-range = radius_km { $value } is out of range: use { $min } to { $max }
+csv-branch-unknown = branch "{ $value }" is not a branch id (see /branches or the branches file)
+csv-venue-unknown = venue "{ $value }" is not a known venue id
+csv-timezone-unknown = timezone "{ $value }" is not an IANA time zone name (e.g. { $example })
+csv-time-invalid = { $column } "{ $value }" is not a date and time: use { $format }
+csv-time-skipped = { $column } { $time } does not exist in { $timezone } (the clocks skip it, e.g. for daylight saving time)
+csv-capacity-invalid = capacity "{ $value }" is not a positive whole number
+csv-activity-too-long = lasts { $hours } hours: an activity lasts at most { $max } hours (make one row per day for a longer event)
+csv-end-at-start = ends at { $end } when it starts: the end must be after the start
+csv-end-before-start = ends at { $end } before it starts at { $start }
+# Between the problems of one row in row-invalid.
+csv-problem-separator = {"; "}

@@ -398,3 +398,37 @@ venue-stats-header = <b>驿站活动</b>（最近 { $days } 天及以后）：�
 venue-stats-venue = 🏛 <b>{ $name }</b>（<code>{ $id }</code>）：{ $activities } 场活动，报名 { $rsvps }，签到 { $attended }
 venue-stats-activity = · { $time } { $title }（<code>{ $id }</code>）：{ $rsvps } / { $attended }
 venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，已取消）：{ $rsvps } / { $attended }
+
+## 驿站与活动行的问题（weike import、/venue_add、/activity_add 及其修改）
+# 纯文本，不是 HTML：需要时由代码转义。它们跟在“文件:行号: ”或 row-invalid 之后。
+# 引号里的值与行中所写相同，不可见字符已转义。
+csv-empty-file = 文件是空的：第一行应为表头，包含 { $required } 列（全部可用的列为 { $columns }）
+csv-unreadable = 无法读取 CSV：{ $error }
+csv-column-unnamed = 第 { $number } 列没有列名
+csv-column-twice = 列“{ $column }”出现了两次
+csv-column-unknown = 未知的列“{ $column }”：可用的列为 { $columns }
+csv-column-missing = 缺少必需的列“{ $column }”
+csv-field-count = 这一行有 { $fields } 个字段，而表头有 { $header } 个
+csv-required = { $column } 为必填项
+csv-id-invalid = { $column }“{ $value }”不是有效的编号：请用 1 到 { $max } 个字符，只能是 a-z、0-9、“-”、“_”和“.”
+csv-id-duplicate = { $column }“{ $value }”重复：第 { $line } 行已经用过
+csv-line-break = { $column } 含有换行符或其他控制字符
+csv-control-character = { $column } 含有控制字符
+csv-too-long = { $column } 有 { $length } 个字，最多 { $max } 个字
+csv-not-a-number = { $column }“{ $value }”不是数字
+csv-latitude-not-finite = 纬度 { $value } 不是有限的数值
+csv-longitude-not-finite = 经度 { $value } 不是有限的数值
+csv-latitude-range = 纬度 { $value } 超出范围：应在 -90 到 90 之间
+csv-longitude-range = 经度 { $value } 超出范围：应在 -180 到 180 之间
+csv-radius-range = radius_km { $value } 超出范围：应在 { $min } 到 { $max } 之间
+csv-branch-unknown = 没有编号为“{ $value }”的支部（见 /branches 或支部文件）
+csv-venue-unknown = 没有编号为“{ $value }”的驿站
+csv-timezone-unknown = 时区“{ $value }”不是 IANA 时区名称（例如 { $example }）
+csv-time-invalid = { $column }“{ $value }”不是日期时间：格式应为 { $format }
+csv-time-skipped = { $column } { $time } 在 { $timezone } 不存在（时钟跳过了这一时刻，例如夏令时）
+csv-capacity-invalid = capacity“{ $value }”不是正整数
+csv-activity-too-long = 持续 { $hours } 小时：一个活动最长 { $max } 小时（更长的活动请每天写一行）
+csv-end-at-start = 结束时间 { $end } 与开始时间相同：结束必须晚于开始
+csv-end-before-start = 结束时间 { $end } 早于开始时间 { $start }
+# row-invalid 中同一行各问题之间的分隔。
+csv-problem-separator = ；

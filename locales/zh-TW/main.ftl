@@ -398,3 +398,37 @@ venue-stats-header = <b>驛站活動</b>（最近 { $days } 天及以後）：�
 venue-stats-venue = 🏛 <b>{ $name }</b>（<code>{ $id }</code>）：{ $activities } 場活動，報名 { $rsvps }，簽到 { $attended }
 venue-stats-activity = · { $time } { $title }（<code>{ $id }</code>）：{ $rsvps } / { $attended }
 venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，已取消）：{ $rsvps } / { $attended }
+
+## 驛站與活動行的問題（weike import、/venue_add、/activity_add 及其修改）
+# 純文字，不是 HTML：需要時由程式轉義。它們跟在「檔案:行號: 」或 row-invalid 之後。
+# 引號裡的值與行中所寫相同，不可見字元已轉義。
+csv-empty-file = 檔案是空的：第一行應為表頭，包含 { $required } 欄（全部可用的欄位為 { $columns }）
+csv-unreadable = 無法讀取 CSV：{ $error }
+csv-column-unnamed = 第 { $number } 欄沒有欄名
+csv-column-twice = 欄位「{ $column }」出現了兩次
+csv-column-unknown = 未知的欄位「{ $column }」：可用的欄位為 { $columns }
+csv-column-missing = 缺少必要的欄位「{ $column }」
+csv-field-count = 這一行有 { $fields } 個欄位，而表頭有 { $header } 個
+csv-required = { $column } 為必填
+csv-id-invalid = { $column }「{ $value }」不是有效的編號：請用 1 到 { $max } 個字元，只能是 a-z、0-9、「-」、「_」和「.」
+csv-id-duplicate = { $column }「{ $value }」重複：第 { $line } 行已經用過
+csv-line-break = { $column } 含有換行符號或其他控制字元
+csv-control-character = { $column } 含有控制字元
+csv-too-long = { $column } 有 { $length } 個字，最多 { $max } 個字
+csv-not-a-number = { $column }「{ $value }」不是數字
+csv-latitude-not-finite = 緯度 { $value } 不是有限的數值
+csv-longitude-not-finite = 經度 { $value } 不是有限的數值
+csv-latitude-range = 緯度 { $value } 超出範圍：應在 -90 到 90 之間
+csv-longitude-range = 經度 { $value } 超出範圍：應在 -180 到 180 之間
+csv-radius-range = radius_km { $value } 超出範圍：應在 { $min } 到 { $max } 之間
+csv-branch-unknown = 沒有編號為「{ $value }」的支部（見 /branches 或支部檔案）
+csv-venue-unknown = 沒有編號為「{ $value }」的驛站
+csv-timezone-unknown = 時區「{ $value }」不是 IANA 時區名稱（例如 { $example }）
+csv-time-invalid = { $column }「{ $value }」不是日期時間：格式應為 { $format }
+csv-time-skipped = { $column } { $time } 在 { $timezone } 不存在（時鐘跳過了這個時刻，例如夏令時間）
+csv-capacity-invalid = capacity「{ $value }」不是正整數
+csv-activity-too-long = 持續 { $hours } 小時：一個活動最長 { $max } 小時（更長的活動請每天寫一行）
+csv-end-at-start = 結束時間 { $end } 與開始時間相同：結束必須晚於開始
+csv-end-before-start = 結束時間 { $end } 早於開始時間 { $start }
+# row-invalid 中同一行各問題之間的分隔。
+csv-problem-separator = ；

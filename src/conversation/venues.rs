@@ -11,8 +11,9 @@ use super::admin::Authority;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
-use crate::domain::Member;
 use crate::domain::venue_csv::{self, CsvErrors};
+use crate::domain::{Locale, Member};
+use crate::i18n::I18n;
 use crate::store::{NewActivity, NewVenue, Venue};
 use crate::t;
 
@@ -50,13 +51,13 @@ fn with_header(columns: &[&str], required: usize, row: &str) -> Option<String> {
         .then(|| format!("{}\n{row}", columns[..n].join(",")))
 }
 
-/// The problems of a one-row "file", without the file and line.
-fn problems(e: &CsvErrors) -> String {
+/// The problems of a one-row "file" in `locale`, without the file and line, as HTML.
+fn problems(i18n: &I18n, locale: Locale, e: &CsvErrors) -> String {
     e.problems
         .iter()
-        .map(|p| p.message.clone())
+        .map(|p| escape_html(&i18n.text_with_strings(locale, p.text.key, &p.text.args)))
         .collect::<Vec<_>>()
-        .join("; ")
+        .join(&t!(i18n, locale, "csv-problem-separator"))
 }
 
 impl Conversation {
@@ -151,7 +152,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "row-invalid",
-                    problems = escape_html(&problems(&e))
+                    problems = problems(&self.i18n, l, &e)
                 ))]);
             }
         };
@@ -296,7 +297,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "row-invalid",
-                    problems = escape_html(&problems(&e))
+                    problems = problems(&self.i18n, l, &e)
                 ))]);
             }
         };
@@ -588,14 +589,32 @@ mod tests {
             "a1,v1,Study,2026-12-03 19:00,2026-12-03 18:00",
         )
         .unwrap();
+        let i18n = I18n::new().unwrap();
         let e = venue_csv::parse_activities("", &text, &|_| true).unwrap_err();
-        assert!(
-            problems(&e).contains("before it starts"),
-            "{}",
-            problems(&e)
+        assert_eq!(
+            problems(&i18n, Locale::En, &e),
+            "ends at 2026-12-03 18:00 before it starts at 2026-12-03 19:00"
         );
-        let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "v1,Station,95,10").unwrap();
+        assert_eq!(
+            problems(&i18n, Locale::ZhCn, &e),
+            "结束时间 2026-12-03 18:00 早于开始时间 2026-12-03 19:00"
+        );
+        let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "v1,,95,10").unwrap();
         let e = venue_csv::parse_venues("", &text).unwrap_err();
-        assert!(problems(&e).contains("latitude"), "{}", problems(&e));
+        assert_eq!(
+            problems(&i18n, Locale::En, &e),
+            "name is required; latitude 95 is out of range: use -90 to 90"
+        );
+        assert_eq!(
+            problems(&i18n, Locale::ZhCn, &e),
+            "name 为必填项；纬度 95 超出范围：应在 -90 到 90 之间"
+        );
+        // Each problem in the admin's language, the values from the row escaped.
+        let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "<b>,S,30,120").unwrap();
+        let e = venue_csv::parse_venues("", &text).unwrap_err();
+        assert_eq!(
+            problems(&i18n, Locale::ZhTw, &e),
+            "id「&lt;b&gt;」不是有效的編號：請用 1 到 40 個字元，只能是 a-z、0-9、「-」、「_」和「.」"
+        );
     }
 }

@@ -10,9 +10,12 @@
 //! - Every data row must have as many fields as the header. Blank lines and rows whose
 //!   fields are all empty (as spreadsheets sometimes export) are skipped.
 //! - Import is all-or-nothing: the parsers either return every row, or every problem they
-//!   found ([`CsvErrors`]), each as `file:line: problem` where `line` is the physical line
-//!   the row starts on (the header is line 1). If the header itself is wrong, only the
-//!   header problems are reported.
+//!   found ([`CsvErrors`]), each with its file and the physical line the row starts on (the
+//!   header is line 1), to be shown as `file:line: problem`. If the header itself is wrong,
+//!   only the header problems are reported.
+//! - A problem is not text but a message key and the values of its placeholders
+//!   ([`ProblemText`]; every key is in [`PROBLEM_KEYS`]), which the caller puts into words
+//!   in the reader's language (the `csv-*` messages of `locales/*/main.ftl`).
 //! - Ids are 1 to 40 characters of `a-z`, `0-9`, `-`, `_` and `.`, and must be unique
 //!   within the file.
 //!
@@ -26,7 +29,7 @@ use std::fmt;
 use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
-use super::geo::LatLon;
+use super::geo::{GeoError, LatLon};
 
 /// Time zone of an activity whose `timezone` column is absent or empty.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
@@ -81,34 +84,125 @@ pub struct ActivityRow {
     pub description: Option<String>,
 }
 
+/// Every message key a [`ProblemText`] can have, with the names of its placeholders (all
+/// given, in this order, by every problem of that key). Each is a message of
+/// `locales/*/main.ftl`; the messages are plain text (no HTML) and may use any subset of
+/// the placeholders.
+pub const PROBLEM_KEYS: &[(&str, &[&str])] = &[
+    // The file and its header.
+    ("csv-empty-file", &["required", "columns"]),
+    ("csv-unreadable", &["error"]),
+    ("csv-column-unnamed", &["number"]),
+    ("csv-column-twice", &["column"]),
+    ("csv-column-unknown", &["column", "columns"]),
+    ("csv-column-missing", &["column"]),
+    ("csv-field-count", &["fields", "header"]),
+    // Fields of both formats.
+    ("csv-required", &["column"]),
+    ("csv-id-invalid", &["column", "value", "max"]),
+    ("csv-id-duplicate", &["column", "value", "line"]),
+    ("csv-line-break", &["column"]),
+    ("csv-control-character", &["column"]),
+    ("csv-too-long", &["column", "length", "max"]),
+    ("csv-not-a-number", &["column", "value"]),
+    // Venues.
+    ("csv-latitude-not-finite", &["value"]),
+    ("csv-longitude-not-finite", &["value"]),
+    ("csv-latitude-range", &["value"]),
+    ("csv-longitude-range", &["value"]),
+    ("csv-radius-range", &["value", "min", "max"]),
+    ("csv-branch-unknown", &["value"]),
+    // Activities.
+    ("csv-venue-unknown", &["value"]),
+    ("csv-timezone-unknown", &["value", "example"]),
+    ("csv-time-invalid", &["column", "value", "format"]),
+    ("csv-time-skipped", &["column", "time", "timezone"]),
+    ("csv-capacity-invalid", &["value"]),
+    ("csv-activity-too-long", &["hours", "max"]),
+    ("csv-end-at-start", &["end"]),
+    ("csv-end-before-start", &["end", "start"]),
+];
+
+/// What is wrong, to be put into words by the caller: a message key of [`PROBLEM_KEYS`]
+/// and the values of its placeholders, as text. Values taken from the file are shown as
+/// Rust's `{:?}` shows them but without the surrounding quotes (line breaks and other
+/// invisible characters escaped: `multi\nline`, `\u{feff}id`); the messages quote them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProblemText {
+    pub key: &'static str,
+    /// Placeholder name and value, in the order of [`PROBLEM_KEYS`].
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl ProblemText {
+    fn new<const N: usize>(key: &'static str, args: [(&'static str, String); N]) -> ProblemText {
+        debug_assert!(
+            PROBLEM_KEYS
+                .iter()
+                .any(|(k, names)| *k == key && names.iter().eq(args.iter().map(|(n, _)| n))),
+            "{key} with {args:?} does not match PROBLEM_KEYS"
+        );
+        ProblemText {
+            key,
+            args: args.into(),
+        }
+    }
+
+    /// The value of placeholder `name`.
+    pub fn arg(&self, name: &str) -> Option<&str> {
+        self.args
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// Not words for people (render the key through Fluent for that) but a precise form for
+/// logs: the key, then `name="value"` for each placeholder.
+impl fmt::Display for ProblemText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key)?;
+        for (name, value) in &self.args {
+            write!(f, " {name}={value:?}")?;
+        }
+        Ok(())
+    }
+}
+
 /// One problem found in a file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsvProblem {
     pub file: String,
     /// Physical line number, the header being line 1.
     pub line: u64,
-    pub message: String,
+    pub text: ProblemText,
 }
 
-impl fmt::Display for CsvProblem {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}:{}: {}", self.file, self.line, self.message)
+impl CsvProblem {
+    /// The problem of a venue row whose `branch` is not a branch of the organization (this
+    /// module does not know the branches: the caller checks them).
+    pub fn unknown_branch(file: &str, line: u64, branch: &str) -> CsvProblem {
+        CsvProblem {
+            file: file.to_string(),
+            line,
+            text: ProblemText::new("csv-branch-unknown", [("value", shown(branch))]),
+        }
     }
 }
 
-/// Every problem found in a file, in file order; displayed one `file:line: problem` per
-/// line. Never empty.
+/// `file:line: ` and the [`ProblemText`] in its form for logs.
+impl fmt::Display for CsvProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}:{}: {}", self.file, self.line, self.text)
+    }
+}
+
+/// Every problem found in a file, in file order; displayed (for logs) one
+/// `file:line: problem` per line. Never empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", join_lines(.problems))]
 pub struct CsvErrors {
     pub problems: Vec<CsvProblem>,
-}
-
-impl CsvErrors {
-    /// The problems as `file:line: problem` strings.
-    pub fn lines(&self) -> Vec<String> {
-        self.problems.iter().map(ToString::to_string).collect()
-    }
 }
 
 fn join_lines(problems: &[CsvProblem]) -> String {
@@ -175,13 +269,21 @@ pub fn parse_venues(file: &str, text: &str) -> Result<Vec<VenueRow>, CsvErrors> 
     problems.finish(venues)
 }
 
-fn location(lat: &str, lon: &str) -> Result<LatLon, String> {
+fn location(lat: &str, lon: &str) -> Result<LatLon, ProblemText> {
     let lat = number("lat", lat)?;
     let lon = number("lon", lon)?;
-    LatLon::new(lat, lon).map_err(|e| e.to_string())
+    let problem = |key, value: f64| ProblemText::new(key, [("value", value.to_string())]);
+    match LatLon::new(lat, lon) {
+        Ok(location) => Ok(location),
+        Err(GeoError::LatitudeOutOfRange(value)) => Err(problem("csv-latitude-range", value)),
+        Err(GeoError::LongitudeOutOfRange(value)) => Err(problem("csv-longitude-range", value)),
+        // Not a finite number (NaN, inf): the latitude is checked first.
+        Err(_) if !lat.is_finite() => Err(problem("csv-latitude-not-finite", lat)),
+        Err(_) => Err(problem("csv-longitude-not-finite", lon)),
+    }
 }
 
-fn radius(text: &str) -> Result<f64, String> {
+fn radius(text: &str) -> Result<f64, ProblemText> {
     if text.is_empty() {
         return Ok(DEFAULT_RADIUS_KM);
     }
@@ -189,8 +291,13 @@ fn radius(text: &str) -> Result<f64, String> {
     if (MIN_RADIUS_KM..=MAX_RADIUS_KM).contains(&km) {
         Ok(km)
     } else {
-        Err(format!(
-            "radius_km {km} is out of range: use {MIN_RADIUS_KM} to {MAX_RADIUS_KM}"
+        Err(ProblemText::new(
+            "csv-radius-range",
+            [
+                ("value", km.to_string()),
+                ("min", MIN_RADIUS_KM.to_string()),
+                ("max", MAX_RADIUS_KM.to_string()),
+            ],
         ))
     }
 }
@@ -261,23 +368,28 @@ pub fn parse_activities(
             let end = to_instant("end", end_local, tz).map_err(|e| errs.push(e));
             if let (Ok(start), Ok(end)) = (start, end) {
                 if end > start && end - start > chrono::Duration::hours(MAX_ACTIVITY_HOURS) {
-                    errs.push(format!(
-                        "lasts {} hours: an activity lasts at most {MAX_ACTIVITY_HOURS} hours \
-                         (make one row per day for a longer event)",
-                        (end - start).num_minutes().saturating_add(59) / 60
+                    let hours = (end - start).num_minutes().saturating_add(59) / 60;
+                    errs.push(ProblemText::new(
+                        "csv-activity-too-long",
+                        [
+                            ("hours", hours.to_string()),
+                            ("max", MAX_ACTIVITY_HOURS.to_string()),
+                        ],
                     ));
                 } else if end > start {
                     times = Ok((start, end));
                 } else if end == start {
-                    errs.push(format!(
-                        "ends at {} when it starts: the end must be after the start",
-                        end_local.format(TIME_FORMAT)
+                    errs.push(ProblemText::new(
+                        "csv-end-at-start",
+                        [("end", end_local.format(TIME_FORMAT).to_string())],
                     ));
                 } else {
-                    errs.push(format!(
-                        "ends at {} before it starts at {}",
-                        end_local.format(TIME_FORMAT),
-                        start_local.format(TIME_FORMAT)
+                    errs.push(ProblemText::new(
+                        "csv-end-before-start",
+                        [
+                            ("end", end_local.format(TIME_FORMAT).to_string()),
+                            ("start", start_local.format(TIME_FORMAT).to_string()),
+                        ],
                     ));
                 }
             }
@@ -310,56 +422,83 @@ pub fn parse_activities(
     problems.finish(activities)
 }
 
-fn check_venue(text: &str, known_venue: &dyn Fn(&str) -> bool) -> Result<String, String> {
+fn check_venue(text: &str, known_venue: &dyn Fn(&str) -> bool) -> Result<String, ProblemText> {
     if text.is_empty() {
-        Err("venue is required".to_string())
+        Err(required("venue"))
     } else if known_venue(text) {
         Ok(text.to_string())
     } else {
-        Err(format!("venue {text:?} is not a known venue id"))
+        Err(ProblemText::new(
+            "csv-venue-unknown",
+            [("value", shown(text))],
+        ))
     }
 }
 
-fn time_zone(text: &str) -> Result<Tz, String> {
+fn time_zone(text: &str) -> Result<Tz, ProblemText> {
     let name = if text.is_empty() {
         DEFAULT_TIMEZONE
     } else {
         text
     };
     name.parse::<Tz>().map_err(|_| {
-        format!("timezone {name:?} is not an IANA time zone name (e.g. {DEFAULT_TIMEZONE})")
+        ProblemText::new(
+            "csv-timezone-unknown",
+            [
+                ("value", shown(name)),
+                ("example", DEFAULT_TIMEZONE.to_string()),
+            ],
+        )
     })
 }
 
-fn local_time(column: &str, text: &str) -> Result<NaiveDateTime, String> {
+fn local_time(column: &'static str, text: &str) -> Result<NaiveDateTime, ProblemText> {
     if text.is_empty() {
-        return Err(format!("{column} is required"));
+        return Err(required(column));
     }
-    NaiveDateTime::parse_from_str(text, TIME_FORMAT)
-        .map_err(|_| format!("{column} {text:?} is not a date and time: use {TIME_FORMAT_HELP}"))
+    NaiveDateTime::parse_from_str(text, TIME_FORMAT).map_err(|_| {
+        ProblemText::new(
+            "csv-time-invalid",
+            [
+                ("column", column.to_string()),
+                ("value", shown(text)),
+                ("format", TIME_FORMAT_HELP.to_string()),
+            ],
+        )
+    })
 }
 
 /// The instant a wall-clock time in `tz` names: an error in a gap (clocks jumping
 /// forward), the earlier of the two in an overlap (clocks falling back).
-fn to_instant(column: &str, local: NaiveDateTime, tz: Tz) -> Result<DateTime<Utc>, String> {
+fn to_instant(
+    column: &'static str,
+    local: NaiveDateTime,
+    tz: Tz,
+) -> Result<DateTime<Utc>, ProblemText> {
     match tz.from_local_datetime(&local) {
         LocalResult::Single(t) => Ok(t.with_timezone(&Utc)),
         LocalResult::Ambiguous(earlier, later) => Ok(earlier.min(later).with_timezone(&Utc)),
-        LocalResult::None => Err(format!(
-            "{column} {} does not exist in {} (the clocks skip it, e.g. for daylight saving time)",
-            local.format(TIME_FORMAT),
-            tz.name()
+        LocalResult::None => Err(ProblemText::new(
+            "csv-time-skipped",
+            [
+                ("column", column.to_string()),
+                ("time", local.format(TIME_FORMAT).to_string()),
+                ("timezone", tz.name().to_string()),
+            ],
         )),
     }
 }
 
-fn capacity_of(text: &str) -> Result<Option<u32>, String> {
+fn capacity_of(text: &str) -> Result<Option<u32>, ProblemText> {
     if text.is_empty() {
         return Ok(None);
     }
     match text.parse::<u32>() {
         Ok(n) if n > 0 => Ok(Some(n)),
-        _ => Err(format!("capacity {text:?} is not a positive whole number")),
+        _ => Err(ProblemText::new(
+            "csv-capacity-invalid",
+            [("value", shown(text))],
+        )),
     }
 }
 
@@ -369,26 +508,35 @@ fn capacity_of(text: &str) -> Result<Option<u32>, String> {
 
 /// An id (see the module rules), not used before in this file.
 fn check_id(
-    column: &str,
+    column: &'static str,
     text: &str,
     line: u64,
     first_line_of: &mut HashMap<String, u64>,
-) -> Result<String, String> {
+) -> Result<String, ProblemText> {
     if text.is_empty() {
-        return Err(format!("{column} is required"));
+        return Err(required(column));
     }
     let valid_chars = text
         .chars()
         .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
     if !valid_chars || text.chars().count() > MAX_ID_CHARS {
-        return Err(format!(
-            "{column} {text:?} is not a valid id: use 1 to {MAX_ID_CHARS} characters \
-             from a-z, 0-9, '-', '_' and '.'"
+        return Err(ProblemText::new(
+            "csv-id-invalid",
+            [
+                ("column", column.to_string()),
+                ("value", shown(text)),
+                ("max", MAX_ID_CHARS.to_string()),
+            ],
         ));
     }
     if let Some(first) = first_line_of.get(text) {
-        return Err(format!(
-            "duplicate {column} {text:?}: already used on line {first}"
+        return Err(ProblemText::new(
+            "csv-id-duplicate",
+            [
+                ("column", column.to_string()),
+                ("value", shown(text)),
+                ("line", first.to_string()),
+            ],
         ));
     }
     first_line_of.insert(text.to_string(), line);
@@ -398,14 +546,15 @@ fn check_id(
 /// Text of at most `max` characters without line breaks or other control characters;
 /// empty is an error when `required`.
 fn single_line_text(
-    column: &str,
+    column: &'static str,
     text: &str,
     max: usize,
     required: bool,
-) -> Result<String, String> {
+) -> Result<String, ProblemText> {
     if text.chars().any(char::is_control) {
-        return Err(format!(
-            "{column} contains a line break or other control character"
+        return Err(ProblemText::new(
+            "csv-line-break",
+            [("column", column.to_string())],
         ));
     }
     text_len(column, text, max, required)
@@ -413,35 +562,63 @@ fn single_line_text(
 
 /// Text of at most `max` characters that may contain line breaks and tabs, but no other
 /// control characters; empty is fine.
-fn multi_line_text(column: &str, text: &str, max: usize) -> Result<String, String> {
+fn multi_line_text(column: &'static str, text: &str, max: usize) -> Result<String, ProblemText> {
     if text
         .chars()
         .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
     {
-        return Err(format!("{column} contains a control character"));
+        return Err(ProblemText::new(
+            "csv-control-character",
+            [("column", column.to_string())],
+        ));
     }
     text_len(column, text, max, false)
 }
 
-fn text_len(column: &str, text: &str, max: usize, required: bool) -> Result<String, String> {
+fn text_len(
+    column: &'static str,
+    text: &str,
+    max: usize,
+    is_required: bool,
+) -> Result<String, ProblemText> {
     let len = text.chars().count();
-    if required && len == 0 {
-        return Err(format!("{column} is required"));
+    if is_required && len == 0 {
+        return Err(required(column));
     }
     if len > max {
-        return Err(format!(
-            "{column} is {len} characters long: use at most {max}"
+        return Err(ProblemText::new(
+            "csv-too-long",
+            [
+                ("column", column.to_string()),
+                ("length", len.to_string()),
+                ("max", max.to_string()),
+            ],
         ));
     }
     Ok(text.to_string())
 }
 
-fn number(column: &str, text: &str) -> Result<f64, String> {
+fn number(column: &'static str, text: &str) -> Result<f64, ProblemText> {
     if text.is_empty() {
-        return Err(format!("{column} is required"));
+        return Err(required(column));
     }
-    text.parse::<f64>()
-        .map_err(|_| format!("{column} {text:?} is not a number"))
+    text.parse::<f64>().map_err(|_| {
+        ProblemText::new(
+            "csv-not-a-number",
+            [("column", column.to_string()), ("value", shown(text))],
+        )
+    })
+}
+
+/// An empty required field.
+fn required(column: &'static str) -> ProblemText {
+    ProblemText::new("csv-required", [("column", column.to_string())])
+}
+
+/// `text` as `{:?}` shows it, without the surrounding quotes (see [`ProblemText`]).
+fn shown(text: &str) -> String {
+    let quoted = format!("{text:?}");
+    quoted[1..quoted.len() - 1].to_string()
 }
 
 fn non_empty(text: String) -> Option<String> {
@@ -494,17 +671,17 @@ impl<'a> Problems<'a> {
         }
     }
 
-    fn push(&mut self, line: u64, message: String) {
+    fn push(&mut self, line: u64, text: ProblemText) {
         self.list.push(CsvProblem {
             file: self.file.to_string(),
             line,
-            message,
+            text,
         });
     }
 
-    fn extend(&mut self, line: u64, messages: Vec<String>) {
-        for message in messages {
-            self.push(line, message);
+    fn extend(&mut self, line: u64, texts: Vec<ProblemText>) {
+        for text in texts {
+            self.push(line, text);
         }
     }
 
@@ -524,6 +701,11 @@ impl<'a> Problems<'a> {
             Err(self.into_errors())
         }
     }
+}
+
+/// A record the csv crate could not read (its own words, in English, are the only detail).
+fn unreadable(e: &csv::Error) -> ProblemText {
+    ProblemText::new("csv-unreadable", [("error", e.to_string())])
 }
 
 fn column_list(columns: &[Column]) -> String {
@@ -563,17 +745,18 @@ fn read_table<'a, const N: usize>(
                     .collect();
                 problems.push(
                     1,
-                    format!(
-                        "the file is empty: expected a header row with the columns {} \
-                         (and optionally the others of {})",
-                        required.join(", "),
-                        column_list(columns)
+                    ProblemText::new(
+                        "csv-empty-file",
+                        [
+                            ("required", required.join(", ")),
+                            ("columns", column_list(columns)),
+                        ],
                     ),
                 );
                 return Err(problems.into_errors());
             }
             Some(Err(e)) => {
-                problems.push(lines.error_line(&e), format!("unreadable CSV: {e}"));
+                problems.push(lines.error_line(&e), unreadable(&e));
                 return Err(problems.into_errors());
             }
             Some(Ok(record)) if record.iter().all(str::is_empty) => continue,
@@ -586,19 +769,25 @@ fn read_table<'a, const N: usize>(
     for (i, name) in header.iter().enumerate() {
         let lower = name.to_lowercase();
         if lower.is_empty() {
-            problems.push(header_line, format!("column {} has no name", i + 1));
+            problems.push(
+                header_line,
+                ProblemText::new("csv-column-unnamed", [("number", (i + 1).to_string())]),
+            );
         } else if let Some(k) = columns.iter().position(|c| c.name == lower) {
             if index_of[k].is_some() {
-                problems.push(header_line, format!("column {lower:?} appears twice"));
+                problems.push(
+                    header_line,
+                    ProblemText::new("csv-column-twice", [("column", shown(&lower))]),
+                );
             } else {
                 index_of[k] = Some(i);
             }
         } else {
             problems.push(
                 header_line,
-                format!(
-                    "unknown column {name:?}: the columns are {}",
-                    column_list(columns)
+                ProblemText::new(
+                    "csv-column-unknown",
+                    [("column", shown(name)), ("columns", column_list(columns))],
                 ),
             );
         }
@@ -607,7 +796,7 @@ fn read_table<'a, const N: usize>(
         if column.required && index.is_none() {
             problems.push(
                 header_line,
-                format!("missing required column {:?}", column.name),
+                ProblemText::new("csv-column-missing", [("column", shown(column.name))]),
             );
         }
     }
@@ -621,7 +810,7 @@ fn read_table<'a, const N: usize>(
             Ok(record) => record,
             Err(e) => {
                 // The reader cannot be trusted to find the next row after this.
-                problems.push(lines.error_line(&e), format!("unreadable CSV: {e}"));
+                problems.push(lines.error_line(&e), unreadable(&e));
                 break;
             }
         };
@@ -632,10 +821,12 @@ fn read_table<'a, const N: usize>(
         if record.len() != header.len() {
             problems.push(
                 line,
-                format!(
-                    "the row has {} fields but the header has {}",
-                    record.len(),
-                    header.len()
+                ProblemText::new(
+                    "csv-field-count",
+                    [
+                        ("fields", record.len().to_string()),
+                        ("header", header.len().to_string()),
+                    ],
                 ),
             );
             continue;
@@ -704,11 +895,33 @@ impl<'t> LineCounter<'t> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::collections::HashSet;
+    use std::collections::{BTreeSet, HashSet};
 
-    fn errors<T: fmt::Debug>(result: Result<T, CsvErrors>) -> Vec<String> {
-        result.unwrap_err().lines()
+    /// A problem as `file:line`, its key and its placeholder values, for comparing.
+    type Seen = (String, &'static str, Vec<(&'static str, String)>);
+
+    fn errors<T: fmt::Debug>(result: Result<T, CsvErrors>) -> Vec<Seen> {
+        result
+            .unwrap_err()
+            .problems
+            .into_iter()
+            .map(|p| (format!("{}:{}", p.file, p.line), p.text.key, p.text.args))
+            .collect()
     }
+
+    /// The expected problem at `at` (`file:line`).
+    fn p(at: &str, key: &'static str, args: &[(&'static str, &str)]) -> Seen {
+        let args = args.iter().map(|(n, v)| (*n, v.to_string())).collect();
+        (at.to_string(), key, args)
+    }
+
+    const ID_MAX: (&str, &str) = ("max", "40");
+    const VENUE_COLUMN_LIST: (&str, &str) =
+        ("columns", "id, name, lat, lon, address, radius_km, branch");
+    const ACTIVITY_COLUMN_LIST: (&str, &str) = (
+        "columns",
+        "id, venue, title, start, end, timezone, capacity, description",
+    );
 
     fn utc(s: &str) -> DateTime<Utc> {
         DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
@@ -770,22 +983,68 @@ mod tests {
                     \"multi\nline\",\"名\n字\",30,120,,,\n\
                     short,x,1\n\
                     far,x,1,2,,abc,\n";
+        let f = "venues.csv";
         assert_eq!(
-            errors(parse_venues("venues.csv", text)),
+            errors(parse_venues(f, text)),
             vec![
-                "venues.csv:3: latitude 91 is out of range: use -90 to 90",
-                "venues.csv:4: lat \"abc\" is not a number",
-                "venues.csv:5: duplicate id \"ok\": already used on line 2",
-                "venues.csv:6: name is required",
-                "venues.csv:7: id \"Bad Id\" is not a valid id: use 1 to 40 characters from a-z, \
-                 0-9, '-', '_' and '.'",
-                "venues.csv:7: longitude 181 is out of range: use -180 to 180",
-                "venues.csv:7: radius_km 0.05 is out of range: use 0.1 to 100",
-                "venues.csv:8: id \"multi\\nline\" is not a valid id: use 1 to 40 characters \
-                 from a-z, 0-9, '-', '_' and '.'",
-                "venues.csv:8: name contains a line break or other control character",
-                "venues.csv:11: the row has 3 fields but the header has 7",
-                "venues.csv:12: radius_km \"abc\" is not a number",
+                p("venues.csv:3", "csv-latitude-range", &[("value", "91")]),
+                p(
+                    "venues.csv:4",
+                    "csv-not-a-number",
+                    &[("column", "lat"), ("value", "abc")]
+                ),
+                p(
+                    "venues.csv:5",
+                    "csv-id-duplicate",
+                    &[("column", "id"), ("value", "ok"), ("line", "2")]
+                ),
+                p("venues.csv:6", "csv-required", &[("column", "name")]),
+                p(
+                    "venues.csv:7",
+                    "csv-id-invalid",
+                    &[("column", "id"), ("value", "Bad Id"), ID_MAX]
+                ),
+                p("venues.csv:7", "csv-longitude-range", &[("value", "181")]),
+                p(
+                    "venues.csv:7",
+                    "csv-radius-range",
+                    &[("value", "0.05"), ("min", "0.1"), ("max", "100")]
+                ),
+                p(
+                    "venues.csv:8",
+                    "csv-id-invalid",
+                    &[("column", "id"), ("value", "multi\\nline"), ID_MAX]
+                ),
+                p("venues.csv:8", "csv-line-break", &[("column", "name")]),
+                p(
+                    "venues.csv:11",
+                    "csv-field-count",
+                    &[("fields", "3"), ("header", "7")]
+                ),
+                p(
+                    "venues.csv:12",
+                    "csv-not-a-number",
+                    &[("column", "radius_km"), ("value", "abc")]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn coordinates_that_are_not_finite() {
+        let text =
+            "id,name,lat,lon,radius_km\na,x,NaN,0,\nb,x,0,-inf,\nc,x,inf,NaN,\nd,x,1,1,NaN\n";
+        assert_eq!(
+            errors(parse_venues("v.csv", text)),
+            vec![
+                p("v.csv:2", "csv-latitude-not-finite", &[("value", "NaN")]),
+                p("v.csv:3", "csv-longitude-not-finite", &[("value", "-inf")]),
+                p("v.csv:4", "csv-latitude-not-finite", &[("value", "inf")]),
+                p(
+                    "v.csv:5",
+                    "csv-radius-range",
+                    &[("value", "NaN"), ("min", "0.1"), ("max", "100")]
+                ),
             ]
         );
     }
@@ -802,12 +1061,21 @@ mod tests {
         assert_eq!(
             errors(parse_venues("v.csv", &text)),
             vec![
-                format!(
-                    "v.csv:2: id \"{long_id}\" is not a valid id: use 1 to 40 characters from \
-                     a-z, 0-9, '-', '_' and '.'"
+                p(
+                    "v.csv:2",
+                    "csv-id-invalid",
+                    &[("column", "id"), ("value", &long_id), ID_MAX]
                 ),
-                "v.csv:3: name is 101 characters long: use at most 100".to_string(),
-                "v.csv:3: address is 201 characters long: use at most 200".to_string(),
+                p(
+                    "v.csv:3",
+                    "csv-too-long",
+                    &[("column", "name"), ("length", "101"), ("max", "100")]
+                ),
+                p(
+                    "v.csv:3",
+                    "csv-too-long",
+                    &[("column", "address"), ("length", "201"), ("max", "200")]
+                ),
             ]
         );
     }
@@ -817,25 +1085,28 @@ mod tests {
         assert_eq!(
             errors(parse_venues("v.csv", "id,name,lon,adress\nx,y,1,\n")),
             vec![
-                "v.csv:1: unknown column \"adress\": the columns are id, name, lat, lon, \
-                 address, radius_km, branch",
-                "v.csv:1: missing required column \"lat\"",
+                p(
+                    "v.csv:1",
+                    "csv-column-unknown",
+                    &[("column", "adress"), VENUE_COLUMN_LIST]
+                ),
+                p("v.csv:1", "csv-column-missing", &[("column", "lat")]),
             ]
         );
         assert_eq!(
             errors(parse_venues("v.csv", "id,NAME,lat,lon,Name,\n")),
             vec![
-                "v.csv:1: column \"name\" appears twice",
-                "v.csv:1: column 6 has no name",
+                p("v.csv:1", "csv-column-twice", &[("column", "name")]),
+                p("v.csv:1", "csv-column-unnamed", &[("number", "6")]),
             ]
         );
         assert_eq!(
             errors(parse_venues("v.csv", "\u{feff}")),
-            vec![
-                "v.csv:1: the file is empty: expected a header row with the columns id, name, \
-                 lat, lon (and optionally the others of id, name, lat, lon, address, radius_km, \
-                 branch)"
-            ]
+            vec![p(
+                "v.csv:1",
+                "csv-empty-file",
+                &[("required", "id, name, lat, lon"), VENUE_COLUMN_LIST]
+            )]
         );
     }
 
@@ -847,30 +1118,52 @@ mod tests {
         assert_eq!(
             errors(parse_venues("v.csv", text)),
             vec![
-                "v.csv:2: unknown column \"\\u{feff}id\": the columns are id, name, lat, lon, \
-                  address, radius_km, branch",
-                "v.csv:2: missing required column \"id\""
+                p(
+                    "v.csv:2",
+                    "csv-column-unknown",
+                    &[("column", "\\u{feff}id"), VENUE_COLUMN_LIST]
+                ),
+                p("v.csv:2", "csv-column-missing", &[("column", "id")]),
             ]
         );
         let text = text.replacen("\u{feff}", "", 1);
         assert_eq!(
             errors(parse_venues("v.csv", &text)),
             vec![
-                "v.csv:4: name contains a line break or other control character",
-                "v.csv:4: latitude 91 is out of range: use -90 to 90",
-                "v.csv:8: longitude 181 is out of range: use -180 to 180",
-                "v.csv:9: the row has 3 fields but the header has 4",
+                p("v.csv:4", "csv-line-break", &[("column", "name")]),
+                p("v.csv:4", "csv-latitude-range", &[("value", "91")]),
+                p("v.csv:8", "csv-longitude-range", &[("value", "181")]),
+                p(
+                    "v.csv:9",
+                    "csv-field-count",
+                    &[("fields", "3"), ("header", "4")]
+                ),
             ]
         );
     }
 
     #[test]
-    fn errors_display_one_per_line() {
+    fn errors_display_one_per_line_for_logs() {
         let e = parse_venues("v.csv", "id,name,lat,lon\na,b,91,0\nb,c,0,-181\n").unwrap_err();
         assert_eq!(
             e.to_string(),
-            "v.csv:2: latitude 91 is out of range: use -90 to 90\n\
-             v.csv:3: longitude -181 is out of range: use -180 to 180"
+            "v.csv:2: csv-latitude-range value=\"91\"\n\
+             v.csv:3: csv-longitude-range value=\"-181\""
+        );
+        assert_eq!(e.problems[1].text.arg("value"), Some("-181"));
+        assert_eq!(e.problems[1].text.arg("nothing"), None);
+    }
+
+    #[test]
+    fn unknown_branch_problem() {
+        let problem = CsvProblem::unknown_branch("v.csv", 3, "no\twhere");
+        assert_eq!(
+            (problem.line, problem.text.key, problem.text.arg("value")),
+            (3, "csv-branch-unknown", Some("no\\twhere"))
+        );
+        assert_eq!(
+            problem.to_string(),
+            "v.csv:3: csv-branch-unknown value=\"no\\\\twhere\""
         );
     }
 
@@ -935,24 +1228,55 @@ mod tests {
         assert_eq!(
             errors(parse_activities("acts.csv", text, &known(&set))),
             vec![
-                "acts.csv:3: ends at 2026-05-01 09:00 before it starts at 2026-05-01 10:00",
-                "acts.csv:4: start 2026-03-08 02:30 does not exist in America/New_York (the \
-                 clocks skip it, e.g. for daylight saving time)",
-                "acts.csv:5: venue \"nowhere\" is not a known venue id",
-                "acts.csv:6: duplicate id \"ok\": already used on line 2",
-                "acts.csv:7: venue is required",
-                "acts.csv:7: title is required",
-                "acts.csv:7: start is required",
-                "acts.csv:8: timezone \"Mars/Base\" is not an IANA time zone name (e.g. \
-                 Asia/Shanghai)",
-                "acts.csv:8: start \"2026/05/01 9:00\" is not a date and time: use YYYY-MM-DD \
-                 HH:MM",
-                "acts.csv:8: capacity \"0\" is not a positive whole number",
-                "acts.csv:9: capacity \"-3\" is not a positive whole number",
-                "acts.csv:9: ends at 2026-05-01 10:00 when it starts: the end must be after the \
-                 start",
-                "acts.csv:10: lasts 25 hours: an activity lasts at most 24 hours (make one row \
-                 per day for a longer event)",
+                p(
+                    "acts.csv:3",
+                    "csv-end-before-start",
+                    &[("end", "2026-05-01 09:00"), ("start", "2026-05-01 10:00")]
+                ),
+                p(
+                    "acts.csv:4",
+                    "csv-time-skipped",
+                    &[
+                        ("column", "start"),
+                        ("time", "2026-03-08 02:30"),
+                        ("timezone", "America/New_York")
+                    ]
+                ),
+                p("acts.csv:5", "csv-venue-unknown", &[("value", "nowhere")]),
+                p(
+                    "acts.csv:6",
+                    "csv-id-duplicate",
+                    &[("column", "id"), ("value", "ok"), ("line", "2")]
+                ),
+                p("acts.csv:7", "csv-required", &[("column", "venue")]),
+                p("acts.csv:7", "csv-required", &[("column", "title")]),
+                p("acts.csv:7", "csv-required", &[("column", "start")]),
+                p(
+                    "acts.csv:8",
+                    "csv-timezone-unknown",
+                    &[("value", "Mars/Base"), ("example", "Asia/Shanghai")]
+                ),
+                p(
+                    "acts.csv:8",
+                    "csv-time-invalid",
+                    &[
+                        ("column", "start"),
+                        ("value", "2026/05/01 9:00"),
+                        ("format", "YYYY-MM-DD HH:MM")
+                    ]
+                ),
+                p("acts.csv:8", "csv-capacity-invalid", &[("value", "0")]),
+                p("acts.csv:9", "csv-capacity-invalid", &[("value", "-3")]),
+                p(
+                    "acts.csv:9",
+                    "csv-end-at-start",
+                    &[("end", "2026-05-01 10:00")]
+                ),
+                p(
+                    "acts.csv:10",
+                    "csv-activity-too-long",
+                    &[("hours", "25"), ("max", "24")]
+                ),
             ]
         );
     }
@@ -973,8 +1297,14 @@ mod tests {
         ] {
             assert_eq!(
                 errors(row(bad)),
-                vec![format!(
-                    "a.csv:2: start \"{bad}\" is not a date and time: use YYYY-MM-DD HH:MM"
+                vec![p(
+                    "a.csv:2",
+                    "csv-time-invalid",
+                    &[
+                        ("column", "start"),
+                        ("value", bad),
+                        ("format", "YYYY-MM-DD HH:MM")
+                    ]
                 )],
             );
         }
@@ -990,11 +1320,17 @@ mod tests {
                 &known(&set)
             )),
             vec![
-                "a.csv:1: unknown column \"finish\": the columns are id, venue, title, start, \
-                 end, timezone, capacity, description",
-                "a.csv:1: unknown column \"room\": the columns are id, venue, title, start, end, \
-                 timezone, capacity, description",
-                "a.csv:1: missing required column \"end\"",
+                p(
+                    "a.csv:1",
+                    "csv-column-unknown",
+                    &[("column", "finish"), ACTIVITY_COLUMN_LIST]
+                ),
+                p(
+                    "a.csv:1",
+                    "csv-column-unknown",
+                    &[("column", "room"), ACTIVITY_COLUMN_LIST]
+                ),
+                p("a.csv:1", "csv-column-missing", &[("column", "end")]),
             ]
         );
     }
@@ -1004,12 +1340,83 @@ mod tests {
         let set = venues();
         let text = format!(
             "id,venue,title,start,end,description\n\
-             d,bj-1,x,2026-05-01 09:00,2026-05-01 10:00,{}\n",
+             d,bj-1,x,2026-05-01 09:00,2026-05-01 10:00,{}\n\
+             e,bj-1,x,2026-05-01 09:00,2026-05-01 10:00,\"tab\tand\nbreak are fine, \u{7} is not\"\n",
             "字".repeat(501)
         );
         assert_eq!(
             errors(parse_activities("a.csv", &text, &known(&set))),
-            vec!["a.csv:2: description is 501 characters long: use at most 500"]
+            vec![
+                p(
+                    "a.csv:2",
+                    "csv-too-long",
+                    &[("column", "description"), ("length", "501"), ("max", "500")]
+                ),
+                p(
+                    "a.csv:3",
+                    "csv-control-character",
+                    &[("column", "description")]
+                ),
+            ]
         );
+    }
+
+    // ---- the keys ----
+
+    /// Every key of PROBLEM_KEYS is reported for some input (so the list holds no stale
+    /// key, and the placeholders of each were checked against it when it was made).
+    #[test]
+    fn every_problem_key_is_reported_somewhere() {
+        let set = venues();
+        let venue_files = [
+            "",
+            "id,id,x,\n",
+            "id,name,lat,lon,address,radius_km,branch\n\
+             Bad,\"a\nb\",x,1,,500,\n\
+             Bad,,1,1,,,\n\
+             a,b,NaN,1,,,\n\
+             a,d,1,inf,,,\n\
+             short,1\n\
+             e,f,91,1,,,\n\
+             g,h,1,181,,,\n\
+             i,j,1,1,,0,\n",
+            &format!("id,name,lat,lon\nk,{},1,1\n", "x".repeat(101)),
+        ];
+        let activity_files = ["id,venue,title,start,end,timezone,capacity,description\n\
+             a,nowhere,t,x,2026-05-01 10:00,Mars/Base,0,\"\u{7}\"\n\
+             b,bj-1,t,2026-03-08 02:30,2026-03-08 04:00,America/New_York,,\n\
+             c,bj-1,t,2026-05-01 10:00,2026-05-01 10:00,,,\n\
+             d,bj-1,t,2026-05-01 10:00,2026-05-01 09:00,,,\n\
+             e,bj-1,t,2026-05-01 10:00,2026-05-03 09:00,,,\n"];
+        let mut seen: BTreeSet<&str> = BTreeSet::new();
+        for text in venue_files {
+            let e = parse_venues("v.csv", text).unwrap_err();
+            seen.extend(e.problems.iter().map(|p| p.text.key));
+        }
+        for text in activity_files {
+            let e = parse_activities("a.csv", text, &known(&set)).unwrap_err();
+            seen.extend(e.problems.iter().map(|p| p.text.key));
+        }
+        seen.insert(CsvProblem::unknown_branch("v.csv", 2, "x").text.key);
+        // The csv crate cannot fail on text that is already UTF-8 when rows may differ in
+        // length, so an unreadable record is made up here.
+        seen.insert(unreadable(&csv::Error::from(std::io::Error::other("broken"))).key);
+        let all: BTreeSet<&str> = PROBLEM_KEYS.iter().map(|(k, _)| *k).collect();
+        assert_eq!(seen, all);
+    }
+
+    #[test]
+    fn problem_keys_are_unique_and_well_formed() {
+        let mut keys = HashSet::new();
+        for (key, names) in PROBLEM_KEYS {
+            assert!(keys.insert(key), "{key} is listed twice");
+            assert!(key.starts_with("csv-"), "{key}");
+            assert!(
+                key.chars().all(|c| c.is_ascii_lowercase() || c == '-'),
+                "{key}"
+            );
+            let distinct: HashSet<_> = names.iter().collect();
+            assert_eq!(distinct.len(), names.len(), "{key}: a placeholder twice");
+        }
     }
 }

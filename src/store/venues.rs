@@ -476,7 +476,14 @@ impl Store {
                 if !to_ask.is_empty() {
                     let limits: Vec<usize> = to_ask.iter().map(|&slot| asked[slot]).collect();
                     let rows = self
-                        .soonest_per_cell(&cells, &to_ask, &limits, starts_after, starts_before, ends_after)
+                        .soonest_per_cell(
+                            &cells,
+                            &to_ask,
+                            &limits,
+                            starts_after,
+                            starts_before,
+                            ends_after,
+                        )
                         .await?;
                     for &slot in &to_ask {
                         per_cell[slot].clear();

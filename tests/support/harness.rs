@@ -5,12 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, TimeZone, Utc};
+use serde_json::Value;
 use weike::clock::ManualClock;
 use weike::config::Config;
 use weike::service::{App, TelegramService};
 
 use super::db::TestDb;
-use super::fake_telegram::FakeTelegram;
+use super::fake_telegram::{Call, FakeTelegram};
 
 pub const TOKEN: &str = "123456:TEST-token_for-weike";
 
@@ -106,6 +107,95 @@ pub async fn poll_all(service: &TelegramService, fake: &FakeTelegram) {
         }
     }
     panic!("updates still pending after 100 polls");
+}
+
+/// Handles every update the fake has queued and returns the Bot API calls the service made,
+/// which must all have succeeded.
+pub async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+    poll_all(service, fake).await;
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+}
+
+/// Everything said to `chat` (texts and captions), and button answers: those carry no
+/// chat, so one member acts per step.
+pub fn text_to(calls: &[Call], chat: i64) -> String {
+    calls
+        .iter()
+        .filter(|c| c.chat_id() == Some(chat) || c.method == "answerCallbackQuery")
+        .filter_map(|c| {
+            c.param("text")
+                .or_else(|| c.param("caption"))
+                .and_then(Value::as_str)
+                .map(str::to_string)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// `chat` sends `text`; the calls the service made in answer.
+pub async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
+    h.fake.push_text(chat, text);
+    step(service, &h.fake).await
+}
+
+/// Presses the button with `data` under the latest message to `chat` in `calls` that has
+/// it.
+pub async fn press(
+    h: &Harness,
+    service: &TelegramService,
+    chat: i64,
+    calls: &[Call],
+    data: &str,
+) -> Vec<Call> {
+    let call = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d == data))
+        .unwrap_or_else(|| panic!("no button {data} for {chat} in {calls:#?}"));
+    let message = call.result.as_ref().unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    h.fake.push_callback(chat, message, data);
+    step(service, &h.fake).await
+}
+
+/// The id and the button data of the latest message to `chat` in `calls` with a button
+/// whose data starts with `prefix`.
+pub fn button_message(calls: &[Call], chat: i64, prefix: &str) -> (i64, Vec<String>) {
+    let call = calls
+        .iter()
+        .rev()
+        .find(|c| {
+            c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d.starts_with(prefix))
+        })
+        .unwrap_or_else(|| panic!("no buttons {prefix}* for {chat} in {calls:#?}"));
+    (
+        call.result.as_ref().unwrap()["message_id"]
+            .as_i64()
+            .unwrap(),
+        call.callback_datas(),
+    )
+}
+
+/// Like [`press`], but stricter, for menus whose buttons change as they are pressed: the
+/// button must be under the latest message to `chat` with buttons of its kind (data with
+/// the same first four characters, e.g. `bca:`), not only under an older one.
+pub async fn press_latest(
+    h: &Harness,
+    service: &TelegramService,
+    chat: i64,
+    calls: &[Call],
+    data: &str,
+) -> Vec<Call> {
+    let (message, datas) = button_message(calls, chat, &data[..4]);
+    assert!(
+        datas.iter().any(|d| d == data),
+        "{data} not among {datas:?}"
+    );
+    h.fake.push_callback(chat, message, data);
+    step(service, &h.fake).await
 }
 
 /// Members who finished onboarding (branch, name, default lesson time), enrolled in the
