@@ -84,6 +84,7 @@ macro_rules! in_tx {
 
 mod admin;
 mod broadcast;
+pub mod checkpoint;
 mod geo_bench;
 mod quiz;
 mod stats;
@@ -153,6 +154,8 @@ pub struct Store {
     leader: Arc<tokio::sync::Mutex<Option<sqlx::PgConnection>>>,
     /// The periods statistics are kept for (weeks in the organization's zone, seasons).
     calendar: Arc<StatsCalendar>,
+    /// SQLite: what the background checkpoints of the log did.
+    checkpoints: Arc<checkpoint::CheckpointStats>,
 }
 
 /// Queues deliveries given as one JSON parameter `$1` (`[[member, kind, ref, dedup_key,
@@ -177,37 +180,6 @@ fn delivery_json(d: &NewDelivery) -> serde_json::Value {
         d.dedup_key,
         db_time(d.due_at)
     ])
-}
-
-/// How often the SQLite log is copied into the database file, in the background.
-const SQLITE_CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
-/// Log pages after which a commit checkpoints by itself (the background task normally
-/// checkpoints long before): 64 MiB of 4 KiB pages.
-const SQLITE_WAL_SAFETY_PAGES: &str = "16384";
-
-/// Copies the SQLite write-ahead log into the database file every
-/// [`SQLITE_CHECKPOINT_EVERY`], without blocking readers or writers (`PASSIVE`), until the
-/// pool is closed. Keeps the log short, so that no commit has to do it.
-fn spawn_checkpointer(pool: sqlx::SqlitePool) {
-    tokio::spawn(async move {
-        let mut every = tokio::time::interval(SQLITE_CHECKPOINT_EVERY);
-        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            every.tick().await;
-            if pool.is_closed() {
-                break;
-            }
-            if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
-                .execute(&pool)
-                .await
-            {
-                if pool.is_closed() {
-                    break;
-                }
-                tracing::debug!(error = %e, "background checkpoint of the SQLite log failed; retrying");
-            }
-        }
-    });
 }
 
 /// The advisory lock key of the planner ("weike" in ASCII).
@@ -240,27 +212,35 @@ impl Store {
                 // Reads of the first 256 MiB through memory mapping instead of a system call
                 // per page: nearby searches jump between many small index ranges.
                 .pragma("mmap_size", "268435456")
-                // Checkpoints run in the background (see `spawn_checkpointer`), not inside
-                // whichever commit happens to pass 1,000 pages of log: that commit used to
-                // wait for the copy of the whole log into the database file. The limit
-                // stays as a safety net should the background task fall behind.
-                .pragma("wal_autocheckpoint", SQLITE_WAL_SAFETY_PAGES)
+                // Checkpoints run in the background (see `checkpoint`), not inside whichever
+                // commit happens to pass 1,000 pages of log.
+                .pragma("wal_autocheckpoint", checkpoint::SAFETY_PAGES)
                 .foreign_keys(true);
             let pool = SqlitePoolOptions::new()
                 .max_connections(4)
-                .connect_with(options)
+                // A file connection does not go stale; pinging it before every query cost a
+                // round trip to its worker thread.
+                .test_before_acquire(false)
+                .connect_with(options.clone())
                 .await
                 .map_err(StoreError::Connect)?;
-            spawn_checkpointer(pool.clone());
+            let checkpoints = Arc::new(checkpoint::CheckpointStats::default());
+            checkpoint::spawn(options, pool.clone(), checkpoints.clone());
             Ok(Store {
                 pool: Pool::Sqlite(pool),
                 leader: Default::default(),
                 calendar: Default::default(),
+                checkpoints,
             })
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let options = PgConnectOptions::from_str(url).map_err(StoreError::Connect)?;
             let pool = PgPoolOptions::new()
                 .max_connections(8)
+                // No ping before every query (a round trip each: a third of a nearby
+                // search). A connection the server dropped fails its next query instead,
+                // and that work is retried as any failed query is: inbound updates and
+                // deliveries stay claimed until they are done.
+                .test_before_acquire(false)
                 .acquire_timeout(Duration::from_secs(30))
                 .connect_with(options)
                 .await
@@ -269,6 +249,7 @@ impl Store {
                 pool: Pool::Postgres(pool),
                 leader: Default::default(),
                 calendar: Default::default(),
+                checkpoints: Default::default(),
             })
         } else {
             Err(StoreError::UnsupportedUrl(redact_url(url)))
@@ -279,6 +260,11 @@ impl Store {
     pub fn with_calendar(mut self, calendar: StatsCalendar) -> Store {
         self.calendar = Arc::new(calendar);
         self
+    }
+
+    /// SQLite: what the background checkpoints of the log did so far (zeros on PostgreSQL).
+    pub fn checkpoint_figures(&self) -> checkpoint::CheckpointFigures {
+        self.checkpoints.figures()
     }
 
     pub fn calendar(&self) -> &StatsCalendar {
