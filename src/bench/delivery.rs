@@ -114,12 +114,7 @@ pub fn peak_rss_kb() -> Option<u64> {
 }
 
 fn write_fixture(dir: &Path) -> std::io::Result<()> {
-    let course = dir.join("lessons").join("bench");
-    std::fs::create_dir_all(&course)?;
-    std::fs::write(
-        course.join("course.toml"),
-        "id = \"bench\"\n[title]\nzh-CN = \"基准课程\"\n",
-    )?;
+    let course = super::write_course(dir)?;
     for n in 1..=3 {
         std::fs::write(
             course.join(format!("0{n}-lesson-{n}.zh-CN.md")),

@@ -823,16 +823,12 @@ async fn measure(
                 figures.fanout_back_to_back.push(elapsed, reached);
             } else if i >= WARMUP / 2 {
                 figures.fanout.push(elapsed, reached);
+                let radius = venue.radius_km * 1000.0;
                 let returned = store
-                    .bench_migrant_candidates(
-                        venue.location(),
-                        venue.radius_km * 1000.0,
-                        fresh_since,
-                    )
+                    .bench_migrant_candidates(venue.location(), radius, fresh_since)
                     .await?;
                 figures.fanout_returned.push(returned as u64);
                 // The parts again, apart.
-                let radius = venue.radius_km * 1000.0;
                 store.bench_quiet().await?;
                 let t = Instant::now();
                 let near = store
@@ -881,16 +877,7 @@ async fn measure(
 }
 
 fn write_fixture(dir: &Path) -> std::io::Result<()> {
-    let course = dir.join("lessons").join("bench");
-    std::fs::create_dir_all(&course)?;
-    std::fs::write(
-        course.join("course.toml"),
-        "id = \"bench\"\n[title]\nzh-CN = \"基准课程\"\n",
-    )?;
-    std::fs::write(
-        course.join("01-lesson.zh-CN.md"),
-        "+++\nid = \"l01\"\ntitle = \"第1课\"\n+++\n每天一课。\n",
-    )?;
+    super::write_daily_course(dir, 1)?;
     let mut tree = String::new();
     for (i, (name, ..)) in CITIES.iter().enumerate() {
         tree.push_str(&format!("[[branch]]\nid = \"c{i}\"\nname = \"{name}\"\n"));

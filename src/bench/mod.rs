@@ -28,6 +28,30 @@ pub fn fixture_config(dir: &Path, url: &str) -> Result<Config, ConfigError> {
     })
 }
 
+/// Writes the benchmark course `bench` (its `course.toml`) under `dir/lessons`; gives its
+/// folder, for the lesson files.
+pub fn write_course(dir: &Path) -> std::io::Result<std::path::PathBuf> {
+    let course = dir.join("lessons").join("bench");
+    std::fs::create_dir_all(&course)?;
+    std::fs::write(
+        course.join("course.toml"),
+        "id = \"bench\"\n[title]\nzh-CN = \"基准课程\"\n",
+    )?;
+    Ok(course)
+}
+
+/// Writes the benchmark course with `lessons` one-line lessons (`l01`, `l02`, ...).
+pub fn write_daily_course(dir: &Path, lessons: i64) -> std::io::Result<()> {
+    let course = write_course(dir)?;
+    for n in 1..=lessons {
+        std::fs::write(
+            course.join(format!("{n:02}-lesson.zh-CN.md")),
+            format!("+++\nid = \"l{n:02}\"\ntitle = \"第{n}课\"\n+++\n每天一课。\n"),
+        )?;
+    }
+    Ok(())
+}
+
 /// A benchmark's scratch database: a file in `dir` for SQLite, or a new database on the
 /// PostgreSQL server (dropped by [`Scratch::drop_database`]).
 pub struct Scratch {

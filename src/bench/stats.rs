@@ -267,18 +267,7 @@ async fn measure(
 }
 
 fn write_fixture(dir: &Path) -> std::io::Result<()> {
-    let course = dir.join("lessons").join("bench");
-    std::fs::create_dir_all(&course)?;
-    std::fs::write(
-        course.join("course.toml"),
-        "id = \"bench\"\n[title]\nzh-CN = \"基准课程\"\n",
-    )?;
-    for n in 1..=DAYS {
-        std::fs::write(
-            course.join(format!("{n:02}-lesson.zh-CN.md")),
-            format!("+++\nid = \"l{n:02}\"\ntitle = \"第{n}课\"\n+++\n每天一课。\n"),
-        )?;
-    }
+    super::write_daily_course(dir, DAYS)?;
     let mut tree = String::new();
     for c in 0..CITIES {
         tree.push_str(&format!("[[branch]]\nid = \"c{c}\"\nname = \"城市{c}\"\n"));

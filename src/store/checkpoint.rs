@@ -41,9 +41,6 @@ pub const SAFETY_PAGES: &str = "16384";
 /// What the background checkpoints did, for benchmarks and operators.
 #[derive(Debug, Default)]
 pub struct CheckpointStats {
-    /// The log's (pages, pages copied) after the last checkpoint, to do nothing when
-    /// nothing was written since.
-    last: std::sync::Mutex<(i64, i64)>,
     passive: AtomicU64,
     restarts: AtomicU64,
     largest_log_pages: AtomicU64,
@@ -78,13 +75,14 @@ pub fn spawn(options: SqliteConnectOptions, pool: sqlx::SqlitePool, stats: Arc<C
         let mut every = tokio::time::interval(CHECKPOINT_EVERY);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut conn: Option<SqliteConnection> = None;
+        let mut seen = (0, 0);
         loop {
             every.tick().await;
             if pool.is_closed() {
                 break;
             }
             let result = match conn.as_mut() {
-                Some(c) => checkpoint_once(c, &stats).await,
+                Some(c) => checkpoint_once(c, &mut seen, &stats).await,
                 None => match SqliteConnection::connect_with(&options).await {
                     Ok(c) => {
                         conn = Some(c);
@@ -107,6 +105,9 @@ pub fn spawn(options: SqliteConnectOptions, pool: sqlx::SqlitePool, stats: Arc<C
 /// Passive checkpoints until little is left to copy, and a restart of the log if it is long.
 async fn checkpoint_once(
     conn: &mut SqliteConnection,
+    // The log's (pages, pages copied) after the task's previous round: a round with nothing
+    // written since does nothing.
+    seen: &mut (i64, i64),
     stats: &CheckpointStats,
 ) -> Result<(), sqlx::Error> {
     for _ in 0..PASSIVE_ROUNDS {
@@ -117,13 +118,10 @@ async fn checkpoint_once(
         if log <= 0 || copied <= 0 {
             return Ok(());
         }
-        {
-            let mut last = stats.last.lock().unwrap_or_else(|e| e.into_inner());
-            if *last == (log, copied) {
-                return Ok(()); // nothing written since the last round
-            }
-            *last = (log, copied);
+        if *seen == (log, copied) {
+            return Ok(()); // nothing written since the last round
         }
+        *seen = (log, copied);
         stats
             .largest_log_pages
             .fetch_max(u64::try_from(log).unwrap_or(0), Ordering::Relaxed);
@@ -179,6 +177,7 @@ mod tests {
         let mut writer = open(&dir).await;
         let mut checkpointer = open(&dir).await;
         let stats = CheckpointStats::default();
+        let mut seen = (0, 0);
         sqlx::query("CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB NOT NULL)")
             .execute(&mut writer)
             .await
@@ -195,7 +194,7 @@ mod tests {
             .execute(&mut writer)
             .await
             .expect("write");
-        checkpoint_once(&mut checkpointer, &stats)
+        checkpoint_once(&mut checkpointer, &mut seen, &stats)
             .await
             .expect("checkpoint");
         let f = stats.figures();
@@ -207,7 +206,7 @@ mod tests {
             .execute(&mut writer)
             .await
             .expect("write");
-        checkpoint_once(&mut checkpointer, &stats)
+        checkpoint_once(&mut checkpointer, &mut seen, &stats)
             .await
             .expect("checkpoint");
         let f = stats.figures();
@@ -224,14 +223,14 @@ mod tests {
         );
 
         // Idle rounds do nothing.
-        checkpoint_once(&mut checkpointer, &stats)
+        checkpoint_once(&mut checkpointer, &mut seen, &stats)
             .await
             .expect("checkpoint");
         let idle = stats.figures();
-        checkpoint_once(&mut checkpointer, &stats)
+        checkpoint_once(&mut checkpointer, &mut seen, &stats)
             .await
             .expect("checkpoint");
-        checkpoint_once(&mut checkpointer, &stats)
+        checkpoint_once(&mut checkpointer, &mut seen, &stats)
             .await
             .expect("checkpoint");
         assert_eq!(stats.figures(), idle);

@@ -21,6 +21,35 @@ const ENQUEUE_CHUNK: usize = 500;
 /// the timed queries see the cache the service has.
 const BULK_CACHE_KIB: i64 = 1_000_000;
 
+/// SQLite: sets the page cache of the connection of the load's transaction `$tx` to
+/// [`BULK_CACHE_KIB`]; gives the size it had (None on PostgreSQL), for `bulk_cache_off!`.
+macro_rules! bulk_cache_on {
+    ($store:expr, $tx:ident) => {
+        if matches!($store.pool, Pool::Sqlite(_)) {
+            let old: i64 = sqlx::query_scalar("PRAGMA cache_size")
+                .fetch_one(&mut *$tx)
+                .await?;
+            sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}"))
+                .execute(&mut *$tx)
+                .await?;
+            Some(old)
+        } else {
+            None
+        }
+    };
+}
+
+/// Sets back the page cache `bulk_cache_on!` gave.
+macro_rules! bulk_cache_off {
+    ($tx:ident, $old:expr) => {
+        if let Some(old) = $old {
+            sqlx::query(&format!("PRAGMA cache_size = {old}"))
+                .execute(&mut *$tx)
+                .await?;
+        }
+    };
+}
+
 /// `rows` copies of `row` (a tuple with `?` for each value) joined by commas: as they are
 /// for SQLite, numbered `$1, $2, ...` for PostgreSQL. (Numbered placeholders would make
 /// binding quadratic on SQLite: sqlx looks up each one's name, and SQLite finds a name by
@@ -48,16 +77,9 @@ fn values_list(pool: &Pool, rows: usize, row: &str) -> String {
 /// `select` (with `{lo}` and `{hi}`) once per cell range, as `SUM` over a `UNION ALL` of
 /// counts (an `OR` of ranges would not use the index); ranges bound from `$first` on.
 fn sum_over_ranges(select: &str, ranges: usize, first: usize) -> String {
-    let parts: Vec<String> = (0..ranges)
-        .map(|i| {
-            select
-                .replace("{lo}", &format!("${}", first + 2 * i))
-                .replace("{hi}", &format!("${}", first + 2 * i + 1))
-        })
-        .collect();
     format!(
         "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) FROM ({}) AS counts",
-        parts.join(" UNION ALL ")
+        super::venues::union_of_ranges(select, ranges, first)
     )
 }
 
@@ -77,14 +99,7 @@ impl Store {
     pub async fn bench_venues(&self, venues: &[NewVenue], now: DateTime<Utc>) -> Result<u64> {
         let mut n = 0;
         in_tx!(self, tx => {
-            // SQLite: a large page cache while loading (see BULK_CACHE_KIB).
-            let cache: Option<i64> = if matches!(self.pool, Pool::Sqlite(_)) {
-                let old: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *tx).await?;
-                sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")).execute(&mut *tx).await?;
-                Some(old)
-            } else {
-                None
-            };
+            let cache = bulk_cache_on!(self, tx);
             for chunk in venues.chunks(ROWS_PER_INSERT) {
                 let values = values_list(&self.pool, chunk.len(), "(?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?)");
                 let sql = format!(
@@ -107,9 +122,7 @@ impl Store {
                 }
                 n += q.execute(&mut *tx).await?.rows_affected();
             }
-            if let Some(old) = cache {
-                sqlx::query(&format!("PRAGMA cache_size = {old}")).execute(&mut *tx).await?;
-            }
+            bulk_cache_off!(tx, cache);
         });
         Ok(n)
     }
@@ -124,14 +137,7 @@ impl Store {
     ) -> Result<u64> {
         let mut n = 0;
         in_tx!(self, tx => {
-            // SQLite: a large page cache while loading (see BULK_CACHE_KIB).
-            let cache: Option<i64> = if matches!(self.pool, Pool::Sqlite(_)) {
-                let old: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *tx).await?;
-                sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")).execute(&mut *tx).await?;
-                Some(old)
-            } else {
-                None
-            };
+            let cache = bulk_cache_on!(self, tx);
             for chunk in activities.chunks(ROWS_PER_INSERT) {
                 // Joined with the venues once (one subquery per value would open a cursor
                 // each, and SQLite's cost of opening one grows with those open).
@@ -158,9 +164,7 @@ impl Store {
                 }
                 n += q.execute(&mut *tx).await?.rows_affected();
             }
-            if let Some(old) = cache {
-                sqlx::query(&format!("PRAGMA cache_size = {old}")).execute(&mut *tx).await?;
-            }
+            bulk_cache_off!(tx, cache);
         });
         Ok(n)
     }
@@ -184,14 +188,7 @@ impl Store {
     ) -> Result<u64> {
         let mut n = 0;
         in_tx!(self, tx => {
-            // SQLite: a large page cache while loading (see BULK_CACHE_KIB).
-            let cache: Option<i64> = if matches!(self.pool, Pool::Sqlite(_)) {
-                let old: i64 = sqlx::query_scalar("PRAGMA cache_size").fetch_one(&mut *tx).await?;
-                sqlx::query(&format!("PRAGMA cache_size = -{BULK_CACHE_KIB}")).execute(&mut *tx).await?;
-                Some(old)
-            } else {
-                None
-            };
+            let cache = bulk_cache_on!(self, tx);
             for chunk in points.chunks(ROWS_PER_INSERT) {
                 let history = values_list(&self.pool, chunk.len(), "(?, ?, ?, ?)");
                 let sql = format!("INSERT INTO member_locations (member_id, lat, lon, at) VALUES {history}");
@@ -214,9 +211,7 @@ impl Store {
                 }
                 n += q.execute(&mut *tx).await?.rows_affected();
             }
-            if let Some(old) = cache {
-                sqlx::query(&format!("PRAGMA cache_size = {old}")).execute(&mut *tx).await?;
-            }
+            bulk_cache_off!(tx, cache);
         });
         Ok(n)
     }

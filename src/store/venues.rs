@@ -197,7 +197,15 @@ const NEARBY_COLUMNS: &str = "a.id, a.venue_id, a.title, a.description, a.starts
 
 /// `UNION ALL` of `select` once per cell range, where `select` contains `{lo}` and `{hi}`
 /// for the range's placeholders; ranges are bound from `$first` on, two per range.
-fn union_of_ranges(select: &str, ranges: usize, first: usize) -> String {
+/// `$first, $first + 1, ...`: `count` numbered placeholders, for an `IN` list (SQLite).
+fn numbered_placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub(super) fn union_of_ranges(select: &str, ranges: usize, first: usize) -> String {
     (0..ranges)
         .map(|i| {
             select
@@ -544,10 +552,7 @@ impl Store {
         let ids: Vec<&str> = found.iter().map(|(c, _)| c.id.as_str()).collect();
         let rows: Vec<NearbyRow> = match &self.pool {
             Pool::Sqlite(p) => {
-                let placeholders = (1..=ids.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let placeholders = numbered_placeholders(1, ids.len());
                 let sql = format!(
                     "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
                      WHERE a.id IN ({placeholders}) AND v.status = 'open'"
@@ -914,10 +919,7 @@ impl Store {
         }
         let rows: Vec<(String,)> = match &self.pool {
             Pool::Sqlite(p) => {
-                let placeholders = (2..activity_ids.len() + 2)
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", ");
+                let placeholders = numbered_placeholders(2, activity_ids.len());
                 let sql = format!(
                     "SELECT activity_id FROM rsvps WHERE member_id = $1 AND activity_id IN ({placeholders})"
                 );
