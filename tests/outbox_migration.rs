@@ -81,6 +81,14 @@ macro_rules! seed {
     }};
 }
 
+/// Applies 0011 through the store, as `weike migrate` does, and checks the outbox after it.
+async fn migrate_and_check(url: &str, member: i64, deleted_id: i64) {
+    let store = Store::connect(url).await.expect("connect");
+    store.migrate().await.expect("0011");
+    check_after_migration(&store, member, deleted_id).await;
+    store.close().await;
+}
+
 async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     let summary = store.outbox_summary(10).await.expect("summary");
     let count = |status: &str| -> i64 {
@@ -148,10 +156,7 @@ async fn sqlite_outbox_keeps_rows_and_ids() {
         .expect("migrations before 0011");
     let (member, deleted) = seed!(&pool);
 
-    let store = Store::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("0011");
-    check_after_migration(&store, member, deleted).await;
-    store.close().await;
+    migrate_and_check(&db.url, member, deleted).await;
     // No foreign key left on the outbox; the partial indexes serve the claims.
     let pool = &pool;
     let fks: Vec<(i64,)> = sqlx::query_as("SELECT id FROM pragma_foreign_key_list('outbox')")
@@ -184,10 +189,7 @@ async fn postgres_outbox_keeps_rows_and_ids() {
         .expect("migrations before 0011");
     let (member, deleted) = seed!(&pool);
 
-    let store = Store::connect(&db.url).await.expect("connect");
-    store.migrate().await.expect("0011");
-    check_after_migration(&store, member, deleted).await;
-    store.close().await;
+    migrate_and_check(&db.url, member, deleted).await;
     let pool = &pool;
     let (fks,): (i64,) = sqlx::query_as(
         "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass AND contype = 'f'",

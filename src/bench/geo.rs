@@ -372,7 +372,7 @@ impl GeoFigures {
         }
         if !self.busiest_plan.is_empty() {
             out.push_str(&format!(
-                "\nplan of one per-cell query of the busiest timed /nearby search ({} listed):\n",
+                "\nplan of the first round of the busiest timed /nearby search, for its centre's cell ({} listed):\n",
                 self.busiest_found
             ));
             for line in &self.busiest_plan {

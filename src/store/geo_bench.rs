@@ -394,24 +394,23 @@ impl Store {
         Ok(())
     }
 
-    /// Benchmarks: the query plan of the per-cell query `activities_near` sends, for the
-    /// cell of `center` (SQLite: `EXPLAIN QUERY PLAN`; PostgreSQL: `EXPLAIN (ANALYZE,
-    /// BUFFERS)`), one line per row. The SQL is the same text as in `venues.rs`.
+    /// Benchmarks: the query plan of the statement `activities_near` sends for its first
+    /// round, for the cell of `center` alone (SQLite: `EXPLAIN QUERY PLAN` of one per-cell
+    /// part; PostgreSQL: `EXPLAIN (ANALYZE, BUFFERS)` of the statement over arrays), one
+    /// line per row. The SQL comes from `venues.rs`.
     pub async fn bench_explain_nearby(
         &self,
         center: LatLon,
         ends_after: DateTime<Utc>,
         starts_before: DateTime<Utc>,
     ) -> std::result::Result<Vec<String>, BenchGeoError> {
-        let sql = "SELECT * FROM (SELECT CAST(0 AS BIGINT) AS slot, id, starts_at, lat, lon
-             FROM activities WHERE cell = $4 AND starts_at > $1 AND starts_at < $2
-               AND ends_at > $3 AND status = 'scheduled'
-             ORDER BY starts_at LIMIT 16) AS c0";
         let starts_after =
             ends_after - chrono::Duration::hours(crate::domain::venue_csv::MAX_ACTIVITY_HOURS);
         let cell = geo::cell_of(center);
+        let first = super::venues::FIRST_PER_CELL;
         let lines = match &self.pool {
             Pool::Sqlite(p) => {
+                let sql = super::venues::sqlite_cell_query(0, 4, first);
                 sqlx::query_as::<_, (i64, i64, i64, String)>(&format!("EXPLAIN QUERY PLAN {sql}"))
                     .bind(starts_after)
                     .bind(starts_before)
@@ -425,11 +424,14 @@ impl Store {
                     .collect()
             }
             Pool::Postgres(p) => {
+                let sql = super::venues::SOONEST_PER_CELL_POSTGRES;
                 sqlx::query_scalar::<_, String>(&format!("EXPLAIN (ANALYZE, BUFFERS) {sql}"))
                     .bind(starts_after)
                     .bind(starts_before)
                     .bind(ends_after)
-                    .bind(cell)
+                    .bind(vec![cell])
+                    .bind(vec![0i64])
+                    .bind(vec![i64::try_from(first).unwrap_or(i64::MAX)])
                     .fetch_all(p)
                     .await
                     .map_err(super::StoreError::from)?

@@ -115,7 +115,7 @@ struct Candidate {
 /// wider ones (beyond about 50 km) read whole runs of cells.
 pub const MAX_CELLS_PER_SEARCH: usize = 64;
 /// Activities asked of each cell at first (then four times as many, as needed).
-const FIRST_PER_CELL: usize = 16;
+pub(super) const FIRST_PER_CELL: usize = 16;
 
 /// A member near a point, with the distance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -197,6 +197,27 @@ const NEARBY_COLUMNS: &str = "a.id, a.venue_id, a.title, a.description, a.starts
 
 /// `UNION ALL` of `select` once per cell range, where `select` contains `{lo}` and `{hi}`
 /// for the range's placeholders; ranges are bound from `$first` on, two per range.
+/// SQLite: the soonest `limit` activities of the cell bound at `$cell_param`, tagged `slot`
+/// (one part of the `UNION ALL` of `soonest_per_cell`; `$1`-`$3` are the time bounds).
+pub(super) fn sqlite_cell_query(slot: usize, cell_param: usize, limit: usize) -> String {
+    format!(
+        "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
+         FROM activities WHERE cell = ${cell_param} AND starts_at > $1 AND starts_at < $2
+           AND ends_at > $3 AND status = 'scheduled'
+         ORDER BY starts_at LIMIT {limit}) AS c{slot}"
+    )
+}
+
+/// PostgreSQL: the soonest `$6[i]` activities of each cell `$4[i]`, tagged `$5[i]`, with
+/// the time bounds `$1`-`$3` (`soonest_per_cell`).
+pub(super) const SOONEST_PER_CELL_POSTGRES: &str = "SELECT c.slot, a.id, a.starts_at, a.lat, a.lon
+     FROM unnest($4::bigint[], $5::bigint[], $6::bigint[]) AS c(cell, slot, lim)
+     CROSS JOIN LATERAL (
+         SELECT id, starts_at, lat, lon FROM activities
+         WHERE cell = c.cell AND starts_at > $1 AND starts_at < $2
+           AND ends_at > $3 AND status = 'scheduled'
+         ORDER BY starts_at LIMIT c.lim) AS a";
+
 /// `$first, $first + 1, ...`: `count` numbered placeholders, for an `IN` list (SQLite).
 fn numbered_placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -616,15 +637,7 @@ impl Store {
                     .iter()
                     .zip(limits)
                     .enumerate()
-                    .map(|(i, (&slot, &limit))| {
-                        format!(
-                            "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
-                             FROM activities WHERE cell = ${} AND starts_at > $1 AND starts_at < $2
-                               AND ends_at > $3 AND status = 'scheduled'
-                             ORDER BY starts_at LIMIT {limit}) AS c{slot}",
-                            i + 4,
-                        )
-                    })
+                    .map(|(i, (&slot, &limit))| sqlite_cell_query(slot, i + 4, limit))
                     .collect::<Vec<_>>()
                     .join(" UNION ALL ");
                 let mut q = sqlx::query_as(&sql)
@@ -643,23 +656,15 @@ impl Store {
                     .iter()
                     .map(|&l| i64::try_from(l).unwrap_or(i64::MAX))
                     .collect();
-                sqlx::query_as(
-                    "SELECT c.slot, a.id, a.starts_at, a.lat, a.lon
-                     FROM unnest($4::bigint[], $5::bigint[], $6::bigint[]) AS c(cell, slot, lim)
-                     CROSS JOIN LATERAL (
-                         SELECT id, starts_at, lat, lon FROM activities
-                         WHERE cell = c.cell AND starts_at > $1 AND starts_at < $2
-                           AND ends_at > $3 AND status = 'scheduled'
-                         ORDER BY starts_at LIMIT c.lim) AS a",
-                )
-                .bind(starts_after)
-                .bind(starts_before)
-                .bind(ends_after)
-                .bind(&cell_of)
-                .bind(&slot_of)
-                .bind(&limit_of)
-                .fetch_all(p)
-                .await?
+                sqlx::query_as(SOONEST_PER_CELL_POSTGRES)
+                    .bind(starts_after)
+                    .bind(starts_before)
+                    .bind(ends_after)
+                    .bind(&cell_of)
+                    .bind(&slot_of)
+                    .bind(&limit_of)
+                    .fetch_all(p)
+                    .await?
             }
         };
         Ok(rows)
