@@ -327,9 +327,16 @@ impl Store {
         Ok(locked)
     }
 
-    /// Gives up planning (shutdown): the lock's connection is closed.
+    /// Gives up planning (shutdown): the lock is released and its connection closed.
     pub async fn resign_planner(&self) {
-        if let Some(conn) = self.leader.lock().await.take() {
+        if let Some(mut conn) = self.leader.lock().await.take() {
+            // Unlock first: the server frees a closed connection's locks only once its
+            // backend has exited, so another process asking right after could still be
+            // refused.
+            let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                .bind(PLANNER_LOCK_KEY)
+                .execute(&mut conn)
+                .await;
             let _ = conn.close().await;
         }
     }
