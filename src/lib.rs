@@ -1,5 +1,5 @@
 //! weike (微课): daily micro-lessons, check-ins and quizzes for an organization's members,
-//! through the chat apps they already use. See `README.md` and `../shared/DESIGN.md`.
+//! through the chat apps they already use. See `README.md` and `ARCHITECTURE.md`.
 
 pub mod bench;
 pub mod channel;

@@ -1,7 +1,7 @@
 //! A fake Telegram Bot API server on 127.0.0.1 for integration tests.
 //!
 //! It checks requests the way Telegram would, against the machine-readable Bot API in
-//! `shared/telegram-bot-api/api.min.json` (method names, unexpected and missing fields, limits
+//! `tests/data/telegram-bot-api/api.min.json` (method names, unexpected and missing fields, limits
 //! from the field descriptions) plus the checks Telegram is known to make (HTML parse mode,
 //! inline keyboards, chats, messages to edit, file ids, callback query ids), and answers with
 //! Telegram's wording so that teloxide maps errors to the same `ApiError` variants as in

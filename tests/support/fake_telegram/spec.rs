@@ -1,4 +1,5 @@
-//! The machine-readable Bot API description (`shared/telegram-bot-api/api.min.json`) that the
+//! The machine-readable Bot API description (`tests/data/telegram-bot-api/api.min.json`, MIT,
+//! from PaulSonOfLars/telegram-bot-api-spec) that the
 //! fake checks requests against: which methods exist, their fields, and the limits written in
 //! the field descriptions ("1-4096 characters", "1-12 answer options", ...).
 
@@ -6,10 +7,10 @@ use std::{collections::HashMap, sync::OnceLock};
 
 use serde::Deserialize;
 
-/// Where the API description lives; CI checks `shared/` out beside the repository.
+/// Where the API description lives (in the repository, with its licence).
 pub const SPEC_PATH: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../shared/telegram-bot-api/api.min.json"
+    "/tests/data/telegram-bot-api/api.min.json"
 );
 
 #[derive(Debug, Deserialize)]
