@@ -44,6 +44,12 @@ pub enum Command {
         #[command(subcommand)]
         command: Option<OutboxCommand>,
     },
+    /// Stored updates (what members sent): counts by status, the oldest dead one, recent
+    /// errors. An update is dead when it could not be read, or failed every attempt.
+    Inbox {
+        #[command(subcommand)]
+        command: Option<InboxCommand>,
+    },
     /// Benchmarks (they print a table of figures).
     Bench {
         #[command(subcommand)]
@@ -89,6 +95,13 @@ pub enum OutboxCommand {
         #[arg(long)]
         dead: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum InboxCommand {
+    /// Queue every dead update again (fresh attempts); the running service handles them
+    /// per chat in the order they arrived.
+    Retry,
 }
 
 #[derive(Debug, Subcommand)]
@@ -214,6 +227,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                 Some(OutboxCommand::Retry { dead }) => {
                     let n = store.requeue(dead, chrono::Utc::now()).await?;
                     println!("{n} row(s) requeued");
+                }
+            }
+            store.close().await;
+            Ok(0)
+        }
+        Command::Inbox { command } => {
+            let store = Store::connect(&config.database_url).await?;
+            store.migrate().await?;
+            match command {
+                None => print!(
+                    "{}",
+                    inbox_report(&store.inbox_summary(10).await?, chrono::Utc::now())
+                ),
+                Some(InboxCommand::Retry) => {
+                    let n = store.requeue_dead_updates().await?;
+                    println!(
+                        "{n} dead update(s) queued again; a running `weike run` handles them per chat in order"
+                    );
                 }
             }
             store.close().await;
@@ -436,6 +467,52 @@ fn bench_db(db: &str) -> anyhow::Result<crate::bench::delivery::BenchDb> {
         }
         other => anyhow::bail!("--db {other:?}: use sqlite or postgres"),
     })
+}
+
+/// The text of `weike inbox`.
+pub fn inbox_report(
+    summary: &crate::store::InboxSummary,
+    now: chrono::DateTime<chrono::Utc>,
+) -> String {
+    use std::fmt::Write;
+    let mut out = String::new();
+    let _ = writeln!(out, "{:<10} {:>10}", "status", "updates");
+    for (status, n) in &summary.counts {
+        let _ = writeln!(out, "{status:<10} {n:>10}");
+    }
+    if summary.counts.is_empty() {
+        let _ = writeln!(out, "(no updates stored)");
+    }
+    match summary.oldest_dead {
+        Some(at) => {
+            let _ = writeln!(
+                out,
+                "oldest dead update: received {} ({} h ago); `weike inbox retry` queues them again",
+                at.format("%Y-%m-%d %H:%M:%S UTC"),
+                (now - at).num_hours()
+            );
+        }
+        None => {
+            let _ = writeln!(out, "no dead updates");
+        }
+    }
+    if !summary.recent_dead.is_empty() {
+        let _ = writeln!(out, "recent dead updates:");
+        for d in &summary.recent_dead {
+            let _ = writeln!(
+                out,
+                "  #{} chat {}, {} attempt(s), failed {}: {}",
+                d.update_id,
+                d.chat_key,
+                d.attempts,
+                d.failed_at
+                    .map(|t| t.format("%Y-%m-%d %H:%M:%S UTC").to_string())
+                    .unwrap_or_else(|| "-".into()),
+                d.last_error.as_deref().unwrap_or("-")
+            );
+        }
+    }
+    out
 }
 
 /// The text of `weike outbox`.

@@ -13,6 +13,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod import;
+pub mod jobs;
 pub mod metrics;
 pub mod planner;
 pub mod poster;

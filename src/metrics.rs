@@ -1,8 +1,12 @@
 //! Counters for operators, exposed in the Prometheus text format on `/metrics`.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 /// Upper bounds (seconds) of the send latency histogram's buckets.
 const LATENCY_BUCKETS: [f64; 9] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0];
@@ -16,14 +20,50 @@ pub struct Metrics {
     pub rate_limited: AtomicU64,
     pub updates_received: AtomicU64,
     pub updates_handled: AtomicU64,
+    /// Attempts to handle an update that failed (it is tried again, then kept as dead).
+    pub updates_failed: AtomicU64,
+    /// Updates given up on after their last attempt (kept as dead rows, the member told).
+    pub updates_dead: AtomicU64,
+    /// Updates that could not be read (kept as dead rows with the reason).
+    pub updates_unparsable: AtomicU64,
+    /// Per scheduled job (by name): failures and the time of the last success.
+    jobs: Mutex<BTreeMap<&'static str, JobFigures>>,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
     latency_count: AtomicU64,
     latency_sum_micros: AtomicU64,
 }
 
+#[derive(Debug, Default, Clone, Copy)]
+struct JobFigures {
+    failures: u64,
+    last_success: Option<DateTime<Utc>>,
+}
+
 impl Metrics {
     pub fn inc(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn with_jobs<R>(&self, f: impl FnOnce(&mut BTreeMap<&'static str, JobFigures>) -> R) -> R {
+        match self.jobs.lock() {
+            Ok(mut jobs) => f(&mut jobs),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Makes a job appear in the exposition (with no failures) before it first runs.
+    pub fn register_job(&self, job: &'static str) {
+        self.with_jobs(|jobs| {
+            jobs.entry(job).or_default();
+        });
+    }
+
+    pub fn job_succeeded(&self, job: &'static str, at: DateTime<Utc>) {
+        self.with_jobs(|jobs| jobs.entry(job).or_default().last_success = Some(at));
+    }
+
+    pub fn job_failed(&self, job: &'static str) {
+        self.with_jobs(|jobs| jobs.entry(job).or_default().failures += 1);
     }
 
     /// Records how long one delivery took to send (all its messages).
@@ -93,6 +133,43 @@ impl Metrics {
             "Updates handled.",
             &self.updates_handled,
         );
+        counter(
+            &mut out,
+            "weike_update_failures_total",
+            "Failed attempts to handle an update (tried again, then kept as dead).",
+            &self.updates_failed,
+        );
+        counter(
+            &mut out,
+            "weike_updates_dead_total",
+            "Updates given up on after their last attempt (see `weike inbox`).",
+            &self.updates_dead,
+        );
+        counter(
+            &mut out,
+            "weike_updates_unparsable_total",
+            "Updates that could not be read (kept for `weike inbox`).",
+            &self.updates_unparsable,
+        );
+        let jobs = self.with_jobs(|jobs| jobs.clone());
+        let name = "weike_job_failures_total";
+        let _ = writeln!(
+            out,
+            "# HELP {name} Failed runs of each scheduled job.\n# TYPE {name} counter"
+        );
+        for (job, figures) in &jobs {
+            let _ = writeln!(out, "{name}{{job=\"{job}\"}} {}", figures.failures);
+        }
+        let name = "weike_job_last_success_timestamp_seconds";
+        let _ = writeln!(
+            out,
+            "# HELP {name} When each scheduled job last ran without error (Unix time).\n# TYPE {name} gauge"
+        );
+        for (job, figures) in &jobs {
+            if let Some(at) = figures.last_success {
+                let _ = writeln!(out, "{name}{{job=\"{job}\"}} {}", at.timestamp());
+            }
+        }
         let _ = writeln!(
             out,
             "# HELP weike_outbox_rows Outbox rows by status.\n# TYPE weike_outbox_rows gauge"

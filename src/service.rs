@@ -1,7 +1,6 @@
 //! Wiring: loads content and settings, opens the store, and runs the bot on a channel
 //! (Telegram long polling, or the console).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -18,6 +17,7 @@ use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
 use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
+use crate::jobs::{Job, JobFailure, JobRunner, Turn};
 use crate::metrics::Metrics;
 use crate::planner::{PlanReport, Planner};
 use crate::store::{Store, StoreError};
@@ -80,7 +80,51 @@ pub struct App {
     pub conversation: Arc<Conversation>,
     pub planner: Planner,
     pub metrics: Arc<Metrics>,
+    /// Runs the scheduled jobs in isolation.
+    pub jobs: JobRunner,
 }
+
+/// What one tick did.
+#[derive(Debug, Default)]
+pub struct TickReport {
+    pub planned: PlanReport,
+    pub drained: DrainReport,
+    /// The jobs that failed in this tick (each logged and counted already).
+    pub failures: Vec<JobFailure>,
+    /// The jobs that skipped this tick because they failed recently.
+    pub backing_off: Vec<Job>,
+}
+
+impl TickReport {
+    /// Keeps the failure or the waiting of a job's turn; returns what the job returned.
+    fn note<T>(&mut self, turn: Turn<T>) -> Option<T> {
+        match turn {
+            Turn::Ran(value) => Some(value),
+            Turn::Failed(failure) => {
+                self.failures.push(failure);
+                None
+            }
+            Turn::BackingOff(job) => {
+                self.backing_off.push(job);
+                None
+            }
+        }
+    }
+
+    /// The report, or an error naming every job that failed in this tick.
+    pub fn into_result(self) -> Result<TickReport, TickFailed> {
+        if self.failures.is_empty() {
+            Ok(self)
+        } else {
+            Err(TickFailed(self.failures))
+        }
+    }
+}
+
+/// Jobs that failed in one tick (the others ran).
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
+pub struct TickFailed(pub Vec<JobFailure>);
 
 /// Loads and validates the lessons the way `weike lessons check` does.
 pub fn load_lessons(config: &Config) -> Result<Library, ServiceError> {
@@ -178,6 +222,8 @@ impl App {
             )),
         });
         let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
+        let metrics = Arc::new(Metrics::default());
+        let jobs = JobRunner::new(clock.clone(), metrics.clone());
         tracing::info!(
             courses = library.courses.len(),
             lessons = library.lesson_count(),
@@ -194,7 +240,8 @@ impl App {
             clock,
             conversation,
             planner,
-            metrics: Arc::new(Metrics::default()),
+            metrics,
+            jobs,
         })
     }
 
@@ -230,31 +277,112 @@ impl App {
         }
     }
 
-    /// Plans what is due and sends what is queued.
-    pub async fn tick(&self, courier: &Courier) -> Result<(PlanReport, DrainReport), ServiceError> {
+    /// Tells the member that what they sent could not be handled (after the last attempt),
+    /// in their language, so that nobody is left waiting in silence. A button press is
+    /// answered too, so that the app stops showing it as pending.
+    pub async fn apologize(&self, channel: &dyn Channel, inbound: &Inbound) {
+        let locale = match self
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await
+        {
+            Ok(Some(member)) => member.locale,
+            _ => inbound
+                .language
+                .as_deref()
+                .and_then(Locale::negotiate)
+                .unwrap_or(Locale::DEFAULT),
+        };
+        let text = t!(self.i18n, locale, "update-failed-apology");
+        if let crate::channel::InboundEvent::Button { callback_id, .. } = &inbound.event {
+            let answer = crate::channel::Outbound::AnswerButton {
+                callback_id: callback_id.clone(),
+                text: None,
+            };
+            if let Err(e) = channel.send(&inbound.chat_id, &answer).await {
+                tracing::warn!(chat = %inbound.chat_id, error = %e, "a failed button press could not be answered");
+            }
+        }
+        if let Err(e) = channel
+            .send(&inbound.chat_id, &crate::channel::Outbound::text(text))
+            .await
+        {
+            tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
+        }
+    }
+
+    /// Gives every job its turn ([`crate::jobs::Job::ALL`], in that order): reloads an
+    /// edited branch tree, plans what is due and runs the other scheduled work (on the one
+    /// planning process), then sends what is queued. Each job runs on its own: a failing
+    /// job is logged, counted and backed off ([`JobRunner`]), and the others still run.
+    pub async fn tick(&self, courier: &Courier) -> TickReport {
+        let mut report = TickReport::default();
+        let jobs = &self.jobs;
+        let conversation = &self.conversation;
+        report.note(
+            jobs.run(Job::RefreshBranches, || conversation.refresh_branches())
+                .await,
+        );
         // With several processes on one PostgreSQL database, one of them plans at a time;
         // all of them send.
-        // Branches edited by an admin's command on any process.
-        self.conversation.refresh_branches().await?;
-        let planned = if self.store.is_planner(&self.config.database_url).await? {
-            let planned = self.planner.plan_due().await?;
-            self.conversation.expire_questions().await?;
-            self.conversation.schedule_tests(self.config.grace).await?;
-            self.conversation.close_seasons().await?;
-            self.conversation.queue_nudges().await?;
-            self.conversation.queue_digests().await?;
-            self.conversation.purge_old_locations().await?;
-            for (chat, edit) in self.conversation.broadcast_progress().await? {
-                if let Err(e) = courier.channel().send(&chat, &edit).await {
-                    tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
-                }
+        let planner = match self.store.is_planner(&self.config.database_url).await {
+            Ok(planner) => planner,
+            Err(e) => {
+                report.note(
+                    jobs.fail(
+                        Job::PlanLessons,
+                        format!("cannot ask for the planner lock: {e}"),
+                    )
+                    .await,
+                );
+                false
             }
-            planned
-        } else {
-            PlanReport::default()
         };
-        let drained = courier.drain().await?;
-        Ok((planned, drained))
+        if planner {
+            if let Some(planned) =
+                report.note(jobs.run(Job::PlanLessons, || self.planner.plan_due()).await)
+            {
+                report.planned = planned;
+            }
+            report.note(
+                jobs.run(Job::ExpireQuestions, || conversation.expire_questions())
+                    .await,
+            );
+            report.note(
+                jobs.run(Job::TopicTests, || {
+                    conversation.schedule_tests(self.config.grace)
+                })
+                .await,
+            );
+            report.note(
+                jobs.run(Job::Seasons, || conversation.close_seasons())
+                    .await,
+            );
+            report.note(jobs.run(Job::Nudges, || conversation.queue_nudges()).await);
+            report.note(
+                jobs.run(Job::Digests, || conversation.queue_digests())
+                    .await,
+            );
+            report.note(
+                jobs.run(Job::LocationPurge, || conversation.purge_old_locations())
+                    .await,
+            );
+            report.note(
+                jobs.run(Job::BroadcastProgress, || async {
+                    for (chat, edit) in conversation.broadcast_progress().await? {
+                        if let Err(e) = courier.channel().send(&chat, &edit).await {
+                            tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
+                        }
+                    }
+                    Ok::<(), ConversationError>(())
+                })
+                .await,
+            );
+        }
+        if let Some(drained) = report.note(jobs.run(Job::Deliveries, || courier.drain()).await) {
+            report.drained = drained;
+        }
+        report
     }
 
     /// The command menu per locale, for channels that show one.
@@ -273,15 +401,20 @@ impl App {
 }
 
 const OFFSET_KEY: &str = "telegram.update_offset";
-/// An update whose handling keeps failing is skipped after this many tries.
-const MAX_UPDATE_TRIES: u32 = 5;
+/// An update whose handling keeps failing is given up on after this many attempts.
+pub const MAX_UPDATE_TRIES: u32 = 5;
+
+/// How long an update waits after its `attempts`-th failed attempt: 1, 2, 4, 8 s, so that
+/// the member hears back (the reply, or an apology) within about a quarter of a minute.
+pub fn update_retry_wait(attempts: u32) -> chrono::Duration {
+    chrono::Duration::seconds(1_i64 << attempts.saturating_sub(1).min(10))
+}
 
 /// The bot on Telegram with long polling.
 pub struct TelegramService {
     pub app: App,
     pub channel: Arc<TelegramChannel>,
     pub courier: Courier,
-    failures: tokio::sync::Mutex<HashMap<i64, u32>>,
 }
 
 impl TelegramService {
@@ -300,7 +433,6 @@ impl TelegramService {
             app,
             channel,
             courier,
-            failures: Default::default(),
         })
     }
 
@@ -311,90 +443,98 @@ impl TelegramService {
         Ok(())
     }
 
-    /// Fetches and handles one batch of updates. The stored offset moves past an update
-    /// only once its effects are committed, so a crash never loses one.
+    /// Fetches one batch of updates, stores them, and handles what is stored. The offset
+    /// moves past an update only once it is stored, so a crash never loses one.
     pub async fn poll_once(&self, timeout: Duration) -> Result<usize, ServiceError> {
-        let updates = self.fetch(timeout).await?;
-        self.handle_updates(updates).await
+        self.fetch_and_store(timeout).await?;
+        self.process_stored_updates().await
     }
 
-    async fn fetch(&self, timeout: Duration) -> Result<Vec<(i64, Option<Inbound>)>, ServiceError> {
-        let offset: i64 = self
-            .app
-            .store
+    /// getUpdates from the stored offset; each update is stored (duplicates ignored) before
+    /// the offset moves past it. Returns how many were fetched.
+    async fn fetch_and_store(&self, timeout: Duration) -> Result<usize, ServiceError> {
+        let store = &self.app.store;
+        let offset: i64 = store
             .state(OFFSET_KEY)
             .await?
             .and_then(|v| v.parse().ok())
             .unwrap_or(0);
-        Ok(self.channel.poll(offset, timeout).await?)
-    }
-
-    async fn handle_updates(
-        &self,
-        updates: Vec<(i64, Option<Inbound>)>,
-    ) -> Result<usize, ServiceError> {
-        let count = updates.len();
-        for (update_id, inbound) in updates {
-            if let Some(inbound) = inbound {
-                self.handle_update(update_id, &inbound).await?;
-            }
-            self.app
-                .store
-                .set_state(OFFSET_KEY, &(update_id + 1).to_string())
+        let updates = self.channel.poll(offset, timeout).await?;
+        let Some(last) = updates.iter().map(|u| u.update_id).max() else {
+            return Ok(0);
+        };
+        let now = self.app.clock.now();
+        for u in &updates {
+            store
+                .save_update(u.update_id, &u.chat_key, &u.payload, now)
                 .await?;
         }
-        Ok(count)
+        store.set_state(OFFSET_KEY, &(last + 1).to_string()).await?;
+        Ok(updates.len())
     }
 
-    /// Plans and sends what is due.
-    pub async fn tick(&self) -> Result<(PlanReport, DrainReport), ServiceError> {
+    /// Plans and sends what is due (see [`App::tick`]).
+    pub async fn tick(&self) -> TickReport {
         self.app.tick(&self.courier).await
     }
 
-    /// Handles one update. A failure is returned, so that the update is tried again, until
-    /// the same update has failed `MAX_UPDATE_TRIES` times; then it is logged and skipped, so
-    /// that one bad update cannot stop all the others.
-    async fn handle_update(&self, update_id: i64, inbound: &Inbound) -> Result<(), ServiceError> {
-        let Err(e) = self.app.handle(self.channel.as_ref(), inbound).await else {
-            return Ok(());
-        };
-        let mut failures = self.failures.lock().await;
-        let tries = failures.entry(update_id).or_insert(0);
-        *tries += 1;
-        if *tries < MAX_UPDATE_TRIES {
-            return Err(e);
-        }
-        tracing::error!(update_id, error = %e, "giving up on an update after {MAX_UPDATE_TRIES} tries");
-        failures.remove(&update_id);
-        Ok(())
-    }
-
-    /// Handles the updates stored by the webhook: per chat one at a time and in order, by
-    /// whichever process claims them. Returns how many were handled.
+    /// Handles the stored updates (from long polling or the webhook): per chat one at a
+    /// time and in order, by whichever process claims them. An update whose handling fails
+    /// is tried again after [`update_retry_wait`], holding back its chat's later updates;
+    /// after [`MAX_UPDATE_TRIES`] attempts it is kept as dead with its error and the member
+    /// gets an apology. An update that cannot be read is kept as dead at once. Returns how
+    /// many updates were finished (handled or given up on).
     pub async fn process_stored_updates(&self) -> Result<usize, ServiceError> {
         let worker = self.courier.worker().to_string();
-        let mut handled = 0;
+        let store = &self.app.store;
+        let metrics = &self.app.metrics;
+        let mut finished = 0;
         loop {
             let now = self.app.clock.now();
             let lease_until = now + chrono::Duration::seconds(60);
-            let batch = self
-                .app
-                .store
-                .claim_updates(&worker, now, lease_until, 50)
-                .await?;
+            let batch = store.claim_updates(&worker, now, lease_until, 50).await?;
             if batch.is_empty() {
-                return Ok(handled);
+                return Ok(finished);
             }
-            for (update_id, payload) in batch {
-                match crate::channel::telegram::parse_update(&payload) {
-                    // On an error the update stays claimed: tried again when the lease ends.
-                    Ok(Some(inbound)) => self.handle_update(update_id, &inbound).await?,
-                    Ok(None) => {}
-                    Err(e) => tracing::warn!(update_id, error = %e, "unreadable update skipped"),
+            for update in batch {
+                let id = update.update_id;
+                let inbound = match crate::channel::telegram::parse_update(&update.payload) {
+                    Ok(Some(inbound)) => inbound,
+                    Ok(None) => {
+                        store.finish_update(id, &worker).await?;
+                        finished += 1;
+                        continue;
+                    }
+                    Err(reason) => {
+                        tracing::warn!(update_id = id, %reason, "an update could not be read: kept as dead (see `weike inbox`)");
+                        Metrics::inc(&metrics.updates_unparsable);
+                        let error = format!("cannot read the update: {reason}");
+                        store.kill_update(id, &worker, &error, now).await?;
+                        finished += 1;
+                        continue;
+                    }
+                };
+                let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await else {
+                    store.finish_update(id, &worker).await?;
+                    Metrics::inc(&metrics.updates_handled);
+                    finished += 1;
+                    continue;
+                };
+                Metrics::inc(&metrics.updates_failed);
+                let attempts = u32::try_from(update.attempts.saturating_add(1)).unwrap_or(u32::MAX);
+                let error = e.to_string();
+                let now = self.app.clock.now();
+                if attempts < MAX_UPDATE_TRIES {
+                    let retry_at = now + update_retry_wait(attempts);
+                    tracing::warn!(update_id = id, attempts, %retry_at, %error, "handling an update failed; it is tried again");
+                    store.retry_update(id, &worker, &error, retry_at).await?;
+                    continue;
                 }
-                self.app.store.finish_update(update_id, &worker).await?;
-                Metrics::inc(&self.app.metrics.updates_handled);
-                handled += 1;
+                tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
+                store.kill_update(id, &worker, &error, now).await?;
+                Metrics::inc(&metrics.updates_dead);
+                finished += 1;
+                self.app.apologize(self.channel.as_ref(), &inbound).await;
             }
         }
     }
@@ -484,37 +624,46 @@ impl TelegramService {
             }
         };
         let poll_timeout = self.app.config.poll_timeout;
-        let updates = async {
+        // Long polling: fetch and store; the handling loop below takes it from there.
+        let fetching = async {
+            if mode != Mode::Polling {
+                return;
+            }
             let mut stop = stop_rx.clone();
             loop {
-                let result = match mode {
-                    Mode::Polling => {
-                        // Only the wait for updates is interrupted; handling them is not.
-                        let fetched = tokio::select! {
-                            f = self.fetch(poll_timeout) => f,
-                            _ = stop.wait_for(|s| *s) => return,
-                        };
-                        match fetched {
-                            Ok(updates) => self.handle_updates(updates).await.map(|_| ()),
-                            Err(e) => Err(e),
-                        }
-                    }
-                    Mode::Webhook => {
-                        let result = self.process_stored_updates().await.map(|_| ());
-                        tokio::select! {
-                            _ = stored.notified() => {}
-                            _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                            _ = stop.wait_for(|s| *s) => return,
-                        }
-                        result
-                    }
+                let fetched = tokio::select! {
+                    f = self.fetch_and_store(poll_timeout) => f,
+                    _ = stop.wait_for(|s| *s) => return,
                 };
-                if let Err(e) = result {
+                match fetched {
+                    Ok(0) => {}
+                    Ok(_) => stored.notify_one(),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "fetching updates failed; retrying in 5 s");
+                        tokio::select! {
+                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                            _ = stop.wait_for(|s| *s) => return,
+                        }
+                    }
+                }
+            }
+        };
+        // Stored updates (both modes), at once when new ones arrive and every second for
+        // those waiting for another attempt. Handling is never interrupted by a stop.
+        let handling = async {
+            let mut stop = stop_rx.clone();
+            loop {
+                if let Err(e) = self.process_stored_updates().await {
                     tracing::warn!(error = %e, "handling updates failed; retrying in 5 s");
                     tokio::select! {
                         _ = tokio::time::sleep(Duration::from_secs(5)) => {}
                         _ = stop.wait_for(|s| *s) => return,
                     }
+                }
+                tokio::select! {
+                    _ = stored.notified() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
                 }
             }
         };
@@ -524,9 +673,8 @@ impl TelegramService {
                 if *stop.borrow() {
                     return;
                 }
-                if let Err(e) = self.tick().await {
-                    tracing::error!(error = %e, "planning or sending failed");
-                }
+                // Each job logs its own failure; the tick goes on with the others.
+                self.tick().await;
                 tokio::select! {
                     _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                     _ = stop.wait_for(|s| *s) => return,
@@ -539,7 +687,7 @@ impl TelegramService {
             self.courier.stop();
             let _ = stop_tx.send(true);
         };
-        let work = async { tokio::join!(http, updates, ticking) };
+        let work = async { tokio::join!(http, fetching, handling, ticking) };
         tokio::pin!(work);
         tokio::select! {
             _ = &mut work => {}
@@ -625,12 +773,16 @@ where
                         break;
                     }
                 } else {
-                    app.handle(channel.as_ref(), &console.inbound(line)).await?;
+                    let inbound = console.inbound(line);
+                    if let Err(e) = app.handle(channel.as_ref(), &inbound).await {
+                        tracing::error!(error = %e, "handling a console line failed");
+                        app.apologize(channel.as_ref(), &inbound).await;
+                    }
                 }
-                app.tick(&courier).await?;
+                app.tick(&courier).await;
             }
             _ = ticker.tick() => {
-                app.tick(&courier).await?;
+                app.tick(&courier).await;
             }
         }
     }

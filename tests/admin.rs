@@ -52,7 +52,7 @@ async fn scenario(db: TestDb) {
     // Lessons have been received, so a topic test has questions to ask.
     h.clock
         .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 23, 30, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     h.fake.take_calls();
 
     // A member is refused politely; the refusal is audited; nothing is queued.
@@ -60,7 +60,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
     let said = say(&service, &h.fake, ALICE, "/grant admin 8003").await;
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty(), "nothing was sent");
     assert_eq!(
         audit(&h.db.url).await,
@@ -119,7 +119,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("不在您管理的范围内"), "{said}");
     let said = say(&service, &h.fake, ALICE, "/quiztest nonsense").await;
     assert!(said.contains("没有可测验的专题“nonsense”"), "{said}");
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty(), "nothing was sent");
 
     // Within scope: the test goes to the three members of 柳村 (under 东湖镇).
@@ -128,7 +128,7 @@ async fn scenario(db: TestDb) {
         said.contains("专题测验“出行与户外”正在发送给 3 名成员（青山市 / 东湖镇）"),
         "{said}"
     );
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     let polls: Vec<_> = calls.iter().filter(|c| c.method == "sendPoll").collect();
     assert_eq!(polls.len(), 3, "{calls:#?}");
@@ -277,7 +277,7 @@ async fn branch_edits(db: TestDb) {
 
     // The other process sees the edits at its next tick; a member there can choose the new
     // branch in /settings.
-    other.tick().await.unwrap();
+    other.tick().await.into_result().unwrap();
     h.fake.take_calls();
     let tree = other.app.conversation.tree();
     assert_eq!(tree.get("qingshan.donghu.xincun").unwrap().name, "新村");

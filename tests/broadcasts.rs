@@ -151,7 +151,7 @@ async fn scenario(db: TestDb) {
     let said =
         preview(&press_latest(&h, &service, OWNER, &confirm, &format!("bcs:{id}:now")).await);
     assert!(said.contains("按钮已失效"), "{said}");
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     let got: Vec<i64> = calls
         .iter()
@@ -166,7 +166,7 @@ async fn scenario(db: TestDb) {
     );
     let (progress_id, _) = button_message(&calls, OWNER, "bcx:");
     // The next tick shows the final counts in the same message and drops the cancel button.
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     let edit = calls
         .iter()
@@ -217,7 +217,7 @@ async fn scenario(db: TestDb) {
         )),
         "{said}"
     );
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty(), "nothing before the time");
     let any_message = calls
         .iter()
@@ -238,7 +238,7 @@ async fn scenario(db: TestDb) {
     );
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 1, 0, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     assert!(
         !calls.iter().any(|c| c.method == "sendPhoto"),

@@ -483,3 +483,71 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     assert_ne!(code, Some(0));
     assert!(stderr.contains("missing.csv"), "{stderr}");
 }
+
+/// `weike inbox` lists the dead updates with their errors; `weike inbox retry` queues them
+/// again for the running service.
+#[tokio::test]
+async fn inbox_lists_dead_updates_and_retry_queues_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}/inbox.db", dir.path().display());
+    let store = weike::store::Store::connect(&url).await.unwrap();
+    store.migrate().await.unwrap();
+    let now = chrono::Utc::now();
+    for (id, chat) in [(41, "9001"), (42, "9002")] {
+        store
+            .save_update(id, chat, r#"{"update_id": 0}"#, now)
+            .await
+            .unwrap();
+    }
+    let claimed = store
+        .claim_updates("w", now, now + chrono::Duration::seconds(60), 10)
+        .await
+        .unwrap();
+    assert_eq!(claimed.len(), 2);
+    store
+        .kill_update(41, "w", "cannot read the update: message: bad", now)
+        .await
+        .unwrap();
+    store.finish_update(42, "w").await.unwrap();
+    store.close().await;
+
+    let out = weike()
+        .arg("inbox")
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{report}");
+    let rows: Vec<Vec<&str>> = report
+        .lines()
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows[0], ["status", "updates"]);
+    assert_eq!(rows[1], ["dead", "1"], "{report}");
+    assert_eq!(rows[2], ["done", "1"], "{report}");
+    assert!(report.contains("oldest dead update: received"), "{report}");
+    assert!(
+        report.contains("#41 chat 9001, 1 attempt(s)")
+            && report.contains("cannot read the update: message: bad"),
+        "{report}"
+    );
+
+    let out = weike()
+        .args(["inbox", "retry"])
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stdout).starts_with("1 dead update(s) queued again"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = weike()
+        .arg("inbox")
+        .env("WEIKE_DATABASE_URL", &url)
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(report.contains("no dead updates"), "{report}");
+    assert!(report.contains("pending"), "{report}");
+}

@@ -61,7 +61,9 @@ async fn rate_limit_scenario(db: TestDb) {
     let courier = app.courier(recorder.clone(), "test");
     let lesson_time = Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap();
     h.clock.set(lesson_time);
-    let (planned, drained) = app.tick(&courier).await.unwrap();
+    let weike::service::TickReport {
+        planned, drained, ..
+    } = app.tick(&courier).await.into_result().unwrap();
     assert_eq!((planned.planned, drained.sent), (100, 100));
     let sends = recorder.sends.lock().unwrap().clone();
     // Lesson 1 has text and a voice message: 200 messages.

@@ -53,7 +53,7 @@ async fn outbox(app: &App) -> BTreeMap<String, i64> {
 /// Ticks (plan + drain) and moves the manual clock on until nothing is waiting.
 async fn drain_everything(h: &Harness, app: &App, courier: &weike::courier::Courier) {
     for _ in 0..200 {
-        app.tick(courier).await.unwrap();
+        app.tick(courier).await.into_result().unwrap();
         let counts = outbox(app).await;
         if counts.get("pending").copied().unwrap_or(0) + counts.get("sending").copied().unwrap_or(0)
             == 0
@@ -292,7 +292,7 @@ async fn no_request_during_a_retry_after_window() {
     let courier = app.courier(h.telegram_channel(), "storm");
     let deadline = std::time::Instant::now() + Duration::from_secs(30);
     loop {
-        app.tick(&courier).await.unwrap();
+        app.tick(&courier).await.into_result().unwrap();
         if h.fake.delivered().len() == 40 || std::time::Instant::now() > deadline {
             break;
         }

@@ -1485,8 +1485,11 @@ async fn telegram_channel_receives_locations_and_sends_venues() {
         .await
         .unwrap()
         .into_iter()
-        .map(|(_, inbound)| {
-            let inbound = inbound.expect("handled");
+        .map(|raw| {
+            assert_eq!(raw.chat_key, "42");
+            let inbound = weike::channel::telegram::parse_update(&raw.payload)
+                .expect("readable")
+                .expect("handled");
             assert_eq!(inbound.chat_id, "42");
             inbound.event
         })

@@ -33,7 +33,7 @@ const SECOND: i64 = 9006;
 const VENUE: (f64, f64) = (31.2304, 121.4737);
 
 async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = fake.take_calls();
     assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
     calls

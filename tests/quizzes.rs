@@ -50,7 +50,7 @@ async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
 }
 
 async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = fake.take_calls();
     let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
     assert!(

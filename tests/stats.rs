@@ -145,7 +145,7 @@ async fn scenario(db: TestDb) {
 
     // ----- day 1: the lesson; A, B and C check in; A answers a question right ----------
     h.clock.set(lesson_time(1));
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     for chat in [A, B, C] {
         let (message, data) = checkin_button(&calls, chat);
@@ -341,7 +341,7 @@ async fn scenario(db: TestDb) {
     // ----- nudges: D has missed 3 lessons by day 4 ---------------------------------------
     for day in 2..=4 {
         h.clock.set(lesson_time(day));
-        service.tick().await.unwrap();
+        service.tick().await.into_result().unwrap();
         let calls = h.fake.take_calls();
         // A keeps studying.
         let (message, data) = checkin_button(&calls, A);
@@ -353,7 +353,7 @@ async fn scenario(db: TestDb) {
     // is not a day old yet, so their run is lessons 2-3 only).
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 28, 11, 0, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     let nudged: Vec<i64> = calls
         .iter()
@@ -365,10 +365,10 @@ async fn scenario(db: TestDb) {
     assert_eq!(nudged, [OWNER, D], "{calls:#?}");
     // Once a day, and once a week per member.
     h.clock.advance(Duration::hours(1));
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty());
     h.clock.set(lesson_time(5) + Duration::hours(12));
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     let nudged: Vec<i64> = calls
         .iter()

@@ -186,13 +186,15 @@ async fn scenario(db: TestDb) {
     assert!(texts(&calls)[1].contains("没看懂"), "{calls:#?}");
 
     // Nothing is due yet at 20:00 Shanghai time.
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty());
 
     // 07:30 in Shanghai: lesson 1 arrives, with its audio (uploaded) and the check-in button.
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
-    let (planned, drained) = service.tick().await.unwrap();
+    let weike::service::TickReport {
+        planned, drained, ..
+    } = service.tick().await.into_result().unwrap();
     assert_eq!((planned.planned, drained.sent), (1, 1));
     let calls = h.fake.take_calls();
     assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
@@ -282,14 +284,14 @@ async fn scenario(db: TestDb) {
     let service = h.service().await;
     h.fake.take_calls();
     poll_all(&service, &h.fake).await;
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     assert!(calls.is_empty(), "a restart sent {calls:#?}");
 
     // The next morning brings lesson 2 (text, then its audio with the button).
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 23, 30, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     assert_eq!(calls.len(), 2, "{calls:#?}");
     assert!(calls[0].text().unwrap().contains("第 2 课"));
@@ -298,7 +300,7 @@ async fn scenario(db: TestDb) {
     // The same minute again: nothing more.
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 23, 31, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty());
     // Yesterday's streak continues once today's lesson is checked in.
     h.fake
@@ -334,7 +336,9 @@ async fn downtime_scenario(db: TestDb) {
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
     let service = h.service().await;
     h.fake.take_calls();
-    let (planned, drained) = service.tick().await.unwrap();
+    let weike::service::TickReport {
+        planned, drained, ..
+    } = service.tick().await.into_result().unwrap();
     assert_eq!((planned.planned, planned.skipped, drained.sent), (1, 1, 1));
     let calls = h.fake.take_calls();
     assert!(calls[0].text().unwrap().contains("第 1 课"), "{calls:#?}");
@@ -343,7 +347,7 @@ async fn downtime_scenario(db: TestDb) {
     let service = h.service().await;
     h.fake.take_calls();
     h.clock.advance(Duration::minutes(1));
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty());
 }
 
@@ -431,7 +435,7 @@ async fn settings_scenario(db: TestDb) {
     assert!(texts(&step(&service, &h.fake).await)[0].contains("已經是暫停狀態"));
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty());
     h.fake.push_text(USER, "/resume");
     let calls = step(&service, &h.fake).await;
@@ -441,7 +445,7 @@ async fn settings_scenario(db: TestDb) {
     );
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 13, 0, 0).unwrap());
-    service.tick().await.unwrap();
+    service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
     assert!(
         calls[0]
@@ -461,7 +465,7 @@ async fn settings_scenario(db: TestDb) {
     );
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap());
-    let (_, drained) = service.tick().await.unwrap();
+    let weike::service::TickReport { drained, .. } = service.tick().await.into_result().unwrap();
     assert_eq!(drained.unreachable, 1);
     h.fake.take_calls();
     assert_eq!(
@@ -470,7 +474,7 @@ async fn settings_scenario(db: TestDb) {
     );
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 27, 13, 0, 0).unwrap());
-    let (planned, _) = service.tick().await.unwrap();
+    let weike::service::TickReport { planned, .. } = service.tick().await.into_result().unwrap();
     assert_eq!(planned.planned, 0);
     assert!(h.fake.take_calls().is_empty());
     // They write again: active again, and lessons resume at the next lesson time.
@@ -483,7 +487,9 @@ async fn settings_scenario(db: TestDb) {
     );
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 28, 13, 0, 0).unwrap());
-    let (planned, drained) = service.tick().await.unwrap();
+    let weike::service::TickReport {
+        planned, drained, ..
+    } = service.tick().await.into_result().unwrap();
     assert_eq!((planned.planned, drained.sent), (1, 1));
     assert!(h.fake.take_calls()[0].text().unwrap().contains("第 3 課"));
 }
@@ -553,7 +559,7 @@ async fn paid_broadcasts_are_marked_and_faster() {
     h.fake.take_calls();
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
-    let (_, drained) = service.tick().await.unwrap();
+    let weike::service::TickReport { drained, .. } = service.tick().await.into_result().unwrap();
     assert_eq!(drained.sent, 3);
     let calls = h.fake.take_calls();
     assert_eq!(calls.len(), 6, "text and voice for each: {calls:#?}");

@@ -473,3 +473,11 @@ csv-end-at-start = ends at { $end } when it starts: the end must be after the st
 csv-end-before-start = ends at { $end } before it starts at { $start }
 # Between the problems of one row in row-invalid.
 csv-problem-separator = {"; "}
+
+## When something goes wrong
+
+# Sent to a member after their message or button press failed every attempt (it is kept,
+# and an admin can have it handled again).
+update-failed-apology = Sorry, I couldn't handle your last message, and the problem has been noted. Please try again in a moment, or send /help to see what I can do.
+# Shown when a text is missing in every language (should never happen: tests check every key).
+text-missing = Sorry, a text is missing here; we will add it soon.

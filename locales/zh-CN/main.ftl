@@ -432,3 +432,10 @@ csv-end-at-start = 结束时间 { $end } 与开始时间相同：结束必须晚
 csv-end-before-start = 结束时间 { $end } 早于开始时间 { $start }
 # row-invalid 中同一行各问题之间的分隔。
 csv-problem-separator = ；
+
+## 出错时
+
+# 一条消息或一次按键多次处理都失败后发给成员（该消息已保留，管理员可重新处理）。
+update-failed-apology = 抱歉，刚才的消息没能处理好，我们已记下这个问题。请稍后再试一次，或发送 /help 查看可用命令。
+# 某条文字在任何语言里都缺失时显示（不应发生；测试会检查每个键）。
+text-missing = 抱歉，这里的文字暂时缺失，我们会尽快补上。

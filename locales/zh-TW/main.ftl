@@ -432,3 +432,10 @@ csv-end-at-start = 結束時間 { $end } 與開始時間相同：結束必須晚
 csv-end-before-start = 結束時間 { $end } 早於開始時間 { $start }
 # row-invalid 中同一行各問題之間的分隔。
 csv-problem-separator = ；
+
+## 出錯時
+
+# 一則訊息或一次按鍵多次處理都失敗後發給成員（該訊息已保留，管理員可重新處理）。
+update-failed-apology = 抱歉，剛才的訊息沒能處理好，我們已記下這個問題。請稍後再試一次，或傳送 /help 查看可用指令。
+# 某段文字在任何語言裡都缺少時顯示（不應發生；測試會檢查每個鍵）。
+text-missing = 抱歉，這裡的文字暫時缺少，我們會盡快補上。

@@ -86,6 +86,7 @@ mod admin;
 mod broadcast;
 pub mod checkpoint;
 mod geo_bench;
+mod inbox;
 mod quiz;
 mod stats;
 mod venues;
@@ -93,6 +94,7 @@ pub use admin::{AuditRow, ROLE_ADMIN, ROLE_BRANCH_ADMIN, RoleRow, WHOLE_ORGANIZA
 pub use broadcast::{
     AudienceFilter, BroadcastCounts, BroadcastRow, KIND_BROADCAST, KIND_BROADCAST_PROGRESS,
 };
+pub use inbox::{DeadUpdate, InboxSummary, StoredUpdate};
 pub use quiz::{AnswerCounts, Ask, Award, NewAsk, PointsRow, PosterRow, QuizTest, TitleRow};
 pub use stats::{ActivityBump, MemberProgress};
 pub use venues::{
@@ -1178,90 +1180,6 @@ impl Store {
         let _: i64 =
             on_pool!(self, p => sqlx::query_scalar("SELECT CAST(1 AS BIGINT)").fetch_one(p).await?);
         Ok(())
-    }
-
-    /// Stores an update received through the webhook. Returns false for a duplicate
-    /// (Telegram re-sends an update it did not get a 200 for).
-    pub async fn save_update(
-        &self,
-        update_id: i64,
-        chat_key: &str,
-        payload: &str,
-        now: DateTime<Utc>,
-    ) -> Result<bool> {
-        let n = on_pool!(self, p => {
-            sqlx::query(
-                "INSERT INTO inbound_updates (update_id, chat_key, payload, received_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (update_id) DO NOTHING",
-            )
-            .bind(update_id)
-            .bind(chat_key)
-            .bind(payload)
-            .bind(now)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
-        Ok(n == 1)
-    }
-
-    /// Claims stored updates to handle: for each chat only its oldest unfinished one, so
-    /// that a chat's updates are handled one at a time and in order, by whichever process.
-    pub async fn claim_updates(
-        &self,
-        worker: &str,
-        now: DateTime<Utc>,
-        lease_until: DateTime<Utc>,
-        limit: i64,
-    ) -> Result<Vec<(i64, String)>> {
-        let ready = "(u.status = 'pending' OR (u.status = 'handling' AND u.claimed_until < $1))
-                     AND NOT EXISTS (SELECT 1 FROM inbound_updates e
-                                     WHERE e.chat_key = u.chat_key AND e.update_id < u.update_id AND e.status <> 'done')";
-        let sql = format!(
-            "UPDATE inbound_updates SET status = 'handling', claimed_by = $2, claimed_until = $3
-             WHERE update_id IN (SELECT u.update_id FROM inbound_updates u WHERE {ready}
-                                 ORDER BY u.update_id LIMIT $4 {})
-             RETURNING update_id, payload",
-            self.skip_locked()
-        );
-        let rows: Vec<(i64, String)> = in_tx!(self, tx => {
-            sqlx::query_as(&sql)
-                .bind(now)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(limit)
-                .fetch_all(&mut *tx)
-                .await?
-        });
-        let mut rows = rows;
-        rows.sort_by_key(|(id, _)| *id);
-        Ok(rows)
-    }
-
-    /// Marks a claimed update handled.
-    pub async fn finish_update(&self, update_id: i64, worker: &str) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL
-                 WHERE update_id = $1 AND claimed_by = $2",
-            )
-            .bind(update_id)
-            .bind(worker)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
-        Ok(())
-    }
-
-    /// Updates by status, for tests and operators.
-    pub async fn update_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows: Vec<(String, i64)> = on_pool!(self, p => {
-            sqlx::query_as("SELECT status, COUNT(*) FROM inbound_updates GROUP BY status ORDER BY status")
-                .fetch_all(p)
-                .await?
-        });
-        Ok(rows)
     }
 
     // ----- bulk (benchmarks, imports) -------------------------------------------------

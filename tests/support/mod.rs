@@ -4,3 +4,4 @@
 pub mod db;
 pub mod fake_telegram;
 pub mod harness;
+pub mod sql;

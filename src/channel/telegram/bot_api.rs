@@ -134,6 +134,21 @@ impl BotApi {
         self.finish(request).await
     }
 
+    /// [`BotApi::call`] with its own time limit (long polling waits on the server).
+    pub async fn call_with_timeout(
+        &self,
+        method: &str,
+        body: &Value,
+        timeout: Duration,
+    ) -> Result<Value, ApiFailure> {
+        let request = self
+            .client
+            .post(format!("{}{method}", self.base))
+            .timeout(timeout)
+            .json(body);
+        self.finish(request).await
+    }
+
     /// Sends a file (voice, audio) with the other fields, uploading it if needed.
     pub async fn call_with_file(
         &self,

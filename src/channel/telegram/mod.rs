@@ -6,9 +6,9 @@ use std::time::Duration;
 pub mod bot_api;
 
 use serde_json::{Value, json};
-use teloxide::payloads::{GetUpdatesSetters, SetMyCommandsSetters};
+use teloxide::payloads::SetMyCommandsSetters;
 use teloxide::prelude::Requester;
-use teloxide::types::{AllowedUpdate, BotCommand, MaybeAnonymousUser, Message, Update, UpdateKind};
+use teloxide::types::{BotCommand, MaybeAnonymousUser, Message, Update, UpdateKind};
 use teloxide::{Bot, RequestError};
 
 use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard};
@@ -76,7 +76,7 @@ pub enum TelegramError {
 impl TelegramChannel {
     /// `api_url` points at another Bot API server (self-hosted, or a test fake).
     pub fn new(token: &str, api_url: Option<&str>) -> Result<Self, TelegramError> {
-        // Long polling waits up to `POLL_TIMEOUT` on the server, so the client waits longer.
+        // teloxide's client registers the command menu and leaves webhook mode.
         let client = teloxide::net::default_reqwest_settings()
             .timeout(Duration::from_secs(60))
             .build()
@@ -137,29 +137,48 @@ impl TelegramChannel {
         Ok(())
     }
 
-    /// Fetches updates from `offset` on (waiting up to `timeout` for one to arrive) and
-    /// returns them as (update id, inbound event); updates we do not handle come back as
-    /// `None` so that the caller still moves past them.
+    /// Fetches updates from `offset` on (waiting up to `timeout` for one to arrive), as
+    /// Telegram sent them: the service stores each one before it handles it, so that an
+    /// update that cannot be read or handled is kept, not lost.
     pub async fn poll(
         &self,
         offset: i64,
         timeout: Duration,
-    ) -> Result<Vec<(i64, Option<Inbound>)>, TelegramError> {
-        let updates = self
-            .bot
-            .get_updates()
-            .offset(i32::try_from(offset).unwrap_or(i32::MAX))
-            .timeout(u32::try_from(timeout.as_secs()).unwrap_or(30))
-            .allowed_updates(allowed_updates())
+    ) -> Result<Vec<RawUpdate>, TelegramError> {
+        let body = json!({
+            "offset": offset,
+            "timeout": timeout.as_secs(),
+            "allowed_updates": ALLOWED_UPDATES,
+        });
+        let failed = |error: String| TelegramError::Request {
+            method: "getUpdates",
+            error,
+        };
+        // The server holds the request for up to `timeout`; the client waits a little longer.
+        let result = self
+            .api
+            .call_with_timeout("getUpdates", &body, timeout + POLL_SLACK)
             .await
-            .map_err(|e| TelegramError::Request {
-                method: "getUpdates",
-                error: e.to_string(),
-            })?;
-        Ok(updates
-            .into_iter()
-            .map(|u| (i64::from(u.id.0), to_inbound(u)))
-            .collect())
+            .map_err(|e| failed(format!("{e:?}")))?;
+        let Value::Array(updates) = result else {
+            return Err(failed(format!("the result is not a list: {result}")));
+        };
+        let mut raw = Vec::with_capacity(updates.len());
+        for update in updates {
+            match update_key(&update) {
+                Some((update_id, chat_key)) => raw.push(RawUpdate {
+                    update_id,
+                    chat_key,
+                    payload: update.to_string(),
+                }),
+                // Without an id it can be neither stored nor confirmed; Telegram always
+                // sends one.
+                None => {
+                    tracing::warn!(%update, "getUpdates returned an update without update_id: skipped")
+                }
+            }
+        }
+        Ok(raw)
     }
 
     /// Asks Telegram to deliver updates to `url`, with `secret` in every request's
@@ -194,14 +213,17 @@ impl TelegramChannel {
     }
 }
 
-/// [`ALLOWED_UPDATES`] as teloxide's type.
-fn allowed_updates() -> Vec<AllowedUpdate> {
-    vec![
-        AllowedUpdate::Message,
-        AllowedUpdate::EditedMessage,
-        AllowedUpdate::CallbackQuery,
-        AllowedUpdate::PollAnswer,
-    ]
+/// How much longer than the long-polling wait the client waits for getUpdates' answer.
+const POLL_SLACK: Duration = Duration::from_secs(30);
+
+/// An update as Telegram sent it, with what storing it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawUpdate {
+    pub update_id: i64,
+    /// The chat it belongs to, for per-chat ordering ([`update_key`]).
+    pub chat_key: String,
+    /// The update's JSON.
+    pub payload: String,
 }
 
 /// The update id and the chat an update belongs to (for per-chat ordering), from a
@@ -220,10 +242,41 @@ pub fn update_key(update: &Value) -> Option<(i64, String)> {
     ))
 }
 
-/// An update as stored from the webhook, as an inbound event (None: nothing to handle).
+/// A stored update as an inbound event (None: nothing to handle, such as a message in a
+/// group). An error says why the update cannot be read.
 pub fn parse_update(payload: &str) -> Result<Option<Inbound>, String> {
+    // From the text, not from a `Value`: teloxide reads the update's kind with borrowed
+    // keys, which a `Value` cannot lend.
     let update: Update = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+    if let UpdateKind::Error(_) = &update.kind {
+        // teloxide keeps an update it cannot read as an empty `Error`, without the reason.
+        let value: Value = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        return Err(unreadable_reason(&value));
+    }
     Ok(to_inbound(update))
+}
+
+/// Why teloxide could not read an update: the error of reading its part as the type the
+/// Bot API documents for it.
+fn unreadable_reason(update: &Value) -> String {
+    fn reason<T: serde::de::DeserializeOwned>(kind: &str, part: &Value) -> String {
+        match serde_json::from_value::<T>(part.clone()) {
+            Err(e) => format!("{kind}: {e}"),
+            Ok(_) => format!("{kind}: not understood"),
+        }
+    }
+    let Some((kind, part)) = update
+        .as_object()
+        .and_then(|o| o.iter().find(|(k, _)| k.as_str() != "update_id"))
+    else {
+        return "the update has no content".into();
+    };
+    match kind.as_str() {
+        "message" | "edited_message" => reason::<Message>(kind, part),
+        "callback_query" => reason::<teloxide::types::CallbackQuery>(kind, part),
+        "poll_answer" => reason::<teloxide::types::PollAnswer>(kind, part),
+        other => format!("an update of kind {other:?} that the bot does not know"),
+    }
 }
 
 fn to_inbound(update: Update) -> Option<Inbound> {
@@ -772,9 +825,15 @@ mod tests {
     }
 
     #[test]
-    fn allowed_updates_are_the_same_for_polling_and_webhooks() {
-        let polled = serde_json::to_value(allowed_updates()).unwrap();
-        assert_eq!(polled, json!(ALLOWED_UPDATES));
+    fn an_unreadable_update_is_an_error_with_its_reason() {
+        // A message whose chat is not an object: teloxide keeps it as `UpdateKind::Error`.
+        let payload = r#"{"update_id": 7, "message": {"message_id": 1, "date": 0, "chat": "x"}}"#;
+        let reason = parse_update(payload).unwrap_err();
+        assert!(reason.starts_with("message: "), "{reason}");
+        let payload = r#"{"update_id": 8, "chat_boost": {"x": 1}}"#;
+        let reason = parse_update(payload).unwrap_err();
+        assert!(reason.contains("\"chat_boost\""), "{reason}");
+        assert!(parse_update("{").is_err());
     }
 
     #[test]

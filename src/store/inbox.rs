@@ -1,0 +1,228 @@
+//! Inbound updates: stored as they arrive (long polling and webhook alike), claimed per chat
+//! in order, retried after a failure, and kept as dead with their error when they cannot be
+//! read or keep failing.
+
+use chrono::{DateTime, Utc};
+
+use super::{Pool, Result, Store};
+
+/// An update claimed for handling.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct StoredUpdate {
+    pub update_id: i64,
+    /// The update's JSON as the chat app sent it.
+    pub payload: String,
+    /// Failed attempts so far.
+    pub attempts: i64,
+}
+
+/// Operators' view of the stored updates (`weike inbox`).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct InboxSummary {
+    /// (status, count)
+    pub counts: Vec<(String, i64)>,
+    /// When the oldest dead update was received.
+    pub oldest_dead: Option<DateTime<Utc>>,
+    /// The most recently failed dead updates.
+    pub recent_dead: Vec<DeadUpdate>,
+}
+
+/// An update given up on.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct DeadUpdate {
+    pub update_id: i64,
+    pub chat_key: String,
+    pub attempts: i64,
+    pub failed_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+}
+
+impl Store {
+    /// Stores an update. Returns false for a duplicate (Telegram sends an update again when
+    /// it did not get a 200 for it, and getUpdates repeats one whose offset was not stored).
+    pub async fn save_update(
+        &self,
+        update_id: i64,
+        chat_key: &str,
+        payload: &str,
+        now: DateTime<Utc>,
+    ) -> Result<bool> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "INSERT INTO inbound_updates (update_id, chat_key, payload, received_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (update_id) DO NOTHING",
+            )
+            .bind(update_id)
+            .bind(chat_key)
+            .bind(payload)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n == 1)
+    }
+
+    /// Claims stored updates to handle: for each chat only its oldest unfinished one, so
+    /// that a chat's updates are handled one at a time and in order, by whichever process.
+    /// An update waiting for its next attempt (`claimed_until` in the future) holds back the
+    /// later ones of its chat; a dead one does not.
+    pub async fn claim_updates(
+        &self,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<StoredUpdate>> {
+        let ready = "(u.status = 'pending' OR (u.status = 'handling' AND u.claimed_until <= $1))
+                     AND NOT EXISTS (SELECT 1 FROM inbound_updates e
+                                     WHERE e.chat_key = u.chat_key AND e.update_id < u.update_id
+                                       AND e.status NOT IN ('done', 'dead'))";
+        let sql = format!(
+            "UPDATE inbound_updates SET status = 'handling', claimed_by = $2, claimed_until = $3
+             WHERE update_id IN (SELECT u.update_id FROM inbound_updates u WHERE {ready}
+                                 ORDER BY u.update_id LIMIT $4 {})
+             RETURNING update_id, payload, attempts",
+            self.skip_locked()
+        );
+        let mut rows: Vec<StoredUpdate> = in_tx!(self, tx => {
+            sqlx::query_as(&sql)
+                .bind(now)
+                .bind(worker)
+                .bind(lease_until)
+                .bind(limit)
+                .fetch_all(&mut *tx)
+                .await?
+        });
+        rows.sort_by_key(|u| u.update_id);
+        Ok(rows)
+    }
+
+    /// Marks a claimed update handled.
+    pub async fn finish_update(&self, update_id: i64, worker: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL
+                 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Records a failed attempt at a claimed update; it stays claimed (holding back its
+    /// chat's later updates) until `retry_at`, when any process may try it again.
+    pub async fn retry_update(
+        &self,
+        update_id: i64,
+        worker: &str,
+        error: &str,
+        retry_at: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET attempts = attempts + 1, last_error = $3, claimed_until = $4
+                 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .bind(error)
+            .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Gives up on a claimed update: it is kept as dead with its error (`attempts` counts
+    /// this attempt too). Later updates of its chat are handled from now on.
+    pub async fn kill_update(
+        &self,
+        update_id: i64,
+        worker: &str,
+        error: &str,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET status = 'dead', attempts = attempts + 1, last_error = $3,
+                   failed_at = $4, claimed_until = NULL
+                 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .bind(error)
+            .bind(now)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Queues every dead update again with a fresh set of attempts (`weike inbox retry`);
+    /// the service handles them per chat in order of arrival. Returns how many.
+    pub async fn requeue_dead_updates(&self) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET status = 'pending', attempts = 0, claimed_by = NULL,
+                   claimed_until = NULL
+                 WHERE status = 'dead'",
+            )
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Updates by status, for tests and operators.
+    pub async fn update_counts(&self) -> Result<Vec<(String, i64)>> {
+        let rows: Vec<(String, i64)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT status, COUNT(*) FROM inbound_updates GROUP BY status ORDER BY status")
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows)
+    }
+
+    /// Counts by status, the oldest dead update and the `recent` last dead ones.
+    pub async fn inbox_summary(&self, recent: i64) -> Result<InboxSummary> {
+        let counts = self.update_counts().await?;
+        let oldest_dead: Option<DateTime<Utc>> = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT MIN(received_at) FROM inbound_updates WHERE status = 'dead'")
+                .fetch_one(p)
+                .await?
+        });
+        let recent_dead = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT update_id, chat_key, attempts, failed_at, last_error FROM inbound_updates
+                 WHERE status = 'dead' ORDER BY failed_at DESC, update_id DESC LIMIT $1",
+            )
+            .bind(recent)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(InboxSummary {
+            counts,
+            oldest_dead,
+            recent_dead,
+        })
+    }
+
+    /// The stored JSON of an update, for operators and tests.
+    pub async fn update_payload(&self, update_id: i64) -> Result<Option<String>> {
+        let payload = on_pool!(self, p => {
+            sqlx::query_scalar("SELECT payload FROM inbound_updates WHERE update_id = $1")
+                .bind(update_id)
+                .fetch_optional(p)
+                .await?
+        });
+        Ok(payload)
+    }
+}
