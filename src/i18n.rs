@@ -16,6 +16,9 @@ pub const SOURCES: [(Locale, &str); 3] = [
     (Locale::En, include_str!("../locales/en/main.ftl")),
 ];
 
+/// The notice shown instead of a message that is missing in every locale.
+pub const MISSING_TEXT: &str = "text-missing";
+
 #[derive(Debug, thiserror::Error)]
 pub enum I18nError {
     #[error("locales/{locale}/main.ftl: {problem}")]
@@ -106,15 +109,33 @@ impl I18n {
         Ok(I18n { bundles })
     }
 
-    /// The message `key` in `locale` with `args`, falling back to zh-CN, then to the key.
+    /// The message `key` in `locale` with `args`, falling back to zh-CN. A key missing in
+    /// every locale (the key tests make that a bug caught before release) gives the
+    /// `text-missing` notice, never the key itself.
     pub fn text(&self, locale: Locale, key: &str, args: &[(&str, Arg)]) -> String {
         for l in [locale, Locale::DEFAULT] {
             if let Some(s) = self.format(l, key, args) {
                 return s;
             }
         }
-        tracing::warn!(key, locale = locale.code(), "missing message");
+        tracing::error!(
+            key,
+            locale = locale.code(),
+            "missing message: the member sees the text-missing notice"
+        );
+        for l in [locale, Locale::DEFAULT] {
+            if let Some(s) = self.format(l, MISSING_TEXT, &[]) {
+                return s;
+            }
+        }
         key.to_string()
+    }
+
+    /// Whether `locale` has the message `key` itself (without falling back).
+    pub fn has(&self, locale: Locale, key: &str) -> bool {
+        self.bundles
+            .get(&locale)
+            .is_some_and(|b| b.get_message(key).is_some_and(|m| m.value().is_some()))
     }
 
     /// [`I18n::text`] with text values only, as a problem of a venues or activities file
@@ -294,6 +315,78 @@ mod tests {
         assert_eq!(t!(i18n, Locale::En, "checkin-button"), "✅ Done — check in");
     }
 
+    /// Keys chosen at run time (`let key = match ... { .. => "quiz-closed", .. }`, lists of
+    /// column keys) are not `t!` literals: every string literal shaped like a key in the
+    /// code that makes messages must be a key, or one of the names below that are not
+    /// messages (outbox kinds and button data prefixes). A misspelt key fails here.
+    #[test]
+    fn every_key_shaped_literal_in_the_message_code_is_a_key() {
+        const NOT_KEYS: [&str; 9] = [
+            "activity-digest",
+            "activity-reminder",
+            "br-this",
+            "br-up",
+            "broadcast-cancel",
+            "quiz-next",
+            "quiz-test",
+            "season-title",
+            "weike-console",
+        ];
+        let reference = messages(SOURCES[0].1);
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut files = vec![root.join("service.rs"), root.join("jobs.rs")];
+        let mut stack = vec![root.join("conversation"), root.join("channel")];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    files.push(path);
+                }
+            }
+        }
+        let mut seen = 0;
+        let mut unknown = BTreeSet::new();
+        for path in files {
+            let text = std::fs::read_to_string(&path).unwrap();
+            // Test modules may use made-up keys.
+            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            for literal in code.split('"').skip(1).step_by(2) {
+                let shaped = literal.contains('-')
+                    && literal.starts_with(|c: char| c.is_ascii_lowercase())
+                    && !literal.ends_with('-')
+                    && literal.chars().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_'
+                    });
+                if !shaped || crate::jobs::Job::parse(literal).is_some() {
+                    continue;
+                }
+                seen += 1;
+                if !reference.contains_key(literal) && !NOT_KEYS.contains(&literal) {
+                    unknown.insert(format!("{}: {literal}", path.display()));
+                }
+            }
+        }
+        assert!(seen > 100, "found only {seen} key-shaped literals");
+        assert!(
+            unknown.is_empty(),
+            "not message keys (misspelt? else add them to NOT_KEYS): {unknown:#?}"
+        );
+    }
+
+    /// Keys built with `format!`: the command menu's descriptions.
+    #[test]
+    fn every_key_built_at_run_time_exists_in_every_locale() {
+        let i18n = I18n::new().unwrap();
+        for locale in Locale::ALL {
+            for c in crate::conversation::COMMANDS {
+                let key = format!("command-{c}");
+                assert!(i18n.has(locale, &key), "{locale:?} lacks {key}");
+            }
+        }
+    }
+
     /// The problems of venue and activity rows are keys with arguments, not `t!` calls:
     /// every key they can have exists (in every locale, by the test above), and uses only
     /// placeholders the problems give.
@@ -362,6 +455,29 @@ Bad Id,x,95,0
         let s = t!(i18n, Locale::En, "checkin-recorded", streak = 3i64);
         assert!(!s.contains('\u{2068}') && !s.contains('\u{2069}'), "{s:?}");
         assert!(s.contains('3'));
-        assert_eq!(i18n.text(Locale::En, "no-such-key", &[]), "no-such-key");
+        // A key missing everywhere never reaches a member as the key itself.
+        assert_eq!(
+            i18n.text(Locale::En, "no-such-key", &[]),
+            t!(i18n, Locale::En, "text-missing")
+        );
+        assert!(i18n.has(Locale::ZhTw, "text-missing"));
+        assert!(!i18n.has(Locale::ZhTw, "no-such-key"));
+    }
+
+    /// zh-TW and en lack a message: the member reads it in zh-CN, not its key.
+    #[test]
+    fn a_key_missing_in_one_locale_falls_back_to_zh_cn() {
+        let mut i18n = I18n::new().unwrap();
+        let only_zh_cn = "only-here = 只有简体\n";
+        let mut bundle =
+            FluentBundle::new_concurrent(vec!["zh-CN".parse::<LanguageIdentifier>().unwrap()]);
+        bundle.set_use_isolating(false);
+        bundle
+            .add_resource(FluentResource::try_new(SOURCES[0].1.to_string() + only_zh_cn).unwrap())
+            .unwrap();
+        i18n.bundles.insert(Locale::ZhCn, bundle);
+        let key = "only-here";
+        assert_eq!(t!(i18n, Locale::En, key), "只有简体");
+        assert_eq!(t!(i18n, Locale::ZhTw, key), "只有简体");
     }
 }

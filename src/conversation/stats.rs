@@ -308,11 +308,7 @@ impl Conversation {
                     .as_deref()
                     .map(|b| tree.path(b, l))
                     .unwrap_or_default(),
-                t!(
-                    self.i18n,
-                    l,
-                    &format!("export-status-{}", status_key(&r.status))
-                ),
+                t!(self.i18n, l, status_key(&r.status)),
                 if r.away { "1" } else { "0" }.to_string(),
                 r.checkins.to_string(),
                 r.answered.to_string(),
@@ -363,12 +359,13 @@ impl Conversation {
     }
 }
 
+/// The message key of a member's status in the export.
 fn status_key(status: &str) -> &'static str {
     match status {
-        "active" => "active",
-        "paused" => "paused",
-        "blocked" => "blocked",
-        _ => "left",
+        "active" => "export-status-active",
+        "paused" => "export-status-paused",
+        "blocked" => "export-status-blocked",
+        _ => "export-status-left",
     }
 }
 
