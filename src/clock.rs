@@ -1,6 +1,7 @@
-//! Where time comes from. Production uses [`SystemClock`]; tests and the console demo use
+//! Where time comes from. Production uses [`SystemClock`]; tests and benchmarks use
 //! [`ManualClock`], which only moves when told to (and whose `sleep` advances it instead of
-//! waiting), so nothing in the test suite waits for wall time.
+//! waiting), so nothing in the test suite waits for wall time; the console demo uses
+//! [`ShiftedClock`], real time moved by `:clock`.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

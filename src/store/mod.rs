@@ -495,7 +495,8 @@ impl Store {
         Ok(())
     }
 
-    /// Sets a member's status and, when they stop receiving, cancels their pending rows.
+    /// Sets a member's status (their pending rows are left alone: the courier cancels them
+    /// with [`Store::cancel_pending`] when a member turns out unreachable).
     pub async fn set_member_status(
         &self,
         member_id: i64,
