@@ -119,14 +119,58 @@ fn db_time(_url: &str, t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
-async fn scenario(db: TestDb) {
+/// The service with OWNER as its owner and `members` onboarded members from OWNER on (all
+/// in 柳村).
+async fn start(db: TestDb, members: usize) -> (Harness, TelegramService) {
     let h = Harness::new(db).await;
     let service = h
         .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
         .await;
     h.fake.take_calls();
-    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
+    let chats = add_members(&service.app, members, OWNER, h.clock_now()).await;
     h.fake.allow_chats(chats);
+    (h, service)
+}
+
+/// OWNER's `/export`: the CSV text after its byte-order mark, and its rows with the header
+/// first.
+async fn export(
+    service: &TelegramService,
+    fake: &FakeTelegram,
+) -> (String, Vec<csv::StringRecord>) {
+    let calls = say(service, fake, OWNER, "/export").await;
+    let doc = calls
+        .iter()
+        .find(|c| c.method == "sendDocument")
+        .expect("a CSV");
+    assert!(
+        doc.files[0].file_name.ends_with(".csv"),
+        "{:?}",
+        doc.files[0].file_name
+    );
+    let bytes = &doc.files[0].bytes;
+    let text = std::str::from_utf8(bytes)
+        .unwrap()
+        .strip_prefix('\u{feff}')
+        .expect("UTF-8 with a byte-order mark");
+    let rows = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    (text.to_string(), rows)
+}
+
+/// The row of `chat`'s member in an export.
+fn row_of(rows: &[csv::StringRecord], chat: i64) -> &csv::StringRecord {
+    rows.iter()
+        .find(|r| &r[0] == chat.to_string().as_str())
+        .unwrap_or_else(|| panic!("no row for {chat} in {rows:?}"))
+}
+
+async fn scenario(db: TestDb) {
+    let (h, service) = start(db, 6).await;
     let store = &service.app.store;
     let now = h.clock_now();
     for (chat, branch) in [(C, XINYUAN), (D, XINYUAN)] {
@@ -242,49 +286,19 @@ async fn scenario(db: TestDb) {
     assert_eq!(&png[1..4], b"PNG");
     assert!(photo.text().unwrap().contains("60.0%"));
 
-    let calls = say(&service, &h.fake, OWNER, "/export").await;
-    let doc = calls
-        .iter()
-        .find(|c| c.method == "sendDocument")
-        .expect("a CSV");
-    assert!(
-        doc.files[0].file_name.ends_with(".csv"),
-        "{:?}",
-        doc.files[0].file_name
-    );
-    let bytes = &doc.files[0].bytes;
+    let (_, rows) = export(&service, &h.fake).await;
+    assert_eq!(&rows[0][0], "编号");
+    assert_eq!(&rows[0][5], "打卡次数");
     assert_eq!(
-        &bytes[..3],
-        "\u{feff}".as_bytes(),
-        "UTF-8 with a byte-order mark"
-    );
-    let text = std::str::from_utf8(&bytes[3..]).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(header[0], "编号");
-    assert_eq!(header[5], "打卡次数");
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(
-        rows.len() as i64,
+        rows.len() as i64 - 1,
         count(url, "SELECT COUNT(*) FROM members WHERE onboarded", &[]).await
     );
-    let row_of = |chat: i64| {
-        rows.iter()
-            .find(|r| &r[0] == chat.to_string().as_str())
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(&row_of(A)[5], "1");
-    assert_eq!(&row_of(A)[6], "1", "one answer");
-    assert_eq!(&row_of(A)[9], "2", "check-in + right answer");
-    assert_eq!(&row_of(B)[4], "1", "away from home");
-    assert_eq!(&row_of(D)[5], "0");
-    assert_eq!(&row_of(E)[3], "暂停");
+    assert_eq!(&row_of(&rows, A)[5], "1");
+    assert_eq!(&row_of(&rows, A)[6], "1", "one answer");
+    assert_eq!(&row_of(&rows, A)[9], "2", "check-in + right answer");
+    assert_eq!(&row_of(&rows, B)[4], "1", "away from home");
+    assert_eq!(&row_of(&rows, D)[5], "0");
+    assert_eq!(&row_of(&rows, E)[3], "暂停");
 
     // ----- refusals and bad input change nothing -----------------------------------------
     let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
@@ -401,13 +415,7 @@ const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"点我\")";
 /// Names a spreadsheet would run: refused in onboarding, and neutralized in `/export` when
 /// an older version stored them.
 async fn formula_names(db: TestDb) {
-    let h = Harness::new(db).await;
-    let service = h
-        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
-        .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 3, OWNER, h.clock_now()).await;
-    h.fake.allow_chats(chats);
+    let (h, service) = start(db, 3).await;
     let store = &service.app.store;
     let i18n = weike::i18n::I18n::new().unwrap();
     let refusal = i18n.text(weike::domain::Locale::ZhCn, "name-formula", &[]);
@@ -445,27 +453,17 @@ async fn formula_names(db: TestDb) {
     let url = &h.db.url;
     store_name(url, A, HYPERLINK).await;
     store_name(url, B, "-2+3+cmd|' /C calc'!A0").await;
-    let calls = say(&service, &h.fake, OWNER, "/export").await;
-    let doc = calls
-        .iter()
-        .find(|c| c.method == "sendDocument")
-        .expect("a CSV");
-    let bytes = &doc.files[0].bytes;
-    let text = std::str::from_utf8(bytes.strip_prefix("\u{feff}".as_bytes()).unwrap()).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    assert_eq!(&reader.headers().unwrap()[1], "姓名");
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    let row_of = |chat: i64| {
-        rows.iter()
-            .find(|r| &r[0] == chat.to_string().as_str())
-            .unwrap_or_else(|| panic!("no row for {chat} in {text}"))
-            .clone()
-    };
-    assert_eq!(&row_of(A)[1], format!("'{HYPERLINK}"), "{text}");
-    assert_eq!(&row_of(B)[1], "'-2+3+cmd|' /C calc'!A0", "{text}");
-    assert_eq!(&row_of(OWNER)[1], "成员0", "a plain name is left alone");
+    let (text, rows) = export(&service, &h.fake).await;
+    assert_eq!(&rows[0][1], "姓名");
+    assert_eq!(&row_of(&rows, A)[1], format!("'{HYPERLINK}"), "{text}");
+    assert_eq!(&row_of(&rows, B)[1], "'-2+3+cmd|' /C calc'!A0", "{text}");
+    assert_eq!(
+        &row_of(&rows, OWNER)[1],
+        "成员0",
+        "a plain name is left alone"
+    );
     // The numbers stay numbers.
-    for cell in row_of(A).iter().skip(4) {
+    for cell in row_of(&rows, A).iter().skip(4) {
         assert!(
             cell.is_empty() || cell.parse::<f64>().is_ok(),
             "{cell:?} in {text}"
