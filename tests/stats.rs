@@ -490,6 +490,39 @@ async fn formula_names_refused_and_neutralized_on_postgres() {
     }
 }
 
+/// Without a PostgreSQL server a test skips locally but fails in CI (tests/support/db.rs).
+#[test]
+fn postgres_tests_skip_locally_and_fail_in_ci_without_a_server() {
+    use support::db::{PostgresPlan, postgres_plan};
+    let url = "postgres://postgres@127.0.0.1:55432/postgres";
+    for ci in [None, Some("true"), Some("false")] {
+        assert_eq!(postgres_plan(Some(url), ci), PostgresPlan::Run(url.into()));
+    }
+    for ci in [
+        None,
+        Some(""),
+        Some("0"),
+        Some("false"),
+        Some("FALSE"),
+        Some(" "),
+    ] {
+        assert_eq!(postgres_plan(None, ci), PostgresPlan::Skip, "CI={ci:?}");
+        assert_eq!(postgres_plan(Some(""), ci), PostgresPlan::Skip, "CI={ci:?}");
+    }
+    for ci in ["true", "1", "yes", "TRUE"] {
+        assert_eq!(
+            postgres_plan(None, Some(ci)),
+            PostgresPlan::Fail,
+            "CI={ci:?}"
+        );
+        assert_eq!(
+            postgres_plan(Some(" "), Some(ci)),
+            PostgresPlan::Fail,
+            "CI={ci:?}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn stats_export_flood_and_nudges_on_sqlite() {
     scenario(TestDb::sqlite()).await;
