@@ -171,6 +171,7 @@ fn console_demo_walks_through_a_day() {
         ":help",
         "/start",
         "3",
+        "=1+1", // a name a spreadsheet would run
         "Ann",
         "2",
         "1",
@@ -214,6 +215,7 @@ fn console_demo_walks_through_a_day() {
         "Which language would you like?", // /start (zh-CN welcome first)
         "[3] English",
         "What should we call you?",
+        "A name cannot start with = + - or @",
         "Which branch do you belong to?",
         "Hexi District: choose your branch.",
         "Hexi District / Jiefang Subdistrict: choose your branch.",
@@ -289,7 +291,20 @@ fn console_demo_walks_through_a_day() {
         "0 row(s) requeued"
     );
 
-    // The same statistics on the command line, and the members' progress as CSV.
+    // The same statistics on the command line, and the members' progress as CSV, where a
+    // name an older version could have stored is neutralized.
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&url).await.unwrap();
+        let changed =
+            sqlx::query("UPDATE members SET display_name = $1 WHERE display_name = 'Ann'")
+                .bind("=HYPERLINK(\"http://x\",\"Ann\")")
+                .execute(&mut c)
+                .await
+                .unwrap()
+                .rows_affected();
+        assert_eq!(changed, 1);
+    });
     let csv = db.path().join("progress.csv");
     let out = weike()
         .args(["report", "--locale", "en", "--csv"])
@@ -314,7 +329,7 @@ fn console_demo_walks_through_a_day() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with("id,name,branch,status"), "{text}");
-    assert!(lines[1].contains(",Ann,Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,1,1,2,1,50.0,"), "{text}");
+    assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"Ann\"\")\",Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,1,1,2,1,50.0,"), "{text}");
     let out = weike()
         .args(["report", "--branch", "nowhere"])
         .env("WEIKE_DATABASE_URL", &url)

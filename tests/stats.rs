@@ -1,7 +1,8 @@
 //! Admins' statistics end to end through the fake Telegram, on SQLite and PostgreSQL:
 //! `/stats` figures equal direct SQL counts, `/stats chart` is a PNG, `/export` a CSV
 //! with a byte-order mark; refusals; the per-member message limit; nudges for members
-//! who stopped studying.
+//! who stopped studying; names a spreadsheet would run, refused in onboarding and
+//! neutralized in the export.
 
 mod support;
 
@@ -63,24 +64,26 @@ fn checkin_button(calls: &[Call], chat: i64) -> (i64, String) {
     )
 }
 
-/// Runs SQL returning one number, on either database.
+/// Runs SQL returning one number (of its first row), on either database; every row is read,
+/// so that an `UPDATE ... RETURNING` runs to its end.
 async fn count(url: &str, sql: &str, binds: &[&str]) -> i64 {
     use sqlx::Connection;
-    if url.starts_with("sqlite:") {
+    let rows = if url.starts_with("sqlite:") {
         let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
         let mut q = sqlx::query_scalar::<_, i64>(sql);
         for b in binds {
             q = q.bind(*b);
         }
-        q.fetch_one(&mut c).await.unwrap()
+        q.fetch_all(&mut c).await.unwrap()
     } else {
         let mut c = sqlx::PgConnection::connect(url).await.unwrap();
         let mut q = sqlx::query_scalar::<_, i64>(sql);
         for b in binds {
             q = q.bind(*b);
         }
-        q.fetch_one(&mut c).await.unwrap()
-    }
+        q.fetch_all(&mut c).await.unwrap()
+    };
+    *rows.first().unwrap_or_else(|| panic!("no row from {sql}"))
 }
 
 /// Members of a branch prefix who checked in during [from, to), counted from check-ins.
@@ -116,14 +119,58 @@ fn db_time(_url: &str, t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 
-async fn scenario(db: TestDb) {
+/// The service with OWNER as its owner and `members` onboarded members from OWNER on (all
+/// in 柳村).
+async fn start(db: TestDb, members: usize) -> (Harness, TelegramService) {
     let h = Harness::new(db).await;
     let service = h
         .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
         .await;
     h.fake.take_calls();
-    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
+    let chats = add_members(&service.app, members, OWNER, h.clock_now()).await;
     h.fake.allow_chats(chats);
+    (h, service)
+}
+
+/// OWNER's `/export`: the CSV text after its byte-order mark, and its rows with the header
+/// first.
+async fn export(
+    service: &TelegramService,
+    fake: &FakeTelegram,
+) -> (String, Vec<csv::StringRecord>) {
+    let calls = say(service, fake, OWNER, "/export").await;
+    let doc = calls
+        .iter()
+        .find(|c| c.method == "sendDocument")
+        .expect("a CSV");
+    assert!(
+        doc.files[0].file_name.ends_with(".csv"),
+        "{:?}",
+        doc.files[0].file_name
+    );
+    let bytes = &doc.files[0].bytes;
+    let text = std::str::from_utf8(bytes)
+        .unwrap()
+        .strip_prefix('\u{feff}')
+        .expect("UTF-8 with a byte-order mark");
+    let rows = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(text.as_bytes())
+        .records()
+        .map(Result::unwrap)
+        .collect();
+    (text.to_string(), rows)
+}
+
+/// The row of `chat`'s member in an export.
+fn row_of(rows: &[csv::StringRecord], chat: i64) -> &csv::StringRecord {
+    rows.iter()
+        .find(|r| &r[0] == chat.to_string().as_str())
+        .unwrap_or_else(|| panic!("no row for {chat} in {rows:?}"))
+}
+
+async fn scenario(db: TestDb) {
+    let (h, service) = start(db, 6).await;
     let store = &service.app.store;
     let now = h.clock_now();
     for (chat, branch) in [(C, XINYUAN), (D, XINYUAN)] {
@@ -239,49 +286,19 @@ async fn scenario(db: TestDb) {
     assert_eq!(&png[1..4], b"PNG");
     assert!(photo.text().unwrap().contains("60.0%"));
 
-    let calls = say(&service, &h.fake, OWNER, "/export").await;
-    let doc = calls
-        .iter()
-        .find(|c| c.method == "sendDocument")
-        .expect("a CSV");
-    assert!(
-        doc.files[0].file_name.ends_with(".csv"),
-        "{:?}",
-        doc.files[0].file_name
-    );
-    let bytes = &doc.files[0].bytes;
+    let (_, rows) = export(&service, &h.fake).await;
+    assert_eq!(&rows[0][0], "编号");
+    assert_eq!(&rows[0][5], "打卡次数");
     assert_eq!(
-        &bytes[..3],
-        "\u{feff}".as_bytes(),
-        "UTF-8 with a byte-order mark"
-    );
-    let text = std::str::from_utf8(&bytes[3..]).unwrap();
-    let mut reader = csv::Reader::from_reader(text.as_bytes());
-    let header: Vec<String> = reader
-        .headers()
-        .unwrap()
-        .iter()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(header[0], "编号");
-    assert_eq!(header[5], "打卡次数");
-    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
-    assert_eq!(
-        rows.len() as i64,
+        rows.len() as i64 - 1,
         count(url, "SELECT COUNT(*) FROM members WHERE onboarded", &[]).await
     );
-    let row_of = |chat: i64| {
-        rows.iter()
-            .find(|r| &r[0] == chat.to_string().as_str())
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(&row_of(A)[5], "1");
-    assert_eq!(&row_of(A)[6], "1", "one answer");
-    assert_eq!(&row_of(A)[9], "2", "check-in + right answer");
-    assert_eq!(&row_of(B)[4], "1", "away from home");
-    assert_eq!(&row_of(D)[5], "0");
-    assert_eq!(&row_of(E)[3], "暂停");
+    assert_eq!(&row_of(&rows, A)[5], "1");
+    assert_eq!(&row_of(&rows, A)[6], "1", "one answer");
+    assert_eq!(&row_of(&rows, A)[9], "2", "check-in + right answer");
+    assert_eq!(&row_of(&rows, B)[4], "1", "away from home");
+    assert_eq!(&row_of(&rows, D)[5], "0");
+    assert_eq!(&row_of(&rows, E)[3], "暂停");
 
     // ----- refusals and bad input change nothing -----------------------------------------
     let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
@@ -378,6 +395,132 @@ async fn scenario(db: TestDb) {
     let mut nudged = nudged;
     nudged.sort();
     assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+}
+
+/// A display name straight into the database, as an older version that did not check names
+/// could have stored it.
+async fn store_name(url: &str, chat: i64, name: &str) {
+    let id = count(
+        url,
+        "UPDATE members SET display_name = $1 WHERE chat_id = $2 RETURNING id",
+        &[name, &chat.to_string()],
+    )
+    .await;
+    assert!(id > 0);
+}
+
+const NEWCOMER: i64 = 8199;
+const HYPERLINK: &str = "=HYPERLINK(\"http://x\",\"点我\")";
+
+/// Names a spreadsheet would run: refused in onboarding, and neutralized in `/export` when
+/// an older version stored them.
+async fn formula_names(db: TestDb) {
+    let (h, service) = start(db, 3).await;
+    let store = &service.app.store;
+    let i18n = weike::i18n::I18n::new().unwrap();
+    let refusal = i18n.text(weike::domain::Locale::ZhCn, "name-formula", &[]);
+
+    // ----- onboarding: the name is refused with its reason, then a good one is taken -----
+    say(&service, &h.fake, NEWCOMER, "/start").await;
+    let said = text_to(&say(&service, &h.fake, NEWCOMER, "1").await, NEWCOMER);
+    assert!(said.contains("怎么称呼您"), "{said}");
+    for bad in [HYPERLINK, "  @SUM(A1)", "-2+3", "+86 王"] {
+        let calls = say(&service, &h.fake, NEWCOMER, bad).await;
+        assert_eq!(text_to(&calls, NEWCOMER), refusal, "{bad:?}");
+        let m = store
+            .member_by_chat("telegram", &NEWCOMER.to_string())
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(m.display_name, None, "{bad:?} is not stored");
+        assert_eq!(m.dialog, weike::domain::Dialog::Name { onboarding: true });
+    }
+    let calls = say(&service, &h.fake, NEWCOMER, "新人").await;
+    let branches = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(NEWCOMER) && !c.callback_datas().is_empty())
+        .expect("the branch question");
+    assert_eq!(branches.callback_datas(), ["br:qingshan", "br:hexi"]);
+    let m = store
+        .member_by_chat("telegram", &NEWCOMER.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(m.display_name.as_deref(), Some("新人"));
+
+    // ----- names stored before the check: the export neutralizes them --------------------
+    let url = &h.db.url;
+    store_name(url, A, HYPERLINK).await;
+    store_name(url, B, "-2+3+cmd|' /C calc'!A0").await;
+    let (text, rows) = export(&service, &h.fake).await;
+    assert_eq!(&rows[0][1], "姓名");
+    assert_eq!(&row_of(&rows, A)[1], format!("'{HYPERLINK}"), "{text}");
+    assert_eq!(&row_of(&rows, B)[1], "'-2+3+cmd|' /C calc'!A0", "{text}");
+    assert_eq!(
+        &row_of(&rows, OWNER)[1],
+        "成员0",
+        "a plain name is left alone"
+    );
+    // The numbers stay numbers.
+    for cell in row_of(&rows, A).iter().skip(4) {
+        assert!(
+            cell.is_empty() || cell.parse::<f64>().is_ok(),
+            "{cell:?} in {text}"
+        );
+    }
+    assert!(
+        !text
+            .lines()
+            .skip(1)
+            .any(|l| l.starts_with(['=', '+', '-', '@'])),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn formula_names_refused_and_neutralized_on_sqlite() {
+    formula_names(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn formula_names_refused_and_neutralized_on_postgres() {
+    if let Some(db) = TestDb::postgres("formula_names").await {
+        formula_names(db).await;
+    }
+}
+
+/// Without a PostgreSQL server a test skips locally but fails in CI (tests/support/db.rs).
+#[test]
+fn postgres_tests_skip_locally_and_fail_in_ci_without_a_server() {
+    use support::db::{PostgresPlan, postgres_plan};
+    let url = "postgres://postgres@127.0.0.1:55432/postgres";
+    for ci in [None, Some("true"), Some("false")] {
+        assert_eq!(postgres_plan(Some(url), ci), PostgresPlan::Run(url.into()));
+    }
+    for ci in [
+        None,
+        Some(""),
+        Some("0"),
+        Some("false"),
+        Some("FALSE"),
+        Some(" "),
+    ] {
+        assert_eq!(postgres_plan(None, ci), PostgresPlan::Skip, "CI={ci:?}");
+        assert_eq!(postgres_plan(Some(""), ci), PostgresPlan::Skip, "CI={ci:?}");
+    }
+    for ci in ["true", "1", "yes", "TRUE"] {
+        assert_eq!(
+            postgres_plan(None, Some(ci)),
+            PostgresPlan::Fail,
+            "CI={ci:?}"
+        );
+        assert_eq!(
+            postgres_plan(Some(" "), Some(ci)),
+            PostgresPlan::Fail,
+            "CI={ci:?}"
+        );
+    }
 }
 
 #[tokio::test]

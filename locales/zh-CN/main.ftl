@@ -12,6 +12,7 @@ ask-name = 怎么称呼您？请发送您的名字（不超过 { $max } 个字�
 name-empty = 名字是空的，请用文字发送您的名字。
 name-too-long = 名字太长了，请不超过 { $max } 个字。
 name-invalid = 名字不能以“/”开头，也不能含控制字符。请直接发送您的名字。
+name-formula = 名字不能以 = + - @ 开头（表格软件会把它当成公式）。请发送大家平时称呼您的名字，例如：王小明。
 ask-branch = 您属于哪个支部？请点按钮，或回复序号或名称。
 ask-branch-in = { $parent }：请选择您的支部。
 branch-this = ✔ 就选{ $branch }

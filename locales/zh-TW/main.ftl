@@ -12,6 +12,7 @@ ask-name = 怎麼稱呼您？請傳送您的名字（不超過 { $max } 個字�
 name-empty = 名字是空的，請用文字傳送您的名字。
 name-too-long = 名字太長了，請不超過 { $max } 個字。
 name-invalid = 名字不能以「/」開頭，也不能含控制字元。請直接傳送您的名字。
+name-formula = 名字不能以 = + - @ 開頭（試算表軟體會把它當成公式）。請傳送大家平時稱呼您的名字，例如：王小明。
 ask-branch = 您屬於哪個支部？請點按鈕，或回覆序號或名稱。
 ask-branch-in = { $parent }：請選擇您的支部。
 branch-this = ✔ 就選{ $branch }

@@ -540,6 +540,7 @@ impl Conversation {
                         NameProblem::TooLong => "name-too-long",
                         NameProblem::ControlCharacters => "name-invalid",
                         NameProblem::LooksLikeCommand => "name-invalid",
+                        NameProblem::LooksLikeFormula => "name-formula",
                     };
                     Ok(vec![Outbound::text(t!(
                         self.i18n,

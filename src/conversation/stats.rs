@@ -9,6 +9,7 @@ use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::domain::Locale;
+use crate::domain::csv_safe::text_cell;
 use crate::domain::stats::{
     Figures, LessonFigures, StatsTable, format_percent, roll_up, season_key, week_key,
 };
@@ -276,6 +277,14 @@ impl Conversation {
 
     /// Members' progress as CSV: UTF-8 with a byte-order mark (so that Excel reads Chinese
     /// correctly), a header in the reader's language, one row per member.
+    ///
+    /// Every text cell goes through [`text_cell`], so that a name such as `=HYPERLINK(..)`
+    /// is not run by the admin's spreadsheet. The numbers (away 0/1, counts, accuracy,
+    /// points) are written as numbers: the service formats them itself, and none can start
+    /// like a formula: counts only ever grow by one, the accuracy is 0.0 to 100.0, and
+    /// points are sums of awards that are never negative (`points.toml` rules are 0 to
+    /// 1000, streak bonuses count only above 0). Even a negative number, digits after a
+    /// `-`, would be read as a number, not run.
     pub fn progress_csv(&self, rows: &[MemberProgress], l: Locale) -> Vec<u8> {
         let mut out = "\u{feff}".as_bytes().to_vec();
         let header: Vec<String> = [
@@ -291,7 +300,7 @@ impl Conversation {
             "export-col-points",
         ]
         .iter()
-        .map(|k| t!(self.i18n, l, k))
+        .map(|k| text_cell(&t!(self.i18n, l, k)).into_owned())
         .collect();
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         let mut write = |record: Vec<String>| {
@@ -301,14 +310,17 @@ impl Conversation {
         write(header);
         let tree = self.tree();
         for r in rows {
+            let branch = r
+                .branch_id
+                .as_deref()
+                .map(|b| tree.path(b, l))
+                .unwrap_or_default();
+            let status = t!(self.i18n, l, status_key(&r.status));
             write(vec![
-                r.chat_id.clone(),
-                r.display_name.clone().unwrap_or_default(),
-                r.branch_id
-                    .as_deref()
-                    .map(|b| tree.path(b, l))
-                    .unwrap_or_default(),
-                t!(self.i18n, l, status_key(&r.status)),
+                text_cell(&r.chat_id).into_owned(),
+                text_cell(r.display_name.as_deref().unwrap_or_default()).into_owned(),
+                text_cell(&branch).into_owned(),
+                text_cell(&status).into_owned(),
                 if r.away { "1" } else { "0" }.to_string(),
                 r.checkins.to_string(),
                 r.answered.to_string(),

@@ -122,9 +122,14 @@ pub enum NameProblem {
     TooLong,
     ControlCharacters,
     LooksLikeCommand,
+    /// Starts with `=`, `+`, `-` or `@`, which a spreadsheet opening an export would read
+    /// as a formula.
+    LooksLikeFormula,
 }
 
-/// Validates a display name: trimmed, 1-32 characters, no control characters, not a command.
+/// Validates a display name: trimmed, 1-32 characters, no control characters, not a
+/// command, not something a spreadsheet would run ([`super::csv_safe`]; exports neutralize
+/// such cells anyway, for names stored before this check).
 pub fn validate_display_name(input: &str) -> Result<String, NameProblem> {
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
@@ -132,6 +137,9 @@ pub fn validate_display_name(input: &str) -> Result<String, NameProblem> {
     }
     if name.starts_with('/') {
         return Err(NameProblem::LooksLikeCommand);
+    }
+    if super::csv_safe::starts_like_formula(&name) {
+        return Err(NameProblem::LooksLikeFormula);
     }
     if name.chars().any(|c| c.is_control()) {
         return Err(NameProblem::ControlCharacters);
@@ -188,5 +196,27 @@ mod tests {
             validate_display_name("a\u{7}b"),
             Err(NameProblem::ControlCharacters)
         );
+    }
+
+    #[test]
+    fn names_a_spreadsheet_would_run_are_refused() {
+        for name in [
+            "=HYPERLINK(\"http://x\",\"点我\")",
+            "  =1+1",
+            "+86 王",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1+1",
+        ] {
+            assert_eq!(
+                validate_display_name(name),
+                Err(NameProblem::LooksLikeFormula),
+                "{name:?}"
+            );
+        }
+        // Inside a name these characters are harmless.
+        assert_eq!(validate_display_name("王-小明"), Ok("王-小明".into()));
+        assert_eq!(validate_display_name("Ann@HQ"), Ok("Ann@HQ".into()));
+        assert_eq!(validate_display_name("1+1=2"), Ok("1+1=2".into()));
     }
 }

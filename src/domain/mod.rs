@@ -2,6 +2,7 @@
 
 pub mod audience;
 pub mod branch;
+pub mod csv_safe;
 pub mod flood;
 pub mod geo;
 pub mod locale;

@@ -1,9 +1,39 @@
 //! Databases for integration tests: a fresh SQLite file, or a fresh PostgreSQL database
-//! on the server named by `WEIKE_TEST_POSTGRES_URL` (started by `.ci/run`).
+//! on the server named by `WEIKE_TEST_POSTGRES_URL` (started by `.ci/run`). Without a
+//! server a PostgreSQL test is skipped, with a notice on stderr, except in CI (`CI` set),
+//! where it fails: a run that skipped them must not look green there.
 
 use sqlx::Connection;
 
 pub const POSTGRES_ENV: &str = "WEIKE_TEST_POSTGRES_URL";
+
+/// What a PostgreSQL test does, given `WEIKE_TEST_POSTGRES_URL` and `CI`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PostgresPlan {
+    /// Run on the server at this URL.
+    Run(String),
+    /// No server, not in CI: skip, saying so.
+    Skip,
+    /// No server in CI: fail.
+    Fail,
+}
+
+/// Decides [`PostgresPlan`] from the two variables (None: unset). An empty URL counts as
+/// unset; CI is on when `CI` is set to anything but empty, `false` or `0` (GitHub, GitLab
+/// and most runners set `CI=true`; `.ci/run` does too).
+pub fn postgres_plan(url: Option<&str>, ci: Option<&str>) -> PostgresPlan {
+    if let Some(url) = url.map(str::trim).filter(|u| !u.is_empty()) {
+        return PostgresPlan::Run(url.to_string());
+    }
+    let in_ci = ci
+        .map(str::trim)
+        .is_some_and(|v| !v.is_empty() && v != "0" && !v.eq_ignore_ascii_case("false"));
+    if in_ci {
+        PostgresPlan::Fail
+    } else {
+        PostgresPlan::Skip
+    }
+}
 
 /// A database that lives as long as this value (the SQLite folder is deleted on drop; the
 /// PostgreSQL database is left for inspection and has a unique name).
@@ -22,13 +52,28 @@ impl TestDb {
         }
     }
 
-    /// A new empty database, or None (with a printed notice) when no server is configured.
+    /// A new empty database, or None (with a notice on stderr, shown even for a passing
+    /// test) when no server is configured; in CI no server is a failure.
     pub async fn postgres(test: &str) -> Option<TestDb> {
-        let Ok(base) = std::env::var(POSTGRES_ENV) else {
-            println!(
-                "SKIPPED {test}: set {POSTGRES_ENV}=postgres://... to run it against PostgreSQL"
-            );
-            return None;
+        let url = std::env::var(POSTGRES_ENV).ok();
+        let ci = std::env::var("CI").ok();
+        let base = match postgres_plan(url.as_deref(), ci.as_deref()) {
+            PostgresPlan::Run(base) => base,
+            PostgresPlan::Skip => {
+                // Straight to the stderr handle: the test harness captures eprintln! as it
+                // captures println!, and shows neither for a passing test.
+                use std::io::Write;
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED {test}: set {POSTGRES_ENV}=postgres://... to run it against PostgreSQL"
+                );
+                return None;
+            }
+            PostgresPlan::Fail => panic!(
+                "{test} needs PostgreSQL in CI (CI={:?}): set {POSTGRES_ENV}=postgres://... \
+                 to a server where databases may be created, as .ci/run does",
+                ci.unwrap_or_default()
+            ),
         };
         let name = format!(
             "weike_{}_{}_{}",
