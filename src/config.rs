@@ -60,6 +60,8 @@ struct FileConfig {
     attendance_radius_m: Option<f64>,
     attendance_early_minutes: Option<u32>,
     migrant_digest: Option<String>,
+    handled_update_retention_hours: Option<u32>,
+    dead_update_retention_days: Option<u32>,
 }
 
 #[derive(Clone)]
@@ -95,6 +97,26 @@ pub struct Config {
     /// "please wait" (0: no limit).
     pub commands_per_minute: u32,
     pub migrants: MigrantSettings,
+    pub inbox: InboxSettings,
+}
+
+/// How long stored updates (what members sent) are kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboxSettings {
+    /// A handled update's content is emptied at once; its id is kept this long, so that a
+    /// duplicate delivery of it is recognized, then the row is deleted.
+    pub handled_retention: chrono::Duration,
+    /// A dead update (kept for `weike inbox retry`) is deleted after this long.
+    pub dead_retention: chrono::Duration,
+}
+
+impl Default for InboxSettings {
+    fn default() -> Self {
+        InboxSettings {
+            handled_retention: chrono::Duration::hours(24),
+            dead_retention: chrono::Duration::days(30),
+        }
+    }
 }
 
 /// Members working away from home: shared locations, nearby activities, attendance.
@@ -247,6 +269,7 @@ impl Config {
         let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
         let migrants = migrant_settings(&fc)?;
+        let inbox = inbox_settings(&fc)?;
 
         let database_url = env("WEIKE_DATABASE_URL")
             .or(fc.database_url)
@@ -480,6 +503,7 @@ impl Config {
             nudges,
             commands_per_minute,
             migrants,
+            inbox,
             courier: CourierSettings {
                 limits,
                 max_attempts,
@@ -488,6 +512,33 @@ impl Config {
             },
         })
     }
+}
+
+fn inbox_settings(fc: &FileConfig) -> Result<InboxSettings, ConfigError> {
+    let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+    let d = InboxSettings::default();
+    let hours = fc
+        .handled_update_retention_hours
+        .map_or(d.handled_retention.num_hours(), i64::from);
+    if !(1..=24 * 30).contains(&hours) {
+        return Err(invalid(
+            "handled_update_retention_hours",
+            format!("{hours} must be 1 to 720 hours"),
+        ));
+    }
+    let days = fc
+        .dead_update_retention_days
+        .map_or(d.dead_retention.num_days(), i64::from);
+    if !(1..=365).contains(&days) {
+        return Err(invalid(
+            "dead_update_retention_days",
+            format!("{days} must be 1 to 365 days"),
+        ));
+    }
+    Ok(InboxSettings {
+        handled_retention: chrono::Duration::hours(hours),
+        dead_retention: chrono::Duration::days(days),
+    })
 }
 
 fn migrant_settings(fc: &FileConfig) -> Result<MigrantSettings, ConfigError> {
@@ -625,5 +676,31 @@ mod tests {
         let err = Config::from_sources(Some((Path::new("w.toml"), "colour = 1\n")), |_| None)
             .unwrap_err();
         assert!(err.to_string().starts_with("w.toml: "), "{err}");
+    }
+
+    #[test]
+    fn stored_updates_retention() {
+        let c = Config::from_sources(None, |_| None).unwrap();
+        assert_eq!(c.inbox, InboxSettings::default());
+        assert_eq!(c.inbox.handled_retention, chrono::Duration::hours(24));
+        let file = "handled_update_retention_hours = 2\ndead_update_retention_days = 7\n";
+        let c = Config::from_sources(Some((Path::new("w.toml"), file)), |_| None).unwrap();
+        assert_eq!(c.inbox.handled_retention, chrono::Duration::hours(2));
+        assert_eq!(c.inbox.dead_retention, chrono::Duration::days(7));
+        let err = Config::from_sources(
+            Some((Path::new("w.toml"), "handled_update_retention_hours = 0\n")),
+            |_| None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "invalid setting handled_update_retention_hours: 0 must be 1 to 720 hours"
+        );
+        let err = Config::from_sources(
+            Some((Path::new("w.toml"), "dead_update_retention_days = 400\n")),
+            |_| None,
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("1 to 365 days"), "{err}");
     }
 }

@@ -35,6 +35,8 @@ pub enum Job {
     Digests,
     /// Delete shared locations older than the retention period.
     LocationPurge,
+    /// Delete stored updates once they are no longer needed.
+    UpdatePurge,
     /// Edit the progress message of running broadcasts.
     BroadcastProgress,
     /// Send what the outbox holds (the courier).
@@ -43,7 +45,7 @@ pub enum Job {
 
 impl Job {
     /// Every job, in the order a tick runs them.
-    pub const ALL: [Job; 10] = [
+    pub const ALL: [Job; 11] = [
         Job::RefreshBranches,
         Job::PlanLessons,
         Job::ExpireQuestions,
@@ -52,6 +54,7 @@ impl Job {
         Job::Nudges,
         Job::Digests,
         Job::LocationPurge,
+        Job::UpdatePurge,
         Job::BroadcastProgress,
         Job::Deliveries,
     ];
@@ -66,6 +69,7 @@ impl Job {
             Job::Nudges => "nudges",
             Job::Digests => "digests",
             Job::LocationPurge => "location-purge",
+            Job::UpdatePurge => "update-purge",
             Job::BroadcastProgress => "broadcast-progress",
             Job::Deliveries => "deliveries",
         }

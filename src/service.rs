@@ -277,6 +277,31 @@ impl App {
         }
     }
 
+    /// Deletes stored updates that are no longer needed, once an hour: handled ones after
+    /// `handled_update_retention_hours` (their content was emptied when they were handled),
+    /// dead ones after `dead_update_retention_days`. Returns how many were deleted.
+    pub async fn purge_stored_updates(&self) -> Result<u64, StoreError> {
+        const STATE: &str = "updates.purged_hour";
+        let now = self.clock.now();
+        let hour = now.format("%Y-%m-%dT%H").to_string();
+        if self.store.state(STATE).await?.as_deref() == Some(hour.as_str()) {
+            return Ok(0);
+        }
+        let settings = self.config.inbox;
+        let deleted = self
+            .store
+            .purge_updates(
+                now - settings.handled_retention,
+                now - settings.dead_retention,
+            )
+            .await?;
+        self.store.set_state(STATE, &hour).await?;
+        if deleted > 0 {
+            tracing::info!(deleted, "old stored updates deleted");
+        }
+        Ok(deleted)
+    }
+
     /// Tells the member that what they sent could not be handled (after the last attempt),
     /// in their language, so that nobody is left waiting in silence. A button press is
     /// answered too, so that the app stops showing it as pending.
@@ -365,6 +390,10 @@ impl App {
             );
             report.note(
                 jobs.run(Job::LocationPurge, || conversation.purge_old_locations())
+                    .await,
+            );
+            report.note(
+                jobs.run(Job::UpdatePurge, || self.purge_stored_updates())
                     .await,
             );
             report.note(
@@ -509,7 +538,10 @@ impl TelegramService {
                         tracing::warn!(update_id = id, %reason, "an update could not be read: kept as dead (see `weike inbox`)");
                         Metrics::inc(&metrics.updates_unparsable);
                         let error = format!("cannot read the update: {reason}");
-                        store.kill_update(id, &worker, &error, now).await?;
+                        let kept = crate::channel::telegram::scrub_locations(&update.payload);
+                        store
+                            .kill_update(id, &worker, &error, kept.as_deref(), now)
+                            .await?;
                         finished += 1;
                         continue;
                     }
@@ -531,7 +563,10 @@ impl TelegramService {
                     continue;
                 }
                 tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
-                store.kill_update(id, &worker, &error, now).await?;
+                let kept = crate::channel::telegram::scrub_locations(&update.payload);
+                store
+                    .kill_update(id, &worker, &error, kept.as_deref(), now)
+                    .await?;
                 Metrics::inc(&metrics.updates_dead);
                 finished += 1;
                 self.app.apologize(self.channel.as_ref(), &inbound).await;

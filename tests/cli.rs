@@ -520,7 +520,7 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
         .unwrap();
     assert_eq!(claimed.len(), 2);
     store
-        .kill_update(41, "w", "cannot read the update: message: bad", now)
+        .kill_update(41, "w", "cannot read the update: message: bad", None, now)
         .await
         .unwrap();
     store.finish_update(42, "w").await.unwrap();

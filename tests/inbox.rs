@@ -227,3 +227,97 @@ async fn unreadable_updates_are_kept_on_postgres() {
         unreadable_updates_are_kept(db).await;
     }
 }
+
+/// Stored updates live only as long as they are needed: a handled update's content is
+/// emptied at once (a location shared without consent is not kept anywhere), a dead one is
+/// kept without the location it carried, `/forget_location` leaves no location in stored
+/// updates, and the rows themselves are deleted after their retention.
+async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    let chat = 8201;
+    add_members(&service.app, 1, chat, h.clock_now()).await;
+    let no_location = |payloads: &[(i64, String)]| {
+        payloads
+            .iter()
+            .all(|(_, p)| !p.contains("latitude") && !p.contains("121.47"))
+    };
+    let payloads = || async {
+        service
+            .app
+            .store
+            .update_payloads_of_chat(&chat.to_string())
+            .await
+            .unwrap()
+    };
+
+    // A location shared by a member who never agreed to have it stored: answered, not kept.
+    h.fake.push_location(chat, 31.23, 121.47);
+    let calls = poll(&h, &service).await;
+    assert!(!text_to(&calls, chat).is_empty());
+    let stored = payloads().await;
+    assert_eq!(stored.len(), 1);
+    assert!(no_location(&stored), "{stored:?}");
+    assert_eq!(stored[0].1, "", "a handled update's content is emptied");
+
+    // A location update that fails every attempt is kept as dead, without the location.
+    support::sql::execute(
+        &h.db.url,
+        &format!("UPDATE members SET locale = 'xx' WHERE chat_id = '{chat}'"),
+    )
+    .await;
+    let dead = h.fake.push_location(chat, 31.23, 121.47);
+    poll(&h, &service).await;
+    for attempt in 1..MAX_UPDATE_TRIES {
+        h.clock.advance(update_retry_wait(attempt));
+        poll(&h, &service).await;
+    }
+    let summary = service.app.store.inbox_summary(10).await.unwrap();
+    assert_eq!(summary.recent_dead[0].update_id, dead);
+    let kept = service
+        .app
+        .store
+        .update_payload(dead)
+        .await
+        .unwrap()
+        .unwrap();
+    let kept: serde_json::Value = serde_json::from_str(&kept).unwrap();
+    assert_eq!(
+        kept["message"]["chat"]["id"], chat,
+        "the rest is kept: {kept}"
+    );
+    assert!(no_location(&payloads().await));
+
+    // /forget_location: no location of the member is left in stored updates either.
+    support::sql::execute(
+        &h.db.url,
+        &format!("UPDATE members SET locale = 'zh-CN' WHERE chat_id = '{chat}'"),
+    )
+    .await;
+    h.fake.push_text(chat, "/forget_location");
+    let calls = poll(&h, &service).await;
+    assert!(!text_to(&calls, chat).is_empty());
+    assert!(no_location(&payloads().await));
+
+    // Handled rows go after a day (kept that long only to recognize duplicates), dead ones
+    // after 30 days.
+    h.clock.advance(chrono::Duration::hours(25));
+    service.tick().await.into_result().unwrap();
+    let c = counts(&service).await;
+    assert_eq!((count(&c, "done"), count(&c, "dead")), (0, 1), "{c:?}");
+    h.clock.advance(chrono::Duration::days(30));
+    service.tick().await.into_result().unwrap();
+    assert!(counts(&service).await.is_empty());
+}
+
+#[tokio::test]
+async fn stored_updates_are_kept_only_as_long_as_needed_on_sqlite() {
+    stored_updates_are_kept_only_as_long_as_needed(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn stored_updates_are_kept_only_as_long_as_needed_on_postgres() {
+    if let Some(db) = TestDb::postgres("retention").await {
+        stored_updates_are_kept_only_as_long_as_needed(db).await;
+    }
+}

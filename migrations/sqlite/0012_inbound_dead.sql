@@ -6,3 +6,7 @@
 ALTER TABLE inbound_updates ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE inbound_updates ADD COLUMN last_error TEXT;
 ALTER TABLE inbound_updates ADD COLUMN failed_at TEXT;
+-- A handled update's content is not needed any more (its effects are stored): it is emptied
+-- when it is finished, and the row (kept for recognizing duplicates) is deleted after
+-- `handled_update_retention_hours`. Updates handled before this migration are emptied here.
+UPDATE inbound_updates SET payload = '' WHERE status = 'done';

@@ -98,11 +98,13 @@ impl Store {
         Ok(rows)
     }
 
-    /// Marks a claimed update handled.
+    /// Marks a claimed update handled and empties its content: what the member sent is
+    /// stored where it belongs now (a check-in, a consented location, ...); the row stays
+    /// only to recognize a duplicate delivery, until [`Store::purge_updates`].
     pub async fn finish_update(&self, update_id: i64, worker: &str) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
-                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL
+                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL, payload = ''
                  WHERE update_id = $1 AND claimed_by = $2",
             )
             .bind(update_id)
@@ -140,24 +142,28 @@ impl Store {
     }
 
     /// Gives up on a claimed update: it is kept as dead with its error (`attempts` counts
-    /// this attempt too). Later updates of its chat are handled from now on.
+    /// this attempt too), and with `payload` instead of what was stored when given (the
+    /// content without what must not be kept, such as a location). Later updates of its
+    /// chat are handled from now on.
     pub async fn kill_update(
         &self,
         update_id: i64,
         worker: &str,
         error: &str,
+        payload: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
                 "UPDATE inbound_updates SET status = 'dead', attempts = attempts + 1, last_error = $3,
-                   failed_at = $4, claimed_until = NULL
+                   failed_at = $4, claimed_until = NULL, payload = COALESCE($5, payload)
                  WHERE update_id = $1 AND claimed_by = $2",
             )
             .bind(update_id)
             .bind(worker)
             .bind(error)
             .bind(now)
+            .bind(payload)
             .execute(p)
             .await?
             .rows_affected()
@@ -179,6 +185,48 @@ impl Store {
             .rows_affected()
         });
         Ok(n)
+    }
+
+    /// Deletes handled updates received before `done_before` and dead ones received before
+    /// `dead_before`, in batches (short transactions). Returns how many were deleted.
+    pub async fn purge_updates(
+        &self,
+        done_before: DateTime<Utc>,
+        dead_before: DateTime<Utc>,
+    ) -> Result<u64> {
+        let mut deleted = 0;
+        loop {
+            let n = on_pool!(self, p => {
+                sqlx::query(
+                    "DELETE FROM inbound_updates WHERE update_id IN (
+                       SELECT update_id FROM inbound_updates
+                       WHERE (status = 'done' AND received_at < $1) OR (status = 'dead' AND received_at < $2)
+                       LIMIT 5000)",
+                )
+                .bind(done_before)
+                .bind(dead_before)
+                .execute(p)
+                .await?
+                .rows_affected()
+            });
+            deleted += n;
+            if n < 5000 {
+                return Ok(deleted);
+            }
+        }
+    }
+
+    /// The stored content of every update of a chat, for tests and for scrubbing.
+    pub async fn update_payloads_of_chat(&self, chat_key: &str) -> Result<Vec<(i64, String)>> {
+        let rows = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT update_id, payload FROM inbound_updates WHERE chat_key = $1 ORDER BY update_id",
+            )
+            .bind(chat_key)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows)
     }
 
     /// Updates by status, for tests and operators.

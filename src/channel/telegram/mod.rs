@@ -174,7 +174,15 @@ impl TelegramChannel {
                 // Without an id it can be neither stored nor confirmed; Telegram always
                 // sends one.
                 None => {
-                    tracing::warn!(%update, "getUpdates returned an update without update_id: skipped")
+                    // Its kind only: the content is what a member wrote.
+                    let keys: Vec<&String> = update
+                        .as_object()
+                        .map(|o| o.keys().collect())
+                        .unwrap_or_default();
+                    tracing::warn!(
+                        ?keys,
+                        "getUpdates returned an update without update_id: skipped"
+                    );
                 }
             }
         }
@@ -254,6 +262,34 @@ pub fn parse_update(payload: &str) -> Result<Option<Inbound>, String> {
         return Err(unreadable_reason(&value));
     }
     Ok(to_inbound(update))
+}
+
+/// The update without the places in it (`location` and `venue` objects anywhere: a shared
+/// location, a live location's update, a venue, a quoted message's location), for keeping
+/// an update that failed: a member's position is kept only under the location rules, in
+/// the store's location tables. None when there is nothing to remove (or it is not JSON).
+pub fn scrub_locations(payload: &str) -> Option<String> {
+    fn scrub(value: &mut Value) -> bool {
+        match value {
+            Value::Object(map) => {
+                let before = map.len();
+                map.retain(|key, v| {
+                    let place = matches!(key.as_str(), "location" | "venue")
+                        || (v.get("latitude").is_some() && v.get("longitude").is_some());
+                    !place
+                });
+                let mut removed = map.len() != before;
+                for v in map.values_mut() {
+                    removed |= scrub(v);
+                }
+                removed
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |acc, v| scrub(v) | acc),
+            _ => false,
+        }
+    }
+    let mut value: Value = serde_json::from_str(payload).ok()?;
+    scrub(&mut value).then(|| value.to_string())
 }
 
 /// Why teloxide could not read an update: the error of reading its part as the type the
@@ -822,6 +858,34 @@ mod tests {
                 caption: "听".into()
             })
         );
+    }
+
+    #[test]
+    fn places_are_scrubbed_from_a_kept_update() {
+        let payload = json!({
+            "update_id": 9,
+            "edited_message": {
+                "message_id": 3,
+                "chat": {"id": 42, "type": "private"},
+                "location": {"latitude": 31.23, "longitude": 121.47, "live_period": 900},
+                "reply_to_message": {"venue": {"location": {"latitude": 1.0, "longitude": 2.0},
+                                               "title": "x", "address": "y"}},
+            }
+        })
+        .to_string();
+        let scrubbed = scrub_locations(&payload).expect("something removed");
+        assert!(
+            !scrubbed.contains("latitude") && !scrubbed.contains("31.23"),
+            "{scrubbed}"
+        );
+        let kept: Value = serde_json::from_str(&scrubbed).unwrap();
+        assert_eq!(kept["edited_message"]["chat"]["id"], 42);
+        assert_eq!(kept["update_id"], 9);
+        assert_eq!(
+            scrub_locations(r#"{"update_id": 1, "message": {"text": "hi"}}"#),
+            None
+        );
+        assert_eq!(scrub_locations("not json"), None);
     }
 
     #[test]
