@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::channel::console::ConsoleChannel;
 use crate::channel::telegram::TelegramChannel;
-use crate::channel::{Channel, Inbound};
+use crate::channel::{Channel, Inbound, Outbound};
 use crate::clock::{Clock, ShiftedClock};
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
@@ -20,7 +20,7 @@ use crate::i18n::{I18n, I18nError};
 use crate::jobs::{Job, JobFailure, JobRunner, Turn};
 use crate::metrics::Metrics;
 use crate::planner::{PlanReport, Planner};
-use crate::store::{Store, StoreError};
+use crate::store::{Store, StoreError, StoredUpdate};
 use crate::t;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,6 +53,8 @@ pub enum ServiceError {
         "no Telegram token: set WEIKE_TELEGRAM_TOKEN (or telegram_token in weike.toml); `weike chat` runs without one"
     )]
     NoToken,
+    #[error("{0}")]
+    Replies(String),
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
     #[error("cannot listen on {addr}: {error}")]
@@ -258,23 +260,38 @@ impl App {
         )
     }
 
-    /// Answers one inbound event. The replies are sent directly (they answer the member);
-    /// a reply that cannot be sent is logged, the event's effects stay.
+    /// What the bot answers to one inbound event (its effects are stored; nothing is sent).
+    pub async fn answer(&self, inbound: &Inbound) -> Result<Vec<Outbound>, ServiceError> {
+        Ok(self.conversation.handle(inbound).await?)
+    }
+
+    /// Sends replies to `chat` directly (they answer a member). A reply that cannot be sent
+    /// is logged and skipped; only a store error is returned.
+    pub async fn send_replies(
+        &self,
+        channel: &dyn Channel,
+        chat: &str,
+        replies: &[Outbound],
+    ) -> Result<(), ServiceError> {
+        match send_all(&self.store, channel, chat, replies, None).await {
+            Ok(_) | Err(SendOutcome::Stopped) => Ok(()),
+            Err(SendOutcome::Store(e)) => Err(e.into()),
+            Err(SendOutcome::Send(e)) => {
+                tracing::warn!(%chat, error = %e, "a reply could not be sent");
+                Ok(())
+            }
+        }
+    }
+
+    /// Answers one inbound event and sends the replies at once (the console; stored
+    /// updates go through [`TelegramService::process_stored_updates`]).
     pub async fn handle(
         &self,
         channel: &dyn Channel,
         inbound: &Inbound,
     ) -> Result<(), ServiceError> {
-        let replies = self.conversation.handle(inbound).await?;
-        match send_all(&self.store, channel, &inbound.chat_id, &replies, None).await {
-            Ok(_) => Ok(()),
-            Err(SendOutcome::Store(e)) => Err(e.into()),
-            Err(SendOutcome::Stopped) => Ok(()),
-            Err(SendOutcome::Send(e)) => {
-                tracing::warn!(chat = %inbound.chat_id, error = %e, "a reply could not be sent");
-                Ok(())
-            }
-        }
+        let replies = self.answer(inbound).await?;
+        self.send_replies(channel, &inbound.chat_id, &replies).await
     }
 
     /// Deletes stored updates that are no longer needed, once an hour: handled ones after
@@ -432,6 +449,12 @@ impl App {
 const OFFSET_KEY: &str = "telegram.update_offset";
 /// An update whose handling keeps failing is given up on after this many attempts.
 pub const MAX_UPDATE_TRIES: u32 = 5;
+/// How long a process holds the updates it works on without renewing its lease: after a
+/// crash, another process (or the restarted one) takes them over this long after the last
+/// renewal.
+pub const UPDATE_LEASE: chrono::Duration = chrono::Duration::seconds(10);
+/// How often a working process renews its leases.
+pub const UPDATE_HEARTBEAT: Duration = Duration::from_secs(3);
 
 /// How long an update waits after its `attempts`-th failed attempt: 1, 2, 4, 8 s, so that
 /// the member hears back (the reply, or an apology) within about a quarter of a minute.
@@ -508,70 +531,150 @@ impl TelegramService {
     }
 
     /// Handles the stored updates (from long polling or the webhook): per chat one at a
-    /// time and in order, by whichever process claims them. An update whose handling fails
-    /// is tried again after [`update_retry_wait`], holding back its chat's later updates;
-    /// after [`MAX_UPDATE_TRIES`] attempts it is kept as dead with its error and the member
-    /// gets an apology. An update that cannot be read is kept as dead at once. Returns how
-    /// many updates were finished (handled or given up on).
+    /// time and in order, by whichever process claims them. While it works, the process
+    /// renews its short lease on the updates it holds ([`UPDATE_LEASE`], every
+    /// [`UPDATE_HEARTBEAT`]), so that after a crash another process takes over within
+    /// seconds. Returns how many updates were finished (handled or given up on).
     pub async fn process_stored_updates(&self) -> Result<usize, ServiceError> {
         let worker = self.courier.worker().to_string();
-        let store = &self.app.store;
-        let metrics = &self.app.metrics;
+        let heartbeat = async {
+            let mut every = tokio::time::interval(UPDATE_HEARTBEAT);
+            loop {
+                every.tick().await;
+                let until = self.app.clock.now() + UPDATE_LEASE;
+                if let Err(e) = self.app.store.renew_update_leases(&worker, until).await {
+                    tracing::warn!(error = %e, "cannot renew the leases of the updates being handled");
+                }
+            }
+        };
+        tokio::select! {
+            finished = self.handle_claimed_updates(&worker) => finished,
+            never = heartbeat => never,
+        }
+    }
+
+    async fn handle_claimed_updates(&self, worker: &str) -> Result<usize, ServiceError> {
         let mut finished = 0;
         loop {
             let now = self.app.clock.now();
-            let lease_until = now + chrono::Duration::seconds(60);
-            let batch = store.claim_updates(&worker, now, lease_until, 50).await?;
+            let batch = self
+                .app
+                .store
+                .claim_updates(worker, now, now + UPDATE_LEASE, 50)
+                .await?;
             if batch.is_empty() {
                 return Ok(finished);
             }
             for update in batch {
-                let id = update.update_id;
-                let inbound = match crate::channel::telegram::parse_update(&update.payload) {
-                    Ok(Some(inbound)) => inbound,
-                    Ok(None) => {
-                        store.finish_update(id, &worker).await?;
-                        finished += 1;
-                        continue;
-                    }
-                    Err(reason) => {
-                        tracing::warn!(update_id = id, %reason, "an update could not be read: kept as dead (see `weike inbox`)");
-                        Metrics::inc(&metrics.updates_unparsable);
-                        let error = format!("cannot read the update: {reason}");
-                        let kept = crate::channel::telegram::scrub_locations(&update.payload);
-                        store
-                            .kill_update(id, &worker, &error, kept.as_deref(), now)
-                            .await?;
-                        finished += 1;
-                        continue;
-                    }
-                };
-                let Err(e) = self.app.handle(self.channel.as_ref(), &inbound).await else {
-                    store.finish_update(id, &worker).await?;
-                    Metrics::inc(&metrics.updates_handled);
+                if self.handle_stored_update(worker, update).await? {
                     finished += 1;
-                    continue;
-                };
-                Metrics::inc(&metrics.updates_failed);
-                let attempts = u32::try_from(update.attempts.saturating_add(1)).unwrap_or(u32::MAX);
-                let error = e.to_string();
-                let now = self.app.clock.now();
-                if attempts < MAX_UPDATE_TRIES {
-                    let retry_at = now + update_retry_wait(attempts);
-                    tracing::warn!(update_id = id, attempts, %retry_at, %error, "handling an update failed; it is tried again");
-                    store.retry_update(id, &worker, &error, retry_at).await?;
-                    continue;
                 }
-                tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
-                let kept = crate::channel::telegram::scrub_locations(&update.payload);
-                store
-                    .kill_update(id, &worker, &error, kept.as_deref(), now)
-                    .await?;
-                Metrics::inc(&metrics.updates_dead);
-                finished += 1;
-                self.app.apologize(self.channel.as_ref(), &inbound).await;
             }
         }
+    }
+
+    /// One claimed update. An update that cannot be read is kept as dead at once. Its
+    /// replies are written down before they are sent and counted as they go, so that a
+    /// restart sends what is left instead of handling it again. A failed attempt makes it
+    /// wait [`update_retry_wait`], holding back its chat's later updates; after
+    /// [`MAX_UPDATE_TRIES`] attempts it is kept as dead with its error and the member gets
+    /// an apology. Returns whether the update is finished.
+    async fn handle_stored_update(
+        &self,
+        worker: &str,
+        update: StoredUpdate,
+    ) -> Result<bool, ServiceError> {
+        let store = &self.app.store;
+        let metrics = &self.app.metrics;
+        let id = update.update_id;
+        let inbound = match crate::channel::telegram::parse_update(&update.payload) {
+            Ok(Some(inbound)) => inbound,
+            Ok(None) => {
+                store.finish_update(id, worker).await?;
+                return Ok(true);
+            }
+            Err(reason) => {
+                tracing::warn!(update_id = id, %reason, "an update could not be read: kept as dead (see `weike inbox`)");
+                Metrics::inc(&metrics.updates_unparsable);
+                let error = format!("cannot read the update: {reason}");
+                let kept = crate::channel::telegram::scrub_locations(&update.payload);
+                let now = self.app.clock.now();
+                store
+                    .kill_update(id, worker, &error, kept.as_deref(), now)
+                    .await?;
+                return Ok(true);
+            }
+        };
+        let written = update
+            .replies
+            .as_deref()
+            .map(serde_json::from_str::<Vec<Outbound>>);
+        let (replies, from) = match written {
+            Some(Ok(replies)) => {
+                tracing::info!(
+                    update_id = id,
+                    sent = update.replies_sent,
+                    "sending the rest of an update's replies after a restart"
+                );
+                (replies, usize::try_from(update.replies_sent).unwrap_or(0))
+            }
+            answer => {
+                if let Some(Err(e)) = answer {
+                    tracing::warn!(update_id = id, error = %e, "the written replies cannot be read; handling the update again");
+                }
+                match self.app.answer(&inbound).await {
+                    Ok(replies) => {
+                        let json = serde_json::to_string(&replies).map_err(|e| {
+                            ServiceError::Replies(format!("cannot write down the replies: {e}"))
+                        })?;
+                        store.write_replies(id, worker, &json).await?;
+                        (replies, 0)
+                    }
+                    Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
+                }
+            }
+        };
+        let chat = inbound.chat_id.as_str();
+        for (i, reply) in replies.iter().enumerate().skip(from) {
+            self.app
+                .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
+                .await?;
+            store.replies_sent(id, worker, i as i64 + 1).await?;
+        }
+        store.finish_update(id, worker).await?;
+        Metrics::inc(&metrics.updates_handled);
+        Ok(true)
+    }
+
+    /// A failed attempt at `update`: tried again later, or given up on after the last one.
+    async fn attempt_failed(
+        &self,
+        worker: &str,
+        update: &StoredUpdate,
+        inbound: &Inbound,
+        e: ServiceError,
+    ) -> Result<bool, ServiceError> {
+        let store = &self.app.store;
+        let metrics = &self.app.metrics;
+        let id = update.update_id;
+        Metrics::inc(&metrics.updates_failed);
+        let attempts = u32::try_from(update.attempts.saturating_add(1)).unwrap_or(u32::MAX);
+        let error = e.to_string();
+        let now = self.app.clock.now();
+        if attempts < MAX_UPDATE_TRIES {
+            let retry_at = now + update_retry_wait(attempts);
+            tracing::warn!(update_id = id, attempts, %retry_at, %error, "handling an update failed; it is tried again");
+            store.retry_update(id, worker, &error, retry_at).await?;
+            return Ok(false);
+        }
+        tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
+        let kept = crate::channel::telegram::scrub_locations(&update.payload);
+        store
+            .kill_update(id, worker, &error, kept.as_deref(), now)
+            .await?;
+        Metrics::inc(&metrics.updates_dead);
+        self.app.apologize(self.channel.as_ref(), inbound).await;
+        Ok(true)
     }
 
     /// The HTTP endpoints: health and metrics, and in webhook mode the webhook itself

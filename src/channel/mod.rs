@@ -11,11 +11,34 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 use crate::content::AudioKind;
+
+/// Bytes as base64 text in JSON.
+mod base64_bytes {
+    use std::sync::Arc;
+
+    use base64::Engine;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &Arc<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(bytes.as_slice()))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Arc<Vec<u8>>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD
+            .decode(text)
+            .map(Arc::new)
+            .map_err(serde::de::Error::custom)
+    }
+}
 
 /// A button under a message; pressing it comes back as [`InboundEvent::Button`] with `data`
 /// (at most 64 bytes).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Button {
     pub label: String,
     pub data: String,
@@ -35,7 +58,7 @@ pub type Keyboard = Vec<Vec<Button>>;
 
 /// An audio file to send; `file_id` is the channel's id of an earlier upload of the same
 /// bytes, when there was one.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AudioRef {
     pub path: PathBuf,
     pub sha256: String,
@@ -43,7 +66,11 @@ pub struct AudioRef {
     pub file_id: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// What the bot sends. It can be kept as JSON (the replies to an update are written down
+/// before they are sent, so that a restart sends what is left instead of handling the
+/// update again); bytes made in memory are kept as base64.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
 pub enum Outbound {
     /// A text message (HTML subset), split by the channel if it is too long; the buttons go
     /// under the last part.
@@ -70,12 +97,14 @@ pub enum Outbound {
     },
     /// A picture (PNG) with a caption.
     Photo {
+        #[serde(with = "base64_bytes")]
         png: Arc<Vec<u8>>,
         file_name: String,
         caption_html: String,
     },
     /// A file made in memory (a CSV export), sent as a document.
     Document {
+        #[serde(with = "base64_bytes")]
         bytes: Arc<Vec<u8>>,
         file_name: String,
         caption_html: String,
@@ -134,7 +163,7 @@ impl Outbound {
 }
 
 /// Kinds of files a member can send and the bot can pass on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MediaKind {
     Photo,
     Audio,
@@ -238,4 +267,81 @@ pub trait Channel: Send + Sync {
     /// The channel's name as stored with members (`telegram`, `console`).
     fn name(&self) -> &str;
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Replies are written down as JSON before they are sent: every kind comes back equal.
+    #[test]
+    fn outbound_messages_round_trip_through_json() {
+        let keyboard = vec![vec![Button::new("✅ 学完打卡", "ci:safety:road")]];
+        let messages = vec![
+            Outbound::with_buttons("<b>第一课</b>", keyboard.clone()),
+            Outbound::Audio {
+                audio: AudioRef {
+                    path: PathBuf::from("lessons/safety/audio/01.ogg"),
+                    sha256: "ab".repeat(32),
+                    kind: AudioKind::Voice,
+                    file_id: Some("F1".into()),
+                },
+                caption_html: "听".into(),
+                buttons: keyboard,
+            },
+            Outbound::Quiz {
+                ask_id: 7,
+                question: "?".into(),
+                options: vec!["a".into(), "b".into()],
+                correct: 1,
+                explanation: String::new(),
+                open_seconds: Some(30),
+            },
+            Outbound::Photo {
+                png: Arc::new(vec![0x89, b'P', b'N', b'G', 0, 255]),
+                file_name: "p.png".into(),
+                caption_html: String::new(),
+            },
+            Outbound::Document {
+                bytes: Arc::new("\u{feff}id,name\n".as_bytes().to_vec()),
+                file_name: "e.csv".into(),
+                caption_html: "导出".into(),
+            },
+            Outbound::Media {
+                kind: MediaKind::Voice,
+                file_id: "F2".into(),
+                caption_html: String::new(),
+            },
+            Outbound::EditText {
+                message_id: "5".into(),
+                html: "x".into(),
+                buttons: vec![],
+            },
+            Outbound::EditButtons {
+                message_id: "5".into(),
+                buttons: vec![],
+            },
+            Outbound::AnswerButton {
+                callback_id: "CB_1".into(),
+                text: None,
+            },
+            Outbound::Venue {
+                lat: 31.2304,
+                lon: 121.4737,
+                title: "驿站".into(),
+                address: "世纪大道 100 号".into(),
+            },
+            Outbound::AskLocation {
+                html: "位置".into(),
+                button_label: "发送位置".into(),
+            },
+        ];
+        let json = serde_json::to_string(&messages).unwrap();
+        assert!(
+            json.contains("\"png\":\"iVBORwD/\""),
+            "bytes as base64: {json}"
+        );
+        let back: Vec<Outbound> = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, messages);
+    }
 }

@@ -72,7 +72,7 @@ impl fmt::Display for ContentErrors {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum AudioKind {
     /// Ogg/Opus: sent as a voice message, played inline.
     Voice,

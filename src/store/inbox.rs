@@ -14,6 +14,11 @@ pub struct StoredUpdate {
     pub payload: String,
     /// Failed attempts so far.
     pub attempts: i64,
+    /// The replies written down by an earlier attempt (JSON), if its handling got that far:
+    /// they are sent (from `replies_sent` on) instead of handling the update again.
+    pub replies: Option<String>,
+    /// How many of `replies` were sent.
+    pub replies_sent: i64,
 }
 
 /// Operators' view of the stored updates (`weike inbox`).
@@ -82,7 +87,7 @@ impl Store {
             "UPDATE inbound_updates SET status = 'handling', claimed_by = $2, claimed_until = $3
              WHERE update_id IN (SELECT u.update_id FROM inbound_updates u WHERE {ready}
                                  ORDER BY u.update_id LIMIT $4 {})
-             RETURNING update_id, payload, attempts",
+             RETURNING update_id, payload, attempts, replies, replies_sent",
             self.skip_locked()
         );
         let mut rows: Vec<StoredUpdate> = in_tx!(self, tx => {
@@ -104,11 +109,62 @@ impl Store {
     pub async fn finish_update(&self, update_id: i64, worker: &str) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
-                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL, payload = ''
+                "UPDATE inbound_updates SET status = 'done', claimed_until = NULL, payload = '', replies = NULL
                  WHERE update_id = $1 AND claimed_by = $2",
             )
             .bind(update_id)
             .bind(worker)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Renews the lease of every update `worker` is working on (a heartbeat while the
+    /// process is alive; after a crash the short lease runs out and another process takes
+    /// the updates over). Updates waiting for a retry are not held by a worker.
+    pub async fn renew_update_leases(&self, worker: &str, until: DateTime<Utc>) -> Result<u64> {
+        let n = on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET claimed_until = $2
+                 WHERE claimed_by = $1 AND status = 'handling'",
+            )
+            .bind(worker)
+            .bind(until)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(n)
+    }
+
+    /// Writes down the replies to a claimed update before they are sent.
+    pub async fn write_replies(&self, update_id: i64, worker: &str, replies: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET replies = $3, replies_sent = 0
+                 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .bind(replies)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Records that the first `sent` replies of a claimed update were sent.
+    pub async fn replies_sent(&self, update_id: i64, worker: &str, sent: i64) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE inbound_updates SET replies_sent = $3 WHERE update_id = $1 AND claimed_by = $2",
+            )
+            .bind(update_id)
+            .bind(worker)
+            .bind(sent)
             .execute(p)
             .await?
             .rows_affected()
@@ -127,7 +183,8 @@ impl Store {
     ) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
-                "UPDATE inbound_updates SET attempts = attempts + 1, last_error = $3, claimed_until = $4
+                "UPDATE inbound_updates SET attempts = attempts + 1, last_error = $3, claimed_until = $4,
+                   claimed_by = NULL
                  WHERE update_id = $1 AND claimed_by = $2",
             )
             .bind(update_id)

@@ -978,6 +978,12 @@ async fn handle(
             // Never written: the connection fails the write and hyper closes it.
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
+        Some(Fault::Hang) => {
+            let hung = Failure::new(0, "never answered nor acted on (Fault::Hang)");
+            let (params, files) = parsed.unwrap_or_default();
+            shared.record(call(name, params, files, &Err(hung), at));
+            return std::future::pending().await;
+        }
         Some(Fault::Delay(duration)) => delay = Some(duration),
         None => {}
     }

@@ -27,6 +27,10 @@ pub enum Fault {
     /// Read the request, then close the TCP connection without any HTTP response (the
     /// client sees a connection error). Recorded with status 0; nothing is sent.
     Drop,
+    /// Read the request and never answer it, nor act on it (a server that stalls before it
+    /// processes the request: the client waits for its timeout, or dies waiting). Recorded
+    /// with status 0; nothing is sent.
+    Hang,
 }
 
 impl Fault {
