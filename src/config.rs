@@ -62,6 +62,11 @@ struct FileConfig {
     migrant_digest: Option<String>,
     handled_update_retention_hours: Option<u32>,
     dead_update_retention_days: Option<u32>,
+    metrics_listen: Option<String>,
+    http_max_connections: Option<usize>,
+    http_header_timeout_seconds: Option<u64>,
+    http_body_timeout_seconds: Option<u64>,
+    http_idle_timeout_seconds: Option<u64>,
 }
 
 #[derive(Clone)]
@@ -86,6 +91,11 @@ pub struct Config {
     pub courier: CourierSettings,
     /// Where the HTTP endpoints (/healthz, /metrics, the webhook) listen, e.g. 0.0.0.0:8443.
     pub http_listen: Option<std::net::SocketAddr>,
+    /// A separate address for /metrics and /healthz (then /metrics is not served on
+    /// `http_listen`), e.g. 127.0.0.1:9100.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+    /// What the HTTP server accepts from clients.
+    pub http_limits: HttpLimits,
     /// The public HTTPS URL Telegram posts updates to (webhook mode).
     pub webhook_url: Option<String>,
     /// The secret Telegram sends with every webhook request.
@@ -98,6 +108,35 @@ pub struct Config {
     pub commands_per_minute: u32,
     pub migrants: MigrantSettings,
     pub inbox: InboxSettings,
+}
+
+/// What the HTTP server accepts: a client that is slow, idle or too big is cut off, so
+/// that it cannot hold memory or connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HttpLimits {
+    /// Connections open at once; more are closed at once.
+    pub max_connections: usize,
+    /// A request's line and headers must arrive within this time.
+    pub header_timeout: Duration,
+    /// An accepted webhook request's body must arrive within this time.
+    pub body_timeout: Duration,
+    /// A connection on which nothing moves for this long is closed.
+    pub idle_timeout: Duration,
+    /// The largest webhook body read (Telegram's updates are a few kilobytes; a message
+    /// with a 4,096-character text, its entities and a quoted message stays far below).
+    pub max_body_bytes: usize,
+}
+
+impl Default for HttpLimits {
+    fn default() -> Self {
+        HttpLimits {
+            max_connections: 512,
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(60),
+            max_body_bytes: 256 * 1024,
+        }
+    }
 }
 
 /// How long stored updates (what members sent) are kept.
@@ -197,6 +236,7 @@ impl std::fmt::Debug for Config {
             .field("default_timezone", &self.default_timezone)
             .field("grace", &self.grace)
             .field("http_listen", &self.http_listen)
+            .field("metrics_listen", &self.metrics_listen)
             .field("webhook_url", &self.webhook_url)
             .field(
                 "webhook_secret",
@@ -209,7 +249,7 @@ impl std::fmt::Debug for Config {
 pub const DEFAULT_POINTS_FILE: &str = "points.toml";
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 18] = [
+pub const ENV_VARS: [&str; 19] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -224,6 +264,7 @@ pub const ENV_VARS: [&str; 18] = [
     "WEIKE_POLL_TIMEOUT_SECONDS",
     "WEIKE_SEND_CONCURRENCY",
     "WEIKE_HTTP_LISTEN",
+    "WEIKE_METRICS_LISTEN",
     "WEIKE_WEBHOOK_URL",
     "WEIKE_WEBHOOK_SECRET",
     "WEIKE_PAID_BROADCAST",
@@ -270,6 +311,7 @@ impl Config {
         let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
         let migrants = migrant_settings(&fc)?;
         let inbox = inbox_settings(&fc)?;
+        let http_limits = http_limits(&fc)?;
 
         let database_url = env("WEIKE_DATABASE_URL")
             .or(fc.database_url)
@@ -425,6 +467,21 @@ impl Config {
             })?),
             None => None,
         };
+        let metrics_listen = match env("WEIKE_METRICS_LISTEN").or(fc.metrics_listen.clone()) {
+            Some(v) => Some(v.trim().parse::<std::net::SocketAddr>().map_err(|_| {
+                invalid(
+                    "metrics_listen",
+                    format!("{v:?} is not an address:port such as 127.0.0.1:9100"),
+                )
+            })?),
+            None => None,
+        };
+        if metrics_listen.is_some() && metrics_listen == http_listen {
+            return Err(invalid(
+                "metrics_listen",
+                "must differ from http_listen (leave it out to serve /metrics there)".into(),
+            ));
+        }
         let webhook_url = env("WEIKE_WEBHOOK_URL").or(fc.webhook_url);
         if let Some(u) = &webhook_url {
             let parsed =
@@ -497,6 +554,8 @@ impl Config {
             grace: chrono::Duration::minutes(grace_minutes),
             poll_timeout: Duration::from_secs(poll_timeout_seconds),
             http_listen,
+            metrics_listen,
+            http_limits,
             webhook_url,
             webhook_secret,
             paid_broadcast,
@@ -512,6 +571,42 @@ impl Config {
             },
         })
     }
+}
+
+fn http_limits(fc: &FileConfig) -> Result<HttpLimits, ConfigError> {
+    let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+    let d = HttpLimits::default();
+    let max_connections = fc.http_max_connections.unwrap_or(d.max_connections);
+    if !(1..=100_000).contains(&max_connections) {
+        return Err(invalid(
+            "http_max_connections",
+            format!("{max_connections} must be 1 to 100000"),
+        ));
+    }
+    let seconds = |key: &'static str, v: Option<u64>, default: Duration| match v {
+        None => Ok(default),
+        Some(n) if (1..=3600).contains(&n) => Ok(Duration::from_secs(n)),
+        Some(n) => Err(invalid(key, format!("{n} must be 1 to 3600 seconds"))),
+    };
+    Ok(HttpLimits {
+        max_connections,
+        header_timeout: seconds(
+            "http_header_timeout_seconds",
+            fc.http_header_timeout_seconds,
+            d.header_timeout,
+        )?,
+        body_timeout: seconds(
+            "http_body_timeout_seconds",
+            fc.http_body_timeout_seconds,
+            d.body_timeout,
+        )?,
+        idle_timeout: seconds(
+            "http_idle_timeout_seconds",
+            fc.http_idle_timeout_seconds,
+            d.idle_timeout,
+        )?,
+        max_body_bytes: d.max_body_bytes,
+    })
 }
 
 fn inbox_settings(fc: &FileConfig) -> Result<InboxSettings, ConfigError> {

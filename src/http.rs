@@ -1,23 +1,44 @@
 //! The service's HTTP endpoints: `/healthz`, `/metrics`, and the Telegram webhook, which
 //! stores each update (duplicates ignored) before answering 200, so that an update is
 //! never lost between Telegram and the database.
+//!
+//! The server is hardened against slow, idle and oversized clients ([`HttpLimits`]): at
+//! most `max_connections` at once (more are closed at once); the request line and headers
+//! must arrive within `header_timeout` (and fit in 16 KiB); a connection on which nothing
+//! moves for `idle_timeout` is closed; the webhook checks the method, the path and the
+//! secret header before it reads any of the body, refuses a body longer than
+//! `max_body_bytes` (by its `Content-Length` at once, or as it arrives), and gives the
+//! body `body_timeout` to arrive. A client that breaks a limit costs a few kilobytes for a
+//! few seconds.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::Duration;
 
 use axum::Router;
-use axum::body::Bytes;
+use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use tokio::sync::Notify;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, Semaphore};
 
 use crate::channel::telegram::update_key;
 use crate::clock::Clock;
+use crate::config::HttpLimits;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
 pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
+
+/// The most a request's line and headers may take (hyper's read buffer; its minimum is
+/// 8 KiB). Telegram's requests carry a few hundred bytes of headers.
+const MAX_HEADER_BYTES: usize = 16 * 1024;
 
 pub struct Webhook {
     /// The path Telegram posts to, e.g. `/telegram`.
@@ -32,13 +53,28 @@ pub struct HttpState {
     pub webhook: Option<Webhook>,
     /// Woken when an update has been stored.
     pub stored: Arc<Notify>,
+    pub limits: HttpLimits,
 }
 
-pub fn router(state: Arc<HttpState>) -> Router {
-    let mut router = Router::new()
-        .route("/healthz", get(health))
-        .route("/metrics", get(metrics));
-    if let Some(webhook) = &state.webhook {
+/// Which endpoints a listener serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Endpoints {
+    /// `/healthz`, the webhook (if configured) and `/metrics`.
+    All,
+    /// `/healthz` and the webhook: `/metrics` has its own address.
+    WithoutMetrics,
+    /// `/healthz` and `/metrics` only (the `metrics_listen` address).
+    MetricsOnly,
+}
+
+pub fn router(state: Arc<HttpState>, endpoints: Endpoints) -> Router {
+    let mut router = Router::new().route("/healthz", get(health));
+    if endpoints != Endpoints::WithoutMetrics {
+        router = router.route("/metrics", get(metrics));
+    }
+    if endpoints != Endpoints::MetricsOnly
+        && let Some(webhook) = &state.webhook
+    {
         router = router.route(&webhook.path, post(receive_update));
     }
     router.with_state(state)
@@ -71,10 +107,12 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// The webhook. The secret is checked before anything of the body is read: a request
+/// without it costs its headers only.
 async fn receive_update(
     State(state): State<Arc<HttpState>>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Body,
 ) -> StatusCode {
     let Some(webhook) = &state.webhook else {
         return StatusCode::NOT_FOUND;
@@ -84,10 +122,39 @@ async fn receive_update(
         .map(|v| v.as_bytes())
         .unwrap_or_default();
     if !constant_time_eq(given, webhook.secret.as_bytes()) {
+        Metrics::inc(&state.metrics.http_refused);
         tracing::warn!("webhook request without the right secret token: refused");
         return StatusCode::UNAUTHORIZED;
     }
-    let Ok(text) = std::str::from_utf8(&body) else {
+    let limit = state.limits.max_body_bytes;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        Metrics::inc(&state.metrics.http_refused);
+        tracing::warn!(declared, limit, "webhook body too large: refused");
+        return StatusCode::PAYLOAD_TOO_LARGE;
+    }
+    let bytes = match tokio::time::timeout(
+        state.limits.body_timeout,
+        axum::body::to_bytes(body, limit),
+    )
+    .await
+    {
+        Ok(Ok(bytes)) => bytes,
+        Ok(Err(e)) => {
+            Metrics::inc(&state.metrics.http_refused);
+            tracing::warn!(error = %e, limit, "webhook body unreadable or too large: refused");
+            return StatusCode::PAYLOAD_TOO_LARGE;
+        }
+        Err(_) => {
+            Metrics::inc(&state.metrics.http_refused);
+            tracing::warn!(timeout = ?state.limits.body_timeout, "webhook body too slow: refused");
+            return StatusCode::REQUEST_TIMEOUT;
+        }
+    };
+    let Ok(text) = std::str::from_utf8(&bytes) else {
         return StatusCode::BAD_REQUEST;
     };
     let Some((update_id, chat_key)) = serde_json::from_str(text)
@@ -117,6 +184,153 @@ async fn receive_update(
     }
 }
 
+/// Serves `router` on `listener` within `limits` until `shutdown` completes; then stops
+/// accepting, lets the connections finish their requests (closing them when idle), and
+/// returns once all are closed.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    limits: HttpLimits,
+    metrics: Arc<Metrics>,
+    shutdown: impl Future<Output = ()>,
+) {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (closing_tx, closing) = tokio::sync::watch::channel(false);
+    tokio::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(a) => a,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait a moment, keep serving.
+                    tracing::warn!(error = %e, "cannot accept a connection");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            _ = &mut shutdown => break,
+        };
+        let Ok(slot) = slots.clone().try_acquire_owned() else {
+            Metrics::inc(&metrics.http_refused);
+            tracing::warn!(%peer, max = limits.max_connections, "too many connections: closed");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let service = hyper_util::service::TowerToHyperService::new(router.clone());
+        let mut closing = closing.clone();
+        tokio::spawn(async move {
+            let io = TokioIo::new(IdleTimeout::new(stream, limits.idle_timeout));
+            let connection = hyper::server::conn::http1::Builder::new()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout)
+                .max_buf_size(MAX_HEADER_BYTES)
+                .serve_connection(io, service);
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::debug!(%peer, error = %e, "connection closed");
+                    }
+                }
+                _ = async move { let _ = closing.wait_for(|c| *c).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(slot);
+        });
+    }
+    let _ = closing_tx.send(true);
+    // Every connection gives its slot back when it is closed.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+}
+
+/// A connection's I/O that fails with `TimedOut` once a read or a write has waited for
+/// `limit` without progress: an idle keep-alive connection, a client that stops sending in
+/// the middle of a request or stops reading the answer.
+struct IdleTimeout<T> {
+    inner: T,
+    limit: Duration,
+    read_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+    write_deadline: Option<Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl<T> IdleTimeout<T> {
+    fn new(inner: T, limit: Duration) -> Self {
+        Self {
+            inner,
+            limit,
+            read_deadline: None,
+            write_deadline: None,
+        }
+    }
+}
+
+/// After a pending read or write: arms the deadline if it is not armed, and tells whether
+/// it has passed.
+fn expired(
+    deadline: &mut Option<Pin<Box<tokio::time::Sleep>>>,
+    limit: Duration,
+    cx: &mut Context<'_>,
+) -> bool {
+    let sleep = deadline.get_or_insert_with(|| Box::pin(tokio::time::sleep(limit)));
+    sleep.as_mut().poll(cx).is_ready()
+}
+
+fn timed_out() -> std::io::Error {
+    std::io::Error::new(std::io::ErrorKind::TimedOut, "connection idle too long")
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for IdleTimeout<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_read(cx, buf) {
+            Poll::Ready(r) => {
+                this.read_deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending if expired(&mut this.read_deadline, this.limit, cx) => {
+                Poll::Ready(Err(timed_out()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_write(cx, data) {
+            Poll::Ready(r) => {
+                this.write_deadline = None;
+                Poll::Ready(r)
+            }
+            Poll::Pending if expired(&mut this.write_deadline, this.limit, cx) => {
+                Poll::Ready(Err(timed_out()))
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -127,5 +341,30 @@ mod tests {
         assert!(!constant_time_eq(b"abc", b"abd"));
         assert!(!constant_time_eq(b"abc", b"ab"));
         assert!(!constant_time_eq(b"", b"x"));
+    }
+
+    /// A read that waits longer than the limit fails; one that makes progress in time does
+    /// not, however long the whole exchange takes.
+    #[tokio::test(start_paused = true)]
+    async fn idle_reads_time_out() {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let (client, server) = tokio::io::duplex(64);
+        let mut server = IdleTimeout::new(server, Duration::from_secs(5));
+        let mut client = client;
+        let writer = tokio::spawn(async move {
+            for _ in 0..3 {
+                tokio::time::sleep(Duration::from_secs(4)).await;
+                client.write_all(b"x").await.unwrap();
+            }
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            drop(client);
+        });
+        let mut buf = [0u8; 1];
+        for _ in 0..3 {
+            server.read_exact(&mut buf).await.unwrap();
+        }
+        let err = server.read_exact(&mut buf).await.unwrap_err();
+        assert_eq!(err.kind(), std::io::ErrorKind::TimedOut);
+        writer.abort();
     }
 }

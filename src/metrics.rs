@@ -26,6 +26,9 @@ pub struct Metrics {
     pub updates_dead: AtomicU64,
     /// Updates that could not be read (kept as dead rows with the reason).
     pub updates_unparsable: AtomicU64,
+    /// HTTP requests and connections refused: a wrong secret, a body too large or too slow,
+    /// too many connections.
+    pub http_refused: AtomicU64,
     /// Per scheduled job (by name): failures and the time of the last success.
     jobs: Mutex<BTreeMap<&'static str, JobFigures>>,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
@@ -150,6 +153,12 @@ impl Metrics {
             "weike_updates_unparsable_total",
             "Updates that could not be read (kept for `weike inbox`).",
             &self.updates_unparsable,
+        );
+        counter(
+            &mut out,
+            "weike_http_refused_total",
+            "HTTP requests or connections refused (wrong secret, body too large or too slow, too many connections).",
+            &self.http_refused,
         );
         let jobs = self.with_jobs(|jobs| jobs.clone());
         let name = "weike_job_failures_total";

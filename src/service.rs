@@ -683,6 +683,7 @@ impl TelegramService {
         &self,
         mode: Mode,
         stored: Arc<tokio::sync::Notify>,
+        endpoints: crate::http::Endpoints,
     ) -> Result<axum::Router, ServiceError> {
         let webhook =
             match mode {
@@ -704,28 +705,48 @@ impl TelegramService {
                     Some(crate::http::Webhook { path, secret })
                 }
             };
-        Ok(crate::http::router(Arc::new(crate::http::HttpState {
-            store: self.app.store.clone(),
-            metrics: self.app.metrics.clone(),
-            clock: self.app.clock.clone(),
-            webhook,
-            stored,
-        })))
+        Ok(crate::http::router(
+            Arc::new(crate::http::HttpState {
+                store: self.app.store.clone(),
+                metrics: self.app.metrics.clone(),
+                clock: self.app.clock.clone(),
+                webhook,
+                stored,
+                limits: self.app.config.http_limits,
+            }),
+            endpoints,
+        ))
     }
 
     /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops taking updates and
     /// claiming deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`,
     /// gives back whatever is still claimed, and returns.
     pub async fn run(self, mode: Mode) -> Result<(), ServiceError> {
+        use crate::http::Endpoints;
         let stored = Arc::new(tokio::sync::Notify::new());
-        let router = self.http_router(mode, stored.clone())?;
-        let listener = match (mode, self.app.config.http_listen) {
-            (_, Some(addr)) => Some(tokio::net::TcpListener::bind(addr).await.map_err(|e| {
-                ServiceError::Listen {
+        let config = &self.app.config;
+        let endpoints = match config.metrics_listen {
+            Some(_) => Endpoints::WithoutMetrics,
+            None => Endpoints::All,
+        };
+        let router = self.http_router(mode, stored.clone(), endpoints)?;
+        let bind = |addr: std::net::SocketAddr| async move {
+            tokio::net::TcpListener::bind(addr)
+                .await
+                .map_err(|e| ServiceError::Listen {
                     addr: addr.to_string(),
                     error: e.to_string(),
-                }
-            })?),
+                })
+        };
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some((
+                bind(addr).await?,
+                self.http_router(mode, stored.clone(), Endpoints::MetricsOnly)?,
+            )),
+            None => None,
+        };
+        let listener = match (mode, config.http_listen) {
+            (_, Some(addr)) => Some(bind(addr).await?),
             (Mode::Webhook, None) => {
                 return Err(ServiceError::WebhookSetting(
                     "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
@@ -745,21 +766,32 @@ impl TelegramService {
             }
         }
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let http = async {
-            let Some(listener) = listener else { return };
-            if let Ok(addr) = listener.local_addr() {
-                tracing::info!(%addr, ?mode, "HTTP endpoints listening");
-            }
+        let serve = |listener: Option<tokio::net::TcpListener>,
+                     router: axum::Router,
+                     what: &'static str| {
             let mut stop = stop_rx.clone();
-            let shutdown = async move {
-                let _ = stop.wait_for(|s| *s).await;
-            };
-            if let Err(e) = axum::serve(listener, router)
-                .with_graceful_shutdown(shutdown)
-                .await
-            {
-                tracing::error!(error = %e, "HTTP server failed");
+            let limits = self.app.config.http_limits;
+            let metrics = self.app.metrics.clone();
+            async move {
+                let Some(listener) = listener else { return };
+                if let Ok(addr) = listener.local_addr() {
+                    tracing::info!(%addr, ?mode, "{what} listening");
+                }
+                let shutdown = async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                };
+                crate::http::serve(listener, router, limits, metrics, shutdown).await;
             }
+        };
+        let (metrics_listener, metrics_router) = match metrics_listener {
+            Some((l, r)) => (Some(l), r),
+            None => (None, axum::Router::new()),
+        };
+        let http = async {
+            tokio::join!(
+                serve(listener, router, "HTTP endpoints"),
+                serve(metrics_listener, metrics_router, "metrics endpoint"),
+            );
         };
         let poll_timeout = self.app.config.poll_timeout;
         // Long polling: fetch and store; the handling loop below takes it from there.

@@ -36,11 +36,22 @@ async fn instance(h: &Harness) -> (Arc<TelegramService>, String) {
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     let service = Arc::new(TelegramService::new(app).await.unwrap());
     let router = service
-        .http_router(Mode::Webhook, Arc::new(tokio::sync::Notify::new()))
+        .http_router(
+            Mode::Webhook,
+            Arc::new(tokio::sync::Notify::new()),
+            weike::http::Endpoints::All,
+        )
         .unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, router).await });
+    let (limits, metrics) = (service.app.config.http_limits, service.app.metrics.clone());
+    tokio::spawn(weike::http::serve(
+        listener,
+        router,
+        limits,
+        metrics,
+        std::future::pending(),
+    ));
     (service, format!("http://{addr}"))
 }
 
