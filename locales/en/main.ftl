@@ -13,6 +13,8 @@ name-empty = The name is empty. Please send your name as text.
 name-too-long = That is too long: at most { $max } characters, please.
 name-invalid = A name cannot start with “/” or contain control characters. Please send your name as plain text.
 name-formula = A name cannot start with = + - or @ (a spreadsheet would read it as a formula). Please send your name as people know it, for example Wang Xiaoming.
+name-hidden-characters = A name cannot contain invisible characters that turn the text around or come from a file (direction marks, a byte-order mark). Please type your name again, for example Wang Xiaoming.
+name-invisible = That name has nothing others could see (only spaces, zero-width or combining characters). Please send your name in letters, for example Wang Xiaoming.
 ask-branch = Which branch do you belong to? Choose with the buttons, or send the number or the name.
 ask-branch-in = { $parent }: choose your branch.
 branch-this = ✔ { $branch } itself

@@ -27,6 +27,7 @@ use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
 use crate::domain::streak::current_streak;
+use crate::domain::text::ShownTextProblem;
 use crate::domain::{BranchTree, Dialog, Locale, Member, MemberStatus};
 use crate::i18n::I18n;
 use crate::store::{Award, OutboxItem, Store, StoreError};
@@ -541,6 +542,8 @@ impl Conversation {
                         NameProblem::ControlCharacters => "name-invalid",
                         NameProblem::LooksLikeCommand => "name-invalid",
                         NameProblem::LooksLikeFormula => "name-formula",
+                        NameProblem::NotShown(ShownTextProblem::NothingVisible) => "name-invisible",
+                        NameProblem::NotShown(_) => "name-hidden-characters",
                     };
                     Ok(vec![Outbound::text(t!(
                         self.i18n,
