@@ -9,6 +9,7 @@ use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::domain::branch::EditProblem;
+use crate::domain::text::ShownTextProblem;
 use crate::domain::{BranchTree, Member};
 use crate::t;
 
@@ -170,6 +171,10 @@ impl Conversation {
         Outbound::text(match problem {
             EditProblem::BadId(id) => t!(self.i18n, l, "branch-bad-id", id = escape_html(&id)),
             EditProblem::BadName => t!(self.i18n, l, "branch-bad-name"),
+            EditProblem::NameNotShown(ShownTextProblem::NothingVisible) => {
+                t!(self.i18n, l, "branch-name-invisible")
+            }
+            EditProblem::NameNotShown(_) => t!(self.i18n, l, "branch-name-hidden-characters"),
             EditProblem::Exists(id) => t!(self.i18n, l, "branch-exists", id = escape_html(&id)),
             EditProblem::Unknown(id) => {
                 t!(self.i18n, l, "branch-unknown-id", branch = escape_html(&id))

@@ -22,6 +22,22 @@ pub enum ShownTextProblem {
     NothingVisible,
 }
 
+/// In English, for problems in files (`branches.toml`); people in chat get their own
+/// language's message for each.
+impl std::fmt::Display for ShownTextProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ShownTextProblem::DirectionControl => {
+                "contains a direction control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F or U+061C), which turns the text shown around it"
+            }
+            ShownTextProblem::ByteOrderMark => "contains a byte-order mark (U+FEFF)",
+            ShownTextProblem::NothingVisible => {
+                "has no visible character (only spaces, zero-width or combining characters)"
+            }
+        })
+    }
+}
+
 /// The bidirectional controls: embeddings and overrides, isolates, and the marks.
 pub fn is_direction_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
