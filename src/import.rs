@@ -75,10 +75,12 @@ pub async fn import(
     progress: impl Fn(&str) + Sync,
 ) -> Result<ImportReport, ImportError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
         path: file.clone(),
         error: e.to_string(),
     })?;
+    // Not UTF-8: a problem on the line of the first bad byte, like any other.
+    let text = venue_csv::decode(&file, &bytes).map_err(|e| ImportError::Invalid(e.problems))?;
     let now = Utc::now();
     let store = &app.store;
     match kind {

@@ -405,6 +405,33 @@ fn import_checks_every_row_and_is_all_or_nothing() {
         stderr.contains("--locale \"fr\": use zh-CN, zh-TW or en"),
         "{stderr}"
     );
+    // A file saved as GBK: the line of the first byte that is not UTF-8. A 10 MB field:
+    // quoted as an excerpt.
+    let mut gbk = b"id,name,lat,lon\npd-01,ok,31.2,121.4\npd-02,".to_vec();
+    gbk.extend([0xC6, 0xD6, 0xB6, 0xAB]); // 浦东
+    gbk.extend(b",31.2,121.4\n");
+    std::fs::write(d.join("gbk.csv"), gbk).unwrap();
+    let (code, stdout, stderr) = import("venues", "gbk.csv");
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("gbk.csv:3: the file is not UTF-8 text from this line on"),
+        "{stdout}"
+    );
+    write(
+        d,
+        "huge.csv",
+        &format!("id,name,lat,lon\n{},x,1,1\n", "h".repeat(10 << 20)),
+    );
+    let (code, stdout, stderr) = import("venues", "huge.csv");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "{}: id \"{}…\" is not a valid id: use 1 to 40 characters from a-z, 0-9, '-', '_' and '.'\n",
+            d.join("huge.csv:2").display(),
+            "h".repeat(40)
+        )
+    );
     // The branch is checked once the rows are well-formed.
     write(
         d,

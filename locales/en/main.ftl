@@ -450,6 +450,7 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s> (<code>{ $id }</code>, ca
 # row-invalid. Quoted values are as written in the row, with invisible characters escaped.
 csv-empty-file = the file is empty: expected a header row with the columns { $required } (and optionally the others of { $columns })
 csv-unreadable = unreadable CSV: { $error }
+csv-encoding = the file is not UTF-8 text from this line on: save it as "CSV UTF-8"
 csv-column-unnamed = column { $number } has no name
 csv-column-twice = column "{ $column }" appears twice
 csv-column-unknown = unknown column "{ $column }": the columns are { $columns }
@@ -460,6 +461,8 @@ csv-id-invalid = { $column } "{ $value }" is not a valid id: use 1 to { $max } c
 csv-id-duplicate = duplicate { $column } "{ $value }": already used on line { $line }
 csv-line-break = { $column } contains a line break or other control character
 csv-control-character = { $column } contains a control character
+csv-hidden-characters = { $column } contains an invisible character that turns the text around or comes from a file (a direction control or a byte-order mark)
+csv-invisible = { $column } has no visible character (only spaces, zero-width or combining characters)
 csv-too-long = { $column } is { $length } characters long: use at most { $max }
 csv-not-a-number = { $column } "{ $value }" is not a number
 csv-latitude-not-finite = latitude { $value } is not a finite number

@@ -409,6 +409,7 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，
 # 引号里的值与行中所写相同，不可见字符已转义。
 csv-empty-file = 文件是空的：第一行应为表头，包含 { $required } 列（全部可用的列为 { $columns }）
 csv-unreadable = 无法读取 CSV：{ $error }
+csv-encoding = 文件从这一行起不是 UTF-8 文本：请另存为“CSV UTF-8”
 csv-column-unnamed = 第 { $number } 列没有列名
 csv-column-twice = 列“{ $column }”出现了两次
 csv-column-unknown = 未知的列“{ $column }”：可用的列为 { $columns }
@@ -419,6 +420,8 @@ csv-id-invalid = { $column }“{ $value }”不是有效的编号：请用 1 到
 csv-id-duplicate = { $column }“{ $value }”重复：第 { $line } 行已经用过
 csv-line-break = { $column } 含有换行符或其他控制字符
 csv-control-character = { $column } 含有控制字符
+csv-hidden-characters = { $column } 含有看不见的字符（改变文字方向的控制符或字节顺序标记）
+csv-invisible = { $column } 没有能看到的字（只有空格、零宽字符或组合符号）
 csv-too-long = { $column } 有 { $length } 个字，最多 { $max } 个字
 csv-not-a-number = { $column }“{ $value }”不是数字
 csv-latitude-not-finite = 纬度 { $value } 不是有限的数值

@@ -409,6 +409,7 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，
 # 引號裡的值與行中所寫相同，不可見字元已轉義。
 csv-empty-file = 檔案是空的：第一行應為表頭，包含 { $required } 欄（全部可用的欄位為 { $columns }）
 csv-unreadable = 無法讀取 CSV：{ $error }
+csv-encoding = 檔案從這一行起不是 UTF-8 文字：請另存為「CSV UTF-8」
 csv-column-unnamed = 第 { $number } 欄沒有欄名
 csv-column-twice = 欄位「{ $column }」出現了兩次
 csv-column-unknown = 未知的欄位「{ $column }」：可用的欄位為 { $columns }
@@ -419,6 +420,8 @@ csv-id-invalid = { $column }「{ $value }」不是有效的編號：請用 1 到
 csv-id-duplicate = { $column }「{ $value }」重複：第 { $line } 行已經用過
 csv-line-break = { $column } 含有換行符號或其他控制字元
 csv-control-character = { $column } 含有控制字元
+csv-hidden-characters = { $column } 含有看不見的字元（改變文字方向的控制字元或位元組順序標記）
+csv-invisible = { $column } 沒有看得到的字（只有空格、零寬字元或組合符號）
 csv-too-long = { $column } 有 { $length } 個字，最多 { $max } 個字
 csv-not-a-number = { $column }「{ $value }」不是數字
 csv-latitude-not-finite = 緯度 { $value } 不是有限的數值
