@@ -234,6 +234,20 @@ async fn branch_edits(db: TestDb) {
         let said = say(&service, &h.fake, OWNER, command).await;
         assert!(said.contains(expected), "{command}: {said}");
     }
+    // A long argument is quoted as an excerpt.
+    let long_id = format!("x{}", "<y".repeat(1000));
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        &format!("/branch_add qingshan.donghu {long_id} 新村"),
+    )
+    .await;
+    assert!(
+        said.contains(&format!("“x{}&lt;…”不能作为支部编号", "&lt;y".repeat(19))),
+        "{said}"
+    );
+    assert!(said.chars().count() < 300, "{said}");
     let tree = service.app.conversation.tree();
     for refused in ["..", "-x", "qingshan.donghu.fake"] {
         assert!(tree.get(refused).is_none(), "{refused} was not added");

@@ -20,7 +20,7 @@ use chrono_tz::Tz;
 
 use crate::channel::{Button, Inbound, InboundEvent, Keyboard, Outbound};
 use crate::clock::Clock;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, Library};
 use crate::domain::flood::Verdict;
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
@@ -284,7 +284,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "rank-usage",
-                    input = escape_html(args)
+                    input = escape_excerpt(args)
                 ))]),
             },
             "poster" => self.resend_poster(member).await,
@@ -326,7 +326,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "unknown-command",
-                command = escape_html(&format!("/{other}"))
+                command = escape_excerpt(&format!("/{other}"))
             ))]),
         }
     }
@@ -562,7 +562,7 @@ impl Conversation {
                             self.i18n,
                             l,
                             "branch-not-found",
-                            input = escape_html(text)
+                            input = escape_excerpt(text)
                         ))];
                         r.extend(self.ask(member));
                         Ok(r)
@@ -575,7 +575,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "time-invalid",
-                    input = escape_html(text)
+                    input = escape_excerpt(text)
                 ))]),
             },
             Dialog::TimeZone { onboarding } => match parse_time_zone(text) {
@@ -584,7 +584,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "timezone-invalid",
-                    input = escape_html(text)
+                    input = escape_excerpt(text)
                 ))]),
             },
         }
@@ -862,7 +862,7 @@ impl Conversation {
                 self.i18n,
                 member.locale,
                 "branch-not-found",
-                input = escape_html(id)
+                input = escape_excerpt(id)
             ))]),
         }
     }
