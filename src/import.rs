@@ -85,7 +85,7 @@ pub async fn import(
     let store = &app.store;
     match kind {
         ImportKind::Venues => {
-            let rows = venue_csv::parse_venues(&file, &text)
+            let rows = venue_csv::parse_venues(&file, text)
                 .map_err(|e| ImportError::Invalid(e.problems))?;
             let tree = app.conversation.tree();
             let problems: Vec<CsvProblem> = rows
@@ -130,7 +130,7 @@ pub async fn import(
         ImportKind::Activities => {
             let known: std::collections::HashSet<String> =
                 store.venue_ids().await?.into_iter().collect();
-            let rows = venue_csv::parse_activities(&file, &text, &|v| known.contains(v))
+            let rows = venue_csv::parse_activities(&file, text, &|v| known.contains(v))
                 .map_err(|e| ImportError::Invalid(e.problems))?;
             let activities: Vec<NewActivity> = rows
                 .into_iter()
