@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 
 use super::locale::Locale;
-use super::text::{ShownTextProblem, check_shown_text, excerpt};
+use super::text::{ShownTextProblem, check_shown_text, excerpt, excerpt_quotes};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Branch {
@@ -116,7 +116,7 @@ impl BranchTree {
         };
         let parsed: BranchFile = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
-            invalid(offset, e.message().trim().to_string())
+            invalid(offset, excerpt_quotes(e.message().trim()))
         })?;
         let mut branches = Vec::new();
         let mut seen = HashSet::new();

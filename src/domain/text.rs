@@ -89,6 +89,40 @@ pub fn excerpt(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// A message that quotes input between `"` and `"` or between backticks (as the TOML
+/// reader's messages do: ``unknown field `…` ``, `invalid type: string "…"`), with every
+/// quoted part cut to an [`excerpt`].
+pub fn excerpt_quotes(message: &str) -> String {
+    let mut out = String::with_capacity(message.len().min(1024));
+    let mut rest = message;
+    while let Some(open) = rest.find(['"', '`']) {
+        let quote = rest[open..].chars().next().unwrap_or('"');
+        let inner_start = open + 1;
+        // The closing quote (a `\"` inside a string is not one).
+        let mut close = None;
+        let mut escaped = false;
+        for (i, c) in rest[inner_start..].char_indices() {
+            match c {
+                '\\' if quote == '"' && !escaped => escaped = true,
+                c if c == quote && !escaped => {
+                    close = Some(inner_start + i);
+                    break;
+                }
+                _ => escaped = false,
+            }
+        }
+        let Some(close) = close else {
+            break;
+        };
+        out.push_str(&rest[..inner_start]);
+        out.push_str(&excerpt(&rest[inner_start..close]));
+        out.push(quote);
+        rest = &rest[close + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -183,5 +217,34 @@ mod tests {
         assert_eq!(cut.chars().count(), EXCERPT_CHARS + 1);
         assert!(cut.ends_with('…'));
         assert!(cut.starts_with("😀😀"));
+    }
+
+    #[test]
+    fn quoted_parts_of_a_message_are_cut() {
+        let long = "x".repeat(500);
+        let cut = format!("{}…", "x".repeat(40));
+        assert_eq!(
+            excerpt_quotes(&format!("invalid type: string \"{long}\", expected i64")),
+            format!("invalid type: string \"{cut}\", expected i64")
+        );
+        assert_eq!(
+            excerpt_quotes(&format!(
+                "unknown field `{long}`, expected one of `id`, `title`"
+            )),
+            format!("unknown field `{cut}`, expected one of `id`, `title`")
+        );
+        let escaped = format!("a \\\" {long}");
+        assert_eq!(
+            excerpt_quotes(&format!("string \"{escaped}\" here")),
+            format!("string \"{}\" here", excerpt(&escaped))
+        );
+        for unchanged in [
+            "no quotes",
+            "an \"unclosed quote",
+            "`short` and \"short\"",
+            "",
+        ] {
+            assert_eq!(excerpt_quotes(unchanged), unchanged);
+        }
     }
 }
