@@ -11,7 +11,9 @@ use teloxide::prelude::Requester;
 use teloxide::types::{BotCommand, MaybeAnonymousUser, Message, Update, UpdateKind};
 use teloxide::{Bot, RequestError};
 
-use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard};
+use bot_api::{
+    ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard, redact_token,
+};
 
 use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
 use crate::content::AudioKind;
@@ -69,11 +71,21 @@ pub enum TelegramError {
     Client(String),
     #[error("WEIKE_TELEGRAM_API_URL {0:?} is not a valid URL: {1}")]
     ApiUrl(String, String),
+    /// `error` is without the bot token ([`TelegramChannel::failed`]).
     #[error("Telegram request {method} failed: {error}")]
     Request { method: &'static str, error: String },
 }
 
 impl TelegramChannel {
+    /// A failed request, its text without the bot token (teloxide's and reqwest's errors
+    /// may show the URL, which holds it).
+    fn failed(&self, method: &'static str, error: impl std::fmt::Display) -> TelegramError {
+        TelegramError::Request {
+            method,
+            error: redact_token(&error.to_string(), self.bot.token()),
+        }
+    }
+
     /// `api_url` points at another Bot API server (self-hosted, or a test fake).
     pub fn new(token: &str, api_url: Option<&str>) -> Result<Self, TelegramError> {
         // teloxide's client registers the command menu and leaves webhook mode.
@@ -114,10 +126,7 @@ impl TelegramChannel {
                 .map(|(c, d)| BotCommand::new(c.clone(), d.clone()))
                 .collect::<Vec<_>>()
         };
-        let failed = |e: RequestError| TelegramError::Request {
-            method: "setMyCommands",
-            error: e.to_string(),
-        };
+        let failed = |e: RequestError| self.failed("setMyCommands", e);
         for (locale, list) in commands {
             if *locale == Locale::ZhTw {
                 continue; // shares "zh" with zh-CN
@@ -150,10 +159,7 @@ impl TelegramChannel {
             "timeout": timeout.as_secs(),
             "allowed_updates": ALLOWED_UPDATES,
         });
-        let failed = |error: String| TelegramError::Request {
-            method: "getUpdates",
-            error,
-        };
+        let failed = |error: String| self.failed("getUpdates", error);
         // The server holds the request for up to `timeout`; the client waits a little longer.
         let result = self
             .api
@@ -193,10 +199,7 @@ impl TelegramChannel {
         self.api
             .call("setWebhook", &body)
             .await
-            .map_err(|e| TelegramError::Request {
-                method: "setWebhook",
-                error: format!("{e:?}"),
-            })?;
+            .map_err(|e| self.failed("setWebhook", format!("{e:?}")))?;
         Ok(())
     }
 
@@ -205,10 +208,7 @@ impl TelegramChannel {
         self.bot
             .delete_webhook()
             .await
-            .map_err(|e| TelegramError::Request {
-                method: "deleteWebhook",
-                error: e.to_string(),
-            })?;
+            .map_err(|e| self.failed("deleteWebhook", e))?;
         Ok(())
     }
 }
