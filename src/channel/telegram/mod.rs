@@ -92,16 +92,19 @@ impl TelegramChannel {
         let client = teloxide::net::default_reqwest_settings()
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| TelegramError::Client(e.to_string()))?;
+            .map_err(|e| TelegramError::Client(redact_token(&e.to_string(), token)))?;
         let mut bot = Bot::with_client(token, client);
         if let Some(url) = api_url {
-            let parsed = url
-                .parse::<reqwest::Url>()
-                .map_err(|e| TelegramError::ApiUrl(url.to_string(), e.to_string()))?;
+            let parsed = url.parse::<reqwest::Url>().map_err(|e| {
+                TelegramError::ApiUrl(
+                    redact_token(url, token),
+                    redact_token(&e.to_string(), token),
+                )
+            })?;
             bot = bot.set_api_url(parsed);
         }
         let api = BotApi::new(token, api_url, SEND_TIMEOUT)
-            .map_err(|e| TelegramError::Client(e.to_string()))?;
+            .map_err(|e| TelegramError::Client(redact_token(&e.to_string(), token)))?;
         Ok(Self {
             bot,
             api,
@@ -697,6 +700,29 @@ impl Channel for TelegramChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telegram_errors_come_without_the_token() {
+        let token = "4242:SECRET-part_of-the-token";
+        let error = TelegramChannel::new(token, Some(&format!("not a url/bot{token}")))
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("SECRET"), "{error}");
+        assert!(error.contains("\"not a url/bot<token>\""), "{error}");
+        let channel = TelegramChannel::new(token, Some("http://127.0.0.1:9")).unwrap();
+        let error = channel
+            .failed(
+                "deleteWebhook",
+                format!(
+                    "error sending request for url (http://127.0.0.1:9/bot{token}/DeleteWebhook)"
+                ),
+            )
+            .to_string();
+        assert_eq!(
+            error,
+            "Telegram request deleteWebhook failed: error sending request for url (http://127.0.0.1:9/bot<token>/DeleteWebhook)"
+        );
+    }
 
     fn update(kind: &str, message: Value) -> String {
         json!({"update_id": 7, kind: message}).to_string()
