@@ -176,7 +176,8 @@ pub enum ImportCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum LessonsCommand {
-    /// Validate lesson files; prints `file:line: problem` for each error, exits 1 on any.
+    /// Validate lesson files; prints `file:line: problem` for each error (exits 1 on any) and
+    /// `file:line: warning: ...` for each warning (a lesson longer than one message).
     Check {
         /// The lessons folder, or one course folder (default: the configured lessons_dir).
         dir: Option<PathBuf>,
@@ -191,7 +192,12 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             command: LessonsCommand::Check { dir },
         } => {
             let dir = dir.unwrap_or_else(|| config.lessons_dir.clone());
-            match Library::load(&dir) {
+            let (library, warnings) = Library::check(&dir);
+            // Warnings are shown whether or not there are problems, and never fail the check.
+            for w in &warnings {
+                println!("{}:{}: warning: {}", w.file.display(), w.line, w.problem);
+            }
+            match library {
                 Ok(lib) => {
                     let lessons: usize = lib.courses.iter().map(|c| c.lessons.len()).sum();
                     let versions: usize = lib
@@ -205,13 +211,20 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                         dir.display(),
                         lib.courses.len()
                     );
+                    if !warnings.is_empty() {
+                        eprintln!("{} warning(s)", warnings.len());
+                    }
                     Ok(0)
                 }
                 Err(errors) => {
                     for e in &errors.0 {
                         println!("{e}");
                     }
-                    eprintln!("{} problem(s) found", errors.0.len());
+                    eprintln!(
+                        "{} problem(s) found, {} warning(s)",
+                        errors.0.len(),
+                        warnings.len()
+                    );
                     Ok(1)
                 }
             }

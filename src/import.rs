@@ -75,15 +75,17 @@ pub async fn import(
     progress: impl Fn(&str) + Sync,
 ) -> Result<ImportReport, ImportError> {
     let file = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ImportError::Read {
+    let bytes = std::fs::read(path).map_err(|e| ImportError::Read {
         path: file.clone(),
         error: e.to_string(),
     })?;
+    // Not UTF-8: a problem on the line of the first bad byte, like any other.
+    let text = venue_csv::decode(&file, &bytes).map_err(|e| ImportError::Invalid(e.problems))?;
     let now = Utc::now();
     let store = &app.store;
     match kind {
         ImportKind::Venues => {
-            let rows = venue_csv::parse_venues(&file, &text)
+            let rows = venue_csv::parse_venues(&file, text)
                 .map_err(|e| ImportError::Invalid(e.problems))?;
             let tree = app.conversation.tree();
             let problems: Vec<CsvProblem> = rows
@@ -128,7 +130,7 @@ pub async fn import(
         ImportKind::Activities => {
             let known: std::collections::HashSet<String> =
                 store.venue_ids().await?.into_iter().collect();
-            let rows = venue_csv::parse_activities(&file, &text, &|v| known.contains(v))
+            let rows = venue_csv::parse_activities(&file, text, &|v| known.contains(v))
                 .map_err(|e| ImportError::Invalid(e.problems))?;
             let activities: Vec<NewActivity> = rows
                 .into_iter()

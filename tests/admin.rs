@@ -205,6 +205,23 @@ async fn branch_edits(db: TestDb) {
         ("/branch_add nowhere x 新村", "没有编号为“nowhere”的支部"),
         ("/branch_add qingshan.donghu 新村 新村", "不能作为支部编号"),
         (
+            "/branch_add qingshan.donghu .. 新村",
+            "“..”不能作为支部编号",
+        ),
+        ("/branch_add - -x 新村", "“-x”不能作为支部编号"),
+        (
+            "/branch_add qingshan.donghu qingshan.donghu.fake \u{202E}村新",
+            "支部名称里不能有看不见的字符",
+        ),
+        (
+            "/branch_rename qingshan.donghu.liucun \u{200B}\u{200D}",
+            "这个支部名称里没有能看到的字",
+        ),
+        (
+            "/branch_rename qingshan.donghu.liucun \u{FEFF}柳村",
+            "支部名称里不能有看不见的字符",
+        ),
+        (
             "/branch_add qingshan.donghu qingshan.donghu.liucun 柳村",
             "已有编号为“qingshan.donghu.liucun”",
         ),
@@ -217,6 +234,29 @@ async fn branch_edits(db: TestDb) {
         let said = say(&service, &h.fake, OWNER, command).await;
         assert!(said.contains(expected), "{command}: {said}");
     }
+    // A long argument is quoted as an excerpt.
+    let long_id = format!("x{}", "<y".repeat(1000));
+    let said = say(
+        &service,
+        &h.fake,
+        OWNER,
+        &format!("/branch_add qingshan.donghu {long_id} 新村"),
+    )
+    .await;
+    assert!(
+        said.contains(&format!("“x{}&lt;…”不能作为支部编号", "&lt;y".repeat(19))),
+        "{said}"
+    );
+    assert!(said.chars().count() < 300, "{said}");
+    let tree = service.app.conversation.tree();
+    for refused in ["..", "-x", "qingshan.donghu.fake"] {
+        assert!(tree.get(refused).is_none(), "{refused} was not added");
+    }
+    assert_eq!(
+        tree.get("qingshan.donghu.liucun").unwrap().name,
+        "柳村党支部",
+        "not renamed"
+    );
     let said = say(
         &service,
         &h.fake,

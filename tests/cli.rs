@@ -83,6 +83,79 @@ fn lessons_check_reports_file_line_problem_and_exits_1() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s) found"));
 }
 
+/// A lesson of two messages is a warning (shown, exit 0); a 50 MB file, a lesson of more
+/// than four messages and a file linked from outside the folder are problems (exit 1).
+#[test]
+fn lessons_check_warns_on_long_lessons_and_refuses_huge_or_outside_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    write(
+        d,
+        "course.toml",
+        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
+    );
+    let lesson = |id: &str, paragraphs: usize| {
+        let body = vec!["过马路要看红绿灯，走人行横道。".repeat(10); paragraphs].join("\n\n");
+        format!("+++\nid = \"{id}\"\ntitle = \"课\"\n+++\n{body}\n")
+    };
+    write(d, "01-long.zh-CN.md", &lesson("long", 40)); // 6,000 characters
+    let check = || {
+        let out = weike().args(["lessons", "check"]).arg(d).output().unwrap();
+        let root = d.display().to_string();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).replace(&root, "DIR"),
+            String::from_utf8_lossy(&out.stderr).to_string(),
+        )
+    };
+    let (code, stdout, stderr) = check();
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
+    assert_eq!(
+        stdout,
+        "DIR/01-long.zh-CN.md:5: warning: the lesson takes 2 messages of 4096 characters (a micro-lesson fits in 1): members get it in pieces, the check-in button under the last\n\
+         DIR: 1 course(s), 1 lessons, 1 language versions: all valid\n"
+    );
+    assert!(stderr.contains("1 warning(s)"), "{stderr}");
+
+    write(d, "02-longer.zh-CN.md", &lesson("longer", 120)); // 18,000 characters
+    std::fs::File::create(d.join("03-huge.zh-CN.md"))
+        .unwrap()
+        .set_len(50 * 1024 * 1024)
+        .unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    write(outside.path(), "private.md", &lesson("private", 1));
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        outside.path().join("private.md"),
+        d.join("04-private.zh-CN.md"),
+    )
+    .unwrap();
+    let (code, stdout, stderr) = check();
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(
+        lines[..3],
+        [
+            "DIR/01-long.zh-CN.md:5: warning: the lesson takes 2 messages of 4096 characters (a micro-lesson fits in 1): members get it in pieces, the check-in button under the last",
+            "DIR/02-longer.zh-CN.md:5: the lesson takes 5 messages of 4096 characters (at most 4 are allowed): a micro-lesson is read in a few minutes; split it into several lessons",
+            "DIR/03-huge.zh-CN.md:1: the file has 52428800 bytes, more than 256 KiB: a lesson is at most 4 messages of 4096 characters",
+        ]
+    );
+    #[cfg(unix)]
+    {
+        assert_eq!(lines.len(), 4, "{stdout}");
+        assert!(
+            lines[3].starts_with("DIR/04-private.zh-CN.md:1: DIR/04-private.zh-CN.md resolves to ")
+                && lines[3].contains("outside the lessons folder"),
+            "{stdout}"
+        );
+    }
+    assert!(
+        stderr.contains("problem(s) found, 1 warning(s)"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_service_refuses_to_start_on_invalid_lessons() {
     let dir = broken_course();
@@ -404,6 +477,33 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     assert!(
         stderr.contains("--locale \"fr\": use zh-CN, zh-TW or en"),
         "{stderr}"
+    );
+    // A file saved as GBK: the line of the first byte that is not UTF-8. A 10 MB field:
+    // quoted as an excerpt.
+    let mut gbk = b"id,name,lat,lon\npd-01,ok,31.2,121.4\npd-02,".to_vec();
+    gbk.extend([0xC6, 0xD6, 0xB6, 0xAB]); // 浦东
+    gbk.extend(b",31.2,121.4\n");
+    std::fs::write(d.join("gbk.csv"), gbk).unwrap();
+    let (code, stdout, stderr) = import("venues", "gbk.csv");
+    assert_eq!(code, Some(1), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("gbk.csv:3: the file is not UTF-8 text from this line on"),
+        "{stdout}"
+    );
+    write(
+        d,
+        "huge.csv",
+        &format!("id,name,lat,lon\n{},x,1,1\n", "h".repeat(10 << 20)),
+    );
+    let (code, stdout, stderr) = import("venues", "huge.csv");
+    assert_eq!(code, Some(1), "{stderr}");
+    assert_eq!(
+        stdout,
+        format!(
+            "{}: id \"{}…\" is not a valid id: use 1 to 40 characters from a-z, 0-9, '-', '_' and '.'\n",
+            d.join("huge.csv:2").display(),
+            "h".repeat(40)
+        )
     );
     // The branch is checked once the rows are well-formed.
     write(

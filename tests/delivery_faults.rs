@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use support::db::TestDb;
 use support::fake_telegram::Fault;
-use support::harness::{Harness, add_members, text_only_lessons};
+use support::harness::{Harness, TOKEN, add_members, text_only_lessons};
 use weike::clock::Clock;
 use weike::courier::rate_limit::Limits;
 use weike::service::App;
@@ -253,6 +253,60 @@ async fn two_couriers_on_sqlite() {
 async fn two_couriers_on_postgres() {
     if let Some(db) = TestDb::postgres("twocouriers").await {
         two_couriers_scenario(db).await;
+    }
+}
+
+/// A server that echoes the request's URL, token and all, in its error descriptions: the
+/// errors stored with the rows (dead, and waiting for a retry) hold no token.
+async fn echoed_token_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let lessons = text_only_lessons();
+    let app = app_for(&h, &lessons, 1).await;
+    add_members(&app, 2, 500_000, h.clock.now()).await;
+    h.fake.accept_any_chat(true);
+    h.clock.set(lesson_time());
+    app.planner.plan_due().await.unwrap();
+    let echo = |code: u16, what: &str| {
+        Fault::status(
+            code,
+            format!("{what}: POST http://127.0.0.1/bot{TOKEN}/sendMessage"),
+        )
+    };
+    h.fake
+        .fail_next_with("sendMessage", echo(400, "Bad Request: no such route"));
+    h.fake
+        .fail_next_with("sendMessage", echo(502, "Bad Gateway"));
+    let courier = app.courier(h.telegram_channel(), "echo");
+    courier.drain().await.unwrap();
+    let counts = outbox(&app).await;
+    assert_eq!(counts.get("dead"), Some(&1), "{counts:?}");
+    let dead = app.store.outbox_summary(10).await.unwrap().recent_dead;
+    let error = dead[0].4.clone().unwrap_or_default();
+    assert_eq!(
+        error,
+        "400 Bad Request: no such route: POST http://127.0.0.1/bot<token>/sendMessage"
+    );
+    // The row waiting for its retry keeps its error too: read it straight from the table.
+    let waiting: Vec<String> = support::sql::strings(
+        &h.db.url,
+        "SELECT last_error FROM outbox WHERE status = 'pending' AND last_error IS NOT NULL",
+    )
+    .await;
+    assert_eq!(
+        waiting,
+        ["502 Bad Gateway: POST http://127.0.0.1/bot<token>/sendMessage"]
+    );
+}
+
+#[tokio::test]
+async fn no_token_in_stored_errors_on_sqlite() {
+    echoed_token_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn no_token_in_stored_errors_on_postgres() {
+    if let Some(db) = TestDb::postgres("echotoken").await {
+        echoed_token_scenario(db).await;
     }
 }
 

@@ -102,6 +102,26 @@ async fn scenario(db: TestDb) {
     assert_eq!(calls[0].method, "answerCallbackQuery");
     assert!(texts(&calls)[0].contains("怎么称呼您"), "{calls:#?}");
 
+    // Names that turn the text around or show nothing are refused with their reason and
+    // not stored; the question stays.
+    for (bad, reason) in [
+        ("\u{202E}gpj.exe", "名字里不能有看不见的字符"),
+        ("\u{FEFF}王小明", "名字里不能有看不见的字符"),
+        ("\u{200B}\u{200D} \u{0301}", "这个名字里没有别人能看到的字"),
+    ] {
+        h.fake.push_text(USER, bad);
+        let calls = step(&service, &h.fake).await;
+        assert_eq!(texts(&calls).len(), 1, "{bad:?}: {calls:#?}");
+        assert!(texts(&calls)[0].contains(reason), "{bad:?}: {calls:#?}");
+        let m = member_row(&h).await;
+        assert_eq!(m.display_name, None, "{bad:?}");
+        assert_eq!(
+            m.dialog,
+            weike::domain::Dialog::Name { onboarding: true },
+            "{bad:?}"
+        );
+    }
+
     // Name, then the branch tree with a bad answer first.
     h.fake.push_text(USER, "  王  小明 ");
     let calls = step(&service, &h.fake).await;

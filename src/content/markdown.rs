@@ -7,6 +7,12 @@
 
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
+/// Input quoted back in a reply (a refused argument, an answer not understood): an excerpt
+/// of at most 40 characters ([`crate::domain::text::excerpt`]), escaped for Telegram HTML.
+pub fn escape_excerpt(text: &str) -> String {
+    escape_html(&crate::domain::text::excerpt(text))
+}
+
 /// Escapes text for Telegram HTML.
 pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -303,6 +309,15 @@ fn tidy_piece(piece: String) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_input_is_a_short_escaped_excerpt() {
+        assert_eq!(escape_excerpt("<b>x</b>"), "&lt;b&gt;x&lt;/b&gt;");
+        assert_eq!(
+            escape_excerpt(&"<".repeat(4000)),
+            format!("{}…", "&lt;".repeat(40))
+        );
+    }
 
     #[test]
     fn inline_formatting() {

@@ -8,6 +8,9 @@
 //! lessons/safety/audio/01-road-safety.zh-CN.ogg
 //! ```
 //! Every problem is reported as `file:line: problem`; loading collects all of them.
+//! Warnings (a lesson longer than one message) are reported the same way but do not refuse
+//! the lessons ([`Library::check`]). Every file read must resolve, links followed, inside
+//! the lessons folder, and is refused by its size before it is read ([`limits`]).
 
 pub mod markdown;
 pub mod structure;
@@ -16,6 +19,7 @@ pub use structure::{Stage, TestSettings, Topic};
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
@@ -25,8 +29,9 @@ use toml::Spanned;
 use crate::domain::Locale;
 use crate::domain::branch::line_of;
 use crate::domain::schedule::DaySchedule;
+use crate::domain::text::{excerpt, excerpt_quotes};
 
-/// Telegram's limits that lesson content must respect.
+/// Telegram's limits that lesson content must respect, and the size of a micro-lesson.
 pub mod limits {
     pub const LESSON_ID: usize = 40;
     pub const COURSE_ID: usize = 20;
@@ -40,6 +45,26 @@ pub mod limits {
     pub const EXPLANATION_LINE_FEEDS: usize = 2;
     /// Bots may upload files up to 50 MB; keep lessons far below.
     pub const AUDIO_BYTES: u64 = 20 * 1024 * 1024;
+    /// Telegram's longest text message: 4,096 characters (UTF-16 units) of visible text.
+    pub const MESSAGE_CHARS: usize = 4096;
+    /// Room kept at the start of a lesson's first message for the header the bot puts
+    /// there (`📖 <course title> · 第 3 课（共 15 课）`), when its messages are counted.
+    pub const HEADER_ROOM: usize = 160;
+    /// A micro-lesson is read in one sitting of a few minutes: one message of 4,096
+    /// characters is already some 8 minutes of Chinese (about 500 characters a minute) or
+    /// 3 of English. A lesson in more messages than this is a warning: it arrives in
+    /// pieces, and the check-in button sits under the last one only.
+    pub const LESSON_MESSAGES_WARN: usize = 1;
+    /// More messages than this (16,384 characters, half an hour of Chinese) is not a
+    /// micro-lesson, and more than the courier's per-chat burst of 3 messages plus the
+    /// audio: it is refused. (A 50 MB file would be some 12,800 messages per member.)
+    pub const LESSON_MESSAGES_MAX: usize = 4;
+    /// The largest lesson file or `course.toml` that is read at all (refused by its size,
+    /// before it is read). A lesson within [`LESSON_MESSAGES_MAX`] is at most 16,384
+    /// characters of text, 48 KiB of UTF-8 Chinese, plus Markdown, links and up to ten quiz
+    /// questions in the front matter (about 45 KiB more at most): 256 KiB holds any lesson
+    /// that can pass, and keeps a huge file from being read and rendered.
+    pub const FILE_BYTES: u64 = 256 * 1024;
 }
 
 /// One problem in a content file.
@@ -209,6 +234,28 @@ pub struct FoundQuestion<'a> {
     pub question: &'a Question,
 }
 
+/// A value from a file as a problem quotes it: an excerpt ([`excerpt`]), in `{:?}` form.
+pub(crate) fn quote(text: &str) -> String {
+    format!("{:?}", excerpt(text))
+}
+
+/// A lesson's text as the bot sends it (before splitting into messages): the header line,
+/// the title in bold, a blank line, the body.
+pub fn lesson_html(header_html: &str, version: &LessonVersion) -> String {
+    format!(
+        "{header_html}\n<b>{}</b>\n\n{}",
+        markdown::escape_html(&version.title),
+        version.body_html
+    )
+}
+
+/// How many text messages a lesson version takes: [`lesson_html`] with a header of
+/// [`limits::HEADER_ROOM`] characters, split as the Telegram channel splits it.
+pub fn message_count(version: &LessonVersion) -> usize {
+    let header = "-".repeat(limits::HEADER_ROOM);
+    markdown::split_html(&lesson_html(&header, version), limits::MESSAGE_CHARS).len()
+}
+
 /// Every course under the lessons folder.
 #[derive(Debug, Clone, Default)]
 pub struct Library {
@@ -243,10 +290,34 @@ impl Library {
     }
 
     /// Loads and validates every course folder under `dir` (a folder holding a
-    /// `course.toml`), or `dir` itself if it is a course folder.
+    /// `course.toml`), or `dir` itself if it is a course folder. Warnings are logged.
     pub fn load(dir: &Path) -> Result<Library, ContentErrors> {
+        let (library, warnings) = Library::check(dir);
+        for w in &warnings {
+            tracing::warn!("{w}");
+        }
+        library
+    }
+
+    /// [`Library::load`] with the warnings returned (`weike lessons check` prints them):
+    /// things to look at that do not refuse the lessons, whether or not there are problems.
+    pub fn check(dir: &Path) -> (Result<Library, ContentErrors>, Vec<ContentError>) {
+        let mut warnings = Vec::new();
+        let library = Library::check_into(dir, &mut warnings);
+        (library, warnings)
+    }
+
+    fn check_into(dir: &Path, warnings: &mut Vec<ContentError>) -> Result<Library, ContentErrors> {
         let mut errors = Vec::new();
         let mut courses = Vec::new();
+        // Files are read only if they resolve inside this folder.
+        let root = dir.canonicalize().map_err(|e| {
+            ContentErrors(vec![ContentError {
+                file: dir.to_path_buf(),
+                line: 0,
+                problem: format!("cannot read the lessons folder: {e}"),
+            }])
+        })?;
         let course_dirs = if dir.join("course.toml").is_file() {
             vec![dir.to_path_buf()]
         } else {
@@ -277,7 +348,7 @@ impl Library {
             });
         }
         for course_dir in course_dirs {
-            if let Some(course) = load_course(&course_dir, &mut errors) {
+            if let Some(course) = load_course(&course_dir, &root, &mut errors, warnings) {
                 if courses.iter().any(|c: &Course| c.id == course.id) {
                     errors.push(ContentError {
                         file: course_dir.join("course.toml"),
@@ -375,16 +446,78 @@ type LessonSlot = (
     BTreeMap<Locale, LessonVersion>,
 );
 
-fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
+/// The problem if `path` exists and, links followed, resolves outside `root` (the lessons
+/// folder, canonical): such a file would be read, and its content uploaded, from anywhere.
+fn outside_problem(path: &Path, root: &Path) -> Option<String> {
+    let real = path.canonicalize().ok()?;
+    (!real.starts_with(root)).then(|| {
+        format!(
+            "{} resolves to {}, outside the lessons folder {}: files (and the links to them) must stay inside it",
+            path.display(),
+            real.display(),
+            root.display()
+        )
+    })
+}
+
+/// Reads a lesson file or `course.toml` as text. Refused on line 1 if it resolves outside
+/// `root` or is larger than [`limits::FILE_BYTES`] (by its size, before it is read), on the
+/// line of the first bad byte if it is not UTF-8.
+fn read_text(path: &Path, root: &Path) -> Result<String, ContentError> {
+    let problem = |line: usize, problem: String| ContentError {
+        file: path.to_path_buf(),
+        line,
+        problem,
+    };
+    if let Some(p) = outside_problem(path, root) {
+        return Err(problem(1, p));
+    }
+    let too_large = |bytes: u64| {
+        problem(
+            1,
+            format!(
+                "the file has {bytes} bytes, more than {} KiB: a lesson is at most {} messages of {} characters",
+                limits::FILE_BYTES / 1024,
+                limits::LESSON_MESSAGES_MAX,
+                limits::MESSAGE_CHARS
+            ),
+        )
+    };
+    let cannot_read = |e: std::io::Error| problem(1, format!("cannot read: {e}"));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    let size = file.metadata().map_err(cannot_read)?.len();
+    if size > limits::FILE_BYTES {
+        return Err(too_large(size));
+    }
+    let mut bytes = Vec::new();
+    // At most one byte more than allowed, should the file have grown since.
+    file.take(limits::FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > limits::FILE_BYTES {
+        return Err(too_large(bytes.len() as u64));
+    }
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|&&b| b == b'\n').count() + 1;
+        problem(
+            line,
+            "not UTF-8 text from this line on: save the file as UTF-8".into(),
+        )
+    })
+}
+
+fn load_course(
+    dir: &Path,
+    root: &Path,
+    errors: &mut Vec<ContentError>,
+    warnings: &mut Vec<ContentError>,
+) -> Option<Course> {
     let course_path = dir.join("course.toml");
-    let text = match std::fs::read_to_string(&course_path) {
+    let text = match read_text(&course_path, root) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(ContentError {
-                file: course_path,
-                line: 0,
-                problem: format!("cannot read: {e}"),
-            });
+            errors.push(e);
             return None;
         }
     };
@@ -398,7 +531,10 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
     let parsed: CourseFile = match toml::from_str(&text) {
         Ok(p) => p,
         Err(e) => {
-            fe.at(e.span().map(|s| s.start).unwrap_or(0), e.message().trim());
+            fe.at(
+                e.span().map(|s| s.start).unwrap_or(0),
+                excerpt_quotes(e.message().trim()),
+            );
             return None;
         }
     };
@@ -407,7 +543,8 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
         fe.at(
             parsed.id.span().start,
             format!(
-                "course id {id:?} must be 1-{} lowercase ASCII letters, digits and '-'",
+                "course id {} must be 1-{} lowercase ASCII letters, digits and '-'",
+                quote(&id),
                 limits::COURSE_ID
             ),
         );
@@ -420,8 +557,8 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
                 fe.at(
                     s.span().start,
                     format!(
-                        "unknown default_locale {:?}: use zh-CN, zh-TW or en",
-                        s.get_ref()
+                        "unknown default_locale {}: use zh-CN, zh-TW or en",
+                        quote(s.get_ref())
                     ),
                 );
                 Locale::DEFAULT
@@ -447,7 +584,10 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
             Some(_) => fe.at(title.span().start, format!("title for {code} is empty")),
             None => fe.at(
                 title.span().start,
-                format!("unknown locale {code:?} in [title]: use zh-CN, zh-TW or en"),
+                format!(
+                    "unknown locale {} in [title]: use zh-CN, zh-TW or en",
+                    quote(code)
+                ),
             ),
         }
     }
@@ -495,7 +635,8 @@ fn load_course(dir: &Path, errors: &mut Vec<ContentError>) -> Option<Course> {
             });
             continue;
         };
-        let Some((id, id_line, version)) = load_lesson_file(dir, &file, errors) else {
+        let Some((id, id_line, version)) = load_lesson_file(dir, root, &file, errors, warnings)
+        else {
             continue;
         };
         let entry = by_number.entry(number).or_default();
@@ -635,17 +776,15 @@ fn split_front_matter(text: &str) -> Option<(&str, &str, usize)> {
 
 fn load_lesson_file(
     dir: &Path,
+    root: &Path,
     file: &Path,
     errors: &mut Vec<ContentError>,
+    warnings: &mut Vec<ContentError>,
 ) -> Option<(String, usize, LessonVersion)> {
-    let text = match std::fs::read_to_string(file) {
+    let text = match read_text(file, root) {
         Ok(t) => t,
         Err(e) => {
-            errors.push(ContentError {
-                file: file.to_path_buf(),
-                line: 0,
-                problem: format!("cannot read (is it UTF-8?): {e}"),
-            });
+            errors.push(e);
             return None;
         }
     };
@@ -667,7 +806,10 @@ fn load_lesson_file(
     let fm: FrontMatter = match toml::from_str(front) {
         Ok(fm) => fm,
         Err(e) => {
-            fe.at(e.span().map(|s| s.start).unwrap_or(0), e.message().trim());
+            fe.at(
+                e.span().map(|s| s.start).unwrap_or(0),
+                excerpt_quotes(e.message().trim()),
+            );
             return None;
         }
     };
@@ -677,7 +819,8 @@ fn load_lesson_file(
         fe.at(
             fm.id.span().start,
             format!(
-                "lesson id {id:?} must be 1-{} lowercase ASCII letters, digits and '-'",
+                "lesson id {} must be 1-{} lowercase ASCII letters, digits and '-'",
+                quote(&id),
                 limits::LESSON_ID
             ),
         );
@@ -694,35 +837,75 @@ fn load_lesson_file(
     let audio = fm.audio.as_ref().and_then(|a| {
         let rel = a.get_ref();
         let path = dir.join(rel);
-        let kind = match Path::new(rel).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref() {
+        let kind = match Path::new(rel)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref()
+        {
             Some("ogg" | "oga" | "opus") => AudioKind::Voice,
             Some("mp3" | "m4a") => AudioKind::Audio,
             _ => {
-                fe.at(a.span().start, format!("audio {rel:?}: use an .ogg (Opus, sent as a voice message), .mp3 or .m4a file"));
+                fe.at(
+                    a.span().start,
+                    format!(
+                        "audio {}: use an .ogg (Opus, sent as a voice message), .mp3 or .m4a file",
+                        quote(rel)
+                    ),
+                );
                 return None;
             }
         };
         if rel.contains("..") || Path::new(rel).is_absolute() {
-            fe.at(a.span().start, format!("audio {rel:?} must be a path inside the course folder"));
+            fe.at(
+                a.span().start,
+                format!(
+                    "audio {} must be a path inside the course folder",
+                    quote(rel)
+                ),
+            );
             return None;
         }
-        match std::fs::read(&path) {
-            Ok(bytes) if bytes.is_empty() => {
-                fe.at(a.span().start, format!("audio file {} is empty", path.display()));
+        if let Some(problem) = outside_problem(&path, root) {
+            fe.at(a.span().start, problem);
+            return None;
+        }
+        // By its size first: a huge file is not read.
+        let read = match std::fs::metadata(&path) {
+            Ok(m) if m.len() > limits::AUDIO_BYTES => Ok(None),
+            Ok(_) => std::fs::read(&path).map(Some),
+            Err(e) => Err(e),
+        };
+        match read {
+            Ok(None) => {
+                fe.at(
+                    a.span().start,
+                    format!(
+                        "audio file {} is larger than {} MB",
+                        path.display(),
+                        limits::AUDIO_BYTES / 1024 / 1024
+                    ),
+                );
                 None
             }
-            Ok(bytes) if bytes.len() as u64 > limits::AUDIO_BYTES => {
-                fe.at(a.span().start, format!("audio file {} is larger than {} MB", path.display(), limits::AUDIO_BYTES / 1024 / 1024));
+            Ok(Some(bytes)) if bytes.is_empty() => {
+                fe.at(
+                    a.span().start,
+                    format!("audio file {} is empty", path.display()),
+                );
                 None
             }
-            Ok(bytes) => Some(AudioFile {
+            Ok(Some(bytes)) => Some(AudioFile {
                 sha256: hex::encode(Sha256::digest(&bytes)),
                 bytes: bytes.len() as u64,
                 path,
                 kind,
             }),
             Err(e) => {
-                fe.at(a.span().start, format!("audio file {} cannot be read: {e}", path.display()));
+                fe.at(
+                    a.span().start,
+                    format!("audio file {} cannot be read: {e}", path.display()),
+                );
                 None
             }
         }
@@ -737,7 +920,8 @@ fn load_lesson_file(
             fe.at(
                 q.id.span().start,
                 format!(
-                    "quiz id {qid:?} must be 1-{} lowercase ASCII letters, digits and '-'",
+                    "quiz id {} must be 1-{} lowercase ASCII letters, digits and '-'",
+                    quote(&qid),
                     limits::QUIZ_ID
                 ),
             );
@@ -825,10 +1009,11 @@ fn load_lesson_file(
         });
     }
     let body_markdown = body.trim().to_string();
+    let body_line = first_line + front.lines().count() + 1;
     if body_markdown.is_empty() {
         errors.push(ContentError {
             file: file.to_path_buf(),
-            line: first_line + front.lines().count() + 1,
+            line: body_line,
             problem: "the lesson body (Markdown after the front matter) is empty".into(),
         });
     }
@@ -836,18 +1021,37 @@ fn load_lesson_file(
         return None;
     }
     let body_html = markdown::markdown_to_telegram_html(&body_markdown);
-    Some((
-        id,
-        id_line,
-        LessonVersion {
-            file: file.to_path_buf(),
-            title,
-            body_markdown,
-            body_html,
-            audio,
-            quiz,
-        },
-    ))
+    let version = LessonVersion {
+        file: file.to_path_buf(),
+        title,
+        body_markdown,
+        body_html,
+        audio,
+        quiz,
+    };
+    let messages = message_count(&version);
+    let size = |what: &str| ContentError {
+        file: file.to_path_buf(),
+        line: body_line,
+        problem: format!(
+            "the lesson takes {messages} messages of {} characters {what}",
+            limits::MESSAGE_CHARS
+        ),
+    };
+    if messages > limits::LESSON_MESSAGES_MAX {
+        errors.push(size(&format!(
+            "(at most {} are allowed): a micro-lesson is read in a few minutes; split it into several lessons",
+            limits::LESSON_MESSAGES_MAX
+        )));
+        return None;
+    }
+    if messages > limits::LESSON_MESSAGES_WARN {
+        warnings.push(size(&format!(
+            "(a micro-lesson fits in {}): members get it in pieces, the check-in button under the last",
+            limits::LESSON_MESSAGES_WARN
+        )));
+    }
+    Some((id, id_line, version))
 }
 
 fn check_quiz_matches(

@@ -27,7 +27,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use toml::Spanned;
 
-use super::{FileErrors, Lesson};
+use super::{FileErrors, Lesson, quote};
 use crate::domain::Locale;
 use crate::domain::schedule::parse_time_zone;
 
@@ -158,7 +158,10 @@ fn localized(
             }
             None => fe.at(
                 text.span().start,
-                format!("{what}: unknown locale {code:?} in title: use zh-CN, zh-TW or en"),
+                format!(
+                    "{what}: unknown locale {} in title: use zh-CN, zh-TW or en",
+                    quote(code)
+                ),
             ),
         }
     }
@@ -206,7 +209,7 @@ pub(super) fn stages(
         let Some(lesson) = lessons.iter().find(|l| l.id == *s_ref.last.get_ref()) else {
             fe.at(
                 s_ref.last.span().start,
-                format!("{what}: no lesson with id {:?}", s_ref.last.get_ref()),
+                format!("{what}: no lesson with id {}", quote(s_ref.last.get_ref())),
             );
             continue;
         };
@@ -244,15 +247,19 @@ pub(super) fn topics(
             fe.at(
                 t.id.span().start,
                 format!(
-                    "topic id {id:?} must be 1-{} lowercase ASCII letters, digits and '-'",
+                    "topic id {} must be 1-{} lowercase ASCII letters, digits and '-'",
+                    quote(&id),
                     super::limits::QUIZ_ID
                 ),
             );
         }
         if out.iter().any(|o| o.id == id) {
-            fe.at(t.id.span().start, format!("topic id {id:?} is used twice"));
+            fe.at(
+                t.id.span().start,
+                format!("topic id {} is used twice", quote(&id)),
+            );
         }
-        let what = format!("topic {id:?}");
+        let what = format!("topic {}", quote(&id));
         let titles = localized(fe, &what, &t.title);
         let mut ids = Vec::new();
         let mut questions = 0;
@@ -264,7 +271,7 @@ pub(super) fn topics(
                 }
                 None => fe.at(
                     t.lessons.span().start,
-                    format!("{what}: no lesson with id {lesson_id:?}"),
+                    format!("{what}: no lesson with id {}", quote(lesson_id)),
                 ),
             }
         }
@@ -306,8 +313,8 @@ pub(super) fn test_settings(
             fe.at(
                 t.schedule.span().start,
                 format!(
-                    "[test] schedule {:?} is not a cron expression (sec min hour day-of-month month day-of-week, e.g. \"0 0 20 * * Sun\"): {e}",
-                    t.schedule.get_ref()
+                    "[test] schedule {} is not a cron expression (sec min hour day-of-month month day-of-week, e.g. \"0 0 20 * * Sun\"): {e}",
+                    quote(t.schedule.get_ref())
                 ),
             );
             None
@@ -320,7 +327,7 @@ pub(super) fn test_settings(
             if tz.is_none() {
                 fe.at(
                     z.span().start,
-                    format!("[test] unknown time zone {:?}", z.get_ref()),
+                    format!("[test] unknown time zone {}", quote(z.get_ref())),
                 );
             }
             tz

@@ -369,3 +369,266 @@ fn topic_tests_follow_their_cron_schedule_in_their_zone() {
     assert!(lib.question("demo:one:nope", Locale::En).is_none());
     assert!(lib.question("garbage", Locale::En).is_none());
 }
+
+/// A lesson whose body is `chars` characters of Chinese in paragraphs of 200.
+fn lesson_of(chars: usize) -> String {
+    let paragraph = "过马路要看红绿灯，走人行横道。".repeat(14);
+    let paragraph: String = paragraph.chars().take(200).collect();
+    let mut body = String::new();
+    while body.chars().count() < chars {
+        body.push_str(&paragraph);
+        body.push_str("\n\n");
+    }
+    let body: String = body.chars().take(chars).collect();
+    format!("+++\nid = \"long\"\ntitle = \"长课\"\n+++\n\n{body}\n")
+}
+
+#[test]
+fn a_lesson_of_several_messages_is_a_warning_and_of_more_than_four_refused() {
+    let f = Fixture::new();
+    f.write("01-long.zh-CN.md", &lesson_of(3_500));
+    let (lib, warnings) = Library::check(f.dir.path());
+    let lesson = &lib.unwrap().courses[0].lessons[0];
+    assert_eq!(message_count(&lesson.versions[&Locale::ZhCn]), 1);
+    assert!(warnings.is_empty(), "{warnings:?}");
+
+    f.write("01-long.zh-CN.md", &lesson_of(6_000));
+    let (lib, warnings) = Library::check(f.dir.path());
+    assert!(lib.is_ok(), "a warning does not refuse the lessons");
+    let root = format!("{}/", f.dir.path().display());
+    let warnings: Vec<String> = warnings
+        .iter()
+        .map(|w| w.to_string().replace(&root, ""))
+        .collect();
+    assert_eq!(
+        warnings,
+        [
+            "01-long.zh-CN.md:5: the lesson takes 2 messages of 4096 characters (a micro-lesson fits in 1): members get it in pieces, the check-in button under the last"
+        ]
+    );
+
+    // Four messages pass, five do not.
+    f.write("01-long.zh-CN.md", &lesson_of(15_000));
+    let (lib, warnings) = Library::check(f.dir.path());
+    let lesson = &lib.unwrap().courses[0].lessons[0];
+    assert_eq!(message_count(&lesson.versions[&Locale::ZhCn]), 4);
+    assert_eq!(warnings.len(), 1);
+    f.write("01-long.zh-CN.md", &lesson_of(17_000));
+    assert_eq!(
+        f.errors(),
+        [
+            "01-long.zh-CN.md:5: the lesson takes 5 messages of 4096 characters (at most 4 are allowed): a micro-lesson is read in a few minutes; split it into several lessons"
+        ]
+    );
+}
+
+#[test]
+fn the_counted_messages_are_the_messages_sent() {
+    // The header the bot really puts first is shorter than the room kept for it, so the
+    // lesson never takes more messages than counted.
+    let f = Fixture::new();
+    for chars in [4_000, 8_000, 12_100, 16_000] {
+        f.write("01-long.zh-CN.md", &lesson_of(chars));
+        let (lib, _) = Library::check(f.dir.path());
+        let lib = lib.unwrap();
+        let version = &lib.courses[0].lessons[0].versions[&Locale::ZhCn];
+        let header = "📖 演示 · 第 1 课（共 1 课）";
+        let sent = markdown::split_html(&lesson_html(header, version), limits::MESSAGE_CHARS);
+        assert!(sent.len() <= message_count(version), "{chars}");
+    }
+}
+
+#[test]
+fn a_huge_file_is_refused_by_its_size() {
+    let f = Fixture::new();
+    f.write("01-one.zh-CN.md", GOOD);
+    // 50 MB that are never written (a sparse file): only its size is looked at.
+    let huge = std::fs::File::create(f.dir.path().join("02-huge.zh-CN.md")).unwrap();
+    huge.set_len(50 * 1024 * 1024).unwrap();
+    // Just over the limit, with a valid start.
+    let mut over = lesson_of(100).into_bytes();
+    over.resize(limits::FILE_BYTES as usize + 1, b'x');
+    std::fs::write(f.dir.path().join("03-over.zh-CN.md"), over).unwrap();
+    assert_eq!(
+        f.errors(),
+        [
+            "02-huge.zh-CN.md:1: the file has 52428800 bytes, more than 256 KiB: a lesson is at most 4 messages of 4096 characters",
+            "03-over.zh-CN.md:1: the file has 262145 bytes, more than 256 KiB: a lesson is at most 4 messages of 4096 characters",
+        ]
+    );
+    // course.toml too.
+    let f = Fixture::new();
+    f.write("01-one.zh-CN.md", GOOD);
+    let course = std::fs::OpenOptions::new()
+        .append(true)
+        .open(f.dir.path().join("course.toml"))
+        .unwrap();
+    course.set_len(limits::FILE_BYTES + 10).unwrap();
+    let errors = f.errors();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(
+        errors[0].starts_with("course.toml:1: the file has 262154 bytes"),
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_refused_on_the_line_of_its_first_bad_byte() {
+    let f = Fixture::new();
+    let mut bytes = b"+++\nid = \"one\"\ntitle = \"".to_vec();
+    bytes.extend([0xB5, 0xDA, 0xD2, 0xBB]); // GBK
+    bytes.extend(b"\"\n+++\nbody\n");
+    std::fs::write(f.dir.path().join("01-one.zh-CN.md"), bytes).unwrap();
+    assert_eq!(
+        f.errors(),
+        ["01-one.zh-CN.md:3: not UTF-8 text from this line on: save the file as UTF-8"]
+    );
+}
+
+#[test]
+fn problems_quote_long_values_as_excerpts() {
+    let f = Fixture::new();
+    let long_id = format!("Long{}", "x".repeat(10_000));
+    f.write(
+        "01-one.zh-CN.md",
+        &GOOD
+            .replace("id = \"one\"", &format!("id = \"{long_id}\""))
+            .replace("id = \"q1\"", &format!("id = \"{long_id}\"")),
+    );
+    let cut = format!("\"Long{}…\"", "x".repeat(36));
+    assert_eq!(
+        f.errors(),
+        [
+            format!(
+                "01-one.zh-CN.md:2: lesson id {cut} must be 1-40 lowercase ASCII letters, digits and '-'"
+            ),
+            format!(
+                "01-one.zh-CN.md:6: quiz id {cut} must be 1-20 lowercase ASCII letters, digits and '-'"
+            ),
+        ]
+    );
+    // The TOML reader's own messages too.
+    f.write(
+        "01-one.zh-CN.md",
+        &GOOD.replace("answer = 1", &format!("answer = \"{long_id}\"")),
+    );
+    f.write(
+        "02-two.zh-CN.md",
+        &format!("+++\nid = \"two\"\ntitle = \"t\"\n{long_id} = 1\n+++\nbody\n"),
+    );
+    assert_eq!(
+        f.errors(),
+        [
+            format!("01-one.zh-CN.md:9: invalid type: string {cut}, expected i64"),
+            format!(
+                "02-two.zh-CN.md:4: unknown field `Long{}…`, expected one of `id`, `title`, `audio`, `quiz`",
+                "x".repeat(36)
+            ),
+        ]
+    );
+    let errors = structured(&format!(
+        "[[topic]]\nid = \"t\"\nlessons = [\"{long_id}\"]\n"
+    ))
+    .errors();
+    assert!(
+        errors[0].starts_with(&format!(
+            "course.toml:4: topic \"t\": no lesson with id {cut}"
+        )),
+        "{errors:?}"
+    );
+}
+
+#[cfg(unix)]
+mod links {
+    use super::*;
+    use std::os::unix::fs::symlink;
+
+    #[test]
+    fn links_inside_the_lessons_folder_are_followed() {
+        let f = Fixture::new();
+        f.write("01-one.zh-CN.md", GOOD);
+        f.write("audio/one.ogg", "OggS");
+        symlink(
+            f.dir.path().join("01-one.zh-CN.md"),
+            f.dir.path().join("01-one.zh-TW.md"),
+        )
+        .unwrap();
+        symlink(
+            f.dir.path().join("audio/one.ogg"),
+            f.dir.path().join("audio/link.ogg"),
+        )
+        .unwrap();
+        f.write(
+            "02-two.zh-CN.md",
+            "+++\nid = \"two\"\ntitle = \"t\"\naudio = \"audio/link.ogg\"\n+++\nbody\n",
+        );
+        let lib = f.load().unwrap();
+        let course = lib.course("demo").unwrap();
+        assert_eq!(course.lessons[0].versions.len(), 2);
+        assert!(course.lessons[1].versions[&Locale::ZhCn].audio.is_some());
+    }
+
+    #[test]
+    fn a_lesson_audio_or_course_file_linked_outside_is_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        let secret = outside.path().join("secret.ogg");
+        std::fs::write(&secret, "OggS private").unwrap();
+        std::fs::write(outside.path().join("lesson.md"), GOOD).unwrap();
+        let f = Fixture::new();
+        f.write("01-one.zh-CN.md", GOOD);
+        symlink(
+            outside.path().join("lesson.md"),
+            f.dir.path().join("02-two.zh-CN.md"),
+        )
+        .unwrap();
+        std::fs::create_dir(f.dir.path().join("audio")).unwrap();
+        symlink(&secret, f.dir.path().join("audio/voice.ogg")).unwrap();
+        f.write(
+            "03-three.zh-CN.md",
+            "+++\nid = \"three\"\ntitle = \"t\"\naudio = \"audio/voice.ogg\"\n+++\nbody\n",
+        );
+        let errors = f.errors();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(
+            errors[0].starts_with("02-two.zh-CN.md:1: ")
+                && errors[0].contains("outside the lessons folder"),
+            "{errors:?}"
+        );
+        assert!(
+            errors[1].starts_with("03-three.zh-CN.md:4: ")
+                && errors[1].contains("secret.ogg, outside the lessons folder"),
+            "{errors:?}"
+        );
+
+        // course.toml linked from elsewhere, and a whole course folder linked in.
+        let f = Fixture::new();
+        f.write("01-one.zh-CN.md", GOOD);
+        std::fs::rename(
+            f.dir.path().join("course.toml"),
+            outside.path().join("course.toml"),
+        )
+        .unwrap();
+        symlink(
+            outside.path().join("course.toml"),
+            f.dir.path().join("course.toml"),
+        )
+        .unwrap();
+        let errors = f.errors();
+        assert!(
+            errors.len() == 1
+                && errors[0].starts_with("course.toml:1: ")
+                && errors[0].contains("outside the lessons folder"),
+            "{errors:?}"
+        );
+        let lessons = tempfile::tempdir().unwrap();
+        symlink(f.dir.path(), lessons.path().join("demo")).unwrap();
+        let errors = Library::load(lessons.path()).unwrap_err().0;
+        assert!(
+            errors
+                .iter()
+                .all(|e| e.line == 1 && e.problem.contains("outside the lessons folder")),
+            "{errors:?}"
+        );
+        assert_eq!(errors[0].file, lessons.path().join("demo/course.toml"));
+    }
+}

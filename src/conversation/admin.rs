@@ -5,7 +5,7 @@
 
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::Member;
 use crate::store::{ROLE_ADMIN, ROLE_BRANCH_ADMIN, WHOLE_ORGANIZATION};
 use crate::t;
@@ -218,7 +218,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "branch-unknown-id",
-                branch = escape_html(branch)
+                branch = escape_excerpt(branch)
             ))]);
         }
         let Some(target_member) = self.store.member_by_chat(&member.channel, target).await? else {
@@ -226,7 +226,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "grant-no-member",
-                id = escape_html(target)
+                id = escape_excerpt(target)
             ))]);
         };
         let changed = if command == "grant" {
@@ -312,7 +312,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "branch-unknown-id",
-                    branch = escape_html(b)
+                    branch = escape_excerpt(b)
                 ))]);
             }
             Some(b) => Some(b.to_string()),

@@ -7,8 +7,9 @@ use std::sync::Arc;
 use super::admin::Authority;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::branch::EditProblem;
+use crate::domain::text::ShownTextProblem;
 use crate::domain::{BranchTree, Member};
 use crate::t;
 
@@ -168,11 +169,20 @@ impl Conversation {
     fn edit_problem(&self, member: &Member, problem: EditProblem) -> Outbound {
         let l = member.locale;
         Outbound::text(match problem {
-            EditProblem::BadId(id) => t!(self.i18n, l, "branch-bad-id", id = escape_html(&id)),
+            EditProblem::BadId(id) => t!(self.i18n, l, "branch-bad-id", id = escape_excerpt(&id)),
             EditProblem::BadName => t!(self.i18n, l, "branch-bad-name"),
-            EditProblem::Exists(id) => t!(self.i18n, l, "branch-exists", id = escape_html(&id)),
+            EditProblem::NameNotShown(ShownTextProblem::NothingVisible) => {
+                t!(self.i18n, l, "branch-name-invisible")
+            }
+            EditProblem::NameNotShown(_) => t!(self.i18n, l, "branch-name-hidden-characters"),
+            EditProblem::Exists(id) => t!(self.i18n, l, "branch-exists", id = escape_excerpt(&id)),
             EditProblem::Unknown(id) => {
-                t!(self.i18n, l, "branch-unknown-id", branch = escape_html(&id))
+                t!(
+                    self.i18n,
+                    l,
+                    "branch-unknown-id",
+                    branch = escape_excerpt(&id)
+                )
             }
             EditProblem::HasBranches(id) => t!(
                 self.i18n,

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::admin::Authority;
 use super::{Conversation, Replies, Result, keyboard_column};
 use crate::channel::{Button, Keyboard, MediaKind, Outbound};
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::audience::{Audience, valid_tag};
 use crate::domain::{Dialog, Member};
 use crate::store::{AudienceFilter, BroadcastCounts, BroadcastRow};
@@ -389,7 +389,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "broadcast-time-invalid",
-                input = escape_html(text.trim())
+                input = escape_excerpt(text.trim())
             ))]),
         }
     }
@@ -717,7 +717,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "grant-no-member",
-                id = escape_html(target)
+                id = escape_excerpt(target)
             ))]);
         };
         let in_scope = authority.whole_organization()

@@ -5,7 +5,7 @@ use chrono_tz::Tz;
 
 use crate::channel::{AudioRef, Button, Keyboard, Outbound};
 use crate::content::markdown::escape_html;
-use crate::content::{Course, Lesson};
+use crate::content::{Course, Lesson, lesson_html};
 use crate::domain::Locale;
 use crate::i18n::I18n;
 use crate::t;
@@ -50,11 +50,7 @@ pub fn lesson_messages(
         seq = lesson.seq,
         total = course.lessons.len()
     );
-    let html = format!(
-        "{header}\n<b>{}</b>\n\n{}",
-        escape_html(&version.title),
-        version.body_html
-    );
+    let html = lesson_html(&header, version);
     let keyboard = checkin_keyboard(i18n, locale, &course.id, &lesson.id, checked_in);
     match &version.audio {
         None => vec![Outbound::with_buttons(html, keyboard)],

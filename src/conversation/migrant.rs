@@ -9,7 +9,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{Conversation, Replies, Result};
 use crate::channel::{Button, Keyboard, Outbound};
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::geo::{self, AttendanceRefusal, LatLon};
 use crate::domain::{Locale, Member};
 use crate::store::{Activity, Award, NewDelivery, Venue};
@@ -386,7 +386,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "nearby-usage",
-                input = escape_html(args),
+                input = escape_excerpt(args),
                 max = crate::config::MigrantSettings::MAX_NEARBY_KM as u32
             ))]);
         };

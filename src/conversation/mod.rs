@@ -20,13 +20,14 @@ use chrono_tz::Tz;
 
 use crate::channel::{Button, Inbound, InboundEvent, Keyboard, Outbound};
 use crate::clock::Clock;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, Library};
 use crate::domain::flood::Verdict;
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
 use crate::domain::streak::current_streak;
+use crate::domain::text::ShownTextProblem;
 use crate::domain::{BranchTree, Dialog, Locale, Member, MemberStatus};
 use crate::i18n::I18n;
 use crate::store::{Award, OutboxItem, Store, StoreError};
@@ -283,7 +284,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "rank-usage",
-                    input = escape_html(args)
+                    input = escape_excerpt(args)
                 ))]),
             },
             "poster" => self.resend_poster(member).await,
@@ -325,7 +326,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "unknown-command",
-                command = escape_html(&format!("/{other}"))
+                command = escape_excerpt(&format!("/{other}"))
             ))]),
         }
     }
@@ -541,6 +542,8 @@ impl Conversation {
                         NameProblem::ControlCharacters => "name-invalid",
                         NameProblem::LooksLikeCommand => "name-invalid",
                         NameProblem::LooksLikeFormula => "name-formula",
+                        NameProblem::NotShown(ShownTextProblem::NothingVisible) => "name-invisible",
+                        NameProblem::NotShown(_) => "name-hidden-characters",
                     };
                     Ok(vec![Outbound::text(t!(
                         self.i18n,
@@ -559,7 +562,7 @@ impl Conversation {
                             self.i18n,
                             l,
                             "branch-not-found",
-                            input = escape_html(text)
+                            input = escape_excerpt(text)
                         ))];
                         r.extend(self.ask(member));
                         Ok(r)
@@ -572,7 +575,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "time-invalid",
-                    input = escape_html(text)
+                    input = escape_excerpt(text)
                 ))]),
             },
             Dialog::TimeZone { onboarding } => match parse_time_zone(text) {
@@ -581,7 +584,7 @@ impl Conversation {
                     self.i18n,
                     l,
                     "timezone-invalid",
-                    input = escape_html(text)
+                    input = escape_excerpt(text)
                 ))]),
             },
         }
@@ -859,7 +862,7 @@ impl Conversation {
                 self.i18n,
                 member.locale,
                 "branch-not-found",
-                input = escape_html(id)
+                input = escape_excerpt(id)
             ))]),
         }
     }

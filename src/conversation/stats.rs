@@ -7,7 +7,7 @@ use super::admin::Authority;
 use super::rank::Period;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::Locale;
 use crate::domain::csv_safe::text_cell;
 use crate::domain::stats::{
@@ -343,7 +343,12 @@ impl Conversation {
     }
 
     fn stats_usage(&self, l: Locale, word: &str) -> Outbound {
-        Outbound::text(t!(self.i18n, l, "stats-usage", input = escape_html(word)))
+        Outbound::text(t!(
+            self.i18n,
+            l,
+            "stats-usage",
+            input = escape_excerpt(word)
+        ))
     }
 
     async fn stats_refused(

@@ -10,7 +10,7 @@ use chrono::Duration;
 use super::admin::Authority;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::venue_csv::{self, CsvErrors};
 use crate::domain::{Locale, Member};
 use crate::i18n::I18n;
@@ -163,7 +163,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "branch-unknown-id",
-                branch = escape_html(b)
+                branch = escape_excerpt(b)
             ))]);
         }
         if !self.reaches_venue(authority, row.branch.as_deref()) {
@@ -247,7 +247,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "venue-unknown",
-                id = escape_html(id)
+                id = escape_excerpt(id)
             ))]);
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
@@ -311,7 +311,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "venue-unknown",
-                id = escape_html(&row.venue)
+                id = escape_excerpt(&row.venue)
             ))]);
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
@@ -436,7 +436,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "activity-unknown",
-                id = escape_html(id)
+                id = escape_excerpt(id)
             ))]);
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
@@ -461,7 +461,7 @@ impl Conversation {
                 self.i18n,
                 l,
                 "activity-not-scheduled",
-                id = escape_html(id)
+                id = escape_excerpt(id)
             ))]);
         }
         let told = self.announce_cancellation(&activity).await?;

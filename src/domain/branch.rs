@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Deserialize;
 
 use super::locale::Locale;
+use super::text::{ShownTextProblem, check_shown_text, excerpt, excerpt_quotes};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Branch {
@@ -47,9 +48,9 @@ pub struct BranchTree {
 #[serde(deny_unknown_fields)]
 struct FileBranch {
     id: toml::Spanned<String>,
-    name: String,
+    name: toml::Spanned<String>,
     #[serde(default)]
-    names: BTreeMap<String, String>,
+    names: BTreeMap<String, toml::Spanned<String>>,
     #[serde(default)]
     branch: Vec<FileBranch>,
 }
@@ -65,10 +66,12 @@ const MAX_ID_LEN: usize = 40;
 /// The longest branch name a command may give.
 pub const MAX_NAME_CHARS: usize = 60;
 
-/// 1-40 ASCII letters, digits, '-', '_' or '.'.
+/// 1-40 ASCII letters, digits, '-', '_' or '.', starting with a letter or a digit (so not
+/// `.` or `..`, which read as folders, nor `-...`, which reads as an option and is
+/// `/branch_add`'s word for "no parent").
 pub fn valid_branch_id(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= MAX_ID_LEN
+    id.len() <= MAX_ID_LEN
+        && id.starts_with(|c: char| c.is_ascii_alphanumeric())
         && id
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
@@ -79,6 +82,8 @@ pub fn valid_branch_id(id: &str) -> bool {
 pub enum EditProblem {
     BadId(String),
     BadName,
+    /// A name with a direction control or a byte-order mark, or nothing visible.
+    NameNotShown(ShownTextProblem),
     Exists(String),
     Unknown(String),
     HasBranches(String),
@@ -111,7 +116,7 @@ impl BranchTree {
         };
         let parsed: BranchFile = toml::from_str(text).map_err(|e| {
             let offset = e.span().map(|s| s.start).unwrap_or(0);
-            invalid(offset, e.message().trim().to_string())
+            invalid(offset, excerpt_quotes(e.message().trim()))
         })?;
         let mut branches = Vec::new();
         let mut seen = HashSet::new();
@@ -129,19 +134,34 @@ impl BranchTree {
                     return Err(invalid(
                         offset,
                         format!(
-                            "branch id {id:?} must be 1-{MAX_ID_LEN} ASCII letters, digits, '-', '_' or '.'"
+                            "branch id {:?} must be 1-{MAX_ID_LEN} ASCII letters, digits, '-', '_' or '.', starting with a letter or a digit",
+                            excerpt(&id)
                         ),
                     ));
                 }
-                if b.name.trim().is_empty() {
+                if b.name.get_ref().trim().is_empty() {
                     return Err(invalid(offset, format!("branch {id:?} has an empty name")));
                 }
-                for code in b.names.keys() {
-                    if Locale::from_code(code).is_none() {
+                let names = std::iter::once((None, &b.name))
+                    .chain(b.names.iter().map(|(code, name)| (Some(code), name)));
+                for (code, name) in names {
+                    if let Some(code) = code
+                        && Locale::from_code(code).is_none()
+                    {
                         return Err(invalid(
-                            offset,
+                            name.span().start,
                             format!(
-                                "branch {id:?}: unknown locale {code:?} in names (use zh-CN, zh-TW or en)"
+                                "branch {id:?}: unknown locale {:?} in names (use zh-CN, zh-TW or en)",
+                                excerpt(code)
+                            ),
+                        ));
+                    }
+                    if let Err(problem) = check_shown_text(name.get_ref()) {
+                        return Err(invalid(
+                            name.span().start,
+                            format!(
+                                "branch {id:?}: the name {:?} {problem}",
+                                excerpt(name.get_ref())
                             ),
                         ));
                     }
@@ -151,8 +171,12 @@ impl BranchTree {
                 }
                 out.push(Branch {
                     id: id.clone(),
-                    name: b.name.trim().to_string(),
-                    names: b.names,
+                    name: b.name.get_ref().trim().to_string(),
+                    names: b
+                        .names
+                        .into_iter()
+                        .map(|(code, name)| (code, name.into_inner()))
+                        .collect(),
                     parent_id: parent.map(str::to_string),
                 });
                 walk(b.branch, Some(&id), out, seen, invalid)?;
@@ -223,7 +247,8 @@ impl BranchTree {
     }
 
     /// A new branch under `parent` (a top-level branch when None), checked: a valid id not
-    /// in use, an existing parent, a name of 1-60 characters on one line.
+    /// in use, an existing parent, a name of 1-60 characters on one line that is shown as
+    /// it is written ([`check_shown_text`]).
     pub fn check_add(
         &self,
         id: &str,
@@ -294,6 +319,7 @@ fn check_name(name: &str) -> Result<String, EditProblem> {
     if chars == 0 || chars > MAX_NAME_CHARS || name.contains(['\n', '\r']) {
         return Err(EditProblem::BadName);
     }
+    check_shown_text(name).map_err(EditProblem::NameNotShown)?;
     Ok(name.to_string())
 }
 
@@ -383,6 +409,60 @@ name = "河西区"
     }
 
     #[test]
+    fn ids_that_read_as_folders_or_options_are_refused() {
+        for id in [
+            "", ".", "..", "-", "-x", "--help", ".hidden", "_x", "a b", "村",
+        ] {
+            assert!(!valid_branch_id(id), "{id:?}");
+        }
+        for id in ["a", "7", "qingshan.donghu", "x-1_2.3", "A.b-"] {
+            assert!(valid_branch_id(id), "{id:?}");
+        }
+        assert!(valid_branch_id(&"a".repeat(40)));
+        assert!(!valid_branch_id(&"a".repeat(41)));
+        let err =
+            BranchTree::from_toml("b.toml", "[[branch]]\nid = \"..\"\nname = \"A\"\n").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b.toml:2: branch id \"..\" must be 1-40 ASCII letters, digits, '-', '_' or '.', starting with a letter or a digit"
+        );
+    }
+
+    #[test]
+    fn file_names_that_hide_or_turn_text_are_refused_with_their_line() {
+        let file = |name: &str, en: &str| {
+            format!(
+                "[[branch]]\nid = \"a\"\nname = \"甲\"\n  [[branch.branch]]\n  id = \"a.b\"\n  name = \"{name}\"\n  names = {{ en = \"{en}\" }}\n"
+            )
+        };
+        assert!(BranchTree::from_toml("b.toml", &file("乙", "B")).is_ok());
+        let err = BranchTree::from_toml("b.toml", &file("\u{202E}乙", "B")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b.toml:6: branch \"a.b\": the name \"\\u{202e}乙\" contains a direction control (U+202A-U+202E, U+2066-U+2069, U+200E, U+200F or U+061C), which turns the text shown around it"
+        );
+        let err = BranchTree::from_toml("b.toml", &file("乙", "\u{200B}")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "b.toml:7: branch \"a.b\": the name \"\\u{200b}\" has no visible character (only spaces, zero-width or combining characters)"
+        );
+        let err = BranchTree::from_toml("b.toml", &file("\u{FEFF}乙", "B")).unwrap_err();
+        assert!(
+            err.to_string().starts_with("b.toml:6: ")
+                && err.to_string().contains("byte-order mark"),
+            "{err}"
+        );
+        let long = "长".repeat(100);
+        let err =
+            BranchTree::from_toml("b.toml", &file(&format!("\u{200F}{long}"), "B")).unwrap_err();
+        assert!(
+            err.to_string()
+                .contains(&format!("\\u{{200f}}{}…\"", "长".repeat(39))),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn edits_by_command_are_checked() {
         let tree = BranchTree::from_toml(
             "b.toml",
@@ -410,7 +490,27 @@ name = "河西区"
             tree.check_add("x", &"长".repeat(61), None),
             Err(EditProblem::BadName)
         );
+        assert_eq!(
+            tree.check_add("x", "\u{202E}村", None),
+            Err(EditProblem::NameNotShown(
+                ShownTextProblem::DirectionControl
+            ))
+        );
+        assert_eq!(
+            tree.check_add("x", "\u{200B}\u{200C}", None),
+            Err(EditProblem::NameNotShown(ShownTextProblem::NothingVisible))
+        );
+        for id in [".", "..", "-x"] {
+            assert_eq!(
+                tree.check_add(id, "村", None),
+                Err(EditProblem::BadId(id.into()))
+            );
+        }
         assert_eq!(tree.check_rename("a.b", "新乙").unwrap().name, "新乙");
+        assert_eq!(
+            tree.check_rename("a.b", "\u{FEFF}新乙"),
+            Err(EditProblem::NameNotShown(ShownTextProblem::ByteOrderMark))
+        );
         assert_eq!(
             tree.check_remove("a"),
             Err(EditProblem::HasBranches("a".into()))

@@ -3,6 +3,7 @@
 use chrono::NaiveTime;
 
 use super::locale::Locale;
+use super::text::{ShownTextProblem, check_shown_text};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum MemberStatus {
@@ -125,11 +126,15 @@ pub enum NameProblem {
     /// Starts with `=`, `+`, `-` or `@`, which a spreadsheet opening an export would read
     /// as a formula.
     LooksLikeFormula,
+    /// Not a name others can read as it is: a bidirectional control or a byte-order mark
+    /// in it, or nothing visible ([`super::text::check_shown_text`]).
+    NotShown(ShownTextProblem),
 }
 
 /// Validates a display name: trimmed, 1-32 characters, no control characters, not a
 /// command, not something a spreadsheet would run ([`super::csv_safe`]; exports neutralize
-/// such cells anyway, for names stored before this check).
+/// such cells anyway, for names stored before this check), shown as it is written
+/// ([`super::text::check_shown_text`]).
 pub fn validate_display_name(input: &str) -> Result<String, NameProblem> {
     let name = input.split_whitespace().collect::<Vec<_>>().join(" ");
     if name.is_empty() {
@@ -144,6 +149,7 @@ pub fn validate_display_name(input: &str) -> Result<String, NameProblem> {
     if name.chars().any(|c| c.is_control()) {
         return Err(NameProblem::ControlCharacters);
     }
+    check_shown_text(&name).map_err(NameProblem::NotShown)?;
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(NameProblem::TooLong);
     }
@@ -218,5 +224,37 @@ mod tests {
         assert_eq!(validate_display_name("王-小明"), Ok("王-小明".into()));
         assert_eq!(validate_display_name("Ann@HQ"), Ok("Ann@HQ".into()));
         assert_eq!(validate_display_name("1+1=2"), Ok("1+1=2".into()));
+    }
+
+    #[test]
+    fn names_that_hide_or_turn_text_are_refused() {
+        let not_shown = |p| Err(NameProblem::NotShown(p));
+        assert_eq!(
+            validate_display_name("\u{202E}gpj.exe"),
+            not_shown(ShownTextProblem::DirectionControl)
+        );
+        assert_eq!(
+            validate_display_name("王\u{2067}小明"),
+            not_shown(ShownTextProblem::DirectionControl)
+        );
+        assert_eq!(
+            validate_display_name("\u{FEFF}王小明"),
+            not_shown(ShownTextProblem::ByteOrderMark)
+        );
+        for name in [
+            "\u{200B}",
+            "\u{200B} \u{200D}",
+            "\u{2060}",
+            "\u{0301}",
+            "\u{3164}",
+        ] {
+            assert_eq!(
+                validate_display_name(name),
+                not_shown(ShownTextProblem::NothingVisible),
+                "{name:?}"
+            );
+        }
+        // Whitespace only is empty, as before.
+        assert_eq!(validate_display_name(" \u{3000} "), Err(NameProblem::Empty));
     }
 }

@@ -12,6 +12,7 @@ pub mod review;
 pub mod schedule;
 pub mod stats;
 pub mod streak;
+pub mod text;
 pub mod venue_csv;
 
 pub use branch::{Branch, BranchTree};

@@ -1,7 +1,8 @@
 //! Bulk import of venues and their activities from CSV files, validated row by row.
 //!
 //! Both formats share these rules:
-//! - UTF-8 text, with or without a byte-order mark; fields may be quoted (`"a, b"`, `""` for
+//! - UTF-8 text, with or without a byte-order mark ([`decode`] finds the line of the first
+//!   byte that is not); fields may be quoted (`"a, b"`, `""` for
 //!   a quote inside), and whitespace around fields is ignored.
 //! - The first row is a header naming the columns, in any order and any letter case.
 //!   Required columns must be present, optional ones may be left out, and a column this
@@ -15,7 +16,11 @@
 //!   only the header problems are reported.
 //! - A problem is not text but a message key and the values of its placeholders
 //!   ([`ProblemText`]; every key is in [`PROBLEM_KEYS`]), which the caller puts into words
-//!   in the reader's language (the `csv-*` messages of `locales/*/main.ftl`).
+//!   in the reader's language (the `csv-*` messages of `locales/*/main.ftl`). A value
+//!   quoted from the file is an excerpt of at most 40 characters
+//!   ([`super::text::excerpt`]), so a huge field is never echoed whole.
+//! - Venue names and activity titles are shown to members as written: no direction control,
+//!   no byte-order mark, something visible ([`super::text::check_shown_text`]).
 //! - Ids are 1 to 40 characters of `a-z`, `0-9`, `-`, `_` and `.`, and must be unique
 //!   within the file.
 //!
@@ -30,6 +35,7 @@ use chrono::{DateTime, LocalResult, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 
 use super::geo::{GeoError, LatLon};
+use super::text::{ShownTextProblem, check_shown_text, excerpt};
 
 /// Time zone of an activity whose `timezone` column is absent or empty.
 pub const DEFAULT_TIMEZONE: &str = "Asia/Shanghai";
@@ -92,6 +98,7 @@ pub const PROBLEM_KEYS: &[(&str, &[&str])] = &[
     // The file and its header.
     ("csv-empty-file", &["required", "columns"]),
     ("csv-unreadable", &["error"]),
+    ("csv-encoding", &[]),
     ("csv-column-unnamed", &["number"]),
     ("csv-column-twice", &["column"]),
     ("csv-column-unknown", &["column", "columns"]),
@@ -103,6 +110,8 @@ pub const PROBLEM_KEYS: &[(&str, &[&str])] = &[
     ("csv-id-duplicate", &["column", "value", "line"]),
     ("csv-line-break", &["column"]),
     ("csv-control-character", &["column"]),
+    ("csv-hidden-characters", &["column"]),
+    ("csv-invisible", &["column"]),
     ("csv-too-long", &["column", "length", "max"]),
     ("csv-not-a-number", &["column", "value"]),
     // Venues.
@@ -126,7 +135,8 @@ pub const PROBLEM_KEYS: &[(&str, &[&str])] = &[
 /// What is wrong, to be put into words by the caller: a message key of [`PROBLEM_KEYS`]
 /// and the values of its placeholders, as text. Values taken from the file are shown as
 /// Rust's `{:?}` shows them but without the surrounding quotes (line breaks and other
-/// invisible characters escaped: `multi\nline`, `\u{feff}id`); the messages quote them.
+/// invisible characters escaped: `multi\nline`, `\u{feff}id`), cut to an excerpt of at
+/// most 40 characters and `…`; the messages quote them.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProblemText {
     pub key: &'static str,
@@ -242,7 +252,7 @@ pub fn parse_venues(file: &str, text: &str) -> Result<Vec<VenueRow>, CsvErrors> 
         let mut errs = Vec::new();
         let [id, name, lat, lon, address, radius_km, branch] = &row.fields;
         let id = check_id("id", id, row.line, &mut first_line_of).map_err(|e| errs.push(e));
-        let name = single_line_text("name", name, MAX_NAME_CHARS, true).map_err(|e| errs.push(e));
+        let name = shown_name("name", name).map_err(|e| errs.push(e));
         let location = location(lat, lon).map_err(|e| errs.push(e));
         let address = single_line_text("address", address, MAX_ADDRESS_CHARS, false)
             .map_err(|e| errs.push(e));
@@ -353,8 +363,7 @@ pub fn parse_activities(
         ] = &row.fields;
         let id = check_id("id", id, row.line, &mut first_line_of).map_err(|e| errs.push(e));
         let venue = check_venue(venue, known_venue).map_err(|e| errs.push(e));
-        let title =
-            single_line_text("title", title, MAX_NAME_CHARS, true).map_err(|e| errs.push(e));
+        let title = shown_name("title", title).map_err(|e| errs.push(e));
         let tz = time_zone(timezone).map_err(|e| errs.push(e));
         let start_local = local_time("start", start).map_err(|e| errs.push(e));
         let end_local = local_time("end", end).map_err(|e| errs.push(e));
@@ -560,6 +569,22 @@ fn single_line_text(
     text_len(column, text, max, required)
 }
 
+/// A venue's name or an activity's title: required single-line text of at most 100
+/// characters that members see as it is written ([`check_shown_text`]).
+fn shown_name(column: &'static str, text: &str) -> Result<String, ProblemText> {
+    let name = single_line_text(column, text, MAX_NAME_CHARS, true)?;
+    check_shown_text(&name).map_err(|problem| {
+        let key = match problem {
+            ShownTextProblem::NothingVisible => "csv-invisible",
+            ShownTextProblem::DirectionControl | ShownTextProblem::ByteOrderMark => {
+                "csv-hidden-characters"
+            }
+        };
+        ProblemText::new(key, [("column", column.to_string())])
+    })?;
+    Ok(name)
+}
+
 /// Text of at most `max` characters that may contain line breaks and tabs, but no other
 /// control characters; empty is fine.
 fn multi_line_text(column: &'static str, text: &str, max: usize) -> Result<String, ProblemText> {
@@ -615,9 +640,10 @@ fn required(column: &'static str) -> ProblemText {
     ProblemText::new("csv-required", [("column", column.to_string())])
 }
 
-/// `text` as `{:?}` shows it, without the surrounding quotes (see [`ProblemText`]).
+/// An excerpt of `text` as `{:?}` shows it, without the surrounding quotes (see
+/// [`ProblemText`]).
 fn shown(text: &str) -> String {
-    let quoted = format!("{text:?}");
+    let quoted = format!("{:?}", excerpt(text));
     quoted[1..quoted.len() - 1].to_string()
 }
 
@@ -628,6 +654,17 @@ fn non_empty(text: String) -> Option<String> {
 // ---------------------------------------------------------------------------------------
 // Reading the table
 // ---------------------------------------------------------------------------------------
+
+/// A file's bytes as text, or the problem `csv-encoding` on the line of the first byte that
+/// is not UTF-8 (lines counted as the parsers count them).
+pub fn decode<'b>(file: &str, bytes: &'b [u8]) -> Result<&'b str, CsvErrors> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let line = LineCounter::new(bytes).line_at(e.valid_up_to());
+        let mut problems = Problems::new(file);
+        problems.push(line, ProblemText::new("csv-encoding", []));
+        problems.into_errors()
+    })
+}
 
 /// A column a format knows.
 struct Column {
@@ -725,7 +762,7 @@ fn read_table<'a, const N: usize>(
     columns: &[Column; N],
 ) -> Result<(Vec<Row<N>>, Problems<'a>), CsvErrors> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let mut lines = LineCounter::new(text);
+    let mut lines = LineCounter::new(text.as_bytes());
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -854,9 +891,9 @@ struct LineCounter<'t> {
 }
 
 impl<'t> LineCounter<'t> {
-    fn new(text: &'t str) -> LineCounter<'t> {
+    fn new(text: &'t [u8]) -> LineCounter<'t> {
         LineCounter {
-            text: text.as_bytes(),
+            text,
             pos: 0,
             line: 1,
         }
@@ -1064,7 +1101,11 @@ mod tests {
                 p(
                     "v.csv:2",
                     "csv-id-invalid",
-                    &[("column", "id"), ("value", &long_id), ID_MAX]
+                    &[
+                        ("column", "id"),
+                        ("value", &format!("{}…", "a".repeat(40))),
+                        ID_MAX
+                    ]
                 ),
                 p(
                     "v.csv:3",
@@ -1076,6 +1117,95 @@ mod tests {
                     "csv-too-long",
                     &[("column", "address"), ("length", "201"), ("max", "200")]
                 ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_huge_field_is_quoted_as_a_short_excerpt() {
+        let huge = "x".repeat(10 * 1024 * 1024);
+        let text = format!("id,name,lat,lon,{huge}\n{huge},n,{huge},1,\n");
+        let e = parse_venues("v.csv", &text).unwrap_err();
+        let cut = format!("{}…", "x".repeat(40));
+        assert_eq!(
+            errors(Err::<(), _>(e.clone())),
+            vec![p(
+                "v.csv:1",
+                "csv-column-unknown",
+                &[("column", &cut), VENUE_COLUMN_LIST]
+            )]
+        );
+        let text = format!("id,name,lat,lon\n{huge},\u{202E}{huge},{huge},1\n");
+        let e = parse_venues("v.csv", &text).unwrap_err();
+        assert_eq!(
+            errors(Err::<(), _>(e.clone())),
+            vec![
+                p(
+                    "v.csv:2",
+                    "csv-id-invalid",
+                    &[("column", "id"), ("value", &cut), ID_MAX]
+                ),
+                p(
+                    "v.csv:2",
+                    "csv-too-long",
+                    &[
+                        ("column", "name"),
+                        ("length", &(huge.len() + 1).to_string()),
+                        ("max", "100")
+                    ]
+                ),
+                p(
+                    "v.csv:2",
+                    "csv-not-a-number",
+                    &[("column", "lat"), ("value", &cut)]
+                ),
+            ]
+        );
+        assert!(e.to_string().len() < 400, "{}", e.to_string().len());
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_on_its_line() {
+        let f = "v.csv";
+        assert_eq!(decode(f, "id,名\n".as_bytes()), Ok("id,名\n"));
+        let bad = |text: &[u8]| errors(decode(f, text));
+        let not_utf8 = |line: &str| vec![p(&format!("v.csv:{line}"), "csv-encoding", &[])];
+        assert_eq!(bad(b"\xff,id\n"), not_utf8("1"));
+        assert_eq!(bad(b"id,name\r\na,b\r\n\r\nc,\xe5\x90\n"), not_utf8("4"));
+        assert_eq!(bad(b"id,name\n\"a\nb\",x\rc,\xc3\x28\n"), not_utf8("4"));
+        // GBK, as a spreadsheet saves Chinese without "CSV UTF-8": the first name's line.
+        let mut gbk = b"id,name,lat,lon\nbj,".to_vec();
+        gbk.extend([0xB1, 0xB1, 0xBE, 0xA9]);
+        gbk.extend(b",39.9,116.4\n");
+        assert_eq!(bad(&gbk), not_utf8("2"));
+    }
+
+    #[test]
+    fn names_and_titles_that_hide_or_turn_text_are_refused() {
+        let text = "id,name,lat,lon,address\n\
+                    a,\u{202E}心中动活,1,1,\n\
+                    b,\u{FEFF}中心,1,1,\n\
+                    c,\u{200B}\u{200D},1,1,\n\
+                    d,\u{0301},1,1,\n\
+                    e,活动中心 \u{1F3E2},1,1,\n";
+        assert_eq!(
+            errors(parse_venues("v.csv", text)),
+            vec![
+                p("v.csv:2", "csv-hidden-characters", &[("column", "name")]),
+                p("v.csv:3", "csv-hidden-characters", &[("column", "name")]),
+                p("v.csv:4", "csv-invisible", &[("column", "name")]),
+                p("v.csv:5", "csv-invisible", &[("column", "name")]),
+            ]
+        );
+        let set = venues();
+        let text = "id,venue,title,start,end\n\
+                    a,bj-1,\u{2066}讲座,2026-05-01 09:00,2026-05-01 10:00\n\
+                    b,bj-1,\u{3164},2026-05-01 09:00,2026-05-01 10:00\n";
+        assert_eq!(
+            errors(parse_activities("a.csv", text, &known(&set))),
+            vec![
+                p("a.csv:2", "csv-hidden-characters", &[("column", "title")]),
+                p("a.csv:3", "csv-invisible", &[("column", "title")]),
             ]
         );
     }
@@ -1381,6 +1511,7 @@ mod tests {
              g,h,1,181,,,\n\
              i,j,1,1,,0,\n",
             &format!("id,name,lat,lon\nk,{},1,1\n", "x".repeat(101)),
+            "id,name,lat,lon\nl,\u{202E}x,1,1\nm,\u{200B},1,1\n",
         ];
         let activity_files = ["id,venue,title,start,end,timezone,capacity,description\n\
              a,nowhere,t,x,2026-05-01 10:00,Mars/Base,0,\"\u{7}\"\n\
@@ -1398,6 +1529,13 @@ mod tests {
             seen.extend(e.problems.iter().map(|p| p.text.key));
         }
         seen.insert(CsvProblem::unknown_branch("v.csv", 2, "x").text.key);
+        seen.extend(
+            decode("v.csv", b"\xff")
+                .unwrap_err()
+                .problems
+                .iter()
+                .map(|p| p.text.key),
+        );
         // The csv crate cannot fail on text that is already UTF-8 when rows may differ in
         // length, so an unreadable record is made up here.
         seen.insert(unreadable(&csv::Error::from(std::io::Error::other("broken"))).key);

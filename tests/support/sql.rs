@@ -25,3 +25,19 @@ pub async fn execute(url: &str, sql: &str) {
         c.close().await.expect("close");
     }
 }
+
+/// The first column (text) of every row `sql` returns on the database at `url`.
+pub async fn strings(url: &str, sql: &str) -> Vec<String> {
+    let rows = if url.starts_with("sqlite:") {
+        let mut c = sqlx::SqliteConnection::connect(url)
+            .await
+            .expect("connect to the SQLite test database");
+        sqlx::query_scalar::<_, String>(sql).fetch_all(&mut c).await
+    } else {
+        let mut c = sqlx::PgConnection::connect(url)
+            .await
+            .expect("connect to the PostgreSQL test database");
+        sqlx::query_scalar::<_, String>(sql).fetch_all(&mut c).await
+    };
+    rows.unwrap_or_else(|e| panic!("{sql}: {e}"))
+}

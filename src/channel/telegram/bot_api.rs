@@ -2,6 +2,10 @@
 //! the HTTP status and `parameters.retry_after` kept, so that the courier can tell a 429
 //! from a 403 from a 5xx. (teloxide's client folds these into one error type without the
 //! status, and sleeps 10 s after every 5xx, which would stall the whole courier.)
+//!
+//! Every failure's text is stripped of the bot token ([`redact_token`]) before it leaves
+//! the client, since it is logged and stored (`outbox.last_error`): a server may echo the
+//! request's URL, which holds the token, in its `description`.
 
 use std::path::Path;
 use std::time::Duration;
@@ -27,6 +31,24 @@ pub enum ApiFailure {
 }
 
 impl ApiFailure {
+    /// The failure with the bot token removed from its text ([`redact_token`]).
+    pub fn redacted(self, token: &str) -> ApiFailure {
+        match self {
+            ApiFailure::Status {
+                code,
+                description,
+                retry_after,
+            } => ApiFailure::Status {
+                code,
+                description: redact_token(&description, token),
+                retry_after,
+            },
+            ApiFailure::Timeout => ApiFailure::Timeout,
+            ApiFailure::Network(e) => ApiFailure::Network(redact_token(&e, token)),
+            ApiFailure::BadResponse(e) => ApiFailure::BadResponse(redact_token(&e, token)),
+        }
+    }
+
     /// What the courier should do about it.
     pub fn classify(self) -> SendError {
         match self {
@@ -81,10 +103,47 @@ fn is_unreachable(description: &str) -> bool {
     .any(|p| d.contains(p))
 }
 
+/// What a bot token is replaced with in text that is logged or stored.
+pub const REDACTED: &str = "<token>";
+
+/// `text` without the bot token: `token` itself, and the secret of anything shaped like a
+/// token in a Bot API URL (`bot<digits>:<secret>`, e.g. another bot's), become
+/// [`REDACTED`].
+pub fn redact_token(text: &str, token: &str) -> String {
+    let text = if token.is_empty() {
+        text.to_string()
+    } else {
+        text.replace(token, REDACTED)
+    };
+    let is_secret = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '-';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("bot") {
+        let (before, from) = rest.split_at(at + 3);
+        out.push_str(before);
+        let digits = from.len() - from.trim_start_matches(|c: char| c.is_ascii_digit()).len();
+        let after = &from[digits..];
+        let secret = after
+            .strip_prefix(':')
+            .map_or(0, |s| s.len() - s.trim_start_matches(is_secret).len());
+        if digits > 0 && secret > 0 {
+            out.push_str(&from[..digits + 1]);
+            out.push_str(REDACTED);
+            rest = &after[1 + secret..];
+        } else {
+            rest = from;
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
 pub struct BotApi {
     client: reqwest::Client,
     /// `{api_url}/bot{token}/`: holds the token, so it is never logged.
     base: String,
+    /// To take it out of every failure's text.
+    token: String,
 }
 
 impl std::fmt::Debug for BotApi {
@@ -122,6 +181,7 @@ impl BotApi {
         Ok(Self {
             client,
             base: format!("{api}/bot{token}/"),
+            token: token.to_string(),
         })
     }
 
@@ -168,6 +228,7 @@ impl BotApi {
                     FileRef::Upload(path) => (
                         tokio::fs::read(path).await.map_err(|e| {
                             ApiFailure::BadResponse(format!("cannot read {}: {e}", path.display()))
+                                .redacted(&self.token)
                         })?,
                         path.file_name()
                             .and_then(|n| n.to_str())
@@ -199,7 +260,14 @@ impl BotApi {
         }
     }
 
+    /// Sends the request and reads its `result`; a failure comes without the token.
     async fn finish(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiFailure> {
+        self.exchange(request)
+            .await
+            .map_err(|failure| failure.redacted(&self.token))
+    }
+
+    async fn exchange(&self, request: reqwest::RequestBuilder) -> Result<Value, ApiFailure> {
         let response = request.send().await.map_err(network_failure)?;
         let status = response.status().as_u16();
         let text = response.text().await.map_err(network_failure)?;
@@ -281,6 +349,122 @@ mod tests {
             retry_after,
         }
         .classify()
+    }
+
+    const TOKEN: &str = "123456789:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw";
+
+    #[test]
+    fn tokens_are_taken_out_of_text() {
+        assert_eq!(
+            redact_token(
+                &format!("Not Found: https://api.telegram.org/bot{TOKEN}/sendMessage"),
+                TOKEN
+            ),
+            "Not Found: https://api.telegram.org/bot<token>/sendMessage"
+        );
+        // The token alone, and another bot's token in a URL.
+        assert_eq!(
+            redact_token(&format!("token {TOKEN} refused"), TOKEN),
+            "token <token> refused"
+        );
+        assert_eq!(
+            redact_token("GET /bot42:secret-Part_2/getMe and /bot7:x", TOKEN),
+            "GET /bot42:<token>/getMe and /bot7:<token>"
+        );
+        for text in [
+            "Bad Request: chat not found",
+            "the bot was blocked",
+            "robot 12:30",
+            "bot:abc bot12 bot12: ",
+            "",
+        ] {
+            assert_eq!(redact_token(text, TOKEN), text);
+        }
+        assert_eq!(redact_token("bot1:a", ""), "bot1:<token>");
+    }
+
+    /// A server that answers every request with `status` and `body`.
+    async fn answering(status: &str, body: String) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let status = status.to_string();
+        tokio::spawn(async move {
+            while let Ok((mut conn, _)) = listener.accept().await {
+                let mut buf = vec![0; 65536];
+                let _ = conn.read(&mut buf).await;
+                let answer = format!(
+                    "HTTP/1.1 {status}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = conn.write_all(answer.as_bytes()).await;
+            }
+        });
+        url
+    }
+
+    #[tokio::test]
+    async fn a_description_that_echoes_the_token_is_redacted() {
+        let echo = format!(
+            "Bad Request: wrong URL http://example.org/bot{TOKEN}/sendMessage (bot{TOKEN})"
+        );
+        let body = json!({"ok": false, "error_code": 400, "description": echo}).to_string();
+        let url = answering("400 Bad Request", body).await;
+        let api = BotApi::new(TOKEN, Some(&url), Duration::from_secs(5)).unwrap();
+        let failure = api.call("sendMessage", &json!({})).await.unwrap_err();
+        let ApiFailure::Status { description, .. } = &failure else {
+            panic!("{failure:?}");
+        };
+        assert_eq!(
+            description,
+            "Bad Request: wrong URL http://example.org/bot<token>/sendMessage (bot<token>)"
+        );
+        // What the courier stores and logs.
+        let stored = failure.classify().to_string();
+        assert!(
+            !stored.contains(TOKEN) && !stored.contains("AAHdq"),
+            "{stored}"
+        );
+
+        // A body that is not JSON is quoted as it is: without the token too.
+        let url = answering("502 Bad Gateway", format!("<html>/bot{TOKEN}/getMe</html>")).await;
+        let api = BotApi::new(TOKEN, Some(&url), Duration::from_secs(5)).unwrap();
+        let failure = api.call("getMe", &json!({})).await.unwrap_err();
+        assert_eq!(
+            failure,
+            ApiFailure::Status {
+                code: 502,
+                description: "<html>/bot<token>/getMe</html>".into(),
+                retry_after: None
+            }
+        );
+        // An answer that cannot be read.
+        let url = answering("200 OK", format!("{{\"ok\": bot{TOKEN}")).await;
+        let api = BotApi::new(TOKEN, Some(&url), Duration::from_secs(5)).unwrap();
+        let failure = api.call("getMe", &json!({})).await.unwrap_err();
+        assert!(
+            matches!(&failure, ApiFailure::BadResponse(e) if !e.contains(TOKEN)),
+            "{failure:?}"
+        );
+    }
+
+    #[test]
+    fn every_kind_of_failure_is_redacted() {
+        let with = |text: &str| format!("{text} /bot{TOKEN}/x");
+        let failures = [
+            ApiFailure::Status {
+                code: 500,
+                description: with("d"),
+                retry_after: None,
+            },
+            ApiFailure::Network(with("n")),
+            ApiFailure::BadResponse(with("b")),
+            ApiFailure::Timeout,
+        ];
+        for failure in failures {
+            let redacted = failure.redacted(TOKEN);
+            assert!(!format!("{redacted:?}").contains("AAHdq"), "{redacted:?}");
+        }
     }
 
     #[test]

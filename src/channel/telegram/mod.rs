@@ -11,7 +11,9 @@ use teloxide::prelude::Requester;
 use teloxide::types::{BotCommand, MaybeAnonymousUser, Message, Update, UpdateKind};
 use teloxide::{Bot, RequestError};
 
-use bot_api::{ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard};
+use bot_api::{
+    ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard, redact_token,
+};
 
 use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
 use crate::content::AudioKind;
@@ -69,27 +71,40 @@ pub enum TelegramError {
     Client(String),
     #[error("WEIKE_TELEGRAM_API_URL {0:?} is not a valid URL: {1}")]
     ApiUrl(String, String),
+    /// `error` is without the bot token ([`TelegramChannel::failed`]).
     #[error("Telegram request {method} failed: {error}")]
     Request { method: &'static str, error: String },
 }
 
 impl TelegramChannel {
+    /// A failed request, its text without the bot token (teloxide's and reqwest's errors
+    /// may show the URL, which holds it).
+    fn failed(&self, method: &'static str, error: impl std::fmt::Display) -> TelegramError {
+        TelegramError::Request {
+            method,
+            error: redact_token(&error.to_string(), self.bot.token()),
+        }
+    }
+
     /// `api_url` points at another Bot API server (self-hosted, or a test fake).
     pub fn new(token: &str, api_url: Option<&str>) -> Result<Self, TelegramError> {
         // teloxide's client registers the command menu and leaves webhook mode.
         let client = teloxide::net::default_reqwest_settings()
             .timeout(Duration::from_secs(60))
             .build()
-            .map_err(|e| TelegramError::Client(e.to_string()))?;
+            .map_err(|e| TelegramError::Client(redact_token(&e.to_string(), token)))?;
         let mut bot = Bot::with_client(token, client);
         if let Some(url) = api_url {
-            let parsed = url
-                .parse::<reqwest::Url>()
-                .map_err(|e| TelegramError::ApiUrl(url.to_string(), e.to_string()))?;
+            let parsed = url.parse::<reqwest::Url>().map_err(|e| {
+                TelegramError::ApiUrl(
+                    redact_token(url, token),
+                    redact_token(&e.to_string(), token),
+                )
+            })?;
             bot = bot.set_api_url(parsed);
         }
         let api = BotApi::new(token, api_url, SEND_TIMEOUT)
-            .map_err(|e| TelegramError::Client(e.to_string()))?;
+            .map_err(|e| TelegramError::Client(redact_token(&e.to_string(), token)))?;
         Ok(Self {
             bot,
             api,
@@ -114,10 +129,7 @@ impl TelegramChannel {
                 .map(|(c, d)| BotCommand::new(c.clone(), d.clone()))
                 .collect::<Vec<_>>()
         };
-        let failed = |e: RequestError| TelegramError::Request {
-            method: "setMyCommands",
-            error: e.to_string(),
-        };
+        let failed = |e: RequestError| self.failed("setMyCommands", e);
         for (locale, list) in commands {
             if *locale == Locale::ZhTw {
                 continue; // shares "zh" with zh-CN
@@ -150,10 +162,7 @@ impl TelegramChannel {
             "timeout": timeout.as_secs(),
             "allowed_updates": ALLOWED_UPDATES,
         });
-        let failed = |error: String| TelegramError::Request {
-            method: "getUpdates",
-            error,
-        };
+        let failed = |error: String| self.failed("getUpdates", error);
         // The server holds the request for up to `timeout`; the client waits a little longer.
         let result = self
             .api
@@ -201,10 +210,7 @@ impl TelegramChannel {
         self.api
             .call("setWebhook", &body)
             .await
-            .map_err(|e| TelegramError::Request {
-                method: "setWebhook",
-                error: format!("{e:?}"),
-            })?;
+            .map_err(|e| self.failed("setWebhook", format!("{e:?}")))?;
         Ok(())
     }
 
@@ -213,10 +219,7 @@ impl TelegramChannel {
         self.bot
             .delete_webhook()
             .await
-            .map_err(|e| TelegramError::Request {
-                method: "deleteWebhook",
-                error: e.to_string(),
-            })?;
+            .map_err(|e| self.failed("deleteWebhook", e))?;
         Ok(())
     }
 }
@@ -733,6 +736,29 @@ impl Channel for TelegramChannel {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telegram_errors_come_without_the_token() {
+        let token = "4242:SECRET-part_of-the-token";
+        let error = TelegramChannel::new(token, Some(&format!("not a url/bot{token}")))
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("SECRET"), "{error}");
+        assert!(error.contains("\"not a url/bot<token>\""), "{error}");
+        let channel = TelegramChannel::new(token, Some("http://127.0.0.1:9")).unwrap();
+        let error = channel
+            .failed(
+                "deleteWebhook",
+                format!(
+                    "error sending request for url (http://127.0.0.1:9/bot{token}/DeleteWebhook)"
+                ),
+            )
+            .to_string();
+        assert_eq!(
+            error,
+            "Telegram request deleteWebhook failed: error sending request for url (http://127.0.0.1:9/bot<token>/DeleteWebhook)"
+        );
+    }
 
     fn update(kind: &str, message: Value) -> String {
         json!({"update_id": 7, kind: message}).to_string()
