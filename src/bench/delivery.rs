@@ -157,17 +157,17 @@ async fn measure(
     progress(&format!("creating {} members ...", bench.members));
     let t = Instant::now();
     let due = start - chrono::Duration::minutes(1);
-    app.store
-        .bulk_members(
-            "telegram",
-            1_000_000_000,
-            bench.members,
-            "b",
-            "bench",
-            due,
-            start,
-        )
-        .await?;
+    super::loaders::members(
+        &app.store,
+        "telegram",
+        1_000_000_000,
+        bench.members,
+        "b",
+        "bench",
+        due,
+        start,
+    )
+    .await?;
     figures.setup = t.elapsed();
 
     progress("planning one day ...");
@@ -220,9 +220,7 @@ async fn measure(
     ));
     let now = Utc::now();
     clock.set(now);
-    app.store
-        .set_all_next_due(now - chrono::Duration::minutes(1))
-        .await?;
+    super::loaders::set_all_next_due(&app.store, now - chrono::Duration::minutes(1)).await?;
     app.planner.plan_due().await?;
     fake.reset_stats();
     fake.set_limits(Some(FakeLimits::telegram()));

@@ -3,14 +3,18 @@
 pub mod delivery;
 pub mod fake_bot_api;
 pub mod geo;
+pub mod loaders;
 pub mod poster;
+pub mod queries;
 pub mod stats;
 
 use std::path::Path;
 
 use delivery::BenchDb;
+use sqlx::Connection as _;
 
 use crate::config::{Config, ConfigError};
+use crate::store::{StoreError, redact_url};
 
 /// The settings of a benchmark: its scratch database and the lessons, branches (and points,
 /// if the fixture has a `points.toml`) written into `dir`.
@@ -68,7 +72,7 @@ impl Scratch {
             },
             BenchDb::Postgres(base) => {
                 let name = format!("weike_{name}_{}", std::process::id());
-                let url = crate::store::create_scratch_postgres(base, &name).await?;
+                let url = create_postgres_database(base, &name).await?;
                 Scratch {
                     url,
                     postgres: Some((base.clone(), name)),
@@ -79,8 +83,39 @@ impl Scratch {
 
     pub async fn drop_database(self) -> anyhow::Result<()> {
         if let Some((base, name)) = self.postgres {
-            crate::store::drop_scratch_postgres(&base, &name).await?;
+            drop_postgres_database(&base, &name).await?;
         }
         Ok(())
     }
+}
+
+/// Creates an empty database `name` on the PostgreSQL server of `base_url` (dropping one of
+/// that name first) and returns its URL.
+async fn create_postgres_database(base_url: &str, name: &str) -> crate::store::Result<String> {
+    let mut admin = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(StoreError::Connect)?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+        .execute(&mut admin)
+        .await?;
+    sqlx::query(&format!("CREATE DATABASE {name}"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    let mut url = url::Url::parse(base_url)
+        .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(base_url))))?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+/// Drops the database `name` on the PostgreSQL server of `base_url`.
+async fn drop_postgres_database(base_url: &str, name: &str) -> crate::store::Result<()> {
+    let mut admin = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(StoreError::Connect)?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .execute(&mut admin)
+        .await?;
+    let _ = admin.close().await;
+    Ok(())
 }
