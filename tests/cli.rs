@@ -150,6 +150,16 @@ fn migrate_creates_the_sqlite_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("use sqlite://FILE or postgres://"));
 }
 
+/// The benchmarks are not part of the service: without `--features bench` the binary has
+/// no `weike bench`.
+#[cfg(not(feature = "bench"))]
+#[test]
+fn bench_is_not_a_command_of_the_service() {
+    let out = weike().args(["bench", "poster"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand 'bench'"));
+}
+
 /// A newcomer's first session in the console: onboarding by numbers, moving the clock to
 /// 07:30, the lesson with its numbered button, the check-in, /me.
 #[test]

@@ -1,5 +1,6 @@
 //! Benchmarks that run as `weike bench ...` and print their figures.
 
+pub mod command;
 pub mod delivery;
 pub mod fake_bot_api;
 pub mod geo;

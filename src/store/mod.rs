@@ -84,6 +84,7 @@ macro_rules! in_tx {
 }
 
 /// For the benchmarks' bulk loaders (`src/bench`), which write with the store's pool.
+#[cfg(feature = "bench")]
 pub(crate) use {in_tx, on_pool};
 
 mod admin;
@@ -103,6 +104,7 @@ pub use venues::{
     Nearby, NewActivity, NewVenue, VENUE_OPEN, VENUE_REMOVED, Venue,
 };
 /// The nearby search's statements, for the benchmarks' counts and query plans.
+#[cfg(feature = "bench")]
 pub(crate) use venues::{
     FIRST_PER_CELL, SOONEST_PER_CELL_POSTGRES, sqlite_cell_query, union_of_ranges,
 };
