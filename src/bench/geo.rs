@@ -6,7 +6,8 @@
 //!    scheduled activities at random venues starting over the next 30 days (1 to 3 hours
 //!    long), and M onboarded active members of whom every `migrant_every`-th is away from
 //!    home with a shared location (the same spread around the cities, stored in the last
-//!    20 days), loaded in bulk, then `ANALYZE` (and `VACUUM` on PostgreSQL);
+//!    20 days): the venues written by the store (`upsert_venues`), the rest by the bulk
+//!    loaders (`bench::loaders`), then `ANALYZE` (and `VACUUM` on PostgreSQL);
 //! 2. `/nearby`: `Store::activities_near` (the query the bot runs: the member's radius and
 //!    days ahead from the settings, 10 km and 7 days by default) from the locations of
 //!    random migrant members, timed one by one; also the whole conversation path
@@ -596,7 +597,7 @@ async fn measure(
     let venues: Vec<NewVenue> = (0..venue_count).map(|i| venue(i, &mut places)).collect();
     let mut written = 0;
     for batch in venues.chunks(LOAD_BATCH) {
-        written += loaders::venues(store, batch, now).await?;
+        written += store.upsert_venues(batch, now).await?;
         load("venues", written, t);
     }
     figures.loads.push(("venues".into(), written, t.elapsed()));
