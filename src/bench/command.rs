@@ -2,7 +2,31 @@
 
 use clap::Subcommand;
 
-use super::delivery::BenchDb;
+use super::{BenchDb, bench_db};
+
+/// Where a benchmark's scratch database is.
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// sqlite (a scratch file) or postgres (a scratch database on the server of
+    /// --postgres-url).
+    #[arg(long, default_value = "sqlite")]
+    pub db: String,
+    /// With --db postgres: a PostgreSQL server where the benchmark may create and drop a
+    /// scratch database (never WEIKE_DATABASE_URL: it may be the production server).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WEIKE_BENCH_POSTGRES_URL",
+        hide_env_values = true
+    )]
+    pub postgres_url: Option<String>,
+}
+
+impl DbArgs {
+    fn database(&self) -> Result<BenchDb, super::BenchDbError> {
+        bench_db(&self.db, self.postgres_url.as_deref())
+    }
+}
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
@@ -10,10 +34,8 @@ pub enum BenchCommand {
     Delivery {
         #[arg(long, default_value_t = 100_000)]
         members: i64,
-        /// sqlite (a scratch file) or postgres (a scratch database on the server of
-        /// WEIKE_DATABASE_URL, or of WEIKE_TEST_POSTGRES_URL).
-        #[arg(long, default_value = "sqlite")]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
         /// Seconds to drain with Telegram's limits on.
         #[arg(long, default_value_t = 60)]
         limited_seconds: u64,
@@ -27,9 +49,8 @@ pub enum BenchCommand {
         members: i64,
         #[arg(long, default_value_t = 3_000_000)]
         checkins: i64,
-        /// sqlite or postgres (as for `bench delivery`).
-        #[arg(long, default_value = "sqlite")]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
         /// Times each question is asked.
         #[arg(long, default_value_t = 5)]
         repeat: usize,
@@ -46,9 +67,8 @@ pub enum BenchCommand {
         /// One member in this many is away from home with a shared location.
         #[arg(long, default_value_t = 10)]
         migrant_every: i64,
-        /// sqlite or postgres (as for `bench delivery`).
-        #[arg(long, default_value = "sqlite")]
-        db: String,
+        #[command(flatten)]
+        db: DbArgs,
         /// /nearby searches and fan-outs timed.
         #[arg(long, default_value_t = 1_000)]
         queries: usize,
@@ -70,7 +90,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             concurrency,
         } => {
             use crate::bench::delivery::DeliveryBench;
-            let database = bench_db(&db)?;
+            let database = db.database()?;
             anyhow::ensure!(members > 0, "--members must be at least 1");
             let bench = DeliveryBench {
                 members,
@@ -93,7 +113,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             let bench = crate::bench::stats::StatsBench {
                 members,
                 checkins,
-                database: bench_db(&db)?,
+                database: db.database()?,
                 repeat,
             };
             let figures = crate::bench::stats::run(&bench, |step| eprintln!("{step}")).await?;
@@ -118,7 +138,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
                 activities,
                 members,
                 migrant_every,
-                database: bench_db(&db)?,
+                database: db.database()?,
                 queries,
             };
             let figures = crate::bench::geo::run(&bench, |step| eprintln!("{step}")).await?;
@@ -132,21 +152,4 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             Ok(0)
         }
     }
-}
-
-/// The database a benchmark runs on: `sqlite` (a scratch file) or `postgres` (a scratch
-/// database on the server of WEIKE_DATABASE_URL, or else WEIKE_TEST_POSTGRES_URL).
-fn bench_db(db: &str) -> anyhow::Result<BenchDb> {
-    Ok(match db {
-        "sqlite" => BenchDb::Sqlite,
-        "postgres" => {
-            let url = std::env::var("WEIKE_DATABASE_URL")
-                .ok()
-                .filter(|u| u.starts_with("postgres"))
-                .or_else(|| std::env::var("WEIKE_TEST_POSTGRES_URL").ok())
-                .ok_or_else(|| anyhow::anyhow!("--db postgres needs WEIKE_DATABASE_URL=postgres://... (a scratch database is created there)"))?;
-            BenchDb::Postgres(url)
-        }
-        other => anyhow::bail!("--db {other:?}: use sqlite or postgres"),
-    })
 }

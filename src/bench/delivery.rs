@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::BenchDb;
 use super::fake_bot_api::{FakeBotApi, FakeLimits};
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock, ManualClock, SystemClock};
@@ -23,17 +24,10 @@ use crate::service::App;
 #[derive(Debug, Clone)]
 pub struct DeliveryBench {
     pub members: i64,
-    /// `sqlite` or a `postgres://` URL of a server where a scratch database may be created.
     pub database: BenchDb,
     /// How long to drain with Telegram's limits on.
     pub limited_for: Duration,
     pub concurrency: usize,
-}
-
-#[derive(Debug, Clone)]
-pub enum BenchDb {
-    Sqlite,
-    Postgres(String),
 }
 
 #[derive(Debug, Clone, Default)]

@@ -35,8 +35,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use super::{loaders, queries};
-use crate::bench::delivery::BenchDb;
+use super::{BenchDb, loaders, queries};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::clock::ManualClock;
 use crate::domain::geo::{EARTH_RADIUS_M, LatLon};

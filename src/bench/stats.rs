@@ -15,8 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use super::delivery::BenchDb;
-use super::{loaders, queries};
+use super::{BenchDb, loaders, queries};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::clock::ManualClock;
 use crate::domain::points::week_of;
