@@ -134,16 +134,14 @@ impl Scratch {
 /// Creates an empty database `name` on the PostgreSQL server of `base_url` (dropping one of
 /// that name first) and returns its URL.
 async fn create_postgres_database(base_url: &str, name: &str) -> crate::store::Result<String> {
-    let mut admin = sqlx::PgConnection::connect(base_url)
-        .await
-        .map_err(StoreError::Connect)?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await?;
-    let _ = admin.close().await;
+    on_server(
+        base_url,
+        &[
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ],
+    )
+    .await?;
     let mut url = url::Url::parse(base_url)
         .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(base_url))))?;
     url.set_path(&format!("/{name}"));
@@ -152,12 +150,21 @@ async fn create_postgres_database(base_url: &str, name: &str) -> crate::store::R
 
 /// Drops the database `name` on the PostgreSQL server of `base_url`.
 async fn drop_postgres_database(base_url: &str, name: &str) -> crate::store::Result<()> {
+    on_server(
+        base_url,
+        &[format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+    )
+    .await
+}
+
+/// Runs `statements` one by one on a connection of their own to the server of `base_url`.
+async fn on_server(base_url: &str, statements: &[String]) -> crate::store::Result<()> {
     let mut admin = sqlx::PgConnection::connect(base_url)
         .await
         .map_err(StoreError::Connect)?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await?;
+    for sql in statements {
+        sqlx::query(sql).execute(&mut admin).await?;
+    }
     let _ = admin.close().await;
     Ok(())
 }
