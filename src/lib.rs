@@ -1,6 +1,7 @@
 //! weike (微课): daily micro-lessons, check-ins and quizzes for an organization's members,
 //! through the chat apps they already use. See `README.md` and `ARCHITECTURE.md`.
 
+#[cfg(feature = "bench")]
 pub mod bench;
 pub mod channel;
 pub mod cli;

@@ -4,9 +4,12 @@ use tracing_subscriber::EnvFilter;
 #[tokio::main]
 async fn main() {
     let cli = weike::cli::Cli::parse();
-    // The console demo shares the terminal with the conversation: only warnings there.
+    // The console demo shares the terminal with the conversation, the benchmarks with their
+    // progress and figures: only warnings there.
     let default_level = match cli.command {
-        weike::cli::Command::Chat | weike::cli::Command::Bench { .. } => "warn",
+        weike::cli::Command::Chat => "warn",
+        #[cfg(feature = "bench")]
+        weike::cli::Command::Bench { .. } => "warn",
         _ => "info",
     };
     tracing_subscriber::fmt()

@@ -223,6 +223,39 @@ fn migrate_creates_the_sqlite_database() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("use sqlite://FILE or postgres://"));
 }
 
+/// The benchmarks are not part of the service: without `--features bench` the binary has
+/// no `weike bench`.
+#[cfg(not(feature = "bench"))]
+#[test]
+fn bench_is_not_a_command_of_the_service() {
+    let out = weike().args(["bench", "poster"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand 'bench'"));
+}
+
+/// A benchmark on PostgreSQL runs only on a server given for it: never on the service's
+/// (or the tests') database server.
+#[cfg(feature = "bench")]
+#[test]
+fn bench_on_postgres_needs_its_own_server() {
+    let out = weike()
+        .args(["bench", "delivery", "--members", "1", "--db", "postgres"])
+        .env("WEIKE_DATABASE_URL", "postgres://weike@127.0.0.1:1/weike")
+        .env(
+            "WEIKE_TEST_POSTGRES_URL",
+            "postgres://weike@127.0.0.1:1/tests",
+        )
+        .env_remove("WEIKE_BENCH_POSTGRES_URL")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("set --postgres-url postgres://... or WEIKE_BENCH_POSTGRES_URL"),
+        "{stderr}"
+    );
+}
+
 /// A newcomer's first session in the console: onboarding by numbers, moving the clock to
 /// 07:30, the lesson with its numbered button, the check-in, /me.
 #[test]

@@ -13,6 +13,7 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
+use super::BenchDb;
 use super::fake_bot_api::{FakeBotApi, FakeLimits};
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock, ManualClock, SystemClock};
@@ -23,17 +24,10 @@ use crate::service::App;
 #[derive(Debug, Clone)]
 pub struct DeliveryBench {
     pub members: i64,
-    /// `sqlite` or a `postgres://` URL of a server where a scratch database may be created.
     pub database: BenchDb,
     /// How long to drain with Telegram's limits on.
     pub limited_for: Duration,
     pub concurrency: usize,
-}
-
-#[derive(Debug, Clone)]
-pub enum BenchDb {
-    Sqlite,
-    Postgres(String),
 }
 
 #[derive(Debug, Clone, Default)]
@@ -157,17 +151,17 @@ async fn measure(
     progress(&format!("creating {} members ...", bench.members));
     let t = Instant::now();
     let due = start - chrono::Duration::minutes(1);
-    app.store
-        .bulk_members(
-            "telegram",
-            1_000_000_000,
-            bench.members,
-            "b",
-            "bench",
-            due,
-            start,
-        )
-        .await?;
+    super::loaders::members(
+        &app.store,
+        "telegram",
+        1_000_000_000,
+        bench.members,
+        "b",
+        "bench",
+        due,
+        start,
+    )
+    .await?;
     figures.setup = t.elapsed();
 
     progress("planning one day ...");
@@ -220,9 +214,7 @@ async fn measure(
     ));
     let now = Utc::now();
     clock.set(now);
-    app.store
-        .set_all_next_due(now - chrono::Duration::minutes(1))
-        .await?;
+    super::loaders::set_all_next_due(&app.store, now - chrono::Duration::minutes(1)).await?;
     app.planner.plan_due().await?;
     fake.reset_stats();
     fake.set_limits(Some(FakeLimits::telegram()));

@@ -6,7 +6,8 @@
 //!    scheduled activities at random venues starting over the next 30 days (1 to 3 hours
 //!    long), and M onboarded active members of whom every `migrant_every`-th is away from
 //!    home with a shared location (the same spread around the cities, stored in the last
-//!    20 days), loaded in bulk, then `ANALYZE` (and `VACUUM` on PostgreSQL);
+//!    20 days): the venues written by the store (`upsert_venues`), the rest by the bulk
+//!    loaders (`bench::loaders`), then `ANALYZE` (and `VACUUM` on PostgreSQL);
 //! 2. `/nearby`: `Store::activities_near` (the query the bot runs: the member's radius and
 //!    days ahead from the settings, 10 km and 7 days by default) from the locations of
 //!    random migrant members, timed one by one; also the whole conversation path
@@ -34,7 +35,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use rand::rngs::SmallRng;
 use rand::{Rng, SeedableRng};
 
-use crate::bench::delivery::BenchDb;
+use super::{BenchDb, loaders, queries};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::clock::ManualClock;
 use crate::domain::geo::{EARTH_RADIUS_M, LatLon};
@@ -97,6 +98,16 @@ const HORIZON_DAYS: i64 = 30;
 /// Migrants' locations were stored over this many days before now.
 const LOCATIONS_OVER_DAYS: i64 = 20;
 const SEED: u64 = 0x0057_4549_4b45_6765; // "WEIKEge"
+/// The tables the load writes (VACUUMed on PostgreSQL after it).
+const GEO_TABLES: [&str; 7] = [
+    "members",
+    "enrollments",
+    "venues",
+    "activities",
+    "member_locations",
+    "last_locations",
+    "outbox",
+];
 /// Rows per bulk-load call (one transaction each).
 const LOAD_BATCH: usize = 50_000;
 /// Activities one `/nearby` answer lists (as the bot asks for).
@@ -199,7 +210,7 @@ pub struct GeoFigures {
     pub fanout_returned: Vec<u64>,
     /// The parts of a fan-out, timed again apart right after it (so with a warm cache):
     /// `migrants_near` alone, `enqueue_many` of the same members, and the same rows
-    /// written as multi-row `VALUES` (`bench_enqueue_positional`).
+    /// written as multi-row `VALUES` (`loaders::enqueue_positional`).
     pub fanout_query: Timed,
     pub fanout_enqueue: Timed,
     pub fanout_enqueue_positional: Timed,
@@ -585,7 +596,7 @@ async fn measure(
     let venues: Vec<NewVenue> = (0..venue_count).map(|i| venue(i, &mut places)).collect();
     let mut written = 0;
     for batch in venues.chunks(LOAD_BATCH) {
-        written += store.bench_venues(batch, now).await?;
+        written += store.upsert_venues(batch, now).await?;
         load("venues", written, t);
     }
     figures.loads.push(("venues".into(), written, t.elapsed()));
@@ -607,7 +618,7 @@ async fn measure(
         .collect();
     all.sort_by_key(|a| (cell_of_venue.get(a.venue_id.as_str()).copied(), a.starts_at));
     for batch in all.chunks(LOAD_BATCH) {
-        written += store.bench_activities(batch, now).await?;
+        written += loaders::activities(store, batch, now).await?;
         load("activities", written, t);
     }
     anyhow::ensure!(
@@ -632,17 +643,17 @@ async fn measure(
         if count <= 0 {
             continue;
         }
-        store
-            .bulk_members(
-                "telegram",
-                1_000_000_000 + created,
-                count,
-                &format!("c{i}"),
-                "bench",
-                now + chrono::Duration::days(1),
-                now - chrono::Duration::days(90),
-            )
-            .await?;
+        loaders::members(
+            store,
+            "telegram",
+            1_000_000_000 + created,
+            count,
+            &format!("c{i}"),
+            "bench",
+            now + chrono::Duration::days(1),
+            now - chrono::Duration::days(90),
+        )
+        .await?;
         created += count;
         if (i + 1) % 6 == 0 || i + 1 == CITIES.len() {
             load("members", created as u64, t);
@@ -656,11 +667,9 @@ async fn measure(
     progress("marking migrants and writing their locations ...");
     let t = Instant::now();
     let away_since = now - chrono::Duration::days(60);
-    store
-        .bench_mark_away(bench.migrant_every, away_since)
-        .await?;
-    store.bench_consent_away(away_since).await?;
-    let migrants = store.bench_away_members().await?;
+    loaders::mark_away(store, bench.migrant_every, away_since).await?;
+    loaders::consent_away(store, away_since).await?;
+    let migrants = queries::away_members(store).await?;
     figures.migrants = migrants.len() as u64;
     let mut places = Places::new(SEED ^ 2);
     let located: Vec<(i64, LatLon, DateTime<Utc>)> = migrants
@@ -673,7 +682,7 @@ async fn measure(
         .collect();
     let mut written = 0;
     for batch in located.chunks(LOAD_BATCH) {
-        written += store.bench_last_locations(batch).await?;
+        written += loaders::last_locations(store, batch).await?;
         load("locations", written, t);
     }
     figures
@@ -686,13 +695,14 @@ async fn measure(
         "ANALYZE ..."
     });
     let t = Instant::now();
-    store.bench_geo_analyze().await?;
+    loaders::analyze(store, &GEO_TABLES).await?;
+    loaders::quiet(store).await?;
     figures.analyze = t.elapsed();
     progress(&format!("  in {:.1} s", figures.analyze.as_secs_f64()));
 
     let radius_m = settings.nearby_radius_km * 1000.0;
     let until = now + chrono::Duration::days(i64::from(settings.nearby_days));
-    figures.in_window = store.bench_activities_in_window(now, until).await? as u64;
+    figures.in_window = queries::activities_in_window(store, now, until).await? as u64;
     anyhow::ensure!(!located.is_empty(), "no member is away from home");
 
     // 1. /nearby from where migrants are.
@@ -720,9 +730,7 @@ async fn measure(
         figures.nearby.percentile_ms(99.0)
     ));
     for at in &centres {
-        let c = store
-            .bench_nearby_candidates(*at, radius_m, now, until)
-            .await?;
+        let c = queries::nearby_candidates(store, *at, radius_m, now, until).await?;
         figures.nearby_in_cells.push(c.in_cells as u64);
         figures.nearby_returned.push(c.returned as u64);
         let all = store
@@ -736,7 +744,7 @@ async fn measure(
         .max_by_key(|(_, n)| **n)
     {
         figures.busiest_found = *found;
-        figures.busiest_plan = store.bench_explain_nearby(*busiest, now, until).await?;
+        figures.busiest_plan = queries::explain_nearby(store, *busiest, now, until).await?;
     }
 
     // The whole conversation path, for distinct members.
@@ -811,7 +819,7 @@ async fn measure(
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("activity {id} is missing"))?;
             if !back_to_back {
-                store.bench_quiet().await?;
+                loaders::quiet(store).await?;
             }
             let t = Instant::now();
             let reached = app
@@ -824,12 +832,12 @@ async fn measure(
             } else if i >= WARMUP / 2 {
                 figures.fanout.push(elapsed, reached);
                 let radius = venue.radius_km * 1000.0;
-                let returned = store
-                    .bench_migrant_candidates(venue.location(), radius, fresh_since)
-                    .await?;
+                let returned =
+                    queries::migrant_candidates(store, venue.location(), radius, fresh_since)
+                        .await?;
                 figures.fanout_returned.push(returned as u64);
                 // The parts again, apart.
-                store.bench_quiet().await?;
+                loaders::quiet(store).await?;
                 let t = Instant::now();
                 let near = store
                     .migrants_near(venue.location(), radius, fresh_since)
@@ -850,14 +858,14 @@ async fn measure(
                     (deliveries("bench-named"), deliveries("bench-positional"));
                 // Alternately first, so that neither always finds the other's pages in the cache.
                 for second in [false, true] {
-                    store.bench_quiet().await?;
+                    loaders::quiet(store).await?;
                     if second == (i % 2 == 0) {
                         let t = Instant::now();
                         let n = store.enqueue_many(&named, now).await?;
                         figures.fanout_enqueue.push(t.elapsed(), n);
                     } else {
                         let t = Instant::now();
-                        let n = store.bench_enqueue_positional(&positional, now).await?;
+                        let n = loaders::enqueue_positional(store, &positional, now).await?;
                         figures.fanout_enqueue_positional.push(t.elapsed(), n);
                     }
                 }

@@ -1,16 +1,62 @@
 //! Benchmarks that run as `weike bench ...` and print their figures.
 
+pub mod command;
 pub mod delivery;
 pub mod fake_bot_api;
 pub mod geo;
+pub mod loaders;
 pub mod poster;
+pub mod queries;
 pub mod stats;
 
 use std::path::Path;
 
-use delivery::BenchDb;
+use sqlx::Connection as _;
 
 use crate::config::{Config, ConfigError};
+use crate::store::{StoreError, redact_url};
+
+/// Where a benchmark's scratch database is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BenchDb {
+    /// A file in a temporary folder.
+    Sqlite,
+    /// A database created (and dropped afterwards) on the PostgreSQL server of this URL.
+    Postgres(String),
+}
+
+/// Why a benchmark has no database to run on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BenchDbError {
+    #[error(
+        "--db postgres needs a PostgreSQL server where the benchmark may create and drop a \
+         scratch database: set --postgres-url postgres://... or WEIKE_BENCH_POSTGRES_URL \
+         (WEIKE_DATABASE_URL is not used: it may be the production server)"
+    )]
+    NoPostgresServer,
+    #[error("--postgres-url {0:?}: use postgres://... or postgresql://...")]
+    NotPostgres(String),
+    #[error("--db {0:?}: use sqlite or postgres")]
+    UnknownDb(String),
+}
+
+/// The database `--db` names: `sqlite`, or `postgres` on the server of `postgres_url` (from
+/// `--postgres-url` or `WEIKE_BENCH_POSTGRES_URL`, and only from there: never the service's
+/// `WEIKE_DATABASE_URL`, which on a production host is the production server, nor the
+/// tests' `WEIKE_TEST_POSTGRES_URL`). An empty URL is none.
+pub fn bench_db(db: &str, postgres_url: Option<&str>) -> Result<BenchDb, BenchDbError> {
+    match db {
+        "sqlite" => Ok(BenchDb::Sqlite),
+        "postgres" => match postgres_url.filter(|u| !u.is_empty()) {
+            None => Err(BenchDbError::NoPostgresServer),
+            Some(u) if u.starts_with("postgres://") || u.starts_with("postgresql://") => {
+                Ok(BenchDb::Postgres(u.to_string()))
+            }
+            Some(u) => Err(BenchDbError::NotPostgres(redact_url(u))),
+        },
+        other => Err(BenchDbError::UnknownDb(other.to_string())),
+    }
+}
 
 /// The settings of a benchmark: its scratch database and the lessons, branches (and points,
 /// if the fixture has a `points.toml`) written into `dir`.
@@ -68,7 +114,7 @@ impl Scratch {
             },
             BenchDb::Postgres(base) => {
                 let name = format!("weike_{name}_{}", std::process::id());
-                let url = crate::store::create_scratch_postgres(base, &name).await?;
+                let url = create_postgres_database(base, &name).await?;
                 Scratch {
                     url,
                     postgres: Some((base.clone(), name)),
@@ -79,8 +125,88 @@ impl Scratch {
 
     pub async fn drop_database(self) -> anyhow::Result<()> {
         if let Some((base, name)) = self.postgres {
-            crate::store::drop_scratch_postgres(&base, &name).await?;
+            drop_postgres_database(&base, &name).await?;
         }
         Ok(())
+    }
+}
+
+/// Creates an empty database `name` on the PostgreSQL server of `base_url` (dropping one of
+/// that name first) and returns its URL.
+async fn create_postgres_database(base_url: &str, name: &str) -> crate::store::Result<String> {
+    on_server(
+        base_url,
+        &[
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ],
+    )
+    .await?;
+    let mut url = url::Url::parse(base_url)
+        .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(base_url))))?;
+    url.set_path(&format!("/{name}"));
+    Ok(url.to_string())
+}
+
+/// Drops the database `name` on the PostgreSQL server of `base_url`.
+async fn drop_postgres_database(base_url: &str, name: &str) -> crate::store::Result<()> {
+    on_server(
+        base_url,
+        &[format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")],
+    )
+    .await
+}
+
+/// Runs `statements` one by one on a connection of their own to the server of `base_url`.
+async fn on_server(base_url: &str, statements: &[String]) -> crate::store::Result<()> {
+    let mut admin = sqlx::PgConnection::connect(base_url)
+        .await
+        .map_err(StoreError::Connect)?;
+    for sql in statements {
+        sqlx::query(sql).execute(&mut admin).await?;
+    }
+    let _ = admin.close().await;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_runs_only_on_the_server_given_for_benchmarks() {
+        let server = "postgres://bench:secret@10.0.0.9/postgres";
+        assert_eq!(bench_db("sqlite", None), Ok(BenchDb::Sqlite));
+        // The variable may be set for every run; SQLite runs ignore it.
+        assert_eq!(bench_db("sqlite", Some(server)), Ok(BenchDb::Sqlite));
+        assert_eq!(
+            bench_db("postgres", Some(server)),
+            Ok(BenchDb::Postgres(server.into()))
+        );
+        assert_eq!(
+            bench_db("postgres", Some("postgresql://127.0.0.1/postgres")),
+            Ok(BenchDb::Postgres("postgresql://127.0.0.1/postgres".into()))
+        );
+        // Without one (or with an empty one) there is no fallback, and the error says what
+        // to set.
+        for none in [None, Some("")] {
+            let error = bench_db("postgres", none).expect_err("no server");
+            assert_eq!(error, BenchDbError::NoPostgresServer);
+            let text = error.to_string();
+            assert!(text.contains("--postgres-url"), "{text}");
+            assert!(text.contains("WEIKE_BENCH_POSTGRES_URL"), "{text}");
+        }
+        assert_eq!(
+            bench_db("postgres", Some("sqlite://bench.db")),
+            Err(BenchDbError::NotPostgres("sqlite://bench.db".into()))
+        );
+        let text = bench_db("postgres", Some("mysql://u:secret@h/db"))
+            .expect_err("not PostgreSQL")
+            .to_string();
+        assert!(!text.contains("secret"), "{text}");
+        assert_eq!(
+            bench_db("mysql", Some(server)),
+            Err(BenchDbError::UnknownDb("mysql".into()))
+        );
     }
 }

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{NaiveDate, TimeZone, Utc};
 
-use super::delivery::BenchDb;
+use super::{BenchDb, loaders, queries};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::clock::ManualClock;
 use crate::domain::points::week_of;
@@ -140,20 +140,20 @@ async fn measure(
         } else {
             per_village
         };
-        store
-            .bulk_members(
-                "telegram",
-                1_000_000_000 + created,
-                count,
-                &village(v),
-                "bench",
-                now + chrono::Duration::days(1),
-                now,
-            )
-            .await?;
+        loaders::members(
+            store,
+            "telegram",
+            1_000_000_000 + created,
+            count,
+            &village(v),
+            "bench",
+            now + chrono::Duration::days(1),
+            now,
+        )
+        .await?;
         created += count;
     }
-    store.bench_mark_away(10, now).await?;
+    loaders::mark_away(store, 10, now).await?;
     progress(&format!(
         "  members created in {:.1} s",
         t.elapsed().as_secs_f64()
@@ -170,8 +170,7 @@ async fn measure(
     for day in 0..DAYS {
         let date = first_day + chrono::Duration::days(day);
         let day_start = Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default());
-        written += store
-            .bench_checkins_of_day(day_start, &format!("l{:02}", day + 1), chance)
+        written += loaders::checkins_of_day(store, day_start, &format!("l{:02}", day + 1), chance)
             .await? as i64;
         if (day + 1) % 5 == 0 {
             progress(&format!(
@@ -189,21 +188,21 @@ async fn measure(
         .seasons
         .first()
         .ok_or_else(|| anyhow::anyhow!("the bench season is missing"))?;
-    store
-        .bench_build_rollups(
-            8,
-            &season_key(&season.id),
-            season.starts_at(),
-            season.ends_at(),
-        )
-        .await?;
+    loaders::build_rollups(
+        store,
+        8,
+        &season_key(&season.id),
+        season.starts_at(),
+        season.ends_at(),
+    )
+    .await?;
     progress("ANALYZE (and VACUUM on PostgreSQL) ...");
-    store.analyze().await?;
+    loaders::analyze(store, &["members", "activity_rollup", "lesson_rollup"]).await?;
     figures.setup = t.elapsed();
 
     // The rollups must say what the check-ins say.
     let (from, to) = week_of(now, chrono_tz::Asia::Shanghai);
-    let direct = store.participants_between(from, to).await?;
+    let direct = queries::participants_between(store, from, to).await?;
     let rolled: i64 = store
         .branch_figures(&week_key(now, chrono_tz::Asia::Shanghai))
         .await?

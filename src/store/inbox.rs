@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Pool, Result, Store};
+use super::{Result, Store};
 
 /// An update claimed for handling.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

@@ -45,8 +45,9 @@ pub enum StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// The connection pool of one of the two databases.
 #[derive(Clone, Debug)]
-enum Pool {
+pub(crate) enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
 }
@@ -54,9 +55,9 @@ enum Pool {
 /// Runs the same code against whichever pool (or transaction) is in use.
 macro_rules! on_pool {
     ($store:expr, $p:ident => $body:expr) => {
-        match &$store.pool {
-            Pool::Sqlite($p) => $body,
-            Pool::Postgres($p) => $body,
+        match $store.pool() {
+            $crate::store::Pool::Sqlite($p) => $body,
+            $crate::store::Pool::Postgres($p) => $body,
         }
     };
 }
@@ -65,14 +66,14 @@ macro_rules! on_pool {
 /// lock at once (`BEGIN IMMEDIATE`) so that two writers wait instead of failing.
 macro_rules! in_tx {
     ($store:expr, $tx:ident => $body:expr) => {
-        match &$store.pool {
-            Pool::Sqlite(p) => {
+        match $store.pool() {
+            $crate::store::Pool::Sqlite(p) => {
                 let mut $tx = p.begin_with("BEGIN IMMEDIATE").await?;
                 let out = $body;
                 $tx.commit().await?;
                 out
             }
-            Pool::Postgres(p) => {
+            $crate::store::Pool::Postgres(p) => {
                 let mut $tx = p.begin().await?;
                 let out = $body;
                 $tx.commit().await?;
@@ -82,10 +83,13 @@ macro_rules! in_tx {
     };
 }
 
+/// For the benchmarks' bulk loaders (`src/bench`), which write with the store's pool.
+#[cfg(feature = "bench")]
+pub(crate) use {in_tx, on_pool};
+
 mod admin;
 mod broadcast;
 pub mod checkpoint;
-mod geo_bench;
 mod inbox;
 mod quiz;
 mod stats;
@@ -100,6 +104,11 @@ pub use stats::{ActivityBump, MemberProgress};
 pub use venues::{
     ACTIVITY_CANCELLED, ACTIVITY_SCHEDULED, Activity, ActivityFigures, MemberNear, NearError,
     Nearby, NewActivity, NewVenue, VENUE_OPEN, VENUE_REMOVED, Venue,
+};
+/// The nearby search's statements, for the benchmarks' counts and query plans.
+#[cfg(feature = "bench")]
+pub(crate) use venues::{
+    FIRST_PER_CELL, SOONEST_PER_CELL_POSTGRES, sqlite_cell_query, union_of_ranges,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -267,6 +276,11 @@ impl Store {
     /// SQLite: what the background checkpoints of the log did so far (zeros on PostgreSQL).
     pub fn checkpoint_figures(&self) -> checkpoint::CheckpointFigures {
         self.checkpoints.figures()
+    }
+
+    /// The connection pool (for `on_pool!` and `in_tx!`).
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
     }
 
     pub fn calendar(&self) -> &StatsCalendar {
@@ -1183,73 +1197,6 @@ impl Store {
         Ok(())
     }
 
-    // ----- bulk (benchmarks, imports) -------------------------------------------------
-
-    /// Creates `count` onboarded members on `channel` with chat ids `first_chat..`, enrolled
-    /// in `course` with their next lesson at `next_due`, in transactions of 1,000.
-    #[allow(clippy::too_many_arguments)]
-    pub async fn bulk_members(
-        &self,
-        channel: &str,
-        first_chat: i64,
-        count: i64,
-        branch: &str,
-        course: &str,
-        next_due: DateTime<Utc>,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
-        const CHUNK: i64 = 1_000;
-        let mut start = 0;
-        while start < count {
-            let end = (start + CHUNK).min(count);
-            in_tx!(self, tx => {
-                let before: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM members")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                sqlx::query(
-                    "INSERT INTO members (channel, chat_id, display_name, branch_id, home_branch_id, locale, timezone,
-                                          lesson_time, status, onboarded, dialog, created_at, updated_at)
-                     SELECT $1, CAST(($2 + n) AS TEXT), 'member ' || CAST(n AS TEXT), $3, $3, 'zh-CN', 'Asia/Shanghai',
-                            '07:30', 'active', TRUE, 'idle', $4, $4
-                     FROM (WITH RECURSIVE seq(n) AS (SELECT $5 UNION ALL SELECT n + 1 FROM seq WHERE n + 1 < $6)
-                           SELECT n FROM seq) AS s",
-                )
-                .bind(channel)
-                .bind(first_chat)
-                .bind(branch)
-                .bind(now)
-                .bind(start)
-                .bind(end)
-                .execute(&mut *tx)
-                .await?;
-                sqlx::query(
-                    "INSERT INTO enrollments (member_id, course, next_seq, next_due_at, started_at)
-                     SELECT id, $1, 1, $2, $3 FROM members WHERE id > $4",
-                )
-                .bind(course)
-                .bind(next_due)
-                .bind(now)
-                .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            });
-            start = end;
-        }
-        Ok(())
-    }
-
-    /// Moves every open enrollment's next lesson to `at` (benchmarks: another lesson day).
-    pub async fn set_all_next_due(&self, at: DateTime<Utc>) -> Result<u64> {
-        let n = on_pool!(self, p => {
-            sqlx::query("UPDATE enrollments SET next_due_at = $1 WHERE completed_at IS NULL")
-                .bind(at)
-                .execute(p)
-                .await?
-                .rows_affected()
-        });
-        Ok(n)
-    }
-
     // ----- small state ------------------------------------------------------------------
 
     pub async fn file_id(&self, sha256: &str, channel: &str) -> Result<Option<String>> {
@@ -1305,39 +1252,9 @@ impl Store {
     }
 }
 
-/// Creates an empty database `name` on the PostgreSQL server of `base_url` and returns its URL
-/// (benchmarks).
-pub async fn create_scratch_postgres(base_url: &str, name: &str) -> Result<String> {
-    let mut admin = sqlx::PgConnection::connect(base_url)
-        .await
-        .map_err(StoreError::Connect)?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
-        .execute(&mut admin)
-        .await?;
-    sqlx::query(&format!("CREATE DATABASE {name}"))
-        .execute(&mut admin)
-        .await?;
-    let _ = admin.close().await;
-    let mut url = url::Url::parse(base_url)
-        .map_err(|e| StoreError::UnsupportedUrl(format!("{}: {e}", redact_url(base_url))))?;
-    url.set_path(&format!("/{name}"));
-    Ok(url.to_string())
-}
-
-pub async fn drop_scratch_postgres(base_url: &str, name: &str) -> Result<()> {
-    let mut admin = sqlx::PgConnection::connect(base_url)
-        .await
-        .map_err(StoreError::Connect)?;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        .execute(&mut admin)
-        .await?;
-    let _ = admin.close().await;
-    Ok(())
-}
-
 /// A time as sqlx writes `DateTime<Utc>` into SQLite (RFC 3339, UTC), so that rows written
 /// through JSON compare and decode like rows written with bound values.
-fn db_time(t: DateTime<Utc>) -> String {
+pub(crate) fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Pool, Result, Store};
+use super::{Result, Store};
 
 /// One question put (or to be put) to a member.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]

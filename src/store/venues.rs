@@ -115,7 +115,7 @@ struct Candidate {
 /// wider ones (beyond about 50 km) read whole runs of cells.
 pub const MAX_CELLS_PER_SEARCH: usize = 64;
 /// Activities asked of each cell at first (then four times as many, as needed).
-pub(super) const FIRST_PER_CELL: usize = 16;
+pub(crate) const FIRST_PER_CELL: usize = 16;
 
 /// A member near a point, with the distance.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -199,7 +199,7 @@ const NEARBY_COLUMNS: &str = "a.id, a.venue_id, a.title, a.description, a.starts
 /// for the range's placeholders; ranges are bound from `$first` on, two per range.
 /// SQLite: the soonest `limit` activities of the cell bound at `$cell_param`, tagged `slot`
 /// (one part of the `UNION ALL` of `soonest_per_cell`; `$1`-`$3` are the time bounds).
-pub(super) fn sqlite_cell_query(slot: usize, cell_param: usize, limit: usize) -> String {
+pub(crate) fn sqlite_cell_query(slot: usize, cell_param: usize, limit: usize) -> String {
     format!(
         "SELECT * FROM (SELECT CAST({slot} AS BIGINT) AS slot, id, starts_at, lat, lon
          FROM activities WHERE cell = ${cell_param} AND starts_at > $1 AND starts_at < $2
@@ -210,7 +210,7 @@ pub(super) fn sqlite_cell_query(slot: usize, cell_param: usize, limit: usize) ->
 
 /// PostgreSQL: the soonest `$6[i]` activities of each cell `$4[i]`, tagged `$5[i]`, with
 /// the time bounds `$1`-`$3` (`soonest_per_cell`).
-pub(super) const SOONEST_PER_CELL_POSTGRES: &str = "SELECT c.slot, a.id, a.starts_at, a.lat, a.lon
+pub(crate) const SOONEST_PER_CELL_POSTGRES: &str = "SELECT c.slot, a.id, a.starts_at, a.lat, a.lon
      FROM unnest($4::bigint[], $5::bigint[], $6::bigint[]) AS c(cell, slot, lim)
      CROSS JOIN LATERAL (
          SELECT id, starts_at, lat, lon FROM activities
@@ -226,7 +226,7 @@ fn numbered_placeholders(first: usize, count: usize) -> String {
         .join(", ")
 }
 
-pub(super) fn union_of_ranges(select: &str, ranges: usize, first: usize) -> String {
+pub(crate) fn union_of_ranges(select: &str, ranges: usize, first: usize) -> String {
     (0..ranges)
         .map(|i| {
             select

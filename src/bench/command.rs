@@ -1,0 +1,155 @@
+//! The `weike bench ...` subcommands (a build with `--features bench`).
+
+use clap::Subcommand;
+
+use super::{BenchDb, bench_db};
+
+/// Where a benchmark's scratch database is.
+#[derive(Debug, clap::Args)]
+pub struct DbArgs {
+    /// sqlite (a scratch file) or postgres (a scratch database on the server of
+    /// --postgres-url).
+    #[arg(long, default_value = "sqlite")]
+    pub db: String,
+    /// With --db postgres: a PostgreSQL server where the benchmark may create and drop a
+    /// scratch database (never WEIKE_DATABASE_URL: it may be the production server).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "WEIKE_BENCH_POSTGRES_URL",
+        hide_env_values = true
+    )]
+    pub postgres_url: Option<String>,
+}
+
+impl DbArgs {
+    fn database(&self) -> Result<BenchDb, super::BenchDbError> {
+        bench_db(&self.db, self.postgres_url.as_deref())
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Plan and send lessons for N members against a local fake Bot API.
+    Delivery {
+        #[arg(long, default_value_t = 100_000)]
+        members: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Seconds to drain with Telegram's limits on.
+        #[arg(long, default_value_t = 60)]
+        limited_seconds: u64,
+        /// Deliveries in flight at once.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
+    /// Time an admin's /stats over N members and C check-ins (a scratch database).
+    Stats {
+        #[arg(long, default_value_t = 100_000)]
+        members: i64,
+        #[arg(long, default_value_t = 3_000_000)]
+        checkins: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        /// Times each question is asked.
+        #[arg(long, default_value_t = 5)]
+        repeat: usize,
+    },
+    /// Time /nearby and the fan-out of a new activity over V venues, A activities and M
+    /// members (a scratch database).
+    Geo {
+        #[arg(long, default_value_t = 100_000)]
+        venues: i64,
+        #[arg(long, default_value_t = 500_000)]
+        activities: i64,
+        #[arg(long, default_value_t = 1_000_000)]
+        members: i64,
+        /// One member in this many is away from home with a shared location.
+        #[arg(long, default_value_t = 10)]
+        migrant_every: i64,
+        #[command(flatten)]
+        db: DbArgs,
+        /// /nearby searches and fan-outs timed.
+        #[arg(long, default_value_t = 1_000)]
+        queries: usize,
+    },
+    /// Time rendering learning posters (each script).
+    Poster {
+        #[arg(long, default_value_t = 50)]
+        count: usize,
+    },
+}
+
+/// Runs a benchmark and prints its figures. Returns the process exit code.
+pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
+    match command {
+        BenchCommand::Delivery {
+            members,
+            db,
+            limited_seconds,
+            concurrency,
+        } => {
+            use crate::bench::delivery::DeliveryBench;
+            let database = db.database()?;
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            let bench = DeliveryBench {
+                members,
+                database,
+                limited_for: std::time::Duration::from_secs(limited_seconds),
+                concurrency: concurrency.max(1),
+            };
+            let figures = crate::bench::delivery::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        BenchCommand::Stats {
+            members,
+            checkins,
+            db,
+            repeat,
+        } => {
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            anyhow::ensure!(checkins >= 0, "--checkins cannot be negative");
+            let bench = crate::bench::stats::StatsBench {
+                members,
+                checkins,
+                database: db.database()?,
+                repeat,
+            };
+            let figures = crate::bench::stats::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        BenchCommand::Geo {
+            venues,
+            activities,
+            members,
+            migrant_every,
+            db,
+            queries,
+        } => {
+            anyhow::ensure!(venues > 0, "--venues must be at least 1");
+            anyhow::ensure!(activities >= 0, "--activities cannot be negative");
+            anyhow::ensure!(members > 0, "--members must be at least 1");
+            anyhow::ensure!(migrant_every > 0, "--migrant-every must be at least 1");
+            anyhow::ensure!(queries > 0, "--queries must be at least 1");
+            let bench = crate::bench::geo::GeoBench {
+                venues,
+                activities,
+                members,
+                migrant_every,
+                database: db.database()?,
+                queries,
+            };
+            let figures = crate::bench::geo::run(&bench, |step| eprintln!("{step}")).await?;
+            println!("{}", figures.table(&bench));
+            Ok(0)
+        }
+        BenchCommand::Poster { count } => {
+            let report =
+                tokio::task::spawn_blocking(move || crate::bench::poster::run(count)).await??;
+            println!("{report}");
+            Ok(0)
+        }
+    }
+}
