@@ -5,9 +5,10 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::action::{Action, AudienceMenu, SendStep};
 use super::admin::Authority;
 use super::{Conversation, Replies, Result, keyboard_column};
-use crate::channel::{Button, Keyboard, MediaKind, Outbound};
+use crate::channel::{Keyboard, MediaKind, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::audience::{Audience, valid_tag};
 use crate::domain::{Dialog, Member};
@@ -84,7 +85,12 @@ impl Conversation {
 
     fn audience_menu(&self, member: &Member, authority: &Authority, id: i64) -> Outbound {
         let l = member.locale;
-        let b = |key: &str, data: String| Button::new(t!(self.i18n, l, key), data);
+        let b = |key: &str, action: Action| action.button(t!(self.i18n, l, key));
+        let audience = |audience| Action::BroadcastAudience {
+            draft: id,
+            audience,
+        };
+        let menu = |menu| Action::BroadcastMenu { draft: id, menu };
         let everyone = if authority.whole_organization() {
             "broadcast-to-everyone"
         } else {
@@ -93,21 +99,24 @@ impl Conversation {
         Outbound::with_buttons(
             t!(self.i18n, l, "broadcast-ask-audience"),
             keyboard_column(vec![
-                b(everyone, format!("bca:{id}:all")),
-                b("broadcast-to-branch", format!("bcm:{id}:branch")),
-                b("broadcast-to-migrant", format!("bca:{id}:migrant")),
-                b("broadcast-to-tag", format!("bcm:{id}:tags")),
-                b("broadcast-to-inactive", format!("bcm:{id}:inactive")),
-                b("broadcast-drop", format!("bcs:{id}:drop")),
+                b(everyone, audience(Audience::Everyone)),
+                b("broadcast-to-branch", menu(AudienceMenu::Branch)),
+                b("broadcast-to-migrant", audience(Audience::Migrant)),
+                b("broadcast-to-tag", menu(AudienceMenu::Tags)),
+                b("broadcast-to-inactive", menu(AudienceMenu::Inactive)),
+                b(
+                    "broadcast-drop",
+                    Action::BroadcastSend {
+                        draft: id,
+                        step: SendStep::Drop,
+                    },
+                ),
             ]),
         )
     }
 
     /// The draft of `id` if `member` wrote it and it is still a draft.
-    async fn own_draft(&self, member: &Member, id: &str) -> Result<Option<BroadcastRow>> {
-        let Ok(id) = id.parse::<i64>() else {
-            return Ok(None);
-        };
+    async fn own_draft(&self, member: &Member, id: i64) -> Result<Option<BroadcastRow>> {
         Ok(self
             .store
             .broadcast(id)
@@ -181,8 +190,7 @@ impl Conversation {
     pub(super) async fn broadcast_button(
         &self,
         member: &mut Member,
-        kind: &str,
-        value: &str,
+        action: &Action,
         message_id: Option<&str>,
     ) -> Result<Option<Replies>> {
         let l = member.locale;
@@ -192,7 +200,7 @@ impl Conversation {
                 .audit(
                     member.id,
                     "broadcast",
-                    value,
+                    &action.encode(),
                     "refused",
                     "admin-refused",
                     self.now(),
@@ -204,18 +212,26 @@ impl Conversation {
                 "admin-refused"
             ))]));
         }
-        let (id, rest) = value.split_once(':').unwrap_or((value, ""));
-        if kind == "bcx" {
-            return self
-                .cancel_broadcast(member, &authority, id, message_id)
-                .await
-                .map(Some);
-        }
+        let id = match action {
+            Action::BroadcastCancel(id) => {
+                return self
+                    .cancel_broadcast(member, &authority, *id, message_id)
+                    .await
+                    .map(Some);
+            }
+            Action::BroadcastMenu { draft, .. }
+            | Action::BroadcastAudience { draft, .. }
+            | Action::BroadcastSend { draft, .. } => *draft,
+            _ => return Ok(None),
+        };
         let Some(draft) = self.own_draft(member, id).await? else {
             return Ok(None);
         };
-        match (kind, rest) {
-            ("bcm", "branch") => {
+        match action {
+            Action::BroadcastMenu {
+                menu: AudienceMenu::Branch,
+                ..
+            } => {
                 let roots: Vec<String> = if authority.whole_organization() {
                     self.tree()
                         .children_of(None)
@@ -228,10 +244,13 @@ impl Conversation {
                 let mut buttons = Vec::new();
                 for root in roots {
                     for b in self.tree().subtree(&root) {
-                        buttons.push(Button::new(
-                            self.tree().path(&b, l),
-                            format!("bca:{}:branch:{b}", draft.id),
-                        ));
+                        buttons.push(
+                            Action::BroadcastAudience {
+                                draft: draft.id,
+                                audience: Audience::Branch(b.clone()),
+                            }
+                            .button(self.tree().path(&b, l)),
+                        );
                     }
                 }
                 buttons.sort_by(|a, b| a.label.cmp(&b.label));
@@ -240,7 +259,10 @@ impl Conversation {
                     keyboard_column(buttons),
                 )]))
             }
-            ("bcm", "tags") => {
+            Action::BroadcastMenu {
+                menu: AudienceMenu::Tags,
+                ..
+            } => {
                 let tags = self.store.tags_in_use().await?;
                 if tags.is_empty() {
                     return Ok(Some(vec![Outbound::text(t!(
@@ -252,10 +274,12 @@ impl Conversation {
                 let buttons = tags
                     .into_iter()
                     .map(|(tag, n)| {
-                        Button::new(
-                            format!("{tag} ({n})"),
-                            format!("bca:{}:tag:{tag}", draft.id),
-                        )
+                        let label = format!("{tag} ({n})");
+                        Action::BroadcastAudience {
+                            draft: draft.id,
+                            audience: Audience::Tag(tag),
+                        }
+                        .button(label)
                     })
                     .collect();
                 Ok(Some(vec![Outbound::with_buttons(
@@ -263,14 +287,23 @@ impl Conversation {
                     keyboard_column(buttons),
                 )]))
             }
-            ("bcm", "inactive") => {
+            Action::BroadcastMenu {
+                menu: AudienceMenu::Inactive,
+                ..
+            } => {
                 let buttons = INACTIVE_DAYS
                     .iter()
                     .map(|d| {
-                        Button::new(
-                            t!(self.i18n, l, "broadcast-inactive-label", days = *d),
-                            format!("bca:{}:inactive:{d}", draft.id),
-                        )
+                        Action::BroadcastAudience {
+                            draft: draft.id,
+                            audience: Audience::Inactive(*d),
+                        }
+                        .button(t!(
+                            self.i18n,
+                            l,
+                            "broadcast-inactive-label",
+                            days = *d
+                        ))
                     })
                     .collect();
                 Ok(Some(vec![Outbound::with_buttons(
@@ -278,11 +311,10 @@ impl Conversation {
                     keyboard_column(buttons),
                 )]))
             }
-            ("bca", code) => {
-                let Some(audience) = Audience::decode(code) else {
-                    return Ok(None);
-                };
-                let Some(filter) = self.audience_filter(&authority, &audience) else {
+            Action::BroadcastAudience { audience, .. } => {
+                let code = audience.encode();
+                let code = code.as_str();
+                let Some(filter) = self.audience_filter(&authority, audience) else {
                     self.store
                         .audit(
                             member.id,
@@ -301,7 +333,7 @@ impl Conversation {
                 };
                 self.store.set_broadcast_audience(draft.id, code).await?;
                 let count = self.store.count_audience(&filter).await?;
-                let label = self.audience_label(member, &authority, &audience);
+                let label = self.audience_label(member, &authority, audience);
                 if count == 0 {
                     let mut r = vec![Outbound::text(t!(
                         self.i18n,
@@ -312,7 +344,13 @@ impl Conversation {
                     r.push(self.audience_menu(member, &authority, draft.id));
                     return Ok(Some(r));
                 }
-                let b = |key: &str, data: String| Button::new(t!(self.i18n, l, key), data);
+                let b = |key: &str, step: SendStep| {
+                    Action::BroadcastSend {
+                        draft: draft.id,
+                        step,
+                    }
+                    .button(t!(self.i18n, l, key))
+                };
                 let mut replies = vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -324,18 +362,24 @@ impl Conversation {
                 replies.push(Outbound::with_buttons(
                     t!(self.i18n, l, "broadcast-confirm", count = count),
                     vec![
-                        vec![b("broadcast-send-now", format!("bcs:{}:now", draft.id))],
-                        vec![b("broadcast-send-later", format!("bcs:{}:later", draft.id))],
-                        vec![b("broadcast-drop", format!("bcs:{}:drop", draft.id))],
+                        vec![b("broadcast-send-now", SendStep::Now)],
+                        vec![b("broadcast-send-later", SendStep::Later)],
+                        vec![b("broadcast-drop", SendStep::Drop)],
                     ],
                 ));
                 Ok(Some(replies))
             }
-            ("bcs", "now") => self
+            Action::BroadcastSend {
+                step: SendStep::Now,
+                ..
+            } => self
                 .queue_draft(member, &authority, &draft, self.now())
                 .await
                 .map(Some),
-            ("bcs", "later") => {
+            Action::BroadcastSend {
+                step: SendStep::Later,
+                ..
+            } => {
                 member.dialog = Dialog::Broadcast {
                     draft: Some(draft.id),
                 };
@@ -347,7 +391,10 @@ impl Conversation {
                     tz = member.timezone.name()
                 ))]))
             }
-            ("bcs", "drop") => Ok(Some(vec![Outbound::text(t!(
+            Action::BroadcastSend {
+                step: SendStep::Drop,
+                ..
+            } => Ok(Some(vec![Outbound::text(t!(
                 self.i18n,
                 l,
                 "broadcast-dropped"
@@ -365,7 +412,7 @@ impl Conversation {
     ) -> Result<Replies> {
         let l = member.locale;
         let authority = self.authority(member).await?;
-        let Some(row) = self.own_draft(member, &draft.to_string()).await? else {
+        let Some(row) = self.own_draft(member, draft).await? else {
             member.dialog = Dialog::Idle;
             self.save(member).await?;
             return Ok(vec![Outbound::text(t!(self.i18n, l, "button-expired"))]);
@@ -450,14 +497,11 @@ impl Conversation {
         &self,
         member: &Member,
         authority: &Authority,
-        id: &str,
+        id: i64,
         message_id: Option<&str>,
     ) -> Result<Replies> {
         let l = member.locale;
-        let Some(row) = (match id.parse::<i64>() {
-            Ok(id) => self.store.broadcast(id).await?,
-            Err(_) => None,
-        }) else {
+        let Some(row) = self.store.broadcast(id).await? else {
             return Ok(vec![Outbound::text(t!(self.i18n, l, "button-expired"))]);
         };
         if row.author_id != member.id && !authority.whole_organization() {
@@ -465,7 +509,7 @@ impl Conversation {
                 .audit(
                     member.id,
                     "broadcast-cancel",
-                    id,
+                    &id.to_string(),
                     "refused",
                     "admin-out-of-scope",
                     self.now(),
@@ -485,7 +529,7 @@ impl Conversation {
             .audit(
                 member.id,
                 "broadcast-cancel",
-                id,
+                &id.to_string(),
                 "ok",
                 &format!("{cancelled} not sent"),
                 now,
@@ -603,10 +647,11 @@ impl Conversation {
         if row.status != "queued" {
             return Vec::new();
         }
-        vec![vec![Button::new(
-            t!(self.i18n, member.locale, "broadcast-cancel-button"),
-            format!("bcx:{}", row.id),
-        )]]
+        vec![vec![Action::BroadcastCancel(row.id).button(t!(
+            self.i18n,
+            member.locale,
+            "broadcast-cancel-button"
+        ))]]
     }
 
     fn progress_text(

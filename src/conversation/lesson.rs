@@ -3,18 +3,12 @@
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
 
-use crate::channel::{AudioRef, Button, Keyboard, Outbound};
+use crate::channel::{AudioRef, Keyboard, Outbound};
 use crate::content::markdown::escape_html;
 use crate::content::{Course, Lesson, lesson_html};
 use crate::domain::Locale;
 use crate::i18n::I18n;
 use crate::t;
-
-/// Callback data of a lesson's check-in button: `ck:<course>:<lesson>` (at most 64 bytes,
-/// which the id limits of `weike lessons check` guarantee).
-pub fn checkin_data(course: &str, lesson: &str) -> String {
-    format!("ck:{course}:{lesson}")
-}
 
 pub fn checkin_keyboard(
     i18n: &I18n,
@@ -28,7 +22,12 @@ pub fn checkin_keyboard(
     } else {
         t!(i18n, locale, "checkin-button")
     };
-    vec![vec![Button::new(label, checkin_data(course, lesson))]]
+    // At most 64 bytes: the id limits of `weike lessons check` guarantee it.
+    let action = super::action::Action::CheckIn {
+        course: course.to_string(),
+        lesson: lesson.to_string(),
+    };
+    vec![vec![action.button(label)]]
 }
 
 /// The messages of one lesson: the text (header, title, body) and the audio if the lesson

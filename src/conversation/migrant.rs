@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::action::Action;
 use super::{Conversation, Replies, Result};
 use crate::channel::{Button, Keyboard, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
@@ -178,17 +179,17 @@ impl Conversation {
                 days = self.settings.migrants.retention_days
             ),
             vec![vec![
-                Button::new(t!(self.i18n, l, "location-consent-yes"), "loc:yes"),
-                Button::new(t!(self.i18n, l, "location-consent-no"), "loc:no"),
+                Action::LocationConsent(true).button(t!(self.i18n, l, "location-consent-yes")),
+                Action::LocationConsent(false).button(t!(self.i18n, l, "location-consent-no")),
             ]],
         )
     }
 
     /// The consent buttons.
-    pub(super) async fn consent_button(&self, member: &Member, value: &str) -> Result<Replies> {
+    pub(super) async fn consent_button(&self, member: &Member, yes: bool) -> Result<Replies> {
         let l = member.locale;
-        match value {
-            "yes" => {
+        match yes {
+            true => {
                 self.store
                     .set_location_consent(member.id, Some(self.now()))
                     .await?;
@@ -484,20 +485,26 @@ impl Conversation {
         going: bool,
     ) -> Vec<Button> {
         let rsvp = if going {
-            Button::new(
-                t!(self.i18n, l, "button-not-going", number = number),
-                format!("unrsvp:{activity_id}"),
-            )
+            Action::CancelRsvp(activity_id.to_string()).button(t!(
+                self.i18n,
+                l,
+                "button-not-going",
+                number = number
+            ))
         } else {
-            Button::new(
-                t!(self.i18n, l, "button-going", number = number),
-                format!("rsvp:{activity_id}"),
-            )
+            Action::Rsvp(activity_id.to_string()).button(t!(
+                self.i18n,
+                l,
+                "button-going",
+                number = number
+            ))
         };
-        let map = Button::new(
-            t!(self.i18n, l, "button-map", number = number),
-            format!("map:{venue_id}"),
-        );
+        let map = Action::Map(venue_id.to_string()).button(t!(
+            self.i18n,
+            l,
+            "button-map",
+            number = number
+        ));
         vec![rsvp, map]
     }
 
@@ -536,26 +543,30 @@ impl Conversation {
 
     // ----- buttons: RSVP, map ------------------------------------------------------------
 
-    /// `rsvp:ID`, `unrsvp:ID`, `map:VENUE`. None: the button is out of date.
+    /// RSVP, "not going", a venue's map. None: the button is out of date.
     pub(super) async fn activity_button(
         &self,
         member: &Member,
-        kind: &str,
-        value: &str,
+        action: &Action,
     ) -> Result<Option<Replies>> {
         let l = member.locale;
         let now = self.now();
-        if kind == "map" {
-            let Some(venue) = self.store.venue(value).await? else {
-                return Ok(None);
-            };
-            return Ok(Some(vec![venue_pin(&venue)]));
-        }
-        let Some((activity, venue)) = self.store.activity_with_venue(value).await? else {
+        let (activity_id, going) = match action {
+            Action::Map(venue_id) => {
+                let Some(venue) = self.store.venue(venue_id).await? else {
+                    return Ok(None);
+                };
+                return Ok(Some(vec![venue_pin(&venue)]));
+            }
+            Action::Rsvp(id) => (id, true),
+            Action::CancelRsvp(id) => (id, false),
+            _ => return Ok(None),
+        };
+        let Some((activity, venue)) = self.store.activity_with_venue(activity_id).await? else {
             return Ok(None);
         };
         let title = escape_html(&activity.title);
-        if kind == "unrsvp" {
+        if !going {
             if !self.store.cancel_rsvp(&activity.id, member.id).await? {
                 return Ok(Some(vec![Outbound::text(t!(
                     self.i18n,
@@ -624,14 +635,18 @@ impl Conversation {
                 time = self.activity_time_label(member, &activity)
             ),
             vec![vec![
-                Button::new(
-                    t!(self.i18n, l, "button-not-going", number = 0usize),
-                    format!("unrsvp:{}", activity.id),
-                ),
-                Button::new(
-                    t!(self.i18n, l, "button-map", number = 0usize),
-                    format!("map:{}", venue.id),
-                ),
+                Action::CancelRsvp(activity.id.clone()).button(t!(
+                    self.i18n,
+                    l,
+                    "button-not-going",
+                    number = 0usize
+                )),
+                Action::Map(venue.id.clone()).button(t!(
+                    self.i18n,
+                    l,
+                    "button-map",
+                    number = 0usize
+                )),
             ]],
         )]))
     }
@@ -906,10 +921,12 @@ impl Conversation {
                         address = escape_html(v.address.as_deref().unwrap_or_default()),
                         time = self.activity_time_label(member, &a)
                     ),
-                    vec![vec![Button::new(
-                        t!(self.i18n, l, "button-map", number = 0usize),
-                        format!("map:{}", v.id),
-                    )]],
+                    vec![vec![Action::Map(v.id.clone()).button(t!(
+                        self.i18n,
+                        l,
+                        "button-map",
+                        number = 0usize
+                    ))]],
                 )])
             }
             KIND_CANCELLED => {
@@ -943,10 +960,12 @@ impl Conversation {
                         venue = escape_html(&v.name),
                         time = self.activity_time_label(member, &a)
                     ),
-                    vec![vec![Button::new(
-                        t!(self.i18n, l, "button-map", number = 0usize),
-                        format!("map:{}", v.id),
-                    )]],
+                    vec![vec![Action::Map(v.id.clone()).button(t!(
+                        self.i18n,
+                        l,
+                        "button-map",
+                        number = 0usize
+                    ))]],
                 )])
             }
             _ => Ok(Vec::new()),

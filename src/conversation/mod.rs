@@ -1,6 +1,7 @@
 //! What the bot answers: onboarding, settings, commands and check-ins. It reads and
 //! writes the store and returns [`Outbound`] messages; it never talks to a chat app.
 
+pub mod action;
 pub mod admin;
 pub mod branches;
 pub mod broadcast;
@@ -32,6 +33,7 @@ use crate::domain::{BranchTree, Dialog, Locale, Member, MemberStatus};
 use crate::i18n::I18n;
 use crate::store::{Award, OutboxItem, Store, StoreError};
 use crate::t;
+use action::{Action, RankPeriod, Setting};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
@@ -78,9 +80,6 @@ pub const COMMANDS: [&str; 13] = [
     "resume",
     "help",
 ];
-
-/// Telegram's limit for callback data; longer data was not made by us.
-const MAX_BUTTON_DATA: usize = 64;
 
 pub struct Conversation {
     pub store: Store,
@@ -510,7 +509,10 @@ impl Conversation {
             Dialog::Broadcast { draft: Some(id) } => self.broadcast_time(member, id, text).await,
             Dialog::Language { onboarding } => {
                 let choice = pick_by_number_or_label(text, &language_buttons(&self.i18n))
-                    .and_then(|data| data.strip_prefix("lang:").and_then(Locale::from_code))
+                    .and_then(|action| match action {
+                        Action::Language(locale) => Some(locale),
+                        _ => None,
+                    })
                     .or_else(|| Locale::negotiate(text));
                 match choice {
                     Some(locale) => self.set_language(member, locale, onboarding).await,
@@ -556,7 +558,7 @@ impl Conversation {
             Dialog::Branch { onboarding, parent } => {
                 let buttons = self.branch_buttons(member.locale, parent.as_deref());
                 match pick_by_number_or_label(text, &buttons) {
-                    Some(data) => self.branch_choice(member, onboarding, &data).await,
+                    Some(action) => self.branch_choice(member, onboarding, &action).await,
                     None => {
                         let mut r = vec![Outbound::text(t!(
                             self.i18n,
@@ -604,66 +606,81 @@ impl Conversation {
             callback_id: callback_id.to_string(),
             text,
         };
-        if data.len() > MAX_BUTTON_DATA {
-            return Ok(vec![ack(Some(t!(self.i18n, l, "button-expired")))]);
-        }
-        let (kind, value) = data.split_once(':').unwrap_or((data, ""));
         let expired = || vec![ack(Some(t!(self.i18n, l, "button-expired")))];
-        let mut replies = match (kind, member.dialog.clone()) {
-            ("ck", _) => return self.checkin(member, callback_id, value, message_id).await,
-            ("bcm" | "bca" | "bcs" | "bcx", _) if member.onboarded => {
-                match self
-                    .broadcast_button(member, kind, value, message_id)
-                    .await?
-                {
+        let action = match Action::decode(data) {
+            Ok(action) => action,
+            Err(e) => {
+                tracing::info!(member = member.id, error = %e, "a button that is not ours or out of date");
+                return Ok(expired());
+            }
+        };
+        let mut replies = match (action, member.dialog.clone()) {
+            (Action::CheckIn { course, lesson }, _) => {
+                return self
+                    .checkin(member, callback_id, &course, &lesson, message_id)
+                    .await;
+            }
+            (
+                action @ (Action::BroadcastMenu { .. }
+                | Action::BroadcastAudience { .. }
+                | Action::BroadcastSend { .. }
+                | Action::BroadcastCancel(_)),
+                _,
+            ) if member.onboarded => {
+                match self.broadcast_button(member, &action, message_id).await? {
                     Some(r) => r,
                     None => return Ok(expired()),
                 }
             }
-            ("loc", _) if member.onboarded => self.consent_button(member, value).await?,
-            ("rsvp" | "unrsvp" | "map", _) if member.onboarded => {
-                match self.activity_button(member, kind, value).await? {
+            (Action::LocationConsent(yes), _) if member.onboarded => {
+                self.consent_button(member, yes).await?
+            }
+            (action @ (Action::Rsvp(_) | Action::CancelRsvp(_) | Action::Map(_)), _)
+                if member.onboarded =>
+            {
+                match self.activity_button(member, &action).await? {
                     Some(r) => r,
                     None => return Ok(expired()),
                 }
             }
-            ("rank", _) if member.onboarded => match rank::Period::parse(value) {
-                Some(period) if !value.is_empty() => self.rank(member, period).await?,
-                _ => return Ok(expired()),
-            },
-            ("set", _) if member.onboarded => {
+            (Action::Rank(period), _) if member.onboarded => {
+                let period = match period {
+                    RankPeriod::Week => rank::Period::Week,
+                    RankPeriod::Season => rank::Period::Season,
+                };
+                self.rank(member, period).await?
+            }
+            (Action::Setting(setting), _) if member.onboarded => {
                 let onboarding = false;
-                member.dialog = match value {
-                    "lang" => Dialog::Language { onboarding },
-                    "name" => Dialog::Name { onboarding },
-                    "branch" => Dialog::Branch {
+                member.dialog = match setting {
+                    Setting::Language => Dialog::Language { onboarding },
+                    Setting::Name => Dialog::Name { onboarding },
+                    Setting::Branch => Dialog::Branch {
                         onboarding,
                         parent: None,
                     },
-                    "time" => Dialog::LessonTime { onboarding },
-                    "tz" => Dialog::TimeZone { onboarding },
-                    _ => return Ok(expired()),
+                    Setting::LessonTime => Dialog::LessonTime { onboarding },
+                    Setting::TimeZone => Dialog::TimeZone { onboarding },
                 };
                 self.save(member).await?;
                 let mut r = vec![ack(None)];
                 r.extend(self.ask(member));
                 return Ok(r);
             }
-            ("lang", Dialog::Language { onboarding }) => match Locale::from_code(value) {
-                Some(locale) => self.set_language(member, locale, onboarding).await?,
-                None => return Ok(expired()),
-            },
-            ("br" | "br-this" | "br-up", Dialog::Branch { onboarding, .. }) => {
-                self.branch_choice(member, onboarding, data).await?
+            (Action::Language(locale), Dialog::Language { onboarding }) => {
+                self.set_language(member, locale, onboarding).await?
             }
-            ("time", Dialog::LessonTime { onboarding }) if value == "keep" => {
+            (
+                action @ (Action::Branch(_) | Action::BranchHere(_) | Action::BranchUp),
+                Dialog::Branch { onboarding, .. },
+            ) => self.branch_choice(member, onboarding, &action).await?,
+            (Action::KeepLessonTime, Dialog::LessonTime { onboarding }) => {
                 self.set_time(member, member.lesson_time, onboarding)
                     .await?
             }
-            ("tz", Dialog::TimeZone { onboarding }) => match parse_time_zone(value) {
-                Some(tz) => self.set_timezone(member, tz, onboarding).await?,
-                None => return Ok(expired()),
-            },
+            (Action::TimeZone(tz), Dialog::TimeZone { onboarding }) => {
+                self.set_timezone(member, tz, onboarding).await?
+            }
             _ => return Ok(expired()),
         };
         replies.insert(0, ack(None));
@@ -674,16 +691,14 @@ impl Conversation {
         &self,
         member: &Member,
         callback_id: &str,
-        value: &str,
+        course_id: &str,
+        lesson_id: &str,
         message_id: Option<&str>,
     ) -> Result<Replies> {
         let l = member.locale;
         let answer = |key: &str| Outbound::AnswerButton {
             callback_id: callback_id.to_string(),
             text: Some(t!(self.i18n, l, key)),
-        };
-        let Some((course_id, lesson_id)) = value.split_once(':') else {
-            return Ok(vec![answer("button-expired")]);
         };
         let known = self
             .library
@@ -812,9 +827,14 @@ impl Conversation {
         &self,
         member: &mut Member,
         onboarding: bool,
-        data: &str,
+        action: &Action,
     ) -> Result<Replies> {
-        let (kind, id) = data.split_once(':').unwrap_or((data, ""));
+        let (kind, id) = match action {
+            Action::BranchUp => ("br-up", ""),
+            Action::Branch(id) => ("br", id.as_str()),
+            Action::BranchHere(id) => ("br-this", id.as_str()),
+            _ => return Ok(self.ask(member)),
+        };
         let parent = match &member.dialog {
             Dialog::Branch { parent, .. } => parent.clone(),
             _ => None,
@@ -931,7 +951,7 @@ impl Conversation {
                     None => text("ask-branch"),
                 };
                 if parent.is_some() {
-                    rows.push(vec![Button::new(text("branch-up"), "br-up")]);
+                    rows.push(vec![Action::BranchUp.button(text("branch-up"))]);
                 }
                 vec![Outbound::with_buttons(prompt, rows)]
             }
@@ -939,10 +959,12 @@ impl Conversation {
                 let time = member.lesson_time.format("%H:%M").to_string();
                 vec![Outbound::with_buttons(
                     t!(self.i18n, l, "ask-time", time = time.clone()),
-                    vec![vec![Button::new(
-                        t!(self.i18n, l, "keep-time", time = time),
-                        "time:keep",
-                    )]],
+                    vec![vec![Action::KeepLessonTime.button(t!(
+                        self.i18n,
+                        l,
+                        "keep-time",
+                        time = time
+                    ))]],
                 )]
             }
             Dialog::TimeZone { .. } => {
@@ -961,7 +983,7 @@ impl Conversation {
                         } else {
                             tz.name().to_string()
                         };
-                        Button::new(label, format!("tz:{}", tz.name()))
+                        Action::TimeZone(*tz).button(label)
                     })
                     .collect();
                 vec![Outbound::with_buttons(
@@ -985,21 +1007,24 @@ impl Conversation {
                 } else {
                     format!("{} ›", b.name_in(locale))
                 };
-                Button::new(label, format!("br:{}", b.id))
+                Action::Branch(b.id.clone()).button(label)
             })
             .collect();
         if let Some(p) = parent.and_then(|p| tree.get(p)) {
-            buttons.push(Button::new(
-                t!(self.i18n, locale, "branch-this", branch = p.name_in(locale)),
-                format!("br-this:{}", p.id),
-            ));
+            buttons.push(Action::BranchHere(p.id.clone()).button(t!(
+                self.i18n,
+                locale,
+                "branch-this",
+                branch = p.name_in(locale)
+            )));
         }
         buttons
     }
 
     fn settings_menu(&self, member: &Member) -> Outbound {
         let l = member.locale;
-        let b = |key: &str, data: &str| Button::new(t!(self.i18n, l, key), data);
+        let b =
+            |key: &str, setting: Setting| Action::Setting(setting).button(t!(self.i18n, l, key));
         Outbound::with_buttons(
             t!(
                 self.i18n,
@@ -1013,13 +1038,13 @@ impl Conversation {
             ),
             vec![
                 vec![
-                    b("settings-language", "set:lang"),
-                    b("settings-name", "set:name"),
+                    b("settings-language", Setting::Language),
+                    b("settings-name", Setting::Name),
                 ],
-                vec![b("settings-branch", "set:branch")],
+                vec![b("settings-branch", Setting::Branch)],
                 vec![
-                    b("settings-time", "set:time"),
-                    b("settings-timezone", "set:tz"),
+                    b("settings-time", Setting::LessonTime),
+                    b("settings-timezone", Setting::TimeZone),
                 ],
             ],
         )
@@ -1107,24 +1132,22 @@ fn language_label(i18n: &I18n, locale: Locale) -> String {
 fn language_buttons(i18n: &I18n) -> Vec<Button> {
     Locale::ALL
         .into_iter()
-        .map(|l| Button::new(language_label(i18n, l), format!("lang:{}", l.code())))
+        .map(|l| Action::Language(l).button(language_label(i18n, l)))
         .collect()
 }
 
 /// A typed answer to a list of buttons: its number (1-based) or its label.
-fn pick_by_number_or_label(text: &str, buttons: &[Button]) -> Option<String> {
+fn pick_by_number_or_label(text: &str, buttons: &[Button]) -> Option<Action> {
     let text = text.trim();
-    if let Ok(n) = text.parse::<usize>() {
-        return n
-            .checked_sub(1)
-            .and_then(|i| buttons.get(i))
-            .map(|b| b.data.clone());
-    }
-    let wanted = text.trim_end_matches('›').trim().to_lowercase();
-    buttons
-        .iter()
-        .find(|b| b.label.trim_end_matches('›').trim().to_lowercase() == wanted)
-        .map(|b| b.data.clone())
+    let button = if let Ok(n) = text.parse::<usize>() {
+        n.checked_sub(1).and_then(|i| buttons.get(i))
+    } else {
+        let wanted = text.trim_end_matches('›').trim().to_lowercase();
+        buttons
+            .iter()
+            .find(|b| b.label.trim_end_matches('›').trim().to_lowercase() == wanted)
+    };
+    button.and_then(|b| Action::decode(&b.data).ok())
 }
 
 /// `/cmd@bot args` -> ("cmd", "args")
@@ -1163,11 +1186,11 @@ mod tests {
         let buttons = language_buttons(&i18n);
         assert_eq!(
             pick_by_number_or_label("2", &buttons),
-            Some("lang:zh-TW".into())
+            Some(Action::Language(Locale::ZhTw))
         );
         assert_eq!(
             pick_by_number_or_label("english", &buttons),
-            Some("lang:en".into())
+            Some(Action::Language(Locale::En))
         );
         assert_eq!(pick_by_number_or_label("4", &buttons), None);
         assert_eq!(pick_by_number_or_label("0", &buttons), None);

@@ -3,8 +3,9 @@
 
 use chrono::{DateTime, Utc};
 
+use super::action::{Action, RankPeriod};
 use super::{Conversation, Replies, Result};
-use crate::channel::{Button, Outbound};
+use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::domain::Member;
 use crate::domain::points::{Season, rank, week_of};
@@ -133,8 +134,12 @@ impl Conversation {
             ));
         }
         let other = match period {
-            Period::Week => Button::new(t!(self.i18n, l, "rank-show-season"), "rank:season"),
-            Period::Season => Button::new(t!(self.i18n, l, "rank-show-week"), "rank:week"),
+            Period::Week => {
+                Action::Rank(RankPeriod::Season).button(t!(self.i18n, l, "rank-show-season"))
+            }
+            Period::Season => {
+                Action::Rank(RankPeriod::Week).button(t!(self.i18n, l, "rank-show-week"))
+            }
         };
         Ok(vec![Outbound::with_buttons(
             lines.join("\n"),
