@@ -8,6 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use crate::clock::Clock;
 use crate::content::Library;
+use crate::domain::outbox::OutboxKind;
 use crate::domain::schedule::{local_day, next_lesson_at};
 use crate::store::{Assignment, NewDelivery, PlannedLesson, Store, StoreError};
 
@@ -81,7 +82,7 @@ impl Planner {
                         .enqueue(
                             &NewDelivery {
                                 member_id: member.id,
-                                kind: "course-finished".into(),
+                                kind: OutboxKind::CourseFinished,
                                 reference: course.id.clone(),
                                 dedup_key: format!("course-finished:{}:{}", member.id, course.id),
                                 due_at: now,
@@ -119,7 +120,7 @@ impl Planner {
                     },
                     delivery: NewDelivery {
                         member_id: member.id,
-                        kind: "lesson".into(),
+                        kind: OutboxKind::Lesson,
                         reference: format!("{}:{}", course.id, lesson.id),
                         dedup_key: format!("lesson:{}:{}:{}", member.id, course.id, seq),
                         due_at,

@@ -6,6 +6,7 @@
 mod support;
 
 use std::borrow::Cow;
+use weike::domain::outbox::OutboxKind;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::migrate::Migrator;
@@ -122,7 +123,7 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     // New rows get new ids, never the deleted one's.
     let new = NewDelivery {
         member_id: member,
-        kind: "lesson".into(),
+        kind: OutboxKind::Lesson,
         reference: "k7".into(),
         dedup_key: "k7".into(),
         due_at: now,
@@ -138,6 +139,33 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
         "new id {} must be above the deleted {deleted_id}",
         claimed[0].id
     );
+    // Every kind is stored as its text and read back as the same kind.
+    let rows: Vec<NewDelivery> = OutboxKind::ALL
+        .iter()
+        .map(|kind| NewDelivery {
+            member_id: member,
+            kind: *kind,
+            reference: "r".into(),
+            dedup_key: kind.dedup_key("every-kind"),
+            due_at: now,
+        })
+        .collect();
+    assert_eq!(
+        store.enqueue_many(&rows, now).await.expect("enqueue"),
+        OutboxKind::ALL.len() as u64
+    );
+    let claimed = store
+        .claim_due("new-courier", now, now + Duration::minutes(5), 100)
+        .await
+        .expect("claim every kind");
+    let mut kinds: Vec<OutboxKind> = claimed
+        .iter()
+        .map(|c| {
+            OutboxKind::parse(&c.kind).unwrap_or_else(|| panic!("{:?} does not decode", c.kind))
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(kinds, OutboxKind::ALL);
 }
 
 #[tokio::test]

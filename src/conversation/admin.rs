@@ -7,6 +7,7 @@ use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::Member;
+use crate::domain::outbox::OutboxKind;
 use crate::store::{ROLE_ADMIN, ROLE_BRANCH_ADMIN, WHOLE_ORGANIZATION};
 use crate::t;
 
@@ -334,9 +335,9 @@ impl Conversation {
             .enqueue_for_course(
                 &course.id,
                 subtree.as_deref(),
-                super::quiz::KIND_TEST,
+                OutboxKind::QuizTest,
                 &reference,
-                &format!("{}:{reference}:", super::quiz::KIND_TEST),
+                &OutboxKind::QuizTest.dedup_key(format_args!("{reference}:")),
                 now,
                 now,
             )

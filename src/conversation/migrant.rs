@@ -12,16 +12,10 @@ use super::{Conversation, Replies, Result};
 use crate::channel::{Button, Keyboard, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::domain::geo::{self, AttendanceRefusal, LatLon};
+use crate::domain::outbox::OutboxKind;
 use crate::domain::{Locale, Member};
 use crate::store::{Activity, Award, NewDelivery, Venue};
 use crate::t;
-
-/// Outbox kinds (references in brackets).
-pub const KIND_NEW: &str = "activity-new"; // [activity id]
-pub const KIND_REMINDER: &str = "activity-reminder"; // [id|day|start] or [id|hour|start]
-pub const KIND_CANCELLED: &str = "activity-cancelled"; // [activity id]
-pub const KIND_CHANGED: &str = "activity-changed"; // [id|start]
-pub const KIND_DIGEST: &str = "activity-digest"; // [the digest's scheduled time, unix]
 
 /// Activities listed in one `/nearby` answer or digest.
 const LIST_MAX: usize = 10;
@@ -577,7 +571,7 @@ impl Conversation {
             }
             self.store
                 .cancel_deliveries(
-                    KIND_REMINDER,
+                    OutboxKind::ActivityReminder,
                     &reminder_refs(&activity),
                     Some(member.id),
                     "RSVP withdrawn",
@@ -666,8 +660,9 @@ impl Conversation {
                     let reference = r.reference(&activity.id, activity.starts_at);
                     NewDelivery {
                         member_id,
-                        kind: KIND_REMINDER.into(),
-                        dedup_key: format!("{KIND_REMINDER}:{member_id}:{reference}"),
+                        kind: OutboxKind::ActivityReminder,
+                        dedup_key: OutboxKind::ActivityReminder
+                            .dedup_key(format_args!("{member_id}:{reference}")),
                         reference,
                         due_at: due,
                     }
@@ -699,9 +694,10 @@ impl Conversation {
             .iter()
             .map(|m| NewDelivery {
                 member_id: m.member_id,
-                kind: KIND_NEW.into(),
+                kind: OutboxKind::ActivityNew,
                 reference: activity.id.clone(),
-                dedup_key: format!("{KIND_NEW}:{}:{}", activity.id, m.member_id),
+                dedup_key: OutboxKind::ActivityNew
+                    .dedup_key(format_args!("{}:{}", activity.id, m.member_id)),
                 due_at: now,
             })
             .collect();
@@ -716,7 +712,7 @@ impl Conversation {
         let now = self.now();
         self.store
             .cancel_deliveries(
-                KIND_REMINDER,
+                OutboxKind::ActivityReminder,
                 &reminder_refs(activity),
                 None,
                 "activity cancelled",
@@ -729,9 +725,10 @@ impl Conversation {
             .into_iter()
             .map(|member_id| NewDelivery {
                 member_id,
-                kind: KIND_CANCELLED.into(),
+                kind: OutboxKind::ActivityCancelled,
                 reference: activity.id.clone(),
-                dedup_key: format!("{KIND_CANCELLED}:{}:{member_id}", activity.id),
+                dedup_key: OutboxKind::ActivityCancelled
+                    .dedup_key(format_args!("{}:{member_id}", activity.id)),
                 due_at: now,
             })
             .collect();
@@ -744,7 +741,7 @@ impl Conversation {
         let now = self.now();
         self.store
             .cancel_deliveries(
-                KIND_REMINDER,
+                OutboxKind::ActivityReminder,
                 &reminder_refs(before),
                 None,
                 "activity moved",
@@ -756,13 +753,13 @@ impl Conversation {
             self.queue_reminders(member_id, after, now).await?;
             deliveries.push(NewDelivery {
                 member_id,
-                kind: KIND_CHANGED.into(),
+                kind: OutboxKind::ActivityChanged,
                 reference: reference.clone(),
-                dedup_key: format!(
-                    "{KIND_CHANGED}:{member_id}:{reference}|{}|{}",
+                dedup_key: OutboxKind::ActivityChanged.dedup_key(format_args!(
+                    "{member_id}:{reference}|{}|{}",
                     after.venue_id,
                     after.ends_at.timestamp()
-                ),
+                )),
                 due_at: now,
             });
         }
@@ -812,9 +809,10 @@ impl Conversation {
                 .into_iter()
                 .map(|member_id| NewDelivery {
                     member_id,
-                    kind: KIND_DIGEST.into(),
+                    kind: OutboxKind::ActivityDigest,
                     reference: reference.clone(),
-                    dedup_key: format!("{KIND_DIGEST}:{member_id}:{reference}"),
+                    dedup_key: OutboxKind::ActivityDigest
+                        .dedup_key(format_args!("{member_id}:{reference}")),
                     due_at: now,
                 })
                 .collect();
@@ -850,13 +848,13 @@ impl Conversation {
     pub(super) async fn compose_migrant(
         &self,
         member: &Member,
-        kind: &str,
+        kind: OutboxKind,
         reference: &str,
     ) -> Result<Replies> {
         let l = member.locale;
         let now = self.now();
         match kind {
-            KIND_DIGEST => {
+            OutboxKind::ActivityDigest => {
                 let Some(point) = self.fresh_location(member.id).await? else {
                     return Ok(Vec::new());
                 };
@@ -868,7 +866,7 @@ impl Conversation {
                 }
                 Ok(list)
             }
-            KIND_NEW => {
+            OutboxKind::ActivityNew => {
                 let Some((a, v)) = self.store.activity_with_venue(reference).await? else {
                     return Ok(Vec::new());
                 };
@@ -894,7 +892,7 @@ impl Conversation {
                     vec![self.activity_buttons(l, 1, &a.id, &v.id, going)],
                 )])
             }
-            KIND_REMINDER => {
+            OutboxKind::ActivityReminder => {
                 let Some((id, which, start)) = Reminder::parse_reference(reference) else {
                     return Ok(Vec::new());
                 };
@@ -929,7 +927,7 @@ impl Conversation {
                     ))]],
                 )])
             }
-            KIND_CANCELLED => {
+            OutboxKind::ActivityCancelled => {
                 let Some((a, v)) = self.store.activity_with_venue(reference).await? else {
                     return Ok(Vec::new());
                 };
@@ -943,7 +941,7 @@ impl Conversation {
                     note = escape_html(a.cancel_note.as_deref().unwrap_or_default())
                 ))])
             }
-            KIND_CHANGED => {
+            OutboxKind::ActivityChanged => {
                 let id = reference.rsplit_once('|').map_or(reference, |(id, _)| id);
                 let Some((a, v)) = self.store.activity_with_venue(id).await? else {
                     return Ok(Vec::new());

@@ -25,6 +25,7 @@ use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, Library};
 use crate::domain::flood::Verdict;
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
+use crate::domain::outbox::OutboxKind;
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{local_day, next_lesson_at, parse_lesson_time, parse_time_zone};
 use crate::domain::streak::current_streak;
@@ -1063,8 +1064,10 @@ impl Conversation {
             .member(item.member_id)
             .await?
             .ok_or_else(|| bad(format!("member {} does not exist", item.member_id)))?;
-        match item.kind.as_str() {
-            "lesson" => {
+        let kind = OutboxKind::parse(&item.kind)
+            .ok_or_else(|| bad(format!("unknown kind {:?}", item.kind)))?;
+        match kind {
+            OutboxKind::Lesson => {
                 let (course_id, lesson_id) = item.reference.split_once(':').ok_or_else(|| {
                     bad(format!(
                         "lesson reference {:?} is not course:lesson",
@@ -1090,7 +1093,7 @@ impl Conversation {
                     file_id,
                 ))
             }
-            "course-finished" => {
+            OutboxKind::CourseFinished => {
                 let course = self
                     .library
                     .course(&item.reference)
@@ -1102,24 +1105,20 @@ impl Conversation {
                     course = escape_html(course.title(member.locale))
                 ))])
             }
-            quiz::KIND_TEST => self.compose_test(&member, &item.reference).await,
-            quiz::KIND_NEXT => self.compose_next(&member, &item.reference).await,
-            rank::KIND_TITLE => self.compose_title(&member, &item.reference).await,
-            crate::store::KIND_BROADCAST => self.compose_broadcast(&item.reference).await,
-            crate::store::KIND_BROADCAST_PROGRESS => {
-                self.compose_progress(&member, &item.reference).await
+            OutboxKind::QuizTest => self.compose_test(&member, &item.reference).await,
+            OutboxKind::QuizNext => self.compose_next(&member, &item.reference).await,
+            OutboxKind::SeasonTitle => self.compose_title(&member, &item.reference).await,
+            OutboxKind::Broadcast => self.compose_broadcast(&item.reference).await,
+            OutboxKind::BroadcastProgress => self.compose_progress(&member, &item.reference).await,
+            OutboxKind::Poster => self.compose_poster(&member, &item.reference).await,
+            OutboxKind::Nudge => Ok(self.compose_nudge(&member)),
+            OutboxKind::ActivityNew
+            | OutboxKind::ActivityReminder
+            | OutboxKind::ActivityCancelled
+            | OutboxKind::ActivityChanged
+            | OutboxKind::ActivityDigest => {
+                self.compose_migrant(&member, kind, &item.reference).await
             }
-            poster::KIND_POSTER => self.compose_poster(&member, &item.reference).await,
-            nudge::KIND_NUDGE => Ok(self.compose_nudge(&member)),
-            migrant::KIND_NEW
-            | migrant::KIND_REMINDER
-            | migrant::KIND_CANCELLED
-            | migrant::KIND_CHANGED
-            | migrant::KIND_DIGEST => {
-                self.compose_migrant(&member, &item.kind, &item.reference)
-                    .await
-            }
-            other => Err(bad(format!("unknown kind {other:?}"))),
         }
     }
 }

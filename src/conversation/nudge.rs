@@ -7,12 +7,11 @@ use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::domain::Member;
+use crate::domain::outbox::OutboxKind;
 use crate::domain::stats::week_key;
 use crate::store::NewDelivery;
 use crate::t;
 
-/// Outbox kind of a nudge (reference: the week's key).
-pub const KIND_NUDGE: &str = "nudge";
 /// The organization's local day whose nudges were queued last.
 const NUDGE_STATE: &str = "nudges.last_day";
 /// Members looked at per query.
@@ -54,9 +53,10 @@ impl Conversation {
                     .enqueue(
                         &NewDelivery {
                             member_id,
-                            kind: KIND_NUDGE.into(),
+                            kind: OutboxKind::Nudge,
                             reference: week.clone(),
-                            dedup_key: format!("{KIND_NUDGE}:{member_id}:{week}"),
+                            dedup_key: OutboxKind::Nudge
+                                .dedup_key(format_args!("{member_id}:{week}")),
                             due_at: now,
                         },
                         now,

@@ -9,15 +9,13 @@ use super::{Conversation, ConversationError, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::Course;
 use crate::content::markdown::escape_html;
+use crate::domain::outbox::OutboxKind;
 use crate::domain::schedule::local_day;
 use crate::domain::streak::current_streak;
 use crate::domain::{Locale, Member};
 use crate::poster::{PosterText, Script};
 use crate::store::{NewDelivery, PosterRow};
 use crate::t;
-
-/// Outbox kind of a poster delivery (reference `course|stage`).
-pub const KIND_POSTER: &str = "poster";
 
 /// What a poster shows, as of the moment the stage was completed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,9 +66,10 @@ impl Conversation {
             .enqueue(
                 &NewDelivery {
                     member_id: member.id,
-                    kind: KIND_POSTER.into(),
+                    kind: OutboxKind::Poster,
                     reference: format!("{}|{stage_no}", course.id),
-                    dedup_key: format!("{KIND_POSTER}:{}:{}:{stage_no}", member.id, course.id),
+                    dedup_key: OutboxKind::Poster
+                        .dedup_key(format_args!("{}:{}:{stage_no}", member.id, course.id)),
                     due_at: now,
                 },
                 now,

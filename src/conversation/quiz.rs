@@ -9,13 +9,10 @@ use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::content::{Course, question_key};
 use crate::domain::Member;
+use crate::domain::outbox::OutboxKind;
 use crate::domain::review::{ReviewStep, after_answer, pick_test_questions};
 use crate::store::{Ask, Award, NewAsk, QuizTest};
 use crate::t;
-
-/// Outbox kinds of this module.
-pub const KIND_TEST: &str = "quiz-test";
-pub const KIND_NEXT: &str = "quiz-next";
 
 /// A test round's reference in the outbox: `course|topic|unix seconds` (topic empty: the
 /// topic of the member's latest lesson).
@@ -426,9 +423,9 @@ impl Conversation {
                     .enqueue(
                         &crate::store::NewDelivery {
                             member_id: ask.member_id,
-                            kind: KIND_NEXT.into(),
+                            kind: OutboxKind::QuizNext,
                             reference: test_id.to_string(),
-                            dedup_key: format!("{KIND_NEXT}:{}", ask.id),
+                            dedup_key: OutboxKind::QuizNext.dedup_key(ask.id),
                             due_at: now,
                         },
                         now,
@@ -468,9 +465,9 @@ impl Conversation {
                 .enqueue_for_course(
                     &course.id,
                     None,
-                    KIND_TEST,
+                    OutboxKind::QuizTest,
                     &reference,
-                    &format!("{KIND_TEST}:{reference}:"),
+                    &OutboxKind::QuizTest.dedup_key(format_args!("{reference}:")),
                     at,
                     now,
                 )

@@ -8,6 +8,7 @@ use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
 use crate::domain::Member;
+use crate::domain::outbox::OutboxKind;
 use crate::domain::points::{Season, rank, week_of};
 use crate::store::NewDelivery;
 use crate::t;
@@ -15,7 +16,6 @@ use crate::t;
 /// How many places a leaderboard shows (more when the last place is tied).
 pub const TOP: u32 = 10;
 /// Outbox kind of a season title's announcement.
-pub const KIND_TITLE: &str = "season-title";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -211,12 +211,12 @@ impl Conversation {
                             .enqueue(
                                 &NewDelivery {
                                     member_id: r.item.member_id,
-                                    kind: KIND_TITLE.into(),
+                                    kind: OutboxKind::SeasonTitle,
                                     reference: format!("{}|{scope_name}", season.id),
-                                    dedup_key: format!(
-                                        "{KIND_TITLE}:{}:{scope_name}:{}",
+                                    dedup_key: OutboxKind::SeasonTitle.dedup_key(format_args!(
+                                        "{}:{scope_name}:{}",
                                         season.id, r.item.member_id
-                                    ),
+                                    )),
                                     due_at: now,
                                 },
                                 now,

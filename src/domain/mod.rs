@@ -7,6 +7,7 @@ pub mod flood;
 pub mod geo;
 pub mod locale;
 pub mod member;
+pub mod outbox;
 pub mod points;
 pub mod review;
 pub mod schedule;

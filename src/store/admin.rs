@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pool, Result, Store};
+use crate::domain::outbox::OutboxKind;
 
 /// Role names as stored.
 pub const ROLE_ADMIN: &str = "admin";
@@ -128,7 +129,7 @@ impl Store {
         &self,
         course: &str,
         branches: Option<&[String]>,
-        kind: &str,
+        kind: OutboxKind,
         reference: &str,
         dedup_prefix: &str,
         due_at: DateTime<Utc>,
@@ -152,7 +153,7 @@ impl Store {
         let n = on_pool!(self, p => {
             let q = sqlx::query(&sql)
                 .bind(course)
-                .bind(kind)
+                .bind(kind.as_str())
                 .bind(reference)
                 .bind(dedup_prefix)
                 .bind(due_at)

@@ -3,10 +3,9 @@
 use chrono::{DateTime, Utc};
 
 use super::{Pool, Result, Store};
+use crate::domain::outbox::OutboxKind;
 
 /// Outbox kinds of broadcasts.
-pub const KIND_BROADCAST: &str = "broadcast";
-pub const KIND_BROADCAST_PROGRESS: &str = "broadcast-progress";
 
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct BroadcastRow {
@@ -149,10 +148,11 @@ impl Store {
     ) -> Result<Option<i64>> {
         let sql = format!(
             "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-             SELECT m.id, '{KIND_BROADCAST}', $5, 'bc:' || $5 || ':' || CAST(m.id AS TEXT), $6, $6, $7
+             SELECT m.id, '{broadcast}', $5, 'bc:' || $5 || ':' || CAST(m.id AS TEXT), $6, $6, $7
              FROM members m WHERE {}
              ON CONFLICT (dedup_key) DO NOTHING",
-            self.audience_where()
+            self.audience_where(),
+            broadcast = OutboxKind::Broadcast.as_str(),
         );
         let branches = branch_list(filter);
         let reference = id.to_string();
@@ -183,7 +183,7 @@ impl Store {
                      SELECT author_id, $2, $3, $4, $5, $5, $6 FROM broadcasts WHERE id = $1",
                 )
                 .bind(id)
-                .bind(KIND_BROADCAST_PROGRESS)
+                .bind(OutboxKind::BroadcastProgress.as_str())
                 .bind(&reference)
                 .bind(format!("bcp:{id}"))
                 .bind(progress_at)
@@ -210,7 +210,7 @@ impl Store {
                  WHERE o.ref = $1 AND o.kind = $2 GROUP BY o.status, m.status = 'blocked'",
             )
             .bind(id.to_string())
-            .bind(KIND_BROADCAST)
+            .bind(OutboxKind::Broadcast.as_str())
             .fetch_all(p)
             .await?
         });
@@ -310,7 +310,7 @@ impl Store {
                      WHERE ref = $1 AND kind = $2 AND status = 'pending'",
                 )
                 .bind(id.to_string())
-                .bind(KIND_BROADCAST)
+                .bind(OutboxKind::Broadcast.as_str())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
@@ -320,7 +320,7 @@ impl Store {
                      WHERE ref = $1 AND kind = $2 AND status = 'pending'",
                 )
                 .bind(id.to_string())
-                .bind(KIND_BROADCAST_PROGRESS)
+                .bind(OutboxKind::BroadcastProgress.as_str())
                 .execute(&mut *tx)
                 .await?;
                 Some(c)

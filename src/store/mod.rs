@@ -19,6 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
+use crate::domain::outbox::OutboxKind;
 use crate::domain::stats::StatsCalendar;
 use crate::domain::streak::LessonDay;
 use crate::domain::{Branch, BranchTree, Locale, Member, MemberStatus};
@@ -95,9 +96,7 @@ mod quiz;
 mod stats;
 mod venues;
 pub use admin::{AuditRow, ROLE_ADMIN, ROLE_BRANCH_ADMIN, RoleRow, WHOLE_ORGANIZATION};
-pub use broadcast::{
-    AudienceFilter, BroadcastCounts, BroadcastRow, KIND_BROADCAST, KIND_BROADCAST_PROGRESS,
-};
+pub use broadcast::{AudienceFilter, BroadcastCounts, BroadcastRow};
 pub use inbox::{DeadUpdate, InboxSummary, StoredUpdate};
 pub use quiz::{AnswerCounts, Ask, Award, NewAsk, PointsRow, PosterRow, QuizTest, TitleRow};
 pub use stats::{ActivityBump, MemberProgress};
@@ -121,7 +120,7 @@ pub enum Backend {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDelivery {
     pub member_id: i64,
-    pub kind: String,
+    pub kind: OutboxKind,
     pub reference: String,
     pub dedup_key: String,
     pub due_at: DateTime<Utc>,
@@ -186,7 +185,7 @@ const OUTBOX_FROM_JSON_POSTGRES: &str =
 fn delivery_json(d: &NewDelivery) -> serde_json::Value {
     serde_json::json!([
         d.member_id,
-        d.kind,
+        d.kind.as_str(),
         d.reference,
         d.dedup_key,
         db_time(d.due_at)
@@ -765,7 +764,7 @@ impl Store {
                  VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
             )
             .bind(delivery.member_id)
-            .bind(&delivery.kind)
+            .bind(delivery.kind.as_str())
             .bind(&delivery.reference)
             .bind(&delivery.dedup_key)
             .bind(delivery.due_at)

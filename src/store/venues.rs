@@ -6,6 +6,7 @@ use chrono::{DateTime, Duration, Utc};
 
 use super::{NewDelivery, Pool, Result, Store};
 use crate::domain::geo::{self, GeoError, LatLon};
+use crate::domain::outbox::OutboxKind;
 use crate::domain::venue_csv::MAX_ACTIVITY_HOURS;
 
 pub const VENUE_OPEN: &str = "open";
@@ -844,7 +845,7 @@ impl Store {
     /// everyone). Returns how many.
     pub async fn cancel_deliveries(
         &self,
-        kind: &str,
+        kind: OutboxKind,
         references: &[String],
         member_id: Option<i64>,
         why: &str,
@@ -857,7 +858,7 @@ impl Store {
                      WHERE ref = $1 AND kind = $2 AND status = 'pending' AND ($3 = 0 OR member_id = $3)",
                 )
                 .bind(reference)
-                .bind(kind)
+                .bind(kind.as_str())
                 .bind(member_id.unwrap_or(0))
                 .bind(why)
                 .execute(p)

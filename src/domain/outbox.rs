@@ -1,0 +1,110 @@
+//! The kinds of outbox rows: what a queued delivery is, stored as text in `outbox.kind`.
+//! [`OutboxKind::as_str`] makes that text and [`OutboxKind::parse`] reads it; no other code
+//! names a kind as a string.
+
+/// What a queued delivery is; the row's `ref` says which one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum OutboxKind {
+    /// A lesson (ref: `course:lesson`).
+    Lesson,
+    /// The end of a course (ref: the course).
+    CourseFinished,
+    /// A topic test (ref: the test round).
+    QuizTest,
+    /// The next question after one timed out (ref: `ask:ID` or `test:ID`).
+    QuizNext,
+    /// A season title earned (ref: `season|scope`).
+    SeasonTitle,
+    /// An announcement (ref: the broadcast id).
+    Broadcast,
+    /// The admin's progress message of an announcement (ref: the broadcast id).
+    BroadcastProgress,
+    /// A stage's learning poster (ref: `course|stage`).
+    Poster,
+    /// A reminder after missed lessons (ref: the week).
+    Nudge,
+    /// A new activity near a member away from home (ref: the activity).
+    ActivityNew,
+    /// A reminder of an activity the member is going to (ref: `id|day|start` or `id|hour|start`).
+    ActivityReminder,
+    /// An activity the member was going to was cancelled (ref: the activity).
+    ActivityCancelled,
+    /// An activity the member is going to moved (ref: `id|start`).
+    ActivityChanged,
+    /// The weekly digest of nearby activities (ref: its scheduled time).
+    ActivityDigest,
+}
+
+impl OutboxKind {
+    pub const ALL: [OutboxKind; 14] = [
+        OutboxKind::Lesson,
+        OutboxKind::CourseFinished,
+        OutboxKind::QuizTest,
+        OutboxKind::QuizNext,
+        OutboxKind::SeasonTitle,
+        OutboxKind::Broadcast,
+        OutboxKind::BroadcastProgress,
+        OutboxKind::Poster,
+        OutboxKind::Nudge,
+        OutboxKind::ActivityNew,
+        OutboxKind::ActivityReminder,
+        OutboxKind::ActivityCancelled,
+        OutboxKind::ActivityChanged,
+        OutboxKind::ActivityDigest,
+    ];
+
+    /// The stored text (never change one: rows in the database carry it).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OutboxKind::Lesson => "lesson",
+            OutboxKind::CourseFinished => "course-finished",
+            OutboxKind::QuizTest => "quiz-test",
+            OutboxKind::QuizNext => "quiz-next",
+            OutboxKind::SeasonTitle => "season-title",
+            OutboxKind::Broadcast => "broadcast",
+            OutboxKind::BroadcastProgress => "broadcast-progress",
+            OutboxKind::Poster => "poster",
+            OutboxKind::Nudge => "nudge",
+            OutboxKind::ActivityNew => "activity-new",
+            OutboxKind::ActivityReminder => "activity-reminder",
+            OutboxKind::ActivityCancelled => "activity-cancelled",
+            OutboxKind::ActivityChanged => "activity-changed",
+            OutboxKind::ActivityDigest => "activity-digest",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<OutboxKind> {
+        OutboxKind::ALL.into_iter().find(|k| k.as_str() == text)
+    }
+
+    /// A dedup key of this kind: `<kind>:<rest>`, so that keys of two kinds never collide.
+    pub fn dedup_key(self, rest: impl std::fmt::Display) -> String {
+        format!("{}:{rest}", self.as_str())
+    }
+}
+
+impl std::fmt::Display for OutboxKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_round_trips_and_has_its_own_text() {
+        let mut seen = std::collections::BTreeSet::new();
+        for kind in OutboxKind::ALL {
+            assert_eq!(OutboxKind::parse(kind.as_str()), Some(kind));
+            assert!(seen.insert(kind.as_str()), "{kind:?} shares its text");
+        }
+        assert_eq!(OutboxKind::parse("Lesson"), None);
+        assert_eq!(OutboxKind::parse(""), None);
+        assert_eq!(
+            OutboxKind::Nudge.dedup_key("5:w:2026-11-30"),
+            "nudge:5:w:2026-11-30"
+        );
+    }
+}
