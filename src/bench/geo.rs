@@ -843,13 +843,14 @@ async fn measure(
                     .migrants_near(venue.location(), radius, fresh_since)
                     .await?;
                 figures.fanout_query.push(t.elapsed(), near.len() as u64);
-                let deliveries = |kind: &str| -> Vec<NewDelivery> {
+                // Rows of a new activity, under dedup keys of their own per way of writing.
+                let deliveries = |label: &str| -> Vec<NewDelivery> {
                     near.iter()
                         .map(|m| NewDelivery {
                             member_id: m.member_id,
-                            kind: kind.into(),
+                            kind: crate::domain::outbox::OutboxKind::ActivityNew,
                             reference: activity.id.clone(),
-                            dedup_key: format!("{kind}:{}:{}", activity.id, m.member_id),
+                            dedup_key: format!("{label}:{}:{}", activity.id, m.member_id),
                             due_at: now,
                         })
                         .collect()

@@ -369,7 +369,7 @@ pub async fn enqueue_positional(
             for d in chunk {
                 q = q
                     .bind(d.member_id)
-                    .bind(&d.kind)
+                    .bind(d.kind.as_str())
                     .bind(&d.reference)
                     .bind(&d.dedup_key)
                     .bind(d.due_at)
