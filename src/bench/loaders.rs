@@ -553,11 +553,11 @@ mod tests {
         assert_eq!(near, [loaded.id, own.id]);
 
         // Outbox rows written both ways are claimed alike.
-        let delivery = |kind: &str| NewDelivery {
+        let delivery = |key: &str| NewDelivery {
             member_id: own.id,
-            kind: kind.into(),
+            kind: crate::domain::outbox::OutboxKind::ActivityNew,
             reference: "own".into(),
-            dedup_key: kind.into(),
+            dedup_key: key.into(),
             due_at: now,
         };
         assert_eq!(store.enqueue_many(&[delivery("json")], now).await?, 1);
