@@ -366,13 +366,19 @@ mod tests {
         );
     }
 
-    /// Keys built with `format!`: the command menu's descriptions.
+    /// Keys built with `format!`: the command menu's descriptions and the lines of /help
+    /// and /admin.
     #[test]
     fn every_key_built_at_run_time_exists_in_every_locale() {
+        use crate::conversation::command::Command;
         let i18n = I18n::new().unwrap();
         for locale in Locale::ALL {
-            for c in crate::conversation::COMMANDS {
-                let key = format!("command-{c}");
+            let keys = Command::MEMBER
+                .iter()
+                .map(|c| c.menu_key())
+                .chain(Command::MEMBER[1..].iter().map(|c| c.help_key()))
+                .chain(Command::ADMIN[1..].iter().map(|c| c.help_key()));
+            for key in keys {
                 assert!(i18n.has(locale, &key), "{locale:?} lacks {key}");
             }
         }

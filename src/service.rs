@@ -10,7 +10,7 @@ use crate::channel::{Channel, Inbound, Outbound};
 use crate::clock::{Clock, ShiftedClock};
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
-use crate::conversation::{COMMANDS, Conversation, ConversationError, ConversationSettings};
+use crate::conversation::{Conversation, ConversationError, ConversationSettings};
 use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
 use crate::domain::points::PointsConfig;
 use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
@@ -433,16 +433,7 @@ impl App {
 
     /// The command menu per locale, for channels that show one.
     pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
-        Locale::ALL
-            .into_iter()
-            .map(|l| {
-                let list = COMMANDS
-                    .iter()
-                    .map(|c| (c.to_string(), t!(self.i18n, l, &format!("command-{c}"))))
-                    .collect();
-                (l, list)
-            })
-            .collect()
+        self.conversation.command_menu()
     }
 }
 

@@ -36,18 +36,19 @@ finish-onboarding-first = Let's finish setting up first.
 start-again = Welcome back, { $name }! Here is where you are:
 
 ## Commands
-help = <b>What I can do</b>
-    /today — today's lesson again
-    /me — your lessons, streak and progress
-    /rank — leaderboards of your branch and everyone
-    /poster — your latest learning poster
-    /nearby [km] — study activities at venues near you
-    /away, /home — working away from home, or back home
-    /forget_location — delete the locations you shared
-    /settings — language, name, branch, lesson time, time zone
-    /pause — stop the daily lessons for now
-    /resume — start them again
-    /help — this list
+help-header = <b>What I can do</b>
+help-today = /today — today's lesson again
+help-me = /me — your lessons, streak and progress
+help-rank = /rank [week|season] — leaderboards of your branch and everyone
+help-poster = /poster — your latest learning poster
+help-nearby = /nearby [km] — study activities at venues near you
+help-away = /away — I'm working away from home
+help-home = /home — I'm back home
+help-forget_location = /forget_location — delete the locations you shared
+help-settings = /settings — language, name, branch, lesson time, time zone
+help-pause = /pause — stop the daily lessons for now
+help-resume = /resume — start them again
+help-help = /help — this list
 unknown-command = I don't know the command { $command }. /help lists what I can do.
 not-understood = I didn't understand that. Use the buttons, or /help to see the commands.
 button-expired = That button is out of date.
@@ -188,23 +189,30 @@ me-id = 🆔 Your id: <code>{ $id }</code>
 admin-refused = Sorry, this command is for admins. If you should have access, ask an owner of the bot.
 admin-owner-only = Sorry, only the bot's owners can grant or revoke admin roles.
 admin-out-of-scope = Sorry, that branch is outside the branches you administer.
-admin-help = <b>Admin commands</b>
-    /admins — who the owners and admins are
-    /grant admin ID — make member ID an admin of the whole organization (owners)
-    /grant branch_admin ID BRANCH — make member ID an admin of BRANCH and the branches under it (owners)
-    /revoke admin ID, /revoke branch_admin ID BRANCH — take a role back (owners)
-    /broadcast — send an announcement (text, photo, audio or document)
-    /broadcasts — recent announcements and their counts
-    /tag ID TAG, /untag ID TAG — segments for announcements (e.g. elderly, rural)
-    /quiztest TOPIC [BRANCH] — send a topic test now
-    /stats [BRANCH] [week|season] — participation, lesson completion, quiz accuracy, points; /stats chart as a picture
-    /export [BRANCH] [week|season] — members' progress as a CSV table (opens in Excel)
-    /branches — the organization tree with branch ids
-    /branch_add PARENT NEW_ID NAME — add a branch (PARENT - for a top-level one); /branch_rename ID NAME; /branch_remove ID
-    /venues — the venues; /venue_add ROW, /venue_edit ROW, /venue_remove ID (a row as in the venues CSV file)
-    /activity_add ROW, /activity_edit ROW, /activity_cancel ID [reason] (a row as in the activities CSV file)
-    /venue_stats [VENUE] — RSVPs and attendance per activity and venue
-    A member's ID is shown in their /me.
+admin-help-header = <b>Admin commands</b>
+admin-help-footer = A member's ID is shown in their /me.
+help-admins = /admins — who the owners and admins are
+help-grant = /grant admin ID, /grant branch_admin ID BRANCH — make member ID an admin of the whole organization, or of BRANCH and the branches under it (owners)
+help-revoke = /revoke admin ID, /revoke branch_admin ID BRANCH — take a role back (owners)
+help-broadcast = /broadcast — send an announcement (text, photo, audio or document)
+help-broadcasts = /broadcasts — recent announcements and their counts
+help-tag = /tag ID TAG — put member ID in a segment for announcements (e.g. elderly, rural)
+help-untag = /untag ID TAG — take member ID out of a segment
+help-quiztest = /quiztest TOPIC [BRANCH] — send a topic test now
+help-stats = /stats [BRANCH] [week|season] — participation, lesson completion, quiz accuracy, points; /stats chart as a picture
+help-export = /export [BRANCH] [week|season] — members' progress as a CSV table (opens in Excel)
+help-branches = /branches — the organization tree with branch ids
+help-branch_add = /branch_add PARENT NEW_ID NAME — add a branch (PARENT - for a top-level one)
+help-branch_rename = /branch_rename ID NAME — rename a branch
+help-branch_remove = /branch_remove ID — remove a branch with no branches or members under it
+help-venues = /venues — the venues
+help-venue_add = /venue_add ROW — add a venue (a row as in the venues CSV file)
+help-venue_edit = /venue_edit ROW — change a venue
+help-venue_remove = /venue_remove ID — remove a venue
+help-activity_add = /activity_add ROW — add an activity (a row as in the activities CSV file)
+help-activity_edit = /activity_edit ROW — change an activity
+help-activity_cancel = /activity_cancel ID [reason] — cancel an activity
+help-venue_stats = /venue_stats [VENUE] — RSVPs and attendance per activity and venue
 admins-header = <b>Owners and admins</b>
 admins-owner = 👑 { $name } (<code>{ $id }</code>) — owner
 admins-admin = 🛡 { $name } (<code>{ $id }</code>) — admin of the whole organization

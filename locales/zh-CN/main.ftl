@@ -36,18 +36,19 @@ finish-onboarding-first = 请先完成设置。
 start-again = 欢迎回来，{ $name }！您的学习情况：
 
 ## 命令
-help = <b>我能做什么</b>
-    /today — 再看一遍今天的课
-    /me — 我的学习记录、连续打卡和进度
-    /rank — 本支部和全体的积分排行
-    /poster — 我最新的学习海报
-    /nearby [公里] — 附近红色驿站的学习活动
-    /away、/home — 登记外出务工、回到家乡
-    /forget_location — 删除您分享过的位置
-    /settings — 语言、名字、支部、推送时间、时区
-    /pause — 暂停每日推送
-    /resume — 恢复每日推送
-    /help — 显示本列表
+help-header = <b>我能做什么</b>
+help-today = /today — 再看一遍今天的课
+help-me = /me — 我的学习记录、连续打卡和进度
+help-rank = /rank [周|赛季] — 本支部和全体的积分排行
+help-poster = /poster — 我最新的学习海报
+help-nearby = /nearby [公里] — 附近红色驿站的学习活动
+help-away = /away — 登记外出务工
+help-home = /home — 回到家乡
+help-forget_location = /forget_location — 删除您分享过的位置
+help-settings = /settings — 语言、名字、支部、推送时间、时区
+help-pause = /pause — 暂停每日推送
+help-resume = /resume — 恢复每日推送
+help-help = /help — 显示本列表
 unknown-command = 我不认识命令 { $command }。发送 /help 查看可用命令。
 not-understood = 没看懂您的意思。请用按钮，或发送 /help 查看命令。
 button-expired = 这个按钮已失效。
@@ -173,23 +174,30 @@ me-id = 🆔 您的编号：<code>{ $id }</code>
 admin-refused = 抱歉，这个命令只有管理员可以使用。如需权限，请联系机器人的负责人。
 admin-owner-only = 抱歉，只有机器人的负责人可以授予或撤销管理员。
 admin-out-of-scope = 抱歉，这个支部不在您管理的范围内。
-admin-help = <b>管理员命令</b>
-    /admins — 查看负责人和管理员
-    /grant admin 编号 — 设为全体管理员（负责人）
-    /grant branch_admin 编号 支部 — 设为该支部及下属支部的管理员（负责人）
-    /revoke admin 编号、/revoke branch_admin 编号 支部 — 撤销（负责人）
-    /broadcast — 发送通知（文字、图片、音频或文件）
-    /broadcasts — 最近的通知及发送情况
-    /tag 编号 标签、/untag 编号 标签 — 给成员加减标签（如 elderly、rural），用于分组通知
-    /quiztest 专题 [支部] — 立即发送专题测验
-    /stats [支部] [周|赛季] — 参训率、课程完成率、答题正确率、积分；/stats chart 以图表显示
-    /export [支部] [周|赛季] — 导出成员学习情况（CSV 表格，Excel 可直接打开）
-    /branches — 组织架构（支部编号）
-    /branch_add 上级编号 新编号 名称 — 新增支部（上级写 - 表示顶级）；/branch_rename 编号 新名称；/branch_remove 编号
-    /venues — 驿站列表；/venue_add 一行、/venue_edit 一行、/venue_remove 编号（一行与驿站 CSV 文件相同）
-    /activity_add 一行、/activity_edit 一行、/activity_cancel 编号 [原因]（一行与活动 CSV 文件相同）
-    /venue_stats [驿站] — 各活动和驿站的报名与签到
-    成员的编号在其 /me 中显示。
+admin-help-header = <b>管理员命令</b>
+admin-help-footer = 成员的编号在其 /me 中显示。
+help-admins = /admins — 查看负责人和管理员
+help-grant = /grant admin 编号、/grant branch_admin 编号 支部 — 设为全体管理员，或该支部及下属支部的管理员（负责人）
+help-revoke = /revoke admin 编号、/revoke branch_admin 编号 支部 — 撤销（负责人）
+help-broadcast = /broadcast — 发送通知（文字、图片、音频或文件）
+help-broadcasts = /broadcasts — 最近的通知及发送情况
+help-tag = /tag 编号 标签 — 给成员加标签（如 elderly、rural），用于分组通知
+help-untag = /untag 编号 标签 — 去掉成员的标签
+help-quiztest = /quiztest 专题 [支部] — 立即发送专题测验
+help-stats = /stats [支部] [周|赛季] — 参训率、课程完成率、答题正确率、积分；/stats chart 以图表显示
+help-export = /export [支部] [周|赛季] — 导出成员学习情况（CSV 表格，Excel 可直接打开）
+help-branches = /branches — 组织架构（支部编号）
+help-branch_add = /branch_add 上级编号 新编号 名称 — 新增支部（上级写 - 表示顶级）
+help-branch_rename = /branch_rename 编号 新名称 — 改支部名称
+help-branch_remove = /branch_remove 编号 — 删除支部（其下无支部、无成员时）
+help-venues = /venues — 驿站列表
+help-venue_add = /venue_add 一行 — 新增驿站（一行与驿站 CSV 文件相同）
+help-venue_edit = /venue_edit 一行 — 修改驿站
+help-venue_remove = /venue_remove 编号 — 删除驿站
+help-activity_add = /activity_add 一行 — 新增活动（一行与活动 CSV 文件相同）
+help-activity_edit = /activity_edit 一行 — 修改活动
+help-activity_cancel = /activity_cancel 编号 [原因] — 取消活动
+help-venue_stats = /venue_stats [驿站] — 各活动和驿站的报名与签到
 admins-header = <b>负责人和管理员</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 负责人
 admins-admin = 🛡 { $name }（<code>{ $id }</code>）— 全体管理员

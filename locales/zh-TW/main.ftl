@@ -36,18 +36,19 @@ finish-onboarding-first = 請先完成設定。
 start-again = 歡迎回來，{ $name }！您的學習情況：
 
 ## 命令
-help = <b>我能做什麼</b>
-    /today — 再看一遍今天的課
-    /me — 我的學習紀錄、連續打卡和進度
-    /rank — 本支部和全體的積分排行
-    /poster — 我最新的學習海報
-    /nearby [公里] — 附近紅色驛站的學習活動
-    /away、/home — 登記外出務工、回到家鄉
-    /forget_location — 刪除您分享過的位置
-    /settings — 語言、名字、支部、推送時間、時區
-    /pause — 暫停每日推送
-    /resume — 恢復每日推送
-    /help — 顯示本列表
+help-header = <b>我能做什麼</b>
+help-today = /today — 再看一遍今天的課
+help-me = /me — 我的學習紀錄、連續打卡和進度
+help-rank = /rank [週|賽季] — 本支部和全體的積分排行
+help-poster = /poster — 我最新的學習海報
+help-nearby = /nearby [公里] — 附近紅色驛站的學習活動
+help-away = /away — 登記外出務工
+help-home = /home — 回到家鄉
+help-forget_location = /forget_location — 刪除您分享過的位置
+help-settings = /settings — 語言、名字、支部、推送時間、時區
+help-pause = /pause — 暫停每日推送
+help-resume = /resume — 恢復每日推送
+help-help = /help — 顯示本列表
 unknown-command = 我不認識命令 { $command }。傳送 /help 查看可用命令。
 not-understood = 沒看懂您的意思。請用按鈕，或傳送 /help 查看命令。
 button-expired = 這個按鈕已失效。
@@ -173,23 +174,30 @@ me-id = 🆔 您的編號：<code>{ $id }</code>
 admin-refused = 抱歉，這個命令只有管理員可以使用。如需權限，請聯繫機器人的負責人。
 admin-owner-only = 抱歉，只有機器人的負責人可以授予或撤銷管理員。
 admin-out-of-scope = 抱歉，這個支部不在您管理的範圍內。
-admin-help = <b>管理員命令</b>
-    /admins — 查看負責人和管理員
-    /grant admin 編號 — 設為全體管理員（負責人）
-    /grant branch_admin 編號 支部 — 設為該支部及下屬支部的管理員（負責人）
-    /revoke admin 編號、/revoke branch_admin 編號 支部 — 撤銷（負責人）
-    /broadcast — 發送通知（文字、圖片、音訊或檔案）
-    /broadcasts — 最近的通知及發送情況
-    /tag 編號 標籤、/untag 編號 標籤 — 給成員加減標籤（如 elderly、rural），用於分組通知
-    /quiztest 專題 [支部] — 立即發送專題測驗
-    /stats [支部] [週|賽季] — 參訓率、課程完成率、答題正確率、積分；/stats chart 以圖表顯示
-    /export [支部] [週|賽季] — 匯出成員學習情況（CSV 表格，Excel 可直接開啟）
-    /branches — 組織架構（支部編號）
-    /branch_add 上級編號 新編號 名稱 — 新增支部（上級寫 - 表示頂級）；/branch_rename 編號 新名稱；/branch_remove 編號
-    /venues — 驛站列表；/venue_add 一行、/venue_edit 一行、/venue_remove 編號（一行與驛站 CSV 檔案相同）
-    /activity_add 一行、/activity_edit 一行、/activity_cancel 編號 [原因]（一行與活動 CSV 檔案相同）
-    /venue_stats [驛站] — 各活動和驛站的報名與簽到
-    成員的編號在其 /me 中顯示。
+admin-help-header = <b>管理員命令</b>
+admin-help-footer = 成員的編號在其 /me 中顯示。
+help-admins = /admins — 查看負責人和管理員
+help-grant = /grant admin 編號、/grant branch_admin 編號 支部 — 設為全體管理員，或該支部及下屬支部的管理員（負責人）
+help-revoke = /revoke admin 編號、/revoke branch_admin 編號 支部 — 撤銷（負責人）
+help-broadcast = /broadcast — 發送通知（文字、圖片、音訊或檔案）
+help-broadcasts = /broadcasts — 最近的通知及發送情況
+help-tag = /tag 編號 標籤 — 給成員加標籤（如 elderly、rural），用於分組通知
+help-untag = /untag 編號 標籤 — 去掉成員的標籤
+help-quiztest = /quiztest 專題 [支部] — 立即發送專題測驗
+help-stats = /stats [支部] [週|賽季] — 參訓率、課程完成率、答題正確率、積分；/stats chart 以圖表顯示
+help-export = /export [支部] [週|賽季] — 匯出成員學習情況（CSV 表格，Excel 可直接開啟）
+help-branches = /branches — 組織架構（支部編號）
+help-branch_add = /branch_add 上級編號 新編號 名稱 — 新增支部（上級寫 - 表示頂級）
+help-branch_rename = /branch_rename 編號 新名稱 — 改支部名稱
+help-branch_remove = /branch_remove 編號 — 刪除支部（其下無支部、無成員時）
+help-venues = /venues — 驛站列表
+help-venue_add = /venue_add 一行 — 新增驛站（一行與驛站 CSV 檔案相同）
+help-venue_edit = /venue_edit 一行 — 修改驛站
+help-venue_remove = /venue_remove 編號 — 刪除驛站
+help-activity_add = /activity_add 一行 — 新增活動（一行與活動 CSV 檔案相同）
+help-activity_edit = /activity_edit 一行 — 修改活動
+help-activity_cancel = /activity_cancel 編號 [原因] — 取消活動
+help-venue_stats = /venue_stats [驛站] — 各活動和驛站的報名與簽到
 admins-header = <b>負責人和管理員</b>
 admins-owner = 👑 { $name }（<code>{ $id }</code>）— 負責人
 admins-admin = 🛡 { $name }（<code>{ $id }</code>）— 全體管理員

@@ -3,6 +3,7 @@
 //! branch under it). Every admin command checks role and scope; each use and each refusal
 //! is written to the audit log.
 
+use super::command::Command;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
@@ -31,33 +32,6 @@ impl Authority {
         self.owner || self.admin
     }
 }
-
-/// Commands only admins may use (they are not in the members' menu).
-pub const ADMIN_COMMANDS: [&str; 23] = [
-    "admin",
-    "admins",
-    "grant",
-    "revoke",
-    "quiztest",
-    "broadcast",
-    "broadcasts",
-    "tag",
-    "untag",
-    "stats",
-    "export",
-    "branches",
-    "branch_add",
-    "branch_rename",
-    "branch_remove",
-    "venues",
-    "venue_add",
-    "venue_edit",
-    "venue_remove",
-    "activity_add",
-    "activity_edit",
-    "activity_cancel",
-    "venue_stats",
-];
 
 impl Conversation {
     pub(super) async fn authority(&self, member: &Member) -> Result<Authority> {
@@ -115,16 +89,17 @@ impl Conversation {
         Ok(())
     }
 
-    /// Runs an admin command; None if `name` is not one.
+    /// Runs an admin command; None if `command` is not one.
     pub(super) async fn admin_command(
         &self,
         member: &mut Member,
-        name: &str,
+        command: Command,
         args: &str,
     ) -> Result<Option<Replies>> {
-        if !ADMIN_COMMANDS.contains(&name) {
+        if !command.is_admin() {
             return Ok(None);
         }
+        let name = command.name();
         let authority = self.authority(member).await?;
         if !authority.is_admin() {
             return self
@@ -133,32 +108,45 @@ impl Conversation {
                 .map(Some);
         }
         let l = member.locale;
-        let replies = match name {
-            "admin" => vec![Outbound::text(t!(self.i18n, l, "admin-help"))],
-            "admins" => self.list_admins(member).await?,
-            "grant" | "revoke" => {
+        let replies = match command {
+            Command::Admin => vec![Outbound::text(self.command_help(
+                l,
+                "admin-help-header",
+                &Command::ADMIN[1..],
+                Some("admin-help-footer"),
+            ))],
+            Command::Admins => self.list_admins(member).await?,
+            Command::Grant | Command::Revoke => {
                 if !authority.owner {
                     return self
                         .refuse(member, name, args, "admin-owner-only")
                         .await
                         .map(Some);
                 }
-                self.grant_or_revoke(member, name, args).await?
+                self.grant_or_revoke(member, command, args).await?
             }
-            "quiztest" => self.send_topic_test(member, &authority, args).await?,
-            "broadcast" => self.start_broadcast(member).await?,
-            "broadcasts" => self.list_broadcasts(member).await?,
-            "tag" => self.tag_command(member, &authority, true, args).await?,
-            "untag" => self.tag_command(member, &authority, false, args).await?,
-            "stats" => self.stats_command(member, &authority, args).await?,
-            "export" => self.export_command(member, &authority, args).await?,
-            "branches" => self.list_branches(member, &authority),
-            "branch_add" | "branch_rename" | "branch_remove" => {
-                self.edit_branches(member, &authority, name, args).await?
+            Command::QuizTest => self.send_topic_test(member, &authority, args).await?,
+            Command::Broadcast => self.start_broadcast(member).await?,
+            Command::Broadcasts => self.list_broadcasts(member).await?,
+            Command::Tag => self.tag_command(member, &authority, true, args).await?,
+            Command::Untag => self.tag_command(member, &authority, false, args).await?,
+            Command::Stats => self.stats_command(member, &authority, args).await?,
+            Command::Export => self.export_command(member, &authority, args).await?,
+            Command::Branches => self.list_branches(member, &authority),
+            Command::BranchAdd | Command::BranchRename | Command::BranchRemove => {
+                self.edit_branches(member, &authority, command, args)
+                    .await?
             }
-            "venues" | "venue_add" | "venue_edit" | "venue_remove" | "activity_add"
-            | "activity_edit" | "activity_cancel" | "venue_stats" => {
-                self.venue_command(member, &authority, name, args).await?
+            Command::Venues
+            | Command::VenueAdd
+            | Command::VenueEdit
+            | Command::VenueRemove
+            | Command::ActivityAdd
+            | Command::ActivityEdit
+            | Command::ActivityCancel
+            | Command::VenueStats => {
+                self.venue_command(member, &authority, command, args)
+                    .await?
             }
             _ => Vec::new(),
         };
@@ -203,7 +191,12 @@ impl Conversation {
     }
 
     /// `/grant admin ID`, `/grant branch_admin ID BRANCH`, and the same with `/revoke`.
-    async fn grant_or_revoke(&self, member: &Member, command: &str, args: &str) -> Result<Replies> {
+    async fn grant_or_revoke(
+        &self,
+        member: &Member,
+        command: Command,
+        args: &str,
+    ) -> Result<Replies> {
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.i18n, l, "grant-usage"))];
         let parts: Vec<&str> = args.split_whitespace().collect();
@@ -230,7 +223,7 @@ impl Conversation {
                 id = escape_excerpt(target)
             ))]);
         };
-        let changed = if command == "grant" {
+        let changed = if command == Command::Grant {
             self.store
                 .grant_role(target_member.id, role, branch)
                 .await?
@@ -241,7 +234,7 @@ impl Conversation {
         };
         self.done(
             member,
-            command,
+            command.name(),
             args,
             if changed { "changed" } else { "unchanged" },
         )
@@ -252,8 +245,8 @@ impl Conversation {
             self.tree().path(branch, l)
         };
         let key = match (command, changed) {
-            ("grant", true) => "grant-done",
-            ("grant", false) => "grant-already",
+            (Command::Grant, true) => "grant-done",
+            (Command::Grant, false) => "grant-already",
             (_, true) => "revoke-done",
             (_, false) => "revoke-not-held",
         };

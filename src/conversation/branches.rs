@@ -5,6 +5,7 @@
 use std::sync::Arc;
 
 use super::admin::Authority;
+use super::command::Command;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
@@ -76,7 +77,7 @@ impl Conversation {
         &self,
         member: &Member,
         authority: &Authority,
-        command: &str,
+        command: Command,
         args: &str,
     ) -> Result<Replies> {
         let l = member.locale;
@@ -84,7 +85,7 @@ impl Conversation {
         let words: Vec<&str> = args.split_whitespace().collect();
         let usage = || vec![Outbound::text(t!(self.i18n, l, "branch-edit-usage"))];
         let outcome = match (command, words.as_slice()) {
-            ("branch_add", [parent, id, name @ ..]) if !name.is_empty() => {
+            (Command::BranchAdd, [parent, id, name @ ..]) if !name.is_empty() => {
                 let parent = (*parent != "-").then_some(*parent);
                 let allowed = match parent {
                     Some(p) => tree.get(p).is_none() || self.reaches(authority, p),
@@ -92,25 +93,25 @@ impl Conversation {
                 };
                 if !allowed {
                     return self
-                        .refuse(member, command, args, "admin-out-of-scope")
+                        .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
                 tree.check_add(id, &name.join(" "), parent)
                     .map(|b| (b, "branch-added"))
             }
-            ("branch_rename", [id, name @ ..]) if !name.is_empty() => {
+            (Command::BranchRename, [id, name @ ..]) if !name.is_empty() => {
                 if tree.get(id).is_some() && !self.reaches(authority, id) {
                     return self
-                        .refuse(member, command, args, "admin-out-of-scope")
+                        .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
                 tree.check_rename(id, &name.join(" "))
                     .map(|b| (b, "branch-renamed"))
             }
-            ("branch_remove", [id]) => {
+            (Command::BranchRemove, [id]) => {
                 if tree.get(id).is_some() && !self.reaches(authority, id) {
                     return self
-                        .refuse(member, command, args, "admin-out-of-scope")
+                        .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
                 if let Err(problem) = tree.check_remove(id) {
@@ -129,7 +130,7 @@ impl Conversation {
                 let path = tree.path(id, l);
                 self.store.remove_branch(id).await?;
                 self.branches_changed().await?;
-                self.done(member, command, args, id).await?;
+                self.done(member, command.name(), args, id).await?;
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -145,7 +146,7 @@ impl Conversation {
         };
         self.store.save_branch_edit(&branch).await?;
         self.branches_changed().await?;
-        self.done(member, command, args, &branch.id).await?;
+        self.done(member, command.name(), args, &branch.id).await?;
         Ok(vec![Outbound::text(t!(
             self.i18n,
             l,

@@ -5,6 +5,7 @@ pub mod action;
 pub mod admin;
 pub mod branches;
 pub mod broadcast;
+pub mod command;
 pub mod lesson;
 pub mod migrant;
 pub mod nudge;
@@ -35,6 +36,7 @@ use crate::i18n::I18n;
 use crate::store::{Award, OutboxItem, Store, StoreError};
 use crate::t;
 use action::{Action, RankPeriod, Setting};
+use command::{Command, Invocation};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConversationError {
@@ -64,23 +66,6 @@ pub struct ConversationSettings {
     pub nudges: crate::config::NudgeSettings,
     pub migrants: crate::config::MigrantSettings,
 }
-
-/// The commands members can send.
-pub const COMMANDS: [&str; 13] = [
-    "start",
-    "today",
-    "me",
-    "rank",
-    "poster",
-    "nearby",
-    "away",
-    "home",
-    "forget_location",
-    "settings",
-    "pause",
-    "resume",
-    "help",
-];
 
 pub struct Conversation {
     pub store: Store,
@@ -167,8 +152,17 @@ impl Conversation {
         match &inbound.event {
             InboundEvent::Text(text) => {
                 let text = text.trim();
-                if let Some(command) = parse_command(text) {
-                    return self.command(&mut member, &command.0, &command.1).await;
+                match Command::parse(text) {
+                    Some(Ok(invocation)) => return self.command(&mut member, invocation).await,
+                    Some(Err(unknown)) => {
+                        return Ok(vec![Outbound::text(t!(
+                            self.i18n,
+                            member.locale,
+                            "unknown-command",
+                            command = escape_excerpt(&format!("/{}", unknown.0))
+                        ))]);
+                    }
+                    None => {}
                 }
                 self.text(&mut member, text).await
             }
@@ -239,9 +233,10 @@ impl Conversation {
 
     // ----- commands ------------------------------------------------------------------
 
-    async fn command(&self, member: &mut Member, name: &str, args: &str) -> Result<Replies> {
+    async fn command(&self, member: &mut Member, invocation: Invocation<'_>) -> Result<Replies> {
+        let Invocation { command, args } = invocation;
         let l = member.locale;
-        if name != "start" && name != "help" && !member.onboarded {
+        if !matches!(command, Command::Start | Command::Help) && !member.onboarded {
             let mut replies = vec![Outbound::text(t!(self.i18n, l, "finish-onboarding-first"))];
             replies.extend(self.ask(member));
             return Ok(replies);
@@ -250,15 +245,15 @@ impl Conversation {
             // A command ends the announcement being written.
             member.dialog = Dialog::Idle;
             self.save(member).await?;
-            if name == "cancel" {
+            if command == Command::Cancel {
                 return Ok(vec![Outbound::text(t!(self.i18n, l, "broadcast-dropped"))]);
             }
         }
-        if let Some(replies) = self.admin_command(member, name, args).await? {
+        if let Some(replies) = self.admin_command(member, command, args).await? {
             return Ok(replies);
         }
-        match name {
-            "start" => {
+        match command {
+            Command::Start => {
                 if member.onboarded {
                     let mut replies = vec![Outbound::text(t!(
                         self.i18n,
@@ -275,10 +270,15 @@ impl Conversation {
                 replies.extend(self.ask(member));
                 Ok(replies)
             }
-            "help" => Ok(vec![Outbound::text(t!(self.i18n, l, "help"))]),
-            "today" => self.today(member).await,
-            "me" => self.me(member).await,
-            "rank" => match rank::Period::parse(args) {
+            Command::Help => Ok(vec![Outbound::text(self.command_help(
+                l,
+                "help-header",
+                &Command::MEMBER[1..],
+                None,
+            ))]),
+            Command::Today => self.today(member).await,
+            Command::Me => self.me(member).await,
+            Command::Rank => match rank::Period::parse(args) {
                 Some(period) => self.rank(member, period).await,
                 None => Ok(vec![Outbound::text(t!(
                     self.i18n,
@@ -287,17 +287,17 @@ impl Conversation {
                     input = escape_excerpt(args)
                 ))]),
             },
-            "poster" => self.resend_poster(member).await,
-            "away" => self.away(member).await,
-            "home" => self.home(member).await,
-            "nearby" => self.nearby(member, args).await,
-            "forget_location" => self.forget_location(member).await,
-            "settings" => {
+            Command::Poster => self.resend_poster(member).await,
+            Command::Away => self.away(member).await,
+            Command::Home => self.home(member).await,
+            Command::Nearby => self.nearby(member, args).await,
+            Command::ForgetLocation => self.forget_location(member).await,
+            Command::Settings => {
                 member.dialog = Dialog::Idle;
                 self.save(member).await?;
                 Ok(vec![self.settings_menu(member)])
             }
-            "pause" => {
+            Command::Pause => {
                 if member.status == MemberStatus::Paused {
                     return Ok(vec![Outbound::text(t!(self.i18n, l, "pause-already"))]);
                 }
@@ -308,7 +308,7 @@ impl Conversation {
                     .await?;
                 Ok(vec![Outbound::text(t!(self.i18n, l, "pause-done"))])
             }
-            "resume" => {
+            Command::Resume => {
                 if member.status == MemberStatus::Active {
                     return Ok(vec![Outbound::text(t!(self.i18n, l, "resume-already"))]);
                 }
@@ -322,13 +322,48 @@ impl Conversation {
                     when = self.when_label(member, next)
                 ))])
             }
-            other => Ok(vec![Outbound::text(t!(
+            // Outside an announcement being written there is nothing to cancel; admin
+            // commands were answered above.
+            Command::Cancel => Ok(vec![Outbound::text(t!(self.i18n, l, "not-understood"))]),
+            _ => Ok(vec![Outbound::text(t!(
                 self.i18n,
                 l,
                 "unknown-command",
-                command = escape_excerpt(&format!("/{other}"))
+                command = escape_excerpt(&format!("/{}", command.name()))
             ))]),
         }
+    }
+
+    /// `/help` or `/admin`: a header and one line per command, in `locale`.
+    fn command_help(
+        &self,
+        locale: Locale,
+        header: &str,
+        commands: &[Command],
+        footer: Option<&str>,
+    ) -> String {
+        let mut lines = vec![t!(self.i18n, locale, header)];
+        lines.extend(
+            commands
+                .iter()
+                .map(|c| t!(self.i18n, locale, &c.help_key())),
+        );
+        lines.extend(footer.map(|f| t!(self.i18n, locale, f)));
+        lines.join("\n")
+    }
+
+    /// The members' command menu in each language, for channels that show one.
+    pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
+        Locale::ALL
+            .into_iter()
+            .map(|l| {
+                let list = Command::MEMBER
+                    .iter()
+                    .map(|c| (c.name().to_string(), t!(self.i18n, l, &c.menu_key())))
+                    .collect();
+                (l, list)
+            })
+            .collect()
     }
 
     async fn today(&self, member: &Member) -> Result<Replies> {
@@ -1149,35 +1184,9 @@ fn pick_by_number_or_label(text: &str, buttons: &[Button]) -> Option<Action> {
     button.and_then(|b| Action::decode(&b.data).ok())
 }
 
-/// `/cmd@bot args` -> ("cmd", "args")
-fn parse_command(text: &str) -> Option<(String, String)> {
-    let rest = text.strip_prefix('/')?;
-    let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
-    let name = head.split('@').next().unwrap_or(head).to_lowercase();
-    if name.is_empty() {
-        return None;
-    }
-    Some((name, args.trim().to_string()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn commands_are_parsed_with_bot_names_and_args() {
-        assert_eq!(parse_command("/start"), Some(("start".into(), "".into())));
-        assert_eq!(
-            parse_command("/Me@weike_bot"),
-            Some(("me".into(), "".into()))
-        );
-        assert_eq!(
-            parse_command("/nearby 25"),
-            Some(("nearby".into(), "25".into()))
-        );
-        assert_eq!(parse_command("hello"), None);
-        assert_eq!(parse_command("/"), None);
-    }
 
     #[test]
     fn typed_choices_match_numbers_and_labels() {

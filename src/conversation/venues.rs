@@ -8,6 +8,7 @@
 use chrono::Duration;
 
 use super::admin::Authority;
+use super::command::Command;
 use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
@@ -73,18 +74,20 @@ impl Conversation {
         &self,
         member: &Member,
         authority: &Authority,
-        name: &str,
+        command: Command,
         args: &str,
     ) -> Result<Replies> {
-        match name {
-            "venues" => self.list_venues(member, authority).await,
-            "venue_add" | "venue_edit" => self.save_venue(member, authority, name, args).await,
-            "venue_remove" => self.remove_venue(member, authority, args).await,
-            "activity_add" | "activity_edit" => {
-                self.save_activity(member, authority, name, args).await
+        match command {
+            Command::Venues => self.list_venues(member, authority).await,
+            Command::VenueAdd | Command::VenueEdit => {
+                self.save_venue(member, authority, command, args).await
             }
-            "activity_cancel" => self.cancel_activity(member, authority, args).await,
-            "venue_stats" => self.venue_stats(member, authority, args).await,
+            Command::VenueRemove => self.remove_venue(member, authority, args).await,
+            Command::ActivityAdd | Command::ActivityEdit => {
+                self.save_activity(member, authority, command, args).await
+            }
+            Command::ActivityCancel => self.cancel_activity(member, authority, args).await,
+            Command::VenueStats => self.venue_stats(member, authority, args).await,
             _ => Ok(Vec::new()),
         }
     }
@@ -136,9 +139,10 @@ impl Conversation {
         &self,
         member: &Member,
         authority: &Authority,
-        name: &str,
+        command: Command,
         args: &str,
     ) -> Result<Replies> {
+        let name = command.name();
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.i18n, l, "venue-usage"))];
         let Some(text) = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, args) else {
@@ -174,8 +178,8 @@ impl Conversation {
             .venue(&row.id)
             .await?
             .filter(|v| v.status == crate::store::VENUE_OPEN);
-        match (name, &existing) {
-            ("venue_add", Some(_)) => {
+        match (command, &existing) {
+            (Command::VenueAdd, Some(_)) => {
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -183,7 +187,7 @@ impl Conversation {
                     id = escape_html(&row.id)
                 ))]);
             }
-            ("venue_edit", None) => {
+            (Command::VenueEdit, None) => {
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -280,9 +284,10 @@ impl Conversation {
         &self,
         member: &Member,
         authority: &Authority,
-        name: &str,
+        command: Command,
         args: &str,
     ) -> Result<Replies> {
+        let name = command.name();
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.i18n, l, "activity-usage"))];
         let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, args) else {
@@ -319,8 +324,8 @@ impl Conversation {
         }
         let now = self.now();
         let existing = self.store.activity_with_venue(&row.id).await?;
-        match (name, &existing) {
-            ("activity_add", Some(_)) => {
+        match (command, &existing) {
+            (Command::ActivityAdd, Some(_)) => {
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,
@@ -328,7 +333,7 @@ impl Conversation {
                     id = escape_html(&row.id)
                 ))]);
             }
-            ("activity_edit", None) => {
+            (Command::ActivityEdit, None) => {
                 return Ok(vec![Outbound::text(t!(
                     self.i18n,
                     l,

@@ -1,0 +1,237 @@
+//! The commands members and admins type, as one type: parsed in one place (with their
+//! arguments and a chat app's `@botname` suffix), listed in one place, and the source of
+//! the command menu and of `/help` and `/admin` in every language.
+
+/// A command. Its [`Command::name`] is what is typed after `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Command {
+    // Members.
+    Start,
+    Today,
+    Me,
+    Rank,
+    Poster,
+    Nearby,
+    Away,
+    Home,
+    ForgetLocation,
+    Settings,
+    Pause,
+    Resume,
+    Help,
+    /// Drops the announcement being written (not in the menu).
+    Cancel,
+    // Admins.
+    Admin,
+    Admins,
+    Grant,
+    Revoke,
+    QuizTest,
+    Broadcast,
+    Broadcasts,
+    Tag,
+    Untag,
+    Stats,
+    Export,
+    Branches,
+    BranchAdd,
+    BranchRename,
+    BranchRemove,
+    Venues,
+    VenueAdd,
+    VenueEdit,
+    VenueRemove,
+    ActivityAdd,
+    ActivityEdit,
+    ActivityCancel,
+    VenueStats,
+}
+
+/// A command as typed: the command and the rest of the line (trimmed).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invocation<'a> {
+    pub command: Command,
+    pub args: &'a str,
+}
+
+/// What a line starting with `/` was, when it is not one of the commands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownCommand(pub String);
+
+impl Command {
+    /// The members' commands, in the order of the menu.
+    pub const MEMBER: [Command; 13] = [
+        Command::Start,
+        Command::Today,
+        Command::Me,
+        Command::Rank,
+        Command::Poster,
+        Command::Nearby,
+        Command::Away,
+        Command::Home,
+        Command::ForgetLocation,
+        Command::Settings,
+        Command::Pause,
+        Command::Resume,
+        Command::Help,
+    ];
+
+    /// The admins' commands, in the order of `/admin`.
+    pub const ADMIN: [Command; 23] = [
+        Command::Admin,
+        Command::Admins,
+        Command::Grant,
+        Command::Revoke,
+        Command::Broadcast,
+        Command::Broadcasts,
+        Command::Tag,
+        Command::Untag,
+        Command::QuizTest,
+        Command::Stats,
+        Command::Export,
+        Command::Branches,
+        Command::BranchAdd,
+        Command::BranchRename,
+        Command::BranchRemove,
+        Command::Venues,
+        Command::VenueAdd,
+        Command::VenueEdit,
+        Command::VenueRemove,
+        Command::ActivityAdd,
+        Command::ActivityEdit,
+        Command::ActivityCancel,
+        Command::VenueStats,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Command::Start => "start",
+            Command::Today => "today",
+            Command::Me => "me",
+            Command::Rank => "rank",
+            Command::Poster => "poster",
+            Command::Nearby => "nearby",
+            Command::Away => "away",
+            Command::Home => "home",
+            Command::ForgetLocation => "forget_location",
+            Command::Settings => "settings",
+            Command::Pause => "pause",
+            Command::Resume => "resume",
+            Command::Help => "help",
+            Command::Cancel => "cancel",
+            Command::Admin => "admin",
+            Command::Admins => "admins",
+            Command::Grant => "grant",
+            Command::Revoke => "revoke",
+            Command::QuizTest => "quiztest",
+            Command::Broadcast => "broadcast",
+            Command::Broadcasts => "broadcasts",
+            Command::Tag => "tag",
+            Command::Untag => "untag",
+            Command::Stats => "stats",
+            Command::Export => "export",
+            Command::Branches => "branches",
+            Command::BranchAdd => "branch_add",
+            Command::BranchRename => "branch_rename",
+            Command::BranchRemove => "branch_remove",
+            Command::Venues => "venues",
+            Command::VenueAdd => "venue_add",
+            Command::VenueEdit => "venue_edit",
+            Command::VenueRemove => "venue_remove",
+            Command::ActivityAdd => "activity_add",
+            Command::ActivityEdit => "activity_edit",
+            Command::ActivityCancel => "activity_cancel",
+            Command::VenueStats => "venue_stats",
+        }
+    }
+
+    /// Every command.
+    pub fn all() -> impl Iterator<Item = Command> {
+        Command::MEMBER
+            .into_iter()
+            .chain([Command::Cancel])
+            .chain(Command::ADMIN)
+    }
+
+    pub fn from_name(name: &str) -> Option<Command> {
+        Command::all().find(|c| c.name() == name)
+    }
+
+    /// Whether only admins may use it.
+    pub fn is_admin(self) -> bool {
+        Command::ADMIN.contains(&self)
+    }
+
+    /// The message key of its short description in the command menu.
+    pub fn menu_key(self) -> String {
+        format!("command-{}", self.name())
+    }
+
+    /// The message key of its line in `/help` or `/admin`.
+    pub fn help_key(self) -> String {
+        format!("help-{}", self.name())
+    }
+
+    /// Reads `/name@bot args`; None if the text is not a command at all.
+    pub fn parse(text: &str) -> Option<Result<Invocation<'_>, UnknownCommand>> {
+        let rest = text.trim_start().strip_prefix('/')?;
+        let (head, args) = rest.split_once(char::is_whitespace).unwrap_or((rest, ""));
+        let name = head.split('@').next().unwrap_or(head).to_lowercase();
+        if name.is_empty() {
+            return None;
+        }
+        Some(match Command::from_name(&name) {
+            Some(command) => Ok(Invocation {
+                command,
+                args: args.trim(),
+            }),
+            None => Err(UnknownCommand(name)),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_parse_back() {
+        let mut seen = std::collections::HashSet::new();
+        for c in Command::all() {
+            assert!(seen.insert(c.name()), "{c:?}");
+            assert_eq!(Command::from_name(c.name()), Some(c));
+            // Telegram: 1-32 characters of a-z, 0-9 and _.
+            assert!(
+                (1..=32).contains(&c.name().len())
+                    && c.name()
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '_'),
+                "{c:?}"
+            );
+        }
+        assert_eq!(seen.len(), 37);
+        assert!(Command::ADMIN.iter().all(|c| c.is_admin()));
+        assert!(!Command::MEMBER.iter().any(|c| c.is_admin()));
+    }
+
+    #[test]
+    fn commands_are_parsed_with_bot_names_and_args() {
+        let parsed = |t| Command::parse(t).map(|r| r.map(|i| (i.command, i.args.to_string())));
+        assert_eq!(parsed("/start"), Some(Ok((Command::Start, String::new()))));
+        assert_eq!(
+            parsed("/nearby@weike_bot  25 "),
+            Some(Ok((Command::Nearby, "25".into())))
+        );
+        assert_eq!(
+            parsed("/STATS qingshan season"),
+            Some(Ok((Command::Stats, "qingshan season".into())))
+        );
+        assert_eq!(
+            parsed("/frobnicate now"),
+            Some(Err(UnknownCommand("frobnicate".into())))
+        );
+        assert_eq!(parsed("hello"), None);
+        assert_eq!(parsed("/"), None);
+        assert_eq!(parsed("/@bot"), None);
+    }
+}
