@@ -304,7 +304,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             store.close().await;
             println!(
                 "{}: migrations applied",
-                crate::store::redact_url(&config.database_url)
+                crate::config::redact_url(&config.database_url)
             );
             Ok(0)
         }

@@ -9,10 +9,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::courier::CourierSettings;
-use crate::courier::rate_limit::Limits;
 use crate::domain::schedule::{parse_lesson_time, parse_time_zone};
-use crate::store::redact_url;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -108,6 +105,74 @@ pub struct Config {
     pub commands_per_minute: u32,
     pub migrants: MigrantSettings,
     pub inbox: InboxSettings,
+}
+
+/// Limits as Telegram documents them: about 30 messages per second for a bot (evenly
+/// spaced, so that no second holds more; 29.5 by default), about one per second in a
+/// private chat, where a short burst (a lesson's text and audio) is tolerated.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub global_per_second: f64,
+    pub global_burst: f64,
+    pub per_chat_per_second: f64,
+    pub per_chat_burst: f64,
+    /// Group chats (Telegram chat ids below zero): about 20 messages a minute.
+    pub per_group_per_minute: f64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            // Telegram allows about 30; half a message a second less leaves ~17 ms of room
+            // in every second for network jitter, so that no 429 comes back.
+            global_per_second: 29.5,
+            global_burst: 1.0,
+            per_chat_per_second: 1.0,
+            per_chat_burst: 3.0,
+            per_group_per_minute: 20.0,
+        }
+    }
+}
+
+impl Limits {
+    /// No limits at all (benchmarks of the pipeline itself).
+    pub fn unlimited() -> Self {
+        Self {
+            global_per_second: f64::INFINITY,
+            global_burst: 1.0,
+            per_chat_per_second: f64::INFINITY,
+            per_chat_burst: 1.0,
+            per_group_per_minute: f64::INFINITY,
+        }
+    }
+}
+
+/// How the courier sends (see `courier/`).
+#[derive(Debug, Clone)]
+pub struct CourierSettings {
+    pub limits: Limits,
+    /// How long a claimed row stays ours before another courier may take it.
+    pub lease: Duration,
+    /// Deliveries in flight at once; also the bound on repeats after a crash.
+    pub concurrency: usize,
+    /// Attempts before a row is dead.
+    pub max_attempts: i64,
+    /// First retry delay; doubles each attempt, with jitter.
+    pub backoff: Duration,
+    pub max_backoff: Duration,
+}
+
+impl Default for CourierSettings {
+    fn default() -> Self {
+        Self {
+            limits: Limits::default(),
+            lease: Duration::from_secs(300),
+            concurrency: 16,
+            max_attempts: 5,
+            backoff: Duration::from_secs(10),
+            max_backoff: Duration::from_secs(3600),
+        }
+    }
 }
 
 /// What the HTTP server accepts: a client that is slow, idle or too big is cut off, so
@@ -243,6 +308,17 @@ impl std::fmt::Debug for Config {
                 &self.webhook_secret.as_ref().map(|_| "***"),
             )
             .finish_non_exhaustive()
+    }
+}
+
+/// Hides the password in a database URL for messages and logs.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        _ => url.to_string(),
     }
 }
 
@@ -771,6 +847,15 @@ mod tests {
         let err = Config::from_sources(Some((Path::new("w.toml"), "colour = 1\n")), |_| None)
             .unwrap_err();
         assert!(err.to_string().starts_with("w.toml: "), "{err}");
+    }
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact_url("postgres://weike:secret@127.0.0.1/weike"),
+            "postgres://weike:***@127.0.0.1/weike"
+        );
+        assert_eq!(redact_url("sqlite://weike.db"), "sqlite://weike.db");
     }
 
     #[test]

@@ -20,3 +20,6 @@ pub mod planner;
 pub mod poster;
 pub mod service;
 pub mod store;
+
+#[cfg(test)]
+mod architecture;

@@ -61,6 +61,22 @@ pub enum ServiceError {
     Listen { addr: String, error: String },
 }
 
+/// The courier composes deliveries through the conversation.
+#[async_trait::async_trait]
+impl crate::courier::Composer for Conversation {
+    async fn compose(
+        &self,
+        item: &crate::store::OutboxItem,
+    ) -> std::result::Result<Vec<Outbound>, crate::courier::ComposeError> {
+        Conversation::compose(self, item)
+            .await
+            .map_err(|e| match e {
+                ConversationError::Store(e) => crate::courier::ComposeError::Store(e),
+                other => crate::courier::ComposeError::Bad(other.to_string()),
+            })
+    }
+}
+
 /// How updates reach the bot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {

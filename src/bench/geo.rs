@@ -552,7 +552,7 @@ pub async fn run(bench: &GeoBench, progress: impl Fn(&str)) -> anyhow::Result<Ge
     let result = measure(bench, scratch.path(), &db.url, &progress).await;
     let keep = std::env::var_os("WEIKE_BENCH_GEO_KEEP").is_some_and(|v| !v.is_empty());
     if keep {
-        let url = crate::store::redact_url(&db.url);
+        let url = crate::config::redact_url(&db.url);
         let _ = scratch.keep();
         progress(&format!("keeping the scratch database {url}"));
         return result.map(|mut f| {

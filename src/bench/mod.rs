@@ -13,8 +13,9 @@ use std::path::Path;
 
 use sqlx::Connection as _;
 
+use crate::config::redact_url;
 use crate::config::{Config, ConfigError};
-use crate::store::{StoreError, redact_url};
+use crate::store::StoreError;
 
 /// Where a benchmark's scratch database is.
 #[derive(Debug, Clone, PartialEq, Eq)]

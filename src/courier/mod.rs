@@ -15,37 +15,31 @@ use tokio::sync::Mutex;
 
 use crate::channel::{Channel, Outbound, SendError, Sent};
 use crate::clock::Clock;
-use crate::conversation::{Conversation, ConversationError};
+pub use crate::config::CourierSettings;
 use crate::domain::MemberStatus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxItem, Store, StoreError};
-use rate_limit::{Limits, RateLimiter};
+use rate_limit::RateLimiter;
 
-#[derive(Debug, Clone)]
-pub struct CourierSettings {
-    pub limits: Limits,
-    /// How long a claimed row stays ours before another courier may take it.
-    pub lease: Duration,
-    /// Deliveries in flight at once; also the bound on repeats after a crash.
-    pub concurrency: usize,
-    /// Attempts before a row is dead.
-    pub max_attempts: i64,
-    /// First retry delay; doubles each attempt, with jitter.
-    pub backoff: Duration,
-    pub max_backoff: Duration,
+/// Why a delivery could not be composed.
+#[derive(Debug, thiserror::Error)]
+pub enum ComposeError {
+    /// The database failed: the row is given back and tried again.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The row cannot be made into messages (a reference to something that does not exist,
+    /// an unknown kind): it is dead with this reason.
+    #[error("{0}")]
+    Bad(String),
 }
 
-impl Default for CourierSettings {
-    fn default() -> Self {
-        Self {
-            limits: Limits::default(),
-            lease: Duration::from_secs(300),
-            concurrency: 16,
-            max_attempts: 5,
-            backoff: Duration::from_secs(10),
-            max_backoff: Duration::from_secs(3600),
-        }
-    }
+/// What turns a queued delivery into messages (the conversation, in the service): the
+/// courier only sends.
+#[async_trait::async_trait]
+pub trait Composer: Send + Sync {
+    /// The messages of `item`; empty when the delivery no longer applies (marked sent,
+    /// nothing sent).
+    async fn compose(&self, item: &OutboxItem) -> Result<Vec<Outbound>, ComposeError>;
 }
 
 /// What one drain pass did.
@@ -86,7 +80,7 @@ impl DrainReport {
 pub struct Courier {
     store: Store,
     channel: Arc<dyn Channel>,
-    conversation: Arc<Conversation>,
+    composer: Arc<dyn Composer>,
     clock: Arc<dyn Clock>,
     settings: CourierSettings,
     worker: String,
@@ -101,7 +95,7 @@ impl Courier {
     pub fn new(
         store: Store,
         channel: Arc<dyn Channel>,
-        conversation: Arc<Conversation>,
+        composer: Arc<dyn Composer>,
         clock: Arc<dyn Clock>,
         settings: CourierSettings,
         worker: String,
@@ -113,7 +107,7 @@ impl Courier {
             limiter: Mutex::new(RateLimiter::new(settings.limits)),
             store,
             channel,
-            conversation,
+            composer,
             clock,
             settings,
             worker,
@@ -204,9 +198,9 @@ impl Courier {
             tracing::info!(outbox = item.id, status = "dead", member_status = %item.member_status, "not sent: member not active");
             return Ok(Outcome::Dead);
         }
-        let messages = match self.conversation.compose(item).await {
+        let messages = match self.composer.compose(item).await {
             Ok(m) => m,
-            Err(ConversationError::Store(e)) => return Err(e),
+            Err(ComposeError::Store(e)) => return Err(e),
             Err(e) => {
                 tracing::error!(outbox = item.id, status = "dead", error = %e, "cannot compose a delivery");
                 self.store

@@ -7,45 +7,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-/// Limits as Telegram documents them: about 30 messages per second for a bot (evenly
-/// spaced, so that no second holds more; 29.5 by default), about one per second in a
-/// private chat, where a short burst (a lesson's text and audio) is tolerated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limits {
-    pub global_per_second: f64,
-    pub global_burst: f64,
-    pub per_chat_per_second: f64,
-    pub per_chat_burst: f64,
-    /// Group chats (Telegram chat ids below zero): about 20 messages a minute.
-    pub per_group_per_minute: f64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            // Telegram allows about 30; half a message a second less leaves ~17 ms of room
-            // in every second for network jitter, so that no 429 comes back.
-            global_per_second: 29.5,
-            global_burst: 1.0,
-            per_chat_per_second: 1.0,
-            per_chat_burst: 3.0,
-            per_group_per_minute: 20.0,
-        }
-    }
-}
-
-impl Limits {
-    /// No limits at all (benchmarks of the pipeline itself).
-    pub fn unlimited() -> Self {
-        Self {
-            global_per_second: f64::INFINITY,
-            global_burst: 1.0,
-            per_chat_per_second: f64::INFINITY,
-            per_chat_burst: 1.0,
-            per_group_per_minute: f64::INFINITY,
-        }
-    }
-}
+pub use crate::config::Limits;
 
 /// One limit: its emission interval and how far ahead of schedule a burst may run.
 #[derive(Debug, Clone, Copy)]

@@ -130,5 +130,24 @@ impl Metrics {
 /// The advance of a character when no font metrics are at hand: full width for CJK,
 /// about half for the rest.
 fn approximate_advance(c: char) -> f32 {
-    if super::wrap::is_wide(c) { 1.0 } else { 0.55 }
+    if is_wide(c) { 1.0 } else { 0.55 }
+}
+
+/// CJK ideographs, kana, hangul, CJK punctuation and fullwidth forms: characters a line
+/// may break before or after.
+pub(crate) fn is_wide(c: char) -> bool {
+    matches!(c as u32,
+        0x1100..=0x115F
+        | 0x2E80..=0x303E
+        | 0x3041..=0x33FF
+        | 0x3400..=0x4DBF
+        | 0x4E00..=0x9FFF
+        | 0xA960..=0xA97F
+        | 0xAC00..=0xD7A3
+        | 0xF900..=0xFAFF
+        | 0xFE10..=0xFE19
+        | 0xFE30..=0xFE6F
+        | 0xFF00..=0xFF60
+        | 0xFFE0..=0xFFE6
+        | 0x20000..=0x3FFFD)
 }

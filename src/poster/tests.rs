@@ -183,7 +183,7 @@ fn cjk_name_is_drawn_with_cjk_glyphs() {
         let layout = layout(&t);
         let name = layout.texts.iter().find(|i| i.role == "name").unwrap();
         assert!(
-            name.text.chars().all(super::wrap::is_wide),
+            name.text.chars().all(super::fonts::is_wide),
             "{:?}",
             name.text
         );

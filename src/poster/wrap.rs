@@ -3,7 +3,7 @@
 //! closing punctuation mark never starts a line and an opening one never ends a line.
 //! Text over the line limit ends with an ellipsis.
 
-use super::fonts::Metrics;
+use super::fonts::{Metrics, is_wide};
 
 /// Marks that must not start a line (they stay with the character before them).
 const CLOSING: &str =
@@ -21,25 +21,6 @@ pub(crate) fn is_closing(c: char) -> bool {
 
 pub(crate) fn is_opening(c: char) -> bool {
     OPENING.contains(c)
-}
-
-/// CJK ideographs, kana, hangul, CJK punctuation and fullwidth forms: characters a line
-/// may break before or after.
-pub(crate) fn is_wide(c: char) -> bool {
-    matches!(c as u32,
-        0x1100..=0x115F
-        | 0x2E80..=0x303E
-        | 0x3041..=0x33FF
-        | 0x3400..=0x4DBF
-        | 0x4E00..=0x9FFF
-        | 0xA960..=0xA97F
-        | 0xAC00..=0xD7A3
-        | 0xF900..=0xFAFF
-        | 0xFE10..=0xFE19
-        | 0xFE30..=0xFE6F
-        | 0xFF00..=0xFF60
-        | 0xFFE0..=0xFFE6
-        | 0x20000..=0x3FFFD)
 }
 
 /// Whether a line may break between `before` and `after`.

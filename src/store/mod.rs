@@ -262,7 +262,7 @@ impl Store {
                 checkpoints: Default::default(),
             })
         } else {
-            Err(StoreError::UnsupportedUrl(redact_url(url)))
+            Err(StoreError::UnsupportedUrl(crate::config::redact_url(url)))
         }
     }
 
@@ -1255,29 +1255,4 @@ impl Store {
 /// through JSON compare and decode like rows written with bound values.
 pub(crate) fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
-}
-
-/// Hides the password in a database URL for messages and logs.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        _ => url.to_string(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn redacts_passwords() {
-        assert_eq!(
-            redact_url("postgres://weike:secret@127.0.0.1/weike"),
-            "postgres://weike:***@127.0.0.1/weike"
-        );
-        assert_eq!(redact_url("sqlite://weike.db"), "sqlite://weike.db");
-    }
 }
