@@ -316,11 +316,23 @@ impl Courier {
             }
             let slot = self.limiter.lock().await.reserve(chat, self.clock.now());
             self.clock.sleep_until(slot).await;
-            // A 429 may have paused everything while we waited.
-            let paused = self.limiter.lock().await.paused_until(self.clock.now());
-            match paused {
-                None => return true,
-                Some(until) => self.clock.sleep_until(until).await,
+            loop {
+                let now = self.clock.now();
+                let mut limiter = self.limiter.lock().await;
+                // A 429 may have paused everything while we waited: book again after it.
+                if let Some(until) = limiter.paused_until(now) {
+                    drop(limiter);
+                    self.clock.sleep_until(until).await;
+                    break;
+                }
+                // The slot has come; the send starts unless the last second is full.
+                match limiter.start(now) {
+                    Ok(()) => return true,
+                    Err(at) => {
+                        drop(limiter);
+                        self.clock.sleep_until(at).await;
+                    }
+                }
             }
         }
     }

@@ -3,7 +3,7 @@
 //! current time and then waits until the booked instant, so concurrent senders line up
 //! without polling, and tests use exact instants.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
@@ -51,7 +51,17 @@ pub struct RateLimiter {
     chat_tat: HashMap<String, DateTime<Utc>>,
     /// Nothing may be sent before this instant (a 429's retry_after).
     paused_until: Option<DateTime<Utc>>,
+    /// The instants at which the latest sends actually started, at most `window_count`.
+    started: VecDeque<DateTime<Utc>>,
+    /// Sends allowed in one [`WINDOW`] (0: no window).
+    window_count: usize,
 }
+
+/// Telegram counts the messages of each second. Booked slots are evenly spaced, but a send
+/// starts a little after its slot (the task is scheduled late, other sends are in flight),
+/// so that on a busy machine 31 sends could start within one second. So a send also waits
+/// until the send `window_count` places before it started at least this long ago.
+pub const WINDOW: Duration = Duration::milliseconds(1_025);
 
 impl RateLimiter {
     pub fn new(limits: Limits) -> Self {
@@ -62,7 +72,32 @@ impl RateLimiter {
             global_tat: None,
             chat_tat: HashMap::new(),
             paused_until: None,
+            started: VecDeque::new(),
+            window_count: if limits.global_per_second.is_finite() {
+                limits.global_per_second.ceil().max(1.0) as usize
+            } else {
+                0
+            },
         }
+    }
+
+    /// A send whose slot has come starts now if the last [`WINDOW`] holds fewer than the
+    /// allowed sends, and is recorded; otherwise the instant to try again is returned.
+    pub fn start(&mut self, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+        if self.window_count == 0 {
+            return Ok(());
+        }
+        if self.started.len() >= self.window_count
+            && let Some(oldest) = self.started.front()
+            && *oldest + WINDOW > now
+        {
+            return Err(*oldest + WINDOW);
+        }
+        while self.started.len() >= self.window_count {
+            self.started.pop_front();
+        }
+        self.started.push_back(now);
+        Ok(())
     }
 
     /// Books a send to `chat` and returns when it may happen (`now` or later).
@@ -112,6 +147,46 @@ impl RateLimiter {
 mod tests {
     use super::*;
     use chrono::TimeZone;
+
+    /// Sends that start late after their slots (by up to 80 ms, as on a loaded machine)
+    /// still never start more than 30 in any second: the window holds them back.
+    #[test]
+    fn late_starts_never_crowd_one_second() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(15);
+        let mut limiter = RateLimiter::new(Limits::default());
+        let mut starts: Vec<DateTime<Utc>> = Vec::new();
+        let mut now = t0();
+        for i in 0..600 {
+            let slot = limiter.reserve(&format!("c{i}"), now);
+            // Every other send is scheduled late; the next one on time.
+            let late = if i % 2 == 0 {
+                Duration::milliseconds(rng.random_range(0..80))
+            } else {
+                Duration::zero()
+            };
+            let mut at = slot.max(now) + late;
+            loop {
+                match limiter.start(at) {
+                    Ok(()) => break,
+                    Err(retry) => at = retry,
+                }
+            }
+            starts.push(at);
+            now = slot;
+        }
+        starts.sort();
+        for (i, s) in starts.iter().enumerate() {
+            let within = starts[i..]
+                .iter()
+                .take_while(|t| **t < *s + Duration::seconds(1))
+                .count();
+            assert!(within <= 30, "{within} sends start within a second of {s}");
+        }
+        let span = (*starts.last().unwrap() - starts[0]).num_milliseconds() as f64 / 1000.0;
+        let rate = (starts.len() - 1) as f64 / span;
+        assert!(rate > 28.5, "the window costs little: {rate:.2}/s");
+    }
 
     fn t0() -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
