@@ -6,6 +6,7 @@
 
 pub mod console;
 pub mod telegram;
+pub mod wecom;
 
 use std::path::PathBuf;
 use std::sync::Arc;
