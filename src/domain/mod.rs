@@ -14,6 +14,7 @@ pub mod schedule;
 pub mod stats;
 pub mod streak;
 pub mod text;
+pub mod time_input;
 pub mod venue_csv;
 
 pub use branch::{Branch, BranchTree};
