@@ -1,9 +1,9 @@
-//! `weike import` on a live database. While the real binary imports 200,000 venues into the
-//! SQLite file of a running `weike run --webhook` (another process), members write every
-//! 200 ms and each is answered within a second, and the service never finds the database
-//! locked. An import killed with SIGKILL between its batches is completed by running it
-//! again (SQLite and PostgreSQL): the venues, activities and announcements are those of a
-//! clean import, and nobody is told twice about an activity.
+//! Bulk work does not stall members. While the real binary imports 200,000 venues into
+//! the SQLite file of a running `weike run --webhook` (another process), members write
+//! every 200 ms and each is answered within a second, and the service never finds the
+//! database locked. An import killed with SIGKILL between its batches is completed by
+//! running it again: the venues, activities and announcements are those of a clean import,
+//! and nobody is told twice about an activity. SQLite and PostgreSQL.
 
 mod support;
 
@@ -14,17 +14,16 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use support::db::TestDb;
-use support::harness::{Harness, TOKEN, add_members};
+use support::harness::{Harness, add_members};
+use support::webhook::{command_update, free_port, post_update, webhook_service};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use weike::domain::geo::LatLon;
 
 const SECRET: &str = "import-load-secret_0123456789";
-const PATH: &str = "/telegram";
 
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
+/// The latency test runs alone: the other long tests of this file take the two cores too.
+static ALONE: tokio::sync::RwLock<()> = tokio::sync::RwLock::const_new(());
+const PATH: &str = "/telegram";
 
 fn weike(db_url: &str) -> tokio::process::Command {
     let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"));
@@ -72,34 +71,17 @@ fn write_activities(path: &Path, count: usize) {
     }
 }
 
-fn update(update_id: i64, chat: i64, text: &str) -> String {
-    serde_json::json!({
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "from": {"id": chat, "is_bot": false, "first_name": "M"},
-            "chat": {"id": chat, "type": "private", "first_name": "M"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}],
-        }
-    })
-    .to_string()
-}
-
 /// Posts `/start` from a new member and waits for the first message to them; returns how
 /// long that took (10 s: not answered).
 async fn probe(h: Arc<Harness>, port: u16, update_id: i64, chat: i64) -> Duration {
     let started = Instant::now();
-    let status = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}{PATH}"))
-        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-        .header("Content-Type", "application/json")
-        .body(update(update_id, chat, "/start"))
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
+    let (status, _) = post_update(
+        port,
+        PATH,
+        SECRET,
+        &command_update(update_id, chat, "/start"),
+    )
+    .await;
     assert_eq!(status, 200, "the webhook refused member {chat}'s update");
     while started.elapsed() < Duration::from_secs(10) {
         if h.fake
@@ -121,6 +103,7 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn members_are_answered_within_a_second_during_a_200k_venue_import() {
     const VENUES: usize = 200_000;
+    let _alone = ALONE.write().await;
     let h = Arc::new(Harness::new(TestDb::sqlite()).await);
     h.fake.accept_any_chat(true);
     let dir = tempfile::tempdir().unwrap();
@@ -128,17 +111,8 @@ async fn members_are_answered_within_a_second_during_a_200k_venue_import() {
     write_venues(&csv, VENUES);
     let service_log = dir.path().join("service.log");
     let port = free_port();
-    let mut service = weike(&h.db.url)
-        .args(["run", "--webhook"])
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
-        .env(
-            "WEIKE_WEBHOOK_URL",
-            format!("https://bot.example.org{PATH}"),
-        )
-        .env("WEIKE_WEBHOOK_SECRET", SECRET)
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::null())
+    let mut service = webhook_service(&h, port, PATH, SECRET)
+        .env("WEIKE_LOG", "warn")
         .stderr(std::fs::File::create(&service_log).unwrap())
         .spawn()
         .unwrap();
@@ -338,6 +312,7 @@ async fn count(url: &str, sql: &str) -> usize {
 /// One database imports the files cleanly; on the other the imports are killed while
 /// writing venues, while writing activities and while announcing them, and run again.
 async fn killed_import_scenario(clean: TestDb, cut: TestDb) {
+    let _shared = ALONE.read().await;
     const VENUES: usize = 25_000;
     const ACTIVITIES: usize = 12_000;
     let dir = tempfile::tempdir().unwrap();
