@@ -3,7 +3,9 @@
 //! every 200 ms and each is answered within a second, and the service never finds the
 //! database locked. An import killed with SIGKILL between its batches is completed by
 //! running it again: the venues, activities and announcements are those of a clean import,
-//! and nobody is told twice about an activity. SQLite and PostgreSQL.
+//! and nobody is told twice about an activity. The store's other bulk writers (planning,
+//! fan-outs, broadcasts, retries, purges, the branch tree) go a batch at a time and still do
+//! all their work. SQLite and PostgreSQL.
 
 mod support;
 
@@ -521,5 +523,160 @@ async fn store_bulk_writers_commit_in_batches_on_sqlite() {
 async fn store_bulk_writers_commit_in_batches_on_postgres() {
     if let Some(db) = TestDb::postgres("import_batches").await {
         batched_writers_scenario(db).await;
+    }
+}
+
+/// The other writers that can touch many rows go through them a batch at a time and still
+/// do all their work: planning, a topic test's fan-out, a broadcast queued and cancelled,
+/// the branch tree, outbox and inbox retries, the purges of old locations and updates,
+/// expired questions. 2,500 members: three windows of 1,000.
+async fn other_bulk_writers_scenario(db: TestDb) {
+    const N: usize = 2_500;
+    let h = Harness::new(db).await;
+    h.fake.accept_any_chat(true);
+    let app = weike::service::App::start(h.config(), Arc::new(h.clock.clone()))
+        .await
+        .unwrap();
+    let (store, url) = (&app.store, &h.db.url);
+    let now = h.clock_now();
+    let course = app.library.courses[0].id.clone();
+    let branch = "qingshan.donghu.liucun";
+    store
+        .bulk_members("telegram", 500_000, N as i64, branch, &course, now, now)
+        .await
+        .unwrap();
+
+    // A broadcast to everyone, cancelled before anything is sent; a delivery claimed
+    // while the cancellation went on is not sent.
+    let id = store.create_broadcast(1, "通知", None, now).await.unwrap();
+    let everyone = weike::store::AudienceFilter::default();
+    assert_eq!(
+        store
+            .queue_broadcast(id, &everyone, now, now)
+            .await
+            .unwrap(),
+        Some(N as i64)
+    );
+    assert_eq!(
+        store
+            .queue_broadcast(id, &everyone, now, now)
+            .await
+            .unwrap(),
+        None
+    );
+    assert_eq!(
+        store.cancel_broadcast(id, now).await.unwrap(),
+        Some(N as u64)
+    );
+    assert_eq!(count(url, "outbox WHERE status = 'cancelled'").await, N + 1);
+    support::sql::execute(
+        url,
+        "UPDATE outbox SET status = 'pending' WHERE dedup_key = 'bc:1:7'",
+    )
+    .await;
+    let courier = app.courier(h.telegram_channel(), "bulk");
+    courier.drain().await.unwrap();
+    assert!(h.fake.calls_to("sendMessage").is_empty());
+    assert_eq!(count(url, "outbox WHERE status = 'sent'").await, 1);
+
+    // Planning: every member's lesson, in batches.
+    let report = app.planner.plan_due().await.unwrap();
+    assert_eq!(report.planned, N as u64);
+    assert_eq!(count(url, "assignments").await, N);
+    assert_eq!(count(url, "outbox WHERE kind = 'lesson'").await, N);
+
+    // A topic test's fan-out, by windows of member ids, once per member.
+    let fan_out = |branches: Option<Vec<String>>, prefix: &'static str| {
+        let course = course.clone();
+        async move {
+            store
+                .enqueue_for_course(
+                    &course,
+                    branches.as_deref(),
+                    "quiz-test",
+                    "t",
+                    prefix,
+                    now,
+                    now,
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(fan_out(None, "t:a:").await, N as u64);
+    assert_eq!(fan_out(None, "t:a:").await, 0);
+    assert_eq!(fan_out(Some(vec!["nowhere".into()]), "t:b:").await, 0);
+    assert_eq!(fan_out(Some(vec![branch.into()]), "t:c:").await, N as u64);
+
+    // Outbox retries: every dead row of an active member.
+    support::sql::execute(
+        url,
+        "UPDATE outbox SET status = 'dead' WHERE kind = 'lesson'",
+    )
+    .await;
+    assert_eq!(store.requeue(true, now).await.unwrap(), N as u64);
+    assert_eq!(count(url, "outbox WHERE status = 'dead'").await, 0);
+
+    // Old locations and stored updates, dead updates retried, expired questions.
+    let old = "'2020-01-01T00:00:00+00:00'";
+    for sql in [
+        format!(
+            "INSERT INTO member_locations (member_id, lat, lon, at) SELECT id, 31.0, 121.0, {old} FROM members"
+        ),
+        format!(
+            "INSERT INTO last_locations (member_id, lat, lon, cell, at) SELECT id, 31.0, 121.0, 0, {old} FROM members"
+        ),
+        format!(
+            "INSERT INTO inbound_updates (update_id, chat_key, payload, received_at, status) SELECT id, CAST(id AS TEXT), '', {old}, 'dead' FROM members"
+        ),
+        format!(
+            "INSERT INTO quiz_asks (member_id, question_key, asked_at, closes_at) SELECT id, 'q', {old}, {old} FROM members"
+        ),
+    ] {
+        support::sql::execute(url, &sql).await;
+    }
+    assert_eq!(store.purge_locations(now).await.unwrap(), N as u64);
+    assert_eq!(count(url, "last_locations").await, 0);
+    assert_eq!(store.requeue_dead_updates().await.unwrap(), N as u64);
+    support::sql::execute(url, "UPDATE inbound_updates SET status = 'done'").await;
+    assert_eq!(store.purge_updates(now, now).await.unwrap(), N as u64);
+    assert_eq!(count(url, "inbound_updates").await, 0);
+    let expired = store.expire_asks(now).await.unwrap();
+    assert_eq!(expired.len(), N);
+    assert_eq!(count(url, "quiz_asks WHERE outcome = 'expired'").await, N);
+
+    // A tree of 2,500 branches, in its order.
+    let branches: Vec<weike::domain::Branch> = (0..N)
+        .map(|i| weike::domain::Branch {
+            id: format!("b{i:04}"),
+            name: format!("支部 {i}"),
+            names: [("en".to_string(), format!("Branch {i}"))].into(),
+            parent_id: (i > 0).then(|| "b0000".to_string()),
+        })
+        .collect();
+    store
+        .sync_branches(&weike::domain::BranchTree::new(branches.clone()))
+        .await
+        .unwrap();
+    let stored: Vec<weike::domain::Branch> = store
+        .branches()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|b| b.id.starts_with('b'))
+        .collect();
+    assert_eq!(stored, branches);
+    store.close().await;
+}
+
+#[tokio::test]
+async fn other_bulk_writers_go_a_batch_at_a_time_on_sqlite() {
+    other_bulk_writers_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn other_bulk_writers_go_a_batch_at_a_time_on_postgres() {
+    if let Some(db) = TestDb::postgres("bulk_writers").await {
+        other_bulk_writers_scenario(db).await;
     }
 }

@@ -1291,20 +1291,41 @@ impl Store {
         Ok(n)
     }
 
-    /// Deletes every point stored before `before`; returns how many.
+    /// Deletes every point stored before `before`, [`BATCH_ROWS`] at a time (short
+    /// transactions, a pause between them); returns how many. Interrupted, it leaves fewer
+    /// old points; the next purge deletes the rest.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn purge_locations(&self, before: DateTime<Utc>) -> Result<u64> {
-        let n = in_tx!(self, tx => {
-            let n = sqlx::query("DELETE FROM member_locations WHERE at < $1")
+        let limit = super::BATCH_ROWS as i64;
+        let n = until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "DELETE FROM member_locations WHERE id IN (
+                       SELECT id FROM member_locations WHERE at < $1 LIMIT $2)",
+                )
                 .bind(before)
-                .execute(&mut *tx)
+                .bind(limit)
+                .execute(p)
                 .await?
-                .rows_affected();
-            sqlx::query("DELETE FROM last_locations WHERE at < $1")
+                .rows_affected()
+            })
+        );
+        until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "DELETE FROM last_locations WHERE member_id IN (
+                       SELECT member_id FROM last_locations WHERE at < $1 LIMIT $2)",
+                )
                 .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            n
-        });
+                .bind(limit)
+                .execute(p)
+                .await?
+                .rows_affected()
+            })
+        );
         Ok(n)
     }
 }
