@@ -5,7 +5,7 @@
 //! anywhere and nothing is written.
 //!
 //! Then the rows are written in short transactions of [`BATCH_ROWS`] rows with a pause of
-//! [`BATCH_PAUSE`] between them (`Store::upsert_venues_reporting`,
+//! [`BATCH_PAUSE`](crate::store::BATCH_PAUSE) between them (`Store::upsert_venues_reporting`,
 //! `Store::upsert_activities_reporting`), so that a service working on the same database
 //! goes on answering its members during a long import: SQLite has one writer at a time,
 //! and one transaction for a whole file of 200,000 rows held its lock for many seconds.
@@ -37,7 +37,7 @@ use chrono::Utc;
 
 use crate::domain::venue_csv::{self, CsvProblem};
 use crate::service::App;
-use crate::store::{BATCH_PAUSE, BATCH_ROWS, NewActivity, NewVenue, StoreError};
+use crate::store::{BATCH_ROWS, NewActivity, NewVenue, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
@@ -241,7 +241,7 @@ pub async fn import(
                             "{announced} new activities announced to the migrant members near them ..."
                         )
                     });
-                    tokio::time::sleep(BATCH_PAUSE).await;
+                    store.between_batches().await;
                 }
             }
             Ok(ImportReport {
