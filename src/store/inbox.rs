@@ -229,48 +229,56 @@ impl Store {
     }
 
     /// Queues every dead update again with a fresh set of attempts (`weike inbox retry`);
-    /// the service handles them per chat in order of arrival. Returns how many.
+    /// the service handles them per chat in order of arrival. Returns how many. Goes
+    /// [`BATCH_ROWS`] at a time.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn requeue_dead_updates(&self) -> Result<u64> {
-        let n = on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE inbound_updates SET status = 'pending', attempts = 0, claimed_by = NULL,
+        let n = until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "UPDATE inbound_updates SET status = 'pending', attempts = 0, claimed_by = NULL,
                    claimed_until = NULL
-                 WHERE status = 'dead'",
-            )
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
+                 WHERE update_id IN (SELECT update_id FROM inbound_updates WHERE status = 'dead' LIMIT $1)",
+                )
+                .bind(super::BATCH_ROWS as i64)
+                .execute(p)
+                .await?
+                .rows_affected()
+            })
+        );
         Ok(n)
     }
 
     /// Deletes handled updates received before `done_before` and dead ones received before
-    /// `dead_before`, in batches (short transactions). Returns how many were deleted.
+    /// `dead_before`, [`BATCH_ROWS`] at a time (short transactions, a pause between them).
+    /// Returns how many were deleted.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn purge_updates(
         &self,
         done_before: DateTime<Utc>,
         dead_before: DateTime<Utc>,
     ) -> Result<u64> {
-        let mut deleted = 0;
-        loop {
-            let n = on_pool!(self, p => {
+        let deleted = until_done!(
+            self,
+            on_pool!(self, p => {
                 sqlx::query(
                     "DELETE FROM inbound_updates WHERE update_id IN (
-                       SELECT update_id FROM inbound_updates
-                       WHERE (status = 'done' AND received_at < $1) OR (status = 'dead' AND received_at < $2)
-                       LIMIT 5000)",
+                   SELECT update_id FROM inbound_updates
+                   WHERE (status = 'done' AND received_at < $1) OR (status = 'dead' AND received_at < $2)
+                   LIMIT $3)",
                 )
                 .bind(done_before)
                 .bind(dead_before)
+                .bind(super::BATCH_ROWS as i64)
                 .execute(p)
                 .await?
                 .rows_affected()
-            });
-            deleted += n;
-            if n < 5000 {
-                return Ok(deleted);
-            }
-        }
+            })
+        );
+        Ok(deleted)
     }
 
     /// The stored content of every update of a chat, for tests and for scrubbing.
