@@ -573,7 +573,7 @@ async fn paid_broadcasts_are_marked_and_faster() {
     let service = h
         .service_with(h.config_with(&[("WEIKE_PAID_BROADCAST", "1")]))
         .await;
-    assert_eq!(service.app.config.courier.limits.global_per_second, 1000.0);
+    assert_eq!(service.courier.limits().global_per_second, 1000.0);
     h.fake.accept_any_chat(true);
     support::harness::add_members(&service.app, 3, 9100, h.clock_now()).await;
     h.fake.take_calls();

@@ -5,10 +5,33 @@
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use super::{Button, Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
+use super::{
+    Button, Capabilities, Channel, Inbound, InboundEvent, Keyboard, Limits, Outbound, Profile,
+    SendError, Sent,
+};
 use crate::content::markdown::visible_text;
 
 pub const CHANNEL_NAME: &str = "console";
+
+/// What the service knows of the console by name: its one member is the operator.
+pub const PROFILE: Profile = Profile {
+    name: CHANNEL_NAME,
+    capabilities: Capabilities {
+        quiz_polls: false,
+        inline_buttons: false,
+        voice_messages: false,
+        location_requests: false,
+        max_text_chars: usize::MAX,
+        max_caption_chars: usize::MAX,
+    },
+    operator: true,
+    is_chat_id,
+};
+
+fn is_chat_id(text: &str) -> bool {
+    text == CHAT_ID
+}
+
 /// The one member of a console session.
 pub const CHAT_ID: &str = "console";
 /// Button data of a quiz option in the console: `poll:<poll id>:<option>`.
@@ -158,8 +181,13 @@ fn parse_location(args: &str) -> (f64, f64) {
 
 #[async_trait::async_trait]
 impl Channel for ConsoleChannel {
-    fn name(&self) -> &str {
-        CHANNEL_NAME
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+
+    /// A terminal takes whatever comes.
+    fn limits(&self) -> Limits {
+        Limits::unlimited()
     }
 
     async fn send(&self, _chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {

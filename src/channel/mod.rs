@@ -1,5 +1,8 @@
 //! Chat channels: the only code that knows a chat app. The rest of the service speaks in
-//! [`Inbound`] events and [`Outbound`] messages.
+//! [`Inbound`] events and [`Outbound`] messages, and sends through the [`Channel`] trait
+//! (sending, what the app can show, its rate limits, the key of its file-id cache). What the
+//! service may know about a channel by its name alone (members store it) is its
+//! [`Profile`].
 //!
 //! Message text is the small HTML subset Telegram accepts (`<b> <i> <a> <code> <pre>
 //! <blockquote> ...`); another channel converts it to its own markup.
@@ -261,17 +264,189 @@ pub enum SendError {
     Transient(String),
 }
 
-/// A chat app.
+/// What a chat app shows natively. A channel renders every [`Outbound`] whatever its
+/// capabilities (the console draws a quiz as numbered options and a location request as
+/// what to type); these say how, for code that wants to adapt what it says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Quizzes are the app's own quiz polls (else numbered options).
+    pub quiz_polls: bool,
+    /// Buttons sit under a message and are pressed there (else they are numbered).
+    pub inline_buttons: bool,
+    /// Voice messages (OGG/Opus) play in the chat (else the file is named).
+    pub voice_messages: bool,
+    /// The app can ask for the member's location with a button.
+    pub location_requests: bool,
+    /// The longest text message, in characters; longer ones are split by the channel.
+    pub max_text_chars: usize,
+    /// The longest caption of a file, in characters; longer ones are cut.
+    pub max_caption_chars: usize,
+}
+
+/// What the service may know about a channel by its name alone (members store the name):
+/// the registry is [`profile`].
+#[derive(Debug)]
+pub struct Profile {
+    /// The channel's name as stored with members and updates (`telegram`, `console`).
+    pub name: &'static str,
+    pub capabilities: Capabilities,
+    /// Whoever writes on this channel is the operator of the machine the bot runs on (the
+    /// console), and so an owner.
+    pub operator: bool,
+    /// Whether a text has the form of a chat id of this channel (configured owners are
+    /// checked with it).
+    pub is_chat_id: fn(&str) -> bool,
+}
+
+/// The channel `weike run` serves, whose chat ids configured owners are unless they name
+/// another channel.
+pub const DEFAULT_CHANNEL: &str = telegram::CHANNEL_NAME;
+
+/// Every channel the service knows.
+pub const PROFILES: [&Profile; 2] = [&telegram::PROFILE, &console::PROFILE];
+
+/// The profile of the channel named `name`, if there is one.
+pub fn profile(name: &str) -> Option<&'static Profile> {
+    PROFILES.into_iter().find(|p| p.name == name)
+}
+
+/// A chat on a channel, e.g. a configured owner: `CHAT_ID` of the default channel, or
+/// `CHANNEL:CHAT_ID`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChatAddress {
+    pub channel: String,
+    pub chat_id: String,
+}
+
+impl ChatAddress {
+    /// `CHAT_ID` (of [`DEFAULT_CHANNEL`]) or `CHANNEL:CHAT_ID`; the id must have the
+    /// channel's form. The error says what is wrong.
+    pub fn parse(text: &str) -> Result<ChatAddress, String> {
+        let text = text.trim();
+        let (channel, chat_id) = match text.split_once(':') {
+            Some((name, id)) if profile(name).is_some() => (name, id.trim()),
+            _ => (DEFAULT_CHANNEL, text),
+        };
+        let Some(profile) = profile(channel) else {
+            return Err(format!("{channel:?} is not a channel"));
+        };
+        if !(profile.is_chat_id)(chat_id) {
+            return Err(format!("{chat_id:?} is not a {channel} chat id"));
+        }
+        Ok(ChatAddress {
+            channel: channel.to_string(),
+            chat_id: chat_id.to_string(),
+        })
+    }
+}
+
+impl std::fmt::Display for ChatAddress {
+    /// The id alone on the default channel, else `channel:id` (what [`Self::parse`] reads).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.channel == DEFAULT_CHANNEL {
+            f.write_str(&self.chat_id)
+        } else {
+            write!(f, "{}:{}", self.channel, self.chat_id)
+        }
+    }
+}
+
+/// A channel's rate limits, which the courier keeps (with the operator's overrides, see
+/// `courier::rate_limit::LimitSettings`): messages per second overall (evenly spaced, so
+/// that no second holds more), per private chat with a short burst (a lesson's text and
+/// audio), and per group chat ([`Channel::is_group_chat`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Limits {
+    pub global_per_second: f64,
+    pub global_burst: f64,
+    pub per_chat_per_second: f64,
+    pub per_chat_burst: f64,
+    pub per_group_per_minute: f64,
+}
+
+impl Limits {
+    /// No limits at all (a terminal; benchmarks of the pipeline itself).
+    pub fn unlimited() -> Self {
+        Self {
+            global_per_second: f64::INFINITY,
+            global_burst: 1.0,
+            per_chat_per_second: f64::INFINITY,
+            per_chat_burst: 1.0,
+            per_group_per_minute: f64::INFINITY,
+        }
+    }
+}
+
+/// A chat app the bot sends through.
 #[async_trait::async_trait]
 pub trait Channel: Send + Sync {
+    /// The channel's profile (its name, capabilities, owner rule).
+    fn profile(&self) -> &'static Profile;
     /// The channel's name as stored with members (`telegram`, `console`).
-    fn name(&self) -> &str;
+    fn name(&self) -> &str {
+        self.profile().name
+    }
+    /// The limits the courier keeps when it sends through this channel.
+    fn limits(&self) -> Limits;
+    /// Whether a chat is a group chat (with its own, lower rate limit).
+    fn is_group_chat(&self, _chat_id: &str) -> bool {
+        false
+    }
+    /// The key under which the channel's ids of uploaded files are kept (`file_ids`):
+    /// [`Sent::file_id`] is stored under it, and an audio without a file id is sent with
+    /// the one stored.
+    fn file_cache_key(&self) -> &str {
+        self.name()
+    }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_channel_is_found_by_its_name() {
+        for p in PROFILES {
+            assert_eq!(profile(p.name).map(|found| found.name), Some(p.name));
+        }
+        assert!(profile(DEFAULT_CHANNEL).is_some());
+        assert!(profile("carrier-pigeon").is_none());
+        // Only the console's user is the operator.
+        let operators: Vec<&str> = PROFILES
+            .iter()
+            .filter(|p| p.operator)
+            .map(|p| p.name)
+            .collect();
+        assert_eq!(operators, [console::CHANNEL_NAME]);
+    }
+
+    #[test]
+    fn chat_addresses_name_their_channel_unless_it_is_the_default() {
+        let plain = ChatAddress::parse(" 123456789 ").unwrap();
+        assert_eq!(
+            plain,
+            ChatAddress {
+                channel: DEFAULT_CHANNEL.into(),
+                chat_id: "123456789".into()
+            }
+        );
+        assert_eq!(plain.to_string(), "123456789");
+        let named = ChatAddress::parse("telegram:-100").unwrap();
+        assert_eq!(named.chat_id, "-100");
+        assert_eq!(named.to_string(), "-100");
+        let console = ChatAddress::parse("console:console").unwrap();
+        assert_eq!(console.channel, "console");
+        assert_eq!(console.to_string(), "console:console");
+        assert_eq!(ChatAddress::parse(&console.to_string()), Ok(console));
+        // The id must have the channel's form; an unknown prefix is part of the id.
+        assert_eq!(
+            ChatAddress::parse("alice"),
+            Err("\"alice\" is not a telegram chat id".into())
+        );
+        assert!(ChatAddress::parse("console:someone").is_err());
+        assert!(ChatAddress::parse("pigeon:1").is_err());
+    }
 
     /// Replies are written down as JSON before they are sent: every kind comes back equal.
     #[test]

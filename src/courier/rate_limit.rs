@@ -7,42 +7,43 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Duration, Utc};
 
-/// Limits as Telegram documents them: about 30 messages per second for a bot (evenly
-/// spaced, so that no second holds more; 29.5 by default), about one per second in a
-/// private chat, where a short burst (a lesson's text and audio) is tolerated.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limits {
-    pub global_per_second: f64,
-    pub global_burst: f64,
-    pub per_chat_per_second: f64,
-    pub per_chat_burst: f64,
-    /// Group chats (Telegram chat ids below zero): about 20 messages a minute.
-    pub per_group_per_minute: f64,
+pub use crate::channel::Limits;
+
+/// The operator's changes to a channel's [`Limits`] (`messages_per_second`,
+/// `per_chat_per_second`, `per_chat_burst` in the configuration); what is not set stays as
+/// the channel says.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LimitSettings {
+    pub global_per_second: Option<f64>,
+    pub per_chat_per_second: Option<f64>,
+    pub per_chat_burst: Option<f64>,
+    pub per_group_per_minute: Option<f64>,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
+impl LimitSettings {
+    /// No limits, whatever the channel's (benchmarks and tests of the pipeline itself).
+    pub fn unlimited() -> Self {
+        let none = Limits::unlimited();
         Self {
-            // Telegram allows about 30; half a message a second less leaves ~17 ms of room
-            // in every second for network jitter, so that no 429 comes back.
-            global_per_second: 29.5,
-            global_burst: 1.0,
-            per_chat_per_second: 1.0,
-            per_chat_burst: 3.0,
-            per_group_per_minute: 20.0,
+            global_per_second: Some(none.global_per_second),
+            per_chat_per_second: Some(none.per_chat_per_second),
+            per_chat_burst: Some(none.per_chat_burst),
+            per_group_per_minute: Some(none.per_group_per_minute),
         }
     }
-}
 
-impl Limits {
-    /// No limits at all (benchmarks of the pipeline itself).
-    pub fn unlimited() -> Self {
-        Self {
-            global_per_second: f64::INFINITY,
-            global_burst: 1.0,
-            per_chat_per_second: f64::INFINITY,
-            per_chat_burst: 1.0,
-            per_group_per_minute: f64::INFINITY,
+    /// The channel's limits with these changes.
+    pub fn apply(&self, channel: Limits) -> Limits {
+        Limits {
+            global_per_second: self.global_per_second.unwrap_or(channel.global_per_second),
+            global_burst: channel.global_burst,
+            per_chat_per_second: self
+                .per_chat_per_second
+                .unwrap_or(channel.per_chat_per_second),
+            per_chat_burst: self.per_chat_burst.unwrap_or(channel.per_chat_burst),
+            per_group_per_minute: self
+                .per_group_per_minute
+                .unwrap_or(channel.per_group_per_minute),
         }
     }
 }
@@ -103,15 +104,11 @@ impl RateLimiter {
         }
     }
 
-    /// Books a send to `chat` and returns when it may happen (`now` or later).
-    pub fn reserve(&mut self, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// Books a send to `chat` (a group chat if `group`, as the channel tells) and returns
+    /// when it may happen (`now` or later).
+    pub fn reserve(&mut self, chat: &str, group: bool, now: DateTime<Utc>) -> DateTime<Utc> {
         let chat_tat = self.chat_tat.get(chat).copied();
-        // Telegram's group and channel chats have ids below zero.
-        let chat_cell = if chat.starts_with('-') {
-            self.per_group
-        } else {
-            self.per_chat
-        };
+        let chat_cell = if group { self.per_group } else { self.per_chat };
         let mut slot = now;
         for candidate in [
             self.global.allowed(self.global_tat),
@@ -155,6 +152,22 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
     }
 
+    /// A channel's limits: Telegram's numbers, for example.
+    fn limits() -> Limits {
+        Limits {
+            global_per_second: 29.5,
+            global_burst: 1.0,
+            per_chat_per_second: 1.0,
+            per_chat_burst: 3.0,
+            per_group_per_minute: 20.0,
+        }
+    }
+
+    /// In these tests a chat whose name starts with `-` is a group chat.
+    fn reserve(limiter: &mut RateLimiter, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        limiter.reserve(chat, chat.starts_with('-'), now)
+    }
+
     /// One sender sending as fast as allowed for `seconds`: the instants of the sends.
     fn simulate(
         limiter: &mut RateLimiter,
@@ -166,7 +179,7 @@ mod tests {
         let mut sent = Vec::new();
         for i in 0.. {
             let chat = chats[i % chats.len()];
-            now = limiter.reserve(chat, now);
+            now = reserve(limiter, chat, now);
             if now >= end {
                 break;
             }
@@ -199,7 +212,7 @@ mod tests {
 
     #[test]
     fn never_more_than_the_global_limit_in_any_second_and_reaches_it() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let chats: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
         let chats: Vec<&str> = chats.iter().map(String::as_str).collect();
         let sent = simulate(&mut limiter, &chats, 10);
@@ -211,7 +224,7 @@ mod tests {
     fn a_larger_global_limit_is_kept_too() {
         let limits = Limits {
             global_per_second: 1000.0,
-            ..Limits::default()
+            ..limits()
         };
         let mut limiter = RateLimiter::new(limits);
         let chats: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
@@ -223,7 +236,7 @@ mod tests {
 
     #[test]
     fn one_chat_gets_its_burst_then_one_per_second() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let sent = simulate(&mut limiter, &["alice"], 10);
         // 3 at once (well, 1/30 s apart: the global spacing), then one per second.
         assert_eq!(sent.len(), 12, "{sent:?}");
@@ -234,11 +247,11 @@ mod tests {
     #[test]
     fn concurrent_bookings_line_up_without_exceeding_the_limits() {
         // Many senders book at the same instant: the slots are spaced, never bunched.
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let mut sent: Vec<(DateTime<Utc>, String)> = (0..300)
             .map(|i| {
                 let chat = format!("c{}", i % 50);
-                (limiter.reserve(&chat, t0()), chat)
+                (reserve(&mut limiter, &chat, t0()), chat)
             })
             .collect();
         sent.sort();
@@ -252,28 +265,50 @@ mod tests {
 
     #[test]
     fn a_pause_moves_every_later_booking_past_it() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let until = t0() + Duration::seconds(5);
         limiter.pause_until(until);
         assert_eq!(limiter.paused_until(t0()), Some(until));
-        assert_eq!(limiter.reserve("a", t0()), until);
-        assert!(limiter.reserve("b", t0() + Duration::milliseconds(4999)) > until);
+        assert_eq!(reserve(&mut limiter, "a", t0()), until);
+        assert!(reserve(&mut limiter, "b", t0() + Duration::milliseconds(4999)) > until);
         assert_eq!(limiter.paused_until(until), None);
     }
 
     #[test]
     fn group_chats_get_twenty_a_minute() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let sent = simulate(&mut limiter, &["-100123"], 120);
         assert_eq!(sent.len(), 40, "{sent:?}");
         assert!(max_in_window(&sent, Duration::seconds(60), Some("-100123")) <= 20);
     }
 
     #[test]
+    fn settings_change_only_what_they_set() {
+        assert_eq!(LimitSettings::default().apply(limits()), limits());
+        let faster = LimitSettings {
+            global_per_second: Some(100.0),
+            per_chat_burst: Some(5.0),
+            ..LimitSettings::default()
+        };
+        assert_eq!(
+            faster.apply(limits()),
+            Limits {
+                global_per_second: 100.0,
+                per_chat_burst: 5.0,
+                ..limits()
+            }
+        );
+        assert_eq!(
+            LimitSettings::unlimited().apply(limits()),
+            Limits::unlimited()
+        );
+    }
+
+    #[test]
     fn unlimited_means_now() {
         let mut limiter = RateLimiter::new(Limits::unlimited());
         for _ in 0..1000 {
-            assert_eq!(limiter.reserve("a", t0()), t0());
+            assert_eq!(reserve(&mut limiter, "a", t0()), t0());
         }
     }
 }

@@ -15,7 +15,10 @@ use bot_api::{
     ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard, redact_token,
 };
 
-use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
+use super::{
+    Capabilities, Channel, Inbound, InboundEvent, Limits, MediaKind, Outbound, Profile, SendError,
+    Sent,
+};
 use crate::content::AudioKind;
 use crate::content::markdown::split_html;
 use crate::domain::Locale;
@@ -42,6 +45,43 @@ fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 pub const CHANNEL_NAME: &str = "telegram";
+
+/// What the service knows of Telegram by name.
+pub const PROFILE: Profile = Profile {
+    name: CHANNEL_NAME,
+    capabilities: Capabilities {
+        quiz_polls: true,
+        inline_buttons: true,
+        voice_messages: true,
+        location_requests: true,
+        max_text_chars: MAX_TEXT,
+        max_caption_chars: MAX_CAPTION,
+    },
+    operator: false,
+    is_chat_id,
+};
+
+/// Chat ids are numbers (users' private chats are their user ids).
+fn is_chat_id(text: &str) -> bool {
+    text.parse::<i64>().is_ok()
+}
+
+/// Limits as Telegram documents them: about 30 messages per second for a bot, about one
+/// per second in a private chat (where a short burst, a lesson's text and audio, is
+/// tolerated), about 20 a minute in a group chat.
+pub const LIMITS: Limits = Limits {
+    // Telegram allows about 30; half a message a second less leaves ~17 ms of room in every
+    // second for network jitter, so that no 429 comes back.
+    global_per_second: 29.5,
+    global_burst: 1.0,
+    per_chat_per_second: 1.0,
+    per_chat_burst: 3.0,
+    per_group_per_minute: 20.0,
+};
+
+/// The overall limit with paid broadcasts (charged in Stars beyond the free 30/s).
+pub const PAID_BROADCAST_PER_SECOND: f64 = 1000.0;
+
 /// The update types the bot asks for, in getUpdates and setWebhook (`edited_message`: the
 /// new positions of a live location).
 pub const ALLOWED_UPDATES: &[&str] =
@@ -502,8 +542,24 @@ impl TelegramChannel {
 
 #[async_trait::async_trait]
 impl Channel for TelegramChannel {
-    fn name(&self) -> &str {
-        CHANNEL_NAME
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+
+    fn limits(&self) -> Limits {
+        if self.paid_broadcast {
+            Limits {
+                global_per_second: PAID_BROADCAST_PER_SECOND,
+                ..LIMITS
+            }
+        } else {
+            LIMITS
+        }
+    }
+
+    /// Group and channel chats have ids below zero.
+    fn is_group_chat(&self, chat_id: &str) -> bool {
+        chat_id.starts_with('-')
     }
 
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
@@ -924,6 +980,21 @@ mod tests {
         let reason = parse_update(payload).unwrap_err();
         assert!(reason.contains("\"chat_boost\""), "{reason}");
         assert!(parse_update("{").is_err());
+    }
+
+    #[test]
+    fn limits_and_group_chats() {
+        let channel = TelegramChannel::new("1:x", None).unwrap();
+        assert_eq!(channel.limits(), LIMITS);
+        assert_eq!(
+            channel.with_paid_broadcast(true).limits().global_per_second,
+            PAID_BROADCAST_PER_SECOND
+        );
+        let channel = TelegramChannel::new("1:x", None).unwrap();
+        assert!(channel.is_group_chat("-100123"));
+        assert!(!channel.is_group_chat("42"));
+        assert_eq!(channel.file_cache_key(), CHANNEL_NAME);
+        assert!((PROFILE.is_chat_id)("-100123") && !(PROFILE.is_chat_id)("alice"));
     }
 
     #[test]
