@@ -364,7 +364,8 @@ pub fn inbox_report(
         for d in &summary.recent_dead {
             let _ = writeln!(
                 out,
-                "  #{} chat {}, {} attempt(s), failed {}: {}",
+                "  {} #{} chat {}, {} attempt(s), failed {}: {}",
+                d.channel,
                 d.update_id,
                 d.chat_key,
                 d.attempts,

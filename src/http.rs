@@ -166,7 +166,13 @@ async fn receive_update(
     };
     match state
         .store
-        .save_update(update_id, &chat_key, text, state.clock.now())
+        .save_update(
+            crate::channel::telegram::CHANNEL_NAME,
+            update_id,
+            &chat_key,
+            text,
+            state.clock.now(),
+        )
         .await
     {
         Ok(new) => {

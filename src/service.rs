@@ -509,7 +509,13 @@ impl TelegramService {
         let now = self.app.clock.now();
         for u in &updates {
             store
-                .save_update(u.update_id, &u.chat_key, &u.payload, now)
+                .save_update(
+                    self.channel.name(),
+                    u.update_id,
+                    &u.chat_key,
+                    &u.payload,
+                    now,
+                )
                 .await?;
         }
         store.set_state(OFFSET_KEY, &(last + 1).to_string()).await?;
@@ -551,7 +557,7 @@ impl TelegramService {
             let batch = self
                 .app
                 .store
-                .claim_updates(worker, now, now + UPDATE_LEASE, 50)
+                .claim_updates(self.channel.name(), worker, now, now + UPDATE_LEASE, 50)
                 .await?;
             if batch.is_empty() {
                 return Ok(finished);
@@ -577,11 +583,11 @@ impl TelegramService {
     ) -> Result<bool, ServiceError> {
         let store = &self.app.store;
         let metrics = &self.app.metrics;
-        let id = update.update_id;
+        let (channel, id) = (update.channel.as_str(), update.update_id);
         let inbound = match crate::channel::telegram::parse_update(&update.payload) {
             Ok(Some(inbound)) => inbound,
             Ok(None) => {
-                store.finish_update(id, worker).await?;
+                store.finish_update(channel, id, worker).await?;
                 return Ok(true);
             }
             Err(reason) => {
@@ -591,7 +597,7 @@ impl TelegramService {
                 let kept = crate::channel::telegram::scrub_locations(&update.payload);
                 let now = self.app.clock.now();
                 store
-                    .kill_update(id, worker, &error, kept.as_deref(), now)
+                    .kill_update(channel, id, worker, &error, kept.as_deref(), now)
                     .await?;
                 return Ok(true);
             }
@@ -618,7 +624,7 @@ impl TelegramService {
                         let json = serde_json::to_string(&replies).map_err(|e| {
                             ServiceError::Replies(format!("cannot write down the replies: {e}"))
                         })?;
-                        store.write_replies(id, worker, &json).await?;
+                        store.write_replies(channel, id, worker, &json).await?;
                         (replies, 0)
                     }
                     Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
@@ -630,9 +636,11 @@ impl TelegramService {
             self.app
                 .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
                 .await?;
-            store.replies_sent(id, worker, i as i64 + 1).await?;
+            store
+                .replies_sent(channel, id, worker, i as i64 + 1)
+                .await?;
         }
-        store.finish_update(id, worker).await?;
+        store.finish_update(channel, id, worker).await?;
         Metrics::inc(&metrics.updates_handled);
         Ok(true)
     }
@@ -647,7 +655,7 @@ impl TelegramService {
     ) -> Result<bool, ServiceError> {
         let store = &self.app.store;
         let metrics = &self.app.metrics;
-        let id = update.update_id;
+        let (channel, id) = (update.channel.as_str(), update.update_id);
         Metrics::inc(&metrics.updates_failed);
         let attempts = u32::try_from(update.attempts.saturating_add(1)).unwrap_or(u32::MAX);
         let error = e.to_string();
@@ -655,13 +663,15 @@ impl TelegramService {
         if attempts < MAX_UPDATE_TRIES {
             let retry_at = now + update_retry_wait(attempts);
             tracing::warn!(update_id = id, attempts, %retry_at, %error, "handling an update failed; it is tried again");
-            store.retry_update(id, worker, &error, retry_at).await?;
+            store
+                .retry_update(channel, id, worker, &error, retry_at)
+                .await?;
             return Ok(false);
         }
         tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
         let kept = crate::channel::telegram::scrub_locations(&update.payload);
         store
-            .kill_update(id, worker, &error, kept.as_deref(), now)
+            .kill_update(channel, id, worker, &error, kept.as_deref(), now)
             .await?;
         Metrics::inc(&metrics.updates_dead);
         self.app.apologize(self.channel.as_ref(), inbound).await;

@@ -202,7 +202,7 @@ async fn unreadable_updates_are_kept(db: TestDb) {
         &service
             .app
             .store
-            .update_payload(id)
+            .update_payload("telegram", id)
             .await
             .unwrap()
             .expect("kept"),
@@ -246,7 +246,7 @@ async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
         service
             .app
             .store
-            .update_payloads_of_chat(&chat.to_string())
+            .update_payloads_of_chat("telegram", &chat.to_string())
             .await
             .unwrap()
     };
@@ -277,7 +277,7 @@ async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
     let kept = service
         .app
         .store
-        .update_payload(dead)
+        .update_payload("telegram", dead)
         .await
         .unwrap()
         .unwrap();
