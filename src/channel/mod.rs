@@ -1,8 +1,9 @@
 //! Chat channels: the only code that knows a chat app. The rest of the service speaks in
-//! [`Inbound`] events and [`Outbound`] messages, and sends through the [`Channel`] trait
-//! (sending, what the app can show, its rate limits, the key of its file-id cache). What the
-//! service may know about a channel by its name alone (members store it) is its
-//! [`Profile`].
+//! [`Inbound`] events and [`Outbound`] messages, and works with a chat app through two
+//! traits: [`Channel`] (sending, what the app can show, its rate limits, the key of its
+//! file-id cache) and [`UpdateSource`] (how updates arrive: long polling or a
+//! [`WebhookRoute`]; reading a stored update; scrubbing one that is kept). What the service
+//! may know about a channel by its name alone (members store it) is its [`Profile`].
 //!
 //! Message text is the small HTML subset Telegram accepts (`<b> <i> <a> <code> <pre>
 //! <blockquote> ...`); another channel converts it to its own markup.
@@ -17,6 +18,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::content::AudioKind;
+use crate::domain::Locale;
 
 /// Bytes as base64 text in JSON.
 mod base64_bytes {
@@ -205,7 +207,9 @@ pub struct Inbound {
     pub event: InboundEvent,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+/// Serializable so that a channel may store its events as they are (the console does).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum InboundEvent {
     Text(String),
     Button {
@@ -231,10 +235,30 @@ pub enum InboundEvent {
     /// live location being shared (Telegram sends those as edits of the first message);
     /// the bot answers those only when something happens (an attendance check-in).
     Location {
+        #[serde(with = "coordinate")]
         lat: f64,
+        #[serde(with = "coordinate")]
         lon: f64,
         live: bool,
     },
+}
+
+/// A coordinate in JSON, which has no NaN: a value that is not a finite number (what the
+/// console makes of `:location north 114`) is null, and null reads back as NaN.
+mod coordinate {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(value: &f64, s: S) -> Result<S::Ok, S::Error> {
+        if value.is_finite() {
+            s.serialize_f64(*value)
+        } else {
+            s.serialize_none()
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+        Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
+    }
 }
 
 /// The result of a successful send.
@@ -262,6 +286,17 @@ pub enum SendError {
     /// A network error, timeout or server error: worth retrying.
     #[error("temporary failure: {0}")]
     Transient(String),
+}
+
+/// How updates reach the bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The service asks the chat app for updates ([`UpdateSource::fetch_updates`]; one
+    /// process).
+    Polling,
+    /// The chat app posts updates to the service's HTTP endpoint ([`WebhookRoute`]; any
+    /// number of processes behind a load balancer).
+    Webhook,
 }
 
 /// What a chat app shows natively. A channel renders every [`Outbound`] whatever its
@@ -377,6 +412,71 @@ impl Limits {
     }
 }
 
+/// An update as the chat app sent it, with what storing it needs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawUpdate {
+    /// The app's id of the update, unique within the channel; the order of a chat's
+    /// updates.
+    pub update_id: i64,
+    /// The chat it belongs to, for per-chat ordering.
+    pub chat_key: String,
+    /// The update as received (stored, and read back by [`UpdateSource::parse_update`]).
+    pub payload: String,
+}
+
+/// One long-polling answer.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Polled {
+    pub updates: Vec<RawUpdate>,
+    /// Where the next fetch starts, to be kept once `updates` are stored (None: keep the
+    /// cursor as it was).
+    pub cursor: Option<String>,
+}
+
+/// A channel's failure to set up or to fetch updates (its own error inside).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct ChannelError(Box<dyn std::error::Error + Send + Sync>);
+
+impl ChannelError {
+    pub fn new(error: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(error.into())
+    }
+}
+
+/// What a webhook route sees of a request before it reads the body.
+#[derive(Debug, Clone, Copy)]
+pub struct WebhookRequest<'a> {
+    pub headers: &'a axum::http::HeaderMap,
+    /// The query string, if any.
+    pub query: Option<&'a str>,
+}
+
+/// Where a chat app posts its updates and how its requests are recognized and read. The
+/// HTTP server (`http.rs`) mounts it at [`Self::path`] for POST requests, asks
+/// [`Self::admits`] before it reads any of the body (401 if not), reads the body within its
+/// limits, and stores what [`Self::read`] returns before it answers 200 (400 for None, 500
+/// if storing fails, so that the app sends the update again).
+pub trait WebhookRoute: Send + Sync {
+    /// The channel whose updates arrive here.
+    fn channel(&self) -> &str;
+    /// The URL path, e.g. `/telegram/hook`.
+    fn path(&self) -> &str;
+    /// Whether the request comes from the chat app (its secret, checked in constant time:
+    /// [`constant_time_eq`]).
+    fn admits(&self, request: &WebhookRequest<'_>) -> bool;
+    /// The update in an admitted request's body; None if it is not one.
+    fn read(&self, request: &WebhookRequest<'_>, body: &str) -> Option<RawUpdate>;
+}
+
+/// Compares in time that does not depend on where the strings differ.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
 /// A chat app the bot sends through.
 #[async_trait::async_trait]
 pub trait Channel: Send + Sync {
@@ -401,9 +501,60 @@ pub trait Channel: Send + Sync {
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
 }
 
+/// A chat app the bot receives updates from. Every update is stored
+/// (`inbound_updates`, with the channel's name) before it is handled; the service then
+/// claims the stored updates of its channel and reads them with [`Self::parse_update`].
+#[async_trait::async_trait]
+pub trait UpdateSource: Channel {
+    /// Gets the app ready to deliver updates in `mode`, with `menu` (the command menu per
+    /// locale, for apps that show one).
+    async fn prepare(
+        &self,
+        mode: Mode,
+        menu: &[(Locale, Vec<(String, String)>)],
+    ) -> Result<(), ChannelError>;
+
+    /// Long polling: the updates after `cursor` (the one the last answer gave; None at
+    /// first), waiting up to `timeout` for one to arrive.
+    async fn fetch_updates(
+        &self,
+        _cursor: Option<&str>,
+        _timeout: Duration,
+    ) -> Result<Polled, ChannelError> {
+        Err(ChannelError::new(format!(
+            "the {} channel cannot poll for updates",
+            self.name()
+        )))
+    }
+
+    /// Webhook mode: the route the app posts to, or what its settings lack.
+    fn webhook_route(&self) -> Result<Arc<dyn WebhookRoute>, ChannelError> {
+        Err(ChannelError::new(format!(
+            "the {} channel has no webhook",
+            self.name()
+        )))
+    }
+
+    /// A stored update as an inbound event (None: nothing to handle). An error says why
+    /// the update cannot be read; it is kept as dead.
+    fn parse_update(&self, payload: &str) -> Result<Option<Inbound>, String>;
+
+    /// The update without personal data that must not be kept (locations), for keeping an
+    /// update that failed; None when there is nothing to remove.
+    fn scrub_update(&self, payload: &str) -> Option<String>;
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn secret_comparison() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+        assert!(!constant_time_eq(b"", b"x"));
+    }
 
     #[test]
     fn every_channel_is_found_by_its_name() {
@@ -446,6 +597,48 @@ mod tests {
         );
         assert!(ChatAddress::parse("console:someone").is_err());
         assert!(ChatAddress::parse("pigeon:1").is_err());
+    }
+
+    /// Events can be stored as JSON (the console stores them); a coordinate that is not a
+    /// number comes back as one that is not a number.
+    #[test]
+    fn inbound_events_round_trip_through_json() {
+        let events = [
+            InboundEvent::Text("/start".into()),
+            InboundEvent::Button {
+                callback_id: "cb1".into(),
+                data: "ck:safety:road".into(),
+                message_id: Some("3".into()),
+            },
+            InboundEvent::Media {
+                kind: MediaKind::Voice,
+                file_id: "F1".into(),
+                caption: "听".into(),
+            },
+            InboundEvent::PollAnswer {
+                poll_id: "p".into(),
+                option: Some(2),
+            },
+            InboundEvent::Location {
+                lat: 30.5928,
+                lon: -114.3055,
+                live: true,
+            },
+        ];
+        for event in events {
+            let json = serde_json::to_string(&event).unwrap();
+            assert_eq!(serde_json::from_str::<InboundEvent>(&json).unwrap(), event);
+        }
+        let nan = InboundEvent::Location {
+            lat: f64::NAN,
+            lon: 114.3,
+            live: false,
+        };
+        let json = serde_json::to_string(&nan).unwrap();
+        match serde_json::from_str(&json).unwrap() {
+            InboundEvent::Location { lat, lon, .. } => assert!(lat.is_nan() && lon == 114.3),
+            other => panic!("{other:?}"),
+        }
     }
 
     /// Replies are written down as JSON before they are sent: every kind comes back equal.
