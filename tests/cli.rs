@@ -658,20 +658,33 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
     let now = chrono::Utc::now();
     for (id, chat) in [(41, "9001"), (42, "9002")] {
         store
-            .save_update(id, chat, r#"{"update_id": 0}"#, now)
+            .save_update("telegram", id, chat, r#"{"update_id": 0}"#, now)
             .await
             .unwrap();
     }
     let claimed = store
-        .claim_updates("w", now, now + chrono::Duration::seconds(60), 10)
+        .claim_updates(
+            "telegram",
+            "w",
+            now,
+            now + chrono::Duration::seconds(60),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
     store
-        .kill_update(41, "w", "cannot read the update: message: bad", None, now)
+        .kill_update(
+            "telegram",
+            41,
+            "w",
+            "cannot read the update: message: bad",
+            None,
+            now,
+        )
         .await
         .unwrap();
-    store.finish_update(42, "w").await.unwrap();
+    store.finish_update("telegram", 42, "w").await.unwrap();
     store.close().await;
 
     let out = weike()

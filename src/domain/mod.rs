@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, nothing async.
 
+pub mod address;
 pub mod audience;
 pub mod branch;
 pub mod csv_safe;
