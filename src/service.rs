@@ -561,21 +561,51 @@ impl Service {
         }
     }
 
+    /// Handles claimed updates of up to [`CONCURRENT_CHATS`] chats at a time: a chat's
+    /// updates one after the other and in order (a claim takes only the oldest unfinished
+    /// update of each chat), different chats side by side, so that a member whose answer is
+    /// slow (a stalled send, a long export) delays only themselves. A free place is filled
+    /// at once from the stored updates.
     async fn handle_claimed_updates(&self, worker: &str) -> Result<usize, ServiceError> {
+        use futures::stream::{FuturesUnordered, StreamExt};
         let mut finished = 0;
+        let mut in_flight = FuturesUnordered::new();
         loop {
-            let now = self.app.clock.now();
-            let batch = self
-                .app
-                .store
-                .claim_updates(self.channel.name(), worker, now, now + UPDATE_LEASE, 50)
-                .await?;
-            if batch.is_empty() {
-                return Ok(finished);
+            // Claimed again each time a chat's update is finished (it may let the chat's next
+            // update go).
+            if in_flight.len() < CONCURRENT_CHATS {
+                let now = self.app.clock.now();
+                let room = (CONCURRENT_CHATS - in_flight.len()) as i64;
+                let claim = self.app.store.claim_updates(
+                    self.channel.name(),
+                    worker,
+                    now,
+                    now + UPDATE_LEASE,
+                    room,
+                );
+                tokio::pin!(claim);
+                // The handlers in flight keep going while the claim waits (one of them may
+                // hold the connection or the lock the claim waits for).
+                let batch = loop {
+                    tokio::select! {
+                        batch = &mut claim => break batch?,
+                        Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                            if done? {
+                                finished += 1;
+                            }
+                        }
+                    }
+                };
+                for update in batch {
+                    in_flight.push(self.handle_stored_update(worker, update));
+                }
             }
-            for update in batch {
-                if self.handle_stored_update(worker, update).await? {
-                    finished += 1;
+            match in_flight.next().await {
+                None => return Ok(finished),
+                Some(done) => {
+                    if done? {
+                        finished += 1;
+                    }
                 }
             }
         }
@@ -879,6 +909,9 @@ impl Service {
         Ok(())
     }
 }
+
+/// Chats whose updates are handled at the same time by one process.
+pub const CONCURRENT_CHATS: usize = 32;
 
 /// How long deliveries in flight may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

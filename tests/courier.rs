@@ -439,3 +439,113 @@ async fn replies_first_on_postgres() {
         replies_first_scenario(db).await;
     }
 }
+
+/// A channel with Telegram's limits that records the real instant of every send.
+#[derive(Default)]
+struct WallRecorder {
+    sends: Mutex<Vec<(DateTime<Utc>, String)>>,
+}
+
+#[async_trait::async_trait]
+impl Channel for WallRecorder {
+    fn profile(&self) -> &'static Profile {
+        &weike::channel::telegram::PROFILE
+    }
+    fn limits(&self) -> Limits {
+        weike::channel::telegram::LIMITS
+    }
+    async fn send(&self, chat_id: &str, _message: &Outbound) -> Result<Sent, SendError> {
+        let mut sends = self.sends.lock().unwrap();
+        sends.push((Utc::now(), chat_id.to_string()));
+        Ok(Sent {
+            message_id: Some(sends.len().to_string()),
+            ..Sent::default()
+        })
+    }
+}
+
+/// Two couriers (as two processes would) drain one database through one channel: each
+/// notes itself alive and keeps half of the channel's overall limit, so that together they
+/// never send more than 30 messages in any second (real time: the limit is a wall-clock
+/// one). Both take part, and every lesson goes out once.
+async fn shared_budget_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let lessons = support::harness::text_only_lessons();
+    let dir = lessons.path().display().to_string();
+    let config = h.config_with(&[
+        ("WEIKE_LESSONS_DIR", dir.as_str()),
+        ("WEIKE_SEND_CONCURRENCY", "8"),
+    ]);
+    let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
+    add_members(&app, 120, 40_000, h.clock.now()).await;
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    let planned = app.planner.plan_due().await.unwrap();
+    assert_eq!(planned.planned, 120);
+    let channel = Arc::new(WallRecorder::default());
+    let courier = |worker: &str| {
+        weike::courier::Courier::new(
+            app.store.clone(),
+            channel.clone(),
+            app.conversation.clone(),
+            Arc::new(weike::clock::SystemClock),
+            app.config.courier.clone(),
+            worker.to_string(),
+            7,
+            app.metrics.clone(),
+        )
+    };
+    let (a, b) = (courier("process-a"), courier("process-b"));
+    // A alone may send; B joins, and waits until A has counted it.
+    assert!(a.keep_presence().await.unwrap());
+    assert!(
+        !b.keep_presence().await.unwrap(),
+        "B waits for A to count it"
+    );
+    assert!(a.refresh_presence().await.unwrap());
+    assert!(b.keep_presence().await.unwrap(), "A has counted B");
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 120);
+    assert!(
+        ra.sent > 20 && rb.sent > 20,
+        "both sent: {} and {}",
+        ra.sent,
+        rb.sent
+    );
+    let sends = channel.sends.lock().unwrap().clone();
+    let mut chats: Vec<&String> = sends.iter().map(|(_, c)| c).collect();
+    chats.sort();
+    chats.dedup();
+    assert_eq!(chats.len(), 120, "each member once");
+    let times: Vec<DateTime<Utc>> = sends.iter().map(|(t, _)| *t).collect();
+    let most = max_in_any_second(&times);
+    assert!(most <= 30, "{most} sends in one second");
+    // A courier that stops leaves the others its share.
+    a.release_all().await.unwrap();
+    let now = Utc::now();
+    let (live, _) = app
+        .store
+        .courier_presence(
+            "telegram",
+            "process-b",
+            now,
+            now - Duration::seconds(15),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(live, 1);
+}
+
+#[tokio::test]
+async fn shared_budget_on_sqlite() {
+    shared_budget_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn shared_budget_on_postgres() {
+    if let Some(db) = TestDb::postgres("shared_budget").await {
+        shared_budget_scenario(db).await;
+    }
+}

@@ -90,6 +90,8 @@ pub struct Courier {
     limiter: std::sync::Mutex<RateLimiter>,
     rng: std::sync::Mutex<rand::rngs::SmallRng>,
     stopping: AtomicBool,
+    /// This courier among the couriers of its channel.
+    presence: std::sync::Mutex<Presence>,
     metrics: Arc<Metrics>,
 }
 
@@ -118,6 +120,7 @@ impl Courier {
             worker,
             rng: std::sync::Mutex::new(rand::rngs::SmallRng::seed_from_u64(seed)),
             stopping: AtomicBool::new(false),
+            presence: std::sync::Mutex::new(Presence::default()),
         }
     }
 
@@ -144,8 +147,64 @@ impl Courier {
         self.stopping.load(Ordering::SeqCst)
     }
 
-    /// Gives back every row this courier still holds (after a shutdown timeout).
+    /// Notes this courier alive and shares the channel's overall limit with the couriers of
+    /// the same channel that are alive (other processes on the same database), at most
+    /// every [`PRESENCE_EVERY`] once it sends. Returns whether it may send: a courier that
+    /// joins others waits until each of them has noted itself since (and so keeps its
+    /// smaller share) before it sends, so that together they never exceed the limit. A
+    /// courier that stops noting itself is counted out after [`PRESENCE_LIVE`].
+    pub async fn keep_presence(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        {
+            let presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            if presence.ready && presence.at.is_some_and(|at| now - at < PRESENCE_EVERY) {
+                return Ok(true);
+            }
+        }
+        self.refresh_presence().await
+    }
+
+    /// [`Self::keep_presence`] now, however recent the last note.
+    pub async fn refresh_presence(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let joined = {
+            let presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            presence.joined.unwrap_or(now)
+        };
+        let (couriers, counted) = self
+            .store
+            .courier_presence(
+                self.channel.name(),
+                &self.worker,
+                now,
+                now - PRESENCE_LIVE,
+                joined,
+            )
+            .await?;
+        let ready = {
+            let mut presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            presence.joined.get_or_insert(now);
+            presence.at = Some(now);
+            presence.ready = presence.ready || counted >= couriers;
+            presence.ready
+        };
+        let before = self.limiter().share();
+        if before != couriers {
+            tracing::info!(
+                channel = self.channel.name(),
+                couriers,
+                ready,
+                "couriers sharing the channel's limit changed"
+            );
+        }
+        self.limiter().share_with(couriers);
+        Ok(ready)
+    }
+
+    /// Gives back every row this courier still holds (at shutdown, after deliveries in
+    /// flight had their time) and leaves the couriers sharing the limit.
     pub async fn release_all(&self) -> Result<u64, StoreError> {
+        self.store.courier_gone(&self.worker).await?;
         self.store
             .release_worker(&self.worker, self.clock.now())
             .await
@@ -156,6 +215,9 @@ impl Courier {
     pub async fn drain(&self) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport::default();
         loop {
+            if !self.keep_presence().await? {
+                return Ok(report);
+            }
             let now = self.clock.now();
             if self.is_stopping() || self.limiter().paused_until(now).is_some() {
                 return Ok(report);
@@ -412,6 +474,20 @@ impl Courier {
             .collect()
     }
 }
+
+/// When a courier first and last noted itself alive, and whether every other courier of
+/// its channel has counted it since (then it sends).
+#[derive(Debug, Default)]
+struct Presence {
+    joined: Option<chrono::DateTime<chrono::Utc>>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    ready: bool,
+}
+
+/// How often a courier notes itself alive and counts the couriers it shares the limit with.
+pub const PRESENCE_EVERY: chrono::Duration = chrono::Duration::seconds(5);
+/// A courier not seen for this long is no longer counted.
+pub const PRESENCE_LIVE: chrono::Duration = chrono::Duration::seconds(15);
 
 /// How many 429s in a row a reply waits out before it is given up as failed (and its
 /// update tried again later).

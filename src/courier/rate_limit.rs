@@ -63,6 +63,9 @@ impl Cell {
 
 #[derive(Debug)]
 pub struct RateLimiter {
+    limits: Limits,
+    /// Couriers sharing the channel's overall limit (this one included).
+    share: u32,
     global: Cell,
     per_chat: Cell,
     per_group: Cell,
@@ -88,6 +91,8 @@ pub const WINDOW: Duration = Duration::milliseconds(1_025);
 impl RateLimiter {
     pub fn new(limits: Limits) -> Self {
         Self {
+            limits,
+            share: 1,
             global: Cell::new(limits.global_per_second, limits.global_burst),
             per_chat: Cell::new(limits.per_chat_per_second, limits.per_chat_burst),
             per_group: Cell::new(limits.per_group_per_minute / 60.0, 1.0),
@@ -102,6 +107,36 @@ impl RateLimiter {
             },
             interactive_ready: 0,
         }
+    }
+
+    /// Keeps 1/`couriers` of the overall limit (and of the window), for `couriers` couriers
+    /// that send through the same channel: together they stay under the channel's limit.
+    /// Per-chat limits are unchanged (a chat's deliveries are claimed by one courier at a
+    /// time).
+    pub fn share_with(&mut self, couriers: u32) {
+        let couriers = couriers.max(1);
+        if couriers == self.share {
+            return;
+        }
+        self.share = couriers;
+        let per_second = self.limits.global_per_second / f64::from(couriers);
+        self.global = Cell::new(per_second, self.limits.global_burst);
+        self.window_count = if !per_second.is_finite() {
+            0
+        } else if couriers == 1 {
+            per_second.ceil().max(1.0) as usize
+        } else {
+            // Rounded down, so that the shares' windows add up to the limit at most.
+            per_second.floor().max(1.0) as usize
+        };
+        while self.started.len() > self.window_count {
+            self.started.pop_front();
+        }
+    }
+
+    /// How many couriers this one shares the overall limit with (itself included).
+    pub fn share(&self) -> u32 {
+        self.share
     }
 
     /// A send whose slot has come starts now if the last [`WINDOW`] holds fewer than the
@@ -322,6 +357,40 @@ mod tests {
         // Then bulk sends go on as the window allows.
         let later = bulk[1] + WINDOW;
         assert_eq!(limiter.start(later, Class::Bulk, &mut bulk_waiting), Ok(()));
+    }
+
+    /// Two couriers that each keep half of the limit together never send more than the
+    /// limit in any second.
+    #[test]
+    fn shares_add_up_to_the_limit() {
+        let mut a = RateLimiter::new(limits());
+        let mut b = RateLimiter::new(limits());
+        a.share_with(2);
+        b.share_with(2);
+        assert_eq!((a.share(), b.share()), (2, 2));
+        let mut sent = Vec::new();
+        for limiter in [&mut a, &mut b] {
+            let mut now = t0();
+            for i in 0..300 {
+                let slot = limiter.reserve(&format!("c{i}"), false, Class::Bulk, now);
+                let mut at = slot;
+                let mut waiting = false;
+                while let Err(retry) = limiter.start(at, Class::Bulk, &mut waiting) {
+                    at = retry;
+                }
+                sent.push((at, format!("c{i}")));
+                now = at;
+            }
+        }
+        sent.sort();
+        assert!(max_in_window(&sent, Duration::seconds(1), None) <= 30);
+        // Each keeps about 14 a second: 300 sends take about 20 s.
+        let last = sent.last().unwrap().0;
+        assert!(last > t0() + Duration::seconds(19), "{last}");
+        assert!(last < t0() + Duration::seconds(23), "{last}");
+        // Back to one: the whole limit again.
+        a.share_with(1);
+        assert_eq!(a.window_count, 30);
     }
 
     /// A reply keeps its chat's limit: a member who presses many buttons gets the burst,

@@ -1381,6 +1381,59 @@ impl Store {
         Ok(())
     }
 
+    /// Notes that courier `worker` of `channel` is alive at `now`, and returns how many
+    /// couriers of that channel are alive (seen since `live_since`, itself included) and
+    /// how many of them noted themselves since `joined_at` (when this one first did: they
+    /// have counted it). Couriers gone for an hour are forgotten.
+    pub async fn courier_presence(
+        &self,
+        channel: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        live_since: DateTime<Utc>,
+        joined_at: DateTime<Utc>,
+    ) -> Result<(u32, u32)> {
+        let (live, counted): (i64, i64) = in_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO courier_presence (worker, channel, seen_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (worker) DO UPDATE SET channel = excluded.channel, seen_at = excluded.seen_at",
+            )
+            .bind(worker)
+            .bind(channel)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM courier_presence WHERE seen_at < $1")
+                .bind(now - chrono::Duration::hours(1))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query_as(
+                "SELECT COUNT(*),
+                        COALESCE(SUM(CASE WHEN seen_at >= $3 THEN 1 ELSE 0 END), 0)
+                 FROM courier_presence WHERE channel = $1 AND seen_at >= $2",
+            )
+            .bind(channel)
+            .bind(live_since)
+            .bind(joined_at)
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        let count = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
+        Ok((count(live), count(counted)))
+    }
+
+    /// Forgets courier `worker` (it stopped): the others take its share at once.
+    pub async fn courier_gone(&self, worker: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("DELETE FROM courier_presence WHERE worker = $1")
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
+        });
+        Ok(())
+    }
+
     pub async fn state(&self, key: &str) -> Result<Option<String>> {
         let v: Option<String> = on_pool!(self, p => {
             sqlx::query_scalar("SELECT value FROM channel_state WHERE key = $1")
