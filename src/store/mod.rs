@@ -1336,6 +1336,43 @@ impl Store {
     }
 
     /// Outbox rows by status, for operators and tests.
+    /// Lessons that will be due from `from` until `to`, grouped by due time: (when, how
+    /// many members), for the delivery forecast (`/capacity`). Only active, onboarded
+    /// members' unfinished courses count, as planning takes them.
+    pub async fn upcoming_lessons(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, i64)>> {
+        let rows: Vec<(DateTime<Utc>, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT e.next_due_at, COUNT(*) FROM enrollments e JOIN members m ON m.id = e.member_id
+                 WHERE e.completed_at IS NULL AND e.next_due_at > $1 AND e.next_due_at <= $2
+                   AND m.status = 'active' AND m.onboarded
+                 GROUP BY e.next_due_at ORDER BY e.next_due_at",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Deliveries waiting to be sent that are due by `now` (the backlog a forecast starts
+    /// with).
+    pub async fn due_backlog(&self, now: DateTime<Utc>) -> Result<i64> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1",
+            )
+            .bind(now)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n)
+    }
+
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
         let rows: Vec<(String, i64)> = on_pool!(self, p => {
             sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
