@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Due, Job, JobError, Outcome, Schedule, ScheduledJob, Subject, Tick};
+use super::{Due, Job, JobError, Outcome, ScheduledJob, Subject, Tick};
 use crate::conversation::ctx::Ctx;
 use crate::conversation::features::branches::VERSION_KEY;
 
@@ -23,10 +23,6 @@ impl RefreshBranches {
 impl ScheduledJob for RefreshBranches {
     fn job(&self) -> Job {
         Job::RefreshBranches
-    }
-
-    fn schedules(&self) -> Vec<(Schedule, Subject)> {
-        vec![(Schedule::EveryTick, Subject::All)]
     }
 
     async fn run(&self, _: &Subject, _: &Due, _: &Tick<'_>) -> Result<Outcome, JobError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Due, Job, JobError, Outcome, Schedule, ScheduledJob, Subject, Tick};
+use super::{Due, Job, JobError, Outcome, ScheduledJob, Subject, Tick};
 use crate::conversation::features::broadcasts::Broadcasts;
 
 pub struct BroadcastProgress {
@@ -22,10 +22,6 @@ impl BroadcastProgress {
 impl ScheduledJob for BroadcastProgress {
     fn job(&self) -> Job {
         Job::BroadcastProgress
-    }
-
-    fn schedules(&self) -> Vec<(Schedule, Subject)> {
-        vec![(Schedule::EveryTick, Subject::All)]
     }
 
     async fn run(&self, _: &Subject, _: &Due, tick: &Tick<'_>) -> Result<Outcome, JobError> {

@@ -2,7 +2,7 @@
 
 use async_trait::async_trait;
 
-use super::{Due, Job, JobError, Outcome, Schedule, ScheduledJob, Subject, Tick};
+use super::{Due, Job, JobError, Outcome, ScheduledJob, Subject, Tick};
 
 pub struct Deliveries;
 
@@ -10,10 +10,6 @@ pub struct Deliveries;
 impl ScheduledJob for Deliveries {
     fn job(&self) -> Job {
         Job::Deliveries
-    }
-
-    fn schedules(&self) -> Vec<(Schedule, Subject)> {
-        vec![(Schedule::EveryTick, Subject::All)]
     }
 
     async fn run(&self, _: &Subject, _: &Due, tick: &Tick<'_>) -> Result<Outcome, JobError> {

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Due, Job, JobError, Outcome, Schedule, ScheduledJob, Subject, Tick};
+use super::{Due, Job, JobError, Outcome, ScheduledJob, Subject, Tick};
 use crate::planner::Planner;
 
 pub struct PlanLessons {
@@ -22,10 +22,6 @@ impl PlanLessons {
 impl ScheduledJob for PlanLessons {
     fn job(&self) -> Job {
         Job::PlanLessons
-    }
-
-    fn schedules(&self) -> Vec<(Schedule, Subject)> {
-        vec![(Schedule::EveryTick, Subject::All)]
     }
 
     async fn run(&self, _: &Subject, _: &Due, _: &Tick<'_>) -> Result<Outcome, JobError> {

@@ -128,8 +128,11 @@ pub trait ScheduledJob: Send + Sync {
     fn job(&self) -> Job;
 
     /// Its schedules, each with what it is about (the topic tests have one per course, the
-    /// season titles one per season; a job switched off in the settings has none).
-    fn schedules(&self) -> Vec<(Schedule, Subject)>;
+    /// season titles one per season; a job switched off in the settings has none). By
+    /// default: every tick.
+    fn schedules(&self) -> Vec<(Schedule, Subject)> {
+        vec![(Schedule::EveryTick, Subject::All)]
+    }
 
     /// Its work for one due run. A job returns its errors rather than hiding them: the
     /// runner logs, counts and backs off.

@@ -31,10 +31,6 @@ impl ScheduledJob for ExpireQuestions {
         Job::ExpireQuestions
     }
 
-    fn schedules(&self) -> Vec<(Schedule, Subject)> {
-        vec![(Schedule::EveryTick, Subject::All)]
-    }
-
     /// Closes the questions whose time ran out; returns how many.
     async fn run(&self, _: &Subject, due: &Due, _: &Tick<'_>) -> Result<Outcome, JobError> {
         let now = due.now;
