@@ -27,8 +27,9 @@ pub struct ConversationSettings {
     pub default_timezone: Tz,
     /// Zones offered as buttons (members may also type any IANA name).
     pub timezone_choices: Vec<Tz>,
-    /// Telegram user ids of the owners.
-    pub owners: Vec<String>,
+    /// The owners' chats (on any channel); whoever writes on an operator's channel (the
+    /// console, see [`crate::channel::Profile::operator`]) is an owner too.
+    pub owners: Vec<crate::channel::ChatAddress>,
     pub nudges: crate::config::NudgeSettings,
     pub migrants: crate::config::MigrantSettings,
 }

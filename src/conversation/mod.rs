@@ -118,6 +118,12 @@ impl Conversation {
             .await
     }
 
+    /// [`Self::announce_activity`] for many activities at once (`weike import activities
+    /// --notify`).
+    pub async fn announce_activities(&self, activities: &[(Activity, Venue)]) -> Result<u64> {
+        self.features.migrants.announce_activities(activities).await
+    }
+
     /// The statistics report for a request within an admin's authority (`weike report`).
     pub async fn stats_report(
         &self,

@@ -35,6 +35,21 @@ pub fn postgres_plan(url: Option<&str>, ci: Option<&str>) -> PostgresPlan {
     }
 }
 
+/// For a test that needs an outside tool that is missing (`what` says what to set up):
+/// locally a visible SKIPPED notice on stderr, in CI (the rule of [`postgres_plan`]) a
+/// failure.
+pub fn skip_or_fail(test: &str, what: &str) {
+    let ci = std::env::var("CI").ok();
+    if postgres_plan(None, ci.as_deref()) == PostgresPlan::Fail {
+        panic!(
+            "{test} needs {what} in CI (CI={:?}); .ci/run sets it up",
+            ci.unwrap_or_default()
+        );
+    }
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {test}: set up {what} to run it");
+}
+
 /// A database that lives as long as this value (the SQLite folder is deleted on drop; the
 /// PostgreSQL database is left for inspection and has a unique name).
 pub struct TestDb {
@@ -101,4 +116,21 @@ impl TestDb {
             _dir: None,
         })
     }
+}
+
+/// `migrator` without the migrations from `version` on: the schema as it was before it,
+/// for testing a migration on a populated database.
+pub fn migrations_before(
+    mut migrator: sqlx::migrate::Migrator,
+    version: i64,
+) -> sqlx::migrate::Migrator {
+    migrator.migrations = std::borrow::Cow::Owned(
+        migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect(),
+    );
+    migrator
 }

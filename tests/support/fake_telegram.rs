@@ -21,6 +21,12 @@
 //! [`FakeTelegram::enforce_rate_limits`] answer 403 and 429 like Telegram, and
 //! [`FakeTelegram::delivered`] lists what really arrived.
 //!
+//! Its rate limits (a sliding one-second window overall and per chat) are written from
+//! Telegram's documentation independently of the courier's limiter on purpose (and of the
+//! benchmark's fake): `tests/courier.rs` and `tests/delivery_faults.rs` check that the
+//! courier stays within them, `src/bench/delivery.rs` that it stays within the
+//! benchmark's.
+//!
 //! Model of the world: one bot ([`BOT_ID`], username [`BOT_USERNAME`]) and private chats
 //! whose id equals the user id. A chat exists once an update from it has been pushed.
 //! Message ids count up per chat from 1 and are shared by the user's and the bot's

@@ -5,3 +5,4 @@ pub mod db;
 pub mod fake_telegram;
 pub mod harness;
 pub mod sql;
+pub mod webhook;

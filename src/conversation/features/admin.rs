@@ -47,13 +47,13 @@ impl Admin {
 
     /// What the member may do as an admin.
     pub async fn authority(&self, member: &Member) -> Result<Authority> {
-        let owner = member.channel == crate::channel::console::CHANNEL_NAME
+        let owner = crate::channel::profile(&member.channel).is_some_and(|p| p.operator)
             || self
                 .ctx
                 .settings
                 .owners
                 .iter()
-                .any(|o| o == &member.chat_id);
+                .any(|o| o.channel == member.channel && o.chat_id == member.chat_id);
         let mut authority = Authority {
             owner,
             ..Authority::default()
@@ -144,7 +144,7 @@ impl Admin {
             let name = self
                 .ctx
                 .store
-                .member_by_chat(crate::channel::telegram::CHANNEL_NAME, owner)
+                .member_by_chat(&owner.channel, &owner.chat_id)
                 .await?
                 .and_then(|m| m.display_name)
                 .unwrap_or_else(|| "—".into());
@@ -153,7 +153,7 @@ impl Admin {
                 l,
                 "admins-owner",
                 name = escape_html(&name),
-                id = owner.clone()
+                id = escape_html(&owner.to_string())
             ));
         }
         for r in self.ctx.store.roles(None).await? {

@@ -77,27 +77,7 @@ impl Lessons {
             .store
             .has_checkin(member.id, &a.course, &a.lesson_id)
             .await?;
-        let file_id = self.audio_file_id(member, course, lesson).await?;
-        Ok(lesson_messages(
-            &self.ctx.i18n,
-            l,
-            course,
-            lesson,
-            checked,
-            file_id,
-        ))
-    }
-
-    async fn audio_file_id(
-        &self,
-        member: &Member,
-        course: &Course,
-        lesson: &crate::content::Lesson,
-    ) -> Result<Option<String>> {
-        match &lesson.version(member.locale, course.default_locale).audio {
-            Some(a) => Ok(self.ctx.store.file_id(&a.sha256, &member.channel).await?),
-            None => Ok(None),
-        }
+        Ok(lesson_messages(&self.ctx.i18n, l, course, lesson, checked))
     }
 
     /// `/me`: the member's profile, progress, points and next lesson.
@@ -380,14 +360,12 @@ impl Lessons {
                 "lesson {lesson_id:?} is not in course {course_id:?}"
             ))
         })?;
-        let file_id = self.audio_file_id(member, course, lesson).await?;
         Ok(lesson_messages(
             &self.ctx.i18n,
             member.locale,
             course,
             lesson,
             false,
-            file_id,
         ))
     }
 
@@ -443,14 +421,14 @@ fn checkin_keyboard(
 }
 
 /// The messages of one lesson: the text (header, title, body) and the audio if the lesson
-/// has one. The check-in button goes under the last message.
+/// has one (without the channel's file id: sending adds the one the channel gave before).
+/// The check-in button goes under the last message.
 fn lesson_messages(
     i18n: &I18n,
     locale: Locale,
     course: &Course,
     lesson: &Lesson,
     checked_in: bool,
-    audio_file_id: Option<String>,
 ) -> Vec<Outbound> {
     let version = lesson.version(locale, course.default_locale);
     let header = t!(
@@ -472,7 +450,7 @@ fn lesson_messages(
                     path: audio.path.clone(),
                     sha256: audio.sha256.clone(),
                     kind: audio.kind,
-                    file_id: audio_file_id,
+                    file_id: None,
                 },
                 caption_html: t!(
                     i18n,

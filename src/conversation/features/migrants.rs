@@ -697,9 +697,44 @@ impl Migrants {
     /// Tells the migrant members within the venue's radius about a new activity. Returns
     /// how many were queued.
     pub async fn announce_activity(&self, activity: &Activity, venue: &Venue) -> Result<u64> {
+        let deliveries = self.announcement(activity, venue).await?;
+        let queued = self
+            .ctx
+            .store
+            .enqueue_many(&deliveries, self.ctx.now())
+            .await?;
+        tracing::info!(activity = %activity.id, near = deliveries.len(), queued, "new activity announced");
+        Ok(queued)
+    }
+
+    /// [`Self::announce_activity`] for many activities at once (`weike import activities
+    /// --notify`): a search for each, the deliveries queued together. Returns how many were
+    /// queued.
+    pub async fn announce_activities(&self, activities: &[(Activity, Venue)]) -> Result<u64> {
+        let mut deliveries = Vec::new();
+        for (activity, venue) in activities {
+            deliveries.extend(self.announcement(activity, venue).await?);
+        }
+        let queued = self
+            .ctx
+            .store
+            .enqueue_many(&deliveries, self.ctx.now())
+            .await?;
+        tracing::info!(
+            activities = activities.len(),
+            queued,
+            "new activities announced"
+        );
+        Ok(queued)
+    }
+
+    /// The deliveries announcing a new activity to the migrant members near it (none for
+    /// one cancelled or over); the dedup key `activity-new:<activity>:<member>` makes sure
+    /// nobody is told twice.
+    async fn announcement(&self, activity: &Activity, venue: &Venue) -> Result<Vec<NewDelivery>> {
         let now = self.ctx.now();
         if !activity.is_scheduled() || activity.ends_at <= now {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let near = self
             .ctx
@@ -711,7 +746,7 @@ impl Migrants {
             )
             .await
             .map_err(near_error)?;
-        let deliveries: Vec<NewDelivery> = near
+        Ok(near
             .iter()
             .map(|m| NewDelivery {
                 member_id: m.member_id,
@@ -721,10 +756,7 @@ impl Migrants {
                     .dedup_key(format_args!("{}:{}", activity.id, m.member_id)),
                 due_at: now,
             })
-            .collect();
-        let queued = self.ctx.store.enqueue_many(&deliveries, now).await?;
-        tracing::info!(activity = %activity.id, near = near.len(), queued, "new activity announced");
-        Ok(queued)
+            .collect())
     }
 
     /// Tells those who said they will go that an activity was cancelled, and drops their
