@@ -5,7 +5,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::channel::{Channel, ChannelError, Inbound, Outbound, RawUpdate, UpdateSource};
+use crate::channel::{
+    Channel, ChannelError, Inbound, Outbound, RawUpdate, SendError, UpdateSource,
+};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
@@ -278,7 +280,7 @@ impl App {
     /// Tells the member that what they sent could not be handled (after the last attempt),
     /// in their language, so that nobody is left waiting in silence. A button press is
     /// answered too, so that the app stops showing it as pending.
-    pub async fn apologize(&self, channel: &dyn Channel, inbound: &Inbound) {
+    pub async fn apology(&self, inbound: &Inbound) -> Vec<Outbound> {
         let locale = match self
             .store
             .member_by_chat(&inbound.channel, &inbound.chat_id)
@@ -291,22 +293,19 @@ impl App {
                 .and_then(Locale::negotiate)
                 .unwrap_or(Locale::DEFAULT),
         };
-        let text = t!(self.i18n, locale, "update-failed-apology");
+        let mut messages = Vec::new();
         if let crate::channel::InboundEvent::Button { callback_id, .. } = &inbound.event {
-            let answer = crate::channel::Outbound::AnswerButton {
+            messages.push(Outbound::AnswerButton {
                 callback_id: callback_id.clone(),
                 text: None,
-            };
-            if let Err(e) = channel.send(&inbound.chat_id, &answer).await {
-                tracing::warn!(chat = %inbound.chat_id, error = %e, "a failed button press could not be answered");
-            }
+            });
         }
-        if let Err(e) = channel
-            .send(&inbound.chat_id, &crate::channel::Outbound::text(text))
-            .await
-        {
-            tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
-        }
+        messages.push(Outbound::text(t!(
+            self.i18n,
+            locale,
+            "update-failed-apology"
+        )));
+        messages
     }
 
     /// Gives every scheduled job its turn ([`Jobs::tick`]): reloads an edited branch tree,
@@ -490,18 +489,20 @@ impl Service {
                 return Ok(true);
             }
         };
+        // The replies are written down as the parts they are sent as (a long text split by
+        // the channel), and counted part by part.
         let written = update
             .replies
             .as_deref()
             .map(serde_json::from_str::<Vec<Outbound>>);
-        let (replies, from) = match written {
-            Some(Ok(replies)) => {
+        let (parts, from) = match written {
+            Some(Ok(parts)) => {
                 tracing::info!(
                     update_id = id,
                     sent = update.replies_sent,
                     "sending the rest of an update's replies after a restart"
                 );
-                (replies, usize::try_from(update.replies_sent).unwrap_or(0))
+                (parts, usize::try_from(update.replies_sent).unwrap_or(0))
             }
             answer => {
                 if let Some(Err(e)) = answer {
@@ -509,21 +510,35 @@ impl Service {
                 }
                 match self.app.answer(&inbound).await {
                     Ok(replies) => {
-                        let json = serde_json::to_string(&replies).map_err(|e| {
+                        let parts = self.courier.parts(&replies);
+                        let json = serde_json::to_string(&parts).map_err(|e| {
                             ServiceError::Replies(format!("cannot write down the replies: {e}"))
                         })?;
                         store.write_replies(channel, id, worker, &json).await?;
-                        (replies, 0)
+                        (parts, 0)
                     }
                     Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
                 }
             }
         };
         let chat = inbound.chat_id.as_str();
-        for (i, reply) in replies.iter().enumerate().skip(from) {
-            self.app
-                .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
-                .await?;
+        for (i, part) in parts.iter().enumerate().skip(from) {
+            // Replies take their slots from the courier's limiter, before bulk deliveries.
+            match self.courier.send_reply(chat, part).await {
+                Ok(_) => {}
+                Err(SendOutcome::Store(e)) => return Err(e.into()),
+                Err(SendOutcome::Send(
+                    e @ (SendError::Transient(_) | SendError::RetryAfter(_)),
+                )) => {
+                    // Tried again later from this part (the parts before it are counted).
+                    let e = ServiceError::Replies(format!("a reply could not be sent: {e}"));
+                    return self.attempt_failed(worker, &update, &inbound, e).await;
+                }
+                Err(e) => {
+                    tracing::warn!(update_id = id, %chat, error = %e, "a reply could not be sent: skipped");
+                    Metrics::inc(&metrics.replies_dropped);
+                }
+            }
             store
                 .replies_sent(channel, id, worker, i as i64 + 1)
                 .await?;
@@ -562,7 +577,11 @@ impl Service {
             .kill_update(channel, id, worker, &error, kept.as_deref(), now)
             .await?;
         Metrics::inc(&metrics.updates_dead);
-        self.app.apologize(self.channel.as_ref(), inbound).await;
+        for message in self.app.apology(inbound).await {
+            if let Err(e) = self.courier.send_reply(&inbound.chat_id, &message).await {
+                tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
+            }
+        }
         Ok(true)
     }
 

@@ -1,5 +1,5 @@
 //! `broadcast-progress`: the progress message of each running broadcast is edited (sent
-//! directly through the courier's channel, not through the outbox).
+//! directly by the courier, with a slot from its limiter, not through the outbox).
 
 use std::sync::Arc;
 
@@ -27,7 +27,7 @@ impl ScheduledJob for BroadcastProgress {
     async fn run(&self, _: &Subject, _: &Due, tick: &Tick<'_>) -> Result<Outcome, JobError> {
         let mut shown = 0;
         for (chat, edit) in self.broadcasts.broadcast_progress().await? {
-            match tick.courier.channel().send(&chat, &edit).await {
+            match tick.courier.send_reply(&chat, &edit).await {
                 Ok(_) => shown += 1,
                 Err(e) => {
                     tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown")

@@ -1151,7 +1151,7 @@ impl Store {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows: Vec<OutboxRow> = on_pool!(self, p => {
             sqlx::query_as(&format!(
-                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, m.channel, m.chat_id, m.status AS member_status
+                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, o.parts_sent, m.channel, m.chat_id, m.status AS member_status
                  FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY o.next_attempt_at, o.id"
             ))
             .fetch_all(p)
@@ -1225,6 +1225,23 @@ impl Store {
             .bind(id)
             .bind(worker)
             .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes that the first `parts` parts of a claimed delivery were sent, before it is
+    /// given back or retried: the next attempt starts after them.
+    pub async fn save_parts_sent(&self, id: i64, worker: &str, parts: i64) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET parts_sent = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(parts)
             .execute(p)
             .await?
             .rows_affected()
