@@ -265,9 +265,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             csv,
             locale,
         } => {
-            use crate::conversation::admin::Authority;
-            use crate::conversation::rank::Period;
-            use crate::conversation::stats::{StatsRefusal, StatsRequest, render_report};
+            use crate::conversation::features::admin::Authority;
+            use crate::conversation::features::ranks::Period;
+            use crate::conversation::features::stats::{StatsRefusal, StatsRequest, render_report};
             let locale = crate::domain::Locale::from_code(&locale)
                 .ok_or_else(|| anyhow::anyhow!("--locale {locale:?}: use zh-CN, zh-TW or en"))?;
             let period = Period::parse(&period)

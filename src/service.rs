@@ -12,14 +12,14 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
 use crate::conversation::{Conversation, ConversationError, ConversationSettings};
-use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
+use crate::courier::{Courier, SendOutcome, send_all};
 use crate::domain::points::PointsConfig;
 use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
-use crate::jobs::{Job, JobFailure, JobRunner, Turn};
+use crate::jobs::{JobRunner, Jobs};
 use crate::metrics::Metrics;
-use crate::planner::{PlanReport, Planner};
+use crate::planner::Planner;
 use crate::store::{Store, StoreError, StoredUpdate};
 use crate::t;
 
@@ -89,53 +89,13 @@ pub struct App {
     pub i18n: Arc<I18n>,
     pub clock: Arc<dyn Clock>,
     pub conversation: Arc<Conversation>,
-    pub planner: Planner,
+    pub planner: Arc<Planner>,
     pub metrics: Arc<Metrics>,
-    /// Runs the scheduled jobs in isolation.
-    pub jobs: JobRunner,
+    /// The scheduled jobs, each run in isolation.
+    pub jobs: Jobs,
 }
 
-/// What one tick did.
-#[derive(Debug, Default)]
-pub struct TickReport {
-    pub planned: PlanReport,
-    pub drained: DrainReport,
-    /// The jobs that failed in this tick (each logged and counted already).
-    pub failures: Vec<JobFailure>,
-    /// The jobs that skipped this tick because they failed recently.
-    pub backing_off: Vec<Job>,
-}
-
-impl TickReport {
-    /// Keeps the failure or the waiting of a job's turn; returns what the job returned.
-    fn note<T>(&mut self, turn: Turn<T>) -> Option<T> {
-        match turn {
-            Turn::Ran(value) => Some(value),
-            Turn::Failed(failure) => {
-                self.failures.push(failure);
-                None
-            }
-            Turn::BackingOff(job) => {
-                self.backing_off.push(job);
-                None
-            }
-        }
-    }
-
-    /// The report, or an error naming every job that failed in this tick.
-    pub fn into_result(self) -> Result<TickReport, TickFailed> {
-        if self.failures.is_empty() {
-            Ok(self)
-        } else {
-            Err(TickFailed(self.failures))
-        }
-    }
-}
-
-/// Jobs that failed in one tick (the others ran).
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
-pub struct TickFailed(pub Vec<JobFailure>);
+pub use crate::jobs::{TickFailed, TickReport};
 
 /// Loads and validates the lessons the way `weike lessons check` does.
 pub fn load_lessons(config: &Config) -> Result<Library, ServiceError> {
@@ -213,31 +173,42 @@ impl App {
         for owner in &config.owners {
             crate::channel::check_address(owner).map_err(ServiceError::Owner)?;
         }
-        let conversation = Arc::new(Conversation {
-            store: store.clone(),
-            library: library.clone(),
-            branches: std::sync::RwLock::new(branches.clone()),
-            branches_version: Default::default(),
-            i18n: i18n.clone(),
-            clock: clock.clone(),
-            settings: ConversationSettings {
-                course,
-                default_lesson_time: config.default_lesson_time,
-                default_timezone: config.default_timezone,
-                timezone_choices: config.timezone_choices.clone(),
-                owners: config.owners.clone(),
-                nudges: config.nudges.clone(),
-                migrants: config.migrants.clone(),
-            },
+        let conversation = Arc::new(Conversation::new(
+            crate::conversation::ctx::Ctx::new(
+                store.clone(),
+                library.clone(),
+                i18n.clone(),
+                clock.clone(),
+                ConversationSettings {
+                    course,
+                    default_lesson_time: config.default_lesson_time,
+                    default_timezone: config.default_timezone,
+                    timezone_choices: config.timezone_choices.clone(),
+                    owners: config.owners.clone(),
+                    nudges: config.nudges.clone(),
+                    migrants: config.migrants.clone(),
+                },
+                branches.clone(),
+            ),
             points,
             posters,
-            flood: std::sync::Mutex::new(crate::domain::flood::FloodGuard::new(
-                config.commands_per_minute,
-            )),
-        });
-        let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
+            config.commands_per_minute,
+        ));
+        let planner = Arc::new(Planner::new(
+            store.clone(),
+            library.clone(),
+            clock.clone(),
+            config.grace,
+        ));
         let metrics = Arc::new(Metrics::default());
-        let jobs = JobRunner::new(clock.clone(), metrics.clone());
+        let jobs = Jobs::new(
+            &config,
+            store.clone(),
+            clock.clone(),
+            &conversation,
+            planner.clone(),
+            JobRunner::new(clock.clone(), metrics.clone()),
+        );
         tracing::info!(
             courses = library.courses.len(),
             lessons = library.lesson_count(),
@@ -306,31 +277,6 @@ impl App {
         self.send_replies(channel, &inbound.chat_id, &replies).await
     }
 
-    /// Deletes stored updates that are no longer needed, once an hour: handled ones after
-    /// `handled_update_retention_hours` (their content was emptied when they were handled),
-    /// dead ones after `dead_update_retention_days`. Returns how many were deleted.
-    pub async fn purge_stored_updates(&self) -> Result<u64, StoreError> {
-        const STATE: &str = "updates.purged_hour";
-        let now = self.clock.now();
-        let hour = now.format("%Y-%m-%dT%H").to_string();
-        if self.store.state(STATE).await?.as_deref() == Some(hour.as_str()) {
-            return Ok(0);
-        }
-        let settings = self.config.inbox;
-        let deleted = self
-            .store
-            .purge_updates(
-                now - settings.handled_retention,
-                now - settings.dead_retention,
-            )
-            .await?;
-        self.store.set_state(STATE, &hour).await?;
-        if deleted > 0 {
-            tracing::info!(deleted, "old stored updates deleted");
-        }
-        Ok(deleted)
-    }
-
     /// Tells the member that what they sent could not be handled (after the last attempt),
     /// in their language, so that nobody is left waiting in silence. A button press is
     /// answered too, so that the app stops showing it as pending.
@@ -362,82 +308,12 @@ impl App {
         messages
     }
 
-    /// Gives every job its turn ([`crate::jobs::Job::ALL`], in that order): reloads an
-    /// edited branch tree, plans what is due and runs the other scheduled work (on the one
-    /// planning process), then sends what is queued. Each job runs on its own: a failing
-    /// job is logged, counted and backed off ([`JobRunner`]), and the others still run.
+    /// Gives every scheduled job its turn ([`Jobs::tick`]): reloads an edited branch tree,
+    /// plans what is due and runs the other scheduled work (on the one planning process),
+    /// then sends what is queued. A failing job is logged, counted and backed off, and the
+    /// others still run.
     pub async fn tick(&self, courier: &Courier) -> TickReport {
-        let mut report = TickReport::default();
-        let jobs = &self.jobs;
-        let conversation = &self.conversation;
-        report.note(
-            jobs.run(Job::RefreshBranches, || conversation.refresh_branches())
-                .await,
-        );
-        // With several processes on one PostgreSQL database, one of them plans at a time;
-        // all of them send.
-        let planner = match self.store.is_planner(&self.config.database_url).await {
-            Ok(planner) => planner,
-            Err(e) => {
-                report.note(
-                    jobs.fail(
-                        Job::PlanLessons,
-                        format!("cannot ask for the planner lock: {e}"),
-                    )
-                    .await,
-                );
-                false
-            }
-        };
-        if planner {
-            if let Some(planned) =
-                report.note(jobs.run(Job::PlanLessons, || self.planner.plan_due()).await)
-            {
-                report.planned = planned;
-            }
-            report.note(
-                jobs.run(Job::ExpireQuestions, || conversation.expire_questions())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::TopicTests, || {
-                    conversation.schedule_tests(self.config.grace)
-                })
-                .await,
-            );
-            report.note(
-                jobs.run(Job::Seasons, || conversation.close_seasons())
-                    .await,
-            );
-            report.note(jobs.run(Job::Nudges, || conversation.queue_nudges()).await);
-            report.note(
-                jobs.run(Job::Digests, || conversation.queue_digests())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::LocationPurge, || conversation.purge_old_locations())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::UpdatePurge, || self.purge_stored_updates())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::BroadcastProgress, || async {
-                    for (chat, edit) in conversation.broadcast_progress().await? {
-                        if let Err(e) = courier.send_reply(&chat, &edit).await {
-                            tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
-                        }
-                    }
-                    Ok::<(), ConversationError>(())
-                })
-                .await,
-            );
-        }
-        if let Some(drained) = report.note(jobs.run(Job::Deliveries, || courier.drain()).await) {
-            report.drained = drained;
-        }
-        report
+        self.jobs.tick(courier).await
     }
 
     /// The command menu per locale, for channels that show one.

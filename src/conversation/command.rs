@@ -2,6 +2,10 @@
 //! arguments and a chat app's `@botname` suffix), listed in one place, and the source of
 //! the command menu and of `/help` and `/admin` in every language.
 
+use crate::domain::Locale;
+use crate::i18n::I18n;
+use crate::t;
+
 /// A command. Its [`Command::name`] is what is typed after `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -188,6 +192,35 @@ impl Command {
             None => Err(UnknownCommand(name)),
         })
     }
+}
+
+/// `/help` or `/admin`: a header and one line per command (its `help-<name>` message),
+/// in `locale`.
+pub fn help_text(
+    i18n: &I18n,
+    locale: Locale,
+    header: &str,
+    commands: &[Command],
+    footer: Option<&str>,
+) -> String {
+    let mut lines = vec![t!(i18n, locale, header)];
+    lines.extend(commands.iter().map(|c| t!(i18n, locale, &c.help_key())));
+    lines.extend(footer.map(|f| t!(i18n, locale, f)));
+    lines.join("\n")
+}
+
+/// The members' command menu in each language, for channels that show one.
+pub fn menu(i18n: &I18n) -> Vec<(Locale, Vec<(String, String)>)> {
+    Locale::ALL
+        .into_iter()
+        .map(|l| {
+            let list = Command::MEMBER
+                .iter()
+                .map(|c| (c.name().to_string(), t!(i18n, l, &c.menu_key())))
+                .collect();
+            (l, list)
+        })
+        .collect()
 }
 
 #[cfg(test)]
