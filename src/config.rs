@@ -386,6 +386,16 @@ pub const ENV_VARS: [&str; 19] = [
 
 impl Config {
     /// Reads `path` (or `weike.toml` if it exists) and the process environment.
+    /// Messages a second the default channel's lessons go out at, for the delivery
+    /// forecast: `messages_per_second` if set, else Telegram's 29.5 (1,000 with
+    /// `paid_broadcast`).
+    pub fn delivery_rate(&self) -> f64 {
+        self.courier
+            .limits
+            .global_per_second
+            .unwrap_or(if self.paid_broadcast { 1000.0 } else { 29.5 })
+    }
+
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let default = Path::new("weike.toml");
         let file = match path {

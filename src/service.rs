@@ -187,6 +187,8 @@ impl App {
                     owners: config.owners.clone(),
                     nudges: config.nudges.clone(),
                     migrants: config.migrants.clone(),
+                    delivery_rate: config.delivery_rate(),
+                    messages_per_lesson: crate::content::messages_per_lesson(&library),
                 },
                 branches.clone(),
             ),

@@ -594,3 +594,13 @@ phrases-thanks =
     thank you
     thx
     many thanks
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = Did you mean <b>{ $time }</b>? That is very early (or looks like a button's number). Press the button to confirm, or type the time again, e.g. 7:30 or 8 pm.
+time-confirm-yes = ✅ Yes, { $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late. At { $better } you would get yours on time; or keep your choice.
+time-slot-take = Change to { $better }
+time-slot-busy-no-other = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late.
+# Several branches match what the member typed.
+branch-matches = { $count } branches match “{ $input }”; please choose:

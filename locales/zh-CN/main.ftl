@@ -557,3 +557,13 @@ phrases-thanks =
     谢谢你
     好的谢谢
     辛苦了
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = 您是说 <b>{ $time }</b> 吗？这个时间很早（或像是按钮的编号）。确认请点下面的按钮，不是的话请重新输入时间，例如 7:30 或 晚上8点。
+time-confirm-yes = ✅ 是的，{ $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ 选 { $time } 上课的人很多，这个时间的课预计要晚约 { $minutes } 分钟才能送到。选 { $better } 可以准时收到；也可以保持不变。
+time-slot-take = 改为 { $better }
+time-slot-busy-no-other = ⏳ 选 { $time } 上课的人很多，这个时间的课预计要晚约 { $minutes } 分钟才能送到。
+# Several branches match what the member typed.
+branch-matches = 有 { $count } 个组织名称包含“{ $input }”，请选择：

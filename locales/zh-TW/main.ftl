@@ -557,3 +557,13 @@ phrases-thanks =
     謝謝你
     好的謝謝
     辛苦了
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = 您是說 <b>{ $time }</b> 嗎？這個時間很早（或像是按鈕的編號）。確認請點下面的按鈕，不是的話請重新輸入時間，例如 7:30 或 晚上8點。
+time-confirm-yes = ✅ 是的，{ $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ 選 { $time } 上課的人很多，這個時間的課預計要晚約 { $minutes } 分鐘才能送到。選 { $better } 可以準時收到；也可以保持不變。
+time-slot-take = 改為 { $better }
+time-slot-busy-no-other = ⏳ 選 { $time } 上課的人很多，這個時間的課預計要晚約 { $minutes } 分鐘才能送到。
+# Several branches match what the member typed.
+branch-matches = 有 { $count } 個組織名稱包含「{ $input }」，請選擇：

@@ -32,6 +32,11 @@ pub struct ConversationSettings {
     pub owners: Vec<crate::channel::ChatAddress>,
     pub nudges: crate::config::NudgeSettings,
     pub migrants: crate::config::MigrantSettings,
+    /// Messages a second the lessons go out at (the delivery forecast: `/capacity`, the
+    /// hint for an overloaded lesson time).
+    pub delivery_rate: f64,
+    /// Messages a lesson takes on average (its text, and its audio when it has one).
+    pub messages_per_lesson: f64,
 }
 
 /// The shared context of the features.
@@ -131,18 +136,44 @@ impl Ctx {
         }
     }
 
-    /// The time of a next lesson in the member's zone, or "not scheduled".
+    /// The time of a next lesson as the member reads it ("明天（周二）07:30", "today at
+    /// 7:30 am"; the zone is their own, so not named), or "not scheduled".
     pub fn when_label(&self, member: &Member, at: Option<DateTime<Utc>>) -> String {
         match at {
-            Some(at) => t!(
-                self.i18n,
+            Some(at) => self.i18n.when(
                 member.locale,
-                "when",
-                time = local_time_label(at, member.timezone),
-                tz = member.timezone.name()
+                &crate::domain::when::when(self.now(), at, member.timezone, member.timezone),
             ),
             None => t!(self.i18n, member.locale, "when-never"),
         }
+    }
+
+    /// The lessons due in the next 24 hours by due time, with the deliveries already
+    /// waiting as a slot due now: what the delivery forecast works on.
+    pub async fn delivery_slots(
+        &self,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<crate::domain::capacity::Slot>> {
+        use crate::domain::capacity::Slot;
+        let mut slots: Vec<Slot> = self
+            .store
+            .upcoming_lessons(now, now + chrono::Duration::hours(24))
+            .await?
+            .into_iter()
+            .map(|(due, n)| Slot {
+                due,
+                members: u64::try_from(n).unwrap_or(0),
+            })
+            .collect();
+        let backlog = self.store.due_backlog(now).await?;
+        if backlog > 0 {
+            slots.push(Slot {
+                due: now,
+                // Rows, not members: counted as lessons.
+                members: u64::try_from(backlog).unwrap_or(0),
+            });
+        }
+        Ok(slots)
     }
 }
 

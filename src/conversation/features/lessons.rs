@@ -132,7 +132,7 @@ impl Lessons {
             l,
             "me-schedule",
             time = member.lesson_time.format("%H:%M").to_string(),
-            tz = member.timezone.name()
+            tz = self.ctx.i18n.zone_name(l, member.timezone)
         ));
         if member.status == MemberStatus::Paused {
             lines.push(t!(self.ctx.i18n, l, "me-paused"));

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveTime;
+use chrono::{NaiveTime, Timelike};
 use chrono_tz::Tz;
 
 use super::lessons::Lessons;
@@ -12,9 +12,13 @@ use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::action::{Action, Setting};
 use crate::conversation::ctx::{Ctx, keyboard_column};
 use crate::conversation::{Replies, Result};
+use crate::domain::capacity::{ON_TIME, advise};
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
-use crate::domain::schedule::{parse_lesson_time, parse_time_zone};
+use crate::domain::schedule::{DaySchedule, next_lesson_at};
 use crate::domain::text::ShownTextProblem;
+use crate::domain::time_input::{TimeReading, read_time};
+use crate::domain::when::Clock;
+use crate::domain::zone::read_zone;
 use crate::domain::{Dialog, Locale, Member};
 use crate::i18n::I18n;
 use crate::t;
@@ -90,6 +94,13 @@ impl Onboarding {
                 self.set_time(member, member.lesson_time, onboarding)
                     .await?
             }
+            (Action::SetLessonTime(time), Dialog::LessonTime { onboarding }) => {
+                self.set_time(member, time, onboarding).await?
+            }
+            // The on-time slot offered after a time was chosen (the dialog is over).
+            (Action::SetLessonTime(time), Dialog::Idle) if member.onboarded => {
+                self.set_time(member, time, false).await?
+            }
             (Action::TimeZone(tz), Dialog::TimeZone { onboarding }) => {
                 self.set_timezone(member, tz, onboarding).await?
             }
@@ -110,7 +121,7 @@ impl Onboarding {
                         Action::Language(locale) => Some(locale),
                         _ => None,
                     })
-                    .or_else(|| Locale::negotiate(text));
+                    .or_else(|| Locale::read_name(text));
                 match choice {
                     Some(locale) => self.set_language(member, locale, onboarding).await,
                     None => {
@@ -154,8 +165,21 @@ impl Onboarding {
             },
             Dialog::Branch { onboarding, parent } => {
                 let buttons = self.branch_buttons(member.locale, parent.as_deref());
+                let found: Vec<String> = self
+                    .ctx
+                    .tree()
+                    .search(text)
+                    .into_iter()
+                    .map(|b| b.id.clone())
+                    .collect();
                 match pick_by_number_or_label(text, &buttons) {
                     Some(action) => self.branch_choice(member, onboarding, &action).await,
+                    // Typed as part of a name, at any level: one is taken, several offered.
+                    None if found.len() == 1 => {
+                        let action = Action::Branch(found[0].clone());
+                        self.branch_choice(member, onboarding, &action).await
+                    }
+                    None if found.len() > 1 => Ok(vec![self.branch_matches(l, text, &found)]),
                     None => {
                         let mut r = vec![Outbound::text(t!(
                             self.ctx.i18n,
@@ -168,8 +192,24 @@ impl Onboarding {
                     }
                 }
             }
-            Dialog::LessonTime { onboarding } => match parse_lesson_time(text) {
-                Some(time) => self.set_time(member, time, onboarding).await,
+            Dialog::LessonTime { onboarding } => match read_time(text) {
+                Some(TimeReading::Clear(time)) => self.set_time(member, time, onboarding).await,
+                // Small hours, or a bare number that may have been meant as a button: asked.
+                Some(TimeReading::Confirm(time)) => {
+                    let shown = self
+                        .ctx
+                        .i18n
+                        .clock(l, Clock::of(time.hour(), time.minute()));
+                    Ok(vec![Outbound::with_buttons(
+                        t!(self.ctx.i18n, l, "time-confirm", time = shown.clone()),
+                        vec![vec![Action::SetLessonTime(time).button(t!(
+                            self.ctx.i18n,
+                            l,
+                            "time-confirm-yes",
+                            time = shown
+                        ))]],
+                    )])
+                }
                 None => Ok(vec![Outbound::text(t!(
                     self.ctx.i18n,
                     l,
@@ -177,7 +217,7 @@ impl Onboarding {
                     input = escape_excerpt(text)
                 ))]),
             },
-            Dialog::TimeZone { onboarding } => match parse_time_zone(text) {
+            Dialog::TimeZone { onboarding } => match read_zone(text) {
                 Some(tz) => self.set_timezone(member, tz, onboarding).await,
                 None => Ok(vec![Outbound::text(t!(
                     self.ctx.i18n,
@@ -222,7 +262,67 @@ impl Onboarding {
         if !onboarding {
             self.lessons.reschedule(member).await?;
         }
-        self.after_step(member, onboarding).await
+        let mut replies = self.after_step(member, onboarding).await?;
+        replies.extend(self.busy_slot_hint(member).await?);
+        Ok(replies)
+    }
+
+    /// When the member's lesson time is in a slot that the channel cannot serve within
+    /// half an hour (see `domain::capacity`), they are told the expected delay and offered
+    /// the nearest time that is on time (one button; the time they chose stays).
+    async fn busy_slot_hint(&self, member: &Member) -> Result<Replies> {
+        let now = self.ctx.now();
+        let Some(chosen) = next_lesson_at(
+            &DaySchedule::every_day(),
+            member.lesson_time,
+            member.timezone,
+            now,
+        ) else {
+            return Ok(Vec::new());
+        };
+        let slots = self.ctx.delivery_slots(now).await?;
+        let settings = &self.ctx.settings;
+        let (wait, better) = advise(
+            &slots,
+            chosen,
+            settings.messages_per_lesson,
+            settings.delivery_rate,
+        );
+        if wait <= ON_TIME {
+            return Ok(Vec::new());
+        }
+        let l = member.locale;
+        let time = member.lesson_time.format("%H:%M").to_string();
+        let minutes = wait.num_minutes();
+        Ok(vec![match better {
+            Some(at) => {
+                let local = at.with_timezone(&member.timezone).time();
+                let better = local.format("%H:%M").to_string();
+                Outbound::with_buttons(
+                    t!(
+                        self.ctx.i18n,
+                        l,
+                        "time-slot-busy",
+                        time = time,
+                        minutes = minutes,
+                        better = better.clone()
+                    ),
+                    vec![vec![Action::SetLessonTime(local).button(t!(
+                        self.ctx.i18n,
+                        l,
+                        "time-slot-take",
+                        time = better
+                    ))]],
+                )
+            }
+            None => Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "time-slot-busy-no-other",
+                time = time,
+                minutes = minutes
+            )),
+        }])
     }
 
     async fn set_timezone(&self, member: &mut Member, tz: Tz, onboarding: bool) -> Result<Replies> {
@@ -388,9 +488,14 @@ impl Onboarding {
                     .enumerate()
                     .map(|(i, tz)| {
                         let label = if i == 0 {
-                            t!(self.ctx.i18n, l, "keep-timezone", tz = tz.name())
+                            t!(
+                                self.ctx.i18n,
+                                l,
+                                "keep-timezone",
+                                tz = self.ctx.i18n.zone_name(l, *tz)
+                            )
                         } else {
-                            tz.name().to_string()
+                            self.ctx.i18n.zone_name(l, *tz)
                         };
                         Action::TimeZone(*tz).button(label)
                     })
@@ -400,12 +505,33 @@ impl Onboarding {
                         self.ctx.i18n,
                         l,
                         "ask-timezone",
-                        tz = member.timezone.name()
+                        tz = self.ctx.i18n.zone_name(l, member.timezone)
                     ),
                     keyboard_column(buttons),
                 )]
             }
         }
+    }
+
+    /// Several branches match what the member typed: each as a button with its path.
+    fn branch_matches(&self, l: Locale, typed: &str, ids: &[String]) -> Outbound {
+        const SHOWN: usize = 8;
+        let tree = self.ctx.tree();
+        let buttons = ids
+            .iter()
+            .take(SHOWN)
+            .map(|id| Action::Branch(id.clone()).button(tree.path(id, l)))
+            .collect();
+        Outbound::with_buttons(
+            t!(
+                self.ctx.i18n,
+                l,
+                "branch-matches",
+                input = escape_excerpt(typed),
+                count = ids.len()
+            ),
+            keyboard_column(buttons),
+        )
     }
 
     /// Buttons for the branches under `parent` (the top level when None); a branch with
@@ -449,7 +575,7 @@ impl Onboarding {
                 branch = escape_html(&self.ctx.branch_label(member)),
                 language = language_label(&self.ctx.i18n, l),
                 time = member.lesson_time.format("%H:%M").to_string(),
-                tz = member.timezone.name()
+                tz = self.ctx.i18n.zone_name(l, member.timezone)
             ),
             vec![
                 vec![
