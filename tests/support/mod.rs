@@ -3,5 +3,6 @@
 
 pub mod db;
 pub mod fake_telegram;
+pub mod fake_wecom;
 pub mod harness;
 pub mod sql;
