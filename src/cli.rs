@@ -6,11 +6,28 @@ use std::sync::Arc;
 use clap::{Parser, Subcommand};
 
 use crate::channel::console::ConsoleChannel;
+use crate::channel::telegram::{TelegramChannel, TelegramError};
+use crate::channel::{ChannelError, UpdateSource};
+use crate::chat::run_console;
 use crate::clock::{ShiftedClock, SystemClock};
 use crate::config::Config;
 use crate::content::Library;
-use crate::service::{App, Mode, TelegramService, run_console};
+use crate::service::{App, Mode, Service};
 use crate::store::Store;
+
+/// The channel `weike run` serves, from the settings: Telegram (the bot's token, the Bot
+/// API server, paid broadcasts, the webhook's URL and secret). Another chat app is opened
+/// here from its own settings; the service takes any [`UpdateSource`].
+pub fn open_channel(config: &Config) -> Result<Arc<dyn UpdateSource>, ChannelError> {
+    let token = config
+        .telegram_token
+        .as_deref()
+        .ok_or(TelegramError::NoToken)?;
+    let channel = TelegramChannel::new(token, config.telegram_api_url.as_deref())?
+        .with_paid_broadcast(config.paid_broadcast)
+        .with_webhook(config.webhook_url.clone(), config.webhook_secret.clone());
+    Ok(Arc::new(channel))
+}
 
 #[derive(Debug, Parser)]
 #[command(
@@ -310,7 +327,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
         }
         Command::Run { webhook } => {
             let app = App::start(config, Arc::new(SystemClock)).await?;
-            let service = TelegramService::new(app).await?;
+            let channel = open_channel(&app.config)?;
+            let service = Service::new(app, channel);
             service
                 .run(if webhook {
                     Mode::Webhook
@@ -364,7 +382,8 @@ pub fn inbox_report(
         for d in &summary.recent_dead {
             let _ = writeln!(
                 out,
-                "  #{} chat {}, {} attempt(s), failed {}: {}",
+                "  {} #{} chat {}, {} attempt(s), failed {}: {}",
+                d.channel,
                 d.update_id,
                 d.chat_key,
                 d.attempts,

@@ -9,6 +9,7 @@ use chrono::NaiveTime;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
+pub use crate::domain::address::ChatAddress;
 use crate::domain::schedule::{parse_lesson_time, parse_time_zone};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,7 +32,7 @@ struct FileConfig {
     lessons_dir: Option<PathBuf>,
     branches_file: Option<PathBuf>,
     points_file: Option<PathBuf>,
-    owners: Option<Vec<i64>>,
+    owners: Option<Vec<OwnerEntry>>,
     course: Option<String>,
     default_lesson_time: Option<String>,
     default_timezone: Option<String>,
@@ -66,6 +67,15 @@ struct FileConfig {
     http_idle_timeout_seconds: Option<u64>,
 }
 
+/// An owner in the file: a number (a chat id of the default channel) or a text
+/// (`CHAT_ID` or `CHANNEL:CHAT_ID`).
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OwnerEntry {
+    Number(i64),
+    Text(String),
+}
+
 #[derive(Clone)]
 pub struct Config {
     pub database_url: String,
@@ -75,8 +85,9 @@ pub struct Config {
     pub branches_file: PathBuf,
     /// Points rules and seasons; a missing file at the default path means the defaults.
     pub points_file: PathBuf,
-    /// Telegram user ids of the owners, who grant and revoke admin roles.
-    pub owners: Vec<String>,
+    /// The owners, who grant and revoke admin roles: chats of the default channel (their
+    /// ids as they are: Telegram user ids), or of another channel (`CHANNEL:CHAT_ID`).
+    pub owners: Vec<ChatAddress>,
     /// The course new members join; None: the first course found.
     pub course: Option<String>,
     pub default_lesson_time: NaiveTime,
@@ -107,35 +118,21 @@ pub struct Config {
     pub inbox: InboxSettings,
 }
 
-/// Limits as Telegram documents them: about 30 messages per second for a bot (evenly
-/// spaced, so that no second holds more; 29.5 by default), about one per second in a
-/// private chat, where a short burst (a lesson's text and audio) is tolerated.
+/// A channel's rate limits, which the courier keeps (each channel states its own, see
+/// `Channel::limits`; the operator may change them, see [`LimitSettings`]): messages per
+/// second overall (evenly spaced, so that no second holds more), per private chat with a
+/// short burst (a lesson's text and audio), and per group chat.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Limits {
     pub global_per_second: f64,
     pub global_burst: f64,
     pub per_chat_per_second: f64,
     pub per_chat_burst: f64,
-    /// Group chats (Telegram chat ids below zero): about 20 messages a minute.
     pub per_group_per_minute: f64,
 }
 
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            // Telegram allows about 30; half a message a second less leaves ~17 ms of room
-            // in every second for network jitter, so that no 429 comes back.
-            global_per_second: 29.5,
-            global_burst: 1.0,
-            per_chat_per_second: 1.0,
-            per_chat_burst: 3.0,
-            per_group_per_minute: 20.0,
-        }
-    }
-}
-
 impl Limits {
-    /// No limits at all (benchmarks of the pipeline itself).
+    /// No limits at all (a terminal; benchmarks of the pipeline itself).
     pub fn unlimited() -> Self {
         Self {
             global_per_second: f64::INFINITY,
@@ -147,10 +144,50 @@ impl Limits {
     }
 }
 
+/// The operator's changes to a channel's [`Limits`] (`messages_per_second`,
+/// `per_chat_per_second`, `per_chat_burst` in the configuration); what is not set stays as
+/// the channel says.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct LimitSettings {
+    pub global_per_second: Option<f64>,
+    pub per_chat_per_second: Option<f64>,
+    pub per_chat_burst: Option<f64>,
+    pub per_group_per_minute: Option<f64>,
+}
+
+impl LimitSettings {
+    /// No limits, whatever the channel's (benchmarks and tests of the pipeline itself).
+    pub fn unlimited() -> Self {
+        let none = Limits::unlimited();
+        Self {
+            global_per_second: Some(none.global_per_second),
+            per_chat_per_second: Some(none.per_chat_per_second),
+            per_chat_burst: Some(none.per_chat_burst),
+            per_group_per_minute: Some(none.per_group_per_minute),
+        }
+    }
+
+    /// The channel's limits with these changes.
+    pub fn apply(&self, channel: Limits) -> Limits {
+        Limits {
+            global_per_second: self.global_per_second.unwrap_or(channel.global_per_second),
+            global_burst: channel.global_burst,
+            per_chat_per_second: self
+                .per_chat_per_second
+                .unwrap_or(channel.per_chat_per_second),
+            per_chat_burst: self.per_chat_burst.unwrap_or(channel.per_chat_burst),
+            per_group_per_minute: self
+                .per_group_per_minute
+                .unwrap_or(channel.per_group_per_minute),
+        }
+    }
+}
+
 /// How the courier sends (see `courier/`).
 #[derive(Debug, Clone)]
 pub struct CourierSettings {
-    pub limits: Limits,
+    /// Changes to the channel's own rate limits (`Channel::limits`).
+    pub limits: LimitSettings,
     /// How long a claimed row stays ours before another courier may take it.
     pub lease: Duration,
     /// Deliveries in flight at once; also the bound on repeats after a crash.
@@ -165,7 +202,7 @@ pub struct CourierSettings {
 impl Default for CourierSettings {
     fn default() -> Self {
         Self {
-            limits: Limits::default(),
+            limits: LimitSettings::default(),
             lease: Duration::from_secs(300),
             concurrency: 16,
             max_attempts: 5,
@@ -401,26 +438,33 @@ impl Config {
                 format!("{lesson_time_text:?} is not a time like 07:30"),
             )
         })?;
-        let owners: Vec<String> = match env("WEIKE_OWNERS") {
+        let owner = |text: &str| {
+            ChatAddress::parse(text).map_err(|problem| {
+                invalid(
+                    "owners",
+                    format!(
+                        "{problem}: an owner is CHAT_ID (of the {} channel) or CHANNEL:CHAT_ID; WEIKE_OWNERS is a comma-separated list",
+                        crate::domain::address::DEFAULT_CHANNEL
+                    ),
+                )
+            })
+        };
+        let owners: Vec<ChatAddress> = match env("WEIKE_OWNERS") {
             Some(list) => list
                 .split(',')
                 .map(str::trim)
                 .filter(|s| !s.is_empty())
-                .map(|s| {
-                    s.parse::<i64>().map(|id| id.to_string()).map_err(|_| {
-                        invalid(
-                            "owners",
-                            format!("{s:?} is not a Telegram user id (a number); WEIKE_OWNERS is a comma-separated list"),
-                        )
-                    })
-                })
+                .map(owner)
                 .collect::<Result<_, _>>()?,
             None => fc
                 .owners
                 .unwrap_or_default()
                 .iter()
-                .map(i64::to_string)
-                .collect(),
+                .map(|entry| match entry {
+                    OwnerEntry::Number(id) => owner(&id.to_string()),
+                    OwnerEntry::Text(text) => owner(text),
+                })
+                .collect::<Result<_, _>>()?,
         };
         let tz_text = env("WEIKE_DEFAULT_TIMEZONE")
             .or(fc.default_timezone)
@@ -494,29 +538,27 @@ impl Config {
             Some(v) => matches!(v.trim(), "1" | "true" | "yes"),
             None => fc.paid_broadcast.unwrap_or(false),
         };
-        let mut limits = Limits::default();
-        if paid_broadcast {
-            // Telegram's limit for paid broadcasts (charged in Stars beyond the free 30/s).
-            limits.global_per_second = 1000.0;
-        }
-        if let Some(v) = fc.messages_per_second {
-            limits.global_per_second = v;
-        }
-        if let Some(v) = fc.per_chat_per_second {
-            limits.per_chat_per_second = v;
-        }
-        if let Some(v) = fc.per_chat_burst {
-            limits.per_chat_burst = v;
-        }
+        // The channel has its own limits (with paid broadcasts, Telegram's are higher);
+        // these settings change them.
+        let limits = LimitSettings {
+            global_per_second: fc.messages_per_second,
+            per_chat_per_second: fc.per_chat_per_second,
+            per_chat_burst: fc.per_chat_burst,
+            per_group_per_minute: None,
+        };
         for (key, v) in [
             ("messages_per_second", limits.global_per_second),
             ("per_chat_per_second", limits.per_chat_per_second),
         ] {
-            if !(v > 0.0 && v.is_finite()) {
+            if let Some(v) = v
+                && !(v > 0.0 && v.is_finite())
+            {
                 return Err(invalid(key, format!("{v} must be a positive number")));
             }
         }
-        if !(limits.per_chat_burst >= 1.0 && limits.per_chat_burst.is_finite()) {
+        if let Some(burst) = limits.per_chat_burst
+            && !(burst >= 1.0 && burst.is_finite())
+        {
             return Err(invalid("per_chat_burst", "must be at least 1".into()));
         }
         let concurrency = match env("WEIKE_SEND_CONCURRENCY") {
@@ -798,7 +840,9 @@ mod tests {
         );
         assert_eq!(c.default_timezone, chrono_tz::Asia::Shanghai);
         assert_eq!(c.grace, chrono::Duration::hours(12));
-        assert_eq!(c.courier.limits, Limits::default());
+        // The channel's own rate limits, unchanged.
+        assert_eq!(c.courier.limits, LimitSettings::default());
+        assert!(c.owners.is_empty());
     }
 
     #[test]
@@ -856,6 +900,38 @@ mod tests {
             "postgres://weike:***@127.0.0.1/weike"
         );
         assert_eq!(redact_url("sqlite://weike.db"), "sqlite://weike.db");
+    }
+
+    #[test]
+    fn owners_are_chats_of_the_default_channel_or_of_a_named_one() {
+        let c = Config::from_sources(None, env_of(&[("WEIKE_OWNERS", "123, console:console")]))
+            .unwrap();
+        let shown: Vec<String> = c.owners.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["123", "console:console"]);
+        assert_eq!(c.owners[0].channel, crate::domain::address::DEFAULT_CHANNEL);
+        assert_eq!(c.owners[1].channel, "console");
+        let file = "owners = [42, \"telegram:43\"]\n";
+        let c = Config::from_sources(Some((Path::new("w.toml"), file)), |_| None).unwrap();
+        let ids: Vec<&str> = c.owners.iter().map(|o| o.chat_id.as_str()).collect();
+        assert_eq!(ids, ["42", "43"]);
+        let err = Config::from_sources(None, env_of(&[("WEIKE_OWNERS", "12,wecom:")])).unwrap_err();
+        assert!(
+            err.to_string()
+                .starts_with("invalid setting owners: \"wecom:\" has no chat id"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn rate_limit_settings_change_the_channel_limits() {
+        let file = "messages_per_second = 10\nper_chat_burst = 2\n";
+        let c = Config::from_sources(Some((Path::new("w.toml"), file)), |_| None).unwrap();
+        assert_eq!(c.courier.limits.global_per_second, Some(10.0));
+        assert_eq!(c.courier.limits.per_chat_burst, Some(2.0));
+        assert_eq!(c.courier.limits.per_chat_per_second, None);
+        for bad in ["messages_per_second = 0\n", "per_chat_burst = 0.5\n"] {
+            assert!(Config::from_sources(Some((Path::new("w.toml"), bad)), |_| None).is_err());
+        }
     }
 
     #[test]

@@ -1,12 +1,13 @@
-//! The service's HTTP endpoints: `/healthz`, `/metrics`, and the Telegram webhook, which
-//! stores each update (duplicates ignored) before answering 200, so that an update is
-//! never lost between Telegram and the database.
+//! The service's HTTP endpoints: `/healthz`, `/metrics`, and a channel's webhook (a
+//! [`WebhookRoute`]: its path, how its requests are recognized and read), which stores each
+//! update (duplicates ignored) before answering 200, so that an update is never lost
+//! between the chat app and the database. Which chat app posts is the route's business.
 //!
 //! The server is hardened against slow, idle and oversized clients ([`HttpLimits`]): at
 //! most `max_connections` at once (more are closed at once); the request line and headers
 //! must arrive within `header_timeout` (and fit in 16 KiB); a connection on which nothing
 //! moves for `idle_timeout` is closed; the webhook checks the method, the path and the
-//! secret header before it reads any of the body, refuses a body longer than
+//! route's secret (in the headers) before it reads any of the body, refuses a body longer than
 //! `max_body_bytes` (by its `Content-Length` at once, or as it arrives), and gives the
 //! body `body_timeout` to arrive. A client that breaks a limit costs a few kilobytes for a
 //! few seconds.
@@ -20,7 +21,7 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use hyper_util::rt::{TokioIo, TokioTimer};
@@ -28,29 +29,22 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::channel::telegram::update_key;
+use crate::channel::{WebhookRequest, WebhookRoute};
 use crate::clock::Clock;
 use crate::config::HttpLimits;
 use crate::metrics::Metrics;
 use crate::store::Store;
 
-pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
-
 /// The most a request's line and headers may take (hyper's read buffer; its minimum is
-/// 8 KiB). Telegram's requests carry a few hundred bytes of headers.
+/// 8 KiB). A chat app's requests carry a few hundred bytes of headers (Telegram's do).
 const MAX_HEADER_BYTES: usize = 16 * 1024;
-
-pub struct Webhook {
-    /// The path Telegram posts to, e.g. `/telegram`.
-    pub path: String,
-    pub secret: String,
-}
 
 pub struct HttpState {
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
-    pub webhook: Option<Webhook>,
+    /// The channel's webhook, in webhook mode.
+    pub webhook: Option<Arc<dyn WebhookRoute>>,
     /// Woken when an update has been stored.
     pub stored: Arc<Notify>,
     pub limits: HttpLimits,
@@ -75,7 +69,7 @@ pub fn router(state: Arc<HttpState>, endpoints: Endpoints) -> Router {
     if endpoints != Endpoints::MetricsOnly
         && let Some(webhook) = &state.webhook
     {
-        router = router.route(&webhook.path, post(receive_update));
+        router = router.route(webhook.path(), post(receive_update));
     }
     router.with_state(state)
 }
@@ -99,31 +93,27 @@ async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         .into_response()
 }
 
-/// Compares in time that does not depend on where the strings differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-/// The webhook. The secret is checked before anything of the body is read: a request
-/// without it costs its headers only.
+/// The webhook. The route checks the request (its secret) before anything of the body is
+/// read: a request without it costs its headers only.
 async fn receive_update(
     State(state): State<Arc<HttpState>>,
+    uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> StatusCode {
     let Some(webhook) = &state.webhook else {
         return StatusCode::NOT_FOUND;
     };
-    let given = headers
-        .get(SECRET_HEADER)
-        .map(|v| v.as_bytes())
-        .unwrap_or_default();
-    if !constant_time_eq(given, webhook.secret.as_bytes()) {
+    let request = WebhookRequest {
+        headers: &headers,
+        query: uri.query(),
+    };
+    if !webhook.admits(&request) {
         Metrics::inc(&state.metrics.http_refused);
-        tracing::warn!("webhook request without the right secret token: refused");
+        tracing::warn!(
+            channel = webhook.channel(),
+            "webhook request without the right secret: refused"
+        );
         return StatusCode::UNAUTHORIZED;
     }
     let limit = state.limits.max_body_bytes;
@@ -157,16 +147,19 @@ async fn receive_update(
     let Ok(text) = std::str::from_utf8(&bytes) else {
         return StatusCode::BAD_REQUEST;
     };
-    let Some((update_id, chat_key)) = serde_json::from_str(text)
-        .ok()
-        .as_ref()
-        .and_then(update_key)
-    else {
+    let Some(update) = webhook.read(&request, text) else {
         return StatusCode::BAD_REQUEST;
     };
+    let update_id = update.update_id;
     match state
         .store
-        .save_update(update_id, &chat_key, text, state.clock.now())
+        .save_update(
+            webhook.channel(),
+            update_id,
+            &update.chat_key,
+            &update.payload,
+            state.clock.now(),
+        )
         .await
     {
         Ok(new) => {
@@ -177,7 +170,7 @@ async fn receive_update(
             StatusCode::OK
         }
         Err(e) => {
-            // Not 200: Telegram keeps the update and tries again.
+            // Not 200: the chat app keeps the update and tries again (Telegram does).
             tracing::error!(update_id, error = %e, "cannot store a webhook update");
             StatusCode::INTERNAL_SERVER_ERROR
         }
@@ -334,14 +327,6 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for IdleTimeout<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn secret_comparison() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
-        assert!(!constant_time_eq(b"", b"x"));
-    }
 
     /// A read that waits longer than the limit fails; one that makes progress in time does
     /// not, however long the whole exchange takes.

@@ -1,16 +1,43 @@
 //! `weike import venues|activities FILE.csv`: bulk loading of venues and their activities.
+//!
 //! Every row is checked first (the formats of `domain::venue_csv`, plus: a venue's branch
 //! must exist, an activity's venue must be an open venue in the database); one problem
-//! anywhere and nothing is written. Existing ids are updated, in one transaction.
+//! anywhere and nothing is written.
+//!
+//! Then the rows are written in short transactions of [`BATCH_ROWS`] rows with a pause of
+//! [`BATCH_PAUSE`](crate::store::BATCH_PAUSE) between them (`Store::upsert_venues_reporting`,
+//! `Store::upsert_activities_reporting`), so that a service working on the same database
+//! goes on answering its members during a long import: SQLite has one writer at a time,
+//! and one transaction for a whole file of 200,000 rows held its lock for many seconds.
+//! Progress goes to `progress` every [`PROGRESS_ROWS`] rows written, every
+//! [`PROGRESS_ANNOUNCED`] activities announced, and at least every [`PROGRESS_EVERY`].
+//!
+//! **An interrupted import is completed by running it again.** A kill, a crash or a
+//! database error between two batches leaves the batches committed before it: each row is
+//! written by an upsert keyed by its id, and every row was checked on its own before any was
+//! written, so what is there is a consistent part of the file, and writing the same file
+//! again gives the state of a clean import (only `updated_at` differs, and the rows of the
+//! first run are counted as updated, not new). This was chosen over a staging table, which
+//! would hold a second copy of the file and still have to move it into place in batches
+//! that a kill can interrupt.
+//!
+//! `--notify`: a new activity is marked `announce_pending` in the transaction that writes
+//! it; after the last batch every marked activity is announced to the migrant members near
+//! its venue (`Conversation::announce_activity`) and unmarked. A rerun after a kill
+//! announces what the interrupted run wrote and did not announce; a member is never told
+//! twice about one activity, since the outbox refuses a second `activity-new:<activity>:<member>`
+//! dedup key.
 
 use std::fmt;
 use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
 use crate::domain::venue_csv::{self, CsvProblem};
 use crate::service::App;
-use crate::store::{NewActivity, NewVenue, StoreError};
+use crate::store::{BATCH_ROWS, NewActivity, NewVenue, StoreError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ImportKind {
@@ -64,8 +91,41 @@ impl fmt::Display for ImportReport {
     }
 }
 
-/// Rows written per transaction, with progress shown between them.
-const CHUNK: usize = 5_000;
+/// Progress is shown after this many rows written (ten batches) ...
+pub const PROGRESS_ROWS: usize = 10 * BATCH_ROWS;
+/// ... or this many activities announced (a search of the members near each; they are
+/// announced [`BATCH_ROWS`] at a time) ...
+pub const PROGRESS_ANNOUNCED: usize = BATCH_ROWS;
+/// ... or when this long has passed since it was last shown.
+pub const PROGRESS_EVERY: Duration = Duration::from_secs(2);
+
+/// Shows `line(n)` when `n` is the last, or `every` more or [`PROGRESS_EVERY`] have passed
+/// since the last line shown.
+struct Throttle<'a> {
+    show: &'a (dyn Fn(&str) + Sync),
+    every: usize,
+    last: Mutex<(Instant, usize)>,
+}
+
+impl<'a> Throttle<'a> {
+    fn new(show: &'a (dyn Fn(&str) + Sync), every: usize) -> Self {
+        Throttle {
+            show,
+            every,
+            last: Mutex::new((Instant::now(), 0)),
+        }
+    }
+
+    fn step(&self, n: usize, last: bool, line: impl FnOnce() -> String) {
+        let Ok(mut shown) = self.last.lock() else {
+            return;
+        };
+        if last || n >= shown.1 + self.every || shown.0.elapsed() >= PROGRESS_EVERY {
+            *shown = (Instant::now(), n);
+            (self.show)(&line());
+        }
+    }
+}
 
 pub async fn import(
     app: &App,
@@ -111,12 +171,14 @@ pub async fn import(
                     branch_id: r.branch,
                 })
                 .collect();
-            // One transaction for the whole file: all or nothing.
-            progress(&format!("{file}: writing {} venues ...", venues.len()));
             let total = venues.len();
+            progress(&format!(
+                "{file}: writing {total} venues in transactions of {BATCH_ROWS} ..."
+            ));
+            let throttle = Throttle::new(&progress, PROGRESS_ROWS);
             let new = store
                 .upsert_venues_reporting(&venues, now, &|n| {
-                    progress(&format!("{n}/{total} venues written ..."))
+                    throttle.step(n, n == total, || format!("{n}/{total} venues written ..."))
                 })
                 .await?;
             Ok(ImportReport {
@@ -145,46 +207,48 @@ pub async fn import(
                     capacity: r.capacity.map(i64::from),
                 })
                 .collect();
-            progress(&format!(
-                "{file}: writing {} activities ...",
-                activities.len()
-            ));
-            // One transaction for the whole file: all or nothing.
             let total = activities.len();
+            progress(&format!(
+                "{file}: writing {total} activities in transactions of {BATCH_ROWS} ..."
+            ));
+            let throttle = Throttle::new(&progress, PROGRESS_ROWS);
             let before = store
-                .upsert_activities_reporting(&activities, now, &|n| {
-                    progress(&format!("{n}/{total} activities written ..."))
+                .upsert_activities_reporting(&activities, now, notify, &|n| {
+                    throttle.step(n, n == total, || {
+                        format!("{n}/{total} activities written ...")
+                    })
                 })
                 .await?;
-            let new_ids: Vec<&str> = activities
-                .iter()
-                .zip(&before)
-                .filter(|(_, old)| old.is_none())
-                .map(|(a, _)| a.id.as_str())
-                .collect();
+            let new = before.iter().filter(|old| old.is_none()).count();
             let mut notified = 0;
             if notify {
-                for (i, id) in new_ids.iter().enumerate() {
-                    if let Some((activity, venue)) = store.activity_with_venue(id).await? {
-                        notified += app
-                            .conversation
-                            .announce_activity(&activity, &venue)
-                            .await?;
+                // The new activities of this run, and any a killed run left unannounced.
+                let throttle = Throttle::new(&progress, PROGRESS_ANNOUNCED);
+                let mut announced = 0;
+                loop {
+                    let ids = store.pending_announcements(BATCH_ROWS).await?;
+                    if ids.is_empty() {
+                        break;
                     }
-                    if (i + 1) % CHUNK == 0 {
-                        progress(&format!(
-                            "told migrant members about {}/{} new activities ...",
-                            i + 1,
-                            new_ids.len()
-                        ));
+                    let found = store.activities_with_venues(&ids).await?;
+                    notified += app.conversation.announce_activities(&found).await?;
+                    if store.announced(&ids).await? == 0 {
+                        break; // another import announced them meanwhile
                     }
+                    announced += ids.len();
+                    throttle.step(announced, false, || {
+                        format!(
+                            "{announced} new activities announced to the migrant members near them ..."
+                        )
+                    });
+                    store.between_batches().await;
                 }
             }
             Ok(ImportReport {
                 kind,
                 file,
                 rows: activities.len(),
-                new: new_ids.len(),
+                new,
                 notified,
             })
         }

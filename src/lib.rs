@@ -4,6 +4,7 @@
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod channel;
+pub mod chat;
 pub mod cli;
 pub mod clock;
 pub mod config;

@@ -1,19 +1,17 @@
 //! Wiring: loads content and settings, opens the store, and runs the bot on a channel
-//! (Telegram long polling, or the console).
+//! through the channel seam ([`crate::channel::UpdateSource`]): updates by long polling or
+//! the webhook, stored, then handled by the stored-update loop, whichever the channel.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::channel::console::ConsoleChannel;
-use crate::channel::telegram::TelegramChannel;
-use crate::channel::{Channel, Inbound, Outbound};
-use crate::clock::{Clock, ShiftedClock};
+use crate::channel::{Channel, ChannelError, Inbound, Outbound, RawUpdate, UpdateSource};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
 use crate::conversation::{Conversation, ConversationError, ConversationSettings};
 use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
 use crate::domain::points::PointsConfig;
-use crate::domain::schedule::{next_lesson_at, parse_lesson_time};
 use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
@@ -48,13 +46,13 @@ pub enum ServiceError {
     #[error(transparent)]
     Conversation(#[from] ConversationError),
     #[error(transparent)]
-    Telegram(#[from] crate::channel::telegram::TelegramError),
-    #[error(
-        "no Telegram token: set WEIKE_TELEGRAM_TOKEN (or telegram_token in weike.toml); `weike chat` runs without one"
-    )]
-    NoToken,
+    Channel(#[from] ChannelError),
     #[error("{0}")]
     Replies(String),
+    #[error(
+        "invalid setting owners: {0}: an owner is CHAT_ID (of the default channel) or CHANNEL:CHAT_ID"
+    )]
+    Owner(String),
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
     #[error("cannot listen on {addr}: {error}")]
@@ -77,14 +75,7 @@ impl crate::courier::Composer for Conversation {
     }
 }
 
-/// How updates reach the bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// getUpdates (one process).
-    Polling,
-    /// Telegram posts to our HTTP endpoint (any number of processes behind a load balancer).
-    Webhook,
-}
+pub use crate::channel::Mode;
 
 /// Everything the bot needs, independent of the channel.
 pub struct App {
@@ -217,6 +208,9 @@ impl App {
         store.sync_lessons(&library, clock.now()).await?;
         let library = Arc::new(library);
         let branches = Arc::new(branches);
+        for owner in &config.owners {
+            crate::channel::check_address(owner).map_err(ServiceError::Owner)?;
+        }
         let conversation = Arc::new(Conversation {
             store: store.clone(),
             library: library.clone(),
@@ -299,8 +293,8 @@ impl App {
         }
     }
 
-    /// Answers one inbound event and sends the replies at once (the console; stored
-    /// updates go through [`TelegramService::process_stored_updates`]).
+    /// Answers one inbound event and sends the replies at once, without storing it (tests;
+    /// a channel's updates go through [`Service::process_stored_updates`]).
     pub async fn handle(
         &self,
         channel: &dyn Channel,
@@ -453,7 +447,6 @@ impl App {
     }
 }
 
-const OFFSET_KEY: &str = "telegram.update_offset";
 /// An update whose handling keeps failing is given up on after this many attempts.
 pub const MAX_UPDATE_TRIES: u32 = 5;
 /// How long a process holds the updates it works on without renewing its lease: after a
@@ -469,67 +462,76 @@ pub fn update_retry_wait(attempts: u32) -> chrono::Duration {
     chrono::Duration::seconds(1_i64 << attempts.saturating_sub(1).min(10))
 }
 
-/// The bot on Telegram with long polling.
-pub struct TelegramService {
+/// The `channel_state` key of a channel's long-polling cursor (`telegram.update_offset`).
+pub fn cursor_key(channel: &str) -> String {
+    format!("{channel}.update_offset")
+}
+
+/// The bot on one channel: takes the channel's updates (long polling or the webhook),
+/// stores them, handles the stored ones, and runs the scheduled work.
+pub struct Service {
     pub app: App,
-    pub channel: Arc<TelegramChannel>,
+    pub channel: Arc<dyn UpdateSource>,
     pub courier: Courier,
 }
 
-impl TelegramService {
-    pub async fn new(app: App) -> Result<Self, ServiceError> {
-        let token = app
-            .config
-            .telegram_token
-            .clone()
-            .ok_or(ServiceError::NoToken)?;
-        let channel = Arc::new(
-            TelegramChannel::new(&token, app.config.telegram_api_url.as_deref())?
-                .with_paid_broadcast(app.config.paid_broadcast),
-        );
+impl Service {
+    pub fn new(app: App, channel: Arc<dyn UpdateSource>) -> Self {
         let courier = app.courier(channel.clone(), &worker_id());
-        Ok(Self {
+        Self {
             app,
             channel,
             courier,
-        })
+        }
     }
 
-    /// Registers the command menu and leaves webhook mode.
+    /// Gets the channel ready for long polling (and registers the command menu).
     pub async fn prepare(&self) -> Result<(), ServiceError> {
-        self.channel.delete_webhook().await?;
-        self.channel.set_commands(&self.app.command_menu()).await?;
+        self.channel
+            .prepare(Mode::Polling, &self.app.command_menu())
+            .await?;
         Ok(())
     }
 
-    /// Fetches one batch of updates, stores them, and handles what is stored. The offset
+    /// Fetches one batch of updates, stores them, and handles what is stored. The cursor
     /// moves past an update only once it is stored, so a crash never loses one.
     pub async fn poll_once(&self, timeout: Duration) -> Result<usize, ServiceError> {
         self.fetch_and_store(timeout).await?;
         self.process_stored_updates().await
     }
 
-    /// getUpdates from the stored offset; each update is stored (duplicates ignored) before
-    /// the offset moves past it. Returns how many were fetched.
+    /// Stores an update of the channel (false: a duplicate, ignored).
+    pub async fn store_update(&self, update: &RawUpdate) -> Result<bool, ServiceError> {
+        Ok(self
+            .app
+            .store
+            .save_update(
+                self.channel.name(),
+                update.update_id,
+                &update.chat_key,
+                &update.payload,
+                self.app.clock.now(),
+            )
+            .await?)
+    }
+
+    /// Long polling from the stored cursor; each update is stored (duplicates ignored)
+    /// before the cursor moves past it. Returns how many were fetched.
     async fn fetch_and_store(&self, timeout: Duration) -> Result<usize, ServiceError> {
         let store = &self.app.store;
-        let offset: i64 = store
-            .state(OFFSET_KEY)
-            .await?
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
-        let updates = self.channel.poll(offset, timeout).await?;
-        let Some(last) = updates.iter().map(|u| u.update_id).max() else {
-            return Ok(0);
-        };
-        let now = self.app.clock.now();
-        for u in &updates {
-            store
-                .save_update(u.update_id, &u.chat_key, &u.payload, now)
-                .await?;
+        let key = cursor_key(self.channel.name());
+        let cursor = store.state(&key).await?;
+        let polled = self
+            .channel
+            .fetch_updates(cursor.as_deref(), timeout)
+            .await?;
+        for update in &polled.updates {
+            self.store_update(update).await?;
         }
-        store.set_state(OFFSET_KEY, &(last + 1).to_string()).await?;
-        Ok(updates.len())
+        if let Some(next) = &polled.cursor {
+            store.set_state(&key, next).await?;
+        }
+        Ok(polled.updates.len())
     }
 
     /// Plans and sends what is due (see [`App::tick`]).
@@ -567,7 +569,7 @@ impl TelegramService {
             let batch = self
                 .app
                 .store
-                .claim_updates(worker, now, now + UPDATE_LEASE, 50)
+                .claim_updates(self.channel.name(), worker, now, now + UPDATE_LEASE, 50)
                 .await?;
             if batch.is_empty() {
                 return Ok(finished);
@@ -593,21 +595,21 @@ impl TelegramService {
     ) -> Result<bool, ServiceError> {
         let store = &self.app.store;
         let metrics = &self.app.metrics;
-        let id = update.update_id;
-        let inbound = match crate::channel::telegram::parse_update(&update.payload) {
+        let (channel, id) = (update.channel.as_str(), update.update_id);
+        let inbound = match self.channel.parse_update(&update.payload) {
             Ok(Some(inbound)) => inbound,
             Ok(None) => {
-                store.finish_update(id, worker).await?;
+                store.finish_update(channel, id, worker).await?;
                 return Ok(true);
             }
             Err(reason) => {
                 tracing::warn!(update_id = id, %reason, "an update could not be read: kept as dead (see `weike inbox`)");
                 Metrics::inc(&metrics.updates_unparsable);
                 let error = format!("cannot read the update: {reason}");
-                let kept = crate::channel::telegram::scrub_locations(&update.payload);
+                let kept = self.channel.scrub_update(&update.payload);
                 let now = self.app.clock.now();
                 store
-                    .kill_update(id, worker, &error, kept.as_deref(), now)
+                    .kill_update(channel, id, worker, &error, kept.as_deref(), now)
                     .await?;
                 return Ok(true);
             }
@@ -634,7 +636,7 @@ impl TelegramService {
                         let json = serde_json::to_string(&replies).map_err(|e| {
                             ServiceError::Replies(format!("cannot write down the replies: {e}"))
                         })?;
-                        store.write_replies(id, worker, &json).await?;
+                        store.write_replies(channel, id, worker, &json).await?;
                         (replies, 0)
                     }
                     Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
@@ -646,9 +648,11 @@ impl TelegramService {
             self.app
                 .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
                 .await?;
-            store.replies_sent(id, worker, i as i64 + 1).await?;
+            store
+                .replies_sent(channel, id, worker, i as i64 + 1)
+                .await?;
         }
-        store.finish_update(id, worker).await?;
+        store.finish_update(channel, id, worker).await?;
         Metrics::inc(&metrics.updates_handled);
         Ok(true)
     }
@@ -663,7 +667,7 @@ impl TelegramService {
     ) -> Result<bool, ServiceError> {
         let store = &self.app.store;
         let metrics = &self.app.metrics;
-        let id = update.update_id;
+        let (channel, id) = (update.channel.as_str(), update.update_id);
         Metrics::inc(&metrics.updates_failed);
         let attempts = u32::try_from(update.attempts.saturating_add(1)).unwrap_or(u32::MAX);
         let error = e.to_string();
@@ -671,47 +675,33 @@ impl TelegramService {
         if attempts < MAX_UPDATE_TRIES {
             let retry_at = now + update_retry_wait(attempts);
             tracing::warn!(update_id = id, attempts, %retry_at, %error, "handling an update failed; it is tried again");
-            store.retry_update(id, worker, &error, retry_at).await?;
+            store
+                .retry_update(channel, id, worker, &error, retry_at)
+                .await?;
             return Ok(false);
         }
         tracing::error!(update_id = id, attempts, %error, "giving up on an update: kept as dead (see `weike inbox`), the member is told");
-        let kept = crate::channel::telegram::scrub_locations(&update.payload);
+        let kept = self.channel.scrub_update(&update.payload);
         store
-            .kill_update(id, worker, &error, kept.as_deref(), now)
+            .kill_update(channel, id, worker, &error, kept.as_deref(), now)
             .await?;
         Metrics::inc(&metrics.updates_dead);
         self.app.apologize(self.channel.as_ref(), inbound).await;
         Ok(true)
     }
 
-    /// The HTTP endpoints: health and metrics, and in webhook mode the webhook itself
-    /// (at the path of `webhook_url`).
+    /// The HTTP endpoints: health and metrics, and in webhook mode the channel's webhook
+    /// route.
     pub fn http_router(
         &self,
         mode: Mode,
         stored: Arc<tokio::sync::Notify>,
         endpoints: crate::http::Endpoints,
     ) -> Result<axum::Router, ServiceError> {
-        let webhook =
-            match mode {
-                Mode::Polling => None,
-                Mode::Webhook => {
-                    let url = self.app.config.webhook_url.as_deref().ok_or(
-                        ServiceError::WebhookSetting(
-                            "WEIKE_WEBHOOK_URL (the public https:// URL Telegram posts to)",
-                        ),
-                    )?;
-                    let secret = self.app.config.webhook_secret.clone().ok_or(
-                        ServiceError::WebhookSetting(
-                            "WEIKE_WEBHOOK_SECRET (1-256 characters A-Z, a-z, 0-9, _ and -)",
-                        ),
-                    )?;
-                    let path = url::Url::parse(url)
-                        .map(|u| u.path().to_string())
-                        .unwrap_or_else(|_| "/".into());
-                    Some(crate::http::Webhook { path, secret })
-                }
-            };
+        let webhook = match mode {
+            Mode::Polling => None,
+            Mode::Webhook => Some(self.channel.webhook_route()?),
+        };
         Ok(crate::http::router(
             Arc::new(crate::http::HttpState {
                 store: self.app.store.clone(),
@@ -761,17 +751,7 @@ impl TelegramService {
             }
             (Mode::Polling, None) => None,
         };
-        match mode {
-            Mode::Polling => self.prepare().await?,
-            Mode::Webhook => {
-                let (url, secret) = (
-                    self.app.config.webhook_url.clone().unwrap_or_default(),
-                    self.app.config.webhook_secret.clone().unwrap_or_default(),
-                );
-                self.channel.set_webhook(&url, &secret).await?;
-                self.channel.set_commands(&self.app.command_menu()).await?;
-            }
-        }
+        self.channel.prepare(mode, &self.app.command_menu()).await?;
         let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
         let serve = |listener: Option<tokio::net::TcpListener>,
                      router: axum::Router,
@@ -908,171 +888,4 @@ async fn shutdown_signal() {
 
 fn worker_id() -> String {
     format!("{}-{}", std::process::id(), rand::random::<u32>())
-}
-
-/// The console demo: reads lines from `input`, answers through `console`, and runs the
-/// planner and courier after every line and once a second.
-pub async fn run_console<R>(
-    app: App,
-    clock: ShiftedClock,
-    console: ConsoleChannel,
-    input: R,
-) -> Result<(), ServiceError>
-where
-    R: tokio::io::AsyncBufRead + Unpin,
-{
-    use tokio::io::AsyncBufReadExt;
-    let channel: Arc<dyn Channel> = Arc::new(console.clone());
-    let courier = app.courier(channel.clone(), "console");
-    let banner_locale = Locale::DEFAULT;
-    console.print(&t!(app.i18n, banner_locale, "console-banner"));
-    let mut lines = input.lines();
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    loop {
-        tokio::select! {
-            line = lines.next_line() => {
-                let Ok(Some(line)) = line else { break };
-                let line = line.trim();
-                if line.is_empty() {
-                    continue;
-                }
-                let locale = app
-                    .store
-                    .member_by_chat(crate::channel::console::CHANNEL_NAME, crate::channel::console::CHAT_ID)
-                    .await?
-                    .map(|m| m.locale)
-                    .unwrap_or(banner_locale);
-                if let Some(command) = line
-                    .strip_prefix(':')
-                    .filter(|_| !crate::channel::console::ConsoleChannel::is_inbound_command(line))
-                {
-                    if console_command(&app, &clock, &console, locale, command).await? == ConsoleFlow::Quit {
-                        break;
-                    }
-                } else {
-                    let inbound = console.inbound(line);
-                    if let Err(e) = app.handle(channel.as_ref(), &inbound).await {
-                        tracing::error!(error = %e, "handling a console line failed");
-                        app.apologize(channel.as_ref(), &inbound).await;
-                    }
-                }
-                app.tick(&courier).await;
-            }
-            _ = ticker.tick() => {
-                app.tick(&courier).await;
-            }
-        }
-    }
-    app.store.close().await;
-    Ok(())
-}
-
-#[derive(PartialEq, Eq)]
-enum ConsoleFlow {
-    Continue,
-    Quit,
-}
-
-/// `:help`, `:clock`, `:clock +1d`, `:clock 07:30`, `:quit`.
-async fn console_command(
-    app: &App,
-    clock: &ShiftedClock,
-    console: &ConsoleChannel,
-    locale: Locale,
-    command: &str,
-) -> Result<ConsoleFlow, ServiceError> {
-    let mut words = command.split_whitespace();
-    let member = app
-        .store
-        .member_by_chat(
-            crate::channel::console::CHANNEL_NAME,
-            crate::channel::console::CHAT_ID,
-        )
-        .await?;
-    let tz = member
-        .as_ref()
-        .map(|m| m.timezone)
-        .unwrap_or(app.config.default_timezone);
-    let show_clock = |console: &ConsoleChannel| {
-        let now = clock
-            .now()
-            .with_timezone(&tz)
-            .format("%Y-%m-%d %H:%M")
-            .to_string();
-        console.print(&t!(
-            app.i18n,
-            locale,
-            "console-clock",
-            time = now,
-            tz = tz.name()
-        ));
-    };
-    match (words.next(), words.next()) {
-        (Some("help"), _) => console.print(&t!(app.i18n, locale, "console-help")),
-        (Some("quit" | "q" | "exit"), _) => return Ok(ConsoleFlow::Quit),
-        (Some("clock"), None) => show_clock(console),
-        (Some("clock"), Some(arg)) => match parse_clock_arg(arg) {
-            Some(ClockMove::By(d)) => {
-                clock.advance(d);
-                show_clock(console);
-            }
-            Some(ClockMove::To(time)) => {
-                let every_day = crate::domain::schedule::DaySchedule::every_day();
-                if let Some(at) = next_lesson_at(&every_day, time, tz, clock.now()) {
-                    clock.set(at);
-                }
-                show_clock(console);
-            }
-            None => console.print(&t!(app.i18n, locale, "console-clock-invalid", input = arg)),
-        },
-        _ => console.print(&t!(app.i18n, locale, "console-unknown", input = command)),
-    }
-    Ok(ConsoleFlow::Continue)
-}
-
-enum ClockMove {
-    By(chrono::Duration),
-    To(chrono::NaiveTime),
-}
-
-/// `+1d`, `+3h`, `+30m`, `-1d`, or a time of day `07:30`.
-fn parse_clock_arg(arg: &str) -> Option<ClockMove> {
-    if let Some(rest) = arg
-        .strip_prefix('+')
-        .map(|r| (1, r))
-        .or_else(|| arg.strip_prefix('-').map(|r| (-1, r)))
-    {
-        let (sign, body) = rest;
-        let unit = body.chars().last()?;
-        let n: i64 = body[..body.len() - unit.len_utf8()].parse().ok()?;
-        let d = match unit {
-            'd' => chrono::Duration::days(n),
-            'h' => chrono::Duration::hours(n),
-            'm' => chrono::Duration::minutes(n),
-            _ => return None,
-        };
-        return Some(ClockMove::By(d * sign));
-    }
-    parse_lesson_time(arg)
-        .filter(|_| arg.contains(':'))
-        .map(ClockMove::To)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn clock_arguments() {
-        assert!(
-            matches!(parse_clock_arg("+1d"), Some(ClockMove::By(d)) if d == chrono::Duration::days(1))
-        );
-        assert!(
-            matches!(parse_clock_arg("-30m"), Some(ClockMove::By(d)) if d == chrono::Duration::minutes(-30))
-        );
-        assert!(matches!(parse_clock_arg("07:30"), Some(ClockMove::To(_))));
-        assert!(parse_clock_arg("+1w").is_none());
-        assert!(parse_clock_arg("25:99").is_none());
-        assert!(parse_clock_arg("tomorrow").is_none());
-    }
 }

@@ -8,13 +8,13 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
 use support::harness::{Harness, add_members, poll_all};
-use weike::service::TelegramService;
+use weike::service::Service;
 
 const OWNER: i64 = 8001;
 const ALICE: i64 = 8002; // 成员1, branch 柳村 (qingshan.donghu.liucun)
 const BOB: i64 = 8003; // 成员2, same branch
 
-async fn say(service: &TelegramService, fake: &FakeTelegram, chat: i64, text: &str) -> String {
+async fn say(service: &Service, fake: &FakeTelegram, chat: i64, text: &str) -> String {
     fake.push_text(chat, text);
     poll_all(service, fake).await;
     let calls: Vec<Call> = fake.take_calls();

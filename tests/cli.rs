@@ -5,6 +5,8 @@ use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
 
+mod support;
+
 fn weike() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_weike"));
     cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
@@ -452,17 +454,30 @@ fn console_demo_walks_through_a_day() {
 /// the language of `--locale`, zh-CN by default) and nothing written; then a good file
 /// imported, and imported again as updates.
 #[test]
-fn import_checks_every_row_and_is_all_or_nothing() {
+fn import_checks_every_row_and_is_all_or_nothing_on_sqlite() {
+    let db = support::db::TestDb::sqlite();
+    import_scenario(&db.url);
+}
+
+#[tokio::test]
+async fn import_checks_every_row_and_is_all_or_nothing_on_postgres() {
+    if let Some(db) = support::db::TestDb::postgres("cli_import").await {
+        tokio::task::spawn_blocking(move || import_scenario(&db.url))
+            .await
+            .unwrap();
+    }
+}
+
+fn import_scenario(url: &str) {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    let url = format!("sqlite://{}/import.db", d.display());
     let import_in = |locale: Option<&str>, what: &str, file: &str| {
         let mut cmd = weike();
         cmd.args(["import", what]).arg(d.join(file));
         if let Some(locale) = locale {
             cmd.args(["--locale", locale]);
         }
-        let out = cmd.env("WEIKE_DATABASE_URL", &url).output().unwrap();
+        let out = cmd.env("WEIKE_DATABASE_URL", url).output().unwrap();
         (
             out.status.code(),
             String::from_utf8_lossy(&out.stdout).to_string(),
@@ -497,7 +512,7 @@ fn import_checks_every_row_and_is_all_or_nothing() {
     let out = weike()
         .args(["import", "--locale", "zh-TW", "venues"])
         .arg(d.join("bad-venues.csv"))
-        .env("WEIKE_DATABASE_URL", &url)
+        .env("WEIKE_DATABASE_URL", url)
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -613,7 +628,7 @@ fn import_checks_every_row_and_is_all_or_nothing() {
         let out = weike()
             .args(["import", "activities", "--notify", "--locale", "en"])
             .arg(d.join("activities.csv"))
-            .env("WEIKE_DATABASE_URL", &url)
+            .env("WEIKE_DATABASE_URL", url)
             .output()
             .unwrap();
         (
@@ -643,20 +658,33 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
     let now = chrono::Utc::now();
     for (id, chat) in [(41, "9001"), (42, "9002")] {
         store
-            .save_update(id, chat, r#"{"update_id": 0}"#, now)
+            .save_update("telegram", id, chat, r#"{"update_id": 0}"#, now)
             .await
             .unwrap();
     }
     let claimed = store
-        .claim_updates("w", now, now + chrono::Duration::seconds(60), 10)
+        .claim_updates(
+            "telegram",
+            "w",
+            now,
+            now + chrono::Duration::seconds(60),
+            10,
+        )
         .await
         .unwrap();
     assert_eq!(claimed.len(), 2);
     store
-        .kill_update(41, "w", "cannot read the update: message: bad", None, now)
+        .kill_update(
+            "telegram",
+            41,
+            "w",
+            "cannot read the update: message: bad",
+            None,
+            now,
+        )
         .await
         .unwrap();
-    store.finish_update(42, "w").await.unwrap();
+    store.finish_update("telegram", 42, "w").await.unwrap();
     store.close().await;
 
     let out = weike()

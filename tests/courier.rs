@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::db::TestDb;
 use support::harness::{Harness, add_members};
-use weike::channel::{Channel, Inbound, InboundEvent, Outbound, SendError, Sent};
+use weike::channel::{Channel, Inbound, InboundEvent, Limits, Outbound, Profile, SendError, Sent};
 use weike::clock::{Clock, ManualClock};
 use weike::domain::{Dialog, Locale};
 use weike::service::App;
@@ -21,8 +21,12 @@ struct Recorder {
 
 #[async_trait::async_trait]
 impl Channel for Recorder {
-    fn name(&self) -> &str {
-        "telegram"
+    /// It stands in for Telegram, with Telegram's limits.
+    fn profile(&self) -> &'static Profile {
+        &weike::channel::telegram::PROFILE
+    }
+    fn limits(&self) -> Limits {
+        weike::channel::telegram::LIMITS
     }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
         let mut sends = self.sends.lock().unwrap();

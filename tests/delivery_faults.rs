@@ -13,7 +13,7 @@ use support::db::TestDb;
 use support::fake_telegram::Fault;
 use support::harness::{Harness, TOKEN, add_members, text_only_lessons};
 use weike::clock::Clock;
-use weike::courier::rate_limit::Limits;
+use weike::courier::rate_limit::LimitSettings;
 use weike::service::App;
 
 /// 07:30 in Shanghai on the first lesson day.
@@ -24,7 +24,7 @@ fn lesson_time() -> chrono::DateTime<Utc> {
 async fn app_for(h: &Harness, lessons: &tempfile::TempDir, concurrency: usize) -> App {
     let dir = lessons.path().display().to_string();
     let mut config = h.config_with(&[("WEIKE_LESSONS_DIR", dir.as_str())]);
-    config.courier.limits = Limits::unlimited();
+    config.courier.limits = LimitSettings::unlimited();
     config.courier.concurrency = concurrency;
     config.courier.max_attempts = 10;
     config.courier.backoff = Duration::from_secs(1);

@@ -10,7 +10,8 @@ mod support;
 use std::time::{Duration, Instant};
 
 use support::db::TestDb;
-use support::harness::{Harness, TOKEN};
+use support::harness::Harness;
+use support::webhook::{command_update, free_port, webhook_service};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -18,11 +19,6 @@ const SECRET: &str = "edge-test-secret_0123456789";
 const PATH: &str = "/telegram";
 /// The bound the README states for the process under this attack.
 const RSS_BOUND_KB: u64 = 100 * 1024;
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
 
 fn rss_kb(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -48,34 +44,9 @@ async fn until_closed(stream: &mut TcpStream, within: Duration) -> (String, bool
     }
 }
 
-fn update(update_id: i64, chat: i64, text: &str) -> String {
-    serde_json::json!({
-        "update_id": update_id,
-        "message": {
-            "message_id": update_id,
-            "date": 1_700_000_000,
-            "from": {"id": chat, "is_bot": false, "first_name": "M"},
-            "chat": {"id": chat, "type": "private", "first_name": "M"},
-            "text": text,
-            "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}],
-        }
-    })
-    .to_string()
-}
-
 /// Posts a valid update and returns the HTTP status and how long the answer took.
 async fn post_update(port: u16, body: &str) -> (u16, Duration) {
-    let started = Instant::now();
-    let status = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{port}{PATH}"))
-        .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-        .header("Content-Type", "application/json")
-        .body(body.to_string())
-        .send()
-        .await
-        .map(|r| r.status().as_u16())
-        .unwrap_or(0);
-    (status, started.elapsed())
+    support::webhook::post_update(port, PATH, SECRET, body).await
 }
 
 #[tokio::test]
@@ -89,23 +60,8 @@ async fn slow_idle_and_oversized_clients_do_not_stall_or_bloat_the_service() {
         "http_header_timeout_seconds = 2\nhttp_body_timeout_seconds = 2\nhttp_idle_timeout_seconds = 3\n",
     )
     .unwrap();
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
-        .args(["run", "--webhook"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let mut child = webhook_service(&h, port, PATH, SECRET)
         .env("WEIKE_CONFIG", &config)
-        .env("WEIKE_DATABASE_URL", &h.db.url)
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
-        .env(
-            "WEIKE_WEBHOOK_URL",
-            format!("https://bot.example.org{PATH}"),
-        )
-        .env("WEIKE_WEBHOOK_SECRET", SECRET)
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WEIKE_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     let pid = child.id().unwrap();
@@ -114,7 +70,7 @@ async fn slow_idle_and_oversized_clients_do_not_stall_or_bloat_the_service() {
     h.fake.allow_chats([7001, 7002, 7003]);
 
     // Warm up: a member is answered.
-    let (status, _) = post_update(port, &update(1, 7001, "/start")).await;
+    let (status, _) = post_update(port, &command_update(1, 7001, "/start")).await;
     assert_eq!(status, 200);
     h.fake.wait_for_calls("sendMessage", 2).await;
     let baseline = rss_kb(pid);
@@ -202,7 +158,7 @@ async fn slow_idle_and_oversized_clients_do_not_stall_or_bloat_the_service() {
     for (n, chat) in [(2, 7002), (3, 7003)] {
         let before = h.fake.calls_to("sendMessage").len();
         let started = Instant::now();
-        let (status, took) = post_update(port, &update(n, chat, "/start")).await;
+        let (status, took) = post_update(port, &command_update(n, chat, "/start")).await;
         assert_eq!(status, 200);
         assert!(
             took < Duration::from_secs(1),
@@ -268,23 +224,8 @@ async fn slow_idle_and_oversized_clients_do_not_stall_or_bloat_the_service() {
 async fn metrics_can_have_their_own_address() {
     let h = Harness::new(TestDb::sqlite()).await;
     let (port, metrics_port) = (free_port(), free_port());
-    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
-        .args(["run", "--webhook"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("WEIKE_DATABASE_URL", &h.db.url)
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
-        .env(
-            "WEIKE_WEBHOOK_URL",
-            format!("https://bot.example.org{PATH}"),
-        )
-        .env("WEIKE_WEBHOOK_SECRET", SECRET)
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+    let mut child = webhook_service(&h, port, PATH, SECRET)
         .env("WEIKE_METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
-        .env("WEIKE_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
         .spawn()
         .unwrap();
     h.fake.wait_for_calls("setMyCommands", 3).await;
@@ -314,7 +255,7 @@ async fn metrics_can_have_their_own_address() {
     let on_metrics = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{metrics_port}{PATH}"))
         .header("X-Telegram-Bot-Api-Secret-Token", SECRET)
-        .body(update(1, 7001, "/start"))
+        .body(command_update(1, 7001, "/start"))
         .send()
         .await
         .unwrap()

@@ -12,13 +12,13 @@ use support::fake_telegram::Call;
 use support::harness::{Harness, add_members, text_to};
 use weike::domain::Locale;
 use weike::i18n::I18n;
-use weike::service::{MAX_UPDATE_TRIES, TelegramService, update_retry_wait};
+use weike::service::{MAX_UPDATE_TRIES, Service, update_retry_wait};
 use weike::t;
 
 const BROKEN: i64 = 8001;
 const OTHER: i64 = 8002;
 
-async fn counts(service: &TelegramService) -> Vec<(String, i64)> {
+async fn counts(service: &Service) -> Vec<(String, i64)> {
     service.app.store.update_counts().await.unwrap()
 }
 
@@ -30,7 +30,7 @@ fn count(counts: &[(String, i64)], status: &str) -> i64 {
 }
 
 /// Fetches and handles what is due; the calls made, all accepted by the fake.
-async fn poll(h: &Harness, service: &TelegramService) -> Vec<Call> {
+async fn poll(h: &Harness, service: &Service) -> Vec<Call> {
     service
         .poll_once(std::time::Duration::ZERO)
         .await
@@ -202,7 +202,7 @@ async fn unreadable_updates_are_kept(db: TestDb) {
         &service
             .app
             .store
-            .update_payload(id)
+            .update_payload("telegram", id)
             .await
             .unwrap()
             .expect("kept"),
@@ -246,7 +246,7 @@ async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
         service
             .app
             .store
-            .update_payloads_of_chat(&chat.to_string())
+            .update_payloads_of_chat("telegram", &chat.to_string())
             .await
             .unwrap()
     };
@@ -277,7 +277,7 @@ async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
     let kept = service
         .app
         .store
-        .update_payload(dead)
+        .update_payload("telegram", dead)
         .await
         .unwrap()
         .unwrap();

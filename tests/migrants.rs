@@ -15,7 +15,7 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
 use support::harness::{Harness, add_members, press, say, step, text_to};
-use weike::service::TelegramService;
+use weike::service::Service;
 
 const OWNER: i64 = 9001;
 /// Away from home, staying 1.5 km from the venue.
@@ -32,7 +32,7 @@ const SECOND: i64 = 9006;
 /// 浦东红色驿站.
 const VENUE: (f64, f64) = (31.2304, 121.4737);
 
-async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+async fn tick(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     service.tick().await.into_result().unwrap();
     let calls = fake.take_calls();
     assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
@@ -43,7 +43,7 @@ fn to_chat(calls: &[Call], chat: i64) -> Vec<&Call> {
     calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
 }
 
-async fn locate(h: &Harness, service: &TelegramService, chat: i64, lat: f64, lon: f64) -> String {
+async fn locate(h: &Harness, service: &Service, chat: i64, lat: f64, lon: f64) -> String {
     h.fake.push_location(chat, lat, lon);
     text_to(&step(service, &h.fake).await, chat)
 }
@@ -55,7 +55,7 @@ fn shanghai(month: u32, day: u32, hour: u32, minute: u32) -> chrono::DateTime<Ut
         - Duration::hours(8)
 }
 
-async fn member_id(service: &TelegramService, chat: i64) -> i64 {
+async fn member_id(service: &Service, chat: i64) -> i64 {
     service
         .app
         .store
@@ -67,7 +67,7 @@ async fn member_id(service: &TelegramService, chat: i64) -> i64 {
 }
 
 /// /away, consent, and a first location.
-async fn go_away(h: &Harness, service: &TelegramService, chat: i64, lat: f64, lon: f64) {
+async fn go_away(h: &Harness, service: &Service, chat: i64, lat: f64, lon: f64) {
     let calls = say(h, service, chat, "/away").await;
     let said = text_to(&calls, chat);
     assert!(said.contains("已登记为外出"), "{said}");

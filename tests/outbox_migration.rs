@@ -5,28 +5,14 @@
 
 mod support;
 
-use std::borrow::Cow;
 use weike::domain::outbox::OutboxKind;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use sqlx::migrate::Migrator;
-use support::db::TestDb;
+use support::db::{TestDb, migrations_before};
 use weike::store::{NewDelivery, Store};
 
 /// The migration under test.
 const LEAN_OUTBOX: i64 = 11;
-
-fn before_lean(mut migrator: Migrator) -> Migrator {
-    migrator.migrations = Cow::Owned(
-        migrator
-            .migrations
-            .iter()
-            .filter(|m| m.version < LEAN_OUTBOX)
-            .cloned()
-            .collect(),
-    );
-    migrator
-}
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 8, 0, 0).unwrap()
@@ -178,7 +164,7 @@ async fn sqlite_outbox_keeps_rows_and_ids() {
         .create_if_missing(true)
         .foreign_keys(true);
     let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
-    before_lean(sqlx::migrate!("./migrations/sqlite"))
+    migrations_before(sqlx::migrate!("./migrations/sqlite"), LEAN_OUTBOX)
         .run(&pool)
         .await
         .expect("migrations before 0011");
@@ -211,7 +197,7 @@ async fn postgres_outbox_keeps_rows_and_ids() {
         return;
     };
     let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
-    before_lean(sqlx::migrate!("./migrations/postgres"))
+    migrations_before(sqlx::migrate!("./migrations/postgres"), LEAN_OUTBOX)
         .run(&pool)
         .await
         .expect("migrations before 0011");

@@ -9,7 +9,7 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
 use support::harness::{Harness, add_members, poll_all};
-use weike::service::TelegramService;
+use weike::service::Service;
 
 const A: i64 = 7001; // 成员0: studies every day and answers
 const B: i64 = 7002; // 成员1: checks in on day 1 only
@@ -38,7 +38,7 @@ fn lesson_time(day: u32) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + Duration::days(i64::from(day) - 1)
 }
 
-async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     poll_all(service, fake).await;
     let calls = fake.take_calls();
     let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
@@ -49,7 +49,7 @@ async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
     calls
 }
 
-async fn tick(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+async fn tick(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     service.tick().await.into_result().unwrap();
     let calls = fake.take_calls();
     let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
@@ -172,7 +172,7 @@ async fn review_count(url: &str, chat: i64) -> i64 {
 }
 
 /// A checks in to the lesson of the day and answers every question right.
-async fn study_day(h: &Harness, service: &TelegramService, day: u32) -> String {
+async fn study_day(h: &Harness, service: &Service, day: u32) -> String {
     h.clock.set(lesson_time(day));
     let calls = tick(service, &h.fake).await;
     let (message, data) = checkin_button(&to(&calls, A));

@@ -11,7 +11,7 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
 use support::harness::{Harness, add_members, poll_all};
-use weike::service::TelegramService;
+use weike::service::Service;
 
 const OWNER: i64 = 8101; // 成员0, 柳村
 const A: i64 = 8102; // 成员1, 柳村: checks in and answers
@@ -27,7 +27,7 @@ fn lesson_time(day: i64) -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + Duration::days(day - 1)
 }
 
-async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     poll_all(service, fake).await;
     let calls = fake.take_calls();
     let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
@@ -38,7 +38,7 @@ async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
     calls
 }
 
-async fn say(service: &TelegramService, fake: &FakeTelegram, chat: i64, text: &str) -> Vec<Call> {
+async fn say(service: &Service, fake: &FakeTelegram, chat: i64, text: &str) -> Vec<Call> {
     fake.push_text(chat, text);
     step(service, fake).await
 }
@@ -121,7 +121,7 @@ fn db_time(_url: &str, t: DateTime<Utc>) -> String {
 
 /// The service with OWNER as its owner and `members` onboarded members from OWNER on (all
 /// in 柳村).
-async fn start(db: TestDb, members: usize) -> (Harness, TelegramService) {
+async fn start(db: TestDb, members: usize) -> (Harness, Service) {
     let h = Harness::new(db).await;
     let service = h
         .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
@@ -134,10 +134,7 @@ async fn start(db: TestDb, members: usize) -> (Harness, TelegramService) {
 
 /// OWNER's `/export`: the CSV text after its byte-order mark, and its rows with the header
 /// first.
-async fn export(
-    service: &TelegramService,
-    fake: &FakeTelegram,
-) -> (String, Vec<csv::StringRecord>) {
+async fn export(service: &Service, fake: &FakeTelegram) -> (String, Vec<csv::StringRecord>) {
     let calls = say(service, fake, OWNER, "/export").await;
     let doc = calls
         .iter()

@@ -9,7 +9,7 @@ use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
 use support::harness::{Harness, poll_all};
 use weike::domain::Locale;
-use weike::service::TelegramService;
+use weike::service::Service;
 
 const USER: i64 = 5001;
 
@@ -23,7 +23,7 @@ fn sent_id(call: &Call) -> i64 {
 }
 
 /// The calls of one step, after handling the updates it queued.
-async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     poll_all(service, fake).await;
     let calls = fake.take_calls();
     let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
@@ -371,7 +371,7 @@ async fn downtime_scenario(db: TestDb) {
     assert!(h.fake.take_calls().is_empty());
 }
 
-async fn onboard(h: &Harness, service: &TelegramService) {
+async fn onboard(h: &Harness, service: &Service) {
     h.fake.push_text(USER, "/start");
     let calls = step(service, &h.fake).await;
     h.fake
@@ -573,7 +573,7 @@ async fn paid_broadcasts_are_marked_and_faster() {
     let service = h
         .service_with(h.config_with(&[("WEIKE_PAID_BROADCAST", "1")]))
         .await;
-    assert_eq!(service.app.config.courier.limits.global_per_second, 1000.0);
+    assert_eq!(service.courier.limits().global_per_second, 1000.0);
     h.fake.accept_any_chat(true);
     support::harness::add_members(&service.app, 3, 9100, h.clock_now()).await;
     h.fake.take_calls();

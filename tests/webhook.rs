@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::db::TestDb;
 use support::harness::{Harness, TOKEN};
-use weike::service::{App, Mode, TelegramService};
+use weike::service::{App, Mode, Service};
 
 const SECRET: &str = "s3cret_Token-1";
 
@@ -28,13 +28,13 @@ fn text_update(update_id: i64, user: i64, text: &str) -> Value {
 }
 
 /// One instance: the service and the address of its HTTP endpoints.
-async fn instance(h: &Harness) -> (Arc<TelegramService>, String) {
+async fn instance(h: &Harness) -> (Arc<Service>, String) {
     let config = h.config_with(&[
         ("WEIKE_WEBHOOK_URL", "https://bot.example.org/telegram/hook"),
         ("WEIKE_WEBHOOK_SECRET", SECRET),
     ]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
-    let service = Arc::new(TelegramService::new(app).await.unwrap());
+    let service = Arc::new(support::harness::service_on(app));
     let router = service
         .http_router(
             Mode::Webhook,

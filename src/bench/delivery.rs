@@ -17,7 +17,7 @@ use super::BenchDb;
 use super::fake_bot_api::{FakeBotApi, FakeLimits};
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock, ManualClock, SystemClock};
-use crate::courier::rate_limit::Limits;
+use crate::courier::rate_limit::LimitSettings;
 use crate::courier::{Courier, CourierSettings};
 use crate::service::App;
 
@@ -176,7 +176,7 @@ async fn measure(
         "1000000:BENCH",
         Some(&fake.api_url()),
     )?);
-    let courier = |limits: Limits, clock: Arc<dyn Clock>, worker: &str| {
+    let courier = |limits: LimitSettings, clock: Arc<dyn Clock>, worker: &str| {
         Courier::new(
             app.store.clone(),
             channel.clone(),
@@ -193,7 +193,7 @@ async fn measure(
         )
     };
     let unlimited = courier(
-        Limits::unlimited(),
+        LimitSettings::unlimited(),
         Arc::new(clock.clone()),
         "bench-unlimited",
     );
@@ -223,7 +223,8 @@ async fn measure(
     fake.reset_stats();
     fake.set_limits(Some(FakeLimits::telegram()));
     let limited = Arc::new(courier(
-        Limits::default(),
+        // Telegram's own limits.
+        LimitSettings::default(),
         Arc::new(SystemClock),
         "bench-limited",
     ));

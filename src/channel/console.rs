@@ -1,14 +1,45 @@
 //! The console channel: the whole conversation in a terminal, with no token and no
 //! network. Messages are printed as text; buttons are numbered and chosen by typing the
 //! number. A location is shared by typing `:location LAT LON`.
+//!
+//! Typed lines reach the bot like any channel's updates: [`ConsoleChannel::accept`] turns a
+//! line into a [`RawUpdate`] (the event it means at the moment it is typed, as JSON), the
+//! session stores it, and the service handles it like every stored update
+//! ([`UpdateSource::parse_update`]).
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
-use super::{Button, Channel, Inbound, InboundEvent, Keyboard, Outbound, SendError, Sent};
+use serde::{Deserialize, Serialize};
+
+use super::{
+    Button, Capabilities, Channel, ChannelError, Inbound, InboundEvent, Keyboard, Limits, Mode,
+    Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
+};
 use crate::content::markdown::visible_text;
+use crate::domain::Locale;
 
 pub const CHANNEL_NAME: &str = "console";
+
+/// What the service knows of the console by name: its one member is the operator.
+pub const PROFILE: Profile = Profile {
+    name: CHANNEL_NAME,
+    capabilities: Capabilities {
+        quiz_polls: false,
+        inline_buttons: false,
+        voice_messages: false,
+        location_requests: false,
+        max_text_chars: usize::MAX,
+        max_caption_chars: usize::MAX,
+    },
+    operator: true,
+    is_chat_id,
+};
+
+fn is_chat_id(text: &str) -> bool {
+    text == CHAT_ID
+}
+
 /// The one member of a console session.
 pub const CHAT_ID: &str = "console";
 /// Button data of a quiz option in the console: `poll:<poll id>:<option>`.
@@ -24,6 +55,16 @@ struct State {
     /// The buttons of the latest message that had any, with that message's id.
     keyboard: Option<(String, Keyboard)>,
     next_callback: u64,
+    /// The id of the next typed line's update.
+    next_update_id: i64,
+}
+
+/// A typed line as it is stored: the event it meant when it was typed (None once a location
+/// was scrubbed from it).
+#[derive(Debug, Serialize, Deserialize)]
+struct StoredLine {
+    language: Option<String>,
+    event: Option<InboundEvent>,
 }
 
 /// Prints to a writer (the terminal, or a buffer in tests).
@@ -36,11 +77,41 @@ pub struct ConsoleChannel {
 
 impl ConsoleChannel {
     pub fn new(out: Box<dyn Write + Send>, ansi: bool) -> Self {
+        // Update ids grow across sessions on one database: a session starts at the time it
+        // starts, in microseconds, and counts one up per line.
+        let start = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| i64::try_from(d.as_micros()).unwrap_or(i64::MAX / 2))
+            .unwrap_or(0);
         Self {
             out: Arc::new(Mutex::new(out)),
-            state: Arc::new(Mutex::new(State::default())),
+            state: Arc::new(Mutex::new(State {
+                next_update_id: start,
+                ..State::default()
+            })),
             ansi,
         }
+    }
+
+    /// A typed line as an update to store: the event it means now ([`Self::inbound`]: the
+    /// number of a button shown now, a location, a text).
+    pub fn accept(&self, line: &str) -> Result<RawUpdate, ChannelError> {
+        let inbound = self.inbound(line);
+        let stored = StoredLine {
+            language: inbound.language,
+            event: Some(inbound.event),
+        };
+        let update_id = {
+            let mut state = self.state();
+            state.next_update_id += 1;
+            state.next_update_id
+        };
+        Ok(RawUpdate {
+            update_id,
+            chat_key: CHAT_ID.to_string(),
+            payload: serde_json::to_string(&stored)
+                .map_err(|e| ChannelError::new(format!("cannot store a typed line: {e}")))?,
+        })
     }
 
     fn state(&self) -> std::sync::MutexGuard<'_, State> {
@@ -157,9 +228,45 @@ fn parse_location(args: &str) -> (f64, f64) {
 }
 
 #[async_trait::async_trait]
+impl UpdateSource for ConsoleChannel {
+    /// Nothing to set up: lines are typed, not fetched.
+    async fn prepare(
+        &self,
+        _mode: Mode,
+        _menu: &[(Locale, Vec<(String, String)>)],
+    ) -> Result<(), ChannelError> {
+        Ok(())
+    }
+
+    fn parse_update(&self, payload: &str) -> Result<Option<Inbound>, String> {
+        let line: StoredLine = serde_json::from_str(payload).map_err(|e| e.to_string())?;
+        Ok(line.event.map(|event| Inbound {
+            channel: CHANNEL_NAME.into(),
+            chat_id: CHAT_ID.into(),
+            language: line.language,
+            event,
+        }))
+    }
+
+    fn scrub_update(&self, payload: &str) -> Option<String> {
+        let mut line: StoredLine = serde_json::from_str(payload).ok()?;
+        if !matches!(line.event, Some(InboundEvent::Location { .. })) {
+            return None;
+        }
+        line.event = None;
+        serde_json::to_string(&line).ok()
+    }
+}
+
+#[async_trait::async_trait]
 impl Channel for ConsoleChannel {
-    fn name(&self) -> &str {
-        CHANNEL_NAME
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+
+    /// A terminal takes whatever comes.
+    fn limits(&self) -> Limits {
+        Limits::unlimited()
     }
 
     async fn send(&self, _chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
@@ -438,6 +545,51 @@ mod tests {
             console.inbound("location 1 2").event,
             InboundEvent::Text("location 1 2".into())
         );
+    }
+
+    /// A typed line is stored as the event it meant when it was typed and read back as
+    /// that event; ids grow; a location is scrubbed from a kept line.
+    #[tokio::test]
+    async fn typed_lines_are_updates() {
+        let console = ConsoleChannel::new(Box::new(Buffer::default()), false);
+        let keyboard = vec![vec![Button::new("甲", "a:1")]];
+        console
+            .send(CHAT_ID, &Outbound::with_buttons("选", keyboard))
+            .await
+            .unwrap();
+        let pressed = console.accept("1").unwrap();
+        let typed = console.accept("hello").unwrap();
+        let located = console.accept(":location 30.5 114.3").unwrap();
+        let unlocated = console.accept(":location north 114.3").unwrap();
+        assert!(pressed.update_id < typed.update_id && typed.update_id < located.update_id);
+        assert_eq!(pressed.chat_key, CHAT_ID);
+        // The keyboard is gone by the time the update is read: the press was kept.
+        console
+            .send(
+                CHAT_ID,
+                &Outbound::with_buttons("别的", vec![vec![Button::new("乙", "b")]]),
+            )
+            .await
+            .unwrap();
+        let read = |update: &RawUpdate| {
+            let inbound = console.parse_update(&update.payload).unwrap().unwrap();
+            assert_eq!(
+                (inbound.channel.as_str(), inbound.chat_id.as_str()),
+                (CHANNEL_NAME, CHAT_ID)
+            );
+            inbound.event
+        };
+        assert!(matches!(read(&pressed), InboundEvent::Button { data, .. } if data == "a:1"));
+        assert_eq!(read(&typed), InboundEvent::Text("hello".into()));
+        assert_eq!(location(read(&located)), (30.5, 114.3));
+        let (lat, lon) = location(read(&unlocated));
+        assert!(lat.is_nan() && lon == 114.3);
+
+        assert_eq!(console.scrub_update(&typed.payload), None);
+        let kept = console.scrub_update(&located.payload).expect("scrubbed");
+        assert!(!kept.contains("30.5"), "{kept}");
+        assert_eq!(console.parse_update(&kept), Ok(None));
+        assert!(console.parse_update("{").is_err());
     }
 
     #[tokio::test]

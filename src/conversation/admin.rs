@@ -35,8 +35,12 @@ impl Authority {
 
 impl Conversation {
     pub(super) async fn authority(&self, member: &Member) -> Result<Authority> {
-        let owner = member.channel == crate::channel::console::CHANNEL_NAME
-            || self.settings.owners.iter().any(|o| o == &member.chat_id);
+        let owner = crate::channel::profile(&member.channel).is_some_and(|p| p.operator)
+            || self
+                .settings
+                .owners
+                .iter()
+                .any(|o| o.channel == member.channel && o.chat_id == member.chat_id);
         let mut authority = Authority {
             owner,
             ..Authority::default()
@@ -159,7 +163,7 @@ impl Conversation {
         for owner in &self.settings.owners {
             let name = self
                 .store
-                .member_by_chat(crate::channel::telegram::CHANNEL_NAME, owner)
+                .member_by_chat(&owner.channel, &owner.chat_id)
                 .await?
                 .and_then(|m| m.display_name)
                 .unwrap_or_else(|| "—".into());
@@ -168,7 +172,7 @@ impl Conversation {
                 l,
                 "admins-owner",
                 name = escape_html(&name),
-                id = owner.clone()
+                id = escape_html(&owner.to_string())
             ));
         }
         for r in self.store.roles(None).await? {

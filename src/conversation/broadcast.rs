@@ -621,7 +621,12 @@ impl Conversation {
             Ok(id) => self.store.broadcast(id).await?,
             Err(_) => None,
         };
-        Ok(row.map(|r| self.broadcast_messages(&r)).unwrap_or_default())
+        // A cancelled broadcast's deliveries are cancelled in batches after it: one claimed
+        // in between is not sent.
+        Ok(row
+            .filter(|r| r.status != "cancelled")
+            .map(|r| self.broadcast_messages(&r))
+            .unwrap_or_default())
     }
 
     /// A delivery of kind `broadcast-progress`: the author's progress message.

@@ -31,14 +31,14 @@ pub fn checkin_keyboard(
 }
 
 /// The messages of one lesson: the text (header, title, body) and the audio if the lesson
-/// has one. The check-in button goes under the last message.
+/// has one (without the channel's file id: sending adds the one the channel gave before).
+/// The check-in button goes under the last message.
 pub fn lesson_messages(
     i18n: &I18n,
     locale: Locale,
     course: &Course,
     lesson: &Lesson,
     checked_in: bool,
-    audio_file_id: Option<String>,
 ) -> Vec<Outbound> {
     let version = lesson.version(locale, course.default_locale);
     let header = t!(
@@ -60,7 +60,7 @@ pub fn lesson_messages(
                     path: audio.path.clone(),
                     sha256: audio.sha256.clone(),
                     kind: audio.kind,
-                    file_id: audio_file_id,
+                    file_id: None,
                 },
                 caption_html: t!(
                     i18n,

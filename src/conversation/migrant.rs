@@ -677,9 +677,36 @@ impl Conversation {
     /// Tells the migrant members within the venue's radius about a new activity. Returns
     /// how many were queued.
     pub async fn announce_activity(&self, activity: &Activity, venue: &Venue) -> Result<u64> {
+        let deliveries = self.announcement(activity, venue).await?;
+        let queued = self.store.enqueue_many(&deliveries, self.now()).await?;
+        tracing::info!(activity = %activity.id, near = deliveries.len(), queued, "new activity announced");
+        Ok(queued)
+    }
+
+    /// [`Self::announce_activity`] for many activities at once (`weike import activities
+    /// --notify`): a search for each, the deliveries queued together. Returns how many were
+    /// queued.
+    pub async fn announce_activities(&self, activities: &[(Activity, Venue)]) -> Result<u64> {
+        let mut deliveries = Vec::new();
+        for (activity, venue) in activities {
+            deliveries.extend(self.announcement(activity, venue).await?);
+        }
+        let queued = self.store.enqueue_many(&deliveries, self.now()).await?;
+        tracing::info!(
+            activities = activities.len(),
+            queued,
+            "new activities announced"
+        );
+        Ok(queued)
+    }
+
+    /// The deliveries announcing a new activity to the migrant members near it (none for
+    /// one cancelled or over); the dedup key `activity-new:<activity>:<member>` makes sure
+    /// nobody is told twice.
+    async fn announcement(&self, activity: &Activity, venue: &Venue) -> Result<Vec<NewDelivery>> {
         let now = self.now();
         if !activity.is_scheduled() || activity.ends_at <= now {
-            return Ok(0);
+            return Ok(Vec::new());
         }
         let near = self
             .store
@@ -690,7 +717,7 @@ impl Conversation {
             )
             .await
             .map_err(near_error)?;
-        let deliveries: Vec<NewDelivery> = near
+        Ok(near
             .iter()
             .map(|m| NewDelivery {
                 member_id: m.member_id,
@@ -700,10 +727,7 @@ impl Conversation {
                     .dedup_key(format_args!("{}:{}", activity.id, m.member_id)),
                 due_at: now,
             })
-            .collect();
-        let queued = self.store.enqueue_many(&deliveries, now).await?;
-        tracing::info!(activity = %activity.id, near = near.len(), queued, "new activity announced");
-        Ok(queued)
+            .collect())
     }
 
     /// Tells those who said they will go that an activity was cancelled, and drops their

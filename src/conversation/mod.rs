@@ -61,8 +61,9 @@ pub struct ConversationSettings {
     pub default_timezone: Tz,
     /// Zones offered as buttons (members may also type any IANA name).
     pub timezone_choices: Vec<Tz>,
-    /// Telegram user ids of the owners.
-    pub owners: Vec<String>,
+    /// The owners' chats (on any channel); whoever writes on an operator's channel (the
+    /// console, see [`crate::channel::Profile::operator`]) is an owner too.
+    pub owners: Vec<crate::channel::ChatAddress>,
     pub nudges: crate::config::NudgeSettings,
     pub migrants: crate::config::MigrantSettings,
 }
@@ -388,22 +389,9 @@ impl Conversation {
             .store
             .has_checkin(member.id, &a.course, &a.lesson_id)
             .await?;
-        let file_id = self.audio_file_id(member, course, lesson).await?;
         Ok(lesson::lesson_messages(
-            &self.i18n, l, course, lesson, checked, file_id,
+            &self.i18n, l, course, lesson, checked,
         ))
-    }
-
-    async fn audio_file_id(
-        &self,
-        member: &Member,
-        course: &Course,
-        lesson: &crate::content::Lesson,
-    ) -> Result<Option<String>> {
-        match &lesson.version(member.locale, course.default_locale).audio {
-            Some(a) => Ok(self.store.file_id(&a.sha256, &member.channel).await?),
-            None => Ok(None),
-        }
     }
 
     async fn me(&self, member: &Member) -> Result<Replies> {
@@ -1118,14 +1106,12 @@ impl Conversation {
                         "lesson {lesson_id:?} is not in course {course_id:?}"
                     ))
                 })?;
-                let file_id = self.audio_file_id(&member, course, lesson).await?;
                 Ok(lesson::lesson_messages(
                     &self.i18n,
                     member.locale,
                     course,
                     lesson,
                     false,
-                    file_id,
                 ))
             }
             OutboxKind::CourseFinished => {

@@ -13,13 +13,13 @@ use futures::stream::{self, StreamExt};
 use rand::{Rng, SeedableRng};
 use tokio::sync::Mutex;
 
-use crate::channel::{Channel, Outbound, SendError, Sent};
+use crate::channel::{AudioRef, Channel, Outbound, SendError, Sent};
 use crate::clock::Clock;
 pub use crate::config::CourierSettings;
 use crate::domain::MemberStatus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxItem, Store, StoreError};
-use rate_limit::RateLimiter;
+use rate_limit::{Limits, RateLimiter};
 
 /// Why a delivery could not be composed.
 #[derive(Debug, thiserror::Error)]
@@ -84,6 +84,8 @@ pub struct Courier {
     clock: Arc<dyn Clock>,
     settings: CourierSettings,
     worker: String,
+    /// The limits kept: the channel's with the settings' changes.
+    limits: Limits,
     limiter: Mutex<RateLimiter>,
     rng: std::sync::Mutex<rand::rngs::SmallRng>,
     stopping: AtomicBool,
@@ -102,9 +104,11 @@ impl Courier {
         seed: u64,
         metrics: Arc<Metrics>,
     ) -> Self {
+        let limits = settings.limits.apply(channel.limits());
         Self {
             metrics,
-            limiter: Mutex::new(RateLimiter::new(settings.limits)),
+            limits,
+            limiter: Mutex::new(RateLimiter::new(limits)),
             store,
             channel,
             composer,
@@ -119,6 +123,11 @@ impl Courier {
     /// The channel this courier sends through.
     pub fn channel(&self) -> &Arc<dyn Channel> {
         &self.channel
+    }
+
+    /// The rate limits this courier keeps.
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     pub fn worker(&self) -> &str {
@@ -314,7 +323,12 @@ impl Courier {
             if self.is_stopping() {
                 return false;
             }
-            let slot = self.limiter.lock().await.reserve(chat, self.clock.now());
+            let group = self.channel.is_group_chat(chat);
+            let slot = self
+                .limiter
+                .lock()
+                .await
+                .reserve(chat, group, self.clock.now());
             self.clock.sleep_until(slot).await;
             loop {
                 let now = self.clock.now();
@@ -347,8 +361,10 @@ pub enum SendOutcome {
     Stopped,
 }
 
-/// Sends messages in order, remembering the file ids of uploads, and returns the id of the
-/// last message created. With a courier, each message waits for its rate-limit turn.
+/// Sends messages in order, remembering the file ids of uploads (under the channel's
+/// [`Channel::file_cache_key`]) and sending an audio the channel has had before by its file
+/// id, and returns the id of the last message created. With a courier, each message waits
+/// for its rate-limit turn.
 pub async fn send_all(
     store: &Store,
     channel: &dyn Channel,
@@ -365,6 +381,10 @@ pub async fn send_all(
         {
             return Err(SendOutcome::Stopped);
         }
+        let cached = with_cached_file_id(store, channel, message)
+            .await
+            .map_err(SendOutcome::Store)?;
+        let message = cached.as_ref().unwrap_or(message);
         let Sent {
             message_id,
             file_id,
@@ -377,7 +397,7 @@ pub async fn send_all(
             && audio.file_id.as_deref() != Some(file_id.as_str())
         {
             store
-                .save_file_id(&audio.sha256, channel.name(), &file_id)
+                .save_file_id(&audio.sha256, channel.file_cache_key(), &file_id)
                 .await
                 .map_err(SendOutcome::Store)?;
         }
@@ -392,4 +412,38 @@ pub async fn send_all(
         }
     }
     Ok(last)
+}
+
+/// An audio without a file id, with the one the channel gave for the same bytes before
+/// (None: send `message` as it is).
+async fn with_cached_file_id(
+    store: &Store,
+    channel: &dyn Channel,
+    message: &Outbound,
+) -> Result<Option<Outbound>, StoreError> {
+    let Outbound::Audio {
+        audio,
+        caption_html,
+        buttons,
+    } = message
+    else {
+        return Ok(None);
+    };
+    if audio.file_id.is_some() {
+        return Ok(None);
+    }
+    let Some(file_id) = store
+        .file_id(&audio.sha256, channel.file_cache_key())
+        .await?
+    else {
+        return Ok(None);
+    };
+    Ok(Some(Outbound::Audio {
+        audio: AudioRef {
+            file_id: Some(file_id),
+            ..audio.clone()
+        },
+        caption_html: caption_html.clone(),
+        buttons: buttons.clone(),
+    }))
 }

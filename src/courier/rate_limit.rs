@@ -7,7 +7,7 @@ use std::collections::{HashMap, VecDeque};
 
 use chrono::{DateTime, Duration, Utc};
 
-pub use crate::config::Limits;
+pub use crate::config::{LimitSettings, Limits};
 
 /// One limit: its emission interval and how far ahead of schedule a burst may run.
 #[derive(Debug, Clone, Copy)]
@@ -100,15 +100,11 @@ impl RateLimiter {
         Ok(())
     }
 
-    /// Books a send to `chat` and returns when it may happen (`now` or later).
-    pub fn reserve(&mut self, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// Books a send to `chat` (a group chat if `group`, as the channel tells) and returns
+    /// when it may happen (`now` or later).
+    pub fn reserve(&mut self, chat: &str, group: bool, now: DateTime<Utc>) -> DateTime<Utc> {
         let chat_tat = self.chat_tat.get(chat).copied();
-        // Telegram's group and channel chats have ids below zero.
-        let chat_cell = if chat.starts_with('-') {
-            self.per_group
-        } else {
-            self.per_chat
-        };
+        let chat_cell = if group { self.per_group } else { self.per_chat };
         let mut slot = now;
         for candidate in [
             self.global.allowed(self.global_tat),
@@ -154,11 +150,11 @@ mod tests {
     fn late_starts_never_crowd_one_second() {
         use rand::{Rng, SeedableRng};
         let mut rng = rand::rngs::SmallRng::seed_from_u64(15);
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let mut starts: Vec<DateTime<Utc>> = Vec::new();
         let mut now = t0();
         for i in 0..600 {
-            let slot = limiter.reserve(&format!("c{i}"), now);
+            let slot = limiter.reserve(&format!("c{i}"), false, now);
             // Every other send is scheduled late; the next one on time.
             let late = if i % 2 == 0 {
                 Duration::milliseconds(rng.random_range(0..80))
@@ -192,6 +188,22 @@ mod tests {
         Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap()
     }
 
+    /// A channel's limits: Telegram's numbers, for example.
+    fn limits() -> Limits {
+        Limits {
+            global_per_second: 29.5,
+            global_burst: 1.0,
+            per_chat_per_second: 1.0,
+            per_chat_burst: 3.0,
+            per_group_per_minute: 20.0,
+        }
+    }
+
+    /// In these tests a chat whose name starts with `-` is a group chat.
+    fn reserve(limiter: &mut RateLimiter, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
+        limiter.reserve(chat, chat.starts_with('-'), now)
+    }
+
     /// One sender sending as fast as allowed for `seconds`: the instants of the sends.
     fn simulate(
         limiter: &mut RateLimiter,
@@ -203,7 +215,7 @@ mod tests {
         let mut sent = Vec::new();
         for i in 0.. {
             let chat = chats[i % chats.len()];
-            now = limiter.reserve(chat, now);
+            now = reserve(limiter, chat, now);
             if now >= end {
                 break;
             }
@@ -236,7 +248,7 @@ mod tests {
 
     #[test]
     fn never_more_than_the_global_limit_in_any_second_and_reaches_it() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let chats: Vec<String> = (0..1000).map(|i| format!("c{i}")).collect();
         let chats: Vec<&str> = chats.iter().map(String::as_str).collect();
         let sent = simulate(&mut limiter, &chats, 10);
@@ -248,7 +260,7 @@ mod tests {
     fn a_larger_global_limit_is_kept_too() {
         let limits = Limits {
             global_per_second: 1000.0,
-            ..Limits::default()
+            ..limits()
         };
         let mut limiter = RateLimiter::new(limits);
         let chats: Vec<String> = (0..5000).map(|i| format!("c{i}")).collect();
@@ -260,7 +272,7 @@ mod tests {
 
     #[test]
     fn one_chat_gets_its_burst_then_one_per_second() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let sent = simulate(&mut limiter, &["alice"], 10);
         // 3 at once (well, 1/30 s apart: the global spacing), then one per second.
         assert_eq!(sent.len(), 12, "{sent:?}");
@@ -271,11 +283,11 @@ mod tests {
     #[test]
     fn concurrent_bookings_line_up_without_exceeding_the_limits() {
         // Many senders book at the same instant: the slots are spaced, never bunched.
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let mut sent: Vec<(DateTime<Utc>, String)> = (0..300)
             .map(|i| {
                 let chat = format!("c{}", i % 50);
-                (limiter.reserve(&chat, t0()), chat)
+                (reserve(&mut limiter, &chat, t0()), chat)
             })
             .collect();
         sent.sort();
@@ -289,28 +301,50 @@ mod tests {
 
     #[test]
     fn a_pause_moves_every_later_booking_past_it() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let until = t0() + Duration::seconds(5);
         limiter.pause_until(until);
         assert_eq!(limiter.paused_until(t0()), Some(until));
-        assert_eq!(limiter.reserve("a", t0()), until);
-        assert!(limiter.reserve("b", t0() + Duration::milliseconds(4999)) > until);
+        assert_eq!(reserve(&mut limiter, "a", t0()), until);
+        assert!(reserve(&mut limiter, "b", t0() + Duration::milliseconds(4999)) > until);
         assert_eq!(limiter.paused_until(until), None);
     }
 
     #[test]
     fn group_chats_get_twenty_a_minute() {
-        let mut limiter = RateLimiter::new(Limits::default());
+        let mut limiter = RateLimiter::new(limits());
         let sent = simulate(&mut limiter, &["-100123"], 120);
         assert_eq!(sent.len(), 40, "{sent:?}");
         assert!(max_in_window(&sent, Duration::seconds(60), Some("-100123")) <= 20);
     }
 
     #[test]
+    fn settings_change_only_what_they_set() {
+        assert_eq!(LimitSettings::default().apply(limits()), limits());
+        let faster = LimitSettings {
+            global_per_second: Some(100.0),
+            per_chat_burst: Some(5.0),
+            ..LimitSettings::default()
+        };
+        assert_eq!(
+            faster.apply(limits()),
+            Limits {
+                global_per_second: 100.0,
+                per_chat_burst: 5.0,
+                ..limits()
+            }
+        );
+        assert_eq!(
+            LimitSettings::unlimited().apply(limits()),
+            Limits::unlimited()
+        );
+    }
+
+    #[test]
     fn unlimited_means_now() {
         let mut limiter = RateLimiter::new(Limits::unlimited());
         for _ in 0..1000 {
-            assert_eq!(limiter.reserve("a", t0()), t0());
+            assert_eq!(reserve(&mut limiter, "a", t0()), t0());
         }
     }
 }

@@ -1,5 +1,6 @@
 //! Pure types and rules: no I/O, nothing async.
 
+pub mod address;
 pub mod audience;
 pub mod branch;
 pub mod csv_safe;
@@ -14,6 +15,7 @@ pub mod schedule;
 pub mod stats;
 pub mod streak;
 pub mod text;
+pub mod time_input;
 pub mod venue_csv;
 
 pub use branch::{Branch, BranchTree};

@@ -123,7 +123,10 @@ impl Store {
 
     /// Queues one delivery for every active, onboarded member enrolled in `course` whose
     /// branch is among `branches` (None: everyone). Dedup key: `dedup_prefix` + member id.
-    /// Returns how many were queued.
+    /// Returns how many were queued. One statement per window of [`BATCH_ROWS`] member ids
+    /// (short transactions); interrupted, the same call again completes it.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     #[allow(clippy::too_many_arguments)]
     pub async fn enqueue_for_course(
         &self,
@@ -135,11 +138,13 @@ impl Store {
         due_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        let branch_filter = match (&self.pool, branches) {
-            (_, None) => "",
-            (Pool::Sqlite(_), Some(_)) => "AND m.branch_id IN (SELECT value FROM json_each($7))",
-            (Pool::Postgres(_), Some(_)) => {
-                "AND m.branch_id IN (SELECT jsonb_array_elements_text($7::jsonb))"
+        // `$7`: the branches as a JSON list, or '' for every branch.
+        let branch_filter = match &self.pool {
+            Pool::Sqlite(_) => {
+                "AND ($7 = '' OR m.branch_id IN (SELECT value FROM json_each(CASE WHEN $7 = '' THEN '[]' ELSE $7 END)))"
+            }
+            Pool::Postgres(_) => {
+                "AND ($7 = '' OR m.branch_id IN (SELECT jsonb_array_elements_text(CASE WHEN $7 = '' THEN '[]' ELSE $7 END::jsonb)))"
             }
         };
         let sql = format!(
@@ -147,20 +152,27 @@ impl Store {
              SELECT e.member_id, $2, $3, $4 || CAST(e.member_id AS TEXT), $5, $5, $6
              FROM enrollments e JOIN members m ON m.id = e.member_id
              WHERE e.course = $1 AND m.status = 'active' AND m.onboarded {branch_filter}
+               AND e.member_id > $8 AND e.member_id <= $9
              ON CONFLICT (dedup_key) DO NOTHING"
         );
-        let list = serde_json::to_string(&branches.unwrap_or_default()).unwrap_or_default();
-        let n = on_pool!(self, p => {
-            let q = sqlx::query(&sql)
+        let list = branches
+            .map(|b| serde_json::to_string(b).unwrap_or_default())
+            .unwrap_or_default();
+        let n = by_member_windows!(self, lo, hi => on_pool!(self, p => {
+            sqlx::query(&sql)
                 .bind(course)
                 .bind(kind.as_str())
                 .bind(reference)
                 .bind(dedup_prefix)
                 .bind(due_at)
-                .bind(now);
-            let q = if branches.is_some() { q.bind(&list) } else { q };
-            q.execute(p).await?.rows_affected()
-        });
+                .bind(now)
+                .bind(&list)
+                .bind(lo)
+                .bind(hi)
+                .execute(p)
+                .await?
+                .rows_affected()
+        }));
         Ok(n)
     }
 }

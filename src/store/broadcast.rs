@@ -139,6 +139,15 @@ impl Store {
     /// Queues a draft: one delivery per member of the audience at `send_at`, and the
     /// author's progress message just before. Returns the recipients, or None if the
     /// broadcast is not a draft any more (confirmed twice).
+    ///
+    /// The audience's deliveries are written first, one statement per window of
+    /// [`BATCH_ROWS`] member ids (short transactions), then the broadcast is marked queued
+    /// in one transaction with its progress message and its count of recipients. A crash
+    /// in between leaves a draft with some deliveries queued (they are sent when due, as
+    /// confirmed); confirming again (the update is handled again after a crash) queues the
+    /// rest, the dedup keys keeping one delivery per member.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn queue_broadcast(
         &self,
         id: i64,
@@ -146,16 +155,38 @@ impl Store {
         send_at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<i64>> {
+        if self
+            .broadcast(id)
+            .await?
+            .is_none_or(|b| b.status != "draft")
+        {
+            return Ok(None);
+        }
         let sql = format!(
             "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
              SELECT m.id, '{broadcast}', $5, 'bc:' || $5 || ':' || CAST(m.id AS TEXT), $6, $6, $7
-             FROM members m WHERE {}
+             FROM members m WHERE {} AND m.id > $8 AND m.id <= $9
              ON CONFLICT (dedup_key) DO NOTHING",
             self.audience_where(),
             broadcast = OutboxKind::Broadcast.as_str(),
         );
         let branches = branch_list(filter);
         let reference = id.to_string();
+        by_member_windows!(self, lo, hi => on_pool!(self, p => {
+            sqlx::query(&sql)
+                .bind(&branches)
+                .bind(filter.tag.as_deref().unwrap_or_default())
+                .bind(filter.migrant)
+                .bind(filter.inactive_since)
+                .bind(&reference)
+                .bind(send_at)
+                .bind(now)
+                .bind(lo)
+                .bind(hi)
+                .execute(p)
+                .await?
+                .rows_affected()
+        }));
         let progress_at = send_at - chrono::Duration::milliseconds(1);
         let queued = in_tx!(self, tx => {
             let n = sqlx::query(
@@ -167,17 +198,13 @@ impl Store {
             .await?
             .rows_affected();
             if n == 1 {
-                let recipients = sqlx::query(&sql)
-                    .bind(&branches)
-                    .bind(filter.tag.as_deref().unwrap_or_default())
-                    .bind(filter.migrant)
-                    .bind(filter.inactive_since)
-                    .bind(&reference)
-                    .bind(send_at)
-                    .bind(now)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected() as i64;
+                let recipients: i64 = sqlx::query_scalar(
+                    "SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2",
+                )
+                .bind(&reference)
+                .bind(OutboxKind::Broadcast.as_str())
+                .fetch_one(&mut *tx)
+                .await?;
                 sqlx::query(
                     "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
                      SELECT author_id, $2, $3, $4, $5, $5, $6 FROM broadcasts WHERE id = $1",
@@ -294,7 +321,13 @@ impl Store {
 
     /// Cancels what has not been sent of a running broadcast. None if it was not running
     /// (finished, cancelled already, or a draft); else how many deliveries were cancelled.
+    /// The broadcast and its progress message are cancelled in one transaction, then its
+    /// waiting deliveries [`BATCH_ROWS`] at a time; one claimed meanwhile, or left by a
+    /// crash, composes nothing (`compose_broadcast` looks at the status).
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn cancel_broadcast(&self, id: i64, now: DateTime<Utc>) -> Result<Option<u64>> {
+        let reference = id.to_string();
         let cancelled = in_tx!(self, tx => {
             let n = sqlx::query(
                 "UPDATE broadcasts SET status = 'cancelled', finished_at = $2 WHERE id = $1 AND status = 'queued'",
@@ -305,30 +338,38 @@ impl Store {
             .await?
             .rows_affected();
             if n == 1 {
-                let c = sqlx::query(
-                    "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
-                     WHERE ref = $1 AND kind = $2 AND status = 'pending'",
-                )
-                .bind(id.to_string())
-                .bind(OutboxKind::Broadcast.as_str())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
                 // A progress message not shown yet is not needed any more.
                 sqlx::query(
                     "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
                      WHERE ref = $1 AND kind = $2 AND status = 'pending'",
                 )
-                .bind(id.to_string())
+                .bind(&reference)
                 .bind(OutboxKind::BroadcastProgress.as_str())
                 .execute(&mut *tx)
                 .await?;
-                Some(c)
-            } else {
-                None
             }
+            n == 1
         });
-        Ok(cancelled)
+        if !cancelled {
+            return Ok(None);
+        }
+        let n = until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
+                 WHERE id IN (
+                   SELECT id FROM outbox WHERE ref = $1 AND kind = $2 AND status = 'pending' LIMIT $3)",
+                )
+                .bind(&reference)
+                .bind(OutboxKind::Broadcast.as_str())
+                .bind(super::BATCH_ROWS as i64)
+                .execute(p)
+                .await?
+                .rows_affected()
+            })
+        );
+        Ok(Some(n))
     }
 
     /// Adds or removes a tag; false if nothing changed.

@@ -418,17 +418,32 @@ impl Store {
         Ok(answered)
     }
 
-    /// Closes asked questions whose time ran out; returns them.
+    /// Closes asked questions whose time ran out, [`BATCH_ROWS`] at a time; returns them.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn expire_asks(&self, now: DateTime<Utc>) -> Result<Vec<Ask>> {
         let sql = format!(
             "UPDATE quiz_asks SET outcome = 'expired', correct = FALSE
-             WHERE outcome = 'open' AND closes_at IS NOT NULL AND closes_at <= $1
+             WHERE id IN (
+               SELECT id FROM quiz_asks
+               WHERE outcome = 'open' AND closes_at IS NOT NULL AND closes_at <= $1
+               LIMIT $2)
              RETURNING {ASK_COLUMNS}"
         );
-        let rows: Vec<Ask> = on_pool!(self, p => {
-            sqlx::query_as(&sql).bind(now).fetch_all(p).await?
+        let mut expired = Vec::new();
+        until_done!(self, {
+            let rows: Vec<Ask> = on_pool!(self, p => {
+                sqlx::query_as(&sql)
+                    .bind(now)
+                    .bind(super::BATCH_ROWS as i64)
+                    .fetch_all(p)
+                    .await?
+            });
+            let n = rows.len() as u64;
+            expired.extend(rows);
+            n
         });
-        Ok(rows)
+        Ok(expired)
     }
 
     /// How many questions a member answered, and how many right (all time).

@@ -14,12 +14,6 @@ pub const VENUE_REMOVED: &str = "removed";
 pub const ACTIVITY_SCHEDULED: &str = "scheduled";
 pub const ACTIVITY_CANCELLED: &str = "cancelled";
 
-/// Bulk writes report their progress after this many rows.
-pub const REPORT_EVERY: usize = 10_000;
-
-/// Outbox rows per statement of [`Store::enqueue_many`].
-const ENQUEUE_CHUNK: usize = 2_000;
-
 #[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
 pub struct Venue {
     pub id: String,
@@ -219,6 +213,11 @@ pub(crate) const SOONEST_PER_CELL_POSTGRES: &str = "SELECT c.slot, a.id, a.start
            AND ends_at > $3 AND status = 'scheduled'
          ORDER BY starts_at LIMIT c.lim) AS a";
 
+/// A JSON array of ids, for [`Store::json_ids`].
+fn ids_json<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    serde_json::Value::Array(ids.map(|id| id.into()).collect()).to_string()
+}
+
 /// `$first, $first + 1, ...`: `count` numbered placeholders, for an `IN` list (SQLite).
 fn numbered_placeholders(first: usize, count: usize) -> String {
     (first..first + count)
@@ -241,63 +240,101 @@ pub(crate) fn union_of_ranges(select: &str, ranges: usize, first: usize) -> Stri
 impl Store {
     // ----- venues --------------------------------------------------------------------------
 
-    /// Adds or replaces venues in one transaction; returns how many were new. A venue that
-    /// moved takes its activities' cells with it.
+    /// Adds or replaces venues; returns how many were new. A venue that moved takes its
+    /// activities' cells with it. See [`Self::upsert_venues_reporting`].
     pub async fn upsert_venues(&self, venues: &[NewVenue], now: DateTime<Utc>) -> Result<u64> {
         self.upsert_venues_reporting(venues, now, &|_| {}).await
     }
 
-    /// [`Self::upsert_venues`], calling `written(n)` after every [`REPORT_EVERY`] rows.
+    /// [`Self::upsert_venues`] in transactions of [`BATCH_ROWS`] venues (each a few
+    /// statements, the rows travelling as one JSON parameter), with [`BATCH_PAUSE`] between
+    /// them so that other writers are not kept waiting; `written(n)` after each, `n` the
+    /// venues written so far. Each batch is all or nothing; an error or a kill leaves the
+    /// batches before it written (an upsert by id: writing the same venues again completes
+    /// the work).
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
+    /// [`BATCH_PAUSE`]: super::BATCH_PAUSE
     pub async fn upsert_venues_reporting(
         &self,
         venues: &[NewVenue],
         now: DateTime<Utc>,
         written: &(dyn Fn(usize) + Sync),
     ) -> Result<u64> {
-        let mut new = 0;
-        in_tx!(self, tx => {
-            for (i, v) in venues.iter().enumerate() {
-                if i > 0 && i % REPORT_EVERY == 0 {
-                    written(i);
-                }
-                let cell = geo::cell_of(v.location);
-                let exists: Option<(String,)> = sqlx::query_as("SELECT id FROM venues WHERE id = $1")
-                    .bind(&v.id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-                if exists.is_none() {
-                    new += 1;
-                }
-                sqlx::query(
-                    "INSERT INTO venues (id, name, lat, lon, cell, address, radius_km, branch_id, status, created_at, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'open', $9, $9)
-                     ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat,
-                       lon = excluded.lon, cell = excluded.cell, address = excluded.address,
-                       radius_km = excluded.radius_km, branch_id = excluded.branch_id,
-                       status = 'open', updated_at = excluded.updated_at",
-                )
-                .bind(&v.id)
-                .bind(&v.name)
-                .bind(v.location.lat)
-                .bind(v.location.lon)
-                .bind(cell)
-                .bind(&v.address)
-                .bind(v.radius_km)
-                .bind(&v.branch_id)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?;
-                if exists.is_some() {
-                    sqlx::query("UPDATE activities SET cell = $2, lat = $3, lon = $4 WHERE venue_id = $1")
-                        .bind(&v.id)
-                        .bind(cell)
-                        .bind(v.location.lat)
-                        .bind(v.location.lon)
-                        .execute(&mut *tx)
-                        .await?;
-                }
+        // The rows as `[id, name, lat, lon, cell, address, radius_km, branch]`.
+        let rows_sql = match self.pool {
+            Pool::Sqlite(_) => {
+                "SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5,
+                        value ->> 6, value ->> 7, 'open', $2, $2
+                 FROM json_each($1) WHERE true"
             }
-        });
+            Pool::Postgres(_) => {
+                "SELECT r ->> 0, r ->> 1, (r ->> 2)::float8, (r ->> 3)::float8, (r ->> 4)::bigint,
+                        r ->> 5, (r ->> 6)::float8, r ->> 7, 'open', $2, $2
+                 FROM jsonb_array_elements($1::jsonb) AS r"
+            }
+        };
+        let upsert_sql = format!(
+            "INSERT INTO venues (id, name, lat, lon, cell, address, radius_km, branch_id, status, created_at, updated_at)
+             {rows_sql}
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, lat = excluded.lat,
+               lon = excluded.lon, cell = excluded.cell, address = excluded.address,
+               radius_km = excluded.radius_km, branch_id = excluded.branch_id,
+               status = 'open', updated_at = excluded.updated_at"
+        );
+        let existing_sql = format!(
+            "SELECT COUNT(*) FROM venues WHERE id IN ({})",
+            self.json_ids(1)
+        );
+        // Activities follow a venue that moved.
+        let follow_sql = format!(
+            "UPDATE activities SET cell = v.cell, lat = v.lat, lon = v.lon FROM venues v
+             WHERE activities.venue_id IN ({}) AND v.id = activities.venue_id
+               AND (activities.cell <> v.cell OR activities.lat <> v.lat OR activities.lon <> v.lon)",
+            self.json_ids(1)
+        );
+        let mut new = 0;
+        let mut done = 0;
+        for (i, batch) in venues.chunks(super::BATCH_ROWS).enumerate() {
+            if i > 0 {
+                self.between_batches().await;
+            }
+            let ids = ids_json(batch.iter().map(|v| v.id.as_str()));
+            let rows = serde_json::Value::Array(
+                batch
+                    .iter()
+                    .map(|v| {
+                        serde_json::json!([
+                            v.id,
+                            v.name,
+                            v.location.lat,
+                            v.location.lon,
+                            geo::cell_of(v.location),
+                            v.address,
+                            v.radius_km,
+                            v.branch_id
+                        ])
+                    })
+                    .collect(),
+            )
+            .to_string();
+            let started = std::time::Instant::now();
+            let existing: i64 = in_tx!(self, tx => {
+                let (existing,): (i64,) = sqlx::query_as(&existing_sql)
+                    .bind(&ids)
+                    .fetch_one(&mut *tx)
+                    .await?;
+                sqlx::query(&upsert_sql).bind(&rows).bind(now).execute(&mut *tx).await?;
+                if existing > 0 {
+                    sqlx::query(&follow_sql).bind(&ids).execute(&mut *tx).await?;
+                }
+                existing
+            });
+            super::batch_committed("venues", batch.len(), started);
+            new += batch.len() as u64 - u64::try_from(existing).unwrap_or(0);
+            done += batch.len();
+            written(done);
+        }
         Ok(new)
     }
 
@@ -360,67 +397,148 @@ impl Store {
 
     // ----- activities ----------------------------------------------------------------------
 
-    /// Adds or replaces activities in one transaction (an existing one keeps its status).
-    /// Returns, for each input in order, the activity as it was before (None: new). Every
-    /// venue must exist.
+    /// Adds or replaces activities (an existing one keeps its status). Returns, for each
+    /// input in order, the activity as it was before (None: new). Every venue must exist.
+    /// See [`Self::upsert_activities_reporting`].
     pub async fn upsert_activities(
         &self,
         activities: &[NewActivity],
         now: DateTime<Utc>,
     ) -> Result<Vec<Option<Activity>>> {
-        self.upsert_activities_reporting(activities, now, &|_| {})
+        self.upsert_activities_reporting(activities, now, false, &|_| {})
             .await
     }
 
-    /// [`Self::upsert_activities`], calling `written(n)` after every [`REPORT_EVERY`] rows.
+    /// [`Self::upsert_activities`] in transactions of [`BATCH_ROWS`] activities with
+    /// [`BATCH_PAUSE`] between them, calling `written(n)` after each (as
+    /// [`Self::upsert_venues_reporting`]). With `announce_later`, the new ones are marked
+    /// `announce_pending` in the same transaction (see [`Self::pending_announcements`]).
+    /// A venue that does not exist fails its batch (the batches before it stay written).
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
+    /// [`BATCH_PAUSE`]: super::BATCH_PAUSE
     pub async fn upsert_activities_reporting(
         &self,
         activities: &[NewActivity],
         now: DateTime<Utc>,
+        announce_later: bool,
         written: &(dyn Fn(usize) + Sync),
     ) -> Result<Vec<Option<Activity>>> {
+        // The rows as `[id, venue, title, description, start, end, zone, capacity]`, with
+        // their venue's position.
+        let rows_sql = match self.pool {
+            Pool::Sqlite(_) => {
+                "SELECT j.value ->> 0, v.id, v.cell, v.lat, v.lon, j.value ->> 2, j.value ->> 3,
+                        j.value ->> 4, j.value ->> 5, j.value ->> 6, j.value ->> 7, 'scheduled', $2, $2, $3
+                 FROM json_each($1) j JOIN venues v ON v.id = j.value ->> 1 WHERE true"
+            }
+            Pool::Postgres(_) => {
+                "SELECT r ->> 0, v.id, v.cell, v.lat, v.lon, r ->> 2, r ->> 3, (r ->> 4)::timestamptz,
+                        (r ->> 5)::timestamptz, r ->> 6, (r ->> 7)::bigint, 'scheduled', $2, $2, $3
+                 FROM jsonb_array_elements($1::jsonb) AS r JOIN venues v ON v.id = r ->> 1"
+            }
+        };
+        let upsert_sql = format!(
+            "INSERT INTO activities (id, venue_id, cell, lat, lon, title, description, starts_at, ends_at,
+                                     timezone, capacity, status, created_at, updated_at, announce_pending)
+             {rows_sql}
+             ON CONFLICT (id) DO UPDATE SET venue_id = excluded.venue_id, cell = excluded.cell,
+               lat = excluded.lat, lon = excluded.lon,
+               title = excluded.title, description = excluded.description,
+               starts_at = excluded.starts_at, ends_at = excluded.ends_at,
+               timezone = excluded.timezone, capacity = excluded.capacity,
+               updated_at = excluded.updated_at"
+        );
+        let before_sql = format!(
+            "SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id IN ({})",
+            self.json_ids(1)
+        );
         let mut before = Vec::with_capacity(activities.len());
-        in_tx!(self, tx => {
-            for (i, a) in activities.iter().enumerate() {
-                if i > 0 && i % REPORT_EVERY == 0 {
-                    written(i);
-                }
-                let old: Option<Activity> = sqlx::query_as(&format!("SELECT {ACTIVITY_COLUMNS} FROM activities WHERE id = $1"))
-                    .bind(&a.id)
-                    .fetch_optional(&mut *tx)
+        for (i, batch) in activities.chunks(super::BATCH_ROWS).enumerate() {
+            if i > 0 {
+                self.between_batches().await;
+            }
+            let ids = ids_json(batch.iter().map(|a| a.id.as_str()));
+            let rows = serde_json::Value::Array(
+                batch
+                    .iter()
+                    .map(|a| {
+                        serde_json::json!([
+                            a.id,
+                            a.venue_id,
+                            a.title,
+                            a.description,
+                            super::db_time(a.starts_at),
+                            super::db_time(a.ends_at),
+                            a.timezone,
+                            a.capacity
+                        ])
+                    })
+                    .collect(),
+            )
+            .to_string();
+            let started = std::time::Instant::now();
+            let mut old: std::collections::HashMap<String, Activity> = in_tx!(self, tx => {
+                let old: Vec<Activity> = sqlx::query_as(&before_sql)
+                    .bind(&ids)
+                    .fetch_all(&mut *tx)
                     .await?;
-                let n = sqlx::query(
-                    "INSERT INTO activities (id, venue_id, cell, lat, lon, title, description, starts_at, ends_at, timezone, capacity, status, created_at, updated_at)
-                     SELECT $1, v.id, v.cell, v.lat, v.lon, $3, $4, $5, $6, $7, $8, 'scheduled', $9, $9 FROM venues v WHERE v.id = $2
-                     ON CONFLICT (id) DO UPDATE SET venue_id = excluded.venue_id, cell = excluded.cell,
-                       lat = excluded.lat, lon = excluded.lon,
-                       title = excluded.title, description = excluded.description,
-                       starts_at = excluded.starts_at, ends_at = excluded.ends_at,
-                       timezone = excluded.timezone, capacity = excluded.capacity,
-                       updated_at = excluded.updated_at",
-                )
-                .bind(&a.id)
-                .bind(&a.venue_id)
-                .bind(&a.title)
-                .bind(&a.description)
-                .bind(a.starts_at)
-                .bind(a.ends_at)
-                .bind(&a.timezone)
-                .bind(a.capacity)
-                .bind(now)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-                if n != 1 {
+                let n = sqlx::query(&upsert_sql)
+                    .bind(&rows)
+                    .bind(now)
+                    .bind(announce_later)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if n != batch.len() as u64 {
+                    // Rolled back as the transaction is dropped.
+                    let venue_ids = ids_json(batch.iter().map(|a| a.venue_id.as_str()));
+                    let known: Vec<(String,)> = sqlx::query_as(&format!("SELECT id FROM venues WHERE id IN ({})", self.json_ids(1)))
+                        .bind(venue_ids)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    let known: std::collections::HashSet<String> = known.into_iter().map(|(id,)| id).collect();
+                    let lost = batch.iter().find(|a| !known.contains(&a.venue_id));
                     return Err(super::StoreError::Corrupt {
                         table: "activities",
-                        problem: format!("activity {:?}: venue {:?} does not exist", a.id, a.venue_id),
+                        problem: match lost {
+                            Some(a) => format!("activity {:?}: venue {:?} does not exist", a.id, a.venue_id),
+                            None => format!("{} of {} activities written", n, batch.len()),
+                        },
                     });
                 }
-                before.push(old);
-            }
-        });
+                old.into_iter().map(|a| (a.id.clone(), a)).collect()
+            });
+            super::batch_committed("activities", batch.len(), started);
+            before.extend(batch.iter().map(|a| old.remove(&a.id)));
+            written(before.len());
+        }
         Ok(before)
+    }
+
+    /// Activities waiting for their announcement as new (written by an import with
+    /// `--notify`, see [`Self::upsert_activities_reporting`]), by id, at most `limit`.
+    pub async fn pending_announcements(&self, limit: usize) -> Result<Vec<String>> {
+        let rows: Vec<(String,)> = on_pool!(self, p => {
+            sqlx::query_as("SELECT id FROM activities WHERE announce_pending ORDER BY id LIMIT $1")
+                .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                .fetch_all(p)
+                .await?
+        });
+        Ok(rows.into_iter().map(|(id,)| id).collect())
+    }
+
+    /// Unmarks activities whose announcements are queued; returns how many were marked.
+    pub async fn announced(&self, ids: &[String]) -> Result<u64> {
+        let sql = format!(
+            "UPDATE activities SET announce_pending = FALSE WHERE announce_pending AND id IN ({})",
+            self.json_ids(1)
+        );
+        let ids = ids_json(ids.iter().map(String::as_str));
+        let n = on_pool!(self, p => {
+            sqlx::query(&sql).bind(ids).execute(p).await?.rows_affected()
+        });
+        Ok(n)
     }
 
     pub async fn activity(&self, id: &str) -> Result<Option<Activity>> {
@@ -734,6 +852,20 @@ impl Store {
         Ok(row.map(NearbyRow::split))
     }
 
+    /// The activities with these ids that exist, with their venues, by id.
+    pub async fn activities_with_venues(&self, ids: &[String]) -> Result<Vec<(Activity, Venue)>> {
+        let sql = format!(
+            "SELECT {NEARBY_COLUMNS} FROM activities a JOIN venues v ON v.id = a.venue_id
+             WHERE a.id IN ({}) ORDER BY a.id",
+            self.json_ids(1)
+        );
+        let ids = ids_json(ids.iter().map(String::as_str));
+        let rows: Vec<NearbyRow> = on_pool!(self, p => {
+            sqlx::query_as(&sql).bind(ids).fetch_all(p).await?
+        });
+        Ok(rows.into_iter().map(NearbyRow::split).collect())
+    }
+
     /// Members away from home whose latest location, stored at or after `fresh_since`, is
     /// within `radius_m` of `center` (one covering index; a member who blocked the bot or
     /// paused is skipped by the courier when the message is due).
@@ -811,33 +943,38 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Queues many deliveries (idempotent by dedup key) in one transaction; the rows travel
-    /// as one JSON parameter per [`ENQUEUE_CHUNK`] (as lesson planning does: one prepared
-    /// statement instead of thousands of bound values). Returns how many were new.
+    /// Queues many deliveries (idempotent by dedup key) in transactions of [`BATCH_ROWS`]
+    /// with [`BATCH_PAUSE`] between them; each travels as one JSON parameter (as lesson
+    /// planning does: one prepared statement instead of thousands of bound values). Returns
+    /// how many were new. An error leaves the batches before it queued: queuing the same
+    /// deliveries again completes the work.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
+    /// [`BATCH_PAUSE`]: super::BATCH_PAUSE
     pub async fn enqueue_many(
         &self,
         deliveries: &[NewDelivery],
         now: DateTime<Utc>,
     ) -> Result<u64> {
-        if deliveries.is_empty() {
-            return Ok(0);
-        }
         let sql = match self.pool {
             Pool::Sqlite(_) => super::OUTBOX_FROM_JSON_SQLITE,
             Pool::Postgres(_) => super::OUTBOX_FROM_JSON_POSTGRES,
         };
         let mut new = 0;
-        in_tx!(self, tx => {
-            for chunk in deliveries.chunks(ENQUEUE_CHUNK) {
-                let rows = serde_json::Value::Array(chunk.iter().map(super::delivery_json).collect());
-                new += sqlx::query(sql)
+        for (i, batch) in deliveries.chunks(super::BATCH_ROWS).enumerate() {
+            if i > 0 {
+                self.between_batches().await;
+            }
+            let rows = serde_json::Value::Array(batch.iter().map(super::delivery_json).collect());
+            new += on_pool!(self, p => {
+                sqlx::query(sql)
                     .bind(rows.to_string())
                     .bind(now)
-                    .execute(&mut *tx)
+                    .execute(p)
                     .await?
-                    .rows_affected();
-            }
-        });
+                    .rows_affected()
+            });
+        }
         Ok(new)
     }
 
@@ -1155,20 +1292,41 @@ impl Store {
         Ok(n)
     }
 
-    /// Deletes every point stored before `before`; returns how many.
+    /// Deletes every point stored before `before`, [`BATCH_ROWS`] at a time (short
+    /// transactions, a pause between them); returns how many. Interrupted, it leaves fewer
+    /// old points; the next purge deletes the rest.
+    ///
+    /// [`BATCH_ROWS`]: super::BATCH_ROWS
     pub async fn purge_locations(&self, before: DateTime<Utc>) -> Result<u64> {
-        let n = in_tx!(self, tx => {
-            let n = sqlx::query("DELETE FROM member_locations WHERE at < $1")
+        let limit = super::BATCH_ROWS as i64;
+        let n = until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "DELETE FROM member_locations WHERE id IN (
+                       SELECT id FROM member_locations WHERE at < $1 LIMIT $2)",
+                )
                 .bind(before)
-                .execute(&mut *tx)
+                .bind(limit)
+                .execute(p)
                 .await?
-                .rows_affected();
-            sqlx::query("DELETE FROM last_locations WHERE at < $1")
+                .rows_affected()
+            })
+        );
+        until_done!(
+            self,
+            on_pool!(self, p => {
+                sqlx::query(
+                    "DELETE FROM last_locations WHERE member_id IN (
+                       SELECT member_id FROM last_locations WHERE at < $1 LIMIT $2)",
+                )
                 .bind(before)
-                .execute(&mut *tx)
-                .await?;
-            n
-        });
+                .bind(limit)
+                .execute(p)
+                .await?
+                .rows_affected()
+            })
+        );
         Ok(n)
     }
 }

@@ -117,3 +117,20 @@ impl TestDb {
         })
     }
 }
+
+/// `migrator` without the migrations from `version` on: the schema as it was before it,
+/// for testing a migration on a populated database.
+pub fn migrations_before(
+    mut migrator: sqlx::migrate::Migrator,
+    version: i64,
+) -> sqlx::migrate::Migrator {
+    migrator.migrations = std::borrow::Cow::Owned(
+        migrator
+            .migrations
+            .iter()
+            .filter(|m| m.version < version)
+            .cloned()
+            .collect(),
+    );
+    migrator
+}

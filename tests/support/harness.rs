@@ -8,7 +8,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 use weike::clock::ManualClock;
 use weike::config::Config;
-use weike::service::{App, TelegramService};
+use weike::service::{App, Service};
 
 use super::db::TestDb;
 use super::fake_telegram::{Call, FakeTelegram};
@@ -81,15 +81,15 @@ impl Harness {
     }
 
     /// Starts the service as `weike run` does (but without its endless loops).
-    pub async fn service(&self) -> TelegramService {
+    pub async fn service(&self) -> Service {
         self.service_with(self.config()).await
     }
 
-    pub async fn service_with(&self, config: Config) -> TelegramService {
+    pub async fn service_with(&self, config: Config) -> Service {
         let app = App::start(config, Arc::new(self.clock.clone()))
             .await
             .expect("service starts");
-        let service = TelegramService::new(app).await.expect("telegram service");
+        let service = service_on(app);
         service
             .prepare()
             .await
@@ -98,8 +98,15 @@ impl Harness {
     }
 }
 
+/// The service on the channel `weike run` opens from the app's settings (Telegram, here
+/// the fake).
+pub fn service_on(app: App) -> Service {
+    let channel = weike::cli::open_channel(&app.config).expect("telegram channel");
+    Service::new(app, channel)
+}
+
 /// Handles every update the fake has queued.
-pub async fn poll_all(service: &TelegramService, fake: &FakeTelegram) {
+pub async fn poll_all(service: &Service, fake: &FakeTelegram) {
     for _ in 0..100 {
         service.poll_once(Duration::ZERO).await.expect("poll");
         if fake.pending_updates() == 0 {
@@ -111,7 +118,7 @@ pub async fn poll_all(service: &TelegramService, fake: &FakeTelegram) {
 
 /// Handles every update the fake has queued and returns the Bot API calls the service made,
 /// which must all have succeeded.
-pub async fn step(service: &TelegramService, fake: &FakeTelegram) -> Vec<Call> {
+pub async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     poll_all(service, fake).await;
     let calls = fake.take_calls();
     assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
@@ -135,7 +142,7 @@ pub fn text_to(calls: &[Call], chat: i64) -> String {
 }
 
 /// `chat` sends `text`; the calls the service made in answer.
-pub async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) -> Vec<Call> {
+pub async fn say(h: &Harness, service: &Service, chat: i64, text: &str) -> Vec<Call> {
     h.fake.push_text(chat, text);
     step(service, &h.fake).await
 }
@@ -144,7 +151,7 @@ pub async fn say(h: &Harness, service: &TelegramService, chat: i64, text: &str) 
 /// it.
 pub async fn press(
     h: &Harness,
-    service: &TelegramService,
+    service: &Service,
     chat: i64,
     calls: &[Call],
     data: &str,
@@ -184,7 +191,7 @@ pub fn button_message(calls: &[Call], chat: i64, prefix: &str) -> (i64, Vec<Stri
 /// the same first four characters, e.g. `bca:`), not only under an older one.
 pub async fn press_latest(
     h: &Harness,
-    service: &TelegramService,
+    service: &Service,
     chat: i64,
     calls: &[Call],
     data: &str,

@@ -6,3 +6,4 @@ pub mod fake_telegram;
 pub mod fake_wecom;
 pub mod harness;
 pub mod sql;
+pub mod webhook;

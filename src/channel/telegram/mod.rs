@@ -1,6 +1,7 @@
 //! The Telegram adapter: Outbound messages to Bot API calls (through teloxide), Bot API
 //! updates to Inbound events. No other module sees a Telegram type.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 pub mod bot_api;
@@ -15,7 +16,11 @@ use bot_api::{
     ApiFailure, BotApi, FileRef, inline_keyboard, location_request_keyboard, redact_token,
 };
 
-use super::{Channel, Inbound, InboundEvent, MediaKind, Outbound, SendError, Sent};
+use super::{
+    Capabilities, Channel, ChannelError, Inbound, InboundEvent, Limits, MediaKind, Mode, Outbound,
+    Polled, Profile, RawUpdate, SendError, Sent, UpdateSource, WebhookRequest, WebhookRoute,
+    constant_time_eq,
+};
 use crate::content::AudioKind;
 use crate::content::markdown::split_html;
 use crate::domain::Locale;
@@ -42,6 +47,45 @@ fn truncate_chars(text: &str, max: usize) -> String {
     out
 }
 pub const CHANNEL_NAME: &str = "telegram";
+
+/// What the service knows of Telegram by name.
+pub const PROFILE: Profile = Profile {
+    name: CHANNEL_NAME,
+    capabilities: Capabilities {
+        quiz_polls: true,
+        inline_buttons: true,
+        voice_messages: true,
+        location_requests: true,
+        max_text_chars: MAX_TEXT,
+        max_caption_chars: MAX_CAPTION,
+    },
+    operator: false,
+    is_chat_id,
+};
+
+/// Chat ids are numbers (users' private chats are their user ids).
+fn is_chat_id(text: &str) -> bool {
+    text.parse::<i64>().is_ok()
+}
+
+/// Limits as Telegram documents them: about 30 messages per second for a bot, about one
+/// per second in a private chat (where a short burst, a lesson's text and audio, is
+/// tolerated), about 20 a minute in a group chat.
+pub const LIMITS: Limits = Limits {
+    // Telegram allows about 30; half a message a second less leaves ~17 ms of room in every
+    // second for network jitter, so that no 429 comes back.
+    global_per_second: 29.5,
+    global_burst: 1.0,
+    per_chat_per_second: 1.0,
+    per_chat_burst: 3.0,
+    per_group_per_minute: 20.0,
+};
+
+/// The overall limit with paid broadcasts (charged in Stars beyond the free 30/s).
+pub const PAID_BROADCAST_PER_SECOND: f64 = 1000.0;
+
+/// The header in which Telegram sends the webhook's secret token.
+pub const SECRET_HEADER: &str = "x-telegram-bot-api-secret-token";
 /// The update types the bot asks for, in getUpdates and setWebhook (`edited_message`: the
 /// new positions of a live location).
 pub const ALLOWED_UPDATES: &[&str] =
@@ -56,6 +100,10 @@ pub struct TelegramChannel {
     api: BotApi,
     /// Send with `allow_paid_broadcast` (Telegram's paid broadcasts, up to 1000/s).
     paid_broadcast: bool,
+    /// The public URL Telegram posts updates to (webhook mode).
+    webhook_url: Option<String>,
+    /// The secret Telegram sends with every webhook request.
+    webhook_secret: Option<String>,
 }
 
 impl std::fmt::Debug for TelegramChannel {
@@ -74,6 +122,18 @@ pub enum TelegramError {
     /// `error` is without the bot token ([`TelegramChannel::failed`]).
     #[error("Telegram request {method} failed: {error}")]
     Request { method: &'static str, error: String },
+    #[error(
+        "no Telegram token: set WEIKE_TELEGRAM_TOKEN (or telegram_token in weike.toml); `weike chat` runs without one"
+    )]
+    NoToken,
+    #[error("webhook mode needs {0}")]
+    WebhookSetting(&'static str),
+}
+
+impl From<TelegramError> for ChannelError {
+    fn from(e: TelegramError) -> Self {
+        ChannelError::new(e)
+    }
 }
 
 impl TelegramChannel {
@@ -109,6 +169,8 @@ impl TelegramChannel {
             bot,
             api,
             paid_broadcast: false,
+            webhook_url: None,
+            webhook_secret: None,
         })
     }
 
@@ -116,6 +178,31 @@ impl TelegramChannel {
     pub fn with_paid_broadcast(mut self, paid: bool) -> Self {
         self.paid_broadcast = paid;
         self
+    }
+
+    /// Webhook mode's settings: the public URL Telegram posts to (its path is the route's)
+    /// and the secret it sends with each request. Missing ones are refused by
+    /// [`UpdateSource::webhook_route`] and [`UpdateSource::prepare`].
+    pub fn with_webhook(mut self, url: Option<String>, secret: Option<String>) -> Self {
+        self.webhook_url = url;
+        self.webhook_secret = secret;
+        self
+    }
+
+    fn webhook_settings(&self) -> Result<(&str, &str), TelegramError> {
+        let url = self
+            .webhook_url
+            .as_deref()
+            .ok_or(TelegramError::WebhookSetting(
+                "WEIKE_WEBHOOK_URL (the public https:// URL Telegram posts to)",
+            ))?;
+        let secret = self
+            .webhook_secret
+            .as_deref()
+            .ok_or(TelegramError::WebhookSetting(
+                "WEIKE_WEBHOOK_SECRET (1-256 characters A-Z, a-z, 0-9, _ and -)",
+            ))?;
+        Ok((url, secret))
     }
 
     /// Registers the command menu per language (Telegram takes two-letter codes only, so
@@ -226,16 +313,6 @@ impl TelegramChannel {
 
 /// How much longer than the long-polling wait the client waits for getUpdates' answer.
 const POLL_SLACK: Duration = Duration::from_secs(30);
-
-/// An update as Telegram sent it, with what storing it needs.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RawUpdate {
-    pub update_id: i64,
-    /// The chat it belongs to, for per-chat ordering ([`update_key`]).
-    pub chat_key: String,
-    /// The update's JSON.
-    pub payload: String,
-}
 
 /// The update id and the chat an update belongs to (for per-chat ordering), from a
 /// webhook request's JSON. None if it is not an update.
@@ -500,10 +577,118 @@ impl TelegramChannel {
     }
 }
 
+/// The webhook: Telegram posts each update as JSON to the path of the webhook URL, with the
+/// secret in [`SECRET_HEADER`].
+struct TelegramWebhook {
+    path: String,
+    secret: String,
+}
+
+impl WebhookRoute for TelegramWebhook {
+    fn channel(&self) -> &str {
+        CHANNEL_NAME
+    }
+
+    fn path(&self) -> &str {
+        &self.path
+    }
+
+    fn admits(&self, request: &WebhookRequest<'_>) -> bool {
+        let given = request
+            .headers
+            .get(SECRET_HEADER)
+            .map(|v| v.as_bytes())
+            .unwrap_or_default();
+        constant_time_eq(given, self.secret.as_bytes())
+    }
+
+    fn read(&self, _request: &WebhookRequest<'_>, body: &str) -> Option<RawUpdate> {
+        let (update_id, chat_key) = update_key(&serde_json::from_str(body).ok()?)?;
+        Some(RawUpdate {
+            update_id,
+            chat_key,
+            payload: body.to_string(),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl UpdateSource for TelegramChannel {
+    /// Polling: leaves webhook mode (getUpdates fails while a webhook is set). Webhook:
+    /// points Telegram at the webhook URL with the secret. Either way registers the command
+    /// menu.
+    async fn prepare(
+        &self,
+        mode: Mode,
+        menu: &[(Locale, Vec<(String, String)>)],
+    ) -> Result<(), ChannelError> {
+        match mode {
+            Mode::Polling => self.delete_webhook().await?,
+            Mode::Webhook => {
+                let (url, secret) = self.webhook_settings()?;
+                self.set_webhook(url, secret).await?;
+            }
+        }
+        self.set_commands(menu).await?;
+        Ok(())
+    }
+
+    /// getUpdates from the offset in `cursor`; the next cursor is past the last update.
+    async fn fetch_updates(
+        &self,
+        cursor: Option<&str>,
+        timeout: Duration,
+    ) -> Result<Polled, ChannelError> {
+        let offset = cursor.and_then(|c| c.parse::<i64>().ok()).unwrap_or(0);
+        let updates = self.poll(offset, timeout).await?;
+        let cursor = updates
+            .iter()
+            .map(|u| u.update_id)
+            .max()
+            .map(|last| (last + 1).to_string());
+        Ok(Polled { updates, cursor })
+    }
+
+    fn webhook_route(&self) -> Result<Arc<dyn WebhookRoute>, ChannelError> {
+        let (url, secret) = self.webhook_settings()?;
+        let path = url::Url::parse(url)
+            .map(|u| u.path().to_string())
+            .unwrap_or_else(|_| "/".into());
+        Ok(Arc::new(TelegramWebhook {
+            path,
+            secret: secret.to_string(),
+        }))
+    }
+
+    fn parse_update(&self, payload: &str) -> Result<Option<Inbound>, String> {
+        parse_update(payload)
+    }
+
+    fn scrub_update(&self, payload: &str) -> Option<String> {
+        scrub_locations(payload)
+    }
+}
+
 #[async_trait::async_trait]
 impl Channel for TelegramChannel {
-    fn name(&self) -> &str {
-        CHANNEL_NAME
+    fn profile(&self) -> &'static Profile {
+        &PROFILE
+    }
+
+    fn limits(&self) -> Limits {
+        if self.paid_broadcast {
+            Limits {
+                global_per_second: PAID_BROADCAST_PER_SECOND,
+                ..LIMITS
+            }
+        } else {
+            LIMITS
+        }
+    }
+
+    /// Group and channel chats have ids below zero.
+    fn is_group_chat(&self, chat_id: &str) -> bool {
+        chat_id.starts_with('-')
     }
 
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
@@ -924,6 +1109,68 @@ mod tests {
         let reason = parse_update(payload).unwrap_err();
         assert!(reason.contains("\"chat_boost\""), "{reason}");
         assert!(parse_update("{").is_err());
+    }
+
+    #[test]
+    fn the_webhook_route_checks_the_secret_and_reads_updates() {
+        let channel = TelegramChannel::new("1:x", Some("http://127.0.0.1:9")).unwrap();
+        let missing = channel.webhook_route().err().unwrap().to_string();
+        assert_eq!(
+            missing,
+            "webhook mode needs WEIKE_WEBHOOK_URL (the public https:// URL Telegram posts to)"
+        );
+        let channel = channel.with_webhook(
+            Some("https://bot.example.org/telegram/hook".into()),
+            Some("s3cret".into()),
+        );
+        let route = channel.webhook_route().unwrap();
+        assert_eq!(
+            (route.channel(), route.path()),
+            (CHANNEL_NAME, "/telegram/hook")
+        );
+        let mut headers = axum::http::HeaderMap::new();
+        let request = |headers: &axum::http::HeaderMap| {
+            let request = WebhookRequest {
+                headers,
+                query: None,
+            };
+            route.admits(&request)
+        };
+        assert!(!request(&headers));
+        headers.insert(SECRET_HEADER, "wrong".parse().unwrap());
+        assert!(!request(&headers));
+        headers.insert("X-Telegram-Bot-Api-Secret-Token", "s3cret".parse().unwrap());
+        assert!(request(&headers));
+        let request = WebhookRequest {
+            headers: &headers,
+            query: None,
+        };
+        let body = update("message", message(json!({"text": "hi"})));
+        assert_eq!(
+            route.read(&request, &body),
+            Some(RawUpdate {
+                update_id: 7,
+                chat_key: "42".into(),
+                payload: body.clone()
+            })
+        );
+        assert_eq!(route.read(&request, r#"{"hello": 1}"#), None);
+        assert_eq!(route.read(&request, "not json"), None);
+    }
+
+    #[test]
+    fn limits_and_group_chats() {
+        let channel = TelegramChannel::new("1:x", None).unwrap();
+        assert_eq!(channel.limits(), LIMITS);
+        assert_eq!(
+            channel.with_paid_broadcast(true).limits().global_per_second,
+            PAID_BROADCAST_PER_SECOND
+        );
+        let channel = TelegramChannel::new("1:x", None).unwrap();
+        assert!(channel.is_group_chat("-100123"));
+        assert!(!channel.is_group_chat("42"));
+        assert_eq!(channel.file_cache_key(), CHANNEL_NAME);
+        assert!((PROFILE.is_chat_id)("-100123") && !(PROFILE.is_chat_id)("alice"));
     }
 
     #[test]

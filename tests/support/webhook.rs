@@ -1,0 +1,72 @@
+//! The real binary in webhook mode (`weike run --webhook`) on 127.0.0.1, and members'
+//! updates posted to it.
+
+use std::time::{Duration, Instant};
+
+use super::harness::{Harness, TOKEN};
+
+/// A port free at the moment.
+pub fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// `weike run --webhook` on the harness's database and fake Telegram, listening on `port`
+/// for updates posted to `path` with `secret`, logging errors only; the caller adds what
+/// else it needs and spawns it (it is killed when dropped).
+pub fn webhook_service(
+    h: &Harness,
+    port: u16,
+    path: &str,
+    secret: &str,
+) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"));
+    cmd.args(["run", "--webhook"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("WEIKE_DATABASE_URL", &h.db.url)
+        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
+        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
+        .env(
+            "WEIKE_WEBHOOK_URL",
+            format!("https://bot.example.org{path}"),
+        )
+        .env("WEIKE_WEBHOOK_SECRET", secret)
+        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WEIKE_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// A private chat's message with a command (e.g. `/start`), as Telegram posts it.
+pub fn command_update(update_id: i64, chat: i64, text: &str) -> String {
+    serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": update_id,
+            "date": 1_700_000_000,
+            "from": {"id": chat, "is_bot": false, "first_name": "M"},
+            "chat": {"id": chat, "type": "private", "first_name": "M"},
+            "text": text,
+            "entities": [{"type": "bot_command", "offset": 0, "length": text.len()}],
+        }
+    })
+    .to_string()
+}
+
+/// Posts an update with the secret and returns the HTTP status (0: no answer) and how long
+/// the answer took.
+pub async fn post_update(port: u16, path: &str, secret: &str, body: &str) -> (u16, Duration) {
+    let started = Instant::now();
+    let status = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}{path}"))
+        .header("X-Telegram-Bot-Api-Secret-Token", secret)
+        .header("Content-Type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
+    (status, started.elapsed())
+}
