@@ -497,3 +497,6 @@ csv-problem-separator = {"; "}
 update-failed-apology = Sorry, I couldn't handle your last message, and the problem has been noted. Please try again in a moment, or send /help to see what I can do.
 # Shown when a text is missing in every language (should never happen: tests check every key).
 text-missing = Sorry, a text is missing here; we will add it soon.
+
+# WeCom cannot ask for a member's location with a button: after a location request, how to share it.
+wecom-location-howto = 📍 To share your position in WeCom: tap "+" next to the input box and choose "Location"; or turn on "Report location" in this app's settings, and your position is reported each time you open the app (once you agreed to keeping locations, arriving at an activity checks you in).

@@ -196,6 +196,8 @@ impl Conversation {
                     "not-understood"
                 ))]),
             },
+            // The service marks the member blocked (`App::answer`); nothing to say.
+            InboundEvent::Unsubscribed => Ok(Vec::new()),
         }
     }
 

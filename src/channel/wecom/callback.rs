@@ -109,6 +109,15 @@ pub fn open_post(
     query: &CallbackQuery,
     body: &str,
 ) -> Result<Callback, CallbackError> {
+    open_post_xml(crypto, query, body).map(|(callback, _)| callback)
+}
+
+/// [`open_post`], with the decrypted XML (what the service stores).
+pub fn open_post_xml(
+    crypto: &WecomCrypto,
+    query: &CallbackQuery,
+    body: &str,
+) -> Result<(Callback, String), CallbackError> {
     if body.len() > MAX_BODY_BYTES {
         return Err(CallbackError::TooLarge(body.len()));
     }
@@ -125,7 +134,8 @@ pub fn open_post(
         &encrypted,
     )?;
     let plain = crypto.decrypt(&encrypted)?;
-    parse(&plain)
+    let callback = parse(&plain)?;
+    Ok((callback, plain))
 }
 
 #[derive(Debug, Deserialize)]

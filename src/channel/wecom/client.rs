@@ -891,6 +891,12 @@ impl WecomClient {
         self.agent_id
     }
 
+    /// Fetches an access token (or finds the cached one): whether WeCom takes the corp id
+    /// and the secret.
+    pub async fn check_credentials(&self) -> Result<(), ApiFailure> {
+        self.token().await.map(|_| ())
+    }
+
     /// The cached token, fetched first if there is none or it is about to expire.
     async fn token(&self) -> Result<String, ApiFailure> {
         let mut cached = self.token.lock().await;
