@@ -59,14 +59,14 @@ pub fn open_wecom(app: &App) -> Result<Option<Arc<WecomChannel>>, ChannelError> 
     )?)))
 }
 
+/// A channel `weike run` serves, with how its updates arrive.
+pub type OpenChannel = (Arc<dyn UpdateSource>, Mode);
+
 /// Every channel `weike run` serves, from the settings, each with how its updates arrive:
 /// Telegram (when its token is set) by long polling, or by its webhook with `--webhook`;
 /// WeCom (when its app is set) by its callback, always. At least one must be configured.
-pub fn open_channels(
-    app: &App,
-    telegram_webhook: bool,
-) -> Result<Vec<(Arc<dyn UpdateSource>, Mode)>, ChannelError> {
-    let mut channels: Vec<(Arc<dyn UpdateSource>, Mode)> = Vec::new();
+pub fn open_channels(app: &App, telegram_webhook: bool) -> Result<Vec<OpenChannel>, ChannelError> {
+    let mut channels: Vec<OpenChannel> = Vec::new();
     if app.config.telegram_token.is_some() {
         let mode = if telegram_webhook {
             Mode::Webhook

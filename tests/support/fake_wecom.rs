@@ -37,12 +37,16 @@
 //! | callbacks: `msg_signature` over [Token, timestamp, nonce, Encrypt], AES with the EncodingAESKey, receiver id = corp id | (the fake signs and encrypts what it sends) | 90968 加解密方案说明, 90238 接收消息与事件 |
 //!
 //! Time: the rate windows, `response_code` lifetimes and media lifetimes run on the fake's
-//! own clock, the real one plus [`FakeWecom::advance`].
+//! own clock: the real one (or the test's, [`FakeWecom::start_with_clock`]) plus
+//! [`FakeWecom::advance`].
 
 use std::collections::{BTreeSet, HashMap, HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use weike::clock::Clock;
 
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
@@ -120,13 +124,13 @@ enum TokenState {
 #[derive(Debug)]
 struct Token {
     state: TokenState,
-    expires: Instant,
+    expires: DateTime<Utc>,
 }
 
 #[derive(Debug)]
 struct Code {
     users: Vec<String>,
-    issued: Instant,
+    issued: DateTime<Utc>,
     used: bool,
 }
 
@@ -139,21 +143,24 @@ struct FakeState {
     gettoken_calls: usize,
     calls: Vec<Call>,
     received: HashMap<String, Vec<Delivered>>,
-    recent: HashMap<String, VecDeque<Instant>>,
+    recent: HashMap<String, VecDeque<DateTime<Utc>>>,
     dropped: HashMap<String, usize>,
-    bodies: HashMap<String, Instant>,
+    bodies: HashMap<String, DateTime<Utc>>,
     duplicates_suppressed: usize,
-    media: HashMap<String, (Upload, Instant)>,
+    media: HashMap<String, (Upload, DateTime<Utc>)>,
     task_ids: HashSet<String>,
     codes: HashMap<String, Code>,
     card_updates: Vec<CardUpdate>,
     offset: Duration,
+    /// The clock the fake's time runs on (the test's manual clock), else the real one.
+    clock: Option<Arc<dyn Clock>>,
     counter: u64,
 }
 
 impl FakeState {
-    fn now(&self) -> Instant {
-        Instant::now() + self.offset
+    fn now(&self) -> DateTime<Utc> {
+        let base = self.clock.as_ref().map_or_else(Utc::now, |c| c.now());
+        after(base, self.offset)
     }
 
     fn next(&mut self) -> u64 {
@@ -188,8 +195,19 @@ fn refuse<T>(errcode: i64, errmsg: impl Into<String>) -> Result<T, Refusal> {
 
 impl FakeWecom {
     pub async fn start() -> FakeWecom {
+        Self::start_on(None).await
+    }
+
+    /// A fake whose time is `clock`'s (the service's manual clock), so that its rate
+    /// windows see the service's sends as the service spaced them.
+    pub async fn start_with_clock(clock: Arc<dyn Clock>) -> FakeWecom {
+        Self::start_on(Some(clock)).await
+    }
+
+    async fn start_on(clock: Option<Arc<dyn Clock>>) -> FakeWecom {
         let state: Shared = Arc::new(Mutex::new(FakeState {
             members: MEMBERS.iter().map(|m| m.to_string()).collect(),
+            clock,
             ..FakeState::default()
         }));
         let app = Router::new()
@@ -346,8 +364,15 @@ impl FakeWecom {
     /// `userid` sends a text to the app: the encrypted callback is POSTed to `url`. The HTTP
     /// status of the answer.
     pub async fn say(&self, url: &str, userid: &str, text: &str) -> u16 {
+        let xml = self.text_callback(userid, text);
+        self.deliver(url, &xml).await
+    }
+
+    /// The decrypted XML of `userid`'s text message (a fresh MsgId), to deliver with
+    /// [`Self::deliver`], e.g. twice as WeCom retries.
+    pub fn text_callback(&self, userid: &str, text: &str) -> String {
         let (time, msgid) = self.stamp();
-        let xml = callback::xml(&[
+        callback::xml(&[
             ("ToUserName", CORP_ID),
             ("FromUserName", userid),
             ("CreateTime", &time),
@@ -355,13 +380,12 @@ impl FakeWecom {
             ("Content", text),
             ("MsgId", &msgid),
             ("AgentID", &AGENT_ID.to_string()),
-        ]);
-        self.deliver(url, &xml).await
+        ])
     }
 
-    /// `userid` presses the button `key` of the card `task_id`; the click carries a fresh
-    /// ResponseCode (usable once). The status and the ResponseCode.
-    pub async fn click(&self, url: &str, userid: &str, task_id: &str, key: &str) -> (u16, String) {
+    /// The decrypted XML of `userid`'s click on the button `key` of the card `task_id`
+    /// (with a fresh ResponseCode), and the code.
+    pub fn click_callback(&self, userid: &str, task_id: &str, key: &str) -> (String, String) {
         let (time, _) = self.stamp();
         let code = self.issue_response_code(userid);
         let xml = callback::xml(&[
@@ -376,6 +400,82 @@ impl FakeWecom {
             ("ResponseCode", &code),
             ("AgentID", &AGENT_ID.to_string()),
         ]);
+        (xml, code)
+    }
+
+    /// `userid` leaves the app's visible range: WeCom no longer delivers to them and posts
+    /// the `unsubscribe` event.
+    pub async fn leave(&self, url: &str, userid: &str) -> u16 {
+        self.remove_member(userid);
+        let (time, _) = self.stamp();
+        let xml = callback::xml(&[
+            ("ToUserName", CORP_ID),
+            ("FromUserName", userid),
+            ("CreateTime", &time),
+            ("MsgType", "event"),
+            ("Event", "unsubscribe"),
+            ("AgentID", &AGENT_ID.to_string()),
+        ]);
+        self.deliver(url, &xml).await
+    }
+
+    /// The URL check WeCom makes when the callback is configured (a GET with an encrypted,
+    /// signed `echostr`): the status and the body of the answer, which must be `echo`.
+    pub async fn check_url(&self, url: &str, echo: &str) -> (u16, String) {
+        let crypto = Self::crypto();
+        let timestamp = self.lock().now().timestamp().to_string();
+        let nonce = "1372623149";
+        let echostr = crypto.encrypt(echo, [9; 16]);
+        let signature = crypto.signature(&timestamp, nonce, &echostr);
+        self.get(
+            url,
+            &[
+                ("msg_signature", signature.as_str()),
+                ("timestamp", timestamp.as_str()),
+                ("nonce", nonce),
+                ("echostr", echostr.as_str()),
+            ],
+        )
+        .await
+    }
+
+    /// A GET with a query; the status (0: no answer) and the body.
+    pub async fn get(&self, url: &str, query: &[(&str, &str)]) -> (u16, String) {
+        match self.http.get(url).query(query).send().await {
+            Ok(r) => {
+                let status = r.status().as_u16();
+                (status, r.text().await.unwrap_or_default())
+            }
+            Err(_) => (0, String::new()),
+        }
+    }
+
+    /// POSTs `xml` encrypted for the app but signed with another Token (a forgery).
+    pub async fn deliver_forged(&self, url: &str, xml: &str) -> u16 {
+        let crypto = Self::crypto();
+        let forger =
+            WecomCrypto::new("notTheToken", CALLBACK_AES_KEY, CORP_ID).expect("fake WeCom: key");
+        let timestamp = self.lock().now().timestamp().to_string();
+        let encrypted = crypto.encrypt(xml, [7; 16]);
+        let signature = forger.signature(&timestamp, "1", &encrypted);
+        self.http
+            .post(url)
+            .query(&[
+                ("msg_signature", signature.as_str()),
+                ("timestamp", timestamp.as_str()),
+                ("nonce", "1"),
+            ])
+            .body(callback::envelope(CORP_ID, AGENT_ID, &encrypted))
+            .send()
+            .await
+            .map(|r| r.status().as_u16())
+            .unwrap_or(0)
+    }
+
+    /// `userid` presses the button `key` of the card `task_id`; the click carries a fresh
+    /// ResponseCode (usable once). The status and the ResponseCode.
+    pub async fn click(&self, url: &str, userid: &str, task_id: &str, key: &str) -> (u16, String) {
+        let (xml, code) = self.click_callback(userid, task_id, key);
         (self.deliver(url, &xml).await, code)
     }
 
@@ -401,20 +501,21 @@ impl FakeWecom {
     fn stamp(&self) -> (String, String) {
         let mut state = self.lock();
         let n = state.next();
-        let unix = unix_seconds(state.offset);
+        let unix = state.now().timestamp();
         (
             unix.to_string(),
             format!("{}", 7_000_000_000_000_000_000u64 + n),
         )
     }
 
-    /// Encrypts, signs and POSTs a callback as WeCom does.
-    async fn deliver(&self, url: &str, xml: &str) -> u16 {
+    /// Encrypts, signs and POSTs a callback as WeCom does (each time with a fresh nonce and
+    /// random bytes, as WeCom's retries come).
+    pub async fn deliver(&self, url: &str, xml: &str) -> u16 {
         let crypto = Self::crypto();
         let (timestamp, n) = {
             let mut state = self.lock();
             let n = state.next();
-            (unix_seconds(state.offset).to_string(), n)
+            (state.now().timestamp().to_string(), n)
         };
         let nonce = format!("{}", 100_000 + n);
         let mut random = [0x5a_u8; 16];
@@ -436,11 +537,14 @@ impl FakeWecom {
     }
 }
 
-fn unix_seconds(offset: Duration) -> u64 {
-    (SystemTime::now() + offset)
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
+/// `at` plus `by`.
+fn after(at: DateTime<Utc>, by: Duration) -> DateTime<Utc> {
+    at + chrono::Duration::from_std(by).unwrap_or_default()
+}
+
+/// How long after `at` it is at `now` (zero if `at` is later).
+fn age(now: DateTime<Utc>, at: DateTime<Utc>) -> Duration {
+    (now - at).to_std().unwrap_or(Duration::ZERO)
 }
 
 fn issue_code(state: &mut FakeState, users: Vec<String>) -> String {
@@ -514,7 +618,7 @@ fn issue_token(s: &mut FakeState, q: &HashMap<String, String>) -> Result<Value, 
         .iter()
         .find(|(_, t)| t.state == TokenState::Valid && t.expires > now)
     {
-        let left = t.expires.duration_since(now).as_secs();
+        let left = age(t.expires, now).as_secs();
         return Ok(json!({ "access_token": token, "expires_in": left }));
     }
     s.issued_tokens += 1;
@@ -525,7 +629,7 @@ fn issue_token(s: &mut FakeState, q: &HashMap<String, String>) -> Result<Value, 
         token.clone(),
         Token {
             state: TokenState::Valid,
-            expires: now + Duration::from_secs(expires_in),
+            expires: after(now, Duration::from_secs(expires_in)),
         },
     );
     Ok(json!({ "access_token": token, "expires_in": expires_in }))
@@ -633,7 +737,7 @@ fn send_message(s: &mut FakeState, raw: &str) -> Result<Value, Refusal> {
         let seen = s
             .bodies
             .get(&key)
-            .is_some_and(|at| now.duration_since(*at) < Duration::from_secs(interval));
+            .is_some_and(|at| age(now, *at) < Duration::from_secs(interval));
         if !seen {
             s.bodies.insert(key, now);
         }
@@ -646,13 +750,13 @@ fn send_message(s: &mut FakeState, raw: &str) -> Result<Value, Refusal> {
             let recent = s.recent.entry(user.clone()).or_default();
             while recent
                 .front()
-                .is_some_and(|at| now.duration_since(*at) >= Duration::from_secs(3600))
+                .is_some_and(|at| age(now, *at) >= Duration::from_secs(3600))
             {
                 recent.pop_front();
             }
             let last_minute = recent
                 .iter()
-                .filter(|at| now.duration_since(**at) < Duration::from_secs(60))
+                .filter(|at| age(now, **at) < Duration::from_secs(60))
                 .count();
             if last_minute >= PER_MINUTE || recent.len() >= PER_HOUR {
                 *s.dropped.entry(user.clone()).or_default() += 1;
@@ -717,11 +821,7 @@ fn check_payload(s: &FakeState, msgtype: &str, p: &Value) -> Result<(), Refusal>
         "image" | "voice" | "file" => {
             let media_id = required(p, "media_id", 41006)?;
             match s.media.get(media_id) {
-                Some((u, at))
-                    if u.kind == msgtype && s.now().duration_since(*at) < MEDIA_LIFETIME =>
-                {
-                    Ok(())
-                }
+                Some((u, at)) if u.kind == msgtype && age(s.now(), *at) < MEDIA_LIFETIME => Ok(()),
                 _ => refuse(40007, "invalid media_id"),
             }
         }
@@ -792,7 +892,7 @@ async fn upload(
                 now,
             ),
         );
-        let created_at = unix_seconds(s.offset).to_string();
+        let created_at = now.timestamp().to_string();
         json!({ "type": kind, "media_id": media_id, "created_at": created_at })
     });
     answer(&state, "media/upload", result)
@@ -906,7 +1006,7 @@ fn apply_update(s: &mut FakeState, raw: &str) -> Result<Value, Refusal> {
     let Some(code) = s.codes.get_mut(&code_text) else {
         return refuse(40058, "invalid response_code");
     };
-    if code.used || now.duration_since(code.issued) >= RESPONSE_CODE_LIFETIME {
+    if code.used || age(now, code.issued) >= RESPONSE_CODE_LIFETIME {
         return refuse(40058, "response_code used or expired");
     }
     if !userids.iter().all(|u| code.users.contains(u)) {

@@ -491,12 +491,18 @@ impl Message {
                     article
                 }).collect::<Vec<_>>()
             }),
-            Message::ButtonCard(card) => json!({
-                "card_type": "button_interaction",
-                "main_title": { "title": card.title, "desc": card.description },
-                "task_id": card.task_id,
-                "button_list": card.buttons.iter().map(|b| json!({ "text": b.text, "key": b.key })).collect::<Vec<_>>(),
-            }),
+            Message::ButtonCard(card) => {
+                let mut main_title = json!({ "title": card.title });
+                if !card.description.is_empty() {
+                    main_title["desc"] = json!(card.description);
+                }
+                json!({
+                    "card_type": "button_interaction",
+                    "main_title": main_title,
+                    "task_id": card.task_id,
+                    "button_list": card.buttons.iter().map(|b| json!({ "text": b.text, "key": b.key })).collect::<Vec<_>>(),
+                })
+            }
             Message::Image { media_id }
             | Message::Voice { media_id }
             | Message::File { media_id } => {

@@ -2,12 +2,16 @@ use super::*;
 
 // ----- errors -----
 
+/// An errcode, the kind of failure it is, and the exact failure when it is not that kind
+/// with the errmsg.
+type ErrcodeRow = (i64, fn(String) -> SendError, Option<SendError>);
+
 #[test]
 fn errcodes_are_sorted_as_the_documentation_describes_them() {
     use SendError::*;
     let retry = |d: u64| RetryAfter(Duration::from_secs(d));
     // (errcode, what the courier is told), one row per documented code we act on.
-    let table: &[(i64, fn(String) -> SendError, Option<SendError>)] = &[
+    let table: &[ErrcodeRow] = &[
         (45009, Transient, Some(retry(60))), // 接口调用超过限制
         (45033, Transient, Some(retry(1))),  // 接口并发调用超过限制
         (45047, Transient, Some(retry(60))), // (Official Accounts' limit, defensively)
