@@ -562,3 +562,53 @@ async fn wecom_end_to_end_on_postgres() {
         scenario(db).await;
     }
 }
+
+/// `weike run` (the real binary) with Telegram and WeCom configured serves both in one
+/// process: Telegram by long polling, WeCom's callback on the HTTP server.
+#[tokio::test]
+async fn weike_run_serves_telegram_and_wecom_in_one_process() {
+    let h = support::harness::Harness::new(TestDb::sqlite()).await;
+    h.fake.accept_any_chat(true);
+    let wecom = FakeWecom::start().await;
+    let port = support::webhook::free_port();
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"));
+    cmd.arg("run")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("WEIKE_DATABASE_URL", &h.db.url)
+        .env("WEIKE_TELEGRAM_TOKEN", support::harness::TOKEN)
+        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
+        .env("WEIKE_POLL_TIMEOUT_SECONDS", "1")
+        .env("WEIKE_WECOM_CORP_ID", CORP_ID)
+        .env("WEIKE_WECOM_AGENT_ID", AGENT_ID.to_string())
+        .env("WEIKE_WECOM_SECRET", fake_wecom::SECRET)
+        .env("WEIKE_WECOM_TOKEN", CALLBACK_TOKEN)
+        .env("WEIKE_WECOM_AES_KEY", CALLBACK_AES_KEY)
+        .env("WEIKE_WECOM_API_URL", wecom.api_base())
+        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WEIKE_LOG", "error")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    let mut child = cmd.spawn().expect("weike run starts");
+    let url = format!("http://127.0.0.1:{port}{CALLBACK_PATH}");
+    // Telegram's command menu is registered once the process is ready.
+    h.fake.wait_for_calls("setMyCommands", 3).await;
+    let (status, body) = wecom.check_url(&url, "4242").await;
+    assert_eq!((status, body.as_str()), (200, "4242"));
+
+    assert_eq!(wecom.say(&url, MEMBER, "/start").await, 200);
+    let got = wecom.wait_for_received(MEMBER, 2).await;
+    assert!(texts(&got).contains("欢迎来到"), "{got:#?}");
+    h.fake.push_text(5001, "/start");
+    let calls = h.fake.wait_for_calls("sendMessage", 1).await;
+    assert_eq!(calls[0].chat_id(), Some(5001));
+    assert!(calls[0].text().unwrap_or_default().contains("欢迎来到"));
+    // Each channel's member exists once, on their own channel.
+    let channels = support::sql::strings(
+        &h.db.url,
+        "SELECT channel || ':' || chat_id FROM members ORDER BY channel",
+    )
+    .await;
+    assert_eq!(channels, ["telegram:5001", "wecom:zhangsan"]);
+    child.kill().await.expect("stopped");
+}

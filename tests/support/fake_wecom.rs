@@ -154,6 +154,8 @@ struct FakeState {
     offset: Duration,
     /// The clock the fake's time runs on (the test's manual clock), else the real one.
     clock: Option<Arc<dyn Clock>>,
+    /// Woken when a message has been delivered.
+    delivered: Arc<tokio::sync::Notify>,
     counter: u64,
 }
 
@@ -325,6 +327,26 @@ impl FakeWecom {
             .get(&userid.to_lowercase())
             .cloned()
             .unwrap_or_default()
+    }
+
+    /// Waits (up to 60 s of real time) until `userid` has received `count` messages; what
+    /// they received. For tests of the real binary, which runs on the real clock.
+    pub async fn wait_for_received(&self, userid: &str, count: usize) -> Vec<Delivered> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            let delivered = self.lock().delivered.clone();
+            // Register before looking, so that a delivery in between wakes us.
+            let woken = delivered.notified();
+            tokio::pin!(woken);
+            woken.as_mut().enable();
+            let got = self.received(userid);
+            if got.len() >= count {
+                return got;
+            }
+            if tokio::time::timeout_at(deadline, woken).await.is_err() {
+                panic!("fake WeCom: waited 60 s for {count} message(s) to {userid}; got {got:#?}");
+            }
+        }
     }
 
     /// Messages to `userid` answered ok but dropped by the per-member limits.
@@ -656,11 +678,14 @@ async fn send(
     Query(q): Query<HashMap<String, String>>,
     body: String,
 ) -> Response {
-    let result = {
+    let (result, delivered) = {
         let mut s = state.lock().unwrap_or_else(|p| p.into_inner());
-        check_token(&s, &q).and_then(|()| send_message(&mut s, &body))
+        let result = check_token(&s, &q).and_then(|()| send_message(&mut s, &body));
+        (result, s.delivered.clone())
     };
-    answer(&state, "message/send", result)
+    let response = answer(&state, "message/send", result);
+    delivered.notify_waiters();
+    response
 }
 
 fn string<'a>(v: &'a Value, field: &str) -> Result<Option<&'a str>, Refusal> {

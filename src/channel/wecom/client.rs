@@ -111,6 +111,9 @@ pub const UNREACHABLE_ERRORS: &[i64] = &[81013, 60111, 40003, 46004, 40031, 5000
 pub const CREDENTIAL_ERRORS: &[i64] = &[40013, 40001, 40091, 41002, 41004];
 /// -1 系统繁忙: "建议稍候重试".
 pub const BUSY: i64 = -1;
+/// 60020 不安全的访问IP: the server's address is not among the app's trusted IPs (企业可信IP,
+/// required of self-built apps): nothing can be sent until the admin console lists it.
+pub const UNTRUSTED_IP: i64 = 60020;
 
 impl ApiFailure {
     /// What the courier should do about it.
@@ -144,6 +147,14 @@ impl ApiFailure {
 /// The [`SendError`] for a non-zero `errcode` of a call made with a valid token.
 pub fn classify_errcode(errcode: i64, errmsg: &str) -> SendError {
     let text = format!("errcode {errcode}: {errmsg}");
+    if errcode == UNTRUSTED_IP {
+        tracing::error!(
+            errcode,
+            errmsg,
+            "WeCom refuses calls from this server's IP: add it to the app's trusted IPs (企业可信IP); pausing all sending"
+        );
+        return SendError::RetryAfter(CREDENTIALS_PAUSE);
+    }
     if LIMIT_ERRORS.contains(&errcode) {
         let pause = if errcode == 45033 {
             CONCURRENCY_PAUSE

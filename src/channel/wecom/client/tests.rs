@@ -23,6 +23,7 @@ fn errcodes_are_sorted_as_the_documentation_describes_them() {
         (50002, Unreachable, None),          // 成员不在权限范围
         (60011, Unreachable, None),          // 无权限
         (82001, Unreachable, None),          // 全部无效
+        (60020, Transient, Some(retry(60))), // 不安全的访问IP: a setting, not the message
         (-1, Transient, None),               // 系统繁忙
         (40014, Transient, None),            // token refused again after a refresh
         (42001, Transient, None),
