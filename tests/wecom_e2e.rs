@@ -335,6 +335,22 @@ async fn scenario(db: TestDb) {
     assert!(m.onboarded);
     assert_eq!(m.branch_id.as_deref(), Some("qingshan.donghu.liucun"));
 
+    // Replies are not limited by the courier, but WeCom's per-member limits hold for them
+    // too: 20 menus (a text and a card each) within one minute are spread, not dropped.
+    let before = w.clock.now();
+    let mut menus = 0;
+    for _ in 0..20 {
+        let got = w.say(MEMBER, "/settings").await;
+        menus += cards(&got).len();
+    }
+    assert_eq!(menus, 20, "every menu arrived");
+    assert_eq!(w.fake.total_dropped(), 0);
+    assert!(
+        w.clock.now() - before >= Duration::seconds(60),
+        "held back past the minute: {}",
+        w.clock.now() - before
+    );
+
     // --- the lesson and the check-in card ------------------------------------------------
     w.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());

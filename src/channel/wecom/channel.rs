@@ -99,11 +99,13 @@ pub const PROFILE: Profile = Profile {
 ///
 /// - per member at most 30 messages a minute and 1,000 an hour, else WeCom drops them
 ///   silently. The courier's per-chat cell (rate r, burst b) lets at most b + r·T messages
-///   through in any T seconds, so it must keep b + 60·r ≤ 30 and b + 3600·r ≤ 1,000:
-///   b = 4, r = 0.27/s gives 20.2 a minute and 976 an hour (a lesson's text, audio,
-///   caption and card go at once; a busy member's messages are spread). The channel also
-///   counts every send per member ([`MemberWindows`]), so that the replies, which the
-///   courier does not limit, never break the limit either.
+///   through in any T seconds, so it keeps b + 60·r ≤ 30 and b + 3600·r ≤ 1,000: b = 4,
+///   r = 0.27/s gives 20.2 a minute and 976 an hour (a lesson's text and audio go at once;
+///   a busy member's deliveries are spread). The courier counts the service's messages;
+///   one of them may be several of WeCom's (a text and its card; a long text in parts), so
+///   the channel also counts every message it sends to each member ([`MemberWindows`]) and
+///   holds back one that would break either limit: that is what guarantees the limit, for
+///   the courier's deliveries and for the replies, which the courier does not limit.
 /// - per API at most 10,000 calls a minute and 150,000 an hour for the corp: 40 messages a
 ///   second (2,400 a minute, 144,000 an hour) overall.
 pub const LIMITS: Limits = Limits {
