@@ -57,6 +57,14 @@ pub enum ServiceError {
     Owner(String),
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
+    #[error(
+        "the {first} and {second} channels would both receive updates at {path}: give Telegram's webhook URL another path"
+    )]
+    RoutePath {
+        path: String,
+        first: String,
+        second: String,
+    },
     #[error("cannot listen on {addr}: {error}")]
     Listen { addr: String, error: String },
 }
@@ -933,10 +941,18 @@ pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceE
         .iter()
         .map(|_| Arc::new(tokio::sync::Notify::new()))
         .collect();
-    let mut webhooks = Vec::new();
+    let mut webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<tokio::sync::Notify>)> = Vec::new();
     for ((service, mode), stored) in services.iter().zip(&notifies) {
         if *mode == Mode::Webhook {
-            webhooks.push((service.channel.webhook_route()?, stored.clone()));
+            let route = service.channel.webhook_route()?;
+            if let Some((other, _)) = webhooks.iter().find(|(w, _)| w.path() == route.path()) {
+                return Err(ServiceError::RoutePath {
+                    path: route.path().to_string(),
+                    first: other.channel().to_string(),
+                    second: route.channel().to_string(),
+                });
+            }
+            webhooks.push((route, stored.clone()));
         }
     }
     let endpoints = match config.metrics_listen {

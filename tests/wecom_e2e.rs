@@ -628,3 +628,44 @@ async fn weike_run_serves_telegram_and_wecom_in_one_process() {
     assert_eq!(channels, ["telegram:5001", "wecom:zhangsan"]);
     child.kill().await.expect("stopped");
 }
+
+/// Telegram's webhook and WeCom's callback cannot share a path: `weike run` says so and
+/// exits instead of starting.
+#[tokio::test]
+async fn one_path_for_two_channels_is_refused() {
+    let db = TestDb::sqlite();
+    let output = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
+        .args(["run", "--webhook"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("WEIKE_DATABASE_URL", &db.url)
+        .env("WEIKE_TELEGRAM_TOKEN", support::harness::TOKEN)
+        .env("WEIKE_TELEGRAM_API_URL", "http://127.0.0.1:9")
+        .env(
+            "WEIKE_WEBHOOK_URL",
+            format!("https://bot.example.org{CALLBACK_PATH}"),
+        )
+        .env("WEIKE_WEBHOOK_SECRET", "s3cret")
+        .env("WEIKE_WECOM_CORP_ID", CORP_ID)
+        .env("WEIKE_WECOM_AGENT_ID", AGENT_ID.to_string())
+        .env("WEIKE_WECOM_SECRET", fake_wecom::SECRET)
+        .env("WEIKE_WECOM_TOKEN", CALLBACK_TOKEN)
+        .env("WEIKE_WECOM_AES_KEY", CALLBACK_AES_KEY)
+        .env("WEIKE_WECOM_API_URL", "http://127.0.0.1:9/cgi-bin")
+        .env(
+            "WEIKE_HTTP_LISTEN",
+            format!("127.0.0.1:{}", support::webhook::free_port()),
+        )
+        .env("WEIKE_LOG", "error")
+        .output()
+        .await
+        .expect("weike runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains(
+            "the telegram and wecom channels would both receive updates at /wecom/callback"
+        ),
+        "{stderr}"
+    );
+    assert!(!stderr.contains(fake_wecom::SECRET), "{stderr}");
+}
