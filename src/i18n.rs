@@ -148,6 +148,59 @@ impl I18n {
         self.text(locale, key, &args)
     }
 
+    /// Every language's phrase tables (`phrases-*`), for reading what members type.
+    pub fn phrases(&self) -> crate::domain::intent::Phrases {
+        let mut phrases = crate::domain::intent::Phrases::default();
+        for locale in Locale::ALL {
+            for (kind, key) in crate::domain::intent::Intent::TABLES {
+                if self.has(locale, key) {
+                    phrases.add(kind, &self.text(locale, key, &[]));
+                }
+            }
+        }
+        phrases
+    }
+
+    /// A zone as people name it (`北京时间`, "Beijing time"), or its IANA name when it has
+    /// no name of its own.
+    pub fn zone_name(&self, locale: Locale, tz: chrono_tz::Tz) -> String {
+        match crate::domain::zone::zone_key(tz) {
+            Some(key) => self.text(locale, &key, &[]),
+            None => tz.name().to_string(),
+        }
+    }
+
+    /// A time of day in the locale's clock (`07:30`; "7:30 am").
+    pub fn clock(&self, locale: Locale, clock: crate::domain::when::Clock) -> String {
+        self.text(locale, "clock", &clock_args(clock))
+    }
+
+    /// A moment as the member reads it (`今天 07:30`, `明天（周二）19:00`,
+    /// `12月15日（周一）07:30`, "today at 7:30 am", "Tuesday at 7 pm"), with the zone's name
+    /// when it is not the member's usual one.
+    pub fn when(&self, locale: Locale, when: &crate::domain::when::When) -> String {
+        let mut args = day_args(self, locale, when.day);
+        args.push(("clock", Arg::Text(self.clock(locale, when.clock))));
+        let text = self.text(locale, when.day.key(), &args);
+        match when.zone {
+            None => text,
+            Some(tz) => self.text(
+                locale,
+                "when-in-zone",
+                &[
+                    ("when", Arg::Text(text)),
+                    ("zone", Arg::Text(self.zone_name(locale, tz))),
+                ],
+            ),
+        }
+    }
+
+    /// A day as the member reads it (`今天`, `明天（周二）`, `12月15日（周一）`).
+    pub fn day(&self, locale: Locale, day: crate::domain::when::Day) -> String {
+        let args = day_args(self, locale, day);
+        self.text(locale, day.day_key(), &args)
+    }
+
     fn format(&self, locale: Locale, key: &str, args: &[(&str, Arg)]) -> Option<String> {
         let bundle = self.bundles.get(&locale)?;
         let message = bundle.get_message(key)?;
@@ -171,6 +224,56 @@ impl I18n {
         }
         Some(text.into_owned())
     }
+}
+
+/// The placeholders of the `clock` message, of which each language uses what its clock
+/// shows: `hh` and `mm` (two digits), `hour12` and `minute` (numbers), `pm` (1 after noon,
+/// else 0).
+pub const CLOCK_PLACEHOLDERS: [&str; 5] = ["hh", "mm", "hour12", "minute", "pm"];
+
+fn clock_args(clock: crate::domain::when::Clock) -> Vec<(&'static str, Arg)> {
+    vec![
+        ("hh", Arg::Text(format!("{:02}", clock.hour))),
+        ("hour12", Arg::from(clock.hour12)),
+        ("minute", Arg::from(clock.minute)),
+        ("mm", Arg::Text(clock.mm())),
+        ("pm", Arg::from(u32::from(clock.pm))),
+    ]
+}
+
+/// The placeholders of the `when-*` and `day-*` messages: `weekday` (its name), `year`,
+/// `month` (a number), `monthname` (its name) and `day`, as the form has them.
+fn day_args(
+    i18n: &I18n,
+    locale: Locale,
+    day: crate::domain::when::Day,
+) -> Vec<(&'static str, Arg)> {
+    use crate::domain::when::{Day, weekday_key};
+    let mut args = Vec::new();
+    if let Some(w) = day.weekday() {
+        args.push(("weekday", Arg::Text(i18n.text(locale, weekday_key(w), &[]))));
+    }
+    let (year, month, date) = match day {
+        Day::Date { month, day, .. } => (None, Some(month), Some(day)),
+        Day::FullDate {
+            year, month, day, ..
+        } => (Some(year), Some(month), Some(day)),
+        _ => (None, None, None),
+    };
+    if let Some(year) = year {
+        args.push(("year", Arg::Number(i64::from(year))));
+    }
+    if let Some(month) = month {
+        args.push(("month", Arg::from(month)));
+        args.push((
+            "monthname",
+            Arg::Text(i18n.text(locale, &format!("month-{month}"), &[])),
+        ));
+    }
+    if let Some(date) = date {
+        args.push(("day", Arg::from(date)));
+    }
+    args
 }
 
 /// `t!(i18n, locale, "key", name = value, ...)`
@@ -255,6 +358,17 @@ mod tests {
             assert!(missing.is_empty(), "{locale} lacks {missing:?}");
             assert!(extra.is_empty(), "{locale} has keys zh-CN lacks: {extra:?}");
             for (key, vars) in &reference {
+                if key == "clock" {
+                    // Each language's clock uses the placeholders it needs.
+                    assert!(
+                        these[key]
+                            .iter()
+                            .all(|v| CLOCK_PLACEHOLDERS.contains(&v.as_str())),
+                        "{locale}: clock uses {:?}",
+                        these[key]
+                    );
+                    continue;
+                }
                 assert_eq!(
                     &these[key], vars,
                     "{locale}: placeholders of {key} differ from zh-CN"
@@ -391,6 +505,138 @@ mod tests {
             for key in keys {
                 assert!(i18n.has(locale, &key), "{locale:?} lacks {key}");
             }
+        }
+    }
+
+    /// Keys of dates, clocks and zones (`weekday-*`, `month-*`, `when-*`, `day-*`,
+    /// `zone-*`), built from values at run time: every one exists in every locale, and the
+    /// forms read as people write them.
+    #[test]
+    fn every_date_and_zone_key_exists_and_reads_naturally() {
+        use crate::domain::when::{Clock, Day, When, day_of, weekday_key};
+        use chrono::{Datelike, NaiveDate, Weekday};
+        let i18n = I18n::new().unwrap();
+        let today = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let mut keys: Vec<String> = Vec::new();
+        for offset in -400..400 {
+            let day = day_of(today, today + chrono::Duration::days(offset));
+            keys.push(day.key().into());
+            keys.push(day.day_key().into());
+            if let Some(w) = day.weekday() {
+                keys.push(weekday_key(w).into());
+            }
+            let date = today + chrono::Duration::days(offset);
+            keys.push(format!("month-{}", date.month()));
+        }
+        keys.extend(crate::domain::zone::named_zones().filter_map(crate::domain::zone::zone_key));
+        keys.extend(["clock".into(), "when-in-zone".into()]);
+        keys.sort();
+        keys.dedup();
+        assert!(keys.len() > 40, "{keys:?}");
+        for locale in Locale::ALL {
+            for key in &keys {
+                assert!(i18n.has(locale, key), "{locale:?} lacks {key}");
+            }
+        }
+        let at = |day, h, m, zone| When {
+            day,
+            clock: Clock::of(h, m),
+            zone,
+        };
+        let cases = [
+            (
+                at(Day::Today, 7, 30, None),
+                "今天 07:30",
+                "今天 07:30",
+                "today at 7:30 am",
+            ),
+            (
+                at(Day::Tomorrow(Weekday::Tue), 19, 0, None),
+                "明天（周二）19:00",
+                "明天（週二）19:00",
+                "tomorrow (Tuesday) at 7 pm",
+            ),
+            (
+                at(Day::ThisWeek(Weekday::Thu), 12, 5, None),
+                "周四 12:05",
+                "週四 12:05",
+                "Thursday at 12:05 pm",
+            ),
+            (
+                at(
+                    Day::Date {
+                        month: 12,
+                        day: 15,
+                        weekday: Weekday::Tue,
+                    },
+                    0,
+                    0,
+                    None,
+                ),
+                "12月15日（周二）00:00",
+                "12月15日（週二）00:00",
+                "Tuesday 15 December at 12 am",
+            ),
+            (
+                at(Day::Yesterday, 8, 0, Some(chrono_tz::Asia::Shanghai)),
+                "昨天 08:00（北京时间）",
+                "昨天 08:00（北京時間）",
+                "yesterday at 8 am (Beijing time)",
+            ),
+        ];
+        for (when, zh_cn, zh_tw, en) in cases {
+            assert_eq!(i18n.when(Locale::ZhCn, &when), zh_cn);
+            assert_eq!(i18n.when(Locale::ZhTw, &when), zh_tw);
+            assert_eq!(i18n.when(Locale::En, &when), en);
+        }
+        let far = Day::FullDate {
+            year: 2027,
+            month: 1,
+            day: 2,
+            weekday: Weekday::Sat,
+        };
+        assert_eq!(i18n.day(Locale::ZhCn, far), "2027年1月2日（周六）");
+        assert_eq!(i18n.day(Locale::En, far), "Saturday 2 January 2027");
+        assert_eq!(
+            i18n.zone_name(Locale::En, chrono_tz::Asia::Urumqi),
+            "Urumqi time"
+        );
+        assert_eq!(
+            i18n.zone_name(Locale::ZhCn, chrono_tz::Africa::Cairo),
+            "Africa/Cairo"
+        );
+    }
+
+    /// The phrase tables of every locale exist and read the examples of each language.
+    #[test]
+    fn every_locale_has_phrase_tables_that_read_its_examples() {
+        use crate::domain::intent::Intent;
+        let i18n = I18n::new().unwrap();
+        for locale in Locale::ALL {
+            for (_, key) in Intent::TABLES {
+                assert!(i18n.has(locale, key), "{locale:?} lacks {key}");
+            }
+        }
+        let p = i18n.phrases();
+        for (text, intent) in [
+            ("学完了", Intent::CheckIn),
+            ("學完了！", Intent::CheckIn),
+            ("Done.", Intent::CheckIn),
+            ("打卡", Intent::CheckIn),
+            ("好了", Intent::CheckIn),
+            ("怎么听？", Intent::HowToListen),
+            ("語音聽不到", Intent::HowToListen),
+            ("I can't hear it", Intent::HowToListen),
+            ("您好", Intent::Greeting),
+            ("Hello!", Intent::Greeting),
+            ("谢谢", Intent::Thanks),
+            ("Thank you", Intent::Thanks),
+            ("2", Intent::Number(2)),
+        ] {
+            assert_eq!(p.read(text), Some(intent), "{text:?}");
+        }
+        for text in ["我还没学完", "明天再说", "what is this"] {
+            assert_eq!(p.read(text), None, "{text:?}");
         }
     }
 

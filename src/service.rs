@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::channel::{
-    Channel, ChannelError, Inbound, InboundEvent, Outbound, RawUpdate, UpdateSource, WebhookRoute,
+    Channel, ChannelError, Inbound, InboundEvent, Outbound, RawUpdate, SendError, UpdateSource,
+    WebhookRoute,
 };
 use crate::clock::Clock;
 use crate::config::Config;
@@ -375,7 +376,7 @@ impl App {
     /// Tells the member that what they sent could not be handled (after the last attempt),
     /// in their language, so that nobody is left waiting in silence. A button press is
     /// answered too, so that the app stops showing it as pending.
-    pub async fn apologize(&self, channel: &dyn Channel, inbound: &Inbound) {
+    pub async fn apology(&self, inbound: &Inbound) -> Vec<Outbound> {
         let locale = match self
             .store
             .member_by_chat(&inbound.channel, &inbound.chat_id)
@@ -388,22 +389,19 @@ impl App {
                 .and_then(Locale::negotiate)
                 .unwrap_or(Locale::DEFAULT),
         };
-        let text = t!(self.i18n, locale, "update-failed-apology");
+        let mut messages = Vec::new();
         if let crate::channel::InboundEvent::Button { callback_id, .. } = &inbound.event {
-            let answer = crate::channel::Outbound::AnswerButton {
+            messages.push(Outbound::AnswerButton {
                 callback_id: callback_id.clone(),
                 text: None,
-            };
-            if let Err(e) = channel.send(&inbound.chat_id, &answer).await {
-                tracing::warn!(chat = %inbound.chat_id, error = %e, "a failed button press could not be answered");
-            }
+            });
         }
-        if let Err(e) = channel
-            .send(&inbound.chat_id, &crate::channel::Outbound::text(text))
-            .await
-        {
-            tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
-        }
+        messages.push(Outbound::text(t!(
+            self.i18n,
+            locale,
+            "update-failed-apology"
+        )));
+        messages
     }
 
     /// Gives every job its turn ([`crate::jobs::Job::ALL`], in that order): reloads an
@@ -414,10 +412,10 @@ impl App {
         self.tick_with(courier, &[]).await
     }
 
-    /// [`Self::tick`] in a process that serves several channels: `peers` are the other
-    /// channels, through which the progress of a broadcast whose author is on them is
-    /// shown.
-    pub async fn tick_with(&self, courier: &Courier, peers: &[Arc<dyn Channel>]) -> TickReport {
+    /// [`Self::tick`] in a process that serves several channels: `peers` are the couriers
+    /// of the other channels, through which the progress of a broadcast whose author is on
+    /// them is shown.
+    pub async fn tick_with(&self, courier: &Courier, peers: &[Arc<Courier>]) -> TickReport {
         let mut report = TickReport::default();
         let jobs = &self.jobs;
         let conversation = &self.conversation;
@@ -476,8 +474,8 @@ impl App {
             report.note(
                 jobs.run(Job::BroadcastProgress, || async {
                     for (chat, edit) in conversation.broadcast_progress().await? {
-                        let channel = self.channel_of(&chat, courier.channel(), peers).await?;
-                        if let Err(e) = channel.send(&chat, &edit).await {
+                        let courier = self.courier_of(&chat, courier, peers).await?;
+                        if let Err(e) = courier.send_reply(&chat, &edit).await {
                             tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
                         }
                     }
@@ -502,23 +500,21 @@ impl App {
         report
     }
 
-    /// The channel among `first` and `peers` on which `chat` is a member (`first` when
-    /// there is only one, or none has it).
-    async fn channel_of<'a>(
+    /// The courier among `first` and `peers` whose channel has `chat` as a member (`first`
+    /// when there is only one, or none has it).
+    async fn courier_of<'a>(
         &self,
         chat: &str,
-        first: &'a Arc<dyn Channel>,
-        peers: &'a [Arc<dyn Channel>],
-    ) -> Result<&'a Arc<dyn Channel>, StoreError> {
-        for channel in std::iter::once(first).chain(peers) {
-            if peers.is_empty()
-                || self
-                    .store
-                    .member_by_chat(channel.name(), chat)
-                    .await?
-                    .is_some()
-            {
-                return Ok(channel);
+        first: &'a Courier,
+        peers: &'a [Arc<Courier>],
+    ) -> Result<&'a Courier, StoreError> {
+        if peers.is_empty() {
+            return Ok(first);
+        }
+        for courier in std::iter::once(first).chain(peers.iter().map(|p| p.as_ref())) {
+            let channel = courier.channel().name();
+            if self.store.member_by_chat(channel, chat).await?.is_some() {
+                return Ok(courier);
             }
         }
         Ok(first)
@@ -558,9 +554,10 @@ pub fn cursor_key(channel: &str) -> String {
 pub struct Service {
     pub app: Arc<App>,
     pub channel: Arc<dyn UpdateSource>,
-    pub courier: Courier,
-    /// The process's other channels (a broadcast's progress goes to its author's).
-    peers: Vec<Arc<dyn Channel>>,
+    pub courier: Arc<Courier>,
+    /// The couriers of the process's other channels (a broadcast's progress goes through
+    /// its author's).
+    peers: Vec<Arc<Courier>>,
     /// Whether this service's tick runs the scheduled work (else only its deliveries).
     runs_jobs: bool,
     /// Runs the deliveries of a service that does not run the scheduled work.
@@ -570,7 +567,7 @@ pub struct Service {
 impl Service {
     pub fn new(app: impl Into<Arc<App>>, channel: Arc<dyn UpdateSource>) -> Self {
         let app: Arc<App> = app.into();
-        let courier = app.courier(channel.clone(), &worker_id());
+        let courier = Arc::new(app.courier(channel.clone(), &worker_id()));
         let deliveries = JobRunner::new(app.clock.clone(), app.metrics.clone());
         Self {
             app,
@@ -583,30 +580,27 @@ impl Service {
     }
 
     /// The services of one process, one per channel, on one app: the first runs the
-    /// scheduled work; each knows the others' channels.
+    /// scheduled work; each knows the others' couriers.
     pub fn for_channels(app: Arc<App>, channels: Vec<Arc<dyn UpdateSource>>) -> Vec<Service> {
-        let all: Vec<Arc<dyn Channel>> = channels
-            .iter()
-            .map(|c| {
-                let c: Arc<dyn Channel> = c.clone();
-                c
-            })
-            .collect();
-        channels
+        let mut services: Vec<Service> = channels
             .into_iter()
             .enumerate()
             .map(|(i, channel)| {
                 let mut service = Service::new(app.clone(), channel);
                 service.runs_jobs = i == 0;
-                service.peers = all
-                    .iter()
-                    .enumerate()
-                    .filter(|(j, _)| *j != i)
-                    .map(|(_, c)| c.clone())
-                    .collect();
                 service
             })
-            .collect()
+            .collect();
+        let couriers: Vec<Arc<Courier>> = services.iter().map(|s| s.courier.clone()).collect();
+        for (i, service) in services.iter_mut().enumerate() {
+            service.peers = couriers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| c.clone())
+                .collect();
+        }
+        services
     }
 
     /// Gets the channel ready for long polling (and registers the command menu).
@@ -690,21 +684,51 @@ impl Service {
         }
     }
 
+    /// Handles claimed updates of up to [`CONCURRENT_CHATS`] chats at a time: a chat's
+    /// updates one after the other and in order (a claim takes only the oldest unfinished
+    /// update of each chat), different chats side by side, so that a member whose answer is
+    /// slow (a stalled send, a long export) delays only themselves. A free place is filled
+    /// at once from the stored updates.
     async fn handle_claimed_updates(&self, worker: &str) -> Result<usize, ServiceError> {
+        use futures::stream::{FuturesUnordered, StreamExt};
         let mut finished = 0;
+        let mut in_flight = FuturesUnordered::new();
         loop {
-            let now = self.app.clock.now();
-            let batch = self
-                .app
-                .store
-                .claim_updates(self.channel.name(), worker, now, now + UPDATE_LEASE, 50)
-                .await?;
-            if batch.is_empty() {
-                return Ok(finished);
+            // Claimed again each time a chat's update is finished (it may let the chat's next
+            // update go).
+            if in_flight.len() < CONCURRENT_CHATS {
+                let now = self.app.clock.now();
+                let room = (CONCURRENT_CHATS - in_flight.len()) as i64;
+                let claim = self.app.store.claim_updates(
+                    self.channel.name(),
+                    worker,
+                    now,
+                    now + UPDATE_LEASE,
+                    room,
+                );
+                tokio::pin!(claim);
+                // The handlers in flight keep going while the claim waits (one of them may
+                // hold the connection or the lock the claim waits for).
+                let batch = loop {
+                    tokio::select! {
+                        batch = &mut claim => break batch?,
+                        Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                            if done? {
+                                finished += 1;
+                            }
+                        }
+                    }
+                };
+                for update in batch {
+                    in_flight.push(self.handle_stored_update(worker, update));
+                }
             }
-            for update in batch {
-                if self.handle_stored_update(worker, update).await? {
-                    finished += 1;
+            match in_flight.next().await {
+                None => return Ok(finished),
+                Some(done) => {
+                    if done? {
+                        finished += 1;
+                    }
                 }
             }
         }
@@ -742,18 +766,20 @@ impl Service {
                 return Ok(true);
             }
         };
+        // The replies are written down as the parts they are sent as (a long text split by
+        // the channel), and counted part by part.
         let written = update
             .replies
             .as_deref()
             .map(serde_json::from_str::<Vec<Outbound>>);
-        let (replies, from) = match written {
-            Some(Ok(replies)) => {
+        let (parts, from) = match written {
+            Some(Ok(parts)) => {
                 tracing::info!(
                     update_id = id,
                     sent = update.replies_sent,
                     "sending the rest of an update's replies after a restart"
                 );
-                (replies, usize::try_from(update.replies_sent).unwrap_or(0))
+                (parts, usize::try_from(update.replies_sent).unwrap_or(0))
             }
             answer => {
                 if let Some(Err(e)) = answer {
@@ -761,21 +787,35 @@ impl Service {
                 }
                 match self.app.answer(&inbound).await {
                     Ok(replies) => {
-                        let json = serde_json::to_string(&replies).map_err(|e| {
+                        let parts = self.courier.parts(&replies);
+                        let json = serde_json::to_string(&parts).map_err(|e| {
                             ServiceError::Replies(format!("cannot write down the replies: {e}"))
                         })?;
                         store.write_replies(channel, id, worker, &json).await?;
-                        (replies, 0)
+                        (parts, 0)
                     }
                     Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
                 }
             }
         };
         let chat = inbound.chat_id.as_str();
-        for (i, reply) in replies.iter().enumerate().skip(from) {
-            self.app
-                .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
-                .await?;
+        for (i, part) in parts.iter().enumerate().skip(from) {
+            // Replies take their slots from the courier's limiter, before bulk deliveries.
+            match self.courier.send_reply(chat, part).await {
+                Ok(_) => {}
+                Err(SendOutcome::Store(e)) => return Err(e.into()),
+                Err(SendOutcome::Send(
+                    e @ (SendError::Transient(_) | SendError::RetryAfter(_)),
+                )) => {
+                    // Tried again later from this part (the parts before it are counted).
+                    let e = ServiceError::Replies(format!("a reply could not be sent: {e}"));
+                    return self.attempt_failed(worker, &update, &inbound, e).await;
+                }
+                Err(e) => {
+                    tracing::warn!(update_id = id, %chat, error = %e, "a reply could not be sent: skipped");
+                    Metrics::inc(&metrics.replies_dropped);
+                }
+            }
             store
                 .replies_sent(channel, id, worker, i as i64 + 1)
                 .await?;
@@ -814,7 +854,11 @@ impl Service {
             .kill_update(channel, id, worker, &error, kept.as_deref(), now)
             .await?;
         Metrics::inc(&metrics.updates_dead);
-        self.app.apologize(self.channel.as_ref(), inbound).await;
+        for message in self.app.apology(inbound).await {
+            if let Err(e) = self.courier.send_reply(&inbound.chat_id, &message).await {
+                tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
+            }
+        }
         Ok(true)
     }
 
@@ -1059,6 +1103,9 @@ pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceE
     app.store.close().await;
     Ok(())
 }
+
+/// Chats whose updates are handled at the same time by one process.
+pub const CONCURRENT_CHATS: usize = 32;
 
 /// How long deliveries in flight may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -335,8 +335,8 @@ async fn scenario(db: TestDb) {
     assert!(m.onboarded);
     assert_eq!(m.branch_id.as_deref(), Some("qingshan.donghu.liucun"));
 
-    // Replies are not limited by the courier, but WeCom's per-member limits hold for them
-    // too: 20 menus (a text and a card each) within one minute are spread, not dropped.
+    // WeCom's per-member limits hold for replies too: 20 menus (a text and a card each)
+    // asked for within one minute are spread, not dropped.
     let before = w.clock.now();
     let mut menus = 0;
     for _ in 0..20 {

@@ -500,3 +500,99 @@ text-missing = Sorry, a text is missing here; we will add it soon.
 
 # WeCom cannot ask for a member's location with a button: after a location request, how to share it.
 wecom-location-howto = 📍 To share your position in WeCom: tap "+" next to the input box and choose "Location"; or turn on "Report location" in this app's settings, and your position is reported each time you open the app (once you agreed to keeping locations, arriving at an activity checks you in).
+# Dates and times as members read them (domain/when.rs, I18n::when): relative days
+# with the weekday, a 12-hour clock, and the zone's name when it is not the member's own.
+weekday-mon = Monday
+weekday-tue = Tuesday
+weekday-wed = Wednesday
+weekday-thu = Thursday
+weekday-fri = Friday
+weekday-sat = Saturday
+weekday-sun = Sunday
+month-1 = January
+month-2 = February
+month-3 = March
+month-4 = April
+month-5 = May
+month-6 = June
+month-7 = July
+month-8 = August
+month-9 = September
+month-10 = October
+month-11 = November
+month-12 = December
+# $hh and $mm: the hour (0-23) and the minute in two digits; $hour12 and $minute are
+# numbers, $pm is 1 after noon (a language may use any of them).
+clock = { $minute ->
+        [0] { $hour12 }
+       *[other] { $hour12 }:{ $mm }
+    } { $pm ->
+        [1] pm
+       *[0] am
+    }
+when-yesterday = yesterday at { $clock }
+when-today = today at { $clock }
+when-tomorrow = tomorrow ({ $weekday }) at { $clock }
+when-this-week = { $weekday } at { $clock }
+when-date = { $weekday } { $day } { $monthname } at { $clock }
+when-full-date = { $weekday } { $day } { $monthname } { $year } at { $clock }
+when-in-zone = { $when } ({ $zone })
+day-yesterday = yesterday
+day-today = today
+day-tomorrow = tomorrow ({ $weekday })
+day-this-week = { $weekday }
+day-date = { $weekday } { $day } { $monthname }
+day-full-date = { $weekday } { $day } { $monthname } { $year }
+# Time zones people name by a city (domain/zone.rs); others show their IANA name.
+zone-asia-shanghai = Beijing time
+zone-asia-urumqi = Urumqi time
+zone-asia-hong-kong = Hong Kong time
+zone-asia-macau = Macau time
+zone-asia-taipei = Taipei time
+zone-asia-singapore = Singapore time
+zone-asia-tokyo = Tokyo time
+zone-asia-seoul = Seoul time
+zone-asia-dubai = Dubai time
+zone-europe-london = London time
+zone-europe-paris = Paris time
+zone-europe-berlin = Berlin time
+zone-europe-moscow = Moscow time
+zone-america-new-york = New York time
+zone-america-los-angeles = Los Angeles time
+zone-australia-sydney = Sydney time
+
+# What members type when no question is open (domain/intent.rs): one phrase per line, matched
+# after removing spaces and end punctuation, in lower case. Every language's tables are read,
+# whatever the member's language. A check-in, greeting or thanks phrase must be the whole
+# message; a listen phrase may be part of it ("请问怎么听？").
+phrases-checkin =
+    done
+    ok
+    okay
+    finished
+    i'm done
+    im done
+    check in
+    checkin
+    read it
+    listened
+    got it
+phrases-listen =
+    how to listen
+    how do i listen
+    can't hear
+    cant hear
+    no sound
+    audio
+    voice message
+phrases-greeting =
+    hello
+    hi
+    hey
+    good morning
+    good evening
+phrases-thanks =
+    thanks
+    thank you
+    thx
+    many thanks

@@ -458,3 +458,104 @@ text-missing = 抱歉，这里的文字暂时缺失，我们会尽快补上。
 
 # 企业微信不能用按钮请成员分享位置：在位置请求后告诉成员怎么分享。
 wecom-location-howto = 📍 在企业微信里分享位置：点输入框旁的「＋」，选「位置」发送；也可以在本应用的设置里打开「上报地理位置」，每次进入应用时自动报告位置（同意保存位置后，到达活动现场会自动签到）。
+# Dates and times as members read them (domain/when.rs, I18n::when): relative days
+# with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
+weekday-mon = 周一
+weekday-tue = 周二
+weekday-wed = 周三
+weekday-thu = 周四
+weekday-fri = 周五
+weekday-sat = 周六
+weekday-sun = 周日
+month-1 = 1月
+month-2 = 2月
+month-3 = 3月
+month-4 = 4月
+month-5 = 5月
+month-6 = 6月
+month-7 = 7月
+month-8 = 8月
+month-9 = 9月
+month-10 = 10月
+month-11 = 11月
+month-12 = 12月
+# $hh and $mm: the hour (0-23) and the minute in two digits; $hour12 and $minute are
+# numbers, $pm is 1 after noon (a language may use any of them).
+clock = { $hh }:{ $mm }
+when-yesterday = 昨天 { $clock }
+when-today = 今天 { $clock }
+when-tomorrow = 明天（{ $weekday }）{ $clock }
+when-this-week = { $weekday } { $clock }
+when-date = { $monthname }{ $day }日（{ $weekday }）{ $clock }
+when-full-date = { $year }年{ $monthname }{ $day }日（{ $weekday }）{ $clock }
+when-in-zone = { $when }（{ $zone }）
+day-yesterday = 昨天
+day-today = 今天
+day-tomorrow = 明天（{ $weekday }）
+day-this-week = { $weekday }
+day-date = { $monthname }{ $day }日（{ $weekday }）
+day-full-date = { $year }年{ $monthname }{ $day }日（{ $weekday }）
+# Time zones people name by a city (domain/zone.rs); others show their IANA name.
+zone-asia-shanghai = 北京时间
+zone-asia-urumqi = 乌鲁木齐时间
+zone-asia-hong-kong = 香港时间
+zone-asia-macau = 澳门时间
+zone-asia-taipei = 台北时间
+zone-asia-singapore = 新加坡时间
+zone-asia-tokyo = 东京时间
+zone-asia-seoul = 首尔时间
+zone-asia-dubai = 迪拜时间
+zone-europe-london = 伦敦时间
+zone-europe-paris = 巴黎时间
+zone-europe-berlin = 柏林时间
+zone-europe-moscow = 莫斯科时间
+zone-america-new-york = 纽约时间
+zone-america-los-angeles = 洛杉矶时间
+zone-australia-sydney = 悉尼时间
+
+# What members type when no question is open (domain/intent.rs): one phrase per line, matched
+# after removing spaces and end punctuation, in lower case. Every language's tables are read,
+# whatever the member's language. A check-in, greeting or thanks phrase must be the whole
+# message; a listen phrase may be part of it ("请问怎么听？").
+phrases-checkin =
+    学完了
+    学完
+    学好了
+    学习完了
+    听完了
+    看完了
+    好了
+    好
+    打卡
+    签到
+    完成
+    已学
+    已学习
+    已完成
+    明白了
+    懂了
+phrases-listen =
+    怎么听
+    怎样听
+    如何听
+    听不了
+    听不到
+    没声音
+    没有声音
+    语音
+    播放
+    放不出
+phrases-greeting =
+    你好
+    您好
+    在吗
+    在不在
+    哈喽
+    喂
+phrases-thanks =
+    谢谢
+    多谢
+    感谢
+    谢谢你
+    好的谢谢
+    辛苦了

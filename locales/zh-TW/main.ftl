@@ -458,3 +458,104 @@ text-missing = 抱歉，這裡的文字暫時缺少，我們會盡快補上。
 
 # 企業微信不能用按鈕請成員分享位置：在位置請求後告訴成員怎麼分享。
 wecom-location-howto = 📍 在企業微信裡分享位置：點輸入框旁的「＋」，選「位置」傳送；也可以在本應用的設定裡開啟「上報地理位置」，每次進入應用時自動回報位置（同意保存位置後，到達活動現場會自動簽到）。
+# Dates and times as members read them (domain/when.rs, I18n::when): relative days
+# with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
+weekday-mon = 週一
+weekday-tue = 週二
+weekday-wed = 週三
+weekday-thu = 週四
+weekday-fri = 週五
+weekday-sat = 週六
+weekday-sun = 週日
+month-1 = 1月
+month-2 = 2月
+month-3 = 3月
+month-4 = 4月
+month-5 = 5月
+month-6 = 6月
+month-7 = 7月
+month-8 = 8月
+month-9 = 9月
+month-10 = 10月
+month-11 = 11月
+month-12 = 12月
+# $hh and $mm: the hour (0-23) and the minute in two digits; $hour12 and $minute are
+# numbers, $pm is 1 after noon (a language may use any of them).
+clock = { $hh }:{ $mm }
+when-yesterday = 昨天 { $clock }
+when-today = 今天 { $clock }
+when-tomorrow = 明天（{ $weekday }）{ $clock }
+when-this-week = { $weekday } { $clock }
+when-date = { $monthname }{ $day }日（{ $weekday }）{ $clock }
+when-full-date = { $year }年{ $monthname }{ $day }日（{ $weekday }）{ $clock }
+when-in-zone = { $when }（{ $zone }）
+day-yesterday = 昨天
+day-today = 今天
+day-tomorrow = 明天（{ $weekday }）
+day-this-week = { $weekday }
+day-date = { $monthname }{ $day }日（{ $weekday }）
+day-full-date = { $year }年{ $monthname }{ $day }日（{ $weekday }）
+# Time zones people name by a city (domain/zone.rs); others show their IANA name.
+zone-asia-shanghai = 北京時間
+zone-asia-urumqi = 烏魯木齊時間
+zone-asia-hong-kong = 香港時間
+zone-asia-macau = 澳門時間
+zone-asia-taipei = 台北時間
+zone-asia-singapore = 新加坡時間
+zone-asia-tokyo = 東京時間
+zone-asia-seoul = 首爾時間
+zone-asia-dubai = 杜拜時間
+zone-europe-london = 倫敦時間
+zone-europe-paris = 巴黎時間
+zone-europe-berlin = 柏林時間
+zone-europe-moscow = 莫斯科時間
+zone-america-new-york = 紐約時間
+zone-america-los-angeles = 洛杉磯時間
+zone-australia-sydney = 雪梨時間
+
+# What members type when no question is open (domain/intent.rs): one phrase per line, matched
+# after removing spaces and end punctuation, in lower case. Every language's tables are read,
+# whatever the member's language. A check-in, greeting or thanks phrase must be the whole
+# message; a listen phrase may be part of it ("请问怎么听？").
+phrases-checkin =
+    學完了
+    學完
+    學好了
+    學習完了
+    聽完了
+    看完了
+    好了
+    好
+    打卡
+    簽到
+    完成
+    已學
+    已學習
+    已完成
+    明白了
+    懂了
+phrases-listen =
+    怎麼聽
+    怎樣聽
+    如何聽
+    聽不了
+    聽不到
+    沒聲音
+    沒有聲音
+    語音
+    播放
+    放不出
+phrases-greeting =
+    你好
+    您好
+    在嗎
+    在不在
+    哈囉
+    喂
+phrases-thanks =
+    謝謝
+    多謝
+    感謝
+    謝謝你
+    好的謝謝
+    辛苦了

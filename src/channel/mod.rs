@@ -153,6 +153,12 @@ pub enum Outbound {
 }
 
 impl Outbound {
+    /// Whether the chat app counts this as a message sent (its rate limits do): every
+    /// outbound but the acknowledgement of a button press.
+    pub fn counts_as_message(&self) -> bool {
+        !matches!(self, Outbound::AnswerButton { .. })
+    }
+
     pub fn text(html: impl Into<String>) -> Self {
         Outbound::Text {
             html: html.into(),
@@ -472,6 +478,12 @@ pub trait Channel: Send + Sync {
     /// the one stored.
     fn file_cache_key(&self) -> &str {
         self.name()
+    }
+    /// The messages `message` is sent as, one call each: a text longer than the app allows
+    /// is split (the buttons under the last part). The courier books a send slot for each
+    /// part and resumes a delivery from the first part not sent. By default: itself.
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        vec![message.clone()]
     }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
 }

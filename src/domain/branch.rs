@@ -313,6 +313,55 @@ impl BranchTree {
     }
 }
 
+impl BranchTree {
+    /// The branches a member may mean by `query`, typed as part of a name at any level
+    /// ("柳村" finds 青山市 / 东湖镇 / 柳村党支部), in any locale's name: exact names first (and
+    /// alone, when there are any), then names that start with the query, then names that
+    /// contain it, each in the tree's order. A query of one Latin letter finds nothing.
+    pub fn search(&self, query: &str) -> Vec<&Branch> {
+        let q = search_form(query);
+        let ascii_only = q.is_ascii();
+        if q.is_empty() || (ascii_only && q.chars().count() < 2) {
+            return Vec::new();
+        }
+        let mut ranked: Vec<(u8, usize, &Branch)> = Vec::new();
+        for (order, b) in self.branches.iter().enumerate() {
+            let rank = std::iter::once(b.name.as_str())
+                .chain(b.names.values().map(String::as_str))
+                .chain(std::iter::once(b.id.as_str()))
+                .filter_map(|name| {
+                    let n = search_form(name);
+                    if n == q {
+                        Some(0)
+                    } else if n.starts_with(&q) {
+                        Some(1)
+                    } else if n.contains(&q) {
+                        Some(2)
+                    } else {
+                        None
+                    }
+                })
+                .min();
+            if let Some(rank) = rank {
+                ranked.push((rank, order, b));
+            }
+        }
+        ranked.sort_by_key(|(rank, order, _)| (*rank, *order));
+        if ranked.first().is_some_and(|(rank, _, _)| *rank == 0) {
+            ranked.retain(|(rank, _, _)| *rank == 0);
+        }
+        ranked.into_iter().map(|(_, _, b)| b).collect()
+    }
+}
+
+/// A name as searched: lower case, without spaces or punctuation.
+fn search_form(text: &str) -> String {
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 fn check_name(name: &str) -> Result<String, EditProblem> {
     let name = name.trim();
     let chars = name.chars().count();
@@ -369,6 +418,32 @@ name = "河西区"
         assert!(!t.is_within("qs", "qs.dh"));
         assert!(!t.is_within("hx", "qs"));
         assert!(!t.is_within("nope", "qs"));
+    }
+
+    #[test]
+    fn branches_are_found_by_part_of_a_name_at_any_level() {
+        let t = BranchTree::from_toml("b.toml", SAMPLE).unwrap();
+        let ids = |q: &str| t.search(q).iter().map(|b| b.id.clone()).collect::<Vec<_>>();
+        assert_eq!(ids("柳村"), ["qs.dh.liu"]);
+        assert_eq!(ids(" 柳村党支部 "), ["qs.dh.liu"]);
+        assert_eq!(ids("东湖"), ["qs.dh"]);
+        // An exact name stands alone; otherwise starts before contains, in tree order.
+        assert_eq!(ids("青山市"), ["qs"]);
+        assert_eq!(ids("qingshan city"), ["qs"]);
+        assert_eq!(ids("Qingshan"), ["qs"]);
+        assert_eq!(ids("市"), ["qs"]);
+        assert_eq!(ids("村"), ["qs.dh.liu"]);
+        assert_eq!(ids("区"), ["hx"]);
+        assert!(ids("q").is_empty());
+        assert!(ids("").is_empty());
+        assert!(ids("北京").is_empty());
+        let two = BranchTree::from_toml(
+            "b.toml",
+            "[[branch]]\nid = \"a\"\nname = \"桃花村\"\n[[branch]]\nid = \"b\"\nname = \"小桃花村\"\n",
+        )
+        .unwrap();
+        let found: Vec<&str> = two.search("桃花").iter().map(|b| b.id.as_str()).collect();
+        assert_eq!(found, ["a", "b"]);
     }
 
     #[test]

@@ -60,6 +60,36 @@ impl Locale {
             Locale::En => "en",
         }
     }
+
+    /// The language a member names as people do: "中文", "简体", "繁體", "english", "英文",
+    /// "English please", a code (`zh-TW`, `en`) or a tag a client reports. `None` when the
+    /// text names none of ours.
+    pub fn read_name(text: &str) -> Option<Locale> {
+        let t: String = text
+            .trim()
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if t.is_empty() {
+            return None;
+        }
+        if let Some(l) = Locale::from_code(text.trim()).or_else(|| Locale::negotiate(&t)) {
+            return Some(l);
+        }
+        const TRADITIONAL: [&str; 6] = ["繁", "正體", "正体", "台灣", "台湾", "香港"];
+        const SIMPLIFIED: [&str; 6] = ["简", "簡", "中文", "汉语", "漢語", "普通话"];
+        const ENGLISH: [&str; 4] = ["english", "英文", "英语", "英語"];
+        if TRADITIONAL.iter().any(|w| t.contains(w)) {
+            Some(Locale::ZhTw)
+        } else if ENGLISH.iter().any(|w| t.contains(w)) {
+            Some(Locale::En)
+        } else if SIMPLIFIED.iter().any(|w| t.contains(w)) || t == "chinese" {
+            Some(Locale::ZhCn)
+        } else {
+            None
+        }
+    }
 }
 
 impl fmt::Display for Locale {
@@ -90,5 +120,33 @@ mod tests {
             assert_eq!(Locale::from_code(l.code()), Some(l));
         }
         assert_eq!(Locale::from_code("zh"), None);
+    }
+
+    #[test]
+    fn languages_are_read_by_their_names() {
+        for (text, locale) in [
+            ("中文", Locale::ZhCn),
+            ("简体", Locale::ZhCn),
+            ("简体中文", Locale::ZhCn),
+            ("簡體", Locale::ZhCn),
+            ("普通话", Locale::ZhCn),
+            ("Chinese", Locale::ZhCn),
+            ("zh-CN", Locale::ZhCn),
+            ("繁体", Locale::ZhTw),
+            ("繁體中文", Locale::ZhTw),
+            ("正體", Locale::ZhTw),
+            ("zh-TW", Locale::ZhTw),
+            ("zh-hk", Locale::ZhTw),
+            ("English", Locale::En),
+            (" english please ", Locale::En),
+            ("英文", Locale::En),
+            ("英語", Locale::En),
+            ("en", Locale::En),
+        ] {
+            assert_eq!(Locale::read_name(text), Some(locale), "{text}");
+        }
+        for text in ["", "法语", "french", "7点", "ok"] {
+            assert_eq!(Locale::read_name(text), None, "{text}");
+        }
     }
 }

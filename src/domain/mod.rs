@@ -6,6 +6,7 @@ pub mod branch;
 pub mod csv_safe;
 pub mod flood;
 pub mod geo;
+pub mod intent;
 pub mod locale;
 pub mod member;
 pub mod outbox;
@@ -17,6 +18,8 @@ pub mod streak;
 pub mod text;
 pub mod time_input;
 pub mod venue_csv;
+pub mod when;
+pub mod zone;
 
 pub use branch::{Branch, BranchTree};
 pub use locale::Locale;

@@ -1155,7 +1155,7 @@ impl Store {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows: Vec<OutboxRow> = on_pool!(self, p => {
             sqlx::query_as(&format!(
-                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, m.channel, m.chat_id, m.status AS member_status
+                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, o.parts_sent, m.channel, m.chat_id, m.status AS member_status
                  FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY o.next_attempt_at, o.id"
             ))
             .fetch_all(p)
@@ -1229,6 +1229,23 @@ impl Store {
             .bind(id)
             .bind(worker)
             .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes that the first `parts` parts of a claimed delivery were sent, before it is
+    /// given back or retried: the next attempt starts after them.
+    pub async fn save_parts_sent(&self, id: i64, worker: &str, parts: i64) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET parts_sent = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(parts)
             .execute(p)
             .await?
             .rows_affected()
@@ -1364,6 +1381,59 @@ impl Store {
             .execute(p)
             .await?
             .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes that courier `worker` of `channel` is alive at `now`, and returns how many
+    /// couriers of that channel are alive (seen since `live_since`, itself included) and
+    /// how many of them noted themselves since `joined_at` (when this one first did: they
+    /// have counted it). Couriers gone for an hour are forgotten.
+    pub async fn courier_presence(
+        &self,
+        channel: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        live_since: DateTime<Utc>,
+        joined_at: DateTime<Utc>,
+    ) -> Result<(u32, u32)> {
+        let (live, counted): (i64, i64) = in_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO courier_presence (worker, channel, seen_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (worker) DO UPDATE SET channel = excluded.channel, seen_at = excluded.seen_at",
+            )
+            .bind(worker)
+            .bind(channel)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM courier_presence WHERE seen_at < $1")
+                .bind(now - chrono::Duration::hours(1))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query_as(
+                "SELECT COUNT(*),
+                        COALESCE(SUM(CASE WHEN seen_at >= $3 THEN 1 ELSE 0 END), 0)
+                 FROM courier_presence WHERE channel = $1 AND seen_at >= $2",
+            )
+            .bind(channel)
+            .bind(live_since)
+            .bind(joined_at)
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        let count = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
+        Ok((count(live), count(counted)))
+    }
+
+    /// Forgets courier `worker` (it stopped): the others take its share at once.
+    pub async fn courier_gone(&self, worker: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("DELETE FROM courier_presence WHERE worker = $1")
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
         });
         Ok(())
     }

@@ -62,6 +62,7 @@ use crate::channel::{
 };
 use crate::clock::Clock;
 use crate::config::WecomSettings;
+use crate::content::markdown::escape_html;
 use crate::domain::Locale;
 
 pub use super::callback::CHANNEL_NAME;
@@ -104,8 +105,8 @@ pub const PROFILE: Profile = Profile {
 ///   a busy member's deliveries are spread). The courier counts the service's messages;
 ///   one of them may be several of WeCom's (a text and its card; a long text in parts), so
 ///   the channel also counts every message it sends to each member ([`MemberWindows`]) and
-///   holds back one that would break either limit: that is what guarantees the limit, for
-///   the courier's deliveries and for the replies, which the courier does not limit.
+///   holds back one that would break either limit: that is what guarantees the limit,
+///   for deliveries and replies alike.
 /// - per API at most 10,000 calls a minute and 150,000 an hour for the corp: 40 messages a
 ///   second (2,400 a minute, 144,000 an hour) overall.
 pub const LIMITS: Limits = Limits {
@@ -591,6 +592,32 @@ impl Channel for WecomChannel {
 
     fn file_cache_key(&self) -> &str {
         &self.cache_key
+    }
+
+    /// A text longer than WeCom's 2,048 bytes is several parts (cut at paragraph or
+    /// sentence boundaries, as plain text), the buttons with the last.
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        let Outbound::Text { html, buttons } = message else {
+            return vec![message.clone()];
+        };
+        let plain = plain_text(html);
+        if plain.len() <= MAX_TEXT_BYTES {
+            return vec![message.clone()];
+        }
+        let parts = split_text(&plain, MAX_TEXT_BYTES);
+        let count = parts.len();
+        parts
+            .into_iter()
+            .enumerate()
+            .map(|(i, part)| Outbound::Text {
+                html: escape_html(&part),
+                buttons: if i + 1 == count {
+                    buttons.clone()
+                } else {
+                    Vec::new()
+                },
+            })
+            .collect()
     }
 
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {

@@ -245,8 +245,8 @@ pub const PER_HOUR: usize = 1000;
 pub const WINDOW_MARGIN: Duration = Duration::seconds(1);
 
 /// The sends to each member in the last hour, so that no send breaks WeCom's per-member
-/// limits, whatever sends it (the courier's deliveries within the courier's own slower
-/// limits, and the replies to what the member sent, which the courier does not limit).
+/// limits, whatever sends it: the courier books a slot per part (a text, a card's text, an
+/// upload's caption), and one part may be two of WeCom's messages (a text and its card).
 #[derive(Debug, Default)]
 pub struct MemberWindows {
     sends: HashMap<String, VecDeque<DateTime<Utc>>>,

@@ -288,3 +288,33 @@ fn media_ids_are_kept_with_their_kind_and_life() {
     );
     assert_eq!(StoredMedia::parse("MID 123", at), None);
 }
+
+#[test]
+fn a_long_text_is_parts_of_at_most_2048_bytes_with_the_buttons_last() {
+    let c = channel();
+    let paragraph = format!("<b>{}</b> &lt;注意&gt;。", "安全第一".repeat(40));
+    let html = vec![paragraph; 6].join("\n\n");
+    let buttons = vec![vec![crate::channel::Button::new(
+        "✅ 学完打卡",
+        "ck:safety:road",
+    )]];
+    let parts = c.parts(&Outbound::with_buttons(html.clone(), buttons.clone()));
+    assert!(parts.len() >= 2, "{parts:?}");
+    let mut text = Vec::new();
+    for (i, part) in parts.iter().enumerate() {
+        let Outbound::Text { html, buttons: b } = part else {
+            panic!("{part:?}");
+        };
+        let plain = plain_text(html);
+        assert!(plain.len() <= MAX_TEXT_BYTES, "{}", plain.len());
+        assert_eq!(b.is_empty(), i + 1 < parts.len());
+        text.push(plain);
+    }
+    assert_eq!(
+        text.join("\n\n"),
+        plain_text(&html),
+        "nothing lost, entities kept"
+    );
+    let short = Outbound::text("短");
+    assert_eq!(c.parts(&short), vec![short]);
+}
