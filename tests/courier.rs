@@ -549,3 +549,84 @@ async fn shared_budget_on_postgres() {
         shared_budget_scenario(db).await;
     }
 }
+
+/// Earliest due first: a backlog of rows due at 07:30 (written first) does not hold back
+/// rows due at 06:30 written after them, nor a retry wait an earlier row's turn.
+async fn earliest_due_first_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let app = App::start(h.config(), Arc::new(h.clock.clone()))
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for chat in add_members(&app, 6, 50_000, h.clock.now()).await {
+        let member = app
+            .store
+            .member_by_chat("telegram", &chat.to_string())
+            .await;
+        members.push(member.unwrap().expect("member").id);
+    }
+    let day = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
+    let now = day(9, 0);
+    let delivery = |member: i64, due: DateTime<Utc>| weike::store::NewDelivery {
+        member_id: member,
+        kind: weike::domain::outbox::OutboxKind::Nudge,
+        reference: format!("edf-{member}"),
+        dedup_key: format!("edf-{member}"),
+        due_at: due,
+    };
+    // The 07:30 backlog first, then the 06:30 rows, then one due at 07:00.
+    for (i, member) in members.iter().enumerate() {
+        let due = match i {
+            0..=2 => day(7, 30),
+            3 | 4 => day(6, 30),
+            _ => day(7, 0),
+        };
+        assert!(
+            app.store
+                .enqueue(&delivery(*member, due), now)
+                .await
+                .unwrap()
+        );
+    }
+    let lease = now + Duration::minutes(5);
+    let claimed = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 6)
+        .await
+        .unwrap();
+    let order: Vec<DateTime<Utc>> = claimed.iter().map(|c| c.due_at).collect();
+    assert_eq!(
+        order,
+        [
+            day(6, 30),
+            day(6, 30),
+            day(7, 0),
+            day(7, 30),
+            day(7, 30),
+            day(7, 30)
+        ]
+    );
+    // Given back after a 429 or at shutdown, as the courier does (at their due time),
+    // they keep their places: claimed in pages, the earliest come first again.
+    for c in &claimed {
+        app.store.release(c.id, "edf", c.due_at).await.unwrap();
+    }
+    let first = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 2)
+        .await
+        .unwrap();
+    assert!(first.iter().all(|c| c.due_at == day(6, 30)));
+}
+
+#[tokio::test]
+async fn earliest_due_first_on_sqlite() {
+    earliest_due_first_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn earliest_due_first_on_postgres() {
+    if let Some(db) = TestDb::postgres("earliest_due").await {
+        earliest_due_first_scenario(db).await;
+    }
+}

@@ -322,8 +322,9 @@ impl Courier {
             }
             Err(SendOutcome::Store(e)) => Err(e),
             Err(SendOutcome::Stopped) => {
+                // Given back in its place: earliest due first.
                 self.store
-                    .release(item.id, &self.worker, self.clock.now())
+                    .release(item.id, &self.worker, item.due_at)
                     .await?;
                 tracing::info!(outbox = item.id, status = "pending", "released at shutdown");
                 Ok(Outcome::Released)
@@ -332,7 +333,11 @@ impl Courier {
                 let retry_at =
                     self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
                 self.limiter().pause_until(retry_at);
-                self.store.release(item.id, &self.worker, retry_at).await?;
+                // Given back in its place (earliest due first): this courier's pause holds
+                // it back, as every other send, until `retry_after`.
+                self.store
+                    .release(item.id, &self.worker, item.due_at)
+                    .await?;
                 tracing::warn!(
                     outbox = item.id,
                     status = "pending",

@@ -1219,7 +1219,9 @@ impl Store {
         Ok(())
     }
 
-    /// Gives a claimed row back untouched (shutdown, or a pause imposed by the channel).
+    /// Gives a claimed row back untouched (shutdown, or a pause imposed by the channel), to
+    /// be claimed again from `retry_at` (the courier gives its due time: the row keeps its
+    /// place, earliest due first).
     pub async fn release(&self, id: i64, worker: &str, retry_at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
