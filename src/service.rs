@@ -6,7 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::channel::{
-    Channel, ChannelError, Inbound, Outbound, RawUpdate, SendError, UpdateSource,
+    Channel, ChannelError, Inbound, InboundEvent, Outbound, RawUpdate, SendError, UpdateSource,
+    WebhookRoute,
 };
 use crate::clock::Clock;
 use crate::config::Config;
@@ -17,7 +18,7 @@ use crate::domain::points::PointsConfig;
 use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
-use crate::jobs::{JobRunner, Jobs};
+use crate::jobs::{Job, JobRunner, Jobs};
 use crate::metrics::Metrics;
 use crate::planner::Planner;
 use crate::store::{Store, StoreError, StoredUpdate};
@@ -57,6 +58,14 @@ pub enum ServiceError {
     Owner(String),
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
+    #[error(
+        "the {first} and {second} channels would both receive updates at {path}: give Telegram's webhook URL another path"
+    )]
+    RoutePath {
+        path: String,
+        first: String,
+        second: String,
+    },
     #[error("cannot listen on {addr}: {error}")]
     Listen { addr: String, error: String },
 }
@@ -247,7 +256,40 @@ impl App {
 
     /// What the bot answers to one inbound event (its effects are stored; nothing is sent).
     pub async fn answer(&self, inbound: &Inbound) -> Result<Vec<Outbound>, ServiceError> {
+        if inbound.event == InboundEvent::Unsubscribed {
+            self.unsubscribed(inbound).await?;
+            return Ok(Vec::new());
+        }
         Ok(self.conversation.handle(inbound).await?)
+    }
+
+    /// The member can no longer be reached on the channel (WeCom's `unsubscribe`): marked
+    /// blocked, their pending deliveries dead, as when a send finds them unreachable. A
+    /// member who writes again is active again (`Conversation::handle`).
+    async fn unsubscribed(&self, inbound: &Inbound) -> Result<(), ServiceError> {
+        let Some(member) = self
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        if member.status == crate::domain::MemberStatus::Blocked {
+            return Ok(());
+        }
+        self.store
+            .set_member_status(
+                member.id,
+                crate::domain::MemberStatus::Blocked,
+                self.clock.now(),
+            )
+            .await?;
+        let cancelled = self
+            .store
+            .cancel_pending(member.id, "member unsubscribed")
+            .await?;
+        tracing::info!(member = member.id, channel = %inbound.channel, cancelled, "member unsubscribed: marked blocked");
+        Ok(())
     }
 
     /// Sends replies to `chat` directly (they answer a member). A reply that cannot be sent
@@ -318,6 +360,23 @@ impl App {
         self.jobs.tick(courier).await
     }
 
+    /// [`Self::tick`] in a process that serves several channels: `peers` are the couriers
+    /// of the other channels, through which the progress of a broadcast whose author is on
+    /// them is shown.
+    pub async fn tick_with(&self, courier: &Courier, peers: &[Arc<Courier>]) -> TickReport {
+        self.jobs.tick_with(courier, peers).await
+    }
+
+    /// Only the deliveries of `courier` (a process's other channels: the scheduled work runs
+    /// once, with the first channel's tick), run by `runner`.
+    pub async fn deliver(&self, courier: &Courier, runner: &JobRunner) -> TickReport {
+        let mut report = TickReport::default();
+        if let Some(drained) = report.note(runner.run(Job::Deliveries, || courier.drain()).await) {
+            report.drained = drained;
+        }
+        report
+    }
+
     /// The command menu per locale, for channels that show one.
     pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
         self.conversation.command_menu()
@@ -345,21 +404,60 @@ pub fn cursor_key(channel: &str) -> String {
 }
 
 /// The bot on one channel: takes the channel's updates (long polling or the webhook),
-/// stores them, handles the stored ones, and runs the scheduled work.
+/// stores them, handles the stored ones, and sends the channel's deliveries with its own
+/// courier (the channel's rate limits). One process may run several, one per channel, on
+/// one shared [`App`] ([`run_services`]): the first runs the scheduled work, the others
+/// only their deliveries.
 pub struct Service {
-    pub app: App,
+    pub app: Arc<App>,
     pub channel: Arc<dyn UpdateSource>,
-    pub courier: Courier,
+    pub courier: Arc<Courier>,
+    /// The couriers of the process's other channels (a broadcast's progress goes through
+    /// its author's).
+    peers: Vec<Arc<Courier>>,
+    /// Whether this service's tick runs the scheduled work (else only its deliveries).
+    runs_jobs: bool,
+    /// Runs the deliveries of a service that does not run the scheduled work.
+    deliveries: JobRunner,
 }
 
 impl Service {
-    pub fn new(app: App, channel: Arc<dyn UpdateSource>) -> Self {
-        let courier = app.courier(channel.clone(), &worker_id());
+    pub fn new(app: impl Into<Arc<App>>, channel: Arc<dyn UpdateSource>) -> Self {
+        let app: Arc<App> = app.into();
+        let courier = Arc::new(app.courier(channel.clone(), &worker_id()));
+        let deliveries = JobRunner::new(app.clock.clone(), app.metrics.clone());
         Self {
             app,
             channel,
             courier,
+            peers: Vec::new(),
+            runs_jobs: true,
+            deliveries,
         }
+    }
+
+    /// The services of one process, one per channel, on one app: the first runs the
+    /// scheduled work; each knows the others' couriers.
+    pub fn for_channels(app: Arc<App>, channels: Vec<Arc<dyn UpdateSource>>) -> Vec<Service> {
+        let mut services: Vec<Service> = channels
+            .into_iter()
+            .enumerate()
+            .map(|(i, channel)| {
+                let mut service = Service::new(app.clone(), channel);
+                service.runs_jobs = i == 0;
+                service
+            })
+            .collect();
+        let couriers: Vec<Arc<Courier>> = services.iter().map(|s| s.courier.clone()).collect();
+        for (i, service) in services.iter_mut().enumerate() {
+            service.peers = couriers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| c.clone())
+                .collect();
+        }
+        services
     }
 
     /// Gets the channel ready for long polling (and registers the command menu).
@@ -413,7 +511,11 @@ impl Service {
 
     /// Plans and sends what is due (see [`App::tick`]).
     pub async fn tick(&self) -> TickReport {
-        self.app.tick(&self.courier).await
+        if self.runs_jobs {
+            self.app.tick_with(&self.courier, &self.peers).await
+        } else {
+            self.app.deliver(&self.courier, &self.deliveries).await
+        }
     }
 
     /// Handles the stored updates (from long polling or the webhook): per chat one at a
@@ -625,71 +727,178 @@ impl Service {
         stored: Arc<tokio::sync::Notify>,
         endpoints: crate::http::Endpoints,
     ) -> Result<axum::Router, ServiceError> {
-        let webhook = match mode {
-            Mode::Polling => None,
-            Mode::Webhook => Some(self.channel.webhook_route()?),
+        let webhooks = match mode {
+            Mode::Polling => Vec::new(),
+            Mode::Webhook => vec![(self.channel.webhook_route()?, stored)],
         };
-        Ok(crate::http::router(
-            Arc::new(crate::http::HttpState {
-                store: self.app.store.clone(),
-                metrics: self.app.metrics.clone(),
-                clock: self.app.clock.clone(),
-                webhook,
-                stored,
-                limits: self.app.config.http_limits,
-            }),
-            endpoints,
-        ))
+        Ok(router_of(&self.app, webhooks, endpoints))
     }
 
     /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops taking updates and
     /// claiming deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`,
     /// gives back whatever is still claimed, and returns.
     pub async fn run(self, mode: Mode) -> Result<(), ServiceError> {
-        use crate::http::Endpoints;
-        let stored = Arc::new(tokio::sync::Notify::new());
-        let config = &self.app.config;
-        let endpoints = match config.metrics_listen {
-            Some(_) => Endpoints::WithoutMetrics,
-            None => Endpoints::All,
-        };
-        let router = self.http_router(mode, stored.clone(), endpoints)?;
-        let bind = |addr: std::net::SocketAddr| async move {
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| ServiceError::Listen {
-                    addr: addr.to_string(),
-                    error: e.to_string(),
-                })
-        };
-        let metrics_listener = match config.metrics_listen {
-            Some(addr) => Some((
-                bind(addr).await?,
-                self.http_router(mode, stored.clone(), Endpoints::MetricsOnly)?,
-            )),
-            None => None,
-        };
-        let listener = match (mode, config.http_listen) {
-            (_, Some(addr)) => Some(bind(addr).await?),
-            (Mode::Webhook, None) => {
-                return Err(ServiceError::WebhookSetting(
-                    "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
-                ));
+        run_services(vec![(self, mode)]).await
+    }
+
+    /// Long polling until `stop`: fetch and store; the handling loop takes it from there.
+    async fn fetch_until(
+        &self,
+        stored: &tokio::sync::Notify,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let poll_timeout = self.app.config.poll_timeout;
+        loop {
+            let fetched = tokio::select! {
+                f = self.fetch_and_store(poll_timeout) => f,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            match fetched {
+                Ok(0) => {}
+                Ok(_) => stored.notify_one(),
+                Err(e) => {
+                    tracing::warn!(channel = self.channel.name(), error = %e, "fetching updates failed; retrying in 5 s");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.wait_for(|s| *s) => return,
+                    }
+                }
             }
-            (Mode::Polling, None) => None,
-        };
-        self.channel.prepare(mode, &self.app.command_menu()).await?;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let serve = |listener: Option<tokio::net::TcpListener>,
-                     router: axum::Router,
-                     what: &'static str| {
+        }
+    }
+
+    /// Handles stored updates until `stop`: at once when new ones arrive and every second
+    /// for those waiting for another attempt. Handling is never interrupted by a stop.
+    async fn handle_until(
+        &self,
+        stored: &tokio::sync::Notify,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(e) = self.process_stored_updates().await {
+                tracing::warn!(channel = self.channel.name(), error = %e, "handling updates failed; retrying in 5 s");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+            tokio::select! {
+                _ = stored.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    /// Ticks every second until `stop`.
+    async fn tick_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            // Each job logs its own failure; the tick goes on with the others.
+            self.tick().await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// The HTTP endpoints of an app with these webhooks (each with what to wake when it stored
+/// an update).
+fn router_of(
+    app: &App,
+    webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<tokio::sync::Notify>)>,
+    endpoints: crate::http::Endpoints,
+) -> axum::Router {
+    crate::http::router(
+        Arc::new(crate::http::HttpState {
+            store: app.store.clone(),
+            metrics: app.metrics.clone(),
+            clock: app.clock.clone(),
+            webhooks,
+            limits: app.config.http_limits,
+        }),
+        endpoints,
+    )
+}
+
+/// Runs the services of one process (one per channel, on one app, from
+/// [`Service::for_channels`]; each in its mode) until SIGINT/SIGTERM: one HTTP server with
+/// every webhook route, and per channel its long polling (in polling mode), its handling
+/// loop and its ticks. Then shuts down gracefully: stops taking updates and claiming
+/// deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`, gives back
+/// whatever is still claimed, and returns.
+pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceError> {
+    use crate::http::Endpoints;
+    let Some((first, _)) = services.first() else {
+        return Ok(());
+    };
+    let app = first.app.clone();
+    let config = &app.config;
+    let notifies: Vec<Arc<tokio::sync::Notify>> = services
+        .iter()
+        .map(|_| Arc::new(tokio::sync::Notify::new()))
+        .collect();
+    let mut webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<tokio::sync::Notify>)> = Vec::new();
+    for ((service, mode), stored) in services.iter().zip(&notifies) {
+        if *mode == Mode::Webhook {
+            let route = service.channel.webhook_route()?;
+            if let Some((other, _)) = webhooks.iter().find(|(w, _)| w.path() == route.path()) {
+                return Err(ServiceError::RoutePath {
+                    path: route.path().to_string(),
+                    first: other.channel().to_string(),
+                    second: route.channel().to_string(),
+                });
+            }
+            webhooks.push((route, stored.clone()));
+        }
+    }
+    let endpoints = match config.metrics_listen {
+        Some(_) => Endpoints::WithoutMetrics,
+        None => Endpoints::All,
+    };
+    let router = router_of(&app, webhooks.clone(), endpoints);
+    let bind = |addr: std::net::SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServiceError::Listen {
+                addr: addr.to_string(),
+                error: e.to_string(),
+            })
+    };
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some((
+            bind(addr).await?,
+            router_of(&app, Vec::new(), Endpoints::MetricsOnly),
+        )),
+        None => None,
+    };
+    let listener = match (webhooks.is_empty(), config.http_listen) {
+        (_, Some(addr)) => Some(bind(addr).await?),
+        (false, None) => {
+            return Err(ServiceError::WebhookSetting(
+                "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
+            ));
+        }
+        (true, None) => None,
+    };
+    let menu = app.command_menu();
+    for (service, mode) in &services {
+        service.channel.prepare(*mode, &menu).await?;
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let serve =
+        |listener: Option<tokio::net::TcpListener>, router: axum::Router, what: &'static str| {
             let mut stop = stop_rx.clone();
-            let limits = self.app.config.http_limits;
-            let metrics = self.app.metrics.clone();
+            let limits = app.config.http_limits;
+            let metrics = app.metrics.clone();
             async move {
                 let Some(listener) = listener else { return };
                 if let Ok(addr) = listener.local_addr() {
-                    tracing::info!(%addr, ?mode, "{what} listening");
+                    tracing::info!(%addr, "{what} listening");
                 }
                 let shutdown = async move {
                     let _ = stop.wait_for(|s| *s).await;
@@ -697,95 +906,59 @@ impl Service {
                 crate::http::serve(listener, router, limits, metrics, shutdown).await;
             }
         };
-        let (metrics_listener, metrics_router) = match metrics_listener {
-            Some((l, r)) => (Some(l), r),
-            None => (None, axum::Router::new()),
-        };
-        let http = async {
-            tokio::join!(
-                serve(listener, router, "HTTP endpoints"),
-                serve(metrics_listener, metrics_router, "metrics endpoint"),
-            );
-        };
-        let poll_timeout = self.app.config.poll_timeout;
-        // Long polling: fetch and store; the handling loop below takes it from there.
-        let fetching = async {
-            if mode != Mode::Polling {
-                return;
-            }
-            let mut stop = stop_rx.clone();
-            loop {
-                let fetched = tokio::select! {
-                    f = self.fetch_and_store(poll_timeout) => f,
-                    _ = stop.wait_for(|s| *s) => return,
+    let (metrics_listener, metrics_router) = match metrics_listener {
+        Some((l, r)) => (Some(l), r),
+        None => (None, axum::Router::new()),
+    };
+    let http = async {
+        tokio::join!(
+            serve(listener, router, "HTTP endpoints"),
+            serve(metrics_listener, metrics_router, "metrics endpoint"),
+        );
+    };
+    let loops = futures::future::join_all(services.iter().zip(&notifies).map(
+        |((service, mode), stored)| {
+            let stop = stop_rx.clone();
+            async move {
+                tracing::info!(channel = service.channel.name(), ?mode, "serving");
+                let fetching = async {
+                    if *mode == Mode::Polling {
+                        service.fetch_until(stored, stop.clone()).await;
+                    }
                 };
-                match fetched {
-                    Ok(0) => {}
-                    Ok(_) => stored.notify_one(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "fetching updates failed; retrying in 5 s");
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                            _ = stop.wait_for(|s| *s) => return,
-                        }
-                    }
-                }
+                tokio::join!(
+                    fetching,
+                    service.handle_until(stored, stop.clone()),
+                    service.tick_until(stop.clone()),
+                );
             }
-        };
-        // Stored updates (both modes), at once when new ones arrive and every second for
-        // those waiting for another attempt. Handling is never interrupted by a stop.
-        let handling = async {
-            let mut stop = stop_rx.clone();
-            loop {
-                if let Err(e) = self.process_stored_updates().await {
-                    tracing::warn!(error = %e, "handling updates failed; retrying in 5 s");
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                        _ = stop.wait_for(|s| *s) => return,
-                    }
-                }
-                tokio::select! {
-                    _ = stored.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-        };
-        let ticking = async {
-            let mut stop = stop_rx.clone();
-            loop {
-                if *stop.borrow() {
-                    return;
-                }
-                // Each job logs its own failure; the tick goes on with the others.
-                self.tick().await;
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-        };
-        let signal = async {
-            shutdown_signal().await;
-            tracing::info!("shutting down: no new deliveries; finishing those in flight");
-            self.courier.stop();
-            let _ = stop_tx.send(true);
-        };
-        let work = async { tokio::join!(http, fetching, handling, ticking) };
-        tokio::pin!(work);
-        tokio::select! {
-            _ = &mut work => {}
-            _ = signal => {
-                if tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await.is_err() {
-                    tracing::warn!("deliveries still in flight after {SHUTDOWN_GRACE:?}; giving them back");
-                }
+        },
+    ));
+    let signal = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new deliveries; finishing those in flight");
+        for (service, _) in &services {
+            service.courier.stop();
+        }
+        let _ = stop_tx.send(true);
+    };
+    let work = async { tokio::join!(http, loops) };
+    tokio::pin!(work);
+    tokio::select! {
+        _ = &mut work => {}
+        _ = signal => {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await.is_err() {
+                tracing::warn!("deliveries still in flight after {SHUTDOWN_GRACE:?}; giving them back");
             }
         }
-        let released = self.courier.release_all().await?;
-        tracing::info!(released, "stopped");
-        self.app.store.close().await;
-        Ok(())
     }
+    let mut released = 0;
+    for (service, _) in &services {
+        released += service.courier.release_all().await?;
+    }
+    tracing::info!(released, "stopped");
+    app.store.close().await;
+    Ok(())
 }
 
 /// Chats whose updates are handled at the same time by one process.

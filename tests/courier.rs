@@ -589,7 +589,11 @@ async fn earliest_due_first_scenario(db: TestDb) {
         );
     }
     let lease = now + Duration::minutes(5);
-    let claimed = app.store.claim_due("edf", now, lease, 6).await.unwrap();
+    let claimed = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 6)
+        .await
+        .unwrap();
     let order: Vec<DateTime<Utc>> = claimed.iter().map(|c| c.due_at).collect();
     assert_eq!(
         order,
@@ -607,7 +611,11 @@ async fn earliest_due_first_scenario(db: TestDb) {
     for c in &claimed {
         app.store.release(c.id, "edf", c.due_at).await.unwrap();
     }
-    let first = app.store.claim_due("edf", now, lease, 2).await.unwrap();
+    let first = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 2)
+        .await
+        .unwrap();
     assert!(first.iter().all(|c| c.due_at == day(6, 30)));
 }
 

@@ -498,6 +498,8 @@ update-failed-apology = Sorry, I couldn't handle your last message, and the prob
 # Shown when a text is missing in every language (should never happen: tests check every key).
 text-missing = Sorry, a text is missing here; we will add it soon.
 
+# WeCom cannot ask for a member's location with a button: after a location request, how to share it.
+wecom-location-howto = 📍 To share your position in WeCom: tap "+" next to the input box and choose "Location"; or turn on "Report location" in this app's settings, and your position is reported each time you open the app (once you agreed to keeping locations, arriving at an activity checks you in).
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 12-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = Monday

@@ -456,6 +456,8 @@ update-failed-apology = 抱歉，刚才的消息没能处理好，我们已记�
 # 某条文字在任何语言里都缺失时显示（不应发生；测试会检查每个键）。
 text-missing = 抱歉，这里的文字暂时缺失，我们会尽快补上。
 
+# 企业微信不能用按钮请成员分享位置：在位置请求后告诉成员怎么分享。
+wecom-location-howto = 📍 在企业微信里分享位置：点输入框旁的「＋」，选「位置」发送；也可以在本应用的设置里打开「上报地理位置」，每次进入应用时自动报告位置（同意保存位置后，到达活动现场会自动签到）。
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = 周一

@@ -456,6 +456,8 @@ update-failed-apology = 抱歉，剛才的訊息沒能處理好，我們已記�
 # 某段文字在任何語言裡都缺少時顯示（不應發生；測試會檢查每個鍵）。
 text-missing = 抱歉，這裡的文字暫時缺少，我們會盡快補上。
 
+# 企業微信不能用按鈕請成員分享位置：在位置請求後告訴成員怎麼分享。
+wecom-location-howto = 📍 在企業微信裡分享位置：點輸入框旁的「＋」，選「位置」傳送；也可以在本應用的設定裡開啟「上報地理位置」，每次進入應用時自動回報位置（同意保存位置後，到達活動現場會自動簽到）。
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = 週一

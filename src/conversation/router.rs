@@ -134,6 +134,8 @@ impl Router {
                 }
                 _ => Ok(self.not_understood(&member)),
             },
+            // The service marks the member blocked (`App::answer`); nothing to say.
+            InboundEvent::Unsubscribed => Ok(Vec::new()),
         }
     }
 

@@ -228,7 +228,7 @@ impl Courier {
             let batch = i64::try_from(self.settings.concurrency.max(1) * 4).unwrap_or(64);
             let items = self
                 .store
-                .claim_due(&self.worker, now, lease_until, batch)
+                .claim_due(self.channel.name(), &self.worker, now, lease_until, batch)
                 .await?;
             if items.is_empty() {
                 return Ok(report);

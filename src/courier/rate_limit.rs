@@ -548,6 +548,32 @@ mod tests {
         );
     }
 
+    /// WeCom drops what goes beyond 30 messages a minute or 1,000 an hour to one member: the
+    /// courier's per-chat cell for WeCom lets at most burst + rate·T through in T seconds,
+    /// which stays within both, and a member sent to as fast as allowed for two hours gets
+    /// no more than that in any minute or hour.
+    #[test]
+    fn wecoms_per_member_limits_are_never_exceeded() {
+        use crate::channel::wecom::LIMITS;
+        let (rate, burst) = (LIMITS.per_chat_per_second, LIMITS.per_chat_burst);
+        assert!(burst + rate * 60.0 <= 30.0, "{burst} + {rate}·60 s");
+        assert!(burst + rate * 3600.0 <= 1000.0, "{burst} + {rate}·3600 s");
+        let mut limiter = RateLimiter::new(LIMITS);
+        let sent = simulate(&mut limiter, &["zhangsan", "lisi"], 2 * 3600);
+        for member in ["zhangsan", "lisi"] {
+            let minute = max_in_window(&sent, Duration::seconds(60), Some(member));
+            let hour = max_in_window(&sent, Duration::seconds(3600), Some(member));
+            assert!(minute <= 30, "{member}: {minute} in a minute");
+            assert!(hour <= 1000, "{member}: {hour} in an hour");
+            // And the limit is used, not wasted: the rate's worth every hour.
+            assert!(hour >= 970, "{member}: only {hour} in an hour");
+        }
+        // WeCom's overall frequency limit: at most 10,000 calls a minute and 150,000 an
+        // hour to one API for the corp.
+        const { assert!(LIMITS.global_per_second * 60.0 <= 10_000.0) };
+        const { assert!(LIMITS.global_per_second * 3600.0 <= 150_000.0) };
+    }
+
     #[test]
     fn unlimited_means_now() {
         let mut limiter = RateLimiter::new(Limits::unlimited());

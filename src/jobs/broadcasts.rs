@@ -27,7 +27,9 @@ impl ScheduledJob for BroadcastProgress {
     async fn run(&self, _: &Subject, _: &Due, tick: &Tick<'_>) -> Result<Outcome, JobError> {
         let mut shown = 0;
         for (chat, edit) in self.broadcasts.broadcast_progress().await? {
-            match tick.courier.send_reply(&chat, &edit).await {
+            // Through the channel the author is on.
+            let courier = tick.courier_for(&chat).await?;
+            match courier.send_reply(&chat, &edit).await {
                 Ok(_) => shown += 1,
                 Err(e) => {
                     tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown")

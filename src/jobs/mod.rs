@@ -152,6 +152,26 @@ pub enum Subject {
 pub struct Tick<'a> {
     /// The process's courier (deliveries, progress edits sent directly).
     pub courier: &'a Courier,
+    /// The couriers of the process's other channels (a process that serves several).
+    pub peers: &'a [Arc<Courier>],
+    pub store: &'a Store,
+}
+
+impl Tick<'_> {
+    /// The courier whose channel has `chat` as a member: the process's own when it serves
+    /// one channel, or when no channel has it.
+    pub async fn courier_for(&self, chat: &str) -> Result<&Courier, crate::store::StoreError> {
+        if self.peers.is_empty() {
+            return Ok(self.courier);
+        }
+        for courier in std::iter::once(self.courier).chain(self.peers.iter().map(|p| p.as_ref())) {
+            let channel = courier.channel().name();
+            if self.store.member_by_chat(channel, chat).await?.is_some() {
+                return Ok(courier);
+            }
+        }
+        Ok(self.courier)
+    }
 }
 
 /// What one tick did.
@@ -167,7 +187,7 @@ pub struct TickReport {
 
 impl TickReport {
     /// Keeps the failure or the waiting of a job's turn; returns what the job returned.
-    fn note<T>(&mut self, turn: Turn<T>) -> Option<T> {
+    pub(crate) fn note<T>(&mut self, turn: Turn<T>) -> Option<T> {
         match turn {
             Turn::Ran(value) => Some(value),
             Turn::Failed(failure) => {
@@ -274,8 +294,18 @@ impl Jobs {
     /// PostgreSQL database, one of them (holding the planner lock) runs the
     /// [`Job::planner_only`] jobs; all of them reload the tree and send.
     pub async fn tick(&self, courier: &Courier) -> TickReport {
+        self.tick_with(courier, &[]).await
+    }
+
+    /// [`Self::tick`] in a process that serves several channels: `peers` are the couriers
+    /// of its other channels (see [`Tick::courier_for`]).
+    pub async fn tick_with(&self, courier: &Courier, peers: &[Arc<Courier>]) -> TickReport {
         let mut report = TickReport::default();
-        let tick = Tick { courier };
+        let tick = Tick {
+            courier,
+            peers,
+            store: &self.store,
+        };
         let mut planner = None;
         for job in &self.jobs {
             let name = job.job();

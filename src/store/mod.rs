@@ -1103,10 +1103,12 @@ impl Store {
 
     // ----- outbox -----------------------------------------------------------------------
 
-    /// Claims up to `limit` deliveries that are due, leasing them to `worker` until
-    /// `lease_until`. Rows whose lease ran out (a crashed worker) are claimable again.
+    /// Claims up to `limit` deliveries that are due to members of `channel` (a courier
+    /// sends through one channel), leasing them to `worker` until `lease_until`. Rows
+    /// whose lease ran out (a crashed worker) are claimable again.
     pub async fn claim_due(
         &self,
+        channel: &str,
         worker: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
@@ -1129,7 +1131,8 @@ impl Store {
                 "leases ran out (a courier stopped mid-way): rows are pending again"
             );
         }
-        let ready = "o.status = 'pending' AND o.next_attempt_at <= $1";
+        let ready = "o.status = 'pending' AND o.next_attempt_at <= $1
+             AND EXISTS (SELECT 1 FROM members m WHERE m.id = o.member_id AND m.channel = $5)";
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
              WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4 {})
@@ -1142,6 +1145,7 @@ impl Store {
                 .bind(worker)
                 .bind(lease_until)
                 .bind(limit)
+                .bind(channel)
                 .fetch_all(&mut *tx)
                 .await?
         });
