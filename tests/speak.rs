@@ -186,3 +186,74 @@ async fn times_confirmed_and_busy_slots_on_postgres() {
         times_confirmed_and_busy_slots(db).await;
     }
 }
+
+/// `/capacity` shows each slot's members and when it finishes going out, as a direct
+/// computation from the lessons due in the next 24 hours gives them, and flags the slots
+/// that run late.
+async fn capacity_report(db: TestDb) {
+    const OWNER: i64 = 7200;
+    let h = Harness::new(db).await;
+    let mut config = h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]);
+    config.courier.limits.global_per_second = Some(1.0);
+    let service = h.service_with(config).await;
+    // 2,000 members at the default 07:30, and the owner.
+    add_members(&service.app, 2_000, 100_000, h.clock_now()).await;
+    add_members(&service.app, 1, OWNER, h.clock_now()).await;
+    let calls = say(&h, &service, OWNER, "/capacity").await;
+    let report = text_to(&calls, OWNER);
+    // A direct computation from the store.
+    let now = weike::clock::Clock::now(&h.clock);
+    let due = service
+        .app
+        .store
+        .upcoming_lessons(now, now + chrono::Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let slots: Vec<weike::domain::capacity::Slot> = due
+        .iter()
+        .map(|(due, n)| weike::domain::capacity::Slot {
+            due: *due,
+            members: *n as u64,
+        })
+        .collect();
+    let per = weike::content::messages_per_lesson(&service.app.library);
+    let f = weike::domain::capacity::forecast(&slots, per, 1.0);
+    assert_eq!(f[0].members, 2_001);
+    let i18n = weike::i18n::I18n::new().unwrap();
+    let tz = chrono_tz::Asia::Shanghai;
+    let finish = i18n.when(
+        weike::domain::Locale::ZhCn,
+        &weike::domain::when::when(now, f[0].finishes, tz, tz),
+    );
+    assert!(report.contains("2001 人"), "{report}");
+    assert!(
+        report.contains(&format!("预计 {finish} 发完")),
+        "{finish} in {report}"
+    );
+    assert!(
+        report.contains(&format!("约 {} 分钟", f[0].longest_wait().num_minutes())),
+        "{report}"
+    );
+    assert!(report.contains("⚠️ 1 个时段"), "{report}");
+    // A member is refused.
+    say(&h, &service, USER, "/start").await;
+    let calls = say(&h, &service, USER, "/capacity").await;
+    assert!(
+        !text_to(&calls, USER).contains("📦"),
+        "{}",
+        text_to(&calls, USER)
+    );
+}
+
+#[tokio::test]
+async fn capacity_report_on_sqlite() {
+    capacity_report(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn capacity_report_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_capacity").await {
+        capacity_report(db).await;
+    }
+}

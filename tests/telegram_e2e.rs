@@ -184,7 +184,7 @@ async fn scenario(db: TestDb) {
     h.fake.push_text(USER, "Mars/Olympus");
     let calls = step(&service, &h.fake).await;
     assert!(
-        texts(&calls)[0].contains("“Mars/Olympus”不是时区名称"),
+        texts(&calls)[0].contains("“Mars/Olympus”不是已知的时区"),
         "{calls:#?}"
     );
     h.fake

@@ -24,9 +24,9 @@ branch-chosen = Branch: <b>{ $branch }</b>
 ask-time = Lessons arrive every day at <b>{ $time }</b>. Keep that, or send another time such as 06:45 or 20:00.
 keep-time = Keep { $time }
 time-invalid = “{ $input }” is not a time of day. Send hours and minutes from 00:00 to 23:59, for example 07:30.
-ask-timezone = Your time zone is <b>{ $tz }</b>. Keep it, choose another, or send a time zone name such as Asia/Urumqi or Europe/Berlin.
+ask-timezone = Your time zone is <b>{ $tz }</b>. Keep it, choose another, or type a city or zone, such as Urumqi, Beijing time, Berlin or UTC+8.
 keep-timezone = Keep { $tz }
-timezone-invalid = “{ $input }” is not a time zone name. Send one like Asia/Shanghai, or choose a button.
+timezone-invalid = “{ $input }” is not a time zone we know. Type a city or zone, such as Beijing time, Hong Kong or UTC+8, or choose a button.
 onboarding-done = ✅ All set, { $name }!
     Branch: { $branch }
     Course: <b>{ $course }</b>
@@ -606,3 +606,13 @@ time-slot-take = Change to { $better }
 time-slot-busy-no-other = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late.
 # Several branches match what the member typed.
 branch-matches = { $count } branches match “{ $input }”; please choose:
+
+help-capacity = /capacity — members per lesson-time slot in the next 24 hours, when each slot's lessons finish going out, and the slots that run late
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 Lessons going out in the next 24 hours ({ $rate } messages a second, about { $per } messages a lesson, earliest due first):
+capacity-none = No lessons to send in the next 24 hours.
+capacity-slot = { $when } · { $members } members · done { $finish }
+capacity-slot-late = ⚠️ { $when } · { $members } members · done { $finish } (the last wait about { $minutes } minutes)
+capacity-more = …and { $count } more slots
+capacity-overloaded = ⚠️ In { $count } slots members wait more than 30 minutes: members can move to quieter times (they are offered one when they choose), or paid broadcasts raise the rate.
+capacity-on-time = ✅ Every slot goes out within 30 minutes.

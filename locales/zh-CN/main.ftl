@@ -24,9 +24,9 @@ branch-chosen = 支部：<b>{ $branch }</b>
 ask-time = 每天 <b>{ $time }</b> 推送课程。保持不变，或发送别的时间，例如 06:45 或 20:00。
 keep-time = 保持 { $time }
 time-invalid = “{ $input }”不是有效的时间。请发送 00:00 到 23:59 之间的时和分，例如 07:30。
-ask-timezone = 您的时区是 <b>{ $tz }</b>。保持不变、选择其他时区，或发送时区名称，例如 Asia/Urumqi。
+ask-timezone = 您的时区是 <b>{ $tz }</b>。保持不变、选择其他时区，或发送城市或时区，例如 乌鲁木齐、北京时间、UTC+8。
 keep-timezone = 保持 { $tz }
-timezone-invalid = “{ $input }”不是时区名称。请发送类似 Asia/Shanghai 的名称，或点按钮选择。
+timezone-invalid = “{ $input }”不是已知的时区。请发送城市或时区，例如 北京时间、香港、UTC+8，或点按钮选择。
 onboarding-done = ✅ 设置完成，{ $name }！
     支部：{ $branch }
     课程：<b>{ $course }</b>
@@ -569,3 +569,13 @@ time-slot-take = 改为 { $better }
 time-slot-busy-no-other = ⏳ 选 { $time } 上课的人很多，这个时间的课预计要晚约 { $minutes } 分钟才能送到。
 # Several branches match what the member typed.
 branch-matches = 有 { $count } 个组织名称包含“{ $input }”，请选择：
+
+help-capacity = /capacity — 未来 24 小时各上课时段的人数、预计发完时间和会晚到的时段
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 未来 24 小时的课程推送（每秒 { $rate } 条，每课约 { $per } 条消息，先到时间的先发）：
+capacity-none = 未来 24 小时没有要推送的课程。
+capacity-slot = { $when } · { $members } 人 · 预计 { $finish } 发完
+capacity-slot-late = ⚠️ { $when } · { $members } 人 · 预计 { $finish } 发完（最晚的成员要等约 { $minutes } 分钟）
+capacity-more = ……还有 { $count } 个时段
+capacity-overloaded = ⚠️ { $count } 个时段有成员要等 30 分钟以上：可以请成员改选人少的时间（选时间时系统会提示），或开通付费广播提高发送速度。
+capacity-on-time = ✅ 所有时段都能在 30 分钟内发完。

@@ -24,9 +24,9 @@ branch-chosen = 支部：<b>{ $branch }</b>
 ask-time = 每天 <b>{ $time }</b> 推送課程。保持不變，或傳送別的時間，例如 06:45 或 20:00。
 keep-time = 保持 { $time }
 time-invalid = 「{ $input }」不是有效的時間。請傳送 00:00 到 23:59 之間的時和分，例如 07:30。
-ask-timezone = 您的時區是 <b>{ $tz }</b>。保持不變、選擇其他時區，或傳送時區名稱，例如 Asia/Urumqi。
+ask-timezone = 您的時區是 <b>{ $tz }</b>。保持不變、選擇其他時區，或傳送城市或時區，例如 烏魯木齊、北京時間、UTC+8。
 keep-timezone = 保持 { $tz }
-timezone-invalid = 「{ $input }」不是時區名稱。請傳送類似 Asia/Shanghai 的名稱，或點按鈕選擇。
+timezone-invalid = 「{ $input }」不是已知的時區。請傳送城市或時區，例如 北京時間、香港、UTC+8，或點按鈕選擇。
 onboarding-done = ✅ 設定完成，{ $name }！
     支部：{ $branch }
     課程：<b>{ $course }</b>
@@ -569,3 +569,13 @@ time-slot-take = 改為 { $better }
 time-slot-busy-no-other = ⏳ 選 { $time } 上課的人很多，這個時間的課預計要晚約 { $minutes } 分鐘才能送到。
 # Several branches match what the member typed.
 branch-matches = 有 { $count } 個組織名稱包含「{ $input }」，請選擇：
+
+help-capacity = /capacity — 未來 24 小時各上課時段的人數、預計發完時間和會晚到的時段
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 未來 24 小時的課程推送（每秒 { $rate } 則，每課約 { $per } 則訊息，先到時間的先發）：
+capacity-none = 未來 24 小時沒有要推送的課程。
+capacity-slot = { $when } · { $members } 人 · 預計 { $finish } 發完
+capacity-slot-late = ⚠️ { $when } · { $members } 人 · 預計 { $finish } 發完（最晚的成員要等約 { $minutes } 分鐘）
+capacity-more = ……還有 { $count } 個時段
+capacity-overloaded = ⚠️ { $count } 個時段有成員要等 30 分鐘以上：可以請成員改選人少的時間（選時間時系統會提示），或開通付費廣播提高發送速度。
+capacity-on-time = ✅ 所有時段都能在 30 分鐘內發完。

@@ -49,6 +49,8 @@ pub enum Command {
     ActivityEdit,
     ActivityCancel,
     VenueStats,
+    /// The delivery forecast of the next 24 hours.
+    Capacity,
 }
 
 /// A command as typed: the command and the rest of the line (trimmed).
@@ -81,7 +83,7 @@ impl Command {
     ];
 
     /// The admins' commands, in the order of `/admin`.
-    pub const ADMIN: [Command; 23] = [
+    pub const ADMIN: [Command; 24] = [
         Command::Admin,
         Command::Admins,
         Command::Grant,
@@ -105,6 +107,7 @@ impl Command {
         Command::ActivityEdit,
         Command::ActivityCancel,
         Command::VenueStats,
+        Command::Capacity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -146,6 +149,7 @@ impl Command {
             Command::ActivityEdit => "activity_edit",
             Command::ActivityCancel => "activity_cancel",
             Command::VenueStats => "venue_stats",
+            Command::Capacity => "capacity",
         }
     }
 

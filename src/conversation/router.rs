@@ -248,7 +248,8 @@ impl Router {
             | Command::ActivityAdd
             | Command::ActivityEdit
             | Command::ActivityCancel
-            | Command::VenueStats => self.admin_command(member, command, args).await,
+            | Command::VenueStats
+            | Command::Capacity => self.admin_command(member, command, args).await,
         }
     }
 
@@ -275,7 +276,7 @@ impl Router {
                     .command(member, &authority, command, args)
                     .await
             }
-            Command::Stats | Command::Export => {
+            Command::Stats | Command::Export | Command::Capacity => {
                 f.stats.command(member, &authority, command, args).await
             }
             Command::Branches

@@ -121,8 +121,68 @@ impl Stats {
         match command {
             Command::Stats => self.stats_command(member, authority, args).await,
             Command::Export => self.export_command(member, authority, args).await,
+            Command::Capacity => self.capacity(member).await,
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// `/capacity`: for the next 24 hours, the members of each lesson-time slot, when the
+    /// slot's lessons finish going out at the channel's rate (earliest due first, after the
+    /// deliveries already waiting), and the slots where members wait more than 30 minutes.
+    pub async fn capacity(&self, member: &crate::domain::Member) -> Result<Replies> {
+        use crate::domain::capacity::forecast;
+        const SHOWN: usize = 30;
+        let l = member.locale;
+        let i18n = &self.ctx.i18n;
+        let now = self.ctx.now();
+        let settings = &self.ctx.settings;
+        let slots = self.ctx.delivery_slots(now).await?;
+        let forecasts = forecast(&slots, settings.messages_per_lesson, settings.delivery_rate);
+        let mut lines = vec![t!(
+            i18n,
+            l,
+            "capacity-header",
+            rate = format!("{:.1}", settings.delivery_rate),
+            per = format!("{:.1}", settings.messages_per_lesson)
+        )];
+        if forecasts.is_empty() {
+            lines.push(t!(i18n, l, "capacity-none"));
+        }
+        let tz = member.timezone;
+        let at = |t| crate::domain::when::when(now, t, tz, tz);
+        for f in forecasts.iter().take(SHOWN) {
+            let key = if f.overloaded() {
+                "capacity-slot-late"
+            } else {
+                "capacity-slot"
+            };
+            lines.push(t!(
+                i18n,
+                l,
+                key,
+                when = i18n.when(l, &at(f.due)),
+                members = f.members,
+                finish = i18n.when(l, &at(f.finishes)),
+                minutes = f.longest_wait().num_minutes()
+            ));
+        }
+        if forecasts.len() > SHOWN {
+            lines.push(t!(
+                i18n,
+                l,
+                "capacity-more",
+                count = forecasts.len() - SHOWN
+            ));
+        }
+        let late = forecasts.iter().filter(|f| f.overloaded()).count();
+        if !forecasts.is_empty() {
+            lines.push(if late > 0 {
+                t!(i18n, l, "capacity-overloaded", count = late)
+            } else {
+                t!(i18n, l, "capacity-on-time")
+            });
+        }
+        Ok(vec![Outbound::text(lines.join("\n"))])
     }
 
     /// The report for a request within an admin's authority.
