@@ -257,3 +257,67 @@ async fn capacity_report_on_postgres() {
         capacity_report(db).await;
     }
 }
+
+/// With no question open, a member who types instead of pressing is understood: "学完了"
+/// checks in the latest lesson and says which, a second time there is nothing left; "怎么听"
+/// gets a hint about the voice message; a photo gets a kind answer; other text is still
+/// "not understood".
+async fn typed_answers(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    add_members(&service.app, 1, USER, h.clock_now()).await;
+    h.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 23, 30, 0).unwrap());
+    service.tick().await.into_result().unwrap();
+    h.fake.take_calls();
+    let calls = say(&h, &service, USER, "学完了！").await;
+    let said = text_to(&calls, USER);
+    assert!(said.contains("为《"), "{said}");
+    assert!(said.contains("打卡成功"), "{said}");
+    let m = member(&h, &service, USER).await;
+    assert!(
+        service
+            .app
+            .store
+            .latest_unchecked(m.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "checked in"
+    );
+    let calls = say(&h, &service, USER, "打卡").await;
+    assert!(
+        text_to(&calls, USER).contains("都已经打过卡了"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = say(&h, &service, USER, "请问怎么听？").await;
+    assert!(
+        text_to(&calls, USER).contains("🔊"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    h.fake.push_photo(USER, "");
+    let calls = support::harness::step(&service, &h.fake).await;
+    assert!(
+        text_to(&calls, USER).contains("看不懂图片"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = say(&h, &service, USER, "明天再说吧").await;
+    let i18n = weike::i18n::I18n::new().unwrap();
+    let not_understood = weike::t!(i18n, weike::domain::Locale::ZhCn, "not-understood");
+    assert_eq!(text_to(&calls, USER), not_understood);
+}
+
+#[tokio::test]
+async fn typed_answers_on_sqlite() {
+    typed_answers(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn typed_answers_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_typed").await {
+        typed_answers(db).await;
+    }
+}

@@ -616,3 +616,11 @@ capacity-slot-late = ⚠️ { $when } · { $members } members · done { $finish 
 capacity-more = …and { $count } more slots
 capacity-overloaded = ⚠️ In { $count } slots members wait more than 30 minutes: members can move to quieter times (they are offered one when they choose), or paid broadcasts raise the rate.
 capacity-on-time = ✅ Every slot goes out within 30 minutes.
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = All right, checking you in to “{ $lesson }”:
+typed-checkin-none = You have checked in to every recent lesson. See you tomorrow!
+typed-listen = 🔊 The lesson's voice message is under its text: tap it to play. If you hear nothing, turn the volume up or switch silent mode off.
+typed-greeting = Hello! A short lesson arrives here every day. Send /today to see today's lesson again, /me for your progress, /help for everything I can do.
+typed-thanks = You're welcome! A little every day — see you tomorrow.
+typed-media = Got it, thank you! I can't read pictures, voice messages or stickers yet. After a lesson, press “Done — check in” or just send “done”; send /help to see what I can do.

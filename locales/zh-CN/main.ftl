@@ -579,3 +579,11 @@ capacity-slot-late = ⚠️ { $when } · { $members } 人 · 预计 { $finish } 
 capacity-more = ……还有 { $count } 个时段
 capacity-overloaded = ⚠️ { $count } 个时段有成员要等 30 分钟以上：可以请成员改选人少的时间（选时间时系统会提示），或开通付费广播提高发送速度。
 capacity-on-time = ✅ 所有时段都能在 30 分钟内发完。
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = 好的，为《{ $lesson }》打卡：
+typed-checkin-none = 最近的课程都已经打过卡了，明天见！
+typed-listen = 🔊 课程的语音在文字下面：点一下语音条就能播放；听不到的话，请把手机音量调大，或关闭静音模式。
+typed-greeting = 您好！每天一堂小课会按时送到这里。发送 /today 再看今天的课，/me 看学习情况，/help 查看全部命令。
+typed-thanks = 不客气！坚持每天学一点，我们明天见。
+typed-media = 收到了，谢谢！我还看不懂图片、语音和表情。学完课程后请按“学完打卡”，或直接发送“打卡”；发送 /help 查看我能做什么。

@@ -579,3 +579,11 @@ capacity-slot-late = ⚠️ { $when } · { $members } 人 · 預計 { $finish } 
 capacity-more = ……還有 { $count } 個時段
 capacity-overloaded = ⚠️ { $count } 個時段有成員要等 30 分鐘以上：可以請成員改選人少的時間（選時間時系統會提示），或開通付費廣播提高發送速度。
 capacity-on-time = ✅ 所有時段都能在 30 分鐘內發完。
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = 好的，為《{ $lesson }》打卡：
+typed-checkin-none = 最近的課程都已經打過卡了，明天見！
+typed-listen = 🔊 課程的語音在文字下面：點一下語音條就能播放；聽不到的話，請把手機音量調大，或關閉靜音模式。
+typed-greeting = 您好！每天一堂小課會按時送到這裡。傳送 /today 再看今天的課，/me 看學習情況，/help 查看全部指令。
+typed-thanks = 不客氣！堅持每天學一點，我們明天見。
+typed-media = 收到了，謝謝！我還看不懂圖片、語音和貼圖。學完課程後請按「學完打卡」，或直接傳送「打卡」；傳送 /help 查看我能做什麼。

@@ -246,7 +246,7 @@ mod tests {
                 "{c:?}"
             );
         }
-        assert_eq!(seen.len(), 37);
+        assert_eq!(seen.len(), 38);
         assert!(Command::ADMIN.iter().all(|c| c.is_admin()));
         assert!(!Command::MEMBER.iter().any(|c| c.is_admin()));
     }

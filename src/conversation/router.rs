@@ -15,6 +15,7 @@ use super::{ConversationError, Replies, Result};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::content::markdown::escape_excerpt;
 use crate::domain::flood::{FloodGuard, Verdict};
+use crate::domain::intent::{Intent, Phrases};
 use crate::domain::outbox::OutboxKind;
 use crate::domain::{Dialog, Locale, Member, MemberStatus};
 use crate::store::OutboxItem;
@@ -23,6 +24,8 @@ use crate::t;
 pub struct Router {
     ctx: Arc<Ctx>,
     features: Features,
+    /// What members type when no question is open (every locale's `phrases-*` tables).
+    phrases: Phrases,
     /// Messages per member and minute (see `commands_per_minute`).
     flood: Mutex<FloodGuard>,
 }
@@ -30,6 +33,7 @@ pub struct Router {
 impl Router {
     pub fn new(ctx: Arc<Ctx>, features: Features, flood: FloodGuard) -> Self {
         Self {
+            phrases: ctx.i18n.phrases(),
             ctx,
             features,
             flood: Mutex::new(flood),
@@ -132,7 +136,12 @@ impl Router {
                         .broadcast_content(&mut member, caption, Some((*kind, file_id)))
                         .await
                 }
-                _ => Ok(self.not_understood(&member)),
+                // A photo, a voice message or a sticker: a kind answer, not "not understood".
+                _ => Ok(vec![Outbound::text(t!(
+                    ctx.i18n,
+                    member.locale,
+                    "typed-media"
+                ))]),
             },
             // The service marks the member blocked (`App::answer`); nothing to say.
             InboundEvent::Unsubscribed => Ok(Vec::new()),
@@ -166,6 +175,23 @@ impl Router {
             member.locale,
             "not-understood"
         ))]
+    }
+
+    /// Typed text when no question is open, understood through the phrase tables: a
+    /// check-in, a question about the voice message, a greeting, thanks; anything else is
+    /// not understood, with the commands most likely meant.
+    async fn idle_text(&self, member: &mut Member, text: &str) -> Result<Replies> {
+        let l = member.locale;
+        let i18n = &self.ctx.i18n;
+        match self.phrases.read(text) {
+            Some(Intent::CheckIn) if member.onboarded => {
+                self.features.lessons.checkin_typed(member).await
+            }
+            Some(Intent::HowToListen) => Ok(vec![Outbound::text(t!(i18n, l, "typed-listen"))]),
+            Some(Intent::Greeting) => Ok(vec![Outbound::text(t!(i18n, l, "typed-greeting"))]),
+            Some(Intent::Thanks) => Ok(vec![Outbound::text(t!(i18n, l, "typed-thanks"))]),
+            _ => Ok(self.not_understood(member)),
+        }
     }
 
     fn finish_onboarding_first(&self, member: &Member) -> Replies {
@@ -300,7 +326,7 @@ impl Router {
     async fn text(&self, member: &mut Member, text: &str) -> Result<Replies> {
         let f = &self.features;
         match member.dialog.clone() {
-            Dialog::Idle => Ok(self.not_understood(member)),
+            Dialog::Idle => self.idle_text(member, text).await,
             Dialog::Broadcast { draft: None } => {
                 f.broadcasts.broadcast_content(member, text, None).await
             }

@@ -1084,6 +1084,24 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The latest lesson given to a member that they have not checked in to: (course,
+    /// lesson id), for a typed "学完了".
+    pub async fn latest_unchecked(&self, member_id: i64) -> Result<Option<(String, String)>> {
+        let row: Option<(String, String)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT a.course, a.lesson_id FROM assignments a
+                 WHERE a.member_id = $1 AND NOT EXISTS (
+                     SELECT 1 FROM checkins c
+                     WHERE c.member_id = a.member_id AND c.course = a.course AND c.lesson_id = a.lesson_id)
+                 ORDER BY a.due_at DESC LIMIT 1",
+            )
+            .bind(member_id)
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(row)
+    }
+
     pub async fn has_assignment(
         &self,
         member_id: i64,

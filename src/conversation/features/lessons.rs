@@ -293,6 +293,41 @@ impl Lessons {
         Ok(replies)
     }
 
+    /// A typed "学完了", "打卡" or "done": a check-in of the latest lesson given and not
+    /// checked in yet, saying which one (nothing to check in: said so).
+    pub async fn checkin_typed(&self, member: &Member) -> Result<Replies> {
+        let l = member.locale;
+        let Some((course_id, lesson_id)) = self.ctx.store.latest_unchecked(member.id).await? else {
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "typed-checkin-none"
+            ))]);
+        };
+        let title = self
+            .ctx
+            .library
+            .course(&course_id)
+            .and_then(|c| c.lesson_by_id(&lesson_id))
+            .and_then(|lesson| lesson.versions.get(&l).or(lesson.versions.values().next()))
+            .map(|v| v.title.clone())
+            .unwrap_or_else(|| lesson_id.clone());
+        let mut replies = vec![Outbound::text(t!(
+            self.ctx.i18n,
+            l,
+            "typed-checkin-which",
+            lesson = escape_html(&title)
+        ))];
+        // No button was pressed: nothing to acknowledge.
+        replies.extend(
+            self.checkin(member, "", &course_id, &lesson_id, None)
+                .await?
+                .into_iter()
+                .filter(|r| !matches!(r, Outbound::AnswerButton { .. })),
+        );
+        Ok(replies)
+    }
+
     /// `/pause`: no lessons until `/resume`.
     pub async fn pause(&self, member: &mut Member) -> Result<Replies> {
         let l = member.locale;
