@@ -200,7 +200,7 @@ async fn scenario(db: TestDb) {
 
     // Unknown command and free text.
     h.fake.push_text(USER, "/fly");
-    h.fake.push_text(USER, "你好");
+    h.fake.push_text(USER, "天气不错");
     let calls = step(&service, &h.fake).await;
     assert!(texts(&calls)[0].contains("我不认识命令 /fly"), "{calls:#?}");
     assert!(texts(&calls)[1].contains("没看懂"), "{calls:#?}");

@@ -330,7 +330,7 @@ async fn scenario(db: TestDb) {
     );
     let said = texts(&w.say(MEMBER, "1").await);
     assert!(said.contains("设置完成，王小明"), "{said}");
-    assert!(said.contains("2026-11-25 07:30（Asia/Shanghai）"), "{said}");
+    assert!(said.contains("明天（周三）07:30"), "{said}");
     let m = w.member(MEMBER).await;
     assert!(m.onboarded);
     assert_eq!(m.branch_id.as_deref(), Some("qingshan.donghu.liucun"));
