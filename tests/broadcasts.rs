@@ -213,7 +213,7 @@ async fn scenario(db: TestDb) {
     let said = text_to(&say(&h, &service, OWNER, "2026-11-25 09:00").await, OWNER);
     assert!(
         said.contains(&format!(
-            "第 {id2} 号通知将于 2026-11-25 09:00 发送给 9 名成员"
+            "第 {id2} 号通知将于明天（周三）09:00 发送给 9 名成员"
         )),
         "{said}"
     );

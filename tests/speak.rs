@@ -7,7 +7,7 @@
 mod support;
 
 use support::db::TestDb;
-use support::harness::{Harness, add_members, press, say, text_to};
+use support::harness::{Harness, add_members, button_message, press, say, text_to};
 
 const USER: i64 = 7100;
 
@@ -261,7 +261,8 @@ async fn capacity_report_on_postgres() {
 /// With no question open, a member who types instead of pressing is understood: "学完了"
 /// checks in the latest lesson and says which, a second time there is nothing left; "怎么听"
 /// gets a hint about the voice message; a photo gets a kind answer; other text is still
-/// "not understood".
+/// "not understood", with the commands most likely meant as buttons (one pressed runs it);
+/// a typed number answers the open quiz question, and the last answer closes the day.
 async fn typed_answers(db: TestDb) {
     let h = Harness::new(db).await;
     let service = h.service().await;
@@ -274,6 +275,46 @@ async fn typed_answers(db: TestDb) {
     let said = text_to(&calls, USER);
     assert!(said.contains("为《"), "{said}");
     assert!(said.contains("打卡成功"), "{said}");
+    // The check-in asks the lesson's questions; a typed number answers the open one, and
+    // after the last one a message closes the day.
+    let mut polls = calls.iter().filter(|c| c.method == "sendPoll").count();
+    assert_eq!(polls, 1, "the first question: {calls:#?}");
+    let mut closed = String::new();
+    for _ in 0..10 {
+        let calls = say(&h, &service, USER, "1").await;
+        let said = text_to(&calls, USER);
+        assert!(
+            said.contains("答对了") || said.contains("答错了"),
+            "a verdict: {said}"
+        );
+        polls += calls.iter().filter(|c| c.method == "sendPoll").count();
+        if said.contains("今天的学习完成了") {
+            closed = said;
+            break;
+        }
+    }
+    assert!(polls >= 1, "questions asked");
+    assert!(closed.contains("今日积分 +"), "{closed}");
+    assert!(closed.contains("已连续学习 1 天"), "{closed}");
+    assert!(closed.contains("下一课："), "{closed}");
+    let m = member(&h, &service, USER).await;
+    let open = service
+        .app
+        .store
+        .open_ask(m.id, h.clock_now())
+        .await
+        .unwrap();
+    assert!(
+        open.is_none(),
+        "every question answered by number: {open:?}"
+    );
+    // No question open, nothing to check in: a number is not understood, with suggestions.
+    let calls = say(&h, &service, USER, "2").await;
+    assert!(
+        text_to(&calls, USER).contains("您是不是想"),
+        "{}",
+        text_to(&calls, USER)
+    );
     let m = member(&h, &service, USER).await;
     assert!(
         service
@@ -304,10 +345,22 @@ async fn typed_answers(db: TestDb) {
         "{}",
         text_to(&calls, USER)
     );
+    // Other text: not understood, with the commands most likely meant as buttons.
     let calls = say(&h, &service, USER, "明天再说吧").await;
     let i18n = weike::i18n::I18n::new().unwrap();
-    let not_understood = weike::t!(i18n, weike::domain::Locale::ZhCn, "not-understood");
+    let not_understood = weike::t!(i18n, weike::domain::Locale::ZhCn, "not-understood-suggest");
     assert_eq!(text_to(&calls, USER), not_understood);
+    let (_, datas) = button_message(&calls, USER, "run:");
+    assert_eq!(datas, ["run:today", "run:me", "run:help"]);
+    let calls = say(&h, &service, USER, "我想看看积分排行").await;
+    let (_, datas) = button_message(&calls, USER, "run:");
+    assert_eq!(datas[0], "run:rank", "{datas:?}");
+    let calls = press(&h, &service, USER, &calls, "run:rank").await;
+    assert!(
+        text_to(&calls, USER).contains("积分排行"),
+        "{}",
+        text_to(&calls, USER)
+    );
 }
 
 #[tokio::test]

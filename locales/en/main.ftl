@@ -272,7 +272,7 @@ broadcast-queued = 📣 Announcement #{ $id } is being sent to { $count } { $cou
 broadcast-scheduled = 🕒 Announcement #{ $id } will be sent to { $count } { $count ->
         [one] member
        *[other] members
-    } on { $when }.
+    } { $when }.
 broadcast-cancelled = ✖ Announcement #{ $id }: { $count } unsent { $count ->
         [one] message was
        *[other] messages were
@@ -370,7 +370,7 @@ nearby-header = <b>Activities within { $km } km in the next { $days } days</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }, { $distance }
     🕒 { $time }
 nearby-more = … and more: use a smaller radius to see only the nearest.
-activity-time = { $start }–{ $end } ({ $tz })
+activity-time = { $start }–{ $end }
 distance-m = { $m } m
 distance-km = { $km } km
 button-going = { $number ->
@@ -406,7 +406,7 @@ activity-cancelled = ❌ <b>{ $title }</b> at { $venue } ({ $time }) was cancell
 activity-changed = 🔁 <b>{ $title }</b> has changed: now at { $venue }, { $time }. Your reminders follow the new time.
 attendance-recorded = ✅ Checked in at <b>{ $title }</b> ({ $venue }): +{ $points } points. Thank you for coming!
 attendance-already = You are already checked in at <b>{ $title }</b>.
-attendance-too-early = Check-in for <b>{ $title }</b> opens at { $opens }. Share your location again then.
+attendance-too-early = Check-in for <b>{ $title }</b> opens { $opens }. Share your location again then.
 attendance-ended = <b>{ $title }</b> is over: check-in has closed.
 attendance-too-far = You are { $distance } from the venue of <b>{ $title }</b>: check-in needs you within { $max }.
 
@@ -624,3 +624,13 @@ typed-listen = 🔊 The lesson's voice message is under its text: tap it to play
 typed-greeting = Hello! A short lesson arrives here every day. Send /today to see today's lesson again, /me for your progress, /help for everything I can do.
 typed-thanks = You're welcome! A little every day — see you tomorrow.
 typed-media = Got it, thank you! I can't read pictures, voice messages or stickers yet. After a lesson, press “Done — check in” or just send “done”; send /help to see what I can do.
+not-understood-suggest = I didn't understand that. Did you mean one of these?
+    (Send /help to see every command.)
+quiz-pick-number = Please reply with the number of an option, from 1 to { $count }.
+day-closed = 🌙 That's today's learning done! Today: +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }, streak { $streak } { $streak ->
+        [one] day
+       *[other] days
+    }. Next lesson: { $when }.

@@ -169,7 +169,7 @@ poster-footer = 天天学一点，常学常新
 poster-caption = 🖼 这是您的学习海报！欢迎分享到群里，邀请大家一起学习。
 
 ## 管理员
-me-away = 🧳 外出务工中（{ $since } 起）：/nearby 查看附近活动，回家后发送 /home
+me-away = 🧳 外出务工中（{ $since }起）：/nearby 查看附近活动，回家后发送 /home
 me-id = 🆔 您的编号：<code>{ $id }</code>
 admin-refused = 抱歉，这个命令只有管理员可以使用。如需权限，请联系机器人的负责人。
 admin-owner-only = 抱歉，只有机器人的负责人可以授予或撤销管理员。
@@ -242,7 +242,7 @@ broadcast-time-past = 这个时间已经过去了。请发送将来的时间，�
 broadcast-time-invalid = “{ $input }”不是有效的日期和时间，例如 2026-12-01 08:00。
 broadcast-not-running = 这条通知不在发送中（已发完、已取消或已确认过）。
 broadcast-queued = 📣 第 { $id } 号通知正在发送给 { $count } 名成员，进度随后显示。
-broadcast-scheduled = 🕒 第 { $id } 号通知将于 { $when } 发送给 { $count } 名成员。
+broadcast-scheduled = 🕒 第 { $id } 号通知将于{ $when } 发送给 { $count } 名成员。
 broadcast-cancelled = ✖ 第 { $id } 号通知：已取消 { $count } 条未发出的消息。
 broadcast-cancel-button = ✖ 取消未发送部分
 broadcast-progress = 📣 <b>第 { $id } 号通知</b> — { $status }
@@ -335,7 +335,7 @@ nearby-header = <b>{ $km } 公里内、未来 { $days } 天的活动</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
     🕒 { $time }
 nearby-more = ……还有更多：缩小范围可只看更近的。
-activity-time = { $start }–{ $end }（{ $tz }）
+activity-time = { $start }–{ $end }
 distance-m = { $m } 米
 distance-km = { $km } 公里
 button-going = { $number ->
@@ -371,7 +371,7 @@ activity-cancelled = ❌ <b>{ $title }</b>（{ $venue }，{ $time }）已取消�
 activity-changed = 🔁 <b>{ $title }</b> 有变动：现在在 { $venue }，{ $time }。提醒会按新时间发送。
 attendance-recorded = ✅ 已在 <b>{ $title }</b>（{ $venue }）签到：+{ $points } 分。感谢参加！
 attendance-already = 您已在 <b>{ $title }</b> 签到过了。
-attendance-too-early = <b>{ $title }</b> 的签到 { $opens } 开始，届时请再分享一次位置。
+attendance-too-early = <b>{ $title }</b> 的签到将于{ $opens }开始，届时请再分享一次位置。
 attendance-ended = <b>{ $title }</b> 已结束，签到已关闭。
 attendance-too-far = 您距离 <b>{ $title }</b> 的场地 { $distance }，需在 { $max }以内才能签到。
 
@@ -587,3 +587,7 @@ typed-listen = 🔊 课程的语音在文字下面：点一下语音条就能播
 typed-greeting = 您好！每天一堂小课会按时送到这里。发送 /today 再看今天的课，/me 看学习情况，/help 查看全部命令。
 typed-thanks = 不客气！坚持每天学一点，我们明天见。
 typed-media = 收到了，谢谢！我还看不懂图片、语音和表情。学完课程后请按“学完打卡”，或直接发送“打卡”；发送 /help 查看我能做什么。
+not-understood-suggest = 没看懂您的意思。您是不是想：
+    （发送 /help 查看全部命令）
+quiz-pick-number = 请回复选项的编号，从 1 到 { $count }。
+day-closed = 🌙 今天的学习完成了！今日积分 +{ $points }，已连续学习 { $streak } 天。下一课：{ $when }。

@@ -169,7 +169,7 @@ poster-footer = 天天學一點，常學常新
 poster-caption = 🖼 這是您的學習海報！歡迎分享到群裡，邀請大家一起學習。
 
 ## 管理員
-me-away = 🧳 外出務工中（{ $since } 起）：/nearby 查看附近活動，回家後傳送 /home
+me-away = 🧳 外出務工中（{ $since }起）：/nearby 查看附近活動，回家後傳送 /home
 me-id = 🆔 您的編號：<code>{ $id }</code>
 admin-refused = 抱歉，這個命令只有管理員可以使用。如需權限，請聯繫機器人的負責人。
 admin-owner-only = 抱歉，只有機器人的負責人可以授予或撤銷管理員。
@@ -242,7 +242,7 @@ broadcast-time-past = 這個時間已經過去了。請傳送將來的時間，�
 broadcast-time-invalid = 「{ $input }」不是有效的日期和時間，例如 2026-12-01 08:00。
 broadcast-not-running = 這條通知不在發送中（已發完、已取消或已確認過）。
 broadcast-queued = 📣 第 { $id } 號通知正在發送給 { $count } 名成員，進度隨後顯示。
-broadcast-scheduled = 🕒 第 { $id } 號通知將於 { $when } 發送給 { $count } 名成員。
+broadcast-scheduled = 🕒 第 { $id } 號通知將於{ $when } 發送給 { $count } 名成員。
 broadcast-cancelled = ✖ 第 { $id } 號通知：已取消 { $count } 條未發出的訊息。
 broadcast-cancel-button = ✖ 取消未發送部分
 broadcast-progress = 📣 <b>第 { $id } 號通知</b> — { $status }
@@ -335,7 +335,7 @@ nearby-header = <b>{ $km } 公里內、未來 { $days } 天的活動</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }，{ $distance }
     🕒 { $time }
 nearby-more = ……還有更多：縮小範圍可只看更近的。
-activity-time = { $start }–{ $end }（{ $tz }）
+activity-time = { $start }–{ $end }
 distance-m = { $m } 米
 distance-km = { $km } 公里
 button-going = { $number ->
@@ -371,7 +371,7 @@ activity-cancelled = ❌ <b>{ $title }</b>（{ $venue }，{ $time }）已取消�
 activity-changed = 🔁 <b>{ $title }</b> 有變動：現在在 { $venue }，{ $time }。提醒會按新時間傳送。
 attendance-recorded = ✅ 已在 <b>{ $title }</b>（{ $venue }）簽到：+{ $points } 分。感謝參加！
 attendance-already = 您已在 <b>{ $title }</b> 簽到過了。
-attendance-too-early = <b>{ $title }</b> 的簽到 { $opens } 開始，屆時請再分享一次位置。
+attendance-too-early = <b>{ $title }</b> 的簽到將於{ $opens }開始，屆時請再分享一次位置。
 attendance-ended = <b>{ $title }</b> 已結束，簽到已關閉。
 attendance-too-far = 您距離 <b>{ $title }</b> 的場地 { $distance }，需在 { $max }以內才能簽到。
 
@@ -587,3 +587,7 @@ typed-listen = 🔊 課程的語音在文字下面：點一下語音條就能播
 typed-greeting = 您好！每天一堂小課會按時送到這裡。傳送 /today 再看今天的課，/me 看學習情況，/help 查看全部指令。
 typed-thanks = 不客氣！堅持每天學一點，我們明天見。
 typed-media = 收到了，謝謝！我還看不懂圖片、語音和貼圖。學完課程後請按「學完打卡」，或直接傳送「打卡」；傳送 /help 查看我能做什麼。
+not-understood-suggest = 沒看懂您的意思。您是不是想：
+    （傳送 /help 查看全部命令）
+quiz-pick-number = 請回覆選項的編號，從 1 到 { $count }。
+day-closed = 🌙 今天的學習完成了！今日積分 +{ $points }，已連續學習 { $streak } 天。下一課：{ $when }。

@@ -7,6 +7,7 @@
 use chrono::NaiveTime;
 use chrono_tz::Tz;
 
+use super::command::Command;
 use crate::domain::Locale;
 use crate::domain::audience::Audience;
 use crate::domain::schedule::parse_time_zone;
@@ -54,6 +55,8 @@ pub enum Action {
     BroadcastSend { draft: i64, step: SendStep },
     /// Cancel what has not been sent yet of a running broadcast.
     BroadcastCancel(i64),
+    /// Run one of the members' commands (a suggestion under "not understood").
+    Run(Command),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,6 +159,7 @@ impl Action {
             }
             Action::BroadcastSend { draft, step } => format!("bcs:{draft}:{}", step.code()),
             Action::BroadcastCancel(id) => format!("bcx:{id}"),
+            Action::Run(command) => format!("run:{}", command.name()),
         }
     }
 
@@ -242,6 +246,11 @@ impl Action {
                 }
                 Action::BroadcastCancel(draft)
             }
+            "run" => Action::Run(
+                Command::from_name(value)
+                    .filter(|c| Command::MEMBER.contains(c))
+                    .ok_or_else(unknown)?,
+            ),
             _ => return Err(unknown()),
         };
         Ok(action)
@@ -299,6 +308,7 @@ mod tests {
                 step: SendStep::Later,
             },
             Action::BroadcastCancel(i64::MAX),
+            Action::Run(Command::ForgetLocation),
         ]
     }
 
@@ -385,6 +395,9 @@ mod tests {
                     step: [SendStep::Now, SendStep::Later, SendStep::Drop][rng.random_range(0..3)],
                 },
                 16 => Action::BroadcastCancel(rng.random_range(1..i64::MAX)),
+                _ if round % 36 == 35 => {
+                    Action::Run(Command::MEMBER[rng.random_range(0..Command::MEMBER.len())])
+                }
                 _ if round % 36 == 17 => Action::SetLessonTime(
                     NaiveTime::from_hms_opt(rng.random_range(0..24), rng.random_range(0..60), 0)
                         .unwrap(),
@@ -425,6 +438,10 @@ mod tests {
             "bcx:5:extra",
             "bcx:-1",
             "quiz:1:2",
+            "run:",
+            "run:grant",
+            "run:cancel",
+            "run:nope",
             "ck:a:b:c",
         ] {
             assert!(Action::decode(data).is_err(), "{data:?} decoded");

@@ -227,9 +227,88 @@ pub fn menu(i18n: &I18n) -> Vec<(Locale, Vec<(String, String)>)> {
         .collect()
 }
 
+/// The commands a member who typed `text` most likely meant, best first, at most `n`:
+/// those whose description (`describe`, in the member's language) shares the most words
+/// or Chinese characters with the text, then `/today`, `/me` and `/help`.
+pub fn suggest(text: &str, describe: impl Fn(Command) -> String, n: usize) -> Vec<Command> {
+    // Characters that say nothing about what is wanted.
+    const FILLER: &str = "的了吗呢吧啊呀我你您是在有和要想请问怎么什么一个这那个就也都还";
+    let text = text.to_lowercase();
+    let cjk: Vec<char> = text
+        .chars()
+        .filter(|c| !c.is_ascii() && c.is_alphanumeric() && !FILLER.contains(*c))
+        .collect();
+    let words: Vec<&str> = text
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| w.len() >= 3)
+        .collect();
+    let mut scored: Vec<(usize, usize, Command)> = Command::MEMBER
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c != Command::Start)
+        .map(|(order, c)| {
+            let described = format!("{} {}", c.name(), describe(*c)).to_lowercase();
+            let score = cjk.iter().filter(|ch| described.contains(**ch)).count()
+                + 2 * words
+                    .iter()
+                    .filter(|w| {
+                        described
+                            .split(|c: char| !c.is_ascii_alphanumeric())
+                            .any(|d| d.len() >= 3 && (d.starts_with(**w) || w.starts_with(d)))
+                    })
+                    .count();
+            (score, order, *c)
+        })
+        .filter(|(score, _, _)| *score > 0)
+        .collect();
+    scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let mut out: Vec<Command> = scored.into_iter().map(|(_, _, c)| c).collect();
+    for fallback in [Command::Today, Command::Me, Command::Help] {
+        if !out.contains(&fallback) {
+            out.push(fallback);
+        }
+    }
+    out.truncate(n);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_follow_the_words_typed() {
+        let describe = |c: Command| match c {
+            Command::Rank => "积分排行 ranking of points".to_string(),
+            Command::Nearby => "附近的活动 activities near you".to_string(),
+            Command::Pause => "暂停推送 pause the lessons".to_string(),
+            Command::Poster => "我的学习海报 my learning poster".to_string(),
+            Command::Today => "再看今天的课 today's lesson again".to_string(),
+            _ => String::new(),
+        };
+        assert_eq!(suggest("我想看排行", describe, 3)[0], Command::Rank);
+        assert_eq!(suggest("附近有什么活动", describe, 3)[0], Command::Nearby);
+        assert_eq!(
+            suggest("show me the ranking", describe, 3)[0],
+            Command::Rank
+        );
+        assert_eq!(suggest("海报", describe, 3)[0], Command::Poster);
+        assert_eq!(
+            suggest("please pause the lessons", describe, 3)[0],
+            Command::Pause
+        );
+        // Nothing in common: the usual three.
+        assert_eq!(
+            suggest("嗯嗯", describe, 3),
+            vec![Command::Today, Command::Me, Command::Help]
+        );
+        assert_eq!(suggest("xyz", describe, 2).len(), 2);
+        // A match ranks first and the rest are filled from the usual ones.
+        assert_eq!(
+            suggest("排行", describe, 3),
+            vec![Command::Rank, Command::Today, Command::Me]
+        );
+    }
 
     #[test]
     fn names_are_unique_and_parse_back() {

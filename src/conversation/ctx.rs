@@ -148,6 +148,27 @@ impl Ctx {
         }
     }
 
+    /// The day of `at` as the member reads it (`今天`, `昨天`, `周四`, `11月24日（周二）`).
+    pub fn day_label(&self, member: &Member, at: DateTime<Utc>) -> String {
+        let tz = member.timezone;
+        let today = self.now().with_timezone(&tz).date_naive();
+        let day = crate::domain::when::day_of(today, at.with_timezone(&tz).date_naive());
+        self.i18n.day(member.locale, day)
+    }
+
+    /// When the member's next lesson comes: the earliest next lesson time of their open
+    /// enrollments (None: no lesson is planned).
+    pub async fn next_due(&self, member: &Member) -> Result<Option<DateTime<Utc>>> {
+        Ok(self
+            .store
+            .enrollments_of(member.id)
+            .await?
+            .into_iter()
+            .filter(|e| e.completed_at.is_none())
+            .filter_map(|e| e.next_due_at)
+            .min())
+    }
+
     /// The lessons due in the next 24 hours by due time, with the deliveries already
     /// waiting as a slot due now: what the delivery forecast works on.
     pub async fn delivery_slots(
@@ -175,11 +196,6 @@ impl Ctx {
         }
         Ok(slots)
     }
-}
-
-/// `2026-11-25 07:30` in the member's zone.
-pub fn local_time_label(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string()
 }
 
 /// Buttons one under the other.

@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex};
 
 use super::action::{Action, RankPeriod};
-use super::command::{Command, Invocation, help_text};
+use super::command::{Command, Invocation, help_text, suggest};
 use super::ctx::Ctx;
 use super::features::Features;
 use super::features::ranks::Period;
@@ -190,8 +190,42 @@ impl Router {
             Some(Intent::HowToListen) => Ok(vec![Outbound::text(t!(i18n, l, "typed-listen"))]),
             Some(Intent::Greeting) => Ok(vec![Outbound::text(t!(i18n, l, "typed-greeting"))]),
             Some(Intent::Thanks) => Ok(vec![Outbound::text(t!(i18n, l, "typed-thanks"))]),
+            Some(Intent::Number(n)) if member.onboarded => {
+                // The open quiz question's option; else "1", the number of the check-in
+                // button under a lesson, checks in when a lesson waits for it.
+                if let Some(replies) = self.features.quizzes.typed_answer(member, n).await? {
+                    return Ok(replies);
+                }
+                if n == 1 && self.ctx.store.latest_unchecked(member.id).await?.is_some() {
+                    return self.features.lessons.checkin_typed(member).await;
+                }
+                Ok(self.suggest(member, text))
+            }
+            _ if member.onboarded => Ok(self.suggest(member, text)),
             _ => Ok(self.not_understood(member)),
         }
+    }
+
+    /// "Not understood", with the two or three commands the member most likely meant as
+    /// buttons (their descriptions share words with the text; else /today, /me, /help).
+    fn suggest(&self, member: &Member, text: &str) -> Replies {
+        let i18n = &self.ctx.i18n;
+        let l = member.locale;
+        let describe = |c: Command| {
+            format!(
+                "{} {}",
+                t!(i18n, l, &c.menu_key()),
+                t!(i18n, l, &c.help_key())
+            )
+        };
+        let buttons = suggest(text, describe, 3)
+            .into_iter()
+            .map(|c| vec![Action::Run(c).button(t!(i18n, l, &c.menu_key()))])
+            .collect();
+        vec![Outbound::Text {
+            html: t!(i18n, l, "not-understood-suggest"),
+            buttons,
+        }]
     }
 
     fn finish_onboarding_first(&self, member: &Member) -> Replies {
@@ -399,6 +433,10 @@ impl Router {
                 };
                 Some(f.ranks.rank(member, period).await?)
             }
+            Action::Run(command) if member.onboarded => Some(
+                self.command(member, Invocation { command, args: "" })
+                    .await?,
+            ),
             Action::Setting(setting) if member.onboarded => {
                 Some(f.onboarding.setting(member, setting).await?)
             }

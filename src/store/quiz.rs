@@ -374,6 +374,21 @@ impl Store {
         Ok(row)
     }
 
+    /// The question put to the member most recently that is still open at `now` (asked,
+    /// not answered, its time not run out): what a typed number answers.
+    pub async fn open_ask(&self, member_id: i64, now: DateTime<Utc>) -> Result<Option<Ask>> {
+        let sql = format!(
+            "SELECT {ASK_COLUMNS} FROM quiz_asks
+             WHERE member_id = $1 AND answered_at IS NULL AND outcome = 'open'
+               AND asked_at IS NOT NULL AND (closes_at IS NULL OR closes_at > $2)
+             ORDER BY asked_at DESC, id DESC LIMIT 1"
+        );
+        let row: Option<Ask> = on_pool!(self, p => {
+            sqlx::query_as(&sql).bind(member_id).bind(now).fetch_optional(p).await?
+        });
+        Ok(row)
+    }
+
     pub async fn ask(&self, ask_id: i64) -> Result<Option<Ask>> {
         let sql = format!("SELECT {ASK_COLUMNS} FROM quiz_asks WHERE id = $1");
         let row: Option<Ask> = on_pool!(self, p => {

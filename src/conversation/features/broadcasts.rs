@@ -12,7 +12,7 @@ use crate::channel::{Keyboard, MediaKind, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::action::{Action, AudienceMenu, SendStep};
 use crate::conversation::command::Command;
-use crate::conversation::ctx::{Ctx, keyboard_column, local_time_label};
+use crate::conversation::ctx::{Ctx, keyboard_column};
 use crate::conversation::{Replies, Result};
 use crate::domain::audience::{Audience, valid_tag};
 use crate::domain::{Dialog, Member};
@@ -535,7 +535,7 @@ impl Broadcasts {
             key,
             id = draft.id,
             count = count,
-            when = local_time_label(at, member.timezone)
+            when = self.ctx.when_label(member, Some(at))
         ))])
     }
 
@@ -631,7 +631,9 @@ impl Broadcasts {
                 l,
                 "broadcasts-line",
                 id = row.id,
-                when = local_time_label(row.send_at.unwrap_or(row.created_at), member.timezone),
+                when = self
+                    .ctx
+                    .when_label(member, Some(row.send_at.unwrap_or(row.created_at))),
                 audience = escape_html(&label),
                 status = self.status_label(l, &row.status),
                 sent = counts.sent,

@@ -56,7 +56,7 @@ impl Lessons {
     pub async fn today(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
         let Some(a) = self.ctx.store.latest_assignment(member.id).await? else {
-            let next = self.next_due(member).await?;
+            let next = self.ctx.next_due(member).await?;
             return Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
                 l,
@@ -113,10 +113,7 @@ impl Lessons {
                 self.ctx.i18n,
                 l,
                 "me-away",
-                since = since
-                    .with_timezone(&member.timezone)
-                    .format("%Y-%m-%d")
-                    .to_string()
+                since = self.ctx.day_label(member, since)
             ));
         }
         lines.push(t!(
@@ -137,7 +134,7 @@ impl Lessons {
         if member.status == MemberStatus::Paused {
             lines.push(t!(self.ctx.i18n, l, "me-paused"));
         } else {
-            let next = self.next_due(member).await?;
+            let next = self.ctx.next_due(member).await?;
             lines.push(t!(
                 self.ctx.i18n,
                 l,
@@ -146,18 +143,6 @@ impl Lessons {
             ));
         }
         Ok(vec![Outbound::text(lines.join("\n"))])
-    }
-
-    async fn next_due(&self, member: &Member) -> Result<Option<DateTime<Utc>>> {
-        Ok(self
-            .ctx
-            .store
-            .enrollments_of(member.id)
-            .await?
-            .into_iter()
-            .filter(|e| e.completed_at.is_none())
-            .filter_map(|e| e.next_due_at)
-            .min())
     }
 
     /// Recomputes the next lesson time of the member's open enrollments after a change of

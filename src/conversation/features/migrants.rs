@@ -7,12 +7,12 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, Timelike, Utc};
 
 use crate::channel::{Button, Keyboard, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::action::Action;
-use crate::conversation::ctx::{Ctx, local_time_label};
+use crate::conversation::ctx::Ctx;
 use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::geo::{self, AttendanceRefusal, LatLon};
 use crate::domain::outbox::OutboxKind;
@@ -361,7 +361,7 @@ impl Migrants {
                 l,
                 "attendance-too-early",
                 title = title,
-                opens = local_time_label(opens_at, member.timezone)
+                opens = self.ctx.when_label(member, Some(opens_at))
             ),
             AttendanceRefusal::Ended { .. } => {
                 t!(self.ctx.i18n, l, "attendance-ended", title = title)
@@ -516,23 +516,25 @@ impl Migrants {
         vec![rsvp, map]
     }
 
-    /// "2026-12-03 19:00–21:00 (Asia/Shanghai)" in the member's zone.
+    /// "明天（周四）19:00–21:00", "today at 7 pm–9 pm" in the member's zone (the end's day
+    /// only when it is another day).
     pub fn activity_time_label(&self, member: &Member, a: &Activity) -> String {
         let tz = member.timezone;
-        let start = a.starts_at.with_timezone(&tz);
-        let end = a.ends_at.with_timezone(&tz);
-        let end_fmt = if start.date_naive() == end.date_naive() {
-            "%H:%M"
+        let (start, end) = (a.starts_at.with_timezone(&tz), a.ends_at.with_timezone(&tz));
+        let end = if start.date_naive() == end.date_naive() {
+            self.ctx.i18n.clock(
+                member.locale,
+                crate::domain::when::Clock::of(end.hour(), end.minute()),
+            )
         } else {
-            "%Y-%m-%d %H:%M"
+            self.ctx.when_label(member, Some(a.ends_at))
         };
         t!(
             self.ctx.i18n,
             member.locale,
             "activity-time",
-            start = start.format("%Y-%m-%d %H:%M").to_string(),
-            end = end.format(end_fmt).to_string(),
-            tz = tz.name()
+            start = self.ctx.when_label(member, Some(a.starts_at)),
+            end = end
         )
     }
 

@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use rand::seq::SliceRandom;
 
 use super::admin::{Admin, Authority};
@@ -16,6 +16,8 @@ use crate::domain::Member;
 use crate::domain::outbox::OutboxKind;
 use crate::domain::points::PointsConfig;
 use crate::domain::review::{ReviewStep, after_answer, pick_test_questions};
+use crate::domain::schedule::{local_day, local_to_utc};
+use crate::domain::streak::current_streak;
 use crate::store::{Ask, Award, NewAsk, QuizTest};
 use crate::t;
 
@@ -139,6 +141,37 @@ impl Quizzes {
         let Some(ask) = ask.filter(|a| a.member_id == member.id) else {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
         };
+        self.answer(member, ask, option).await
+    }
+
+    /// A typed number (1-based) when no step of a dialog is open: the answer to the
+    /// question put to the member last, if one is still open (None: no question is).
+    pub async fn typed_answer(&self, member: &Member, number: u32) -> Result<Option<Replies>> {
+        let Some(ask) = self.ctx.store.open_ask(member.id, self.ctx.now()).await? else {
+            return Ok(None);
+        };
+        let l = member.locale;
+        let options = self
+            .ctx
+            .library
+            .question(&ask.question_key, l)
+            .map_or(0, |found| found.question.options.len());
+        let option = number as usize - 1;
+        if option >= options {
+            return Ok(Some(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "quiz-pick-number",
+                count = options
+            ))]));
+        }
+        Ok(Some(self.answer(member, ask, option).await?))
+    }
+
+    /// Records `option` (0-based) as the answer to `ask`, with the verdict, the points and
+    /// what follows (the next question, a test's result, or the day's close).
+    async fn answer(&self, member: &Member, ask: Ask, option: usize) -> Result<Replies> {
+        let l = member.locale;
         let Some(found) = self.ctx.library.question(&ask.question_key, l) else {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
         };
@@ -217,18 +250,41 @@ impl Quizzes {
                 }
             }
             None => {
-                // The rest of the same lesson's questions.
+                // The rest of the same lesson's questions, else the day's close.
                 let prefix = match ask.question_key.rsplit_once(':') {
                     Some((lesson, _)) => format!("{lesson}:"),
                     None => return Ok(Vec::new()),
                 };
-                Ok(self
-                    .ask_next(member, None, &prefix)
-                    .await?
-                    .into_iter()
-                    .collect())
+                match self.ask_next(member, None, &prefix).await? {
+                    Some(next) => Ok(vec![next]),
+                    None => Ok(vec![self.close_of_day(member).await?]),
+                }
             }
         }
+    }
+
+    /// The message after the last question of a lesson: the day is done, with the points
+    /// earned today, the streak, and when the next lesson comes.
+    async fn close_of_day(&self, member: &Member) -> Result<Outbound> {
+        let now = self.ctx.now();
+        let today = local_day(now, member.timezone);
+        let midnight = local_to_utc(member.timezone, today.and_time(NaiveTime::MIN));
+        let points = self
+            .ctx
+            .store
+            .points_of(member.id, Some(midnight), None)
+            .await?;
+        let days = self.ctx.store.lesson_days(member.id).await?;
+        let streak = current_streak(&days, today);
+        let next = self.ctx.next_due(member).await?;
+        Ok(Outbound::text(t!(
+            self.ctx.i18n,
+            member.locale,
+            "day-closed",
+            points = points,
+            streak = streak,
+            when = self.ctx.when_label(member, next)
+        )))
     }
 
     /// Puts a question under review after a wrong answer (or one whose time ran out), or

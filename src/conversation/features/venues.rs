@@ -14,7 +14,7 @@ use super::migrants::{Migrants, km_label};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
-use crate::conversation::ctx::{Ctx, local_time_label};
+use crate::conversation::ctx::Ctx;
 use crate::conversation::{Replies, Result};
 use crate::domain::venue_csv::{self, CsvErrors};
 use crate::domain::{Locale, Member};
@@ -606,7 +606,7 @@ impl Venues {
                     self.ctx.i18n,
                     l,
                     key,
-                    time = local_time_label(r.starts_at, member.timezone),
+                    time = self.ctx.when_label(member, Some(r.starts_at)),
                     title = escape_html(&r.title),
                     id = escape_html(&r.activity_id),
                     rsvps = r.rsvps,
