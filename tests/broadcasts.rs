@@ -159,6 +159,16 @@ async fn scenario(db: TestDb) {
         .filter_map(Call::chat_id)
         .collect();
     assert_eq!(got.len(), 8, "9 recipients, one blocked: {got:?}");
+    // It names the branch it comes from (the owner's own).
+    let received = calls
+        .iter()
+        .find(|c| c.ok && c.chat_id() == Some(9003))
+        .and_then(Call::text)
+        .unwrap_or_default();
+    assert!(
+        received.starts_with("📣 <b>柳村党支部</b>：") && received.contains("村委会开会"),
+        "{received}"
+    );
     assert!(!got.contains(&9010), "outside the chosen branch");
     assert!(
         got.contains(&9008),
@@ -202,19 +212,32 @@ async fn scenario(db: TestDb) {
     );
     let said =
         preview(&press_latest(&h, &service, OWNER, &confirm, &format!("bcs:{id2}:later")).await);
+    // The example is a week ahead, in the admin's words and zone.
     assert!(
-        said.contains("例如 2026-12-01 08:00（Asia/Shanghai）"),
+        said.contains("例如“明天 8点”“周五 19:00”或“12月1日（周二）08:00”（北京时间）"),
         "{said}"
     );
     let said = text_to(&say(&h, &service, OWNER, "2026-11-20 08:00").await, OWNER);
     assert!(said.contains("这个时间已经过去了"), "{said}");
     let said = text_to(&say(&h, &service, OWNER, "明天").await, OWNER);
-    assert!(said.contains("“明天”不是有效的日期和时间"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "2026-11-25 09:00").await, OWNER);
+    assert!(said.contains("“明天”的几点发送？请加上时间"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "过几天吧").await, OWNER);
+    assert!(said.contains("没看懂“过几天吧”这个时间"), "{said}");
+    // As people write it: tomorrow morning at nine.
+    let calls = say(&h, &service, OWNER, "明天上午9点").await;
+    let said = text_to(&calls, OWNER);
     assert!(
         said.contains(&format!(
             "第 {id2} 号通知将于明天（周三）09:00 发送给 9 名成员"
         )),
+        "{said}"
+    );
+    // It can be cancelled from the reply, and /broadcasts shows it as scheduled.
+    let (_, cancel) = button_message(&calls, OWNER, "bcx:");
+    assert_eq!(cancel, [format!("bcx:{id2}")]);
+    let said = text_to(&say(&h, &service, OWNER, "/broadcasts").await, OWNER);
+    assert!(
+        said.contains(&format!("#{id2} 明天（周三）09:00 · 全体成员 · 定时待发")),
         "{said}"
     );
     service.tick().await.into_result().unwrap();

@@ -260,10 +260,11 @@ broadcast-confirm = Send it to { $count } { $count ->
     }?
 broadcast-send-now = ✅ Send now
 broadcast-send-later = 🕒 Send later…
-broadcast-ask-time = When? Send a date and time like 2026-12-01 08:00 ({ $tz }).
+broadcast-ask-time = When? Send a date and time like “tomorrow 8 am”, “Friday 7 pm” or “{ $example }” ({ $zone }).
 broadcast-dropped = The announcement was discarded.
-broadcast-time-past = That time has passed. Send a time in the future, like 2026-12-01 08:00.
-broadcast-time-invalid = “{ $input }” is not a date and time like 2026-12-01 08:00.
+broadcast-time-past = That time has passed. Send a time in the future, like “{ $example }”.
+broadcast-time-invalid = I could not read “{ $input }” as a date and time. Try “tomorrow 8 am” or “{ $example }”.
+broadcast-time-no-time = At what time on “{ $input }”? Add a time, like “tomorrow 8 am” or “{ $example }”.
 broadcast-not-running = That announcement is not being sent (it is finished, cancelled or already confirmed).
 broadcast-queued = 📣 Announcement #{ $id } is being sent to { $count } { $count ->
         [one] member
@@ -282,6 +283,9 @@ broadcast-progress = 📣 <b>Announcement #{ $id }</b> — { $status }
     Sent: { $sent } · failed: { $failed } · blocked the bot: { $blocked } · remaining: { $remaining } · cancelled: { $cancelled } (of { $total })
 broadcast-eta = About { $minutes } min { $seconds } s to go.
 broadcast-status-sending = sending
+broadcast-status-scheduled = scheduled
+broadcast-cancel-scheduled = ✖ Cancel this scheduled announcement
+broadcast-from = 📣 <b>{ $sender }</b>:{" "}
 broadcast-status-done = finished
 broadcast-status-cancelled = cancelled
 broadcast-status-draft = draft

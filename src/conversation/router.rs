@@ -475,7 +475,7 @@ impl Router {
             OutboxKind::QuizTest => f.quizzes.compose_test(&member, reference).await,
             OutboxKind::QuizNext => f.quizzes.compose_next(&member, reference).await,
             OutboxKind::SeasonTitle => f.ranks.compose_title(&member, reference).await,
-            OutboxKind::Broadcast => f.broadcasts.compose_broadcast(reference).await,
+            OutboxKind::Broadcast => f.broadcasts.compose_broadcast(&member, reference).await,
             OutboxKind::BroadcastProgress => {
                 f.broadcasts.compose_progress(&member, reference).await
             }

@@ -5,6 +5,7 @@ pub mod audience;
 pub mod branch;
 pub mod capacity;
 pub mod csv_safe;
+pub mod date_input;
 pub mod flood;
 pub mod geo;
 pub mod intent;

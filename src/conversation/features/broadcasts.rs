@@ -15,6 +15,7 @@ use crate::conversation::command::Command;
 use crate::conversation::ctx::{Ctx, keyboard_column};
 use crate::conversation::{Replies, Result};
 use crate::domain::audience::{Audience, valid_tag};
+use crate::domain::date_input::{DateProblem, read_date_time};
 use crate::domain::{Dialog, Member};
 use crate::store::{AudienceFilter, BroadcastCounts, BroadcastRow};
 use crate::t;
@@ -32,11 +33,21 @@ const INACTIVE_DAYS: [u32; 4] = [3, 7, 14, 30];
 pub struct Broadcasts {
     ctx: Arc<Ctx>,
     admin: Arc<Admin>,
+    /// The branch each broadcast is sent in the name of (see [`Broadcasts::sender_branch`]),
+    /// looked up once per broadcast rather than once per recipient.
+    senders: std::sync::Mutex<std::collections::HashMap<i64, Option<String>>>,
 }
+
+/// Broadcasts whose sender is remembered at most (the oldest are forgotten beyond).
+const SENDERS_KEPT: usize = 256;
 
 impl Broadcasts {
     pub fn new(ctx: Arc<Ctx>, admin: Arc<Admin>) -> Self {
-        Self { ctx, admin }
+        Self {
+            ctx,
+            admin,
+            senders: Default::default(),
+        }
     }
 
     /// `/broadcast`, `/broadcasts`, `/tag` and `/untag`, for an admin.
@@ -402,7 +413,9 @@ impl Broadcasts {
                     audience = escape_html(&label),
                     count = count
                 ))];
-                replies.extend(self.broadcast_messages(&draft));
+                // As the members will see it.
+                let sender = self.sender_branch(&draft).await?;
+                replies.extend(self.broadcast_messages(member, &draft, sender.as_deref()));
                 replies.push(Outbound::with_buttons(
                     t!(self.ctx.i18n, l, "broadcast-confirm", count = count),
                     vec![
@@ -432,7 +445,8 @@ impl Broadcasts {
                     self.ctx.i18n,
                     l,
                     "broadcast-ask-time",
-                    tz = member.timezone.name()
+                    example = self.example_time(member),
+                    zone = self.ctx.i18n.zone_name(l, member.timezone)
                 ))]))
             }
             Action::BroadcastSend {
@@ -461,28 +475,50 @@ impl Broadcasts {
             self.ctx.save(member).await?;
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
         };
-        let parsed = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
-            .ok()
-            .map(|local| crate::domain::schedule::local_to_utc(member.timezone, local));
         let now = self.ctx.now();
+        let today = now.with_timezone(&member.timezone).date_naive();
+        let parsed = read_date_time(text, today)
+            .map(|local| crate::domain::schedule::local_to_utc(member.timezone, local));
+        let example = self.example_time(member);
         match parsed {
-            Some(at) if at > now => {
+            Ok(at) if at > now => {
                 member.dialog = Dialog::Idle;
                 self.ctx.save(member).await?;
                 self.queue_draft(member, &authority, &row, at).await
             }
-            Some(_) => Ok(vec![Outbound::text(t!(
+            Ok(_) => Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
                 l,
-                "broadcast-time-past"
+                "broadcast-time-past",
+                example = example
             ))]),
-            None => Ok(vec![Outbound::text(t!(
+            Err(DateProblem::NoTime) => Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "broadcast-time-no-time",
+                input = escape_excerpt(text.trim()),
+                example = example
+            ))]),
+            Err(DateProblem::Unreadable) => Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
                 l,
                 "broadcast-time-invalid",
-                input = escape_excerpt(text.trim())
+                input = escape_excerpt(text.trim()),
+                example = example
             ))]),
         }
+    }
+
+    /// An example send time, always ahead: a week from today at 08:00 in the admin's
+    /// zone, in the admin's words ("12月14日（周一）08:00").
+    fn example_time(&self, member: &Member) -> String {
+        let tz = member.timezone;
+        let day = self.ctx.now().with_timezone(&tz).date_naive() + chrono::Days::new(7);
+        let at = crate::domain::schedule::local_to_utc(
+            tz,
+            day.and_time(chrono::NaiveTime::from_hms_opt(8, 0, 0).unwrap_or_default()),
+        );
+        self.ctx.when_label(member, Some(at))
     }
 
     async fn queue_draft(
@@ -524,19 +560,31 @@ impl Broadcasts {
                 now,
             )
             .await?;
-        let key = if at > now {
-            "broadcast-scheduled"
-        } else {
-            "broadcast-queued"
-        };
-        Ok(vec![Outbound::text(t!(
+        let scheduled = at > now;
+        let text = t!(
             self.ctx.i18n,
             l,
-            key,
+            if scheduled {
+                "broadcast-scheduled"
+            } else {
+                "broadcast-queued"
+            },
             id = draft.id,
             count = count,
             when = self.ctx.when_label(member, Some(at))
-        ))])
+        );
+        if !scheduled {
+            // The progress message that follows carries the cancel button.
+            return Ok(vec![Outbound::text(text)]);
+        }
+        Ok(vec![Outbound::with_buttons(
+            text,
+            vec![vec![Action::BroadcastCancel(draft.id).button(t!(
+                self.ctx.i18n,
+                l,
+                "broadcast-cancel-scheduled"
+            ))]],
+        )])
     }
 
     async fn cancel_broadcast(
@@ -635,7 +683,7 @@ impl Broadcasts {
                     .ctx
                     .when_label(member, Some(row.send_at.unwrap_or(row.created_at))),
                 audience = escape_html(&label),
-                status = self.status_label(l, &row.status),
+                status = self.status_label(l, &row),
                 sent = counts.sent,
                 total = counts.total(),
                 failed = counts.failed,
@@ -646,8 +694,11 @@ impl Broadcasts {
         Ok(vec![Outbound::text(lines.join("\n"))])
     }
 
-    fn status_label(&self, l: crate::domain::Locale, status: &str) -> String {
-        let key = match status {
+    fn status_label(&self, l: crate::domain::Locale, row: &BroadcastRow) -> String {
+        let key = match row.status.as_str() {
+            "queued" if row.send_at.is_some_and(|at| at > self.ctx.now()) => {
+                "broadcast-status-scheduled"
+            }
             "queued" => "broadcast-status-sending",
             "done" => "broadcast-status-done",
             "cancelled" => "broadcast-status-cancelled",
@@ -656,8 +707,29 @@ impl Broadcasts {
         t!(self.ctx.i18n, l, key)
     }
 
-    /// The messages a recipient gets.
-    fn broadcast_messages(&self, row: &BroadcastRow) -> Replies {
+    /// The messages a recipient gets: the announcement under its sender's branch
+    /// ("📣 东湖镇：…").
+    fn broadcast_messages(
+        &self,
+        member: &Member,
+        row: &BroadcastRow,
+        sender: Option<&str>,
+    ) -> Replies {
+        let l = member.locale;
+        let body =
+            match sender.and_then(|b| self.ctx.tree().get(b).map(|b| b.name_in(l).to_string())) {
+                Some(name) => format!(
+                    "{}{}",
+                    t!(
+                        self.ctx.i18n,
+                        l,
+                        "broadcast-from",
+                        sender = escape_html(&name)
+                    ),
+                    row.body_html
+                ),
+                None => row.body_html.clone(),
+            };
         match (
             row.media_kind.as_deref().and_then(MediaKind::parse),
             &row.media_file_id,
@@ -665,24 +737,56 @@ impl Broadcasts {
             (Some(kind), Some(file_id)) => vec![Outbound::Media {
                 kind,
                 file_id: file_id.clone(),
-                caption_html: row.body_html.clone(),
+                caption_html: body,
             }],
-            _ => vec![Outbound::text(row.body_html.clone())],
+            _ => vec![Outbound::text(body)],
         }
     }
 
+    /// The branch a broadcast speaks for: the one branch of an admin of one branch, else
+    /// the author's own branch (an admin of the whole organization, or of several).
+    async fn sender_branch(&self, row: &BroadcastRow) -> Result<Option<String>> {
+        let cached = match self.senders.lock() {
+            Ok(map) => map.get(&row.id).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(&row.id).cloned(),
+        };
+        if let Some(known) = cached {
+            return Ok(known);
+        }
+        let sender = match self.ctx.store.member(row.author_id).await? {
+            Some(author) => {
+                let authority = self.admin.authority(&author).await?;
+                match authority.branches.as_slice() {
+                    [one] if !authority.whole_organization() => Some(one.clone()),
+                    _ => author.branch_id.clone(),
+                }
+            }
+            None => None,
+        };
+        let mut map = match self.senders.lock() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if map.len() >= SENDERS_KEPT {
+            map.clear();
+        }
+        map.insert(row.id, sender.clone());
+        Ok(sender)
+    }
+
     /// A delivery of kind `broadcast`.
-    pub async fn compose_broadcast(&self, reference: &str) -> Result<Replies> {
+    pub async fn compose_broadcast(&self, member: &Member, reference: &str) -> Result<Replies> {
         let row = match reference.parse::<i64>() {
             Ok(id) => self.ctx.store.broadcast(id).await?,
             Err(_) => None,
         };
         // A cancelled broadcast's deliveries are cancelled in batches after it: one claimed
         // in between is not sent.
-        Ok(row
-            .filter(|r| r.status != "cancelled")
-            .map(|r| self.broadcast_messages(&r))
-            .unwrap_or_default())
+        let Some(row) = row.filter(|r| r.status != "cancelled") else {
+            return Ok(Vec::new());
+        };
+        let sender = self.sender_branch(&row).await?;
+        Ok(self.broadcast_messages(member, &row, sender.as_deref()))
     }
 
     /// A delivery of kind `broadcast-progress`: the author's progress message.
@@ -725,7 +829,7 @@ impl Broadcasts {
             l,
             "broadcast-progress",
             id = row.id,
-            status = self.status_label(l, &row.status),
+            status = self.status_label(l, row),
             sent = c.sent,
             failed = c.failed,
             blocked = c.blocked,
