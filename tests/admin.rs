@@ -27,6 +27,10 @@ async fn say(service: &Service, fake: &FakeTelegram, chat: i64, text: &str) -> S
         .join("\n")
 }
 
+fn other_tree_has(service: &Service, id: &str) -> bool {
+    service.app.conversation.tree().get(id).is_some()
+}
+
 async fn audit(url: &str) -> Vec<(String, String, String)> {
     let store = weike::store::Store::connect(url).await.unwrap();
     let mut rows: Vec<_> = store
@@ -72,7 +76,7 @@ async fn scenario(db: TestDb) {
 
     // The owner grants Alice the branch admin role for 东湖镇 (and everything under it).
     let said = say(&service, &h.fake, OWNER, "/grant branch_admin 8002 nowhere").await;
-    assert!(said.contains("没有编号为“nowhere”的支部"), "{said}");
+    assert!(said.contains("没有名称或编号为“nowhere”的支部"), "{said}");
     let said = say(
         &service,
         &h.fake,
@@ -80,18 +84,13 @@ async fn scenario(db: TestDb) {
         "/grant branch_admin 9999 qingshan.donghu",
     )
     .await;
-    assert!(said.contains("没有编号为 9999 的成员"), "{said}");
+    assert!(said.contains("没有姓名或编号为“9999”的成员"), "{said}");
     let said = say(&service, &h.fake, OWNER, "/grant boss 8002").await;
-    assert!(said.contains("用法：/grant admin 编号"), "{said}");
-    let said = say(
-        &service,
-        &h.fake,
-        OWNER,
-        "/grant branch_admin 8002 qingshan.donghu",
-    )
-    .await;
+    assert!(said.contains("用法：/grant 管理员 成员"), "{said}");
+    // By name: the member's and the branch's, with the role in words.
+    let said = say(&service, &h.fake, OWNER, "/grant 支部管理员 成员1 东湖镇").await;
     assert!(
-        said.contains("成员1 已成为 branch_admin（青山市 / 东湖镇）"),
+        said.contains("成员1 已成为 支部管理员（青山市 / 东湖镇）"),
         "{said}"
     );
     let said = say(
@@ -101,7 +100,8 @@ async fn scenario(db: TestDb) {
         "/grant branch_admin 8002 qingshan.donghu",
     )
     .await;
-    assert!(said.contains("已经是 branch_admin"), "{said}");
+    assert!(said.contains("已经是 支部管理员"), "{said}");
+    assert!(!said.contains("branch_admin"), "{said}");
     let said = say(&service, &h.fake, ALICE, "/admins").await;
     assert!(
         said.contains("成员0（<code>8001</code>）— 负责人"),
@@ -140,7 +140,7 @@ async fn scenario(db: TestDb) {
         "/revoke branch_admin 8002 qingshan.donghu",
     )
     .await;
-    assert!(said.contains("已撤销 成员1 的 branch_admin"), "{said}");
+    assert!(said.contains("已撤销 成员1 的 支部管理员"), "{said}");
     let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
 
@@ -161,6 +161,45 @@ async fn scenario(db: TestDb) {
         ]
     );
     assert_eq!(log[6].2, "3 queued");
+
+    // Names instead of ids: a topic by its title, a branch by part of its name; a name
+    // that fits several branches is answered with a button for each.
+    let said = say(&service, &h.fake, OWNER, "/quiztest 出行 柳村").await;
+    assert!(
+        said.contains("专题测验“出行与户外”正在发送给 3 名成员（青山市 / 东湖镇 / 柳村党支部）"),
+        "{said}"
+    );
+    let said = say(&service, &h.fake, OWNER, "/stats 柳村").await;
+    assert!(said.contains("柳村党支部"), "{said}");
+    assert!(!said.contains("没有名称或编号"), "{said}");
+    h.fake.push_text(OWNER, "/stats 村 season");
+    poll_all(&service, &h.fake).await;
+    let calls = h.fake.take_calls();
+    let choice = calls
+        .iter()
+        .find(|c| c.chat_id() == Some(OWNER) && !c.callback_datas().is_empty())
+        .unwrap_or_else(|| panic!("no choice of branches: {calls:#?}"));
+    assert!(
+        choice.text().is_some_and(|t| t.contains("“村”对应多个")),
+        "{choice:?}"
+    );
+    let datas = choice.callback_datas();
+    assert!(datas.len() > 1, "{datas:?}");
+    assert!(
+        datas.contains(&"re:stats:qingshan.donghu.liucun season".to_string()),
+        "{datas:?}"
+    );
+    let message = choice.result.as_ref().unwrap()["message_id"]
+        .as_i64()
+        .unwrap();
+    h.fake
+        .push_callback(OWNER, message, "re:stats:qingshan.donghu.liucun season");
+    poll_all(&service, &h.fake).await;
+    let said = support::harness::text_to(&h.fake.take_calls(), OWNER);
+    assert!(
+        said.contains("柳村党支部") && said.contains("2026 冬训"),
+        "{said}"
+    );
 }
 
 #[tokio::test]
@@ -202,7 +241,10 @@ async fn branch_edits(db: TestDb) {
     );
     for (command, expected) in [
         ("/branch_add", "用法：/branch_add"),
-        ("/branch_add nowhere x 新村", "没有编号为“nowhere”的支部"),
+        (
+            "/branch_add nowhere x 新村",
+            "没有名称或编号为“nowhere”的支部",
+        ),
         ("/branch_add qingshan.donghu 新村 新村", "不能作为支部编号"),
         (
             "/branch_add qingshan.donghu .. 新村",
@@ -314,6 +356,20 @@ async fn branch_edits(db: TestDb) {
     )
     .await;
     assert!(said.contains("现在叫 青山市 / 东湖镇 / 新村"), "{said}");
+    // By name: renamed at once; removed only after the branch's button is pressed.
+    let said = say(&service, &h.fake, ALICE, "/branch_rename 新村 新村党支部").await;
+    assert!(
+        said.contains("现在叫 青山市 / 东湖镇 / 新村党支部"),
+        "{said}"
+    );
+    let said = say(&service, &h.fake, ALICE, "/branch_rename 新村党支部 新村").await;
+    assert!(said.contains("现在叫 青山市 / 东湖镇 / 新村"), "{said}");
+    let said = say(&service, &h.fake, ALICE, "/branch_remove 新").await;
+    assert!(said.contains("“新”对应多个，请选择"), "{said}");
+    assert!(
+        other_tree_has(&service, "qingshan.donghu.xincun"),
+        "not removed before the choice"
+    );
 
     // The other process sees the edits at its next tick; a member there can choose the new
     // branch in /settings.
@@ -357,6 +413,8 @@ async fn branch_edits(db: TestDb) {
             "branch_remove:ok",
             "branch_add:refused",
             "branch_add:refused",
+            "branch_rename:ok",
+            "branch_rename:ok",
             "branch_rename:ok",
         ]
     );

@@ -289,8 +289,13 @@ async fn scenario(db: TestDb) {
     )
     .await;
     say(&h, &service, OWNER, "/tag 9003 elderly").await;
-    let said = text_to(&say(&h, &service, OWNER, "/tag 9003 老人").await, OWNER);
-    assert!(said.contains("用法：/tag 编号 标签"), "{said}");
+    // A member by name, a tag in Chinese.
+    let said = text_to(&say(&h, &service, OWNER, "/tag 成员2 老人").await, OWNER);
+    assert!(said.contains("已给 成员2 加上标签“老人”"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "/tag 9003 老人!").await, OWNER);
+    assert!(said.contains("用法：/tag 成员 标签"), "{said}");
+    let said = text_to(&say(&h, &service, OWNER, "/tag 成员 老人").await, OWNER);
+    assert!(said.contains("“成员”对应多个，请选择"), "{said}");
     say(&h, &service, BRANCH_ADMIN, "/broadcast").await;
     let calls = say(&h, &service, BRANCH_ADMIN, "支部学习通知").await;
     let (menu_message, menu) = button_message(&calls, BRANCH_ADMIN, "bca:");
@@ -330,6 +335,11 @@ async fn scenario(db: TestDb) {
         BRANCH_ADMIN,
     );
     assert!(said.contains("发给标签“elderly”：共 <b>1</b> 人"), "{said}");
+    let (_, tag_buttons) = button_message(&tags, BRANCH_ADMIN, &format!("bca:{id3}:tag:"));
+    assert!(
+        tag_buttons.contains(&format!("bca:{id3}:tag:老人")),
+        "{tag_buttons:?}"
+    );
     h.fake.push_forged_callback(
         BRANCH_ADMIN,
         menu_message,

@@ -30,6 +30,7 @@ start = 2026-11-20
 end = 2026-11-30
 timezone = "Asia/Shanghai"
 top = 1
+name = { zh-CN = "2026 冬训", zh-TW = "2026 冬訓", en = "Winter 2026" }
 title = { zh-CN = "冬训云学标兵", zh-TW = "冬訓雲學標兵", en = "Winter Study Star" }
 "#;
 
@@ -327,7 +328,12 @@ async fn scenario(db: TestDb) {
     );
     h.fake.push_text(A, "/rank 赛季");
     let said = text_of(&to(&step(&service, &h.fake).await, A));
-    assert!(said.contains("赛季积分排行：冬训云学标兵"), "{said}");
+    assert!(said.contains("赛季积分排行：2026 冬训"), "{said}");
+    // The title is what the season's top members earn, not the season's name.
+    assert!(
+        said.contains("赛季结束时，各支部和全组织积分前 1 名获得“冬训云学标兵”称号"),
+        "{said}"
+    );
     assert!(said.contains("👉 1. <b>成员0</b> — 2 分"), "{said}");
     h.fake.push_text(A, "/rank yesterday");
     let said = text_of(&to(&step(&service, &h.fake).await, A));

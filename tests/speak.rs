@@ -308,6 +308,10 @@ async fn typed_answers(db: TestDb) {
         open.is_none(),
         "every question answered by number: {open:?}"
     );
+    // /me names the season and says what its title is.
+    let said = text_to(&say(&h, &service, USER, "/me").await, USER);
+    assert!(said.contains("（2026 冬训："), "{said}");
+    assert!(said.contains("获得“冬训云学标兵”称号"), "{said}");
     // No question open, nothing to check in: a number is not understood, with suggestions.
     let calls = say(&h, &service, USER, "2").await;
     assert!(

@@ -261,7 +261,7 @@ async fn scenario(db: TestDb) {
         OWNER,
     );
     assert!(
-        said.contains("冬训云学标兵（2026-11-01 至 2027-02-28）"),
+        said.contains("2026 冬训（2026-11-01 至 2027-02-28）"),
         "{said}"
     );
     assert!(
@@ -320,7 +320,7 @@ async fn scenario(db: TestDb) {
         &say(&service, &h.fake, OWNER, "/stats nowhere").await,
         OWNER,
     );
-    assert!(said.contains("没有编号为“nowhere”的支部"), "{said}");
+    assert!(said.contains("没有名称或编号为“nowhere”的支部"), "{said}");
     let said = text_to(
         &say(&service, &h.fake, OWNER, "/stats hexi yesterday").await,
         OWNER,

@@ -57,6 +57,9 @@ pub enum Action {
     BroadcastCancel(i64),
     /// Run one of the members' commands (a suggestion under "not understood").
     Run(Command),
+    /// Run a command again with these arguments: the admin's choice when a name they
+    /// typed fits several branches, topics or members.
+    Rerun { command: Command, args: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -160,6 +163,7 @@ impl Action {
             Action::BroadcastSend { draft, step } => format!("bcs:{draft}:{}", step.code()),
             Action::BroadcastCancel(id) => format!("bcx:{id}"),
             Action::Run(command) => format!("run:{}", command.name()),
+            Action::Rerun { command, args } => format!("re:{}:{args}", command.name()),
         }
     }
 
@@ -251,6 +255,13 @@ impl Action {
                     .filter(|c| Command::MEMBER.contains(c))
                     .ok_or_else(unknown)?,
             ),
+            "re" => {
+                let (name, args) = value.split_once(':').ok_or_else(unknown)?;
+                Action::Rerun {
+                    command: Command::from_name(name).ok_or_else(unknown)?,
+                    args: args.to_string(),
+                }
+            }
             _ => return Err(unknown()),
         };
         Ok(action)
@@ -309,6 +320,10 @@ mod tests {
             },
             Action::BroadcastCancel(i64::MAX),
             Action::Run(Command::ForgetLocation),
+            Action::Rerun {
+                command: Command::ActivityCancel,
+                args: "qingshan.donghu.liucun".into(),
+            },
         ]
     }
 
@@ -398,6 +413,12 @@ mod tests {
                 _ if round % 36 == 35 => {
                     Action::Run(Command::MEMBER[rng.random_range(0..Command::MEMBER.len())])
                 }
+                _ if round % 72 == 53 => Action::Rerun {
+                    command: Command::all()
+                        .nth(rng.random_range(0..Command::all().count()))
+                        .unwrap(),
+                    args: format!("{} {}", word(&mut rng, 20), word(&mut rng, 8)),
+                },
                 _ if round % 36 == 17 => Action::SetLessonTime(
                     NaiveTime::from_hms_opt(rng.random_range(0..24), rng.random_range(0..60), 0)
                         .unwrap(),
@@ -442,6 +463,9 @@ mod tests {
             "run:grant",
             "run:cancel",
             "run:nope",
+            "re:",
+            "re:stats",
+            "re:nope:x",
             "ck:a:b:c",
         ] {
             assert!(Action::decode(data).is_err(), "{data:?} decoded");

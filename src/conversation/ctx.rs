@@ -156,6 +156,141 @@ impl Ctx {
         self.i18n.day(member.locale, day)
     }
 
+    /// The branch an admin means: its id, else its name or part of it at any level, in
+    /// any language ("柳村", "桃花村").
+    pub fn find_branch(&self, query: &str) -> Found<String> {
+        let tree = self.tree();
+        if tree.get(query).is_some() {
+            return Found::One(query.to_string());
+        }
+        Found::of(
+            tree.search(query)
+                .into_iter()
+                .map(|b| b.id.clone())
+                .collect(),
+        )
+    }
+
+    /// The topic of the current course an admin means: its id, else its title or part of
+    /// it in any language ("防骗").
+    pub fn find_topic(&self, query: &str) -> Found<String> {
+        let Some(course) = self.course() else {
+            return Found::None;
+        };
+        if course.topic(query).is_some() {
+            return Found::One(query.to_string());
+        }
+        let q: String = query
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        if q.is_empty() {
+            return Found::None;
+        }
+        let form = |t: &str| -> String {
+            t.chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase)
+                .collect()
+        };
+        let exact: Vec<String> = course
+            .topics
+            .iter()
+            .filter(|t| t.titles.values().any(|title| form(title) == q))
+            .map(|t| t.id.clone())
+            .collect();
+        if !exact.is_empty() {
+            return Found::of(exact);
+        }
+        Found::of(
+            course
+                .topics
+                .iter()
+                .filter(|t| t.titles.values().any(|title| form(title).contains(&q)))
+                .map(|t| t.id.clone())
+                .collect(),
+        )
+    }
+
+    /// The member an admin means on the admin's channel: the id shown by /me (the chat
+    /// id), else their name or part of it.
+    pub async fn find_member(&self, channel: &str, query: &str) -> Result<Found<Member>> {
+        if let Some(m) = self.store.member_by_chat(channel, query).await? {
+            return Ok(Found::One(m));
+        }
+        Ok(Found::of(
+            self.store
+                .members_named(channel, query, MAX_CHOICES as i64 + 1)
+                .await?,
+        ))
+    }
+
+    /// Buttons that run `command` again with each of `choices` as its arguments (labels
+    /// first), leaving out any whose data would not fit a button.
+    pub fn rerun_buttons(
+        &self,
+        command: crate::conversation::command::Command,
+        choices: Vec<(String, String)>,
+    ) -> Keyboard {
+        choices
+            .into_iter()
+            .filter_map(|(label, args)| {
+                let action = crate::conversation::action::Action::Rerun { command, args };
+                (action.encode().len() <= crate::conversation::action::MAX_DATA_BYTES)
+                    .then(|| vec![action.button(label)])
+            })
+            .collect()
+    }
+
+    /// "“柳村” fits several: which one?" with a button per choice (`label`, `value`) that
+    /// runs `command` again with `query`'s word in `args` replaced by the value.
+    pub fn choose(
+        &self,
+        member: &Member,
+        command: crate::conversation::command::Command,
+        args: &str,
+        query: &str,
+        choices: Vec<(String, String)>,
+    ) -> Vec<crate::channel::Outbound> {
+        let with = |value: &str| -> String {
+            args.split_whitespace()
+                .map(|w| if w == query { value } else { w })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        let choices = choices
+            .into_iter()
+            .map(|(label, value)| (label, with(&value)))
+            .collect();
+        vec![crate::channel::Outbound::with_buttons(
+            t!(
+                self.i18n,
+                member.locale,
+                "admin-which",
+                query = crate::content::markdown::escape_excerpt(query)
+            ),
+            self.rerun_buttons(command, choices),
+        )]
+    }
+
+    /// Branches to choose from, by their paths.
+    pub fn choose_branch(
+        &self,
+        member: &Member,
+        command: crate::conversation::command::Command,
+        args: &str,
+        query: &str,
+        ids: Vec<String>,
+    ) -> Vec<crate::channel::Outbound> {
+        let tree = self.tree();
+        let choices = ids
+            .into_iter()
+            .map(|id| (tree.path(&id, member.locale), id))
+            .collect();
+        self.choose(member, command, args, query, choices)
+    }
+
     /// When the member's next lesson comes: the earliest next lesson time of their open
     /// enrollments (None: no lesson is planned).
     pub async fn next_due(&self, member: &Member) -> Result<Option<DateTime<Utc>>> {
@@ -195,6 +330,31 @@ impl Ctx {
             });
         }
         Ok(slots)
+    }
+}
+
+/// What an admin's name for a branch, a topic or a member stands for.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Found<T> {
+    One(T),
+    /// Several match: the admin chooses (at most [`MAX_CHOICES`]).
+    Many(Vec<T>),
+    None,
+}
+
+/// Choices offered when a name fits several.
+pub const MAX_CHOICES: usize = 8;
+
+impl<T> Found<T> {
+    fn of(mut all: Vec<T>) -> Found<T> {
+        match all.len() {
+            0 => Found::None,
+            1 => Found::One(all.remove(0)),
+            _ => {
+                all.truncate(MAX_CHOICES);
+                Found::Many(all)
+            }
+        }
     }
 }
 

@@ -437,6 +437,16 @@ impl Router {
                 self.command(member, Invocation { command, args: "" })
                     .await?,
             ),
+            Action::Rerun { command, args } if member.onboarded => Some(
+                self.command(
+                    member,
+                    Invocation {
+                        command,
+                        args: &args,
+                    },
+                )
+                .await?,
+            ),
             Action::Setting(setting) if member.onboarded => {
                 Some(f.onboarding.setting(member, setting).await?)
             }

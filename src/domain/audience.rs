@@ -15,16 +15,24 @@ pub enum Audience {
     Inactive(u32),
 }
 
-/// Longest tag accepted.
+/// Longest tag accepted, in bytes (it travels in button data): 10 Chinese characters.
 pub const MAX_TAG_LEN: usize = 30;
 
-/// A tag is 1-30 lowercase ASCII letters, digits, `-` or `_`.
+/// A tag is 1-30 bytes of letters in any script (Latin ones lower case), digits, `-` or
+/// `_`: `elderly`, `new-economy`, `老年`, `新兴领域`.
 pub fn valid_tag(tag: &str) -> bool {
     !tag.is_empty()
         && tag.len() <= MAX_TAG_LEN
         && tag
             .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '_')
+            .all(|c| (c.is_alphanumeric() && !c.is_uppercase()) || c == '-' || c == '_')
+}
+
+/// A tag as typed, in its stored form (Latin letters in lower case); None if it cannot be
+/// one.
+pub fn read_tag(typed: &str) -> Option<String> {
+    let tag: String = typed.trim().chars().flat_map(char::to_lowercase).collect();
+    valid_tag(&tag).then_some(tag)
 }
 
 impl Audience {
@@ -83,6 +91,18 @@ mod tests {
             assert_eq!(Audience::decode(bad), None, "{bad}");
         }
         assert!(valid_tag("new-economy"));
-        assert!(!valid_tag("老人"));
+        assert!(valid_tag("老人"));
+        assert!(valid_tag("新兴领域"));
+        assert!(!valid_tag("Elderly"));
+        assert!(!valid_tag("a:b"));
+        assert!(!valid_tag("a b"));
+        assert!(!valid_tag(&"老".repeat(11)), "31+ bytes");
+        assert_eq!(read_tag(" Elderly "), Some("elderly".into()));
+        assert_eq!(read_tag("老年"), Some("老年".into()));
+        assert_eq!(read_tag("老年人!"), None);
+        assert_eq!(
+            Audience::decode("tag:老年"),
+            Some(Audience::Tag("老年".into()))
+        );
     }
 }

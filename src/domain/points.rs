@@ -17,7 +17,8 @@
 //! end = 2027-02-28            # last day, inclusive
 //! timezone = "Asia/Shanghai"
 //! top = 3                     # titles per branch and overall
-//! title = { zh-CN = "冬训云学标兵", zh-TW = "冬訓雲學標兵", en = "Winter Study Star" }
+//! name = { zh-CN = "2026 冬训", zh-TW = "2026 冬訓", en = "Winter 2026" }   # the season
+//! title = { zh-CN = "冬训云学标兵", zh-TW = "冬訓雲學標兵", en = "Winter Study Star" }  # earned
 //! ```
 //! Amounts are written into the ledger when awarded, so changing a rule changes future
 //! awards only.
@@ -89,6 +90,9 @@ pub struct Season {
     pub timezone: Tz,
     /// Titles go to the top `top` of each branch and of the whole organization.
     pub top: u32,
+    /// The season's own name ("2026 冬训"); without one, its id.
+    pub names: BTreeMap<Locale, String>,
+    /// The title its top members earn ("冬训云学标兵").
     pub titles: BTreeMap<Locale, String>,
 }
 
@@ -107,14 +111,24 @@ impl Season {
         self.starts_at() <= at && at < self.ends_at()
     }
 
+    /// The title its top members earn, in `locale`.
     pub fn title(&self, locale: Locale) -> &str {
-        self.titles
-            .get(&locale)
-            .or_else(|| self.titles.get(&Locale::DEFAULT))
-            .or_else(|| self.titles.values().next())
-            .map(String::as_str)
-            .unwrap_or(&self.id)
+        in_locale(&self.titles, locale).unwrap_or(&self.id)
     }
+
+    /// The season's name, in `locale` (its id when points.toml gives none).
+    pub fn name(&self, locale: Locale) -> &str {
+        in_locale(&self.names, locale).unwrap_or(&self.id)
+    }
+}
+
+/// A text in `locale`, else in the default locale, else in any.
+fn in_locale(texts: &BTreeMap<Locale, String>, locale: Locale) -> Option<&str> {
+    texts
+        .get(&locale)
+        .or_else(|| texts.get(&Locale::DEFAULT))
+        .or_else(|| texts.values().next())
+        .map(String::as_str)
 }
 
 /// The rules and seasons of `points.toml`.
@@ -211,16 +225,21 @@ impl PointsConfig {
             if s.id.trim().is_empty() || s.id.len() > 40 {
                 return Err(invalid("a season id must be 1-40 characters".into()));
             }
-            let mut titles = BTreeMap::new();
-            for (code, title) in s.title {
-                let locale = Locale::from_code(&code).ok_or_else(|| {
-                    invalid(format!(
-                        "season {:?}: unknown locale {code:?} in title: use zh-CN, zh-TW or en",
-                        s.id
-                    ))
-                })?;
-                titles.insert(locale, title);
-            }
+            let by_locale = |texts: BTreeMap<String, String>, what: &str| {
+                let mut out = BTreeMap::new();
+                for (code, text) in texts {
+                    let locale = Locale::from_code(&code).ok_or_else(|| {
+                        invalid(format!(
+                            "season {:?}: unknown locale {code:?} in {what}: use zh-CN, zh-TW or en",
+                            s.id
+                        ))
+                    })?;
+                    out.insert(locale, text);
+                }
+                Ok::<_, PointsError>(out)
+            };
+            let titles = by_locale(s.title, "title")?;
+            let names = by_locale(s.name, "name")?;
             if titles.is_empty() {
                 return Err(invalid(format!("season {:?} needs a title", s.id)));
             }
@@ -230,6 +249,7 @@ impl PointsConfig {
                 end,
                 timezone,
                 top: s.top.unwrap_or(3),
+                names,
                 titles,
             };
             if let Some(other) = seasons.iter().find(|o| {
@@ -274,6 +294,8 @@ struct SeasonFile {
     end: toml::value::Datetime,
     timezone: Option<String>,
     top: Option<u32>,
+    #[serde(default)]
+    name: BTreeMap<String, String>,
     #[serde(default)]
     title: BTreeMap<String, String>,
 }
@@ -401,6 +423,27 @@ mod tests {
         assert!(s.contains(Utc.with_ymd_and_hms(2026, 10, 31, 16, 0, 0).unwrap()));
         assert_eq!(s.title(Locale::ZhTw), "冬训云学标兵");
         assert_eq!(s.title(Locale::En), "Winter Study Star");
+        // No name given: the id stands for it.
+        assert_eq!(s.name(Locale::En), "w");
+        let named = PointsConfig::from_toml(
+            "p.toml",
+            "[[season]]\nid = \"w\"\nstart = 2026-11-01\nend = 2027-02-28\nname = { zh-CN = \"2026 冬训\", en = \"Winter 2026\" }\ntitle = { zh-CN = \"冬训云学标兵\" }\n",
+        )
+        .unwrap();
+        let s = &named.seasons[0];
+        assert_eq!(s.name(Locale::ZhCn), "2026 冬训");
+        assert_eq!(s.name(Locale::ZhTw), "2026 冬训");
+        assert_eq!(s.name(Locale::En), "Winter 2026");
+        assert_eq!(s.title(Locale::En), "冬训云学标兵");
+        assert!(
+            PointsConfig::from_toml(
+                "p.toml",
+                "[[season]]\nid = \"w\"\nstart = 2026-11-01\nend = 2027-02-28\nname = { fr = \"Hiver\" }\ntitle = { en = \"Star\" }\n",
+            )
+            .unwrap_err()
+            .to_string()
+            .contains("unknown locale \"fr\" in name")
+        );
         assert!(
             c.season_at(Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap())
                 .is_some()

@@ -266,6 +266,7 @@ name = "外市"
             end: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
             timezone: chrono_tz::Asia::Shanghai,
             top: 3,
+            names: Default::default(),
             titles: Default::default(),
         };
         let cal = StatsCalendar {

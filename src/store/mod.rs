@@ -558,6 +558,57 @@ impl Store {
         row.map(MemberRow::into_member).transpose()
     }
 
+    /// Members whose name is `name`, or (when none is) contains it, on `channel`, at most
+    /// `limit`, by id. For admins who name a member instead of giving the id.
+    pub async fn members_named(
+        &self,
+        channel: &str,
+        name: &str,
+        limit: i64,
+    ) -> Result<Vec<Member>> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Ok(Vec::new());
+        }
+        // LIKE's own characters are matched as themselves.
+        let pattern = format!(
+            "%{}%",
+            name.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let sql = format!(
+            "SELECT {} FROM members
+             WHERE channel = $1 AND display_name LIKE $2 ESCAPE '\\'
+             ORDER BY CASE WHEN display_name = $3 THEN 0 ELSE 1 END, id LIMIT $4",
+            MemberRow::COLUMNS
+        );
+        let rows: Vec<MemberRow> = on_pool!(self, p => {
+            sqlx::query_as(&sql)
+                .bind(channel)
+                .bind(&pattern)
+                .bind(name)
+                .bind(limit)
+                .fetch_all(p)
+                .await?
+        });
+        let members = rows
+            .into_iter()
+            .map(MemberRow::into_member)
+            .collect::<Result<Vec<_>>>()?;
+        // An exact name wins over names that only contain it.
+        if members
+            .iter()
+            .any(|m| m.display_name.as_deref() == Some(name))
+        {
+            return Ok(members
+                .into_iter()
+                .filter(|m| m.display_name.as_deref() == Some(name))
+                .collect());
+        }
+        Ok(members)
+    }
+
     pub async fn member(&self, id: i64) -> Result<Option<Member>> {
         let row: Option<MemberRow> = on_pool!(self, p => {
             sqlx::query_as(&format!("SELECT {} FROM members WHERE id = $1", MemberRow::COLUMNS))

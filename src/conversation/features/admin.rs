@@ -9,9 +9,32 @@ use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::{Command, help_text};
 use crate::conversation::ctx::Ctx;
+use crate::conversation::ctx::Found;
 use crate::conversation::{Replies, Result};
 use crate::domain::Member;
 use crate::store::{ROLE_ADMIN, ROLE_BRANCH_ADMIN, WHOLE_ORGANIZATION};
+
+/// A role as admins type it: its stored name, or its name in any language.
+fn role_of(word: &str) -> Option<&'static str> {
+    match word.to_lowercase().as_str() {
+        "admin" | "管理员" | "管理員" | "全体管理员" | "全體管理員" => {
+            Some(ROLE_ADMIN)
+        }
+        "branch_admin" | "支部管理员" | "支部管理員" => {
+            Some(ROLE_BRANCH_ADMIN)
+        }
+        _ => None,
+    }
+}
+
+/// The message key of a role's name.
+fn role_key(role: &str) -> &'static str {
+    if role == ROLE_ADMIN {
+        "role-admin"
+    } else {
+        "role-branch-admin"
+    }
+}
 use crate::t;
 
 /// What a member may do as an admin.
@@ -192,32 +215,64 @@ impl Admin {
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "grant-usage"))];
         let parts: Vec<&str> = args.split_whitespace().collect();
         let (role, target, branch) = match parts.as_slice() {
-            [role, target] if *role == ROLE_ADMIN => (ROLE_ADMIN, *target, WHOLE_ORGANIZATION),
-            [role, target, branch] if *role == ROLE_BRANCH_ADMIN => {
-                (ROLE_BRANCH_ADMIN, *target, *branch)
+            [role, target] if role_of(role) == Some(ROLE_ADMIN) => {
+                (ROLE_ADMIN, *target, WHOLE_ORGANIZATION.to_string())
+            }
+            [role, target, branch] if role_of(role) == Some(ROLE_BRANCH_ADMIN) => {
+                // The branch by its id, or by its name ("桃花村").
+                let branch = match self.ctx.find_branch(branch) {
+                    Found::One(id) => id,
+                    Found::Many(ids) => {
+                        return Ok(self.ctx.choose_branch(member, command, args, branch, ids));
+                    }
+                    Found::None => {
+                        return Ok(vec![Outbound::text(t!(
+                            self.ctx.i18n,
+                            l,
+                            "branch-unknown-id",
+                            branch = escape_excerpt(branch)
+                        ))]);
+                    }
+                };
+                (ROLE_BRANCH_ADMIN, *target, branch)
             }
             _ => return Ok(usage()),
         };
-        if role == ROLE_BRANCH_ADMIN && self.ctx.tree().get(branch).is_none() {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "branch-unknown-id",
-                branch = escape_excerpt(branch)
-            ))]);
-        }
-        let Some(target_member) = self
-            .ctx
-            .store
-            .member_by_chat(&member.channel, target)
-            .await?
-        else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "grant-no-member",
-                id = escape_excerpt(target)
-            ))]);
+        let branch = branch.as_str();
+        // The member by the id /me shows, or by name.
+        let target_member = match self.ctx.find_member(&member.channel, target).await? {
+            Found::One(m) => m,
+            Found::Many(found) => {
+                let tree = self.ctx.tree();
+                let choices = found
+                    .into_iter()
+                    .map(|m| {
+                        let place = m
+                            .branch_id
+                            .as_deref()
+                            .map(|b| tree.path(b, l))
+                            .unwrap_or_default();
+                        (
+                            format!(
+                                "{} · {} · {}",
+                                m.display_name.as_deref().unwrap_or("—"),
+                                m.chat_id,
+                                place
+                            ),
+                            m.chat_id,
+                        )
+                    })
+                    .collect();
+                return Ok(self.ctx.choose(member, command, args, target, choices));
+            }
+            Found::None => {
+                return Ok(vec![Outbound::text(t!(
+                    self.ctx.i18n,
+                    l,
+                    "grant-no-member",
+                    id = escape_excerpt(target)
+                ))]);
+            }
         };
         let changed = if command == Command::Grant {
             self.ctx
@@ -253,7 +308,7 @@ impl Admin {
             l,
             key,
             name = escape_html(target_member.display_name.as_deref().unwrap_or(target)),
-            role = role,
+            role = t!(self.ctx.i18n, l, role_key(role)),
             scope = escape_html(&scope)
         ))])
     }

@@ -8,7 +8,7 @@ use super::admin::{Admin, Authority};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
-use crate::conversation::ctx::Ctx;
+use crate::conversation::ctx::{Ctx, Found};
 use crate::conversation::{Replies, Result};
 use crate::domain::Member;
 use crate::domain::branch::EditProblem;
@@ -88,7 +88,27 @@ impl Branches {
     ) -> Result<Replies> {
         let l = member.locale;
         let tree = self.ctx.tree();
-        let words: Vec<&str> = args.split_whitespace().collect();
+        let mut words: Vec<&str> = args.split_whitespace().collect();
+        // The branch edited (or the parent of the one added) by its name, as well as its id.
+        let found;
+        if let Some(first) = words.first().copied().filter(|w| *w != "-") {
+            match self.ctx.find_branch(first) {
+                // Removing by a name is confirmed with the branch's button first.
+                Found::One(id) if command == Command::BranchRemove && id != first => {
+                    return Ok(self
+                        .ctx
+                        .choose_branch(member, command, args, first, vec![id]));
+                }
+                Found::One(id) => {
+                    found = id;
+                    words[0] = found.as_str();
+                }
+                Found::Many(ids) => {
+                    return Ok(self.ctx.choose_branch(member, command, args, first, ids));
+                }
+                Found::None => {}
+            }
+        }
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "branch-edit-usage"))];
         let outcome = match (command, words.as_slice()) {
             (Command::BranchAdd, [parent, id, name @ ..]) if !name.is_empty() => {

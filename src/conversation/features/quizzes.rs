@@ -10,7 +10,8 @@ use super::admin::{Admin, Authority};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, question_key};
-use crate::conversation::ctx::Ctx;
+use crate::conversation::command::Command;
+use crate::conversation::ctx::{Ctx, Found};
 use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::Member;
 use crate::domain::outbox::OutboxKind;
@@ -532,6 +533,32 @@ impl Quizzes {
                 ))]);
             }
         };
+        // Names for ids: "防骗" for the topic, "柳村" for the branch.
+        let topic = match self.ctx.find_topic(topic) {
+            Found::One(id) => id,
+            Found::Many(ids) => {
+                let choices = ids
+                    .into_iter()
+                    .filter_map(|id| course.topic(&id).map(|t| (t.title(l).to_string(), id)))
+                    .collect();
+                return Ok(self
+                    .ctx
+                    .choose(member, Command::QuizTest, args, topic, choices));
+            }
+            Found::None => topic.to_string(),
+        };
+        let topic = topic.as_str();
+        let branch = match branch.map(|b| (b, self.ctx.find_branch(b))) {
+            Some((_, Found::One(id))) => Some(id),
+            Some((b, Found::Many(ids))) => {
+                return Ok(self
+                    .ctx
+                    .choose_branch(member, Command::QuizTest, args, b, ids));
+            }
+            Some((b, Found::None)) => Some(b.to_string()),
+            None => None,
+        };
+        let branch = branch.as_deref();
         if course.test.is_none() || course.topic(topic).is_none() {
             return Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,

@@ -73,14 +73,16 @@ impl Ranks {
         let (from, to, season) = self.period_bounds(period);
         let heading = match (period, season) {
             (Period::Week, _) => t!(self.ctx.i18n, l, "rank-week"),
-            (Period::Season, Some(s)) => {
+            (Period::Season, Some(s)) => format!(
+                "{}\n{}",
                 t!(
                     self.ctx.i18n,
                     l,
                     "rank-season",
-                    season = escape_html(s.title(l))
-                )
-            }
+                    season = escape_html(s.name(l))
+                ),
+                self.title_note(l, s)
+            ),
             (Period::Season, None) => t!(self.ctx.i18n, l, "rank-all-time"),
         };
         let mine = self.ctx.store.points_of(member.id, from, to).await?;
@@ -186,6 +188,22 @@ impl Ranks {
         ))])
     }
 
+    /// What the season's title is: earned by its top members ("赛季结束时，各支部和全组织积分
+    /// 前 3 名获得“冬训云学标兵”称号").
+    fn title_note(
+        &self,
+        l: crate::domain::Locale,
+        season: &crate::domain::points::Season,
+    ) -> String {
+        t!(
+            self.ctx.i18n,
+            l,
+            "season-title-note",
+            top = season.top,
+            title = escape_html(season.title(l))
+        )
+    }
+
     /// `/me` lines about points, answers and titles.
     pub async fn points_lines(&self, member: &Member) -> Result<Vec<String>> {
         let l = member.locale;
@@ -204,8 +222,9 @@ impl Ranks {
                     "me-points-season",
                     points = total,
                     season_points = season,
-                    season = escape_html(s.title(l))
+                    season = escape_html(s.name(l))
                 ));
+                lines.push(self.title_note(l, s));
             }
             None => lines.push(t!(self.ctx.i18n, l, "me-points", points = total)),
         }

@@ -10,7 +10,7 @@ use super::ranks::Period;
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
-use crate::conversation::ctx::Ctx;
+use crate::conversation::ctx::{Ctx, Found};
 use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::Locale;
 use crate::domain::csv_safe::text_cell;
@@ -266,7 +266,7 @@ impl Stats {
                         self.ctx.i18n,
                         l,
                         "stats-period-season",
-                        title = season.title(l).to_string(),
+                        season = season.name(l).to_string(),
                         start = date(season.start),
                         end = date(season.end)
                     ),
@@ -287,6 +287,10 @@ impl Stats {
         let request = match parse_request(args) {
             Ok(r) => r,
             Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
+        };
+        let request = match self.named_branch(member, Command::Stats, args, request) {
+            Ok(r) => r,
+            Err(choose) => return Ok(choose),
         };
         let report = match self.report(authority, &request, l).await? {
             Ok(r) => r,
@@ -356,6 +360,10 @@ impl Stats {
             Ok(r) if !r.chart => r,
             Ok(_) => return Ok(vec![self.stats_usage(l, "chart")]),
             Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
+        };
+        let request = match self.named_branch(member, Command::Export, args, request) {
+            Ok(r) => r,
+            Err(choose) => return Ok(choose),
         };
         let report = match self.report(authority, &request, l).await? {
             Ok(r) => r,
@@ -463,6 +471,29 @@ impl Stats {
             "stats-usage",
             input = escape_excerpt(word)
         ))
+    }
+
+    /// The branch of a request typed by name ("柳村") as its id; several that fit are
+    /// offered as buttons that run the command again (Err: those buttons).
+    fn named_branch(
+        &self,
+        member: &crate::domain::Member,
+        command: Command,
+        args: &str,
+        mut request: StatsRequest,
+    ) -> std::result::Result<StatsRequest, Replies> {
+        let Some(query) = request.branch.clone() else {
+            return Ok(request);
+        };
+        match self.ctx.find_branch(&query) {
+            Found::One(id) => {
+                request.branch = Some(id);
+                Ok(request)
+            }
+            // Unknown: the report says so.
+            Found::None => Ok(request),
+            Found::Many(ids) => Err(self.ctx.choose_branch(member, command, args, &query, ids)),
+        }
     }
 
     async fn stats_refused(
