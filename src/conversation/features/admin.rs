@@ -110,6 +110,29 @@ impl Admin {
         Ok(())
     }
 
+    /// The member an admin's command names by their chat id on the admin's channel, or
+    /// the answer that there is none.
+    pub async fn member_named(
+        &self,
+        member: &Member,
+        target: &str,
+    ) -> Result<std::result::Result<Member, Replies>> {
+        match self
+            .ctx
+            .store
+            .member_by_chat(&member.channel, target)
+            .await?
+        {
+            Some(found) => Ok(Ok(found)),
+            None => Ok(Err(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                member.locale,
+                "grant-no-member",
+                id = escape_excerpt(target)
+            ))])),
+        }
+    }
+
     /// `/admin`, `/admins`, `/grant` and `/revoke`, for a member who is an admin.
     pub async fn command(
         &self,
@@ -206,18 +229,9 @@ impl Admin {
                 branch = escape_excerpt(branch)
             ))]);
         }
-        let Some(target_member) = self
-            .ctx
-            .store
-            .member_by_chat(&member.channel, target)
-            .await?
-        else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "grant-no-member",
-                id = escape_excerpt(target)
-            ))]);
+        let target_member = match self.member_named(member, target).await? {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
         let changed = if command == Command::Grant {
             self.ctx

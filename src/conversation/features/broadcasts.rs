@@ -816,18 +816,9 @@ impl Broadcasts {
         if !valid_tag(tag) {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
         }
-        let Some(target_member) = self
-            .ctx
-            .store
-            .member_by_chat(&member.channel, target)
-            .await?
-        else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "grant-no-member",
-                id = escape_excerpt(target)
-            ))]);
+        let target_member = match self.admin.member_named(member, target).await? {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
         let in_scope = authority.whole_organization()
             || target_member
