@@ -210,6 +210,12 @@ pub fn meaning(key: &CardKey) -> String {
 
 /// The task id and raw key of the button meaning `data` on the latest card that has it.
 pub fn button(got: &[Delivered], data: &str) -> (String, String) {
+    find_key(got, |key| meaning(key) == data)
+        .unwrap_or_else(|| panic!("no button {data} among {got:#?}"))
+}
+
+/// The task id and raw key of the latest card button whose key is `wanted`.
+fn find_key(got: &[Delivered], wanted: impl Fn(&CardKey) -> bool) -> Option<(String, String)> {
     got.iter()
         .rev()
         .filter(|d| d.msgtype == "template_card")
@@ -218,10 +224,9 @@ pub fn button(got: &[Delivered], data: &str) -> (String, String) {
                 .as_array()?
                 .iter()
                 .filter_map(|b| b["key"].as_str())
-                .find(|k| CardKey::decode(k).is_some_and(|c| meaning(&c) == data))?;
+                .find(|k| CardKey::decode(k).is_some_and(|c| wanted(&c)))?;
             Some((d.payload["task_id"].as_str()?.to_string(), key.to_string()))
         })
-        .unwrap_or_else(|| panic!("no button {data} among {got:#?}"))
 }
 
 impl Driver for WecomDriver {
@@ -297,22 +302,11 @@ impl Driver for WecomDriver {
     }
 
     async fn answer(&mut self, option: usize) -> Vec<Seen> {
-        let (task_id, key) = self
-            .history
-            .iter()
-            .rev()
-            .filter(|d| d.msgtype == "template_card")
-            .find_map(|d| {
-                let key = d.payload["button_list"]
-                    .as_array()?
-                    .iter()
-                    .filter_map(|b| b["key"].as_str())
-                    .find(|k| {
-                        matches!(CardKey::decode(k), Some(CardKey::Answer { option: o, .. }) if o == option)
-                    })?;
-                Some((d.payload["task_id"].as_str()?.to_string(), key.to_string()))
-            })
-            .unwrap_or_else(|| panic!("no quiz card with option {option}"));
+        let (task_id, key) = find_key(
+            &self.history,
+            |key| matches!(key, CardKey::Answer { option: o, .. } if *o == option),
+        )
+        .unwrap_or_else(|| panic!("no quiz card with option {option}"));
         self.click(&task_id, &key).await
     }
 
