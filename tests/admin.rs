@@ -4,30 +4,14 @@
 
 mod support;
 
-use serde_json::Value;
 use support::db::TestDb;
-use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, poll_all};
-use weike::service::Service;
+use support::harness::{Harness, add_members, poll_all, reply_to};
 
 const OWNER: i64 = 8001;
 const ALICE: i64 = 8002; // 成员1, branch 柳村 (qingshan.donghu.liucun)
 const BOB: i64 = 8003; // 成员2, same branch
 
-async fn say(service: &Service, fake: &FakeTelegram, chat: i64, text: &str) -> String {
-    fake.push_text(chat, text);
-    poll_all(service, fake).await;
-    let calls: Vec<Call> = fake.take_calls();
-    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
-    calls
-        .iter()
-        .filter(|c| c.chat_id() == Some(chat))
-        .filter_map(|c| c.param("text").and_then(Value::as_str).map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn other_tree_has(service: &Service, id: &str) -> bool {
+fn other_tree_has(service: &weike::service::Service, id: &str) -> bool {
     service.app.conversation.tree().get(id).is_some()
 }
 
@@ -60,9 +44,9 @@ async fn scenario(db: TestDb) {
     h.fake.take_calls();
 
     // A member is refused politely; the refusal is audited; nothing is queued.
-    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    let said = reply_to(&h, &service, ALICE, "/quiztest getting-around").await;
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/grant admin 8003").await;
+    let said = reply_to(&h, &service, ALICE, "/grant admin 8003").await;
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
     service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty(), "nothing was sent");
@@ -75,34 +59,34 @@ async fn scenario(db: TestDb) {
     );
 
     // The owner grants Alice the branch admin role for 东湖镇 (and everything under it).
-    let said = say(&service, &h.fake, OWNER, "/grant branch_admin 8002 nowhere").await;
+    let said = reply_to(&h, &service, OWNER, "/grant branch_admin 8002 nowhere").await;
     assert!(said.contains("没有名称或编号为“nowhere”的支部"), "{said}");
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         "/grant branch_admin 9999 qingshan.donghu",
     )
     .await;
     assert!(said.contains("没有姓名或编号为“9999”的成员"), "{said}");
-    let said = say(&service, &h.fake, OWNER, "/grant boss 8002").await;
+    let said = reply_to(&h, &service, OWNER, "/grant boss 8002").await;
     assert!(said.contains("用法：/grant 管理员 成员"), "{said}");
     // By name: the member's and the branch's, with the role in words.
-    let said = say(&service, &h.fake, OWNER, "/grant 支部管理员 成员1 东湖镇").await;
+    let said = reply_to(&h, &service, OWNER, "/grant 支部管理员 成员1 东湖镇").await;
     assert!(
         said.contains("成员1 已成为 支部管理员（青山市 / 东湖镇）"),
         "{said}"
     );
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         "/grant branch_admin 8002 qingshan.donghu",
     )
     .await;
     assert!(said.contains("已经是 支部管理员"), "{said}");
     assert!(!said.contains("branch_admin"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/admins").await;
+    let said = reply_to(&h, &service, ALICE, "/admins").await;
     assert!(
         said.contains("成员0（<code>8001</code>）— 负责人"),
         "{said}"
@@ -113,17 +97,17 @@ async fn scenario(db: TestDb) {
     );
 
     // A branch admin cannot grant roles, nor reach outside their subtree.
-    let said = say(&service, &h.fake, ALICE, "/grant admin 8003").await;
+    let said = reply_to(&h, &service, ALICE, "/grant admin 8003").await;
     assert!(said.contains("只有机器人的负责人可以授予"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/quiztest fraud hexi").await;
+    let said = reply_to(&h, &service, ALICE, "/quiztest fraud hexi").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/quiztest nonsense").await;
+    let said = reply_to(&h, &service, ALICE, "/quiztest nonsense").await;
     assert!(said.contains("没有可测验的专题“nonsense”"), "{said}");
     service.tick().await.into_result().unwrap();
     assert!(h.fake.take_calls().is_empty(), "nothing was sent");
 
     // Within scope: the test goes to the three members of 柳村 (under 东湖镇).
-    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    let said = reply_to(&h, &service, ALICE, "/quiztest getting-around").await;
     assert!(
         said.contains("专题测验“出行与户外”正在发送给 3 名成员（青山市 / 东湖镇）"),
         "{said}"
@@ -133,15 +117,15 @@ async fn scenario(db: TestDb) {
     let polls: Vec<_> = calls.iter().filter(|c| c.method == "sendPoll").collect();
     assert_eq!(polls.len(), 3, "{calls:#?}");
     // Revoking takes the scope away again.
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         "/revoke branch_admin 8002 qingshan.donghu",
     )
     .await;
     assert!(said.contains("已撤销 成员1 的 支部管理员"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/quiztest getting-around").await;
+    let said = reply_to(&h, &service, ALICE, "/quiztest getting-around").await;
     assert!(said.contains("这个命令只有管理员可以使用"), "{said}");
 
     let log = audit(&h.db.url).await;
@@ -164,12 +148,12 @@ async fn scenario(db: TestDb) {
 
     // Names instead of ids: a topic by its title, a branch by part of its name; a name
     // that fits several branches is answered with a button for each.
-    let said = say(&service, &h.fake, OWNER, "/quiztest 出行 柳村").await;
+    let said = reply_to(&h, &service, OWNER, "/quiztest 出行 柳村").await;
     assert!(
         said.contains("专题测验“出行与户外”正在发送给 3 名成员（青山市 / 东湖镇 / 柳村党支部）"),
         "{said}"
     );
-    let said = say(&service, &h.fake, OWNER, "/stats 柳村").await;
+    let said = reply_to(&h, &service, OWNER, "/stats 柳村").await;
     assert!(said.contains("柳村党支部"), "{said}");
     assert!(!said.contains("没有名称或编号"), "{said}");
     h.fake.push_text(OWNER, "/stats 村 season");
@@ -226,15 +210,9 @@ async fn branch_edits(db: TestDb) {
     // Another process on the same database.
     let other = h.service_with(config.clone()).await;
 
-    let said = say(
-        &service,
-        &h.fake,
-        ALICE,
-        "/branch_add qingshan.donghu x 新村",
-    )
-    .await;
+    let said = reply_to(&h, &service, ALICE, "/branch_add qingshan.donghu x 新村").await;
     assert!(said.contains("只有管理员可以使用"), "{said}");
-    let said = say(&service, &h.fake, OWNER, "/branches").await;
+    let said = reply_to(&h, &service, OWNER, "/branches").await;
     assert!(
         said.contains("<code>qingshan.donghu.liucun</code> 柳村党支部"),
         "{said}"
@@ -273,14 +251,14 @@ async fn branch_edits(db: TestDb) {
             "还有 3 名成员，不能删除",
         ),
     ] {
-        let said = say(&service, &h.fake, OWNER, command).await;
+        let said = reply_to(&h, &service, OWNER, command).await;
         assert!(said.contains(expected), "{command}: {said}");
     }
     // A long argument is quoted as an excerpt.
     let long_id = format!("x{}", "<y".repeat(1000));
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         &format!("/branch_add qingshan.donghu {long_id} 新村"),
     )
@@ -299,9 +277,9 @@ async fn branch_edits(db: TestDb) {
         "柳村党支部",
         "not renamed"
     );
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         "/branch_add qingshan.donghu qingshan.donghu.xincun 新村 党支部",
     )
@@ -310,9 +288,9 @@ async fn branch_edits(db: TestDb) {
         said.contains("已新增支部 青山市 / 东湖镇 / 新村 党支部"),
         "{said}"
     );
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         "/branch_rename qingshan.xishan.shiqiao 石桥村第一党支部",
     )
@@ -321,50 +299,44 @@ async fn branch_edits(db: TestDb) {
         said.contains("现在叫 青山市 / 西山镇 / 石桥村第一党支部"),
         "{said}"
     );
-    let said = say(
-        &service,
-        &h.fake,
-        OWNER,
-        "/branch_remove qingshan.xishan.mobile",
-    )
-    .await;
+    let said = reply_to(&h, &service, OWNER, "/branch_remove qingshan.xishan.mobile").await;
     assert!(said.contains("已删除支部"), "{said}");
     // The statistics know the new branch at once.
-    let said = say(&service, &h.fake, OWNER, "/stats qingshan.donghu.xincun").await;
+    let said = reply_to(&h, &service, OWNER, "/stats qingshan.donghu.xincun").await;
     assert!(
         said.contains("学习统计</b> · 青山市 / 东湖镇 / 新村 党支部"),
         "{said}"
     );
 
     // A branch admin edits within their subtree only.
-    say(
+    reply_to(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         &format!("/grant branch_admin {ALICE} qingshan.donghu"),
     )
     .await;
-    let said = say(&service, &h.fake, ALICE, "/branch_add hexi hexi.new 新区").await;
+    let said = reply_to(&h, &service, ALICE, "/branch_add hexi hexi.new 新区").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/branch_add - top 顶级").await;
+    let said = reply_to(&h, &service, ALICE, "/branch_add - top 顶级").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = say(
+    let said = reply_to(
+        &h,
         &service,
-        &h.fake,
         ALICE,
         "/branch_rename qingshan.donghu.xincun 新村",
     )
     .await;
     assert!(said.contains("现在叫 青山市 / 东湖镇 / 新村"), "{said}");
     // By name: renamed at once; removed only after the branch's button is pressed.
-    let said = say(&service, &h.fake, ALICE, "/branch_rename 新村 新村党支部").await;
+    let said = reply_to(&h, &service, ALICE, "/branch_rename 新村 新村党支部").await;
     assert!(
         said.contains("现在叫 青山市 / 东湖镇 / 新村党支部"),
         "{said}"
     );
-    let said = say(&service, &h.fake, ALICE, "/branch_rename 新村党支部 新村").await;
+    let said = reply_to(&h, &service, ALICE, "/branch_rename 新村党支部 新村").await;
     assert!(said.contains("现在叫 青山市 / 东湖镇 / 新村"), "{said}");
-    let said = say(&service, &h.fake, ALICE, "/branch_remove 新").await;
+    let said = reply_to(&h, &service, ALICE, "/branch_remove 新").await;
     assert!(said.contains("“新”对应多个，请选择"), "{said}");
     assert!(
         other_tree_has(&service, "qingshan.donghu.xincun"),

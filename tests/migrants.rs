@@ -13,8 +13,7 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
-use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, press, say, step, text_to};
+use support::harness::{Harness, add_members, press, say, step, text_to, tick, to_chat};
 use weike::service::Service;
 
 const OWNER: i64 = 9001;
@@ -31,17 +30,6 @@ const SECOND: i64 = 9006;
 
 /// 浦东红色驿站.
 const VENUE: (f64, f64) = (31.2304, 121.4737);
-
-async fn tick(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
-    service.tick().await.into_result().unwrap();
-    let calls = fake.take_calls();
-    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
-    calls
-}
-
-fn to_chat(calls: &[Call], chat: i64) -> Vec<&Call> {
-    calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
-}
 
 async fn locate(h: &Harness, service: &Service, chat: i64, lat: f64, lon: f64) -> String {
     h.fake.push_location(chat, lat, lon);

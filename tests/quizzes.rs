@@ -4,11 +4,13 @@
 
 mod support;
 
-use chrono::{DateTime, Duration, TimeZone, Utc};
+use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
-use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, poll_all};
+use support::fake_telegram::Call;
+use support::harness::{
+    Harness, add_members, checkin_button, lesson_time, step, text_to, tick, to_chat,
+};
 use weike::service::Service;
 
 const A: i64 = 7001; // 成员0: studies every day and answers
@@ -35,56 +37,6 @@ title = { zh-CN = "冬训云学标兵", zh-TW = "冬訓雲學標兵", en = "Wint
 "#;
 
 /// 07:30 in Shanghai on 2026-11-(24 + day).
-fn lesson_time(day: u32) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + Duration::days(i64::from(day) - 1)
-}
-
-async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
-    poll_all(service, fake).await;
-    let calls = fake.take_calls();
-    let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
-    assert!(
-        rejected.is_empty(),
-        "the fake Bot API rejected: {rejected:#?}"
-    );
-    calls
-}
-
-async fn tick(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
-    service.tick().await.into_result().unwrap();
-    let calls = fake.take_calls();
-    let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
-    assert!(
-        rejected.is_empty(),
-        "the fake Bot API rejected: {rejected:#?}"
-    );
-    calls
-}
-
-fn to(calls: &[Call], chat: i64) -> Vec<&Call> {
-    calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
-}
-
-fn text_of(calls: &[&Call]) -> String {
-    calls
-        .iter()
-        .filter_map(|c| c.text())
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-/// The message with the lesson's check-in button, and its callback data.
-fn checkin_button(calls: &[&Call]) -> (i64, String) {
-    let call = calls
-        .iter()
-        .find(|c| c.callback_datas().iter().any(|d| d.starts_with("ck:")))
-        .unwrap_or_else(|| panic!("no check-in button among {calls:#?}"));
-    let id = call.result.as_ref().unwrap()["message_id"]
-        .as_i64()
-        .unwrap();
-    (id, call.callback_datas()[0].clone())
-}
-
 /// The quiz polls among the calls: (poll id, correct option, question, open period).
 fn polls(calls: &[&Call]) -> Vec<(String, u32, String, Option<i64>)> {
     calls
@@ -173,15 +125,15 @@ async fn review_count(url: &str, chat: i64) -> i64 {
 }
 
 /// A checks in to the lesson of the day and answers every question right.
-async fn study_day(h: &Harness, service: &Service, day: u32) -> String {
+async fn study_day(h: &Harness, service: &Service, day: i64) -> String {
     h.clock.set(lesson_time(day));
     let calls = tick(service, &h.fake).await;
-    let (message, data) = checkin_button(&to(&calls, A));
+    let (message, data) = checkin_button(&calls, A);
     h.fake.push_callback(A, message, &data);
     let mut calls = step(service, &h.fake).await;
-    let mut said = text_of(&to(&calls, A));
+    let mut said = text_to(&calls, A);
     loop {
-        let asked = polls(&to(&calls, A));
+        let asked = polls(&to_chat(&calls, A));
         let Some((poll, right, _, open)) = asked.first().cloned() else {
             break;
         };
@@ -189,7 +141,7 @@ async fn study_day(h: &Harness, service: &Service, day: u32) -> String {
         h.fake.push_poll_answer(A, &poll, &[right]);
         calls = step(service, &h.fake).await;
         said.push('\n');
-        said.push_str(&text_of(&to(&calls, A)));
+        said.push_str(&text_to(&calls, A));
     }
     said
 }
@@ -211,7 +163,7 @@ async fn scenario(db: TestDb) {
     let calls = tick(&service, &h.fake).await;
     let buttons: Vec<_> = [A, B, C, D]
         .into_iter()
-        .map(|chat| checkin_button(&to(&calls, chat)))
+        .map(|chat| checkin_button(&calls, chat))
         .collect();
     assert!(
         polls(&calls.iter().collect::<Vec<_>>()).is_empty(),
@@ -236,7 +188,7 @@ async fn scenario(db: TestDb) {
             .unwrap()
             .contains("打卡成功！积分 +1，已连续学习 1 天")
     );
-    let q1 = polls(&to(&calls, A));
+    let q1 = polls(&to_chat(&calls, A));
     assert_eq!(
         q1[0].1, 1,
         "helmet: the second option (answer = 2 in the file)"
@@ -246,31 +198,31 @@ async fn scenario(db: TestDb) {
     // The right answer: points, the explanation, then the next question.
     h.fake.push_poll_answer(A, &q1[0].0, &[1]);
     let calls = step(&service, &h.fake).await;
-    let said = text_of(&to(&calls, A));
+    let said = text_to(&calls, A);
     assert!(said.contains("✅ 答对了！积分 +1"), "{said}");
     assert!(said.contains("头盔能在摔倒时保护头部"), "{said}");
-    let q2 = polls(&to(&calls, A));
+    let q2 = polls(&to_chat(&calls, A));
     assert_eq!(q2.len(), 1);
     assert!(q2[0].2.contains("天黑以后走路出门"), "{q2:?}");
 
     // A second answer to the same question is ignored.
     h.fake.push_poll_answer(A, &q1[0].0, &[0]);
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("以第一次作答为准"), "{said}");
 
     // A wrong answer: the right one is shown, no points, and no more questions.
     h.fake.push_poll_answer(A, &q2[0].0, &[0]);
     let calls = step(&service, &h.fake).await;
-    let said = text_of(&to(&calls, A));
+    let said = text_to(&calls, A);
     assert!(
         said.contains("❌ 答错了。正确答案是：<b>穿浅色或带反光条的衣服</b>"),
         "{said}"
     );
-    assert!(polls(&to(&calls, A)).is_empty());
+    assert!(polls(&to_chat(&calls, A)).is_empty());
 
     // Bad input: an unknown poll, forged and oversized button data change nothing.
     h.fake.push_unknown_poll_answer(A, "POLL_999", &[0]);
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("这道题不是发给您的"), "{said}");
     h.fake
         .push_forged_callback(A, buttons[0].0, "ck:safety:no-such-lesson");
@@ -308,7 +260,7 @@ async fn scenario(db: TestDb) {
 
     // /rank: ties share a place; C sees their own place though they have no points.
     h.fake.push_text(C, "/rank");
-    let said = text_of(&to(&step(&service, &h.fake).await, C));
+    let said = text_to(&step(&service, &h.fake).await, C);
     assert!(said.contains("本周积分排行"), "{said}");
     assert!(
         said.contains("本支部：青山市 / 东湖镇 / 柳村党支部"),
@@ -327,7 +279,7 @@ async fn scenario(db: TestDb) {
         "{said}"
     );
     h.fake.push_text(A, "/rank 赛季");
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("赛季积分排行：2026 冬训"), "{said}");
     // The title is what the season's top members earn, not the season's name.
     assert!(
@@ -336,12 +288,12 @@ async fn scenario(db: TestDb) {
     );
     assert!(said.contains("👉 1. <b>成员0</b> — 2 分"), "{said}");
     h.fake.push_text(A, "/rank yesterday");
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("不认识“yesterday”这个时段"), "{said}");
 
     // A poster before any stage is done.
     h.fake.push_text(A, "/poster");
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("您还没有学习海报"), "{said}");
 
     // ----- days 2-5: A studies; the streak bonus on day 3; stage 1 ends with lesson 5 --
@@ -373,8 +325,8 @@ async fn scenario(db: TestDb) {
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 29, 12, 0, 0).unwrap());
     let calls = tick(&service, &h.fake).await;
-    let mine = to(&calls, A);
-    let said = text_of(&mine);
+    let mine = to_chat(&calls, A);
+    let said = text_to(&calls, A);
     assert!(
         said.contains("专题测验：急救"),
         "the topic of lesson 5: {said}"
@@ -389,32 +341,32 @@ async fn scenario(db: TestDb) {
     );
     // Every member who received a lesson of a topic gets a test.
     for chat in [B, C, D] {
-        assert!(text_of(&to(&calls, chat)).contains("专题测验"), "{chat}");
+        assert!(text_to(&calls, chat).contains("专题测验"), "{chat}");
     }
 
     h.fake.push_poll_answer(A, &q[0].0, &[q[0].1]);
     let calls = step(&service, &h.fake).await;
-    assert!(text_of(&to(&calls, A)).contains("✅ 答对了！"));
-    let q2 = polls(&to(&calls, A));
+    assert!(text_to(&calls, A).contains("✅ 答对了！"));
+    let q2 = polls(&to_chat(&calls, A));
     assert!(q2[0].2.starts_with("（2/5）"), "{q2:?}");
     // Question 2 times out: counted wrong, the next one follows.
     h.clock.advance(Duration::seconds(61));
     let calls = tick(&service, &h.fake).await;
-    let said = text_of(&to(&calls, A));
+    let said = text_to(&calls, A);
     assert!(said.contains("上一题的作答时间到了"), "{said}");
-    let q3 = polls(&to(&calls, A));
+    let q3 = polls(&to_chat(&calls, A));
     assert!(q3[0].2.starts_with("（3/5）"), "{q3:?}");
     // A late answer to question 2 does not count.
     h.fake.push_poll_answer(A, &q2[0].0, &[q2[0].1]);
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("作答时间已过"), "{said}");
     let mut next = q3;
     let mut result = String::new();
     for _ in 3..=5 {
         h.fake.push_poll_answer(A, &next[0].0, &[next[0].1]);
         let calls = step(&service, &h.fake).await;
-        result = text_of(&to(&calls, A));
-        next = polls(&to(&calls, A));
+        result = text_to(&calls, A);
+        next = polls(&to_chat(&calls, A));
     }
     assert!(result.contains("测验结束：急救"), "{result}");
     assert!(result.contains("答对 4/5 题，积分 +8"), "{result}");
@@ -430,22 +382,22 @@ async fn scenario(db: TestDb) {
     h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 30, 16, 0, 0).unwrap());
     let calls = tick(&service, &h.fake).await;
-    let said = text_of(&to(&calls, A));
+    let said = text_to(&calls, A);
     assert_eq!(
         said.matches("您获得了“<b>冬训云学标兵</b>”称号").count(),
         2,
         "overall and in the branch: {said}"
     );
     for chat in [B, C, D] {
-        assert!(!text_of(&to(&calls, chat)).contains("称号"));
+        assert!(!text_to(&calls, chat).contains("称号"));
     }
     let again = tick(&service, &h.fake).await;
     assert!(
-        !text_of(&to(&again, A)).contains("称号"),
+        !text_to(&again, A).contains("称号"),
         "titles are given once"
     );
     h.fake.push_text(A, "/me");
-    let said = text_of(&to(&step(&service, &h.fake).await, A));
+    let said = text_to(&step(&service, &h.fake).await, A);
     assert!(said.contains("🎖 冬训云学标兵 — 全体党员 第 1 名"), "{said}");
     assert!(
         said.contains("🎖 冬训云学标兵 — 青山市 / 东湖镇 / 柳村党支部 第 1 名"),

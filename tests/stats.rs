@@ -9,8 +9,8 @@ mod support;
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
-use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, add_members, poll_all};
+use support::fake_telegram::Call;
+use support::harness::{Harness, add_members, checkin_button, lesson_time, say, step, text_to};
 use weike::service::Service;
 
 const OWNER: i64 = 8101; // 成员0, 柳村
@@ -23,47 +23,6 @@ const LIUCUN: &str = "qingshan.donghu.liucun";
 const XINYUAN: &str = "hexi.jiefang.xinyuan";
 
 /// 07:30 in Shanghai on 2026-11-(24 + day).
-fn lesson_time(day: i64) -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + Duration::days(day - 1)
-}
-
-async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
-    poll_all(service, fake).await;
-    let calls = fake.take_calls();
-    let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
-    assert!(
-        rejected.is_empty(),
-        "the fake Bot API rejected: {rejected:#?}"
-    );
-    calls
-}
-
-async fn say(service: &Service, fake: &FakeTelegram, chat: i64, text: &str) -> Vec<Call> {
-    fake.push_text(chat, text);
-    step(service, fake).await
-}
-
-fn text_to(calls: &[Call], chat: i64) -> String {
-    calls
-        .iter()
-        .filter(|c| c.chat_id() == Some(chat))
-        .filter_map(|c| c.text().map(str::to_string))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn checkin_button(calls: &[Call], chat: i64) -> (i64, String) {
-    let call = calls
-        .iter()
-        .filter(|c| c.chat_id() == Some(chat))
-        .find(|c| c.callback_datas().iter().any(|d| d.starts_with("ck:")))
-        .unwrap_or_else(|| panic!("no check-in button for {chat} among {calls:#?}"));
-    (
-        call.result_message_id().unwrap(),
-        call.callback_datas()[0].clone(),
-    )
-}
-
 /// Runs SQL returning one number (of its first row), on either database; every row is read,
 /// so that an `UPDATE ... RETURNING` runs to its end.
 async fn count(url: &str, sql: &str, binds: &[&str]) -> i64 {
@@ -134,8 +93,8 @@ async fn start(db: TestDb, members: usize) -> (Harness, Service) {
 
 /// OWNER's `/export`: the CSV text after its byte-order mark, and its rows with the header
 /// first.
-async fn export(service: &Service, fake: &FakeTelegram) -> (String, Vec<csv::StringRecord>) {
-    let calls = say(service, fake, OWNER, "/export").await;
+async fn export(h: &Harness, service: &Service) -> (String, Vec<csv::StringRecord>) {
+    let calls = say(h, service, OWNER, "/export").await;
     let doc = calls
         .iter()
         .find(|c| c.method == "sendDocument")
@@ -185,7 +144,7 @@ async fn scenario(db: TestDb) {
         .unwrap()
         .unwrap();
     store.set_away(b.id, Some(now)).await.unwrap();
-    say(&service, &h.fake, E, "/pause").await;
+    say(&h, &service, E, "/pause").await;
 
     // ----- day 1: the lesson; A, B and C check in; A answers a question right ----------
     h.clock.set(lesson_time(1));
@@ -212,7 +171,7 @@ async fn scenario(db: TestDb) {
     step(&service, &h.fake).await;
 
     // ----- /stats for the whole organization, this week ---------------------------------
-    let said = text_to(&say(&service, &h.fake, OWNER, "/stats").await, OWNER);
+    let said = text_to(&say(&h, &service, OWNER, "/stats").await, OWNER);
     assert!(
         said.contains("学习统计</b> · 全体党员 · 本周（2026-11-23 起）"),
         "{said}"
@@ -257,7 +216,7 @@ async fn scenario(db: TestDb) {
 
     // A branch, this season (points.toml: 2026-winter), with the organization's total.
     let said = text_to(
-        &say(&service, &h.fake, OWNER, &format!("/stats {LIUCUN} 赛季")).await,
+        &say(&h, &service, OWNER, &format!("/stats {LIUCUN} 赛季")).await,
         OWNER,
     );
     assert!(
@@ -274,7 +233,7 @@ async fn scenario(db: TestDb) {
     );
 
     // ----- the chart and the export -----------------------------------------------------
-    let calls = say(&service, &h.fake, OWNER, "/stats chart").await;
+    let calls = say(&h, &service, OWNER, "/stats chart").await;
     let photo = calls
         .iter()
         .find(|c| c.method == "sendPhoto")
@@ -283,7 +242,7 @@ async fn scenario(db: TestDb) {
     assert_eq!(&png[1..4], b"PNG");
     assert!(photo.text().unwrap().contains("60.0%"));
 
-    let (_, rows) = export(&service, &h.fake).await;
+    let (_, rows) = export(&h, &service).await;
     assert_eq!(&rows[0][0], "编号");
     assert_eq!(&rows[0][5], "打卡次数");
     assert_eq!(
@@ -298,31 +257,28 @@ async fn scenario(db: TestDb) {
     assert_eq!(&row_of(&rows, E)[3], "暂停");
 
     // ----- refusals and bad input change nothing -----------------------------------------
-    let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
+    let said = text_to(&say(&h, &service, A, "/stats").await, A);
     assert!(said.contains("只有管理员可以使用"), "{said}");
     say(
+        &h,
         &service,
-        &h.fake,
         OWNER,
         &format!("/grant branch_admin {A} {LIUCUN}"),
     )
     .await;
-    let said = text_to(&say(&service, &h.fake, A, "/stats hexi").await, A);
+    let said = text_to(&say(&h, &service, A, "/stats hexi").await, A);
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(&say(&service, &h.fake, A, "/export hexi").await, A);
+    let said = text_to(&say(&h, &service, A, "/export hexi").await, A);
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(&say(&service, &h.fake, A, "/stats").await, A);
+    let said = text_to(&say(&h, &service, A, "/stats").await, A);
     assert!(
         said.contains("学习统计</b> · 青山市 / 东湖镇 / 柳村党支部"),
         "their own branch: {said}"
     );
-    let said = text_to(
-        &say(&service, &h.fake, OWNER, "/stats nowhere").await,
-        OWNER,
-    );
+    let said = text_to(&say(&h, &service, OWNER, "/stats nowhere").await, OWNER);
     assert!(said.contains("没有名称或编号为“nowhere”的支部"), "{said}");
     let said = text_to(
-        &say(&service, &h.fake, OWNER, "/stats hexi yesterday").await,
+        &say(&h, &service, OWNER, "/stats hexi yesterday").await,
         OWNER,
     );
     assert!(said.contains("不明白“yesterday”"), "{said}");
@@ -349,7 +305,7 @@ async fn scenario(db: TestDb) {
     );
     // A minute later D is answered again.
     h.clock.advance(Duration::seconds(61));
-    let said = text_to(&say(&service, &h.fake, D, "/help").await, D);
+    let said = text_to(&say(&h, &service, D, "/help").await, D);
     assert!(!said.contains("太快"), "{said}");
 
     // ----- nudges: D has missed 3 lessons by day 4 ---------------------------------------
@@ -418,11 +374,11 @@ async fn formula_names(db: TestDb) {
     let refusal = i18n.text(weike::domain::Locale::ZhCn, "name-formula", &[]);
 
     // ----- onboarding: the name is refused with its reason, then a good one is taken -----
-    say(&service, &h.fake, NEWCOMER, "/start").await;
-    let said = text_to(&say(&service, &h.fake, NEWCOMER, "1").await, NEWCOMER);
+    say(&h, &service, NEWCOMER, "/start").await;
+    let said = text_to(&say(&h, &service, NEWCOMER, "1").await, NEWCOMER);
     assert!(said.contains("怎么称呼您"), "{said}");
     for bad in [HYPERLINK, "  @SUM(A1)", "-2+3", "+86 王"] {
-        let calls = say(&service, &h.fake, NEWCOMER, bad).await;
+        let calls = say(&h, &service, NEWCOMER, bad).await;
         assert_eq!(text_to(&calls, NEWCOMER), refusal, "{bad:?}");
         let m = store
             .member_by_chat("telegram", &NEWCOMER.to_string())
@@ -432,7 +388,7 @@ async fn formula_names(db: TestDb) {
         assert_eq!(m.display_name, None, "{bad:?} is not stored");
         assert_eq!(m.dialog, weike::domain::Dialog::Name { onboarding: true });
     }
-    let calls = say(&service, &h.fake, NEWCOMER, "新人").await;
+    let calls = say(&h, &service, NEWCOMER, "新人").await;
     let branches = calls
         .iter()
         .rev()
@@ -450,7 +406,7 @@ async fn formula_names(db: TestDb) {
     let url = &h.db.url;
     store_name(url, A, HYPERLINK).await;
     store_name(url, B, "-2+3+cmd|' /C calc'!A0").await;
-    let (text, rows) = export(&service, &h.fake).await;
+    let (text, rows) = export(&h, &service).await;
     assert_eq!(&rows[0][1], "姓名");
     assert_eq!(&row_of(&rows, A)[1], format!("'{HYPERLINK}"), "{text}");
     assert_eq!(&row_of(&rows, B)[1], "'-2+3+cmd|' /C calc'!A0", "{text}");

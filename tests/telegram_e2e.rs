@@ -1,74 +1,43 @@
-//! End to end through the Telegram adapter: a member onboards, receives the 07:30 lesson,
-//! checks in and reads /me; a restart sends nothing again. Runs on SQLite and PostgreSQL.
+//! End to end through the Telegram adapter, on SQLite and PostgreSQL: what is Telegram's
+//! own (the command menus, the lesson's HTML and its voice message uploaded once then sent
+//! by its file id, the check-in button edited in place, a restart that sends nothing
+//! again, downtime, a member who blocks the bot, long lessons, paid broadcasts). The
+//! conversation itself (onboarding, lessons and check-ins, quizzes, an owner's commands)
+//! is `tests/scenarios.rs`, over every channel.
 
 mod support;
 
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
+use support::chat::telegram::{TelegramDriver, USER};
+use support::chat::{Driver, last_buttons, onboard, texts};
 use support::db::TestDb;
 use support::fake_telegram::{Call, FakeTelegram};
-use support::harness::{Harness, poll_all};
-use weike::domain::Locale;
-use weike::service::Service;
-
-const USER: i64 = 5001;
+use support::harness::{Harness, lesson_time, poll_all};
 
 /// The id of the message a successful send call created.
 fn sent_id(call: &Call) -> i64 {
-    call.result
-        .as_ref()
-        .and_then(|r| r.get("message_id"))
-        .and_then(Value::as_i64)
+    call.result_message_id()
         .unwrap_or_else(|| panic!("{} created no message: {call:?}", call.method))
 }
 
-/// The calls of one step, after handling the updates it queued.
-async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
-    poll_all(service, fake).await;
-    let calls = fake.take_calls();
-    let rejected: Vec<_> = calls.iter().filter(|c| !c.ok).collect();
-    assert!(
-        rejected.is_empty(),
-        "the fake Bot API rejected: {rejected:#?}"
-    );
-    calls
-}
-
-fn texts(calls: &[Call]) -> Vec<String> {
-    calls
-        .iter()
-        .filter_map(|c| c.text().map(str::to_string))
-        .collect()
-}
-
-fn last_with_buttons(calls: &[Call]) -> &Call {
-    calls
-        .iter()
-        .rev()
-        .find(|c| !c.callback_datas().is_empty())
-        .unwrap_or_else(|| panic!("no message with buttons among {calls:#?}"))
-}
-
-async fn member_row(h: &Harness) -> weike::domain::Member {
-    let store = weike::store::Store::connect(&h.db.url).await.unwrap();
-    let m = store
-        .member_by_chat("telegram", &USER.to_string())
-        .await
-        .unwrap()
-        .expect("member exists");
-    store.close().await;
-    m
+fn methods(calls: &[Call]) -> Vec<&str> {
+    calls.iter().map(|c| c.method.as_str()).collect()
 }
 
 async fn scenario(db: TestDb) {
-    let h = Harness::new(db).await;
-    let service = h.service().await;
-    let setup = h.fake.take_calls();
-    let menus: Vec<_> = setup
+    let mut d = TelegramDriver::start(db).await;
+    let menus: Vec<_> = d
+        .setup
         .iter()
         .filter(|c| c.method == "setMyCommands")
         .collect();
-    assert_eq!(menus.len(), 3, "zh, en and the default menu: {setup:#?}");
+    assert_eq!(
+        menus.len(),
+        3,
+        "zh, en and the default menu: {:#?}",
+        d.setup
+    );
     let langs: Vec<_> = menus
         .iter()
         .map(|c| c.param("language_code").and_then(Value::as_str))
@@ -81,150 +50,22 @@ async fn scenario(db: TestDb) {
             .to_string()
             .contains("today")
     );
+    d.send_text("/start").await;
+    assert_eq!(d.calls.len(), 2, "the welcome and the language question");
+    d.press("lang:zh-CN").await;
+    assert_eq!(d.calls[0].method, "answerCallbackQuery");
+    d.send_text("王小明").await;
+    d.send_text("1").await;
+    d.press("br:qingshan.donghu").await;
+    d.press("br:qingshan.donghu.liucun").await;
+    d.press("time:keep").await;
+    d.press("tz:Asia/Shanghai").await;
 
-    // /start: welcome, then the language question.
-    h.fake.push_text(USER, "/start");
-    let calls = step(&service, &h.fake).await;
-    let question = last_with_buttons(&calls);
-    assert!(texts(&calls)[0].contains("欢迎来到"), "{calls:#?}");
-    assert_eq!(
-        question.callback_datas(),
-        ["lang:zh-CN", "lang:zh-TW", "lang:en"]
-    );
-
-    // Text where a button is expected.
-    h.fake.push_text(USER, "Klingon");
-    let calls = step(&service, &h.fake).await;
-    assert!(texts(&calls)[0].contains("请用按钮选择语言"), "{calls:#?}");
-    let question = last_with_buttons(&calls);
-    h.fake.push_callback(USER, sent_id(question), "lang:zh-CN");
-    let calls = step(&service, &h.fake).await;
-    assert_eq!(calls[0].method, "answerCallbackQuery");
-    assert!(texts(&calls)[0].contains("怎么称呼您"), "{calls:#?}");
-
-    // Names that turn the text around or show nothing are refused with their reason and
-    // not stored; the question stays.
-    for (bad, reason) in [
-        ("\u{202E}gpj.exe", "名字里不能有看不见的字符"),
-        ("\u{FEFF}王小明", "名字里不能有看不见的字符"),
-        ("\u{200B}\u{200D} \u{0301}", "这个名字里没有别人能看到的字"),
-    ] {
-        h.fake.push_text(USER, bad);
-        let calls = step(&service, &h.fake).await;
-        assert_eq!(texts(&calls).len(), 1, "{bad:?}: {calls:#?}");
-        assert!(texts(&calls)[0].contains(reason), "{bad:?}: {calls:#?}");
-        let m = member_row(&h).await;
-        assert_eq!(m.display_name, None, "{bad:?}");
-        assert_eq!(
-            m.dialog,
-            weike::domain::Dialog::Name { onboarding: true },
-            "{bad:?}"
-        );
-    }
-
-    // Name, then the branch tree with a bad answer first.
-    h.fake.push_text(USER, "  王  小明 ");
-    let calls = step(&service, &h.fake).await;
-    assert_eq!(
-        last_with_buttons(&calls).callback_datas(),
-        ["br:qingshan", "br:hexi"]
-    );
-    h.fake.push_text(USER, "不存在的村");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("这里没有“不存在的村”这个支部"),
-        "{calls:#?}"
-    );
-    assert_eq!(member_row(&h).await.branch_id, None);
-    h.fake.push_text(USER, "7");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("这里没有“7”这个支部"),
-        "{calls:#?}"
-    );
-    h.fake.push_text(USER, "1"); // typed number: 青山市
-    let calls = step(&service, &h.fake).await;
-    let q = last_with_buttons(&calls);
-    assert_eq!(
-        q.callback_datas(),
-        [
-            "br:qingshan.donghu",
-            "br:qingshan.xishan",
-            "br-this:qingshan",
-            "br-up"
-        ]
-    );
-    h.fake.push_callback(USER, sent_id(q), "br:qingshan.donghu");
-    let calls = step(&service, &h.fake).await;
-    let q = last_with_buttons(&calls);
-    h.fake
-        .push_callback(USER, sent_id(q), "br:qingshan.donghu.liucun");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)
-            .iter()
-            .any(|t| t.contains("青山市 / 东湖镇 / 柳村党支部")),
-        "{calls:#?}"
-    );
-    let time_q = last_with_buttons(&calls);
-    assert_eq!(time_q.callback_datas(), ["time:keep"]);
-
-    // An impossible time changes nothing.
-    h.fake.push_text(USER, "25:99");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("“25:99”不是有效的时间"),
-        "{calls:#?}"
-    );
-    assert_eq!(member_row(&h).await.lesson_time.to_string(), "07:30:00");
-    h.fake.push_callback(USER, sent_id(time_q), "time:keep");
-    let calls = step(&service, &h.fake).await;
-    let tz_q = last_with_buttons(&calls);
-    assert_eq!(tz_q.callback_datas()[0], "tz:Asia/Shanghai");
-    h.fake.push_text(USER, "Mars/Olympus");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("“Mars/Olympus”不是已知的时区"),
-        "{calls:#?}"
-    );
-    h.fake
-        .push_callback(USER, sent_id(tz_q), "tz:Asia/Shanghai");
-    let calls = step(&service, &h.fake).await;
-    let done = texts(&calls).join("\n");
-    assert!(done.contains("设置完成，王 小明"), "{done}");
-    assert!(done.contains("明天（周三）07:30"), "{done}");
-    let m = member_row(&h).await;
-    assert!(m.onboarded);
-    assert_eq!(m.locale, Locale::ZhCn);
-    assert_eq!(m.branch_id.as_deref(), Some("qingshan.donghu.liucun"));
-
-    // Unknown command and free text.
-    h.fake.push_text(USER, "/fly");
-    h.fake.push_text(USER, "天气不错");
-    let calls = step(&service, &h.fake).await;
-    assert!(texts(&calls)[0].contains("我不认识命令 /fly"), "{calls:#?}");
-    assert!(texts(&calls)[1].contains("没看懂"), "{calls:#?}");
-
-    // Nothing is due yet at 20:00 Shanghai time.
-    service.tick().await.into_result().unwrap();
-    assert!(h.fake.take_calls().is_empty());
-
-    // 07:30 in Shanghai: lesson 1 arrives, with its audio (uploaded) and the check-in button.
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
-    let weike::service::TickReport {
-        planned, drained, ..
-    } = service.tick().await.into_result().unwrap();
-    assert_eq!((planned.planned, drained.sent), (1, 1));
-    let calls = h.fake.take_calls();
-    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
-    let methods: Vec<_> = calls.iter().map(|c| c.method.as_str()).collect();
-    assert_eq!(methods, ["sendMessage", "sendVoice"]);
-    let body = calls[0].text().unwrap();
-    assert!(
-        body.starts_with("📖 平安生活每日一课 · 第 1 课（共 15 课）"),
-        "{body}"
-    );
+    // 07:30 in Shanghai: lesson 1 in HTML, then its audio, uploaded, with the button.
+    d.clock().set(lesson_time(1));
+    d.tick().await;
+    let calls = d.calls.clone();
+    assert_eq!(methods(&calls), ["sendMessage", "sendVoice"]);
     assert_eq!(
         calls[0].param("parse_mode").and_then(Value::as_str),
         Some("HTML")
@@ -241,13 +82,11 @@ async fn scenario(db: TestDb) {
         .unwrap()
         .to_string();
 
-    // Check in: recorded once, the button shows it, a second press says so.
-    h.fake
-        .push_callback(USER, lesson_message, "ck:safety:road-safety");
-    let calls = step(&service, &h.fake).await;
-    let methods: Vec<_> = calls.iter().map(|c| c.method.as_str()).collect();
+    // Check in: the button is edited in place; a second press is answered by a notice
+    // only.
+    d.press("ck:safety:road-safety").await;
     assert_eq!(
-        methods,
+        methods(&d.calls),
         [
             "answerCallbackQuery",
             "editMessageReplyMarkup",
@@ -255,37 +94,24 @@ async fn scenario(db: TestDb) {
             "sendPoll" // the lesson's first quiz question (tests/quizzes.rs follows it up)
         ]
     );
-    assert!(
-        calls[2]
-            .text()
-            .unwrap()
-            .contains("打卡成功！积分 +1，已连续学习 1 天")
-    );
-    let edited = h.fake.message(USER, lesson_message).unwrap();
+    let edited = d.h.fake.message(USER, lesson_message).unwrap();
     assert_eq!(
         edited["reply_markup"]["inline_keyboard"][0][0]["text"],
         "✅ 已打卡"
     );
-    h.fake
+    d.h.fake
         .push_callback(USER, lesson_message, "ck:safety:road-safety");
-    let calls = step(&service, &h.fake).await;
-    assert_eq!(calls.len(), 1);
+    d.step().await;
+    assert_eq!(d.calls.len(), 1);
     assert_eq!(
-        calls[0].param("text").and_then(Value::as_str),
+        d.calls[0].param("text").and_then(Value::as_str),
         Some("这一课已经打过卡了。")
     );
 
-    // /me reports it.
-    h.fake.push_text(USER, "/me");
-    let me = texts(&step(&service, &h.fake).await).join("\n");
-    assert!(me.contains("已打卡 1 课，已收到 1 课，共 15 课"), "{me}");
-    assert!(me.contains("连续学习：1 天"), "{me}");
-    assert!(me.contains("下一课：明天（周四）07:30"), "{me}");
-
     // /today re-sends the lesson, reusing the uploaded audio by its file id.
-    h.fake.push_text(USER, "/today");
-    let calls = step(&service, &h.fake).await;
-    let voice = calls
+    d.send_text("/today").await;
+    let voice = d
+        .calls
         .iter()
         .find(|c| c.method == "sendVoice")
         .expect("voice again");
@@ -300,36 +126,10 @@ async fn scenario(db: TestDb) {
     );
 
     // Restart: nothing is sent again, no update is handled twice.
-    drop(service);
-    let service = h.service().await;
-    h.fake.take_calls();
-    poll_all(&service, &h.fake).await;
-    service.tick().await.into_result().unwrap();
-    let calls = h.fake.take_calls();
-    assert!(calls.is_empty(), "a restart sent {calls:#?}");
-
-    // The next morning brings lesson 2 (text, then its audio with the button).
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 25, 23, 30, 0).unwrap());
-    service.tick().await.into_result().unwrap();
-    let calls = h.fake.take_calls();
-    assert_eq!(calls.len(), 2, "{calls:#?}");
-    assert!(calls[0].text().unwrap().contains("第 2 课"));
-    assert!(calls[0].callback_datas().is_empty());
-    assert_eq!(calls[1].callback_datas(), ["ck:safety:telecom-fraud"]);
-    // The same minute again: nothing more.
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 25, 23, 31, 0).unwrap());
-    service.tick().await.into_result().unwrap();
-    assert!(h.fake.take_calls().is_empty());
-    // Yesterday's streak continues once today's lesson is checked in.
-    h.fake
-        .push_callback(USER, sent_id(&calls[1]), "ck:safety:telecom-fraud");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls).iter().any(|t| t.contains("已连续学习 2 天")),
-        "{calls:#?}"
-    );
+    let mut d = d.restart().await;
+    poll_all(&d.service, &d.h.fake).await;
+    let (_, seen) = d.tick().await;
+    assert!(seen.is_empty(), "a restart sent {:#?}", d.calls);
 }
 
 #[tokio::test]
@@ -347,50 +147,27 @@ async fn end_to_end_on_postgres() {
 /// The service was down over two lesson times: the one still within the grace period is
 /// sent late, once; the older one is skipped, not sent.
 async fn downtime_scenario(db: TestDb) {
-    let h = Harness::new(db).await;
-    let service = h.service().await;
-    onboard(&h, &service).await;
-    drop(service);
+    let mut d = TelegramDriver::start(db).await;
+    onboard(&mut d, "李四").await;
     // Down from before the first lesson (25 Nov 07:30 Shanghai) until 26 Nov 09:00 Shanghai.
-    h.clock
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 1, 0, 0).unwrap());
-    let service = h.service().await;
-    h.fake.take_calls();
-    let weike::service::TickReport {
-        planned, drained, ..
-    } = service.tick().await.into_result().unwrap();
-    assert_eq!((planned.planned, planned.skipped, drained.sent), (1, 1, 1));
-    let calls = h.fake.take_calls();
-    assert!(calls[0].text().unwrap().contains("第 1 课"), "{calls:#?}");
-    // Restart again right away: nothing repeats.
-    drop(service);
-    let service = h.service().await;
-    h.fake.take_calls();
-    h.clock.advance(Duration::minutes(1));
-    service.tick().await.into_result().unwrap();
-    assert!(h.fake.take_calls().is_empty());
-}
-
-async fn onboard(h: &Harness, service: &Service) {
-    h.fake.push_text(USER, "/start");
-    let calls = step(service, &h.fake).await;
-    h.fake
-        .push_callback(USER, sent_id(last_with_buttons(&calls)), "lang:zh-CN");
-    h.fake.push_text(USER, "李四");
-    h.fake.push_text(USER, "2"); // 河西区
-    h.fake.push_text(USER, "1"); // 解放街道
-    h.fake.push_text(USER, "1"); // 新苑社区党支部
-    let calls = step(service, &h.fake).await;
-    h.fake
-        .push_callback(USER, sent_id(last_with_buttons(&calls)), "time:keep");
-    let calls = step(service, &h.fake).await;
-    h.fake
-        .push_callback(USER, sent_id(last_with_buttons(&calls)), "tz:Asia/Shanghai");
-    let calls = step(service, &h.fake).await;
-    assert!(
-        texts(&calls).join("\n").contains("设置完成，李四"),
-        "{calls:#?}"
+    let mut d = d.restart().await;
+    let (report, seen) = d.tick().await;
+    assert_eq!(
+        (
+            report.planned.planned,
+            report.planned.skipped,
+            report.drained.sent
+        ),
+        (1, 1, 1)
     );
+    assert!(seen[0].text.contains("第 1 课"), "{seen:#?}");
+    // Restart again right away: nothing repeats.
+    let mut d = d.restart().await;
+    d.h.clock.advance(Duration::minutes(1));
+    let (_, seen) = d.tick().await;
+    assert!(seen.is_empty(), "{seen:#?}");
 }
 
 #[tokio::test]
@@ -408,110 +185,79 @@ async fn downtime_on_postgres() {
 /// /settings (time and language), /pause and /resume, and a member who blocks the bot and
 /// comes back.
 async fn settings_scenario(db: TestDb) {
-    let h = Harness::new(db).await;
-    let service = h.service().await;
-    onboard(&h, &service).await;
+    let mut d = TelegramDriver::start(db).await;
+    onboard(&mut d, "李四").await;
 
-    h.fake.push_text(USER, "/settings");
-    let calls = step(&service, &h.fake).await;
-    let menu = last_with_buttons(&calls);
+    let seen = d.send_text("/settings").await;
     assert_eq!(
-        menu.callback_datas(),
+        last_buttons(&seen),
         ["set:lang", "set:name", "set:branch", "set:time", "set:tz"]
     );
-    h.fake.push_callback(USER, sent_id(menu), "set:time");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("每天 <b>07:30</b> 推送课程"),
-        "{calls:#?}"
-    );
-    h.fake.push_text(USER, "21:00");
-    let calls = step(&service, &h.fake).await;
-    assert!(texts(&calls)[0].contains("已保存"), "{calls:#?}");
-    h.fake.push_text(USER, "/me");
-    let me = texts(&step(&service, &h.fake).await).join("\n");
+    d.press("set:time").await;
+    let asked = d.calls.iter().find_map(Call::text).expect("the question");
+    assert!(asked.contains("每天 <b>07:30</b> 推送课程"), "{asked}");
+    let said = texts(&d.send_text("21:00").await);
+    assert!(said.contains("已保存"), "{said}");
+    let me = texts(&d.send_text("/me").await);
     assert!(me.contains("每天 21:00 推送（北京时间）"), "{me}");
     assert!(me.contains("下一课：今天 21:00"), "{me}");
 
     // Language: the answers switch to Traditional Chinese at once.
-    h.fake.push_text(USER, "/settings");
-    let calls = step(&service, &h.fake).await;
-    h.fake
-        .push_callback(USER, sent_id(last_with_buttons(&calls)), "set:lang");
-    let calls = step(&service, &h.fake).await;
-    h.fake
-        .push_callback(USER, sent_id(last_with_buttons(&calls)), "lang:zh-TW");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls).iter().any(|t| t.contains("已儲存")),
-        "{calls:#?}"
-    );
+    d.send_text("/settings").await;
+    d.press("set:lang").await;
+    let said = texts(&d.press("lang:zh-TW").await);
+    assert!(said.contains("已儲存"), "{said}");
 
     // Paused: the 21:00 lesson does not come; resumed: the next one does.
-    h.fake.push_text(USER, "/pause");
-    let calls = step(&service, &h.fake).await;
-    assert!(texts(&calls)[0].contains("已暫停每日課程"), "{calls:#?}");
-    h.fake.push_text(USER, "/pause");
-    assert!(texts(&step(&service, &h.fake).await)[0].contains("已經是暫停狀態"));
-    h.clock
+    let said = texts(&d.send_text("/pause").await);
+    assert!(said.contains("已暫停每日課程"), "{said}");
+    let said = texts(&d.send_text("/pause").await);
+    assert!(said.contains("已經是暫停狀態"), "{said}");
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 24, 13, 0, 0).unwrap());
-    service.tick().await.into_result().unwrap();
-    assert!(h.fake.take_calls().is_empty());
-    h.fake.push_text(USER, "/resume");
-    let calls = step(&service, &h.fake).await;
-    assert!(
-        texts(&calls)[0].contains("下一課將於明天（週三）21:00"),
-        "{calls:#?}"
-    );
-    h.clock
+    let (_, seen) = d.tick().await;
+    assert!(seen.is_empty(), "{seen:#?}");
+    let said = texts(&d.send_text("/resume").await);
+    assert!(said.contains("下一課將於明天（週三）21:00"), "{said}");
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 25, 13, 0, 0).unwrap());
-    service.tick().await.into_result().unwrap();
-    let calls = h.fake.take_calls();
+    let (_, seen) = d.tick().await;
     assert!(
-        calls[0]
-            .text()
-            .unwrap()
-            .contains("平安生活每日一課 · 第 1 課"),
-        "{calls:#?}"
+        seen[0].text.contains("平安生活每日一課 · 第 1 課"),
+        "{seen:#?}"
     );
 
     // The member blocks the bot: the next lesson fails with 403, they are marked blocked
     // and nothing more is planned for them.
-    h.fake.fail_next(
+    d.h.fake.fail_next(
         "sendMessage",
         403,
         "Forbidden: bot was blocked by the user",
         None,
     );
-    h.clock
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 26, 13, 0, 0).unwrap());
-    let weike::service::TickReport { drained, .. } = service.tick().await.into_result().unwrap();
-    assert_eq!(drained.unreachable, 1);
-    h.fake.take_calls();
+    let report = d.service.tick().await.into_result().unwrap();
+    assert_eq!(report.drained.unreachable, 1);
+    d.h.fake.take_calls();
     assert_eq!(
-        member_row(&h).await.status,
+        d.member().await.status,
         weike::domain::MemberStatus::Blocked
     );
-    h.clock
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 27, 13, 0, 0).unwrap());
-    let weike::service::TickReport { planned, .. } = service.tick().await.into_result().unwrap();
-    assert_eq!(planned.planned, 0);
-    assert!(h.fake.take_calls().is_empty());
+    let (report, seen) = d.tick().await;
+    assert_eq!(report.planned.planned, 0);
+    assert!(seen.is_empty(), "{seen:#?}");
     // They write again: active again, and lessons resume at the next lesson time.
-    h.fake.push_text(USER, "/me");
-    let calls = step(&service, &h.fake).await;
-    assert!(texts(&calls)[0].contains("連續學習"), "{calls:#?}");
-    assert_eq!(
-        member_row(&h).await.status,
-        weike::domain::MemberStatus::Active
-    );
-    h.clock
+    let said = texts(&d.send_text("/me").await);
+    assert!(said.contains("連續學習"), "{said}");
+    assert_eq!(d.member().await.status, weike::domain::MemberStatus::Active);
+    d.h.clock
         .set(Utc.with_ymd_and_hms(2026, 11, 28, 13, 0, 0).unwrap());
-    let weike::service::TickReport {
-        planned, drained, ..
-    } = service.tick().await.into_result().unwrap();
-    assert_eq!((planned.planned, drained.sent), (1, 1));
-    assert!(h.fake.take_calls()[0].text().unwrap().contains("第 3 課"));
+    let (report, seen) = d.tick().await;
+    assert_eq!((report.planned.planned, report.drained.sent), (1, 1));
+    assert!(seen[0].text.contains("第 3 課"), "{seen:#?}");
 }
 
 #[tokio::test]

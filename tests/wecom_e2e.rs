@@ -1,13 +1,14 @@
 //! End to end through the WeCom adapter, against the fake WeCom server (which posts the
 //! members' encrypted callbacks to the service's HTTP server and counts what its
-//! per-member limits drop), on a manual clock, on SQLite and PostgreSQL:
+//! per-member limits drop), on a manual clock, on SQLite and PostgreSQL. The conversation
+//! itself (onboarding, the lesson, the check-in, the quiz, an owner's commands) is
+//! `tests/scenarios.rs`, over every channel; here is what is WeCom's own:
 //!
 //! - the callback URL is verified (GET), forged callbacks are refused and store nothing,
 //!   a replayed callback is handled once;
-//! - a member onboards by text, card clicks and typed numbers (/start, language, name,
-//!   branch, time, time zone), receives the 07:30 lesson (text, the audio as a file, the
-//!   check-in card), checks in by the card, which is turned into "✅ 已打卡", and answers
-//!   the quiz by its card;
+//! - choices are listed as numbered text beside the card, a typed number chooses, a pressed
+//!   card is turned into its done state ("✅ 已打卡" for the check-in), the lesson's audio
+//!   goes as a file, texts carry no markup, and the quiz is answered by its card;
 //! - the app's LOCATION reports are handled under the consent rule: ignored and not kept
 //!   before consent, kept and checking the member in at an activity after;
 //! - a member who leaves the app's visible range (`unsubscribe`) is marked blocked;
@@ -17,155 +18,21 @@
 
 mod support;
 
-use std::collections::HashMap;
-use std::sync::Arc;
-
-use chrono::{Duration, TimeZone, Utc};
+use chrono::{Duration, Utc};
+use support::chat::Driver;
+use support::chat::wecom::{MEMBER, OWNER, WecomDriver, button, card_keys, meaning};
 use support::db::TestDb;
 use support::fake_wecom::{
     self, AGENT_ID, CALLBACK_AES_KEY, CALLBACK_TOKEN, CORP_ID, Delivered, FakeWecom,
 };
-use support::harness::{add_members, start_time};
-use weike::channel::wecom::render::CardKey;
+use support::harness::{add_member, add_members, lesson_time};
 use weike::channel::wecom::{CALLBACK_PATH, CHANNEL_NAME};
-use weike::channel::{Mode, UpdateSource};
-use weike::clock::{Clock, ManualClock};
-use weike::config::Config;
-use weike::domain::{Dialog, Locale, MemberStatus};
-use weike::service::{App, Service};
+use weike::clock::Clock;
+use weike::domain::MemberStatus;
+use weike::service::App;
 use weike::store::NewDelivery;
 
-const MEMBER: &str = "zhangsan";
-const OWNER: &str = "lisi";
 const LEAVER: &str = "wangwu";
-
-struct World {
-    fake: FakeWecom,
-    clock: ManualClock,
-    db: TestDb,
-    service: Service,
-    url: String,
-    /// How many messages of each member the test has looked at.
-    seen: HashMap<String, usize>,
-}
-
-fn config(db: &TestDb, fake: &FakeWecom) -> Config {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let vars: Vec<(&str, String)> = vec![
-        ("WEIKE_DATABASE_URL", db.url.clone()),
-        (
-            "WEIKE_LESSONS_DIR",
-            root.join("lessons").display().to_string(),
-        ),
-        (
-            "WEIKE_BRANCHES_FILE",
-            root.join("branches.toml").display().to_string(),
-        ),
-        ("WEIKE_WECOM_CORP_ID", CORP_ID.into()),
-        ("WEIKE_WECOM_AGENT_ID", AGENT_ID.to_string()),
-        ("WEIKE_WECOM_SECRET", fake_wecom::SECRET.into()),
-        ("WEIKE_WECOM_TOKEN", CALLBACK_TOKEN.into()),
-        ("WEIKE_WECOM_AES_KEY", CALLBACK_AES_KEY.into()),
-        ("WEIKE_WECOM_API_URL", fake.api_base()),
-        ("WEIKE_OWNERS", format!("{CHANNEL_NAME}:{OWNER}")),
-        // The owner and the member act many times within a minute of the manual clock.
-        ("WEIKE_COMMANDS_PER_MINUTE", "0".into()),
-        // One delivery at a time, so that the manual clock reads each send's instant.
-        ("WEIKE_SEND_CONCURRENCY", "1".into()),
-    ];
-    Config::from_sources(None, move |k| {
-        vars.iter().find(|(n, _)| *n == k).map(|(_, v)| v.clone())
-    })
-    .expect("test config")
-}
-
-impl World {
-    async fn new(db: TestDb) -> World {
-        let clock = ManualClock::new(start_time());
-        let fake = FakeWecom::start_with_clock(Arc::new(clock.clone())).await;
-        let app = App::start(config(&db, &fake), Arc::new(clock.clone()))
-            .await
-            .expect("service starts");
-        assert!(
-            app.config.telegram_token.is_none(),
-            "WeCom alone is configured"
-        );
-        let channel = weike::cli::open_wecom(&app)
-            .expect("the channel opens")
-            .expect("WeCom is configured");
-        channel
-            .prepare(Mode::Webhook, &app.command_menu())
-            .await
-            .expect("WeCom takes the credentials");
-        let service = Service::new(app, channel);
-        let router = service
-            .http_router(
-                Mode::Webhook,
-                Arc::new(tokio::sync::Notify::new()),
-                weike::http::Endpoints::All,
-            )
-            .expect("the callback route");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (limits, metrics) = (service.app.config.http_limits, service.app.metrics.clone());
-        tokio::spawn(weike::http::serve(
-            listener,
-            router,
-            limits,
-            metrics,
-            std::future::pending(),
-        ));
-        World {
-            fake,
-            clock,
-            db,
-            service,
-            url: format!("http://{addr}{CALLBACK_PATH}"),
-            seen: HashMap::new(),
-        }
-    }
-
-    /// Handles what the callbacks stored; the messages `user` got since the last look.
-    async fn step(&mut self, user: &str) -> Vec<Delivered> {
-        self.service
-            .process_stored_updates()
-            .await
-            .expect("handling");
-        self.take(user)
-    }
-
-    fn take(&mut self, user: &str) -> Vec<Delivered> {
-        let all = self.fake.received(user);
-        let seen = self.seen.entry(user.to_string()).or_default();
-        let new = all[(*seen).min(all.len())..].to_vec();
-        *seen = all.len();
-        new
-    }
-
-    async fn say(&mut self, user: &str, text: &str) -> Vec<Delivered> {
-        assert_eq!(self.fake.say(&self.url, user, text).await, 200, "{text}");
-        self.step(user).await
-    }
-
-    /// Clicks the button that means `data` on the latest card in `got`; the messages that
-    /// followed, and the click's ResponseCode.
-    async fn press(&mut self, user: &str, got: &[Delivered], data: &str) -> Vec<Delivered> {
-        let (task_id, key) = button(got, data);
-        let (status, _) = self.fake.click(&self.url, user, &task_id, &key).await;
-        assert_eq!(status, 200);
-        self.step(user).await
-    }
-
-    async fn member(&self, user: &str) -> weike::domain::Member {
-        self.service
-            .app
-            .store
-            .member_by_chat(CHANNEL_NAME, user)
-            .await
-            .unwrap()
-            .unwrap_or_else(|| panic!("{user} is a member"))
-    }
-}
 
 /// The texts among messages.
 fn texts(got: &[Delivered]) -> String {
@@ -175,96 +42,28 @@ fn texts(got: &[Delivered]) -> String {
         .join("\n")
 }
 
-/// The cards among messages: (task id, [(decoded key, button text)]).
-fn cards(got: &[Delivered]) -> Vec<(String, Vec<(CardKey, String)>)> {
+/// The cards among messages.
+fn cards(got: &[Delivered]) -> Vec<&Delivered> {
     got.iter()
         .filter(|d| d.msgtype == "template_card")
-        .map(|d| {
-            let buttons = d.payload["button_list"]
-                .as_array()
-                .expect("buttons")
-                .iter()
-                .map(|b| {
-                    let key = b["key"].as_str().expect("key");
-                    (
-                        CardKey::decode(key).unwrap_or_else(|| panic!("not our key: {key}")),
-                        b["text"].as_str().unwrap_or_default().to_string(),
-                    )
-                })
-                .collect();
-            (
-                d.payload["task_id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-                buttons,
-            )
-        })
         .collect()
 }
 
 /// What the buttons of the latest card in `got` mean.
 fn last_card(got: &[Delivered]) -> Vec<String> {
-    let (_, buttons) = cards(got)
+    let card = cards(got)
         .pop()
         .unwrap_or_else(|| panic!("no card among {got:#?}"));
-    buttons.into_iter().map(|(k, _)| meaning(&k)).collect()
-}
-
-fn meaning(key: &CardKey) -> String {
-    match key {
-        CardKey::Button { data, .. } => data.clone(),
-        CardKey::Answer {
-            poll_id, option, ..
-        } => format!("{poll_id}#{option}"),
-    }
-}
-
-/// The task id and raw key of the button meaning `data` on the latest card that has it.
-fn button(got: &[Delivered], data: &str) -> (String, String) {
-    got.iter()
-        .rev()
-        .filter(|d| d.msgtype == "template_card")
-        .find_map(|d| {
-            let key = d.payload["button_list"]
-                .as_array()?
-                .iter()
-                .filter_map(|b| b["key"].as_str())
-                .find(|k| CardKey::decode(k).is_some_and(|c| meaning(&c) == data))?;
-            Some((d.payload["task_id"].as_str()?.to_string(), key.to_string()))
-        })
-        .unwrap_or_else(|| panic!("no button {data} among {got:#?}"))
+    card_keys(card).iter().map(|(k, _)| meaning(k)).collect()
 }
 
 /// A WeCom member who finished onboarding, in 柳村, enrolled.
 async fn add_wecom_member(app: &App, user: &str, now: chrono::DateTime<Utc>) -> i64 {
-    let course = app.library.courses[0].clone();
-    let mut m = app
-        .store
-        .create_member(
-            CHANNEL_NAME,
-            user,
-            Locale::ZhCn,
-            "Asia/Shanghai",
-            app.config.default_lesson_time,
-            "idle",
-            now,
-        )
-        .await
-        .unwrap();
-    m.display_name = Some(format!("成员{user}"));
-    m.branch_id = Some("qingshan.donghu.liucun".into());
-    m.onboarded = true;
-    m.dialog = Dialog::Idle;
-    app.store.save_member(&m, now).await.unwrap();
-    let next =
-        weike::domain::schedule::next_lesson_at(&course.schedule, m.lesson_time, m.timezone, now);
-    app.store.enroll(m.id, &course.id, next, now).await.unwrap();
-    m.id
+    add_member(app, CHANNEL_NAME, user, &format!("成员{user}"), now).await
 }
 
 async fn scenario(db: TestDb) {
-    let mut w = World::new(db).await;
+    let mut w = WecomDriver::start(db).await;
 
     // --- the callback URL ----------------------------------------------------------------
     let (status, body) = w.fake.check_url(&w.url, "1616140317555161061").await;
@@ -286,54 +85,32 @@ async fn scenario(db: TestDb) {
     // A Telegram member shares the database; the WeCom courier must leave them alone.
     add_members(&w.service.app, 1, 5001, w.clock.now()).await;
 
-    // --- onboarding --------------------------------------------------------------------
+    // --- onboarding: choices as text and as a card ---------------------------------------
     let got = w.say(MEMBER, "/start").await;
     let said = texts(&got);
-    assert!(said.contains("欢迎来到"), "{said}");
     assert!(
         said.contains("[1] ") && said.contains("[3] "),
         "choices as text: {said}"
     );
     assert_eq!(last_card(&got), ["lang:zh-CN", "lang:zh-TW", "lang:en"]);
-    let said = texts(&w.say(MEMBER, "Klingon").await);
-    assert!(said.contains("请用按钮选择语言"), "{said}");
     // A typed number chooses as the card's button would (personal WeChat shows no cards).
     let said = texts(&w.say(MEMBER, "1").await);
     assert!(said.contains("怎么称呼您"), "{said}");
     let got = w.say(MEMBER, "王小明").await;
-    assert_eq!(last_card(&got), ["br:qingshan", "br:hexi"]);
-    let got = w.press(MEMBER, &got, "br:qingshan").await;
+    let got = w.press_in(MEMBER, &got, "br:qingshan").await;
     // The pressed card was turned into its done state with the pressed button's label.
     let update = w.fake.card_updates().pop().expect("the card updated");
     assert_eq!(update.userids, [MEMBER]);
     assert_eq!(update.replace_name.as_deref(), Some("青山市 ›"));
-    assert_eq!(
-        last_card(&got),
-        [
-            "br:qingshan.donghu",
-            "br:qingshan.xishan",
-            "br-this:qingshan",
-            "br-up"
-        ]
-    );
-    let got = w.press(MEMBER, &got, "br:qingshan.donghu").await;
-    let got = w.press(MEMBER, &got, "br:qingshan.donghu.liucun").await;
-    assert!(
-        texts(&got).contains("青山市 / 东湖镇 / 柳村党支部"),
-        "{got:#?}"
-    );
-    assert_eq!(last_card(&got), ["time:keep"]);
-    let got = w.press(MEMBER, &got, "time:keep").await;
+    let got = w.press_in(MEMBER, &got, "br:qingshan.donghu").await;
+    let got = w.press_in(MEMBER, &got, "br:qingshan.donghu.liucun").await;
+    let got = w.press_in(MEMBER, &got, "time:keep").await;
     assert!(
         last_card(&got)[0].starts_with("tz:Asia/Shanghai"),
         "{got:#?}"
     );
     let said = texts(&w.say(MEMBER, "1").await);
     assert!(said.contains("设置完成，王小明"), "{said}");
-    assert!(said.contains("明天（周三）07:30"), "{said}");
-    let m = w.member(MEMBER).await;
-    assert!(m.onboarded);
-    assert_eq!(m.branch_id.as_deref(), Some("qingshan.donghu.liucun"));
 
     // WeCom's per-member limits hold for replies too: 20 menus (a text and a card each)
     // asked for within one minute are spread, not dropped.
@@ -352,8 +129,7 @@ async fn scenario(db: TestDb) {
     );
 
     // --- the lesson and the check-in card ------------------------------------------------
-    w.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    w.clock.set(lesson_time(1));
     let report = w.service.tick().await.into_result().unwrap();
     assert_eq!(
         report.planned.planned, 2,
@@ -366,13 +142,6 @@ async fn scenario(db: TestDb) {
     let got = w.take(MEMBER);
     let kinds: Vec<&str> = got.iter().map(|d| d.msgtype.as_str()).collect();
     assert_eq!(kinds, ["text", "file", "text", "template_card"], "{got:#?}");
-    assert!(
-        got[0]
-            .text()
-            .unwrap()
-            .starts_with("📖 平安生活每日一课 · 第 1 课（共 15 课）"),
-        "{got:#?}"
-    );
     assert!(
         !got[0].text().unwrap().contains("<b>"),
         "no markup in WeCom"
@@ -391,11 +160,6 @@ async fn scenario(db: TestDb) {
     let (click, code) = w.fake.click_callback(MEMBER, &task, &key);
     assert_eq!(w.fake.deliver(&w.url, &click).await, 200);
     let got = w.step(MEMBER).await;
-    let said = texts(&got);
-    assert!(
-        said.contains("打卡成功！积分 +1，已连续学习 1 天"),
-        "{said}"
-    );
     let update = w.fake.card_updates().pop().expect("the card updated");
     assert_eq!(update.response_code, code);
     assert_eq!(update.replace_name.as_deref(), Some("✅ 已打卡"));
@@ -418,7 +182,7 @@ async fn scenario(db: TestDb) {
     assert!(w.step(MEMBER).await.is_empty());
 
     // The quiz by its card: an answer, and the card shows the option chosen.
-    let got = w.press(MEMBER, &got, &quiz[0]).await;
+    let got = w.press_in(MEMBER, &got, &quiz[0]).await;
     assert!(!texts(&got).is_empty(), "the answer is answered");
     assert_eq!(w.fake.card_updates().len(), updates + 1);
 
@@ -429,7 +193,7 @@ async fn scenario(db: TestDb) {
         w.step(MEMBER).await.is_empty(),
         "a report without consent is not answered"
     );
-    let member_id = w.member(MEMBER).await.id;
+    let member_id = w.member_of(MEMBER).await.id;
     let store = w.service.app.store.clone();
     assert_eq!(
         store.last_location(member_id).await.unwrap(),
@@ -456,7 +220,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("已添加活动"), "{said}");
     let got = w.say(MEMBER, "/away").await;
     assert!(texts(&got).contains("为了向您推荐附近的活动"), "{got:#?}");
-    let got = w.press(MEMBER, &got, "loc:yes").await;
+    let got = w.press_in(MEMBER, &got, "loc:yes").await;
     let said = texts(&got);
     assert!(
         said.contains("在企业微信里分享位置"),
@@ -476,10 +240,10 @@ async fn scenario(db: TestDb) {
     // --- leaving the app ----------------------------------------------------------------
     w.fake.add_member(LEAVER);
     w.say(LEAVER, "/start").await;
-    assert_eq!(w.member(LEAVER).await.status, MemberStatus::Active);
+    assert_eq!(w.member_of(LEAVER).await.status, MemberStatus::Active);
     assert_eq!(w.fake.leave(&w.url, LEAVER).await, 200);
     w.step(LEAVER).await;
-    assert_eq!(w.member(LEAVER).await.status, MemberStatus::Blocked);
+    assert_eq!(w.member_of(LEAVER).await.status, MemberStatus::Blocked);
 
     // --- a broadcast and a burst, within WeCom's per-member limits -----------------------
     let others: Vec<String> = (1..=20).map(|i| format!("m{i:02}")).collect();
@@ -510,10 +274,10 @@ async fn scenario(db: TestDb) {
     let menu = last_card(&got);
     assert_eq!(menu.len(), 6, "at most 6 buttons on a card: {menu:?}");
     let id = menu[0].split(':').nth(1).unwrap().to_string();
-    let got = w.press(OWNER, &got, &format!("bca:{id}:all")).await;
+    let got = w.press_in(OWNER, &got, &format!("bca:{id}:all")).await;
     let said = texts(&got);
     assert!(said.contains("发给全体成员：共 23 人"), "{said}");
-    let said = texts(&w.press(OWNER, &got, &format!("bcs:{id}:now")).await);
+    let said = texts(&w.press_in(OWNER, &got, &format!("bcs:{id}:now")).await);
     assert!(
         said.contains(&format!("第 {id} 号通知正在发送给 23 名成员")),
         "{said}"

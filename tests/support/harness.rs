@@ -26,6 +26,39 @@ pub fn start_time() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
 }
 
+/// The settings of a test service (`WEIKE_*` variables): the database, the repository's
+/// lessons and branches, and `extra` (later variables win).
+pub fn test_config(db: &TestDb, extra: &[(&str, String)]) -> Config {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let vars: Vec<(String, String)> = [
+        ("WEIKE_DATABASE_URL", db.url.clone()),
+        (
+            "WEIKE_LESSONS_DIR",
+            root.join("lessons").display().to_string(),
+        ),
+        (
+            "WEIKE_BRANCHES_FILE",
+            root.join("branches.toml").display().to_string(),
+        ),
+    ]
+    .iter()
+    .chain(extra)
+    .map(|(k, v)| (k.to_string(), v.clone()))
+    .collect();
+    Config::from_sources(None, move |k| {
+        vars.iter()
+            .rev()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    })
+    .expect("test config")
+}
+
+/// The first lesson time, 2026-11-25 07:30 in Shanghai, on day 1; a day later each day.
+pub fn lesson_time(day: i64) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap() + chrono::Duration::days(day - 1)
+}
+
 impl Harness {
     pub async fn new(db: TestDb) -> Harness {
         Harness {
@@ -43,33 +76,17 @@ impl Harness {
         self.config_with(&[])
     }
 
-    /// The settings the service gets, with extra `WEIKE_*` variables.
+    /// The settings the service gets (Telegram, pointed at the fake), with extra
+    /// `WEIKE_*` variables.
     pub fn config_with(&self, extra: &[(&str, &str)]) -> Config {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-        let vars: Vec<(String, String)> = [
-            ("WEIKE_DATABASE_URL", self.db.url.clone()),
+        let vars: Vec<(&str, String)> = [
             ("WEIKE_TELEGRAM_TOKEN", TOKEN.to_string()),
             ("WEIKE_TELEGRAM_API_URL", self.fake.api_url()),
-            (
-                "WEIKE_LESSONS_DIR",
-                root.join("lessons").display().to_string(),
-            ),
-            (
-                "WEIKE_BRANCHES_FILE",
-                root.join("branches.toml").display().to_string(),
-            ),
         ]
         .into_iter()
-        .map(|(k, v)| (k.to_string(), v))
-        .chain(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())))
+        .chain(extra.iter().map(|(k, v)| (*k, v.to_string())))
         .collect();
-        Config::from_sources(None, move |k| {
-            vars.iter()
-                .rev()
-                .find(|(name, _)| name == k)
-                .map(|(_, v)| v.clone())
-        })
-        .expect("test config")
+        test_config(&self.db, &vars)
     }
 
     /// The Telegram channel the service would use, pointed at the fake.
@@ -125,6 +142,31 @@ pub async fn step(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
     calls
 }
 
+/// Runs the scheduled work once; the Bot API calls it made, which must all have succeeded.
+pub async fn tick(service: &Service, fake: &FakeTelegram) -> Vec<Call> {
+    service.tick().await.into_result().expect("the tick");
+    let calls = fake.take_calls();
+    assert!(calls.iter().all(|c| c.ok), "{calls:#?}");
+    calls
+}
+
+/// The calls to `chat`.
+pub fn to_chat(calls: &[Call], chat: i64) -> Vec<&Call> {
+    calls.iter().filter(|c| c.chat_id() == Some(chat)).collect()
+}
+
+/// The message to `chat` with a lesson's check-in button: its id and the button's data.
+pub fn checkin_button(calls: &[Call], chat: i64) -> (i64, String) {
+    let call = to_chat(calls, chat)
+        .into_iter()
+        .find(|c| c.callback_datas().iter().any(|d| d.starts_with("ck:")))
+        .unwrap_or_else(|| panic!("no check-in button for {chat} among {calls:#?}"));
+    (
+        call.result_message_id().expect("a sent message"),
+        call.callback_datas()[0].clone(),
+    )
+}
+
 /// Everything said to `chat` (texts and captions), and button answers: those carry no
 /// chat, so one member acts per step.
 pub fn text_to(calls: &[Call], chat: i64) -> String {
@@ -145,6 +187,11 @@ pub fn text_to(calls: &[Call], chat: i64) -> String {
 pub async fn say(h: &Harness, service: &Service, chat: i64, text: &str) -> Vec<Call> {
     h.fake.push_text(chat, text);
     step(service, &h.fake).await
+}
+
+/// `chat` sends `text`; everything said to them in answer ([`text_to`]).
+pub async fn reply_to(h: &Harness, service: &Service, chat: i64, text: &str) -> String {
+    text_to(&say(h, service, chat, text).await, chat)
 }
 
 /// Presses the button with `data` under the latest message to `chat` in `calls` that has
@@ -208,39 +255,48 @@ pub async fn press_latest(
 /// Members who finished onboarding (branch, name, default lesson time), enrolled in the
 /// first course, with chat ids `first_chat..first_chat + n`.
 pub async fn add_members(app: &App, n: usize, first_chat: i64, now: DateTime<Utc>) -> Vec<i64> {
-    use weike::domain::{Dialog, Locale};
-    let course = app.library.courses[0].clone();
     let mut chats = Vec::with_capacity(n);
     for i in 0..n {
         let chat = first_chat + i as i64;
-        let mut m = app
-            .store
-            .create_member(
-                "telegram",
-                &chat.to_string(),
-                Locale::ZhCn,
-                "Asia/Shanghai",
-                app.config.default_lesson_time,
-                "idle",
-                now,
-            )
-            .await
-            .unwrap();
-        m.display_name = Some(format!("成员{i}"));
-        m.branch_id = Some("qingshan.donghu.liucun".into());
-        m.onboarded = true;
-        m.dialog = Dialog::Idle;
-        app.store.save_member(&m, now).await.unwrap();
-        let next = weike::domain::schedule::next_lesson_at(
-            &course.schedule,
-            m.lesson_time,
-            m.timezone,
-            now,
-        );
-        app.store.enroll(m.id, &course.id, next, now).await.unwrap();
+        add_member(app, "telegram", &chat.to_string(), &format!("成员{i}"), now).await;
         chats.push(chat);
     }
     chats
+}
+
+/// A member of `channel` who finished onboarding as `name` in 柳村 (default lesson time,
+/// Shanghai), enrolled in the first course; their id.
+pub async fn add_member(
+    app: &App,
+    channel: &str,
+    chat_id: &str,
+    name: &str,
+    now: DateTime<Utc>,
+) -> i64 {
+    use weike::domain::{Dialog, Locale};
+    let course = app.library.courses[0].clone();
+    let mut m = app
+        .store
+        .create_member(
+            channel,
+            chat_id,
+            Locale::ZhCn,
+            "Asia/Shanghai",
+            app.config.default_lesson_time,
+            "idle",
+            now,
+        )
+        .await
+        .unwrap();
+    m.display_name = Some(name.to_string());
+    m.branch_id = Some("qingshan.donghu.liucun".into());
+    m.onboarded = true;
+    m.dialog = Dialog::Idle;
+    app.store.save_member(&m, now).await.unwrap();
+    let next =
+        weike::domain::schedule::next_lesson_at(&course.schedule, m.lesson_time, m.timezone, now);
+    app.store.enroll(m.id, &course.id, next, now).await.unwrap();
+    m.id
 }
 
 /// A course of two short text-only lessons (one message each), for load and fault tests.

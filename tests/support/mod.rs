@@ -1,6 +1,7 @@
 //! Shared helpers for the integration tests (`mod support;` in a test file).
 #![allow(dead_code)]
 
+pub mod chat;
 pub mod db;
 pub mod fake_telegram;
 pub mod fake_wecom;

@@ -20,9 +20,7 @@ fn role_of(word: &str) -> Option<&'static str> {
         "admin" | "管理员" | "管理員" | "全体管理员" | "全體管理員" => {
             Some(ROLE_ADMIN)
         }
-        "branch_admin" | "支部管理员" | "支部管理員" => {
-            Some(ROLE_BRANCH_ADMIN)
-        }
+        "branch_admin" | "支部管理员" | "支部管理員" => Some(ROLE_BRANCH_ADMIN),
         _ => None,
     }
 }
@@ -133,6 +131,44 @@ impl Admin {
         Ok(())
     }
 
+    /// The member an admin's command names, by the id /me shows (the chat id on the
+    /// admin's channel) or by name; Err: the answer instead (none has that name or id, or
+    /// several have it: a button for each runs `command` again with that one's id).
+    pub async fn member_named(
+        &self,
+        member: &Member,
+        command: Command,
+        args: &str,
+        target: &str,
+    ) -> Result<std::result::Result<Member, Replies>> {
+        let l = member.locale;
+        match self.ctx.find_member(&member.channel, target).await? {
+            Found::One(m) => Ok(Ok(m)),
+            Found::Many(found) => {
+                let tree = self.ctx.tree();
+                let choices = found
+                    .into_iter()
+                    .map(|m| {
+                        let place = m
+                            .branch_id
+                            .as_deref()
+                            .map(|b| tree.path(b, l))
+                            .unwrap_or_default();
+                        let name = m.display_name.as_deref().unwrap_or("—");
+                        (format!("{name} · {} · {place}", m.chat_id), m.chat_id)
+                    })
+                    .collect();
+                Ok(Err(self.ctx.choose(member, command, args, target, choices)))
+            }
+            Found::None => Ok(Err(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "grant-no-member",
+                id = escape_excerpt(target)
+            ))])),
+        }
+    }
+
     /// `/admin`, `/admins`, `/grant` and `/revoke`, for a member who is an admin.
     pub async fn command(
         &self,
@@ -239,40 +275,9 @@ impl Admin {
             _ => return Ok(usage()),
         };
         let branch = branch.as_str();
-        // The member by the id /me shows, or by name.
-        let target_member = match self.ctx.find_member(&member.channel, target).await? {
-            Found::One(m) => m,
-            Found::Many(found) => {
-                let tree = self.ctx.tree();
-                let choices = found
-                    .into_iter()
-                    .map(|m| {
-                        let place = m
-                            .branch_id
-                            .as_deref()
-                            .map(|b| tree.path(b, l))
-                            .unwrap_or_default();
-                        (
-                            format!(
-                                "{} · {} · {}",
-                                m.display_name.as_deref().unwrap_or("—"),
-                                m.chat_id,
-                                place
-                            ),
-                            m.chat_id,
-                        )
-                    })
-                    .collect();
-                return Ok(self.ctx.choose(member, command, args, target, choices));
-            }
-            Found::None => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "grant-no-member",
-                    id = escape_excerpt(target)
-                ))]);
-            }
+        let target_member = match self.member_named(member, command, args, target).await? {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
         let changed = if command == Command::Grant {
             self.ctx

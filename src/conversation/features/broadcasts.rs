@@ -12,7 +12,7 @@ use crate::channel::{Keyboard, MediaKind, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::action::{Action, AudienceMenu, SendStep};
 use crate::conversation::command::Command;
-use crate::conversation::ctx::{Ctx, Found, keyboard_column};
+use crate::conversation::ctx::{Ctx, keyboard_column};
 use crate::conversation::{Replies, Result};
 use crate::domain::audience::{Audience, read_tag};
 use crate::domain::date_input::{DateProblem, read_date_time};
@@ -923,34 +923,14 @@ impl Broadcasts {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
         };
         let tag = tag.as_str();
-        // The member by the id /me shows, or by name.
-        let target_member = match self.ctx.find_member(&member.channel, target).await? {
-            Found::One(m) => m,
-            Found::Many(found) => {
-                let choices = found
-                    .into_iter()
-                    .map(|m| {
-                        (
-                            format!(
-                                "{} · {}",
-                                m.display_name.as_deref().unwrap_or("—"),
-                                m.chat_id
-                            ),
-                            m.chat_id,
-                        )
-                    })
-                    .collect();
-                let command = if on { Command::Tag } else { Command::Untag };
-                return Ok(self.ctx.choose(member, command, args, target, choices));
-            }
-            Found::None => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "grant-no-member",
-                    id = escape_excerpt(target)
-                ))]);
-            }
+        let command = if on { Command::Tag } else { Command::Untag };
+        let target_member = match self
+            .admin
+            .member_named(member, command, args, target)
+            .await?
+        {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
         let in_scope = authority.whole_organization()
             || target_member

@@ -90,6 +90,29 @@ impl Venues {
         }
     }
 
+    /// The answer to adding (`adding`) what exists or editing what does not, with the
+    /// keys `(exists, unknown)`; None when neither is the case.
+    fn add_or_edit_problem(
+        &self,
+        l: crate::domain::Locale,
+        adding: bool,
+        exists: bool,
+        (exists_key, unknown_key): (&str, &str),
+        id: &str,
+    ) -> Option<Replies> {
+        let key = match (adding, exists) {
+            (true, true) => exists_key,
+            (false, false) => unknown_key,
+            _ => return None,
+        };
+        Some(vec![Outbound::text(t!(
+            self.ctx.i18n,
+            l,
+            key,
+            id = escape_html(id)
+        ))])
+    }
+
     /// The venue and activity commands, for an admin.
     pub async fn command(
         &self,
@@ -204,24 +227,14 @@ impl Venues {
             .venue(&row.id)
             .await?
             .filter(|v| v.status == crate::store::VENUE_OPEN);
-        match (command, &existing) {
-            (Command::VenueAdd, Some(_)) => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "venue-exists",
-                    id = escape_html(&row.id)
-                ))]);
-            }
-            (Command::VenueEdit, None) => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "venue-unknown",
-                    id = escape_html(&row.id)
-                ))]);
-            }
-            _ => {}
+        if let Some(answer) = self.add_or_edit_problem(
+            l,
+            command == Command::VenueAdd,
+            existing.is_some(),
+            ("venue-exists", "venue-unknown"),
+            &row.id,
+        ) {
+            return Ok(answer);
         }
         if let Some(old) = &existing
             && !self.reaches_venue(authority, old.branch_id.as_deref())
@@ -362,40 +375,30 @@ impl Venues {
         }
         let now = self.ctx.now();
         let existing = self.ctx.store.activity_with_venue(&row.id).await?;
-        match (command, &existing) {
-            (Command::ActivityAdd, Some(_)) => {
+        if let Some(answer) = self.add_or_edit_problem(
+            l,
+            command == Command::ActivityAdd,
+            existing.is_some(),
+            ("activity-exists", "activity-unknown"),
+            &row.id,
+        ) {
+            return Ok(answer);
+        }
+        if let Some((old, old_venue)) = &existing {
+            if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
+                return self
+                    .admin
+                    .refuse(member, name, args, "admin-out-of-scope")
+                    .await;
+            }
+            if !old.is_scheduled() {
                 return Ok(vec![Outbound::text(t!(
                     self.ctx.i18n,
                     l,
-                    "activity-exists",
+                    "activity-not-scheduled",
                     id = escape_html(&row.id)
                 ))]);
             }
-            (Command::ActivityEdit, None) => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "activity-unknown",
-                    id = escape_html(&row.id)
-                ))]);
-            }
-            (_, Some((old, old_venue))) => {
-                if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
-                    return self
-                        .admin
-                        .refuse(member, name, args, "admin-out-of-scope")
-                        .await;
-                }
-                if !old.is_scheduled() {
-                    return Ok(vec![Outbound::text(t!(
-                        self.ctx.i18n,
-                        l,
-                        "activity-not-scheduled",
-                        id = escape_html(&row.id)
-                    ))]);
-                }
-            }
-            _ => {}
         }
         if row.end <= now {
             return Ok(vec![Outbound::text(t!(
