@@ -108,24 +108,55 @@ async fn scenario(db: TestDb) {
         .await,
     );
     assert!(said.contains("发给3 天未打卡：共 <b>9</b> 人"), "{said}");
-    let branches = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    // The branch picker walks the tree level by level: the top, then 青山市, then 西山镇.
+    let top = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    let (_, datas) = button_message(&top, OWNER, "bcb:");
+    assert!(datas.contains(&format!("bcb:{id}:0:qingshan")), "{datas:?}");
+    let city = press_latest(&h, &service, OWNER, &top, &format!("bcb:{id}:0:qingshan")).await;
+    let (_, datas) = button_message(&city, OWNER, "bca:");
+    assert_eq!(
+        datas,
+        [
+            format!("bca:{id}:branch:qingshan"),
+            format!("bcb:{id}:0:qingshan.donghu"),
+            format!("bcb:{id}:0:qingshan.xishan"),
+            format!("bcb:{id}:0:"),
+        ],
+        "all of 青山市, its towns, and up"
+    );
+    let town = press_latest(
+        &h,
+        &service,
+        OWNER,
+        &city,
+        &format!("bcb:{id}:0:qingshan.xishan"),
+    )
+    .await;
     // A branch without members: nothing to send, the audience is asked for again.
     let said = preview(
         &press_latest(
             &h,
             &service,
             OWNER,
-            &branches,
+            &town,
             &format!("bca:{id}:branch:qingshan.xishan.shiqiao"),
         )
         .await,
     );
     assert!(said.contains("目前没有成员，不会发送"), "{said}");
+    let donghu = press_latest(
+        &h,
+        &service,
+        OWNER,
+        &city,
+        &format!("bcb:{id}:0:qingshan.donghu"),
+    )
+    .await;
     let confirm = press_latest(
         &h,
         &service,
         OWNER,
-        &branches,
+        &donghu,
         &format!("bca:{id}:branch:qingshan.donghu.liucun"),
     )
     .await;
@@ -368,5 +399,105 @@ async fn broadcasts_on_sqlite() {
 async fn broadcasts_on_postgres() {
     if let Some(db) = TestDb::postgres("broadcasts").await {
         scenario(db).await;
+    }
+}
+
+/// An organization of 1,220 branches (1 city, 20 towns, 1,199 villages): the branch picker
+/// never shows more than 11 rows of buttons, pages through a town's 60 villages, and
+/// reaches the last village of the last town.
+async fn large_tree(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut toml = String::from("[[branch]]\nid = \"city\"\nname = \"大市\"\n");
+    let mut count = 1;
+    for t in 0..20 {
+        toml.push_str(&format!(
+            "  [[branch.branch]]\n  id = \"city.t{t}\"\n  name = \"第{t}镇\"\n"
+        ));
+        count += 1;
+        let villages = if t == 19 { 59 } else { 60 };
+        for v in 0..villages {
+            toml.push_str(&format!(
+                "    [[branch.branch.branch]]\n    id = \"city.t{t}.v{v}\"\n    name = \"第{t}镇第{v}村\"\n"
+            ));
+            count += 1;
+        }
+    }
+    assert_eq!(count, 1_220);
+    let file = dir.path().join("branches.toml");
+    std::fs::write(&file, toml).unwrap();
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[
+            ("WEIKE_OWNERS", &OWNER.to_string()),
+            ("WEIKE_COMMANDS_PER_MINUTE", "0"),
+            ("WEIKE_BRANCHES_FILE", &file.display().to_string()),
+        ]))
+        .await;
+    h.fake.take_calls();
+    add_members(&service.app, 1, OWNER, h.clock_now()).await;
+    say(&h, &service, OWNER, "/broadcast").await;
+    let calls = say(&h, &service, OWNER, "大会通知").await;
+    let (_, menu) = button_message(&calls, OWNER, "bca:");
+    let id = menu[0].split(':').nth(1).unwrap().to_string();
+    let rows = |calls: &[Call]| -> usize {
+        let call = calls
+            .iter()
+            .rev()
+            .find(|c| c.chat_id() == Some(OWNER) && !c.callback_datas().is_empty())
+            .unwrap();
+        call.param("reply_markup").unwrap()["inline_keyboard"]
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    let mut page = press_latest(&h, &service, OWNER, &calls, &format!("bcm:{id}:branch")).await;
+    page = press_latest(&h, &service, OWNER, &page, &format!("bcb:{id}:0:city")).await;
+    assert!(rows(&page) <= 11, "{}", rows(&page));
+    // 20 towns: three pages; the last town is on the third.
+    page = press_latest(&h, &service, OWNER, &page, &format!("bcb:{id}:1:city")).await;
+    page = press_latest(&h, &service, OWNER, &page, &format!("bcb:{id}:2:city")).await;
+    assert!(rows(&page) <= 11);
+    page = press_latest(&h, &service, OWNER, &page, &format!("bcb:{id}:0:city.t19")).await;
+    // 59 villages: eight pages of at most 8; the last one holds village 58.
+    for p in 1..8 {
+        page = press_latest(
+            &h,
+            &service,
+            OWNER,
+            &page,
+            &format!("bcb:{id}:{p}:city.t19"),
+        )
+        .await;
+        assert!(rows(&page) <= 11, "page {p}: {}", rows(&page));
+        let all: usize = page
+            .iter()
+            .flat_map(Call::callback_datas)
+            .filter(|d| d.starts_with(&format!("bca:{id}:branch:city.t19.v")))
+            .count();
+        assert!(all <= 8, "page {p}");
+    }
+    let said = text_to(
+        &press_latest(
+            &h,
+            &service,
+            OWNER,
+            &page,
+            &format!("bca:{id}:branch:city.t19.v58"),
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("第19镇第58村"), "{said}");
+}
+
+#[tokio::test]
+async fn a_large_tree_is_walked_on_sqlite() {
+    large_tree(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_large_tree_is_walked_on_postgres() {
+    if let Some(db) = TestDb::postgres("broadcasts_tree").await {
+        large_tree(db).await;
     }
 }

@@ -378,3 +378,34 @@ async fn typed_answers_on_postgres() {
         typed_answers(db).await;
     }
 }
+
+/// Before the language is chosen, the welcome is in the language the chat app reports
+/// (Telegram's `language_code`): `zh-hant` reads Traditional Chinese, `en` English, and a
+/// language weike does not have, Simplified Chinese.
+async fn welcome_in_the_apps_language(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    for (chat, code, expected) in [
+        (7201, Some("zh-hant"), "歡迎來到"),
+        (7202, Some("zh-HK"), "歡迎來到"),
+        (7203, Some("en"), "Welcome to"),
+        (7204, Some("fr"), "欢迎来到"),
+        (7205, None, "欢迎来到"),
+    ] {
+        h.fake.set_language(chat, code);
+        let said = text_to(&say(&h, &service, chat, "/start").await, chat);
+        assert!(said.contains(expected), "{code:?}: {said}");
+    }
+}
+
+#[tokio::test]
+async fn welcome_in_the_apps_language_on_sqlite() {
+    welcome_in_the_apps_language(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn welcome_in_the_apps_language_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_welcome").await {
+        welcome_in_the_apps_language(db).await;
+    }
+}

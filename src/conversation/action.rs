@@ -55,6 +55,13 @@ pub enum Action {
     BroadcastSend { draft: i64, step: SendStep },
     /// Cancel what has not been sent yet of a running broadcast.
     BroadcastCancel(i64),
+    /// An admin's broadcast draft: one page of the branches under `parent` (None: the top
+    /// of the admin's scope), walked level by level.
+    BroadcastBranches {
+        draft: i64,
+        parent: Option<String>,
+        page: u16,
+    },
     /// Run one of the members' commands (a suggestion under "not understood").
     Run(Command),
     /// Run a command again with these arguments: the admin's choice when a name they
@@ -162,6 +169,14 @@ impl Action {
             }
             Action::BroadcastSend { draft, step } => format!("bcs:{draft}:{}", step.code()),
             Action::BroadcastCancel(id) => format!("bcx:{id}"),
+            Action::BroadcastBranches {
+                draft,
+                parent,
+                page,
+            } => format!(
+                "bcb:{draft}:{page}:{}",
+                parent.as_deref().unwrap_or_default()
+            ),
             Action::Run(command) => format!("run:{}", command.name()),
             Action::Rerun { command, args } => format!("re:{}:{args}", command.name()),
         }
@@ -255,6 +270,19 @@ impl Action {
                     .filter(|c| Command::MEMBER.contains(c))
                     .ok_or_else(unknown)?,
             ),
+            "bcb" => {
+                let (draft, rest) = draft_and(value).ok_or_else(unknown)?;
+                let (page, parent) = rest.split_once(':').ok_or_else(unknown)?;
+                Action::BroadcastBranches {
+                    draft,
+                    page: page.parse().map_err(|_| unknown())?,
+                    parent: if parent.is_empty() {
+                        None
+                    } else {
+                        Some(id(parent).ok_or_else(unknown)?)
+                    },
+                }
+            }
             "re" => {
                 let (name, args) = value.split_once(':').ok_or_else(unknown)?;
                 Action::Rerun {
@@ -319,6 +347,11 @@ mod tests {
                 step: SendStep::Later,
             },
             Action::BroadcastCancel(i64::MAX),
+            Action::BroadcastBranches {
+                draft: 9_999_999_999,
+                parent: Some("qingshan.donghu.liucun".into()),
+                page: u16::MAX,
+            },
             Action::Run(Command::ForgetLocation),
             Action::Rerun {
                 command: Command::ActivityCancel,
@@ -413,7 +446,12 @@ mod tests {
                 _ if round % 36 == 35 => {
                     Action::Run(Command::MEMBER[rng.random_range(0..Command::MEMBER.len())])
                 }
-                _ if round % 72 == 53 => Action::Rerun {
+                _ if round % 144 == 17 => Action::BroadcastBranches {
+                    draft: rng.random_range(1..i64::MAX),
+                    parent: rng.random::<bool>().then(|| word(&mut rng, 30)),
+                    page: rng.random(),
+                },
+                _ if round % 144 == 53 => Action::Rerun {
                     command: Command::all()
                         .nth(rng.random_range(0..Command::all().count()))
                         .unwrap(),
@@ -464,6 +502,10 @@ mod tests {
             "run:cancel",
             "run:nope",
             "re:",
+            "bcb:5",
+            "bcb:5:x:",
+            "bcb:5:1:a:b",
+            "bcb:0:1:",
             "re:stats",
             "re:nope:x",
             "ck:a:b:c",

@@ -411,6 +411,7 @@ impl Router {
             action @ (Action::BroadcastMenu { .. }
             | Action::BroadcastAudience { .. }
             | Action::BroadcastSend { .. }
+            | Action::BroadcastBranches { .. }
             | Action::BroadcastCancel(_))
                 if member.onboarded =>
             {

@@ -25,6 +25,9 @@ const MAX_TEXT: usize = 4096;
 const MAX_CAPTION: usize = 1024;
 /// How often a progress message is edited at most.
 const PROGRESS_EVERY: Duration = Duration::seconds(3);
+/// Branches per page of the branch picker (with "all of it", paging and "up": at most 11
+/// rows).
+const BRANCHES_PER_PAGE: usize = 8;
 /// Inactivity choices offered, in days.
 const INACTIVE_DAYS: [u32; 4] = [3, 7, 14, 30];
 
@@ -163,6 +166,111 @@ impl Broadcasts {
         )
     }
 
+    /// One page of the branch picker: under `parent` (None: the top of the admin's scope),
+    /// "all of it" first, then the branches of that level (those with branches under them
+    /// open the next level), [`BRANCHES_PER_PAGE`] at a time, with paging and a way up. It
+    /// stays within every channel's keyboard whatever the size of the organization.
+    fn branch_page(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        draft: i64,
+        parent: Option<&str>,
+        page: u16,
+    ) -> Vec<Outbound> {
+        let l = member.locale;
+        let tree = self.ctx.tree();
+        let level: Vec<&crate::domain::Branch> = match parent {
+            Some(p) => tree.children_of(Some(p)),
+            None if authority.whole_organization() => tree.children_of(None),
+            None => authority
+                .branches
+                .iter()
+                .filter_map(|b| tree.get(b))
+                .collect(),
+        };
+        let pages = level.len().div_ceil(BRANCHES_PER_PAGE).max(1);
+        let page = usize::from(page).min(pages - 1);
+        let to = |parent: Option<&str>, page: usize| Action::BroadcastBranches {
+            draft,
+            parent: parent.map(str::to_string),
+            page: u16::try_from(page).unwrap_or(u16::MAX),
+        };
+        let mut rows: Keyboard = Vec::new();
+        if let Some(p) = parent {
+            rows.push(vec![
+                Action::BroadcastAudience {
+                    draft,
+                    audience: Audience::Branch(p.to_string()),
+                }
+                .button(t!(
+                    self.ctx.i18n,
+                    l,
+                    "broadcast-branch-all",
+                    branch = tree
+                        .get(p)
+                        .map(|b| b.name_in(l).to_string())
+                        .unwrap_or_default()
+                )),
+            ]);
+        }
+        for b in level
+            .iter()
+            .skip(page * BRANCHES_PER_PAGE)
+            .take(BRANCHES_PER_PAGE)
+        {
+            let opens = !tree.children_of(Some(&b.id)).is_empty();
+            rows.push(vec![if opens {
+                to(Some(&b.id), 0).button(t!(
+                    self.ctx.i18n,
+                    l,
+                    "broadcast-branch-open",
+                    branch = b.name_in(l).to_string()
+                ))
+            } else {
+                Action::BroadcastAudience {
+                    draft,
+                    audience: Audience::Branch(b.id.clone()),
+                }
+                .button(b.name_in(l).to_string())
+            }]);
+        }
+        let mut paging = Vec::new();
+        if page > 0 {
+            paging.push(to(parent, page - 1).button(t!(self.ctx.i18n, l, "page-previous")));
+        }
+        if page + 1 < pages {
+            paging.push(to(parent, page + 1).button(t!(self.ctx.i18n, l, "page-next")));
+        }
+        if !paging.is_empty() {
+            rows.push(paging);
+        }
+        if let Some(p) = parent {
+            // Up one level, not above the admin's scope.
+            let up = tree
+                .get(p)
+                .and_then(|b| b.parent_id.clone())
+                .filter(|up| self.admin.reaches(authority, up));
+            rows.push(vec![to(up.as_deref(), 0).button(t!(
+                self.ctx.i18n,
+                l,
+                "branch-up"
+            ))]);
+        }
+        let heading = match parent {
+            Some(p) => t!(
+                self.ctx.i18n,
+                l,
+                "broadcast-ask-branch-in",
+                branch = escape_html(&tree.path(p, l)),
+                page = page + 1,
+                pages = pages
+            ),
+            None => t!(self.ctx.i18n, l, "broadcast-ask-branch"),
+        };
+        vec![Outbound::with_buttons(heading, rows)]
+    }
+
     /// The draft of `id` if `member` wrote it and it is still a draft.
     async fn own_draft(&self, member: &Member, id: i64) -> Result<Option<BroadcastRow>> {
         Ok(self
@@ -271,7 +379,8 @@ impl Broadcasts {
             }
             Action::BroadcastMenu { draft, .. }
             | Action::BroadcastAudience { draft, .. }
-            | Action::BroadcastSend { draft, .. } => *draft,
+            | Action::BroadcastSend { draft, .. }
+            | Action::BroadcastBranches { draft, .. } => *draft,
             _ => return Ok(None),
         };
         let Some(draft) = self.own_draft(member, id).await? else {
@@ -281,34 +390,23 @@ impl Broadcasts {
             Action::BroadcastMenu {
                 menu: AudienceMenu::Branch,
                 ..
-            } => {
-                let roots: Vec<String> = if authority.whole_organization() {
-                    self.ctx
-                        .tree()
-                        .children_of(None)
-                        .iter()
-                        .map(|b| b.id.clone())
-                        .collect()
-                } else {
-                    authority.branches.clone()
-                };
-                let mut buttons = Vec::new();
-                for root in roots {
-                    for b in self.ctx.tree().subtree(&root) {
-                        buttons.push(
-                            Action::BroadcastAudience {
-                                draft: draft.id,
-                                audience: Audience::Branch(b.clone()),
-                            }
-                            .button(self.ctx.tree().path(&b, l)),
-                        );
-                    }
+            } => Ok(Some(
+                self.branch_page(member, &authority, draft.id, None, 0),
+            )),
+            Action::BroadcastBranches { parent, page, .. } => {
+                let in_scope = parent
+                    .as_deref()
+                    .is_none_or(|p| self.admin.reaches(&authority, p));
+                if !in_scope {
+                    return Ok(None);
                 }
-                buttons.sort_by(|a, b| a.label.cmp(&b.label));
-                Ok(Some(vec![Outbound::with_buttons(
-                    t!(self.ctx.i18n, l, "broadcast-ask-branch"),
-                    keyboard_column(buttons),
-                )]))
+                Ok(Some(self.branch_page(
+                    member,
+                    &authority,
+                    draft.id,
+                    parent.as_deref(),
+                    *page,
+                )))
             }
             Action::BroadcastMenu {
                 menu: AudienceMenu::Tags,
