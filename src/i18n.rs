@@ -490,8 +490,8 @@ mod tests {
         );
     }
 
-    /// Keys built with `format!`: the command menu's descriptions and the lines of /help
-    /// and /admin.
+    /// Keys built with `format!`: the command menu's descriptions, the lines of /help and
+    /// /admin, and the CSV columns' names in words.
     #[test]
     fn every_key_built_at_run_time_exists_in_every_locale() {
         use crate::conversation::command::Command;
@@ -502,7 +502,9 @@ mod tests {
                 .map(|c| c.menu_key())
                 .chain(Command::MEMBER[1..].iter().map(|c| c.help_key()))
                 .chain(Command::ADMIN[1..].iter().map(|c| c.help_key()));
-            for key in keys {
+            let fields =
+                crate::domain::venue_csv::column_names().map(crate::domain::venue_csv::field_key);
+            for key in keys.chain(fields) {
                 assert!(i18n.has(locale, &key), "{locale:?} lacks {key}");
             }
         }

@@ -192,6 +192,19 @@ async fn scenario(db: TestDb) {
         said.contains("结束时间 2026-11-26 18:00 早于开始时间 2026-11-26 19:00"),
         "{said}"
     );
+    // Columns are named in words in a chat (the row has no header): no `start` in Chinese.
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            "/activity_add pd-1126,pd-01,学习交流会,明天晚上,2026-11-26 21:00",
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.contains("开始时间“明天晚上”不是日期时间"), "{said}");
+    assert!(!said.contains("start"), "{said}");
     let said = text_to(
         &say(
             &h,

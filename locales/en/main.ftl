@@ -469,6 +469,21 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s> (<code>{ $id }</code>, ca
 ## Problems in venue and activity rows (weike import, /venue_add, /activity_add and their edits)
 # Plain text, not HTML: the code escapes them where needed. They follow "file:line: " or
 # row-invalid. Quoted values are as written in the row, with invisible characters escaped.
+# Columns by name in words, for problems of a row written in a chat.
+csv-field-id = id
+csv-field-name = name
+csv-field-lat = latitude
+csv-field-lon = longitude
+csv-field-address = address
+csv-field-radius-km = push radius
+csv-field-branch = branch
+csv-field-venue = venue
+csv-field-title = title
+csv-field-start = start
+csv-field-end = end
+csv-field-timezone = time zone
+csv-field-capacity = capacity
+csv-field-description = description
 csv-empty-file = the file is empty: expected a header row with the columns { $required } (and optionally the others of { $columns })
 csv-unreadable = unreadable CSV: { $error }
 csv-encoding = the file is not UTF-8 text from this line on: save it as "CSV UTF-8"

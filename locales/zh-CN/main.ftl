@@ -428,6 +428,21 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，
 ## 驿站与活动行的问题（weike import、/venue_add、/activity_add 及其修改）
 # 纯文本，不是 HTML：需要时由代码转义。它们跟在“文件:行号: ”或 row-invalid 之后。
 # 引号里的值与行中所写相同，不可见字符已转义。
+# Columns by name in words, for problems of a row written in a chat.
+csv-field-id = 编号
+csv-field-name = 名称
+csv-field-lat = 纬度
+csv-field-lon = 经度
+csv-field-address = 地址
+csv-field-radius-km = 推送半径
+csv-field-branch = 支部
+csv-field-venue = 驿站
+csv-field-title = 标题
+csv-field-start = 开始时间
+csv-field-end = 结束时间
+csv-field-timezone = 时区
+csv-field-capacity = 人数上限
+csv-field-description = 简介
 csv-empty-file = 文件是空的：第一行应为表头，包含 { $required } 列（全部可用的列为 { $columns }）
 csv-unreadable = 无法读取 CSV：{ $error }
 csv-encoding = 文件从这一行起不是 UTF-8 文本：请另存为“CSV UTF-8”

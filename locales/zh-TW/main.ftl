@@ -428,6 +428,21 @@ venue-stats-cancelled = · { $time } <s>{ $title }</s>（<code>{ $id }</code>，
 ## 驛站與活動行的問題（weike import、/venue_add、/activity_add 及其修改）
 # 純文字，不是 HTML：需要時由程式轉義。它們跟在「檔案:行號: 」或 row-invalid 之後。
 # 引號裡的值與行中所寫相同，不可見字元已轉義。
+# Columns by name in words, for problems of a row written in a chat.
+csv-field-id = 編號
+csv-field-name = 名稱
+csv-field-lat = 緯度
+csv-field-lon = 經度
+csv-field-address = 地址
+csv-field-radius-km = 推送半徑
+csv-field-branch = 支部
+csv-field-venue = 驛站
+csv-field-title = 標題
+csv-field-start = 開始時間
+csv-field-end = 結束時間
+csv-field-timezone = 時區
+csv-field-capacity = 人數上限
+csv-field-description = 簡介
 csv-empty-file = 檔案是空的：第一行應為表頭，包含 { $required } 欄（全部可用的欄位為 { $columns }）
 csv-unreadable = 無法讀取 CSV：{ $error }
 csv-encoding = 檔案從這一行起不是 UTF-8 文字：請另存為「CSV UTF-8」

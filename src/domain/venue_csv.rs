@@ -227,6 +227,20 @@ fn join_lines(problems: &[CsvProblem]) -> String {
 // Venues
 // ---------------------------------------------------------------------------------------
 
+/// Every column of the venues and activities files.
+pub fn column_names() -> impl Iterator<Item = &'static str> {
+    VENUE_COLUMNS
+        .iter()
+        .chain(ACTIVITY_COLUMNS.iter())
+        .map(|c| c.name)
+}
+
+/// The message key of a column's name in words (`csv-field-radius-km`), for problems told
+/// in a chat, where the admin wrote a row without the file's header.
+pub fn field_key(column: &str) -> String {
+    format!("csv-field-{}", column.replace('_', "-"))
+}
+
 const VENUE_COLUMNS: &[Column; 7] = &[
     Column::required("id"),
     Column::required("name"),

@@ -16,7 +16,7 @@ use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
 use crate::conversation::ctx::Ctx;
 use crate::conversation::{Replies, Result};
-use crate::domain::venue_csv::{self, CsvErrors};
+use crate::domain::venue_csv::{self, CsvErrors, field_key};
 use crate::domain::{Locale, Member};
 use crate::i18n::I18n;
 use crate::store::{NewActivity, NewVenue, Venue};
@@ -60,7 +60,19 @@ fn with_header(columns: &[&str], required: usize, row: &str) -> Option<String> {
 fn problems(i18n: &I18n, locale: Locale, e: &CsvErrors) -> String {
     e.problems
         .iter()
-        .map(|p| escape_html(&i18n.text_with_strings(locale, p.text.key, &p.text.args)))
+        .map(|p| {
+            // The column by its name in words: the row was written without the header.
+            let args: Vec<(&str, String)> = p
+                .text
+                .args
+                .iter()
+                .map(|(name, value)| match *name {
+                    "column" => (*name, i18n.text(locale, &field_key(value), &[])),
+                    _ => (*name, value.clone()),
+                })
+                .collect();
+            escape_html(&i18n.text_with_strings(locale, p.text.key, &args))
+        })
         .collect::<Vec<_>>()
         .join(&t!(i18n, locale, "csv-problem-separator"))
 }
