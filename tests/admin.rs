@@ -160,7 +160,7 @@ async fn scenario(db: TestDb) {
             "quiztest:refused",
         ]
     );
-    assert_eq!(log[6].2, "3 queued");
+    assert_eq!(log[6].2, "3 queued, 3 reached");
 }
 
 #[tokio::test]
