@@ -150,7 +150,6 @@ impl Router {
         }
     }
 
-    /// The one "please wait" answer to a member over the message limit.
     /// Runs `f` on the message limit.
     fn with_flood<T>(&self, f: impl FnOnce(&mut FloodGuard) -> T) -> T {
         match self.flood.lock() {
