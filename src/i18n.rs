@@ -139,11 +139,16 @@ impl I18n {
     }
 
     /// [`I18n::text`] with text values only, as a problem of a venues or activities file
-    /// ([`crate::domain::venue_csv::ProblemText`]) carries them.
+    /// ([`crate::domain::venue_csv::ProblemText`]) carries them. A value that is a whole
+    /// number written plainly (`3`, not `03` or `3.0`) is given as a number, so that plural
+    /// selectors choose by it ("1 field", "3 fields"); it reads the same.
     pub fn text_with_strings(&self, locale: Locale, key: &str, args: &[(&str, String)]) -> String {
         let args: Vec<(&str, Arg)> = args
             .iter()
-            .map(|(name, value)| (*name, Arg::from(value)))
+            .map(|(name, value)| match value.parse::<i64>() {
+                Ok(n) if n.to_string() == *value => (*name, Arg::Number(n)),
+                _ => (*name, Arg::from(value)),
+            })
             .collect();
         self.text(locale, key, &args)
     }
@@ -734,5 +739,185 @@ Bad Id,x,95,0
         let key = "only-here";
         assert_eq!(t!(i18n, Locale::En, key), "只有简体");
         assert_eq!(t!(i18n, Locale::ZhTw, key), "只有简体");
+    }
+
+    /// The words right after the number `n` written on its own ("1 day", "(1/1 members)",
+    /// "+1 point"), lowercased, without the punctuation around them.
+    fn words_after(text: &str, n: char) -> Vec<String> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut out = Vec::new();
+        for (i, c) in chars.iter().enumerate() {
+            let before = i.checked_sub(1).map(|j| chars[j]);
+            if *c != n
+                || before.is_some_and(|b| b.is_ascii_digit() || b == '.' || b.is_alphabetic())
+                || chars.get(i + 1) != Some(&' ')
+            {
+                continue;
+            }
+            let word: String = chars[i + 2..]
+                .iter()
+                .take_while(|c| c.is_alphanumeric() || **c == '-' || **c == '\'')
+                .collect();
+            if !word.is_empty() {
+                out.push(word.to_lowercase());
+            }
+        }
+        out
+    }
+
+    /// English counts agree with their nouns in every message: each message with a
+    /// placeholder is rendered with every placeholder the number 1, then 2; after "1" no
+    /// plural noun may follow, after "2" none of the singular nouns the `[one]` variants
+    /// use. Plural selectors (`{ $n -> [one] day *[other] days }`) make that so.
+    #[test]
+    fn english_counts_agree_with_their_nouns() {
+        let i18n = I18n::new().unwrap();
+        let source = SOURCES
+            .iter()
+            .find(|(l, _)| *l == Locale::En)
+            .map(|(_, s)| *s)
+            .unwrap();
+        // Words ending in "s" that are not plurals of a counted thing.
+        const NOT_PLURALS: [&str; 7] = ["is", "was", "has", "s", "its", "contains", "does"];
+        // Placeholders given as text with a decimal (always "29.5 messages"), rendered so.
+        const DECIMALS: [(&str, &str); 2] =
+            [("capacity-header", "rate"), ("capacity-header", "per")];
+        // The singular nouns: the first word of every short `[one]` variant.
+        let singulars: BTreeSet<String> = source
+            .lines()
+            .filter_map(|l| l.trim().strip_prefix("[one] "))
+            .filter(|v| v.split_whitespace().count() <= 2)
+            .filter_map(|v| v.split_whitespace().next())
+            .map(str::to_lowercase)
+            .collect();
+        for noun in ["day", "point", "member", "check-in", "character", "minute"] {
+            assert!(singulars.contains(noun), "{noun}: {singulars:?}");
+        }
+        let mut mistakes = Vec::new();
+        let mut counted = 0;
+        for (key, vars) in messages(source) {
+            if vars.is_empty() {
+                continue;
+            }
+            counted += 1;
+            for n in [1i64, 2] {
+                let args: Vec<(&str, Arg)> = vars
+                    .iter()
+                    .map(|v| match DECIMALS.contains(&(key.as_str(), v.as_str())) {
+                        true => (v.as_str(), Arg::from(format!("{n}.5"))),
+                        false => (v.as_str(), Arg::Number(n)),
+                    })
+                    .collect();
+                let text = i18n.text(Locale::En, &key, &args);
+                let digit = if n == 1 { '1' } else { '2' };
+                for word in words_after(&text, digit) {
+                    let wrong = if n == 1 {
+                        word.ends_with('s') && !NOT_PLURALS.contains(&word.as_str())
+                    } else {
+                        singulars.contains(&word)
+                    };
+                    if wrong {
+                        mistakes.push(format!("{key} with {n}: “{n} {word}” in {text:?}"));
+                    }
+                }
+            }
+        }
+        assert!(counted > 150, "only {counted} messages with placeholders");
+        assert!(mistakes.is_empty(), "{}", mistakes.join("\n"));
+
+        // What some of them read with 1 (and 2), in full.
+        let one = |key: &str, args: &[(&str, i64)]| {
+            let args: Vec<(&str, Arg)> = args.iter().map(|(k, v)| (*k, Arg::Number(*v))).collect();
+            i18n.text(Locale::En, key, &args)
+        };
+        let all = messages(source);
+        for (key, args, expected) in [
+            (
+                "checkin-recorded",
+                &[("points", 1), ("streak", 1)][..],
+                "✅ Checked in! +1 point. Streak: 1 day.",
+            ),
+            (
+                "checkin-recorded",
+                &[("points", 2), ("streak", 2)][..],
+                "✅ Checked in! +2 points. Streak: 2 days.",
+            ),
+            (
+                "streak-bonus",
+                &[("streak", 1), ("points", 1)][..],
+                "🔥 1 day in a row! Bonus: +1 point",
+            ),
+            (
+                "rank-mine",
+                &[("rank", 1), ("points", 1)][..],
+                "Your place: 1 (1 point)",
+            ),
+            (
+                "export-caption",
+                &[("count", 1)][..],
+                "📎 1 · 1 · progress of 1 member",
+            ),
+            (
+                "broadcast-inactive-label",
+                &[("days", 1)][..],
+                "no check-in for 1 day",
+            ),
+            (
+                "stats-more-rows",
+                &[("count", 1)][..],
+                "…and 1 more branch; /export has them all",
+            ),
+            ("capacity-more", &[("count", 2)][..], "…and 2 more slots"),
+            (
+                "branch-matches",
+                &[("count", 1)][..],
+                "1 branch matches “1”; please choose:",
+            ),
+            (
+                "csv-field-count",
+                &[("fields", 1), ("header", 7)][..],
+                "the row has 1 field but the header has 7",
+            ),
+        ] {
+            let mut args = args.to_vec();
+            for v in &all[key] {
+                if !args.iter().any(|(k, _)| k == v) {
+                    args.push((v.as_str(), 1));
+                }
+            }
+            assert_eq!(one(key, &args), expected, "{key}");
+        }
+        let figures = i18n.text(
+            Locale::En,
+            "stats-figures",
+            &[
+                ("rate", Arg::from("100%")),
+                ("participants", Arg::Number(1)),
+                ("active", Arg::Number(1)),
+                ("checkins", Arg::Number(1)),
+                ("accuracy", Arg::from("–")),
+                ("points", Arg::Number(1)),
+                ("migrant_rate", Arg::from("–")),
+                ("migrant_participants", Arg::Number(0)),
+                ("migrant_active", Arg::Number(0)),
+            ],
+        );
+        assert_eq!(
+            figures,
+            "participation 100% (1/1 member) · 1 check-in · quiz accuracy – · 1 point · members away – (0/0)"
+        );
+        // A CSV problem's numbers arrive as text and still choose their noun.
+        assert_eq!(
+            i18n.text_with_strings(
+                Locale::En,
+                "csv-too-long",
+                &[
+                    ("column", "name".into()),
+                    ("length", "1".into()),
+                    ("max", "0".into())
+                ]
+            ),
+            "name is 1 character long: use at most 0"
+        );
     }
 }

@@ -144,7 +144,7 @@ async fn scenario(db: TestDb) {
             "quiztest:refused",
         ]
     );
-    assert_eq!(log[6].2, "3 queued");
+    assert_eq!(log[6].2, "3 queued, 3 reached");
 
     // Names instead of ids: a topic by its title, a branch by part of its name; a name
     // that fits several branches is answered with a button for each.

@@ -351,7 +351,7 @@ fn console_demo_walks_through_a_day() {
         "You have no poster yet",
         // The console user is the owner: the statistics of this week.
         "📊 Study statistics · Everyone",
-        "Lesson 1 Crossing Roads and Riding E-bikes: Safety First — 100.0% (1/1)",
+        "Lesson 1 Crossing Roads and Riding E-bikes: Safety First — 100% (1/1)",
         "You are now marked as working away from home",
         "Do you agree?",
         "[:location LAT LON]",
@@ -427,7 +427,7 @@ fn console_demo_walks_through_a_day() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(
-        report.contains("Hexi District — participation 100.0% (1/1)"),
+        report.contains("Hexi District — participation 100% (1/1)"),
         "{report}"
     );
     assert!(!report.contains("<b>"), "plain text: {report}");
@@ -437,7 +437,9 @@ fn console_demo_walks_through_a_day() {
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(lines[0].starts_with("id,name,branch,status"), "{text}");
-    assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"Ann\"\")\",Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,1,1,2,1,50.0,"), "{text}");
+    // Away (Yes), one lesson received, one check-in on its day, 2 answers, 1 right, 50.0%.
+    assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"Ann\"\")\",Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,Yes,1,1,20"), "{text}");
+    assert!(lines[1].contains(",2,1,50.0,"), "{text}");
     let out = weike()
         .args(["report", "--branch", "nowhere"])
         .env("WEIKE_DATABASE_URL", &url)

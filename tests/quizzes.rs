@@ -336,8 +336,8 @@ async fn scenario(db: TestDb) {
     assert_eq!(q.len(), 1, "one question at a time");
     assert_eq!(q[0].3, Some(60));
     assert!(
-        q[0].2.starts_with("（1/5）天黑以后走路出门"),
-        "the review question first: {q:?}"
+        q[0].2.starts_with("（1/5）🔁 复习：天黑以后走路出门"),
+        "the review question first, from another topic (出行与户外), labelled: {q:?}"
     );
     // Every member who received a lesson of a topic gets a test.
     for chat in [B, C, D] {
@@ -349,6 +349,7 @@ async fn scenario(db: TestDb) {
     assert!(text_to(&calls, A).contains("✅ 答对了！"));
     let q2 = polls(&to_chat(&calls, A));
     assert!(q2[0].2.starts_with("（2/5）"), "{q2:?}");
+    assert!(!q2[0].2.contains("复习"), "a question of the topic: {q2:?}");
     // Question 2 times out: counted wrong, the next one follows.
     h.clock.advance(Duration::seconds(61));
     let calls = tick(&service, &h.fake).await;
@@ -424,5 +425,62 @@ async fn quizzes_points_posters_and_titles_on_sqlite() {
 async fn quizzes_points_posters_and_titles_on_postgres() {
     if let Some(db) = TestDb::postgres("quizzes").await {
         scenario(db).await;
+    }
+}
+
+const OWNER: i64 = 7100;
+
+/// `/quiztest` for a topic none of the members in scope has had a lesson of: the admin is
+/// told so, and nothing is sent; a topic they had goes to those who had it.
+async fn quiztest_that_reaches_nobody(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
+        .await;
+    h.fake.take_calls();
+    let chats = add_members(&service.app, 3, OWNER, h.clock_now()).await;
+    h.fake.allow_chats(chats.clone());
+    // Lesson 1 (road safety, of 出行与户外) is given to everyone.
+    h.clock.set(lesson_time(1));
+    tick(&service, &h.fake).await;
+
+    let said = |text: &'static str| {
+        let (service, h) = (&service, &h);
+        async move {
+            h.fake.push_text(OWNER, text);
+            text_to(&step(service, &h.fake).await, OWNER)
+        }
+    };
+    assert_eq!(
+        said("/quiztest fraud").await,
+        "全体党员还没有成员收到过专题“防骗”的课程，测验没有发送。"
+    );
+    assert_eq!(
+        said("/quiztest getting-around hexi").await,
+        "河西区还没有成员收到过专题“出行与户外”的课程，测验没有发送。",
+        "nobody in 河西区 at all"
+    );
+    let calls = tick(&service, &h.fake).await;
+    assert!(calls.is_empty(), "nothing was sent: {calls:#?}");
+    let queued = said("/quiztest getting-around").await;
+    assert!(
+        queued.contains("专题测验“出行与户外”正在发送给 3 名成员（全体党员）"),
+        "{queued}"
+    );
+    let calls = tick(&service, &h.fake).await;
+    for chat in chats {
+        assert_eq!(polls(&to_chat(&calls, chat)).len(), 1, "{chat}: {calls:#?}");
+    }
+}
+
+#[tokio::test]
+async fn quiztest_that_reaches_nobody_on_sqlite() {
+    quiztest_that_reaches_nobody(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn quiztest_that_reaches_nobody_on_postgres() {
+    if let Some(db) = TestDb::postgres("quiztest_nobody").await {
+        quiztest_that_reaches_nobody(db).await;
     }
 }

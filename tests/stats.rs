@@ -192,25 +192,25 @@ async fn scenario(db: TestDb) {
     assert_eq!(qs, (2, 3), "A and B of OWNER, A, B (E is paused)");
     assert_eq!(hx, (1, 2));
     assert!(
-        said.contains(&format!("2. 河西区 — 参训率 50.0%（{}/{}）", hx.0, hx.1)),
+        said.contains(&format!("2. 河西区 — 参训率 50%（{}/{}）", hx.0, hx.1)),
         "{said}"
     );
     assert!(
-        said.contains(&format!("1. 青山市 — 参训率 66.7%（{}/{}）", qs.0, qs.1)),
+        said.contains(&format!("1. 青山市 — 参训率 67%（{}/{}）", qs.0, qs.1)),
         "{said}"
     );
     let all_participants = participants_sql(url, "", from, to).await;
     let all_active = active_sql(url, "").await;
     assert!(
         said.contains(&format!(
-            "参训率 60.0%（{all_participants}/{all_active} 人）· 打卡 3 次 · 答题正确率 100.0% · 积分 4"
+            "参训率 60%（{all_participants}/{all_active} 人）· 打卡 3 次 · 答题正确率 100% · 积分 4"
         )),
         "3 check-ins + 1 right answer: {said}"
     );
-    assert!(said.contains("流动党员参训率 100.0%（1/1）"), "{said}");
+    assert!(said.contains("流动党员参训率 100%（1/1）"), "{said}");
     assert!(said.contains("第 1 课 "), "{said}");
     assert!(
-        said.contains("— 60.0%（3/5）"),
+        said.contains("— 60%（3/5）"),
         "lesson 1 was sent to the 5 active members: {said}"
     );
 
@@ -224,11 +224,11 @@ async fn scenario(db: TestDb) {
         "{said}"
     );
     assert!(
-        said.contains("<b>青山市 / 东湖镇 / 柳村党支部 合计</b>\n参训率 66.7%（2/3 人）"),
+        said.contains("<b>青山市 / 东湖镇 / 柳村党支部 合计</b>\n参训率 67%（2/3 人）"),
         "{said}"
     );
     assert!(
-        said.contains("<b>全组织</b>\n参训率 60.0%（3/5 人）"),
+        said.contains("<b>全组织</b>\n参训率 60%（3/5 人）"),
         "{said}"
     );
 
@@ -240,21 +240,46 @@ async fn scenario(db: TestDb) {
         .expect("a chart");
     let png = &photo.files[0].bytes;
     assert_eq!(&png[1..4], b"PNG");
-    assert!(photo.text().unwrap().contains("60.0%"));
+    assert!(photo.text().unwrap().contains("60%"));
 
     let (_, rows) = export(&h, &service).await;
-    assert_eq!(&rows[0][0], "编号");
-    assert_eq!(&rows[0][5], "打卡次数");
+    assert_eq!(
+        rows[0].iter().collect::<Vec<_>>(),
+        [
+            "编号",
+            "姓名",
+            "支部",
+            "状态",
+            "流动党员",
+            "已收到课程",
+            "打卡次数",
+            "最近打卡日期",
+            "答题数",
+            "答对数",
+            "正确率(%)",
+            "积分"
+        ]
+    );
     assert_eq!(
         rows.len() as i64 - 1,
         count(url, "SELECT COUNT(*) FROM members WHERE onboarded", &[]).await
     );
-    assert_eq!(&row_of(&rows, A)[5], "1");
-    assert_eq!(&row_of(&rows, A)[6], "1", "one answer");
-    assert_eq!(&row_of(&rows, A)[9], "2", "check-in + right answer");
-    assert_eq!(&row_of(&rows, B)[4], "1", "away from home");
-    assert_eq!(&row_of(&rows, D)[5], "0");
+    let a = row_of(&rows, A);
+    assert_eq!(&a[4], "否", "A is at home");
+    assert_eq!(&a[5], "1", "lesson 1 this week");
+    assert_eq!(&a[6], "1");
+    assert_eq!(&a[7], "2026-11-25", "day 1, 07:30 in Shanghai");
+    assert_eq!(&a[8], "1", "one answer");
+    assert_eq!(&a[11], "2", "check-in + right answer");
+    assert_eq!(&row_of(&rows, B)[4], "是", "away from home");
+    let d = row_of(&rows, D);
+    assert_eq!(
+        (&d[5], &d[6], &d[7]),
+        ("1", "0", ""),
+        "given, never checked in"
+    );
     assert_eq!(&row_of(&rows, E)[3], "暂停");
+    assert_eq!(&row_of(&rows, E)[5], "0", "paused before day 1");
 
     // ----- refusals and bad input change nothing -----------------------------------------
     let said = text_to(&say(&h, &service, A, "/stats").await, A);
@@ -291,22 +316,24 @@ async fn scenario(db: TestDb) {
     assert_eq!(refusals, 3);
 
     // ----- a flood of messages from one member -----------------------------------------
+    // (The replies go out at Telegram's pace on the manual clock, so the exact seconds
+    // are checked in `nothing_is_dropped_silently`, with the pace off.)
     for _ in 0..25 {
         h.fake.push_text(D, "/help");
     }
     let calls = step(&service, &h.fake).await;
     let to_d: Vec<_> = calls.iter().filter(|c| c.chat_id() == Some(D)).collect();
-    assert_eq!(to_d.len(), 21, "20 answers and one warning");
-    assert_eq!(
-        to_d.iter()
-            .filter(|c| c.text().unwrap().contains("您发得太快了"))
-            .count(),
-        1
-    );
+    assert_eq!(to_d.len(), 21, "20 answers and one notice");
+    let notices: Vec<&str> = to_d
+        .iter()
+        .filter_map(|c| c.text())
+        .filter(|t| t.contains("这条消息没有执行：一分钟内最多 20 条"))
+        .collect();
+    assert_eq!(notices.len(), 1, "{to_d:#?}");
     // A minute later D is answered again.
     h.clock.advance(Duration::seconds(61));
     let said = text_to(&say(&h, &service, D, "/help").await, D);
-    assert!(!said.contains("太快"), "{said}");
+    assert!(!said.contains("没有执行"), "{said}");
 
     // ----- nudges: D has missed 3 lessons by day 4 ---------------------------------------
     for day in 2..=4 {
@@ -415,13 +442,20 @@ async fn formula_names(db: TestDb) {
         "成员0",
         "a plain name is left alone"
     );
-    // The numbers stay numbers.
-    for cell in row_of(&rows, A).iter().skip(4) {
+    // The numbers stay numbers; the away column is 是/否, the date a date or empty.
+    let a = row_of(&rows, A);
+    for i in [5, 6, 8, 9, 10, 11] {
         assert!(
-            cell.is_empty() || cell.parse::<f64>().is_ok(),
-            "{cell:?} in {text}"
+            a[i].is_empty() || a[i].parse::<f64>().is_ok(),
+            "{:?} in {text}",
+            &a[i]
         );
     }
+    assert_eq!(&a[4], "否");
+    assert!(
+        a[7].is_empty() || chrono::NaiveDate::parse_from_str(&a[7], "%Y-%m-%d").is_ok(),
+        "{text}"
+    );
     assert!(
         !text
             .lines()
@@ -485,5 +519,238 @@ async fn stats_export_flood_and_nudges_on_sqlite() {
 async fn stats_export_flood_and_nudges_on_postgres() {
     if let Some(db) = TestDb::postgres("stats").await {
         scenario(db).await;
+    }
+}
+
+/// The per-member message limit, with Telegram's pace off so that the clock stands still
+/// while replies go out: what goes over it is never dropped silently, and admins' commands
+/// have ten times the room.
+async fn nothing_is_dropped_silently(db: TestDb) {
+    let h = Harness::new(db).await;
+    let mut config = h.config_with(&[
+        ("WEIKE_OWNERS", &OWNER.to_string()),
+        ("WEIKE_COMMANDS_PER_MINUTE", "3"),
+    ]);
+    config.courier.limits = weike::courier::rate_limit::LimitSettings::unlimited();
+    let service = h.service_with(config).await;
+    h.fake.take_calls();
+    let chats = add_members(&service.app, 2, OWNER, h.clock_now()).await;
+    h.fake.allow_chats(chats);
+    let t0 = h.clock_now();
+
+    // ----- a member: three a minute ------------------------------------------------------
+    let calls = say(&h, &service, A, "/settings").await;
+    let (menu, buttons) = support::harness::button_message(&calls, A, "");
+    for _ in 0..4 {
+        h.fake.push_text(A, "/help");
+    }
+    let said: Vec<String> = step(&service, &h.fake)
+        .await
+        .iter()
+        .filter(|c| c.chat_id() == Some(A))
+        .filter_map(|c| c.text().map(str::to_string))
+        .collect();
+    assert_eq!(said.len(), 3, "two answers and one notice: {said:#?}");
+    assert!(said[0].contains("/today") && said[1].contains("/today"));
+    assert_eq!(
+        said[2],
+        "⏳ 这条消息没有执行：一分钟内最多 3 条，您发得太快了。请 60 秒后再发一次。在此之前超出的消息也不会执行（此提醒每分钟最多一次）。"
+    );
+    // Within the minute of the notice: a message is not carried out and not told again
+    // (the notice said so); a button press is told each time, since its answer is no
+    // message.
+    let dialog = || async {
+        service
+            .app
+            .store
+            .member_by_chat("telegram", &A.to_string())
+            .await
+            .unwrap()
+            .unwrap()
+            .dialog
+    };
+    let before = dialog().await;
+    // What the bot sent (the fake also records the service's getUpdates).
+    let sent = |calls: Vec<Call>| -> Vec<Call> {
+        calls
+            .into_iter()
+            .filter(|c| c.method != "getUpdates")
+            .collect()
+    };
+    h.clock.set(t0 + Duration::seconds(30));
+    let calls = sent(say(&h, &service, A, "/help").await);
+    assert!(calls.is_empty(), "{calls:#?}");
+    h.fake.push_callback(A, menu, &buttons[0]);
+    let calls = sent(step(&service, &h.fake).await);
+    assert_eq!(calls.len(), 1, "{calls:#?}");
+    assert_eq!(calls[0].method, "answerCallbackQuery");
+    assert_eq!(
+        calls[0].text(),
+        Some("⏳ 没有执行：操作太快了，请 30 秒后再试。")
+    );
+    assert_eq!(dialog().await, before, "the press was not carried out");
+    h.clock.set(t0 + Duration::seconds(59));
+    assert!(sent(say(&h, &service, A, "/help").await).is_empty());
+    // A minute on: room for three, and the next over the limit is told again.
+    h.clock.set(t0 + Duration::seconds(60));
+    for _ in 0..5 {
+        h.fake.push_text(A, "/help");
+    }
+    let said = text_to(&step(&service, &h.fake).await, A);
+    assert_eq!(said.matches("/today — ").count(), 3, "{said}");
+    assert_eq!(said.matches("没有执行").count(), 1, "{said}");
+
+    // ----- an owner: thirty a minute -----------------------------------------------------
+    for _ in 0..33 {
+        h.fake.push_text(OWNER, "/admins");
+    }
+    let said: Vec<String> = step(&service, &h.fake)
+        .await
+        .iter()
+        .filter(|c| c.chat_id() == Some(OWNER))
+        .filter_map(|c| c.text().map(str::to_string))
+        .collect();
+    assert_eq!(said.len(), 31, "30 answers and one notice");
+    assert!(
+        said[..30].iter().all(|t| t.contains("负责人和管理员")),
+        "{said:#?}"
+    );
+    assert!(
+        said[30].starts_with("⏳ 这条消息没有执行：一分钟内最多 30 条"),
+        "{}",
+        said[30]
+    );
+    // A branch admin has the admins' room too.
+    h.clock.set(t0 + Duration::seconds(120));
+    let said = text_to(
+        &say(
+            &h,
+            &service,
+            OWNER,
+            &format!("/grant branch_admin {A} {LIUCUN}"),
+        )
+        .await,
+        OWNER,
+    );
+    assert!(said.starts_with("✅"), "{said}");
+    h.clock.set(t0 + Duration::seconds(180));
+    for _ in 0..10 {
+        h.fake.push_text(A, "/stats");
+    }
+    let said = text_to(&step(&service, &h.fake).await, A);
+    assert_eq!(said.matches("学习统计").count(), 10, "{said}");
+    assert!(!said.contains("没有执行"), "{said}");
+}
+
+#[tokio::test]
+async fn nothing_is_dropped_silently_on_sqlite() {
+    nothing_is_dropped_silently(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn nothing_is_dropped_silently_on_postgres() {
+    if let Some(db) = TestDb::postgres("flood").await {
+        nothing_is_dropped_silently(db).await;
+    }
+}
+
+/// A member who checks in at home, then goes away mid-week and checks in: /stats counts
+/// them as taking part away from home in that week and season (before, the status of their
+/// first check-in of the period counted), each check-in keeps where it was made, and
+/// `/export` shows their status, the lessons they were given and their last check-in.
+async fn away_mid_week(db: TestDb) {
+    let (h, service) = start(db, 3).await; // OWNER, A, B in 柳村
+    let url = h.db.url.clone();
+    for day in 1..=2 {
+        if day == 2 {
+            // Wednesday evening: A leaves to work away from home.
+            h.clock.set(lesson_time(1) + Duration::hours(12));
+            let said = text_to(&say(&h, &service, A, "/away").await, A);
+            assert!(said.contains("流动"), "{said}");
+        }
+        h.clock.set(lesson_time(day));
+        service.tick().await.into_result().unwrap();
+        let calls = h.fake.take_calls();
+        for chat in [A, B] {
+            let (message, data) = checkin_button(&calls, chat);
+            h.fake.push_callback(chat, message, &data);
+        }
+        step(&service, &h.fake).await;
+    }
+    let away_checkins = |chat: i64| {
+        let url = url.clone();
+        async move {
+            count(
+                &url,
+                "SELECT CAST(COALESCE(SUM(CASE WHEN c.away THEN 1 ELSE 0 END), 0) AS BIGINT)
+                 FROM checkins c JOIN members m ON m.id = c.member_id WHERE m.chat_id = $1",
+                &[&chat.to_string()],
+            )
+            .await
+        }
+    };
+    assert_eq!(away_checkins(A).await, 1, "day 2 only");
+    assert_eq!(away_checkins(B).await, 0);
+
+    for args in ["", " 赛季"] {
+        let said = text_to(
+            &say(&h, &service, OWNER, &format!("/stats{args}")).await,
+            OWNER,
+        );
+        assert!(
+            said.contains("打卡 4 次") && said.contains("参训率 67%（2/3 人）"),
+            "{said}"
+        );
+        assert!(
+            said.contains("流动党员参训率 100%（1/1）"),
+            "A took part away from home, though at home on Wednesday: {said}"
+        );
+    }
+
+    let (_, rows) = export(&h, &service).await;
+    let (a, b, owner) = (row_of(&rows, A), row_of(&rows, B), row_of(&rows, OWNER));
+    assert_eq!(
+        (&a[4], &a[5], &a[6], &a[7]),
+        ("是", "2", "2", "2026-11-26"),
+        "away, two lessons, two check-ins, the last on Thursday"
+    );
+    assert_eq!((&b[4], &b[5], &b[6]), ("否", "2", "2"));
+    assert_eq!(
+        (&owner[4], &owner[5], &owner[6], &owner[7]),
+        ("否", "2", "0", "")
+    );
+
+    // In English: Yes and No.
+    let mut english = service
+        .app
+        .store
+        .member_by_chat("telegram", &OWNER.to_string())
+        .await
+        .unwrap()
+        .unwrap();
+    english.locale = weike::domain::Locale::En;
+    service
+        .app
+        .store
+        .save_member(&english, h.clock_now())
+        .await
+        .unwrap();
+    let (_, rows) = export(&h, &service).await;
+    assert_eq!(&rows[0][4], "away from home");
+    assert_eq!(&rows[0][5], "lessons received");
+    assert_eq!(&rows[0][7], "last check-in");
+    assert_eq!(&row_of(&rows, A)[4], "Yes");
+    assert_eq!(&row_of(&rows, B)[4], "No");
+}
+
+#[tokio::test]
+async fn away_mid_week_counts_as_away_on_sqlite() {
+    away_mid_week(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn away_mid_week_counts_as_away_on_postgres() {
+    if let Some(db) = TestDb::postgres("away_mid_week").await {
+        away_mid_week(db).await;
     }
 }

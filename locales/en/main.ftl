@@ -8,9 +8,15 @@ welcome = 👋 Welcome to <b>Weike</b> — one short lesson a day, right here in
     A few quick questions first.
 ask-language = Which language would you like?
 language-invalid = Please choose one of the languages with the buttons (or send 1, 2 or 3).
-ask-name = What should we call you? Send your name (at most { $max } characters).
+ask-name = What should we call you? Send your name (at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    }).
 name-empty = The name is empty. Please send your name as text.
-name-too-long = That is too long: at most { $max } characters, please.
+name-too-long = That is too long: at most { $max } { $max ->
+        [one] character
+       *[other] characters
+    }, please.
 name-invalid = A name cannot start with “/” or contain control characters. Please send your name as plain text.
 name-formula = A name cannot start with = + - or @ (a spreadsheet would read it as a formula). Please send your name as people know it, for example Wang Xiaoming.
 name-hidden-characters = A name cannot contain invisible characters that turn the text around or come from a file (direction marks, a byte-order mark). Please type your name again, for example Wang Xiaoming.
@@ -87,7 +93,10 @@ when-never = — (no lesson day is scheduled)
 
 ## /me
 me-header = 👤 <b>{ $name }</b> · { $branch }
-me-course = 📚 { $course }: { $done } checked in, { $received } received, { $total } lessons in all
+me-course = 📚 { $course }: { $done } checked in, { $received } received, { $total } { $total ->
+        [one] lesson
+       *[other] lessons
+    } in all
 me-streak = 🔥 Streak: { $streak } { $streak ->
         [one] day
        *[other] days
@@ -132,6 +141,8 @@ console-unknown = Unknown console command “:{ $input }”. :help lists them.
 ## Quizzes
 quiz-test-question = ({ $n }/{ $total }) { $question }
 quiz-review-question = 🔁 Review: { $question }
+# A review question from another topic in a topic test.
+quiz-test-review-question = ({ $n }/{ $total }) 🔁 Review: { $question }
 quiz-right = ✅ Right! +{ $points } { $points ->
         [one] point
        *[other] points
@@ -146,13 +157,25 @@ quiz-test-intro = 📝 <b>Topic test: { $topic }</b>
     { $count } { $count ->
         [one] question
        *[other] questions
-    }, { $seconds } seconds each. Good luck!
+    }, { $seconds } { $seconds ->
+        [one] second
+       *[other] seconds
+    } each. Good luck!
 quiz-test-result = 🏁 <b>Test finished: { $topic }</b>
-    Score: { $correct } of { $total } right, +{ $points } points
+    Score: { $correct } of { $total } right, +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }
     Rank in your branch: { $rank } of { $of } who finished so far
 
 ## Points and leaderboards
-streak-bonus = 🔥 { $streak } days in a row! Bonus: +{ $points } points
+streak-bonus = 🔥 { $streak } { $streak ->
+        [one] day
+       *[other] days
+    } in a row! Bonus: +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }
 rank-week = 🏆 <b>Leaderboard — this week</b>
 rank-season = 🏆 <b>Leaderboard — season: { $season }</b>
 season-title-note = 🎖 When the season ends, the top { $top } of each branch and of the whole organization earn the title “{ $title }”.
@@ -162,11 +185,17 @@ rank-organization = Everyone
 rank-empty = No points yet.
 rank-line = { $rank }. { $name } — { $points }
 rank-line-me = 👉 { $rank }. <b>{ $name }</b> — { $points }
-rank-mine = Your place: { $rank } ({ $points } points)
+rank-mine = Your place: { $rank } ({ $points } { $points ->
+        [one] point
+       *[other] points
+    })
 rank-show-season = Show the season
 rank-show-week = Show this week
 rank-usage = I don't know the period “{ $input }”. Use /rank, /rank week or /rank season.
-season-title-given = 🎖 Congratulations, { $name }! You are a <b>{ $title }</b>: place { $rank } in { $scope } with { $points } points this season.
+season-title-given = 🎖 Congratulations, { $name }! You are a <b>{ $title }</b>: place { $rank } in { $scope } with { $points } { $points ->
+        [one] point
+       *[other] points
+    } this season.
 me-points = ⭐ Points: { $points }
 me-points-season = ⭐ Points: { $points } (this season, { $season }: { $season_points })
 me-answers = 📝 Quiz answers: { $correct } of { $answered } right ({ $percent }%)
@@ -234,11 +263,15 @@ quiztest-queued = 📝 The topic test “{ $topic }” is on its way to { $count
         [one] member
        *[other] members
     } ({ $scope }).
+quiztest-nobody = No member in { $scope } has received a lesson of “{ $topic }” yet, so the test was not sent.
 
 ## Broadcasts
 broadcast-ask-content = 📣 Send the announcement: a text, or a photo, audio file or document with a caption. /cancel stops.
 broadcast-empty = The announcement is empty. Send a text, or a file with a caption.
-broadcast-too-long = The announcement has { $length } characters; at most { $max } fit. Please shorten it.
+broadcast-too-long = The announcement has { $length } { $length ->
+        [one] character
+       *[other] characters
+    }; at most { $max } fit. Please shorten it.
 broadcast-ask-audience = Who should receive it?
 broadcast-to-everyone = Everyone
 broadcast-to-my-branches = Everyone in my branches
@@ -256,7 +289,10 @@ page-next = Next ›
 broadcast-no-tags = No member has a tag yet. Admins add tags with /tag ID TAG.
 broadcast-ask-tag = Which tag?
 broadcast-ask-inactive = Inactive (no check-in) for how long?
-broadcast-inactive-label = no check-in for { $days } days
+broadcast-inactive-label = no check-in for { $days } { $days ->
+        [one] day
+       *[other] days
+    }
 broadcast-tag-label = tag “{ $tag }”
 broadcast-no-recipients = Nobody is in “{ $audience }” right now, so nothing would be sent. Choose another audience:
 broadcast-preview-header = <b>Preview</b> — to { $audience }: <b>{ $count }</b> { $count ->
@@ -313,14 +349,29 @@ stats-period-week = this week (from { $monday })
 stats-period-season = { $season } ({ $start } to { $end })
 stats-header = 📊 <b>Study statistics</b> · { $scope } · { $period }
 stats-row = { $n }. { $branch } — participation { $rate } ({ $participants }/{ $active })
-stats-more-rows = …and { $count } more branches; /export has them all
+stats-more-rows = …and { $count } more { $count ->
+        [one] branch
+       *[other] branches
+    }; /export has them all
 stats-total = <b>{ $scope }, total</b>
 stats-organization = <b>Whole organization</b>
-stats-figures = participation { $rate } ({ $participants }/{ $active } members) · { $checkins } check-ins · quiz accuracy { $accuracy } · { $points } points · members away { $migrant_rate } ({ $migrant_participants }/{ $migrant_active })
+stats-figures = participation { $rate } ({ $participants }/{ $active } { $active ->
+        [one] member
+       *[other] members
+    }) · { $checkins } { $checkins ->
+        [one] check-in
+       *[other] check-ins
+    } · quiz accuracy { $accuracy } · { $points } { $points ->
+        [one] point
+       *[other] points
+    } · members away { $migrant_rate } ({ $migrant_participants }/{ $migrant_active })
 stats-lessons-header = <b>Lesson completion</b> (share of the members who received a lesson and checked in)
 stats-lesson = Lesson { $seq } { $title } — { $rate } ({ $checked_in }/{ $assigned })
 stats-chart-title = Participation by branch
-export-caption = 📎 { $scope } · { $period } · progress of { $count } members
+export-caption = 📎 { $scope } · { $period } · progress of { $count } { $count ->
+        [one] member
+       *[other] members
+    }
 export-col-id = id
 export-col-name = name
 export-col-branch = branch
@@ -331,12 +382,26 @@ export-col-answered = answers
 export-col-correct = right answers
 export-col-accuracy = accuracy (%)
 export-col-points = points
+export-col-lessons = lessons received
+export-col-last-checkin = last check-in
+export-yes = Yes
+export-no = No
 export-status-active = active
 export-status-paused = paused
 export-status-blocked = blocked the bot
 export-status-left = left
 nudge = 👋 { $name }, we haven't seen you studying for a few days. A few minutes a day add up — send /today for today's lesson!
-rate-limited = You are sending messages too fast. Please wait a minute and try again.
+rate-limited = ⏳ That was not carried out: you sent more than { $limit } { $limit ->
+        [one] message
+       *[other] messages
+    } within a minute. Send it again in { $seconds } { $seconds ->
+        [one] second
+       *[other] seconds
+    }. Until then, messages over the limit are not carried out either (this notice comes at most once a minute).
+rate-limited-button = ⏳ Not carried out: too fast. Try again in { $seconds } { $seconds ->
+        [one] second
+       *[other] seconds
+    }.
 
 ## The organization tree
 branches-header = <b>The organization</b> (id name)
@@ -348,7 +413,10 @@ branch-name-hidden-characters = A branch name cannot contain invisible character
 branch-name-invisible = That branch name has nothing one could see (only spaces, zero-width or combining characters).
 branch-exists = There is a branch with the id “{ $id }” already.
 branch-has-branches = There are branches under { $branch }: remove or move them first.
-branch-has-members = { $branch } still has { $count } members and cannot be removed. They can choose another branch in /settings.
+branch-has-members = { $branch } still has { $count } { $count ->
+        [one] member
+       *[other] members
+    } and cannot be removed. They can choose another branch in /settings.
 branch-added = ✅ Branch { $branch } added (id <code>{ $id }</code>).
 branch-renamed = ✅ Branch <code>{ $id }</code> is now { $branch }.
 branch-removed = ✅ Branch { $branch } removed.
@@ -359,10 +427,19 @@ away-already = You are already marked as working away from home.
 home-already = You are not marked as away from home. /away marks you as working away.
 home-done = 🏠 Welcome home: you are no longer marked as away. { $count ->
         [0] No location of yours is stored.
-        [one] One stored location is deleted after { $days } days; /forget_location deletes it now.
-       *[other] { $count } stored locations are deleted after { $days } days; /forget_location deletes them now.
+        [one] One stored location is deleted after { $days } { $days ->
+            [one] day
+           *[other] days
+        }; /forget_location deletes it now.
+       *[other] { $count } stored locations are deleted after { $days } { $days ->
+            [one] day
+           *[other] days
+        }; /forget_location deletes them now.
     }
-location-consent = 📍 To show activities near you, I need to store the locations you share. They are used only for that and for checking you in at activities, and are deleted after { $days } days (or at once with /forget_location). Do you agree?
+location-consent = 📍 To show activities near you, I need to store the locations you share. They are used only for that and for checking you in at activities, and are deleted after { $days } { $days ->
+        [one] day
+       *[other] days
+    } (or at once with /forget_location). Do you agree?
 location-consent-yes = ✅ I agree
 location-consent-no = No, thanks
 location-consent-thanks = Thank you. Now share your location with the button below (or attach a location; a live location checks you in at activities automatically).
@@ -378,8 +455,14 @@ location-forgotten = 🗑 { $count ->
     } I will ask before storing one again.
 nearby-usage = “{ $input }” is not a distance. Use /nearby for the default, or /nearby 25 for 25 km (at most { $max } km).
 nearby-need-location = I don't know where you are yet: share your location with the button below, then send /nearby again.
-nearby-none = No activities within { $km } km in the next { $days } days. Try a wider search, e.g. /nearby 25.
-nearby-header = <b>Activities within { $km } km in the next { $days } days</b>
+nearby-none = No activities within { $km } km in the next { $days } { $days ->
+        [one] day
+       *[other] days
+    }. Try a wider search, e.g. /nearby 25.
+nearby-header = <b>Activities within { $km } km in the next { $days } { $days ->
+        [one] day
+       *[other] days
+    }</b>
 nearby-item = { $number }. <b>{ $title }</b> — { $venue }, { $distance }
     🕒 { $time }
 nearby-more = … and more: use a smaller radius to see only the nearest.
@@ -404,7 +487,10 @@ rsvp-withdrawn = ↩ You are no longer on the list for <b>{ $title }</b>; its re
 rsvp-none = You were not on the list for <b>{ $title }</b>.
 rsvp-cancelled-activity = Sorry, <b>{ $title }</b> was cancelled. { $note }
 rsvp-ended = <b>{ $title }</b> is already over.
-rsvp-full = Sorry, <b>{ $title }</b> is full ({ $capacity } places).
+rsvp-full = Sorry, <b>{ $title }</b> is full ({ $capacity } { $capacity ->
+        [one] place
+       *[other] places
+    }).
 digest-header = 📅 <b>This week near you</b>
 activity-new = 🆕 <b>New activity near you</b>
     <b>{ $title }</b> — { $venue }, { $distance }
@@ -417,7 +503,10 @@ reminder-hour = ⏰ In one hour: <b>{ $title }</b> at { $venue } { $address }
     Share your location when you arrive to be checked in.
 activity-cancelled = ❌ <b>{ $title }</b> at { $venue } ({ $time }) was cancelled. { $note }
 activity-changed = 🔁 <b>{ $title }</b> has changed: now at { $venue }, { $time }. Your reminders follow the new time.
-attendance-recorded = ✅ Checked in at <b>{ $title }</b> ({ $venue }): +{ $points } points. Thank you for coming!
+attendance-recorded = ✅ Checked in at <b>{ $title }</b> ({ $venue }): +{ $points } { $points ->
+        [one] point
+       *[other] points
+    }. Thank you for coming!
 attendance-already = You are already checked in at <b>{ $title }</b>.
 attendance-too-early = Check-in for <b>{ $title }</b> opens { $opens }. Share your location again then.
 attendance-ended = <b>{ $title }</b> is over: check-in has closed.
@@ -460,9 +549,21 @@ activity-cancel-done = ❌ <b>{ $title }</b> cancelled. { $count ->
         [one] The one member who said they'd go is being told.
        *[other] The { $count } members who said they'd go are being told.
     }
-venue-stats-none = No activities in the last { $days } days or ahead.
-venue-stats-header = <b>Venue activities</b> (the last { $days } days and ahead): RSVPs / attended
-venue-stats-venue = 🏛 <b>{ $name }</b> (<code>{ $id }</code>): { $activities } activities, { $rsvps } RSVPs, { $attended } attended
+venue-stats-none = No activities in the last { $days } { $days ->
+        [one] day
+       *[other] days
+    } or ahead.
+venue-stats-header = <b>Venue activities</b> (the last { $days } { $days ->
+        [one] day
+       *[other] days
+    } and ahead): RSVPs / attended
+venue-stats-venue = 🏛 <b>{ $name }</b> (<code>{ $id }</code>): { $activities } { $activities ->
+        [one] activity
+       *[other] activities
+    }, { $rsvps } { $rsvps ->
+        [one] RSVP
+       *[other] RSVPs
+    }, { $attended } attended
 venue-stats-activity = · { $time } { $title } (<code>{ $id }</code>): { $rsvps } / { $attended }
 venue-stats-cancelled = · { $time } <s>{ $title }</s> (<code>{ $id }</code>, cancelled): { $rsvps } / { $attended }
 
@@ -491,15 +592,24 @@ csv-column-unnamed = column { $number } has no name
 csv-column-twice = column "{ $column }" appears twice
 csv-column-unknown = unknown column "{ $column }": the columns are { $columns }
 csv-column-missing = missing required column "{ $column }"
-csv-field-count = the row has { $fields } fields but the header has { $header }
+csv-field-count = the row has { $fields } { $fields ->
+        [one] field
+       *[other] fields
+    } but the header has { $header }
 csv-required = { $column } is required
-csv-id-invalid = { $column } "{ $value }" is not a valid id: use 1 to { $max } characters from a-z, 0-9, '-', '_' and '.'
+csv-id-invalid = { $column } "{ $value }" is not a valid id: use 1 to { $max } { $max ->
+        [one] character
+       *[other] characters
+    } from a-z, 0-9, '-', '_' and '.'
 csv-id-duplicate = duplicate { $column } "{ $value }": already used on line { $line }
 csv-line-break = { $column } contains a line break or other control character
 csv-control-character = { $column } contains a control character
 csv-hidden-characters = { $column } contains an invisible character that turns the text around or comes from a file (a direction control or a byte-order mark)
 csv-invisible = { $column } has no visible character (only spaces, zero-width or combining characters)
-csv-too-long = { $column } is { $length } characters long: use at most { $max }
+csv-too-long = { $column } is { $length } { $length ->
+        [one] character
+       *[other] characters
+    } long: use at most { $max }
 csv-not-a-number = { $column } "{ $value }" is not a number
 csv-latitude-not-finite = latitude { $value } is not a finite number
 csv-longitude-not-finite = longitude { $value } is not a finite number
@@ -512,7 +622,13 @@ csv-timezone-unknown = timezone "{ $value }" is not an IANA time zone name (e.g.
 csv-time-invalid = { $column } "{ $value }" is not a date and time: use { $format }
 csv-time-skipped = { $column } { $time } does not exist in { $timezone } (the clocks skip it, e.g. for daylight saving time)
 csv-capacity-invalid = capacity "{ $value }" is not a positive whole number
-csv-activity-too-long = lasts { $hours } hours: an activity lasts at most { $max } hours (make one row per day for a longer event)
+csv-activity-too-long = lasts { $hours } { $hours ->
+        [one] hour
+       *[other] hours
+    }: an activity lasts at most { $max } { $max ->
+        [one] hour
+       *[other] hours
+    } (make one row per day for a longer event)
 csv-end-at-start = ends at { $end } when it starts: the end must be after the start
 csv-end-before-start = ends at { $end } before it starts at { $start }
 # Between the problems of one row in row-invalid.
@@ -629,20 +745,44 @@ phrases-thanks =
 time-confirm = Did you mean <b>{ $time }</b>? That is very early (or looks like a button's number). Press the button to confirm, or type the time again, e.g. 7:30 or 8 pm.
 time-confirm-yes = ✅ Yes, { $time }
 # The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
-time-slot-busy = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late. At { $better } you would get yours on time; or keep your choice.
+time-slot-busy = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    } late. At { $better } you would get yours on time; or keep your choice.
 time-slot-take = Change to { $better }
-time-slot-busy-no-other = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late.
+time-slot-busy-no-other = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    } late.
 # Several branches match what the member typed.
-branch-matches = { $count } branches match “{ $input }”; please choose:
+branch-matches = { $count } { $count ->
+        [one] branch matches
+       *[other] branches match
+    } “{ $input }”; please choose:
 
 help-capacity = /capacity — members per lesson-time slot in the next 24 hours, when each slot's lessons finish going out, and the slots that run late
 # /capacity: the delivery forecast (domain/capacity.rs).
 capacity-header = 📦 Lessons going out in the next 24 hours ({ $rate } messages a second, about { $per } messages a lesson, earliest due first):
 capacity-none = No lessons to send in the next 24 hours.
-capacity-slot = { $when } · { $members } members · done { $finish }
-capacity-slot-late = ⚠️ { $when } · { $members } members · done { $finish } (the last wait about { $minutes } minutes)
-capacity-more = …and { $count } more slots
-capacity-overloaded = ⚠️ In { $count } slots members wait more than 30 minutes: members can move to quieter times (they are offered one when they choose), or paid broadcasts raise the rate.
+capacity-slot = { $when } · { $members } { $members ->
+        [one] member
+       *[other] members
+    } · done { $finish }
+capacity-slot-late = ⚠️ { $when } · { $members } { $members ->
+        [one] member
+       *[other] members
+    } · done { $finish } (the last wait about { $minutes } { $minutes ->
+        [one] minute
+       *[other] minutes
+    })
+capacity-more = …and { $count } more { $count ->
+        [one] slot
+       *[other] slots
+    }
+capacity-overloaded = ⚠️ In { $count } { $count ->
+        [one] slot
+       *[other] slots
+    } members wait more than 30 minutes: members can move to quieter times (they are offered one when they choose), or paid broadcasts raise the rate.
 capacity-on-time = ✅ Every slot goes out within 30 minutes.
 
 # Typed text when no question is open (conversation/router.rs, domain/intent.rs).

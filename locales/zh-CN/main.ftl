@@ -123,6 +123,8 @@ console-unknown = 没有终端命令“:{ $input }”。发送 :help 查看。
 ## 答题
 quiz-test-question = （{ $n }/{ $total }）{ $question }
 quiz-review-question = 🔁 复习：{ $question }
+# 专题测验里来自其他专题的复习题。
+quiz-test-review-question = （{ $n }/{ $total }）🔁 复习：{ $question }
 quiz-right = ✅ 答对了！积分 +{ $points }
 quiz-right-in-test = ✅ 答对了！
 quiz-wrong = ❌ 答错了。正确答案是：<b>{ $answer }</b>
@@ -216,6 +218,7 @@ revoke-not-held = { $name } 并不是 { $role }（{ $scope }）。
 quiztest-usage = 用法：/quiztest 专题 [支部]。专题：{ $topics }
 quiztest-unknown-topic = 没有可测验的专题“{ $topic }”。专题：{ $topics }
 quiztest-queued = 📝 专题测验“{ $topic }”正在发送给 { $count } 名成员（{ $scope }）。
+quiztest-nobody = { $scope }还没有成员收到过专题“{ $topic }”的课程，测验没有发送。
 
 ## 通知
 broadcast-ask-content = 📣 请发送通知内容：文字，或带说明的图片、音频、文件。发送 /cancel 放弃。
@@ -298,12 +301,17 @@ export-col-answered = 答题数
 export-col-correct = 答对数
 export-col-accuracy = 正确率(%)
 export-col-points = 积分
+export-col-lessons = 已收到课程
+export-col-last-checkin = 最近打卡日期
+export-yes = 是
+export-no = 否
 export-status-active = 正常
 export-status-paused = 暂停
 export-status-blocked = 已屏蔽机器人
 export-status-left = 已退出
 nudge = 👋 { $name }，好几天没见您来学习了。每天几分钟，积少成多——发送 /today 看看今天的微课吧！
-rate-limited = 您发得太快了，请稍等一分钟再试。
+rate-limited = ⏳ 这条消息没有执行：一分钟内最多 { $limit } 条，您发得太快了。请 { $seconds } 秒后再发一次。在此之前超出的消息也不会执行（此提醒每分钟最多一次）。
+rate-limited-button = ⏳ 没有执行：操作太快了，请 { $seconds } 秒后再试。
 
 ## 组织架构
 branches-header = <b>组织架构</b>（编号 名称）

@@ -123,6 +123,8 @@ console-unknown = 沒有終端命令「:{ $input }」。傳送 :help 查看。
 ## 答題
 quiz-test-question = （{ $n }/{ $total }）{ $question }
 quiz-review-question = 🔁 複習：{ $question }
+# 專題測驗裡來自其他專題的複習題。
+quiz-test-review-question = （{ $n }/{ $total }）🔁 複習：{ $question }
 quiz-right = ✅ 答對了！積分 +{ $points }
 quiz-right-in-test = ✅ 答對了！
 quiz-wrong = ❌ 答錯了。正確答案是：<b>{ $answer }</b>
@@ -216,6 +218,7 @@ revoke-not-held = { $name } 並不是 { $role }（{ $scope }）。
 quiztest-usage = 用法：/quiztest 專題 [支部]。專題：{ $topics }
 quiztest-unknown-topic = 沒有可測驗的專題「{ $topic }」。專題：{ $topics }
 quiztest-queued = 📝 專題測驗「{ $topic }」正在發送給 { $count } 名成員（{ $scope }）。
+quiztest-nobody = { $scope }還沒有成員收到過專題「{ $topic }」的課程，測驗沒有發送。
 
 ## 通知
 broadcast-ask-content = 📣 請傳送通知內容：文字，或帶說明的圖片、音訊、檔案。傳送 /cancel 放棄。
@@ -298,12 +301,17 @@ export-col-answered = 答題數
 export-col-correct = 答對數
 export-col-accuracy = 正確率(%)
 export-col-points = 積分
+export-col-lessons = 已收到課程
+export-col-last-checkin = 最近打卡日期
+export-yes = 是
+export-no = 否
 export-status-active = 正常
 export-status-paused = 暫停
 export-status-blocked = 已封鎖機器人
 export-status-left = 已退出
 nudge = 👋 { $name }，好幾天沒見您來學習了。每天幾分鐘，積少成多——傳送 /today 看看今天的微課吧！
-rate-limited = 您傳得太快了，請稍等一分鐘再試。
+rate-limited = ⏳ 這則訊息沒有執行：一分鐘內最多 { $limit } 則，您傳得太快了。請 { $seconds } 秒後再傳一次。在此之前超出的訊息也不會執行（此提醒每分鐘最多一次）。
+rate-limited-button = ⏳ 沒有執行：操作太快了，請 { $seconds } 秒後再試。
 
 ## 組織架構
 branches-header = <b>組織架構</b>（編號 名稱）

@@ -199,15 +199,17 @@ pub async fn checkins_of_day(
     let n = in_tx!(store, tx => {
         match store.pool() {
             Pool::Sqlite(_) => sqlx::query(
-                "INSERT INTO checkins (member_id, course, lesson_id, at)
+                "INSERT INTO checkins (member_id, course, lesson_id, at, away)
                  SELECT id, 'bench', $1,
-                        strftime('%Y-%m-%dT%H:%M:%S+00:00', $2, '+' || (id * 36000 / $3) || ' seconds')
+                        strftime('%Y-%m-%dT%H:%M:%S+00:00', $2, '+' || (id * 36000 / $3) || ' seconds'),
+                        (away_since IS NOT NULL)
                  FROM members WHERE (abs(random()) % 1000000) < $4 ORDER BY id
                  ON CONFLICT DO NOTHING",
             ),
             Pool::Postgres(_) => sqlx::query(
-                "INSERT INTO checkins (member_id, course, lesson_id, at)
-                 SELECT id, 'bench', $1, $2::timestamptz + make_interval(secs => id * 36000 / $3)
+                "INSERT INTO checkins (member_id, course, lesson_id, at, away)
+                 SELECT id, 'bench', $1, $2::timestamptz + make_interval(secs => id * 36000 / $3),
+                        (away_since IS NOT NULL)
                  FROM members WHERE (random() * 1000000) < $4 ORDER BY id
                  ON CONFLICT DO NOTHING",
             ),
@@ -243,14 +245,14 @@ pub async fn build_rollups(
         ),
     };
     let by_week = format!(
-        "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
+        "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points, away_checkins)
          SELECT {week}, c.member_id, COALESCE(MIN(m.branch_id), ''), MIN(CASE WHEN m.away_since IS NULL THEN 0 ELSE 1 END) = 1,
-                COUNT(*), 0, 0, 0
+                COUNT(*), 0, 0, 0, SUM(CASE WHEN c.away THEN 1 ELSE 0 END)
          FROM checkins c JOIN members m ON m.id = c.member_id GROUP BY 1, 2"
     );
-    let by_season = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
+    let by_season = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points, away_checkins)
          SELECT $1, c.member_id, COALESCE(MIN(m.branch_id), ''), MIN(CASE WHEN m.away_since IS NULL THEN 0 ELSE 1 END) = 1,
-                COUNT(*), 0, 0, 0
+                COUNT(*), 0, 0, 0, SUM(CASE WHEN c.away THEN 1 ELSE 0 END)
          FROM checkins c JOIN members m ON m.id = c.member_id WHERE c.at >= $2 AND c.at < $3 GROUP BY c.member_id";
     let by_lesson = "INSERT INTO lesson_rollup (branch_id, course, lesson_id, assigned, checked_in)
          SELECT COALESCE(m.branch_id, ''), c.course, c.lesson_id, COUNT(*), COUNT(*)

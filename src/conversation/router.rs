@@ -14,7 +14,7 @@ use super::features::ranks::Period;
 use super::{ConversationError, Replies, Result};
 use crate::channel::{Inbound, InboundEvent, Outbound};
 use crate::content::markdown::escape_excerpt;
-use crate::domain::flood::{FloodGuard, Verdict};
+use crate::domain::flood::{FloodGuard, Sender, Verdict};
 use crate::domain::intent::{Intent, Phrases};
 use crate::domain::outbox::OutboxKind;
 use crate::domain::{Dialog, Locale, Member, MemberStatus};
@@ -51,14 +51,16 @@ impl Router {
             InboundEvent::PollAnswer { .. } | InboundEvent::Location { live: true, .. }
         ) {
             let key = format!("{}:{}", inbound.channel, inbound.chat_id);
-            let verdict = match self.flood.lock() {
-                Ok(mut guard) => guard.check(&key, now),
-                Err(poisoned) => poisoned.into_inner().check(&key, now),
+            // Admins have a higher limit; who is one is looked up only past the members'.
+            let over = self.with_flood(|g| g.over_member_limit(&key, now));
+            let sender = if over && self.sent_by_admin(inbound).await? {
+                Sender::Admin
+            } else {
+                Sender::Member
             };
-            match verdict {
+            match self.with_flood(|g| g.check(&key, now, sender)) {
                 Verdict::Allow => {}
-                Verdict::Drop => return Ok(Vec::new()),
-                Verdict::Warn => return self.flood_reply(inbound).await,
+                verdict => return self.flood_reply(inbound, sender, verdict).await,
             }
         }
         let existing = ctx
@@ -148,8 +150,45 @@ impl Router {
         }
     }
 
-    /// The one "please wait" answer to a member over the message limit.
-    async fn flood_reply(&self, inbound: &Inbound) -> Result<Replies> {
+    /// Runs `f` on the message limit.
+    fn with_flood<T>(&self, f: impl FnOnce(&mut FloodGuard) -> T) -> T {
+        match self.flood.lock() {
+            Ok(mut guard) => f(&mut guard),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// Whether the sender of `inbound` has an admin role.
+    async fn sent_by_admin(&self, inbound: &Inbound) -> Result<bool> {
+        let member = self
+            .ctx
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?;
+        Ok(match member {
+            Some(m) => self.features.admin.authority(&m).await?.is_admin(),
+            None => false,
+        })
+    }
+
+    /// A message over the limit was not carried out: a button press is told so each time
+    /// (its answer is not a message), a message when it is the first of the minute
+    /// ([`Verdict::Refuse`]).
+    async fn flood_reply(
+        &self,
+        inbound: &Inbound,
+        sender: Sender,
+        verdict: Verdict,
+    ) -> Result<Replies> {
+        let (wait, notice) = match verdict {
+            Verdict::Allow => return Ok(Vec::new()),
+            Verdict::Refuse { wait } => (wait, true),
+            Verdict::Drop { wait } => (wait, false),
+        };
+        let button = matches!(inbound.event, InboundEvent::Button { .. });
+        if !notice && !button {
+            return Ok(Vec::new());
+        }
         let locale = self
             .ctx
             .store
@@ -158,14 +197,27 @@ impl Router {
             .map(|m| m.locale)
             .or_else(|| inbound.language.as_deref().and_then(Locale::negotiate))
             .unwrap_or(Locale::DEFAULT);
-        tracing::info!(chat = %inbound.chat_id, "message limit reached");
-        let text = t!(self.ctx.i18n, locale, "rate-limited");
+        tracing::info!(chat = %inbound.chat_id, ?sender, "message limit reached: not carried out");
+        // Whole seconds, rounded up: "in 0 seconds" would be too early.
+        let seconds = (wait.num_milliseconds().max(0) + 999) / 1000;
+        let limit = self.with_flood(|g| g.limit(sender));
         Ok(match &inbound.event {
             InboundEvent::Button { callback_id, .. } => vec![Outbound::AnswerButton {
                 callback_id: callback_id.clone(),
-                text: Some(text),
+                text: Some(t!(
+                    self.ctx.i18n,
+                    locale,
+                    "rate-limited-button",
+                    seconds = seconds
+                )),
             }],
-            _ => vec![Outbound::text(text)],
+            _ => vec![Outbound::text(t!(
+                self.ctx.i18n,
+                locale,
+                "rate-limited",
+                limit = limit,
+                seconds = seconds
+            ))],
         })
     }
 

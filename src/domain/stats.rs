@@ -44,6 +44,24 @@ impl StatsCalendar {
     }
 }
 
+impl StatsCalendar {
+    /// The instants a period key covers, [from, to): a week from its Monday 00:00 to the
+    /// next Monday's in the calendar's zone, a season from its first day to the day after
+    /// its last in its own. None for a key of no known period.
+    pub fn range_of(&self, key: &str) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        if let Some(monday) = key.strip_prefix("w:") {
+            let monday = chrono::NaiveDate::parse_from_str(monday, "%Y-%m-%d").ok()?;
+            let midnight = |d: chrono::NaiveDate| {
+                super::schedule::local_to_utc(self.timezone, d.and_time(chrono::NaiveTime::MIN))
+            };
+            return Some((midnight(monday), midnight(monday + Duration::days(7))));
+        }
+        let id = key.strip_prefix("s:")?;
+        let season = self.seasons.iter().find(|s| s.id == id)?;
+        Some((season.starts_at(), season.ends_at()))
+    }
+}
+
 /// The key of the week `at` falls in: `w:` and the date of its Monday in `tz`.
 pub fn week_key(at: DateTime<Utc>, tz: Tz) -> String {
     let day = at.with_timezone(&tz).date_naive();
@@ -64,7 +82,8 @@ pub struct Figures {
     pub migrant_active: i64,
     /// Members with at least one check-in in the period.
     pub participants: i64,
-    /// Of those, members who were away from home at their first activity of the period.
+    /// Of those, members with at least one check-in of the period made while they were
+    /// away from home (whatever their status at their other check-ins).
     pub migrant_participants: i64,
     pub checkins: i64,
     /// Quiz answers given in the period, and how many were right.
@@ -193,12 +212,31 @@ impl LessonFigures {
     }
 }
 
-/// A percentage as people read it: one decimal, "–" when there is nothing to divide.
+/// A percentage as people read it: a whole number, rounded (2 of 3 is "67%", not "66%"),
+/// "–" when there is nothing to divide. Rounding never claims more than the figures say:
+/// a share above 0 shows at least "1%" and a share below 100 at most "99%", so that "0%"
+/// means nobody and "100%" everybody.
 pub fn format_percent(p: Option<f64>) -> String {
-    match p {
-        Some(p) => format!("{p:.1}%"),
+    match p.and_then(whole_percent) {
+        Some(p) => format!("{p}%"),
         None => "–".to_string(),
     }
+}
+
+/// A percentage rounded to a whole number as [`format_percent`] shows it; None for a
+/// number that is not one.
+pub fn whole_percent(p: f64) -> Option<i64> {
+    if !p.is_finite() {
+        return None;
+    }
+    let rounded = p.round();
+    Some(if rounded >= 100.0 && p < 100.0 {
+        99
+    } else if rounded <= 0.0 && p > 0.0 {
+        1
+    } else {
+        rounded as i64
+    })
 }
 
 #[cfg(test)]
@@ -280,6 +318,43 @@ name = "外市"
     }
 
     #[test]
+    fn a_period_key_gives_the_instants_it_covers() {
+        let season = Season {
+            id: "winter".into(),
+            start: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            end: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
+            timezone: chrono_tz::Asia::Shanghai,
+            top: 3,
+            names: Default::default(),
+            titles: Default::default(),
+        };
+        let cal = StatsCalendar {
+            timezone: chrono_tz::Asia::Shanghai,
+            seasons: vec![season],
+        };
+        let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
+        assert_eq!(
+            cal.range_of("w:2026-11-30"),
+            Some((utc(2026, 11, 29, 16), utc(2026, 12, 6, 16)))
+        );
+        // Every instant of the range is in the week of the key, and only those.
+        let (from, to) = cal.range_of("w:2026-11-30").unwrap();
+        assert_eq!(week_key(from, cal.timezone), "w:2026-11-30");
+        assert_eq!(
+            week_key(to - Duration::seconds(1), cal.timezone),
+            "w:2026-11-30"
+        );
+        assert_eq!(week_key(to, cal.timezone), "w:2026-12-07");
+        assert_eq!(
+            cal.range_of("s:winter"),
+            Some((utc(2026, 10, 31, 16), utc(2027, 2, 28, 16)))
+        );
+        assert_eq!(cal.range_of("s:summer"), None);
+        assert_eq!(cal.range_of("w:soon"), None);
+        assert_eq!(cal.range_of("x"), None);
+    }
+
+    #[test]
     fn figures_add_up_over_the_tree_and_sort_by_rate() {
         let tree = tree();
         let per_branch: BTreeMap<String, Figures> = [
@@ -337,11 +412,35 @@ name = "外市"
             correct: 2,
             ..Figures::default()
         };
-        assert_eq!(format_percent(some.accuracy()), "66.7%");
+        assert_eq!(format_percent(some.accuracy()), "67%");
         let lesson = LessonFigures {
             assigned: 8,
             checked_in: 6,
         };
         assert_eq!(lesson.rate(), Some(75.0));
+    }
+
+    #[test]
+    fn percentages_are_rounded_and_keep_none_and_all_apart() {
+        let shown = |part, whole| format_percent(percent(part, whole));
+        for (part, whole, expected) in [
+            (2, 3, "67%"),
+            (1, 3, "33%"),
+            (1, 2, "50%"),
+            (1, 8, "13%"), // 12.5 rounds up
+            (5, 8, "63%"), // 62.5 rounds up
+            (3, 5, "60%"),
+            (0, 7, "0%"),
+            (7, 7, "100%"),
+            (199, 200, "99%"), // 99.5 is not everybody
+            (1, 201, "1%"),    // under 0.5 is somebody, not nobody
+            (1, 1000, "1%"),
+            (999, 1000, "99%"),
+            (0, 0, "–"),
+        ] {
+            assert_eq!(shown(part, whole), expected, "{part} of {whole}");
+        }
+        assert_eq!(format_percent(Some(f64::NAN)), "–");
+        assert_eq!(whole_percent(66.5), Some(67));
     }
 }

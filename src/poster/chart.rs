@@ -49,9 +49,19 @@ fn fit(label: &str, size: f32, width: f32) -> String {
     out
 }
 
-/// The chart as SVG: a title, a subtitle, one horizontal bar per (label, percent), with
-/// grid lines at 0, 25, 50, 75 and 100 %.
-pub fn chart_svg(title: &str, subtitle: &str, bars: &[(String, f64)]) -> String {
+/// One bar of a chart.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    pub label: String,
+    /// Its length in percent; None when there is nothing to divide (no bar is drawn).
+    pub percent: Option<f64>,
+    /// The figure written beside it, as the caller writes percentages ("67%", "–").
+    pub shown: String,
+}
+
+/// The chart as SVG: a title, a subtitle, one horizontal bar per [`Bar`], with grid lines
+/// at 0, 25, 50, 75 and 100 %.
+pub fn chart_svg(title: &str, subtitle: &str, bars: &[Bar]) -> String {
     let bars = &bars[..bars.len().min(MAX_BARS)];
     let width = CHART_WIDTH as f32;
     let height = chart_height(bars.len()) as f32;
@@ -77,23 +87,32 @@ pub fn chart_svg(title: &str, subtitle: &str, bars: &[(String, f64)]) -> String 
             bottom + 34.0
         ));
     }
-    for (i, (label, pct)) in bars.iter().enumerate() {
-        let pct = if pct.is_finite() {
-            pct.clamp(0.0, 100.0)
-        } else {
-            0.0
-        };
+    for (i, bar) in bars.iter().enumerate() {
         let y = TOP + i as f32 * (BAR + GAP);
-        let w = (plot * pct as f32 / 100.0).max(2.0);
         let text_y = y + BAR / 2.0 + LABEL_SIZE * 0.36;
         s.push_str(&format!(
             r##"<text x="{}" y="{text_y}" font-size="{LABEL_SIZE}" fill="#4A2C22" text-anchor="end">{}</text>
-<rect x="{LEFT}" y="{y}" width="{w}" height="{BAR}" rx="6" fill="#C62828"/>
-<text x="{}" y="{text_y}" font-size="{LABEL_SIZE}" font-weight="700" fill="#8E1010">{pct:.1}%</text>
 "##,
             LEFT - 16.0,
-            escape_xml(&fit(label, LABEL_SIZE, LEFT - 40.0)),
+            escape_xml(&fit(&bar.label, LABEL_SIZE, LEFT - 40.0)),
+        ));
+        // No bar at all for a branch with nothing to divide: its figure is "–", not 0.
+        let w = match bar.percent.filter(|p| p.is_finite()) {
+            Some(pct) => {
+                let w = (plot * pct.clamp(0.0, 100.0) as f32 / 100.0).max(2.0);
+                s.push_str(&format!(
+                    r##"<rect x="{LEFT}" y="{y}" width="{w}" height="{BAR}" rx="6" fill="#C62828"/>
+"##
+                ));
+                w
+            }
+            None => 0.0,
+        };
+        s.push_str(&format!(
+            r##"<text x="{}" y="{text_y}" font-size="{LABEL_SIZE}" font-weight="700" fill="#8E1010">{}</text>
+"##,
             LEFT + w + 10.0,
+            escape_xml(&bar.shown),
         ));
     }
     s.push_str("</svg>\n");
@@ -107,7 +126,7 @@ impl PosterRenderer {
         &self,
         title: &str,
         subtitle: &str,
-        bars: &[(String, f64)],
+        bars: &[Bar],
     ) -> Result<Vec<u8>, PosterError> {
         let svg = chart_svg(title, subtitle, bars);
         let options = usvg::Options {
@@ -136,14 +155,23 @@ impl PosterRenderer {
 mod tests {
     use super::*;
 
-    fn bars() -> Vec<(String, f64)> {
+    fn bar(label: &str, percent: Option<f64>, shown: &str) -> Bar {
+        Bar {
+            label: label.to_string(),
+            percent,
+            shown: shown.to_string(),
+        }
+    }
+
+    fn bars() -> Vec<Bar> {
         vec![
-            ("柳村党支部".to_string(), 87.5),
-            (
-                "东湖镇机关党支部（一个很长很长很长的支部名称）".to_string(),
-                50.0,
+            bar("柳村党支部", Some(87.5), "88%"),
+            bar(
+                "东湖镇机关党支部（一个很长很长很长的支部名称）",
+                Some(50.0),
+                "50%",
             ),
-            ("Hexi".to_string(), 0.0),
+            bar("Hexi", Some(0.0), "0%"),
         ]
     }
 
@@ -159,9 +187,9 @@ mod tests {
     #[test]
     fn the_chart_has_one_bar_per_branch_with_its_percentage() {
         let svg = chart_svg("各支部参训率", "青山市 · 本周", &bars());
-        assert!(svg.contains(">87.5%<"), "{svg}");
-        assert!(svg.contains(">50.0%<"));
-        assert!(svg.contains(">0.0%<"));
+        assert!(svg.contains(">88%<"), "{svg}");
+        assert!(svg.contains(">50%<"));
+        assert!(svg.contains(">0%<"));
         assert!(svg.contains(">柳村党支部<"));
         assert_eq!(svg.matches("fill=\"#C62828\"").count(), 3);
         // A bar of 87.5% is 87.5% of the plot width.
@@ -199,7 +227,34 @@ mod tests {
     fn no_bars_still_makes_a_chart_and_bad_numbers_are_clamped() {
         let renderer = PosterRenderer::new().unwrap();
         assert!(renderer.render_bar_chart("t", "s", &[]).is_ok());
-        let svg = chart_svg("t", "s", &[("x".into(), f64::NAN), ("y".into(), 250.0)]);
-        assert!(svg.contains(">0.0%<") && svg.contains(">100.0%<"), "{svg}");
+        let svg = chart_svg(
+            "t",
+            "s",
+            &[bar("x", Some(f64::NAN), "?"), bar("y", Some(250.0), "250%")],
+        );
+        let plot = CHART_WIDTH as f32 - LEFT - RIGHT;
+        assert!(svg.contains(&format!("width=\"{plot}\"")), "clamped: {svg}");
+        assert_eq!(svg.matches("fill=\"#C62828\"").count(), 1, "{svg}");
+    }
+
+    #[test]
+    fn a_branch_without_active_members_shows_a_dash_and_no_bar() {
+        let svg = chart_svg(
+            "t",
+            "s",
+            &[bar("柳村", Some(50.0), "50%"), bar("新园", None, "–")],
+        );
+        assert!(svg.contains(">新园<") && svg.contains(">–<"), "{svg}");
+        assert!(!svg.contains("#8E1010\">0%<"), "{svg}");
+        assert_eq!(svg.matches("fill=\"#C62828\"").count(), 1, "{svg}");
+        let renderer = PosterRenderer::new().unwrap();
+        let png = renderer
+            .render_bar_chart("t", "s", &[bar("新园", None, "–")])
+            .unwrap();
+        let pixmap = tiny_skia::Pixmap::decode_png(&png).unwrap();
+        let p = pixmap
+            .pixel((LEFT + 200.0) as u32, (TOP + BAR / 2.0) as u32)
+            .unwrap();
+        assert_eq!((p.red(), p.green(), p.blue()), (0xFF, 0xF7, 0xE6), "no bar");
     }
 }

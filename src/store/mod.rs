@@ -1083,8 +1083,9 @@ impl Store {
         Ok(n)
     }
 
-    /// Records a check-in once, with the statistics it counts for. Returns false if it was
-    /// already recorded.
+    /// Records a check-in once, with whether the member is away from home now, and the
+    /// statistics it counts for (an away check-in counts as participation away from home in
+    /// its periods). Returns false if it was already recorded.
     pub async fn record_checkin(
         &self,
         member_id: i64,
@@ -1093,23 +1094,25 @@ impl Store {
         now: DateTime<Utc>,
     ) -> Result<bool> {
         let periods = self.calendar.periods_at(now);
-        let bump = ActivityBump {
-            checkins: 1,
-            ..ActivityBump::default()
-        };
-        let n = in_tx!(self, tx => {
-            let n = sqlx::query(
-                "INSERT INTO checkins (member_id, course, lesson_id, at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (member_id, course, lesson_id) DO NOTHING",
+        let recorded = in_tx!(self, tx => {
+            let away: Option<bool> = sqlx::query_scalar(
+                "INSERT INTO checkins (member_id, course, lesson_id, at, away)
+                 SELECT m.id, $2, $3, $4, (m.away_since IS NOT NULL) FROM members m WHERE m.id = $1
+                 ON CONFLICT (member_id, course, lesson_id) DO NOTHING
+                 RETURNING away",
             )
             .bind(member_id)
             .bind(course)
             .bind(lesson_id)
             .bind(now)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-            if n == 1 {
+            .fetch_optional(&mut *tx)
+            .await?;
+            if let Some(away) = away {
+                let bump = ActivityBump {
+                    checkins: 1,
+                    away_checkins: i64::from(away),
+                    ..ActivityBump::default()
+                };
                 stats::bump_activity!(tx, member_id, &periods, bump);
                 sqlx::query(stats::BUMP_LESSON_CHECKIN)
                     .bind(member_id)
@@ -1118,9 +1121,9 @@ impl Store {
                     .execute(&mut *tx)
                     .await?;
             }
-            n
+            away.is_some()
         });
-        Ok(n == 1)
+        Ok(recorded)
     }
 
     pub async fn has_checkin(&self, member_id: i64, course: &str, lesson_id: &str) -> Result<bool> {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{Result, Store};
+use super::{Pool, Result, Store};
 
 /// One question put (or to be put) to a member.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
@@ -94,6 +94,46 @@ pub struct Award {
 }
 
 impl Store {
+    /// How many of the members a topic test for `course` would go to (active, onboarded,
+    /// enrolled, in `branches` or everywhere when None, as `enqueue_for_course` picks them)
+    /// have been given at least one of `lessons`: those who get questions from it.
+    pub async fn members_given_any(
+        &self,
+        course: &str,
+        branches: Option<&[String]>,
+        lessons: &[String],
+    ) -> Result<i64> {
+        let (branch_filter, lesson_list) = match &self.pool {
+            Pool::Sqlite(_) => (
+                "AND ($2 = '' OR m.branch_id IN (SELECT value FROM json_each(CASE WHEN $2 = '' THEN '[]' ELSE $2 END)))",
+                "SELECT value FROM json_each($3)",
+            ),
+            Pool::Postgres(_) => (
+                "AND ($2 = '' OR m.branch_id IN (SELECT jsonb_array_elements_text(CASE WHEN $2 = '' THEN '[]' ELSE $2 END::jsonb)))",
+                "SELECT jsonb_array_elements_text($3::jsonb)",
+            ),
+        };
+        let sql = format!(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM enrollments e JOIN members m ON m.id = e.member_id
+             WHERE e.course = $1 AND m.status = 'active' AND m.onboarded {branch_filter}
+               AND EXISTS (SELECT 1 FROM assignments a
+                           WHERE a.member_id = e.member_id AND a.course = $1 AND a.lesson_id IN ({lesson_list}))"
+        );
+        let branches = branches
+            .map(|b| serde_json::to_string(b).unwrap_or_default())
+            .unwrap_or_default();
+        let lessons = serde_json::to_string(lessons).unwrap_or_else(|_| "[]".into());
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar(&sql)
+                .bind(course)
+                .bind(&branches)
+                .bind(&lessons)
+                .fetch_one(p)
+                .await?
+        });
+        Ok(n)
+    }
+
     // ----- points -----------------------------------------------------------------------
 
     /// Writes awards to the ledger; an award already given (same member, reason and

@@ -13,17 +13,22 @@ use crate::domain::stats::{Figures, LessonFigures};
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ActivityBump {
     pub checkins: i64,
+    /// Of `checkins`, those made while the member was away from home.
+    pub away_checkins: i64,
     pub answered: i64,
     pub correct: i64,
     pub points: i64,
 }
 
 /// Adds to a member's row of one period (created with the member's branch and away status
-/// as of now). Binds: period, member id, checkins, answered, correct, points.
-pub(super) const BUMP_ACTIVITY: &str = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points)
-     SELECT $1, m.id, COALESCE(m.branch_id, ''), (m.away_since IS NOT NULL), $3, $4, $5, $6 FROM members m WHERE m.id = $2
+/// as of now; `migrant` is no longer read: participation away from home is counted from
+/// `away_checkins`). Binds: period, member id, checkins, answered, correct, points,
+/// away_checkins.
+pub(super) const BUMP_ACTIVITY: &str = "INSERT INTO activity_rollup (period, member_id, branch_id, migrant, checkins, answered, correct, points, away_checkins)
+     SELECT $1, m.id, COALESCE(m.branch_id, ''), (m.away_since IS NOT NULL), $3, $4, $5, $6, $7 FROM members m WHERE m.id = $2
      ON CONFLICT (period, member_id) DO UPDATE SET
        checkins = activity_rollup.checkins + excluded.checkins,
+       away_checkins = activity_rollup.away_checkins + excluded.away_checkins,
        answered = activity_rollup.answered + excluded.answered,
        correct = activity_rollup.correct + excluded.correct,
        points = activity_rollup.points + excluded.points";
@@ -45,6 +50,7 @@ macro_rules! bump_activity {
                 .bind($bump.answered)
                 .bind($bump.correct)
                 .bind($bump.points)
+                .bind($bump.away_checkins)
                 .execute(&mut *$tx)
                 .await?;
         }
@@ -61,7 +67,11 @@ pub struct MemberProgress {
     pub branch_id: Option<String>,
     pub status: String,
     pub away: bool,
+    /// Lessons given to the member in the period.
+    pub lessons: i64,
     pub checkins: i64,
+    /// The member's latest check-in (of any period), if any.
+    pub last_checkin: Option<DateTime<Utc>>,
     pub answered: i64,
     pub correct: i64,
     pub points: i64,
@@ -84,7 +94,7 @@ impl Store {
             sqlx::query_as(
                 "SELECT branch_id,
                         CAST(SUM(CASE WHEN checkins > 0 THEN 1 ELSE 0 END) AS BIGINT),
-                        CAST(SUM(CASE WHEN checkins > 0 AND migrant THEN 1 ELSE 0 END) AS BIGINT),
+                        CAST(SUM(CASE WHEN away_checkins > 0 THEN 1 ELSE 0 END) AS BIGINT),
                         CAST(SUM(checkins) AS BIGINT), CAST(SUM(answered) AS BIGINT),
                         CAST(SUM(correct) AS BIGINT), CAST(SUM(points) AS BIGINT)
                  FROM activity_rollup WHERE period = $1 GROUP BY branch_id",
@@ -151,7 +161,8 @@ impl Store {
     }
 
     /// Members' figures for `period`, for an export: every onboarded member of `branches`
-    /// (all when None), ordered by branch and id.
+    /// (all when None), ordered by branch and id, with the lessons given to them in the
+    /// period and their latest check-in.
     pub async fn member_progress(
         &self,
         period: &str,
@@ -159,14 +170,22 @@ impl Store {
     ) -> Result<Vec<MemberProgress>> {
         let filter = match (&self.pool, branches) {
             (_, None) => "",
-            (Pool::Sqlite(_), Some(_)) => "AND m.branch_id IN (SELECT value FROM json_each($2))",
+            (Pool::Sqlite(_), Some(_)) => "AND m.branch_id IN (SELECT value FROM json_each($4))",
             (Pool::Postgres(_), Some(_)) => {
-                "AND m.branch_id IN (SELECT jsonb_array_elements_text($2::jsonb))"
+                "AND m.branch_id IN (SELECT jsonb_array_elements_text($4::jsonb))"
             }
         };
+        // A key of no known period (a season no longer configured): lessons of all time.
+        let (from, to) = self.calendar.range_of(period).unwrap_or((
+            DateTime::<Utc>::UNIX_EPOCH,
+            DateTime::<Utc>::UNIX_EPOCH + chrono::Duration::days(365 * 1000),
+        ));
         let sql = format!(
             "SELECT m.id AS member_id, m.chat_id, m.display_name, m.branch_id, m.status,
                     (m.away_since IS NOT NULL) AS away,
+                    (SELECT CAST(COUNT(*) AS BIGINT) FROM assignments a
+                     WHERE a.member_id = m.id AND a.due_at >= $2 AND a.due_at < $3) AS lessons,
+                    (SELECT MAX(c.at) FROM checkins c WHERE c.member_id = m.id) AS last_checkin,
                     CAST(COALESCE(r.checkins, 0) AS BIGINT) AS checkins,
                     CAST(COALESCE(r.answered, 0) AS BIGINT) AS answered,
                     CAST(COALESCE(r.correct, 0) AS BIGINT) AS correct,
@@ -179,7 +198,10 @@ impl Store {
             .map(|b| serde_json::Value::from(b.to_vec()).to_string())
             .unwrap_or_default();
         let rows = on_pool!(self, p => {
-            let q = sqlx::query_as::<_, MemberProgress>(&sql).bind(period);
+            let q = sqlx::query_as::<_, MemberProgress>(&sql)
+                .bind(period)
+                .bind(from)
+                .bind(to);
             let q = if branches.is_some() { q.bind(&list) } else { q };
             q.fetch_all(p).await?
         });

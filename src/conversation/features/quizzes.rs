@@ -99,6 +99,22 @@ impl Quizzes {
             self.ctx.store.mark_asked(ask.id, now, closes_at).await?;
             let q = found.question;
             let question = match test {
+                // A review question from another topic is labelled as review, as in a
+                // lesson's quiz.
+                Some(t)
+                    if ask.review
+                        && found.course.topic_of(&found.lesson.id).map(|x| &x.id)
+                            != Some(&t.topic) =>
+                {
+                    t!(
+                        self.ctx.i18n,
+                        member.locale,
+                        "quiz-test-review-question",
+                        n = ask.position + 1,
+                        total = t.asked,
+                        question = q.question.clone()
+                    )
+                }
                 Some(t) => t!(
                     self.ctx.i18n,
                     member.locale,
@@ -377,8 +393,8 @@ impl Quizzes {
 
     /// Starts a topic test for a member: `topic`, or the topic of their latest lesson.
     /// Questions come from the lessons of the topic the member has received, with due
-    /// review questions of the course first. Nothing is sent if the member has no
-    /// questions yet, or already has this round's test.
+    /// review questions of the course first. Nothing is sent if the member has received no
+    /// lesson of the topic, has no questions yet, or already has this round's test.
     async fn start_test(
         &self,
         member: &Member,
@@ -400,6 +416,7 @@ impl Quizzes {
             return Ok(Vec::new());
         };
         let mut pool = Vec::new();
+        let mut received_any = false;
         for lesson_id in &topic.lessons {
             if !self
                 .ctx
@@ -409,9 +426,15 @@ impl Quizzes {
             {
                 continue;
             }
+            received_any = true;
             if let Some(lesson) = course.lesson_by_id(lesson_id) {
                 pool.extend(course.question_keys(lesson));
             }
+        }
+        // Not a test of the topic for someone who has not learned any of it (`/quiztest`
+        // counts the members it reaches the same way: `Store::members_given_any`).
+        if !received_any {
+            return Ok(Vec::new());
         }
         pool.shuffle(&mut rand::rng());
         let now = self.ctx.now();
@@ -591,6 +614,34 @@ impl Quizzes {
         }
         let now = self.ctx.now();
         let subtree = branch.as_deref().map(|b| self.ctx.tree().subtree(b));
+        let scope = match &branch {
+            Some(b) => self.ctx.tree().path(b, l),
+            None => t!(self.ctx.i18n, l, "rank-organization"),
+        };
+        let title = course.topic(topic).map(|t| t.title(l)).unwrap_or(topic);
+        // Only members who were given a lesson of the topic get its test: say so when
+        // nobody in scope was, instead of sending it to nobody.
+        let lessons = course
+            .topic(topic)
+            .map(|t| t.lessons.clone())
+            .unwrap_or_default();
+        let reached = self
+            .ctx
+            .store
+            .members_given_any(&course.id, subtree.as_deref(), &lessons)
+            .await?;
+        if reached == 0 {
+            self.admin
+                .done(member, "quiztest", args, "nobody reached, not sent")
+                .await?;
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "quiztest-nobody",
+                topic = escape_html(title),
+                scope = escape_html(&scope)
+            ))]);
+        }
         let reference = test_reference(&course.id, Some(topic), now);
         let queued = self
             .ctx
@@ -606,19 +657,21 @@ impl Quizzes {
             )
             .await?;
         self.admin
-            .done(member, "quiztest", args, &format!("{queued} queued"))
+            .done(
+                member,
+                "quiztest",
+                args,
+                &format!("{queued} queued, {reached} reached"),
+            )
             .await?;
-        let scope = match &branch {
-            Some(b) => self.ctx.tree().path(b, l),
-            None => t!(self.ctx.i18n, l, "rank-organization"),
-        };
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
             l,
             "quiztest-queued",
-            topic = escape_html(course.topic(topic).map(|t| t.title(l)).unwrap_or(topic)),
+            topic = escape_html(title),
             scope = escape_html(&scope),
-            count = queued
+            // Those who get questions (the others' deliveries compose nothing).
+            count = reached.min(i64::try_from(queued).unwrap_or(i64::MAX))
         ))])
     }
 }

@@ -236,7 +236,10 @@ impl Ranks {
                 "me-answers",
                 correct = answers.correct,
                 answered = answers.answered,
-                percent = answers.correct * 100 / answers.answered
+                // Rounded as /stats rounds (2 of 3 is 67%).
+                percent = crate::domain::stats::percent(answers.correct, answers.answered)
+                    .and_then(crate::domain::stats::whole_percent)
+                    .unwrap_or(0)
             ));
         }
         for title in self.ctx.store.titles_of(member.id).await? {

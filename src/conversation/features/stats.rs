@@ -20,6 +20,7 @@ use crate::domain::stats::{
 };
 use crate::i18n::I18n;
 use crate::poster::PosterRenderer;
+use crate::poster::chart::Bar;
 use crate::store::MemberProgress;
 use crate::t;
 
@@ -300,26 +301,23 @@ impl Stats {
             .done(member, "stats", args, &report.period.key)
             .await?;
         if request.chart {
-            let bars: Vec<(String, f64)> = report
+            // Each branch's participation, written as the text writes it: "–" and no bar
+            // for a branch without active members.
+            let bar = |label: String, figures: &Figures| Bar {
+                label,
+                percent: figures.rate(),
+                shown: format_percent(figures.rate()),
+            };
+            let mut bars: Vec<Bar> = report
                 .table
                 .rows
                 .iter()
                 .take(MAX_ROWS)
-                .map(|r| {
-                    (
-                        self.branch_name(&r.branch_id, l),
-                        r.figures.rate().unwrap_or(0.0),
-                    )
-                })
+                .map(|r| bar(self.branch_name(&r.branch_id, l), &r.figures))
                 .collect();
-            let bars = if bars.is_empty() {
-                vec![(
-                    report.scope_label.clone(),
-                    report.table.total.rate().unwrap_or(0.0),
-                )]
-            } else {
-                bars
-            };
+            if bars.is_empty() {
+                bars.push(bar(report.scope_label.clone(), &report.table.total));
+            }
             let title = t!(self.ctx.i18n, l, "stats-chart-title");
             let subtitle = format!("{} · {}", report.scope_label, report.period.label);
             let renderer = self.renderer.clone();
@@ -398,15 +396,18 @@ impl Stats {
     }
 
     /// Members' progress as CSV: UTF-8 with a byte-order mark (so that Excel reads Chinese
-    /// correctly), a header in the reader's language, one row per member.
+    /// correctly), a header in the reader's language, one row per member: id, name,
+    /// branch, status, away from home (是/否, Yes/No in the reader's language), lessons
+    /// received in the period, check-ins, the date of the latest check-in (in the
+    /// organization's time zone), answers, right answers, accuracy, points.
     ///
     /// Every text cell goes through [`text_cell`], so that a name such as `=HYPERLINK(..)`
-    /// is not run by the admin's spreadsheet. The numbers (away 0/1, counts, accuracy,
-    /// points) are written as numbers: the service formats them itself, and none can start
-    /// like a formula: counts only ever grow by one, the accuracy is 0.0 to 100.0, and
-    /// points are sums of awards that are never negative (`points.toml` rules are 0 to
-    /// 1000, streak bonuses count only above 0). Even a negative number, digits after a
-    /// `-`, would be read as a number, not run.
+    /// is not run by the admin's spreadsheet. The numbers (counts, accuracy, points) are
+    /// written as numbers: the service formats them itself, and none can start like a
+    /// formula: counts only ever grow by one, the accuracy is 0.0 to 100.0, and points are
+    /// sums of awards that are never negative (`points.toml` rules are 0 to 1000, streak
+    /// bonuses count only above 0). Even a negative number, digits after a `-`, would be
+    /// read as a number, not run.
     pub fn progress_csv(&self, rows: &[MemberProgress], l: Locale) -> Vec<u8> {
         let mut out = "\u{feff}".as_bytes().to_vec();
         let header: Vec<String> = [
@@ -415,7 +416,9 @@ impl Stats {
             "export-col-branch",
             "export-col-status",
             "export-col-away",
+            "export-col-lessons",
             "export-col-checkins",
+            "export-col-last-checkin",
             "export-col-answered",
             "export-col-correct",
             "export-col-accuracy",
@@ -431,6 +434,9 @@ impl Stats {
         };
         write(header);
         let tree = self.ctx.tree();
+        let yes = text_cell(&t!(self.ctx.i18n, l, "export-yes")).into_owned();
+        let no = text_cell(&t!(self.ctx.i18n, l, "export-no")).into_owned();
+        let tz = self.ctx.settings.default_timezone;
         for r in rows {
             let branch = r
                 .branch_id
@@ -438,13 +444,19 @@ impl Stats {
                 .map(|b| tree.path(b, l))
                 .unwrap_or_default();
             let status = t!(self.ctx.i18n, l, status_key(&r.status));
+            let last_checkin = r
+                .last_checkin
+                .map(|at| at.with_timezone(&tz).format("%Y-%m-%d").to_string())
+                .unwrap_or_default();
             write(vec![
                 text_cell(&r.chat_id).into_owned(),
                 text_cell(r.display_name.as_deref().unwrap_or_default()).into_owned(),
                 text_cell(&branch).into_owned(),
                 text_cell(&status).into_owned(),
-                if r.away { "1" } else { "0" }.to_string(),
+                if r.away { yes.clone() } else { no.clone() },
+                r.lessons.to_string(),
                 r.checkins.to_string(),
+                text_cell(&last_checkin).into_owned(),
                 r.answered.to_string(),
                 r.correct.to_string(),
                 crate::domain::stats::percent(r.correct, r.answered)

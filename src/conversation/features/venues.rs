@@ -689,7 +689,7 @@ mod tests {
         );
         assert_eq!(
             problems(&i18n, Locale::ZhCn, &e),
-            "name 为必填项；纬度 95 超出范围：应在 -90 到 90 之间"
+            "名称 为必填项；纬度 95 超出范围：应在 -90 到 90 之间"
         );
         // Each problem in the admin's language, the values from the row escaped.
         let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "<b>,S,30,120").unwrap();
