@@ -696,7 +696,7 @@ mod tests {
         let e = venue_csv::parse_venues("", &text).unwrap_err();
         assert_eq!(
             problems(&i18n, Locale::ZhTw, &e),
-            "id「&lt;b&gt;」不是有效的編號：請用 1 到 40 個字元，只能是 a-z、0-9、「-」、「_」和「.」"
+            "編號「&lt;b&gt;」不是有效的編號：請用 1 到 40 個字元，只能是 a-z、0-9、「-」、「_」和「.」"
         );
     }
 }
