@@ -56,6 +56,7 @@ pub fn open_wecom(app: &App) -> Result<Option<Arc<WecomChannel>>, ChannelError> 
         settings,
         app.clock.clone(),
         texts,
+        app.metrics.clone(),
     )?)))
 }
 

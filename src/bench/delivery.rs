@@ -107,7 +107,7 @@ pub fn peak_rss_kb() -> Option<u64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn write_fixture(dir: &Path) -> std::io::Result<()> {
+pub fn write_fixture(dir: &Path) -> std::io::Result<()> {
     let course = super::write_course(dir)?;
     for n in 1..=3 {
         std::fs::write(

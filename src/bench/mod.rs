@@ -3,11 +3,13 @@
 pub mod command;
 pub mod delivery;
 pub mod fake_bot_api;
+pub mod fake_wecom_api;
 pub mod geo;
 pub mod loaders;
 pub mod poster;
 pub mod queries;
 pub mod stats;
+pub mod wecom_delivery;
 
 use std::path::Path;
 
