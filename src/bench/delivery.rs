@@ -269,6 +269,7 @@ mod tests {
             limited_for: Duration::from_secs(4),
             concurrency: 8,
         };
+        let _alone = crate::bench::TIMED_TESTS.lock().await;
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");
         assert_eq!(figures.too_many_requests, 0, "{figures:?}");
         assert!(figures.max_in_one_second <= 30, "{figures:?}");

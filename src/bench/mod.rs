@@ -11,6 +11,11 @@ pub mod queries;
 pub mod stats;
 pub mod wecom_delivery;
 
+/// The timed benchmark tests (Telegram's and WeCom's delivery at their limits) run one at a
+/// time: side by side on two cores, each would disturb the other's timing.
+#[cfg(test)]
+pub(crate) static TIMED_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 use std::path::Path;
 
 use sqlx::Connection as _;

@@ -111,7 +111,9 @@ pub const PROFILE: Profile = Profile {
 ///   holds back one that would break either limit: that is what guarantees the limit,
 ///   for deliveries and replies alike.
 /// - per API at most 10,000 calls a minute and 150,000 an hour for the corp: 40 messages a
-///   second (2,400 a minute, 144,000 an hour) overall.
+///   second (2,400 a minute, 144,000 an hour) overall; and since one of the courier's
+///   messages may be several of WeCom's, the channel spaces its own `message/send` calls
+///   [`SEND_SPACING`] apart too.
 pub const LIMITS: Limits = Limits {
     global_per_second: 40.0,
     global_burst: 1.0,
@@ -194,7 +196,14 @@ struct State {
     choices: HashMap<String, Vec<Choice>>,
     /// The latest click per member, until its card is updated.
     pending: HashMap<String, Pending>,
+    /// The earliest instant of the next `message/send` ([`SEND_SPACING`]).
+    next_send: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// The least time between two `message/send` calls of a process: 40 a second, so that the
+/// app keeps WeCom's 10,000 calls a minute and 150,000 an hour per API (144,000) however
+/// many of WeCom's messages one of the courier's parts is (a text and its card, voice pieces).
+pub const SEND_SPACING: chrono::TimeDelta = chrono::TimeDelta::milliseconds(25);
 
 /// One self-built app of one corp.
 pub struct WecomChannel {
@@ -213,6 +222,8 @@ pub struct WecomChannel {
     voices: tokio::sync::Mutex<HashMap<String, Voice>>,
     budget: DailyBudget,
     metrics: Arc<Metrics>,
+    /// The least time between two `message/send` calls ([`SEND_SPACING`] unless changed).
+    spacing: Option<chrono::TimeDelta>,
 }
 
 /// An Opus audio as voice messages.
@@ -292,7 +303,17 @@ impl WecomChannel {
                 reply_reserve: settings.daily_budget / 20,
             },
             metrics,
+            spacing: Some(SEND_SPACING),
         })
+    }
+
+    /// Spaces `message/send` calls for `per_second` instead of WeCom's 40 a second (the
+    /// operator's `messages_per_second`); none for an infinite rate (a benchmark of the
+    /// pipeline itself).
+    pub fn with_rate(mut self, per_second: f64) -> Self {
+        self.spacing = (per_second.is_finite() && per_second > 0.0)
+            .then(|| chrono::TimeDelta::microseconds((1_000_000.0 / per_second).ceil() as i64));
+        self
     }
 
     /// The app's client (tests, and the service's own calls).
@@ -314,9 +335,16 @@ impl WecomChannel {
         )
     }
 
-    /// Sends one message, at the earliest instant that keeps the member's windows.
+    /// Sends one message, at the earliest instant that keeps the member's windows and the
+    /// app's pace ([`SEND_SPACING`]).
     async fn post(&self, chat: &str, message: &Message) -> Result<SendReceipt, SendError> {
-        let at = self.state().windows.reserve(chat, self.clock.now());
+        let at = {
+            let mut state = self.state();
+            let now = self.clock.now();
+            let slot = state.next_send.map_or(now, |next| next.max(now));
+            state.next_send = self.spacing.map(|spacing| slot + spacing);
+            state.windows.reserve(chat, slot)
+        };
         self.clock.sleep_until(at).await;
         self.client
             .send(chat, message, &SendOptions::default())
