@@ -52,11 +52,12 @@ pub fn open_wecom(app: &App) -> Result<Option<Arc<WecomChannel>>, ChannelError> 
             .collect(),
         default_howto: Some(howto(Locale::DEFAULT)),
     };
-    Ok(Some(Arc::new(WecomChannel::new(
-        settings,
-        app.clock.clone(),
-        texts,
-    )?)))
+    let mut channel = WecomChannel::new(settings, app.clock.clone(), texts, app.metrics.clone())?;
+    // The operator's overall rate paces the channel's own calls too.
+    if let Some(rate) = app.config.courier.limits.global_per_second {
+        channel = channel.with_rate(rate);
+    }
+    Ok(Some(Arc::new(channel)))
 }
 
 /// A channel `weike run` serves, with how its updates arrive.

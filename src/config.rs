@@ -78,6 +78,9 @@ struct WecomFile {
     token: Option<String>,
     aes_key: Option<String>,
     api_url: Option<String>,
+    daily_budget: Option<u64>,
+    opusdec: Option<PathBuf>,
+    sox: Option<PathBuf>,
 }
 
 /// A WeCom self-built app (企业微信自建应用) that `weike run` serves besides (or instead
@@ -97,6 +100,29 @@ pub struct WecomSettings {
     pub aes_key: String,
     /// Another API root (a test fake); WeCom's own when None.
     pub api_url: Option<String>,
+    /// The messages the app may send a day ([`DEFAULT_WECOM_DAILY_BUDGET`] unless set):
+    /// WeCom allows an app's corp the number of its accounts (帐号上限数) × 200 a day,
+    /// counted per member reached, the day in China's time.
+    pub daily_budget: u64,
+    /// The tools that make a lesson's Opus audio into voice messages (AMR-NB): `opusdec`
+    /// (opus-tools) and `sox` (with libsox-fmt-base), by path or by name on `PATH`.
+    pub opusdec: PathBuf,
+    pub sox: PathBuf,
+}
+
+/// The per-app daily budget weike keeps when none is set: 200 accounts (the smallest
+/// account limit of a corp) × 200 messages.
+pub const DEFAULT_WECOM_DAILY_BUDGET: u64 = 200 * 200;
+
+/// A channel's budget of messages a day, across all of weike's processes: the courier
+/// sends no more, and deliveries beyond it wait for the next day. The day begins at
+/// midnight at `utc_offset_seconds` (WeCom: China's time, UTC+8). Scheduled deliveries
+/// stop `reply_reserve` messages short of the budget, so that members' replies still go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DailyBudget {
+    pub messages: u64,
+    pub utc_offset_seconds: i32,
+    pub reply_reserve: u64,
 }
 
 impl std::fmt::Debug for WecomSettings {
@@ -108,6 +134,9 @@ impl std::fmt::Debug for WecomSettings {
             .field("token", &"***")
             .field("aes_key", &"***")
             .field("api_url", &self.api_url)
+            .field("daily_budget", &self.daily_budget)
+            .field("opusdec", &self.opusdec)
+            .field("sox", &self.sox)
             .finish()
     }
 }
@@ -785,6 +814,24 @@ fn wecom_settings(
     let token = text("WEIKE_WECOM_TOKEN", file.token);
     let aes_key = text("WEIKE_WECOM_AES_KEY", file.aes_key);
     let api_url = text("WEIKE_WECOM_API_URL", file.api_url);
+    let daily_budget = match env("WEIKE_WECOM_DAILY_BUDGET") {
+        Some(v) => Some(v.trim().parse::<u64>().map_err(|_| {
+            invalid(
+                "WEIKE_WECOM_DAILY_BUDGET",
+                format!("{v:?} is not a number (messages a day)"),
+            )
+        })?),
+        None => file.daily_budget,
+    };
+    let tool = |var: &str, file: Option<PathBuf>, default: &str| {
+        env(var)
+            .map(|v| PathBuf::from(v.trim()))
+            .or(file)
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or_else(|| PathBuf::from(default))
+    };
+    let opusdec = tool("WEIKE_WECOM_OPUSDEC", file.opusdec, "opusdec");
+    let sox = tool("WEIKE_WECOM_SOX", file.sox, "sox");
     let (Some(corp_id), Some(agent_id), Some(secret), Some(token), Some(aes_key)) =
         (&corp_id, agent_id, &secret, &token, &aes_key)
     else {
@@ -832,6 +879,13 @@ fn wecom_settings(
     if let Some(u) = &api_url {
         url::Url::parse(u).map_err(|e| invalid("wecom.api_url", format!("{u:?}: {e}")))?;
     }
+    let daily_budget = daily_budget.unwrap_or(DEFAULT_WECOM_DAILY_BUDGET);
+    if daily_budget == 0 {
+        return Err(invalid(
+            "wecom.daily_budget",
+            "0 would send nothing: the corp's accounts × 200 messages a day".into(),
+        ));
+    }
     Ok(Some(WecomSettings {
         corp_id: corp_id.clone(),
         agent_id,
@@ -839,6 +893,9 @@ fn wecom_settings(
         token: token.clone(),
         aes_key: aes_key.clone(),
         api_url,
+        daily_budget,
+        opusdec,
+        sox,
     }))
 }
 

@@ -32,6 +32,12 @@ pub struct Metrics {
     /// HTTP requests and connections refused: a wrong secret, a body too large or too slow,
     /// too many connections.
     pub http_refused: AtomicU64,
+    /// WeCom lesson audio sent as a file instead of voice messages because the transcoding
+    /// tools (opusdec, sox) are missing or failed.
+    pub wecom_voice_fallbacks: AtomicU64,
+    /// Deliveries held back to the next day because the channel's daily budget of
+    /// messages was spent (WeCom's per-app budget).
+    pub budget_deferred: AtomicU64,
     /// Per scheduled job (by name): failures and the time of the last success.
     jobs: Mutex<BTreeMap<&'static str, JobFigures>>,
     latency_buckets: [AtomicU64; LATENCY_BUCKETS.len()],
@@ -168,6 +174,18 @@ impl Metrics {
             "weike_http_refused_total",
             "HTTP requests or connections refused (wrong secret, body too large or too slow, too many connections).",
             &self.http_refused,
+        );
+        counter(
+            &mut out,
+            "weike_wecom_voice_fallbacks_total",
+            "WeCom lesson audio sent as a file because opusdec or sox was missing or failed.",
+            &self.wecom_voice_fallbacks,
+        );
+        counter(
+            &mut out,
+            "weike_deliveries_deferred_budget_total",
+            "Deliveries held back to the next day: the channel's daily message budget was spent.",
+            &self.budget_deferred,
         );
         let jobs = self.with_jobs(|jobs| jobs.clone());
         let name = "weike_job_failures_total";

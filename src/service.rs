@@ -303,7 +303,7 @@ impl App {
         match send_all(&self.store, channel, chat, replies, None).await {
             Ok(_) | Err(SendOutcome::Stopped) => Ok(()),
             Err(SendOutcome::Store(e)) => Err(e.into()),
-            Err(SendOutcome::Send(e)) => {
+            Err(e @ (SendOutcome::Send(_) | SendOutcome::OverBudget { .. })) => {
                 tracing::warn!(%chat, error = %e, "a reply could not be sent");
                 Ok(())
             }

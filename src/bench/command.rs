@@ -28,12 +28,23 @@ impl DbArgs {
     }
 }
 
+/// The channels `weike bench delivery` measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum BenchChannel {
+    Telegram,
+    Wecom,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
-    /// Plan and send lessons for N members against a local fake Bot API.
+    /// Plan and send lessons for N members against a local fake Bot API (or, with --channel
+    /// wecom, a local fake WeCom server API).
     Delivery {
         #[arg(long, default_value_t = 100_000)]
         members: i64,
+        /// The channel the lessons go through: telegram or wecom.
+        #[arg(long, value_enum, default_value = "telegram")]
+        channel: BenchChannel,
         #[command(flatten)]
         db: DbArgs,
         /// Seconds to drain with Telegram's limits on.
@@ -85,6 +96,7 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
     match command {
         BenchCommand::Delivery {
             members,
+            channel,
             db,
             limited_seconds,
             concurrency,
@@ -98,6 +110,12 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
                 limited_for: std::time::Duration::from_secs(limited_seconds),
                 concurrency: concurrency.max(1),
             };
+            if channel == BenchChannel::Wecom {
+                let figures =
+                    crate::bench::wecom_delivery::run(&bench, |step| eprintln!("{step}")).await?;
+                println!("{}", figures.table(&bench));
+                return Ok(0);
+            }
             let figures = crate::bench::delivery::run(&bench, |step| eprintln!("{step}")).await?;
             println!("{}", figures.table(&bench));
             Ok(0)

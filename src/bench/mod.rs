@@ -3,11 +3,18 @@
 pub mod command;
 pub mod delivery;
 pub mod fake_bot_api;
+pub mod fake_wecom_api;
 pub mod geo;
 pub mod loaders;
 pub mod poster;
 pub mod queries;
 pub mod stats;
+pub mod wecom_delivery;
+
+/// The timed benchmark tests (Telegram's and WeCom's delivery at their limits) run one at a
+/// time: side by side on two cores, each would disturb the other's timing.
+#[cfg(test)]
+pub(crate) static TIMED_TESTS: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 
 use std::path::Path;
 

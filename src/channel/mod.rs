@@ -374,7 +374,7 @@ pub fn check_address(address: &ChatAddress) -> Result<(), String> {
     Ok(())
 }
 
-pub use crate::config::Limits;
+pub use crate::config::{DailyBudget, Limits};
 
 /// An update as the chat app sent it, with what storing it needs.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -484,6 +484,17 @@ pub trait Channel: Send + Sync {
     /// part and resumes a delivery from the first part not sent. By default: itself.
     fn parts(&self, message: &Outbound) -> Vec<Outbound> {
         vec![message.clone()]
+    }
+    /// The channel's budget of messages a day, if the app has one (WeCom's per-app
+    /// budget); the courier never sends beyond it. None by default.
+    fn daily_budget(&self) -> Option<DailyBudget> {
+        None
+    }
+    /// How many of the app's messages sending `part` (one of [`Self::parts`]) takes at
+    /// most: what a [`DailyBudget`] counts. By default one, none for a button's
+    /// acknowledgement.
+    async fn message_cost(&self, part: &Outbound) -> u64 {
+        u64::from(part.counts_as_message())
     }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
 }

@@ -3,6 +3,7 @@
 //! its message id; a crash between the send and the mark repeats at most the rows in
 //! flight, and another courier takes over rows whose lease ran out.
 
+pub mod budget;
 pub mod rate_limit;
 
 use std::sync::Arc;
@@ -18,6 +19,7 @@ pub use crate::config::CourierSettings;
 use crate::domain::MemberStatus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxItem, Store, StoreError};
+use budget::{Budget, Grant};
 pub use rate_limit::Class;
 use rate_limit::{Limits, RateLimiter};
 
@@ -49,7 +51,7 @@ pub struct DrainReport {
     pub retried: u64,
     pub dead: u64,
     pub unreachable: u64,
-    /// Rows given back unsent (a 429 pause, or shutdown).
+    /// Rows given back unsent (a 429 pause, shutdown, or the channel's daily budget spent).
     pub released: u64,
 }
 
@@ -63,6 +65,8 @@ enum Outcome {
     Paused,
     /// Given back at shutdown.
     Released,
+    /// Given back until the next day: the channel's daily budget is spent.
+    Deferred,
 }
 
 impl DrainReport {
@@ -72,7 +76,7 @@ impl DrainReport {
             Outcome::Retried => self.retried += 1,
             Outcome::Dead => self.dead += 1,
             Outcome::Unreachable => self.unreachable += 1,
-            Outcome::Paused | Outcome::Released => self.released += 1,
+            Outcome::Paused | Outcome::Released | Outcome::Deferred => self.released += 1,
         }
     }
 }
@@ -93,6 +97,8 @@ pub struct Courier {
     /// This courier among the couriers of its channel.
     presence: std::sync::Mutex<Presence>,
     metrics: Arc<Metrics>,
+    /// The channel's daily budget of messages, if it has one.
+    budget: Option<Budget>,
 }
 
 impl Courier {
@@ -108,7 +114,9 @@ impl Courier {
         metrics: Arc<Metrics>,
     ) -> Self {
         let limits = settings.limits.apply(channel.limits());
+        let budget = channel.daily_budget().map(Budget::new);
         Self {
+            budget,
             metrics,
             limits,
             limiter: std::sync::Mutex::new(RateLimiter::new(limits)),
@@ -222,6 +230,12 @@ impl Courier {
             if self.is_stopping() || self.limiter().paused_until(now).is_some() {
                 return Ok(report);
             }
+            // The day's budget is spent: what is due waits, unclaimed, for the next day.
+            if let Some(budget) = &self.budget
+                && budget.bulk_spent(now).await.is_some()
+            {
+                return Ok(report);
+            }
             let lease_until = now
                 + chrono::Duration::from_std(self.settings.lease)
                     .unwrap_or(chrono::Duration::minutes(5));
@@ -247,6 +261,7 @@ impl Courier {
                     Outcome::Dead => Some(&m.dead),
                     Outcome::Unreachable => Some(&m.unreachable),
                     Outcome::Paused => Some(&m.rate_limited),
+                    Outcome::Deferred => Some(&m.budget_deferred),
                     Outcome::Released => None,
                 };
                 if let Some(counter) = counter {
@@ -321,6 +336,14 @@ impl Courier {
                 Ok(Outcome::Sent)
             }
             Err(SendOutcome::Store(e)) => Err(e),
+            Err(SendOutcome::OverBudget { until }) => {
+                // Given back in its place: the courier claims nothing more until `until`.
+                self.store
+                    .release(item.id, &self.worker, item.due_at)
+                    .await?;
+                tracing::info!(outbox = item.id, status = "pending", %until, "the channel's daily budget is spent: waits for the next day");
+                Ok(Outcome::Deferred)
+            }
             Err(SendOutcome::Stopped) => {
                 // Given back in its place: earliest due first.
                 self.store
@@ -540,6 +563,12 @@ pub enum SendOutcome {
     /// The courier is shutting down and nothing of this delivery was sent yet.
     #[error("stopped at shutdown before anything was sent")]
     Stopped,
+    /// The channel's daily budget of messages is spent until `until` (scheduled
+    /// deliveries; a reply beyond the whole budget is refused as [`SendError::Rejected`]).
+    #[error("the channel's daily message budget is spent until {until}")]
+    OverBudget {
+        until: chrono::DateTime<chrono::Utc>,
+    },
 }
 
 /// Sends messages in order, remembering the file ids of uploads (under the channel's
@@ -580,11 +609,38 @@ async fn send_parts(
     let mut last = None;
     let mut i = skip;
     let mut waits = 0;
+    // The part whose messages were taken from the daily budget (not again after a 429).
+    let mut charged = None;
     let fail = |outcome, parts_sent| PartialSend {
         outcome,
         parts_sent,
     };
     while let Some(message) = parts.get(i) {
+        let cached = with_cached_file_id(store, channel, message)
+            .await
+            .map_err(|e| fail(SendOutcome::Store(e), i))?;
+        let message = cached.as_ref().unwrap_or(message);
+        // The channel's daily budget, before a slot is booked (not again after a 429 wait).
+        if let Some((c, class)) = courier
+            && charged != Some(i)
+            && let Some(budget) = &c.budget
+        {
+            charged = Some(i);
+            let cost = channel.message_cost(message).await;
+            let grant = budget
+                .take(store, channel.name(), cost, class, c.clock.now())
+                .await
+                .map_err(|e| fail(SendOutcome::Store(e), i))?;
+            if let Grant::Spent { until } = grant {
+                let outcome = match class {
+                    Class::Bulk => SendOutcome::OverBudget { until },
+                    Class::Interactive => SendOutcome::Send(SendError::Rejected(format!(
+                        "the channel's daily message budget is spent until {until}"
+                    ))),
+                };
+                return Err(fail(outcome, i));
+            }
+        }
         // Once a delivery has started, it is finished even when stopping.
         if let Some((c, class)) = courier
             && message.counts_as_message()
@@ -593,10 +649,6 @@ async fn send_parts(
         {
             return Err(fail(SendOutcome::Stopped, i));
         }
-        let cached = with_cached_file_id(store, channel, message)
-            .await
-            .map_err(|e| fail(SendOutcome::Store(e), i))?;
-        let message = cached.as_ref().unwrap_or(message);
         let Sent {
             message_id,
             file_id,

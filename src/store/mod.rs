@@ -175,6 +175,7 @@ fn batch_committed(what: &'static str, rows: usize, started: std::time::Instant)
 
 mod admin;
 mod broadcast;
+mod budget;
 pub mod checkpoint;
 mod inbox;
 mod quiz;

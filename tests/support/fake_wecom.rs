@@ -103,6 +103,10 @@ pub struct Upload {
     pub kind: String,
     pub file_name: String,
     pub size: usize,
+    /// The file's first bytes (a voice's AMR magic number).
+    pub head: Vec<u8>,
+    /// A voice's length in milliseconds, as the fake measured it from its frames.
+    pub voice_ms: Option<u64>,
 }
 
 /// An accepted card update.
@@ -913,6 +917,10 @@ async fn upload(
                     kind: kind.clone(),
                     file_name,
                     size: bytes.len(),
+                    head: bytes[..bytes.len().min(16)].to_vec(),
+                    voice_ms: (kind == "voice")
+                        .then(|| amr_milliseconds(&bytes))
+                        .flatten(),
                 },
                 now,
             ),

@@ -55,15 +55,18 @@ use super::render::{
     button_keys, card_title, map_url, plain_text, truncate_chars, typed_choice, update_id,
     with_choices,
 };
+use super::voice::Transcoder;
 use crate::channel::{
-    AudioRef, Capabilities, Channel, ChannelError, GetAnswer, Inbound, InboundEvent, Keyboard,
-    Limits, MediaKind, Mode, Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
+    AudioRef, Capabilities, Channel, ChannelError, DailyBudget, GetAnswer, Inbound, InboundEvent,
+    Keyboard, Limits, MediaKind, Mode, Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
     WebhookRequest, WebhookRoute,
 };
 use crate::clock::Clock;
 use crate::config::WecomSettings;
+use crate::content::AudioKind;
 use crate::content::markdown::escape_html;
 use crate::domain::Locale;
+use crate::metrics::Metrics;
 
 pub use super::callback::CHANNEL_NAME;
 
@@ -108,7 +111,9 @@ pub const PROFILE: Profile = Profile {
 ///   holds back one that would break either limit: that is what guarantees the limit,
 ///   for deliveries and replies alike.
 /// - per API at most 10,000 calls a minute and 150,000 an hour for the corp: 40 messages a
-///   second (2,400 a minute, 144,000 an hour) overall.
+///   second (2,400 a minute, 144,000 an hour) overall; and since one of the courier's
+///   messages may be several of WeCom's, the channel spaces its own `message/send` calls
+///   [`SEND_SPACING`] apart too.
 pub const LIMITS: Limits = Limits {
     global_per_second: 40.0,
     global_burst: 1.0,
@@ -191,7 +196,14 @@ struct State {
     choices: HashMap<String, Vec<Choice>>,
     /// The latest click per member, until its card is updated.
     pending: HashMap<String, Pending>,
+    /// The earliest instant of the next `message/send` ([`SEND_SPACING`]).
+    next_send: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// The least time between two `message/send` calls of a process: 40 a second, so that the
+/// app keeps WeCom's 10,000 calls a minute and 150,000 an hour per API (144,000) however
+/// many of WeCom's messages one of the courier's parts is (a text and its card, voice pieces).
+pub const SEND_SPACING: chrono::TimeDelta = chrono::TimeDelta::milliseconds(25);
 
 /// One self-built app of one corp.
 pub struct WecomChannel {
@@ -204,7 +216,31 @@ pub struct WecomChannel {
     texts: WecomTexts,
     state: Mutex<State>,
     cards: AtomicU64,
+    /// The tools that make Opus audio into voice messages.
+    transcoder: Transcoder,
+    /// Each Opus audio's voice pieces (by the audio's sha256), or when to try again.
+    voices: tokio::sync::Mutex<HashMap<String, Voice>>,
+    budget: DailyBudget,
+    metrics: Arc<Metrics>,
+    /// The least time between two `message/send` calls ([`SEND_SPACING`] unless changed).
+    spacing: Option<chrono::TimeDelta>,
 }
+
+/// An Opus audio as voice messages.
+#[derive(Debug)]
+enum Voice {
+    Ready(Arc<Vec<Vec<u8>>>),
+    /// The tools were missing or failed: the audio goes as a file until then.
+    Failed {
+        retry_at: chrono::DateTime<chrono::Utc>,
+    },
+}
+
+/// How long an audio that could not be transcoded goes as a file before the tools are
+/// tried again.
+pub const TRANSCODE_RETRY: Duration = Duration::from_secs(600);
+/// WeCom's day (for the app's daily budget) is China's: UTC+8.
+pub const BUDGET_UTC_OFFSET_SECONDS: i32 = 8 * 3600;
 
 impl std::fmt::Debug for WecomChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -234,6 +270,7 @@ impl WecomChannel {
         settings: &WecomSettings,
         clock: Arc<dyn Clock>,
         texts: WecomTexts,
+        metrics: Arc<Metrics>,
     ) -> Result<Self, WecomError> {
         let crypto = WecomCrypto::new(&settings.token, &settings.aes_key, &settings.corp_id)?;
         let client = WecomClient::new(
@@ -255,7 +292,28 @@ impl WecomChannel {
             texts,
             state: Mutex::new(State::default()),
             cards: AtomicU64::new(0),
+            transcoder: Transcoder {
+                opusdec: settings.opusdec.clone(),
+                sox: settings.sox.clone(),
+            },
+            voices: tokio::sync::Mutex::new(HashMap::new()),
+            budget: DailyBudget {
+                messages: settings.daily_budget,
+                utc_offset_seconds: BUDGET_UTC_OFFSET_SECONDS,
+                reply_reserve: settings.daily_budget / 20,
+            },
+            metrics,
+            spacing: Some(SEND_SPACING),
         })
+    }
+
+    /// Spaces `message/send` calls for `per_second` instead of WeCom's 40 a second (the
+    /// operator's `messages_per_second`); none for an infinite rate (a benchmark of the
+    /// pipeline itself).
+    pub fn with_rate(mut self, per_second: f64) -> Self {
+        self.spacing = (per_second.is_finite() && per_second > 0.0)
+            .then(|| chrono::TimeDelta::microseconds((1_000_000.0 / per_second).ceil() as i64));
+        self
     }
 
     /// The app's client (tests, and the service's own calls).
@@ -277,9 +335,16 @@ impl WecomChannel {
         )
     }
 
-    /// Sends one message, at the earliest instant that keeps the member's windows.
+    /// Sends one message, at the earliest instant that keeps the member's windows and the
+    /// app's pace ([`SEND_SPACING`]).
     async fn post(&self, chat: &str, message: &Message) -> Result<SendReceipt, SendError> {
-        let at = self.state().windows.reserve(chat, self.clock.now());
+        let at = {
+            let mut state = self.state();
+            let now = self.clock.now();
+            let slot = state.next_send.map_or(now, |next| next.max(now));
+            state.next_send = self.spacing.map(|spacing| slot + spacing);
+            state.windows.reserve(chat, slot)
+        };
         self.clock.sleep_until(at).await;
         self.client
             .send(chat, message, &SendOptions::default())
@@ -382,53 +447,185 @@ impl WecomChannel {
         }
     }
 
-    /// A lesson's audio: `voice` from the AMR file beside it, else the file itself; by the
-    /// id of an earlier upload while it lives. Returns what to keep as the file id.
+    /// A lesson's audio: `voice` messages (the AMR file beside it, else the Opus audio
+    /// transcoded and cut into pieces of at most 60 s), else the file itself; by the ids of
+    /// an earlier upload while they live. Returns what to keep as the file id.
     async fn audio(
         &self,
         chat: &str,
         audio: &AudioRef,
         out: &mut Out,
     ) -> Result<Option<String>, SendError> {
-        if let Some((kind, media_id)) = audio
+        // Pieces already sent by their stored ids (a 40007 part-way: the rest is uploaded
+        // again).
+        let mut done = 0;
+        let mut stored_kind = None;
+        if let Some((kind, ids)) = audio
             .file_id
             .as_deref()
             .and_then(|v| StoredMedia::parse(v, self.clock.now()))
         {
-            match self.post(chat, &media_message(kind, media_id)).await {
-                Ok(receipt) => {
-                    out.note(&receipt);
-                    return Ok(None);
+            stored_kind = Some(kind);
+            for media_id in &ids {
+                match self
+                    .post(chat, &media_message(kind, media_id.clone()))
+                    .await
+                {
+                    Ok(receipt) => {
+                        out.note(&receipt);
+                        done += 1;
+                    }
+                    // Expired early or unknown: upload again below.
+                    Err(SendError::Rejected(why)) if why.contains("40007") => break,
+                    Err(e) => return Err(e),
                 }
-                // Expired early or unknown: upload again below.
-                Err(SendError::Rejected(why)) if why.contains("40007") => {}
-                Err(e) => return Err(e),
+            }
+            if done == ids.len() {
+                return Ok(None);
             }
         }
-        let amr = audio.path.with_extension("amr");
-        let (kind, path) = match tokio::fs::read(&amr).await {
-            Ok(bytes) if check_upload(MediaType::Voice, &bytes).is_ok() => {
-                (MediaType::Voice, (amr, bytes))
+        let (kind, files) = self.audio_files(audio, true).await?;
+        if stored_kind.is_some_and(|k| k != kind) {
+            // The stored ids were of another form (a file before the tools were there):
+            // what was sent of it stands, this form is sent whole.
+            done = 0;
+        }
+        let mut ids = Vec::with_capacity(files.len());
+        let mut first_upload = None;
+        let mut all_new = done == 0;
+        for (i, (name, bytes)) in files.iter().enumerate() {
+            if i < done {
+                continue;
             }
-            _ => {
-                let bytes = tokio::fs::read(&audio.path).await.map_err(|e| {
-                    SendError::Rejected(format!(
-                        "cannot read the audio {}: {e}",
-                        audio.path.display()
-                    ))
-                })?;
-                (MediaType::File, (audio.path.clone(), bytes))
-            }
-        };
-        let (path, bytes) = path;
-        let name = path
+            let up = self.upload_and_send(chat, kind, name, bytes, out).await?;
+            all_new &= up.uploaded;
+            first_upload = first_upload.or(Some(up.created_at));
+            ids.push(up.media_id);
+        }
+        Ok(match first_upload {
+            Some(at) if all_new => Some(StoredMedia::value(kind, &ids, at)),
+            _ => None,
+        })
+    }
+
+    /// What a lesson's audio is sent as, each with its file name: the AMR file beside it
+    /// (`NN.amr` next to `NN.ogg`) when WeCom takes it as a voice message; else, for an Opus
+    /// audio, its transcoding into voice pieces; else (an MP3 or M4A, or the tools missing
+    /// or failing: logged and counted) the audio as one file.
+    async fn audio_files(
+        &self,
+        audio: &AudioRef,
+        sending: bool,
+    ) -> Result<(MediaType, Vec<(String, Vec<u8>)>), SendError> {
+        let stem = audio
+            .path
+            .file_stem()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "audio".into());
+        let beside = audio.path.with_extension("amr");
+        if let Ok(bytes) = tokio::fs::read(&beside).await
+            && check_upload(MediaType::Voice, &bytes).is_ok()
+        {
+            return Ok((MediaType::Voice, vec![(format!("{stem}.amr"), bytes)]));
+        }
+        if audio.kind == AudioKind::Voice
+            && let Some(pieces) = self.voice_pieces(audio, sending).await
+        {
+            let count = pieces.len();
+            let files = pieces
+                .iter()
+                .enumerate()
+                .map(|(i, piece)| {
+                    let name = if count == 1 {
+                        format!("{stem}.amr")
+                    } else {
+                        format!("{stem}.{}-{count}.amr", i + 1)
+                    };
+                    (name, piece.clone())
+                })
+                .collect();
+            return Ok((MediaType::Voice, files));
+        }
+        let bytes = tokio::fs::read(&audio.path).await.map_err(|e| {
+            SendError::Rejected(format!(
+                "cannot read the audio {}: {e}",
+                audio.path.display()
+            ))
+        })?;
+        let name = audio
+            .path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_else(|| "audio".into());
-        let up = self.upload_and_send(chat, kind, &name, &bytes, out).await?;
-        Ok(up
-            .uploaded
-            .then(|| StoredMedia::value(kind, &up.media_id, up.created_at)))
+        Ok((MediaType::File, vec![(name, bytes)]))
+    }
+
+    /// The voice pieces of an Opus audio, transcoded at its first send and kept; None when
+    /// the tools are missing or fail (logged when that is found, at most every
+    /// [`TRANSCODE_RETRY`] per audio, and counted at every send that falls back to a file:
+    /// `sending`, not when the courier only counts the messages).
+    async fn voice_pieces(&self, audio: &AudioRef, sending: bool) -> Option<Arc<Vec<Vec<u8>>>> {
+        let fallback = || {
+            if sending {
+                Metrics::inc(&self.metrics.wecom_voice_fallbacks);
+            }
+        };
+        let now = self.clock.now();
+        let mut voices = self.voices.lock().await;
+        match voices.get(&audio.sha256) {
+            Some(Voice::Ready(pieces)) => return Some(pieces.clone()),
+            Some(Voice::Failed { retry_at }) if now < *retry_at => {
+                fallback();
+                return None;
+            }
+            _ => {}
+        }
+        match self.transcoder.voice_pieces(&audio.path).await {
+            Ok(pieces)
+                if pieces
+                    .iter()
+                    .all(|p| check_upload(MediaType::Voice, p).is_ok()) =>
+            {
+                tracing::info!(
+                    audio = %audio.path.display(),
+                    pieces = pieces.len(),
+                    "lesson audio transcoded to AMR-NB for WeCom voice messages"
+                );
+                let pieces = Arc::new(pieces);
+                voices.insert(audio.sha256.clone(), Voice::Ready(pieces.clone()));
+                Some(pieces)
+            }
+            outcome => {
+                let why = match outcome {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "a piece is not a voice message WeCom takes".into(),
+                };
+                tracing::warn!(
+                    audio = %audio.path.display(),
+                    error = %why,
+                    "cannot make the lesson audio into WeCom voice messages: it goes as a file"
+                );
+                fallback();
+                let retry_at = now
+                    + chrono::Duration::from_std(TRANSCODE_RETRY)
+                        .unwrap_or_else(|_| chrono::Duration::minutes(10));
+                voices.insert(audio.sha256.clone(), Voice::Failed { retry_at });
+                None
+            }
+        }
+    }
+
+    /// How many of WeCom's messages a text (with its choices and card) takes.
+    fn text_cost(text: &str, labels: &[&str]) -> u64 {
+        let texts = split_text(&with_choices(text, labels), MAX_TEXT_BYTES).len();
+        let card = usize::from(!labels.is_empty() && labels.len() <= MAX_CARD_BUTTONS);
+        (texts + card) as u64
+    }
+
+    fn buttons_cost(html: &str, buttons: &Keyboard) -> u64 {
+        let keys = button_keys(buttons);
+        let labels: Vec<&str> = keys.iter().map(CardKey::label).collect();
+        Self::text_cost(&plain_text(html), &labels)
     }
 
     /// Turns the member's pressed card into its done state (the label, disabled), if one
@@ -557,26 +754,34 @@ fn media_message(kind: MediaType, media_id: String) -> Message {
     }
 }
 
-/// A media id as the store keeps it under the channel's file cache key (`file_ids`):
+/// Media ids as the store keeps them under the channel's file cache key (`file_ids`):
 /// `voice:ID UNTIL` or `file:ID UNTIL` ([`MediaCache::stored_value`]), since the same
-/// audio goes as a voice message or as a file and an id lives 3 days.
+/// audio goes as voice messages or as a file and an id lives 3 days; an audio cut into
+/// several voice pieces keeps their ids in order, joined by commas (`voice:ID1,ID2 UNTIL`,
+/// until the first upload's end).
 struct StoredMedia;
 
 impl StoredMedia {
-    fn value(kind: MediaType, media_id: &str, created_at: chrono::DateTime<chrono::Utc>) -> String {
+    fn value(
+        kind: MediaType,
+        media_ids: &[String],
+        created_at: chrono::DateTime<chrono::Utc>,
+    ) -> String {
         format!(
             "{}:{}",
             kind.as_str(),
-            MediaCache::stored_value(media_id, created_at)
+            MediaCache::stored_value(&media_ids.join(","), created_at)
         )
     }
 
-    fn parse(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<(MediaType, String)> {
+    fn parse(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<(MediaType, Vec<String>)> {
         let (kind, rest) = value.split_once(':')?;
         let kind = [MediaType::Voice, MediaType::File, MediaType::Image]
             .into_iter()
             .find(|k| k.as_str() == kind)?;
-        Some((kind, MediaCache::parse_stored(rest, now)?))
+        let ids = MediaCache::parse_stored(rest, now)?;
+        let ids: Vec<String> = ids.split(',').map(str::to_string).collect();
+        ids.iter().all(|id| !id.is_empty()).then_some((kind, ids))
     }
 }
 
@@ -592,6 +797,66 @@ impl Channel for WecomChannel {
 
     fn file_cache_key(&self) -> &str {
         &self.cache_key
+    }
+
+    fn daily_budget(&self) -> Option<DailyBudget> {
+        Some(self.budget)
+    }
+
+    /// Counts what [`Channel::send`] posts with `message/send` (card updates are not
+    /// messages): the texts as split, a card for 1 to 6 choices, a file or image, each
+    /// voice piece of an audio (transcoding it, if it was not yet).
+    async fn message_cost(&self, part: &Outbound) -> u64 {
+        match part {
+            Outbound::Text { html, buttons } => Self::buttons_cost(html, buttons),
+            Outbound::Audio {
+                audio,
+                caption_html,
+                buttons,
+            } => {
+                let stored = audio
+                    .file_id
+                    .as_deref()
+                    .and_then(|v| StoredMedia::parse(v, self.clock.now()))
+                    .map(|(_, ids)| ids.len());
+                let pieces = match stored {
+                    Some(n) => n,
+                    None => self
+                        .audio_files(audio, false)
+                        .await
+                        .map_or(1, |(_, f)| f.len()),
+                };
+                pieces as u64 + Self::buttons_cost(caption_html, buttons)
+            }
+            Outbound::Quiz {
+                question, options, ..
+            } => {
+                let labels: Vec<&str> = options.iter().map(String::as_str).collect();
+                Self::text_cost(question, &labels)
+            }
+            Outbound::Photo { caption_html, .. }
+            | Outbound::Document { caption_html, .. }
+            | Outbound::Media { caption_html, .. } => {
+                1 + Self::text_cost(&plain_text(caption_html), &[])
+            }
+            Outbound::Venue { .. } => 1,
+            Outbound::AskLocation { html, button_label } => {
+                let mut text = plain_text(html);
+                if let Some(howto) = self.texts.howto(html, button_label) {
+                    text = format!("{text}\n\n{}", plain_text(howto));
+                }
+                Self::text_cost(&text, &[])
+            }
+            Outbound::EditText {
+                message_id,
+                html,
+                buttons,
+            } if message_id.starts_with(CLICK_PREFIX) => Self::buttons_cost(html, buttons),
+            Outbound::EditText { .. } | Outbound::EditButtons { .. } => 0,
+            Outbound::AnswerButton { text, .. } => {
+                text.as_deref().map_or(0, |t| Self::text_cost(t, &[]))
+            }
+        }
     }
 
     /// A text longer than WeCom's 2,048 bytes is several parts (cut at paragraph or
@@ -686,6 +951,9 @@ impl UpdateSource for WecomChannel {
             .check_credentials()
             .await
             .map_err(|f| WecomError::Credentials(f.classify().to_string()))?;
+        if let Err(e) = self.transcoder.check().await {
+            tracing::warn!(error = %e, "lesson audio will go to WeCom members as files, not voice messages");
+        }
         Ok(())
     }
 

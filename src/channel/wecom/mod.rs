@@ -2,7 +2,8 @@
 //! server API documentation: `crypto.rs` (the callback's cryptography), `callback.rs`
 //! (callbacks parsed and routed), `client.rs` (the access token, sending, uploads and card
 //! updates, failures as `SendError`), `render.rs` (how messages look in WeCom, the ids of
-//! stored callbacks, the per-member send windows), and `channel.rs` (`WecomChannel`: the
+//! stored callbacks, the per-member send windows), `voice.rs` (a lesson's Opus audio as
+//! AMR-NB voice pieces of at most 60 s, by opusdec and sox), and `channel.rs` (`WecomChannel`: the
 //! `Channel` and `UpdateSource` of the seam, its `PROFILE` and `LIMITS`, the callback
 //! route).
 
@@ -11,6 +12,7 @@ pub mod channel;
 pub mod client;
 pub mod crypto;
 pub mod render;
+pub mod voice;
 
 pub use channel::{
     CALLBACK_PATH, CHANNEL_NAME, LIMITS, LocationHowto, PROFILE, WecomChannel, WecomError,

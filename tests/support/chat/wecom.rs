@@ -41,26 +41,29 @@ pub struct WecomDriver {
     history: Vec<Delivered>,
 }
 
-fn settings(db: &TestDb, fake: &FakeWecom) -> weike::config::Config {
-    crate::support::harness::test_config(
-        db,
-        &[
-            ("WEIKE_WECOM_CORP_ID", CORP_ID.into()),
-            ("WEIKE_WECOM_AGENT_ID", AGENT_ID.to_string()),
-            ("WEIKE_WECOM_SECRET", fake_wecom::SECRET.into()),
-            ("WEIKE_WECOM_TOKEN", CALLBACK_TOKEN.into()),
-            ("WEIKE_WECOM_AES_KEY", CALLBACK_AES_KEY.into()),
-            ("WEIKE_WECOM_API_URL", fake.api_base()),
-            (
-                "WEIKE_OWNERS",
-                format!("{CHANNEL_NAME}:{MEMBER},{CHANNEL_NAME}:{OWNER}"),
-            ),
-            // Members act many times within a minute of the manual clock.
-            ("WEIKE_COMMANDS_PER_MINUTE", "0".into()),
-            // One delivery at a time, so that the manual clock reads each send's instant.
-            ("WEIKE_SEND_CONCURRENCY", "1".into()),
-        ],
-    )
+fn settings(
+    db: &TestDb,
+    fake: &FakeWecom,
+    extra: &[(&'static str, String)],
+) -> weike::config::Config {
+    let mut vars: Vec<(&'static str, String)> = vec![
+        ("WEIKE_WECOM_CORP_ID", CORP_ID.into()),
+        ("WEIKE_WECOM_AGENT_ID", AGENT_ID.to_string()),
+        ("WEIKE_WECOM_SECRET", fake_wecom::SECRET.into()),
+        ("WEIKE_WECOM_TOKEN", CALLBACK_TOKEN.into()),
+        ("WEIKE_WECOM_AES_KEY", CALLBACK_AES_KEY.into()),
+        ("WEIKE_WECOM_API_URL", fake.api_base()),
+        (
+            "WEIKE_OWNERS",
+            format!("{CHANNEL_NAME}:{MEMBER},{CHANNEL_NAME}:{OWNER}"),
+        ),
+        // Members act many times within a minute of the manual clock.
+        ("WEIKE_COMMANDS_PER_MINUTE", "0".into()),
+        // One delivery at a time, so that the manual clock reads each send's instant.
+        ("WEIKE_SEND_CONCURRENCY", "1".into()),
+    ];
+    vars.extend(extra.iter().cloned());
+    crate::support::harness::test_config(db, &vars)
 }
 
 impl WecomDriver {
@@ -229,13 +232,12 @@ fn find_key(got: &[Delivered], wanted: impl Fn(&CardKey) -> bool) -> Option<(Str
         })
 }
 
-impl Driver for WecomDriver {
-    const CHANNEL: &'static str = CHANNEL_NAME;
-
-    async fn start(db: TestDb) -> Self {
+impl WecomDriver {
+    /// A driver whose service has `extra` settings too (e.g. a daily budget).
+    pub async fn start_with(db: TestDb, extra: &[(&'static str, String)]) -> Self {
         let clock = ManualClock::new(start_time());
         let fake = FakeWecom::start_with_clock(Arc::new(clock.clone())).await;
-        let app = App::start(settings(&db, &fake), Arc::new(clock.clone()))
+        let app = App::start(settings(&db, &fake, extra), Arc::new(clock.clone()))
             .await
             .expect("service starts");
         assert!(
@@ -277,6 +279,14 @@ impl Driver for WecomDriver {
             seen_updates: 0,
             history: Vec::new(),
         }
+    }
+}
+
+impl Driver for WecomDriver {
+    const CHANNEL: &'static str = CHANNEL_NAME;
+
+    async fn start(db: TestDb) -> Self {
+        WecomDriver::start_with(db, &[]).await
     }
 
     fn app(&self) -> &App {

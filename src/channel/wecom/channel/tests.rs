@@ -16,12 +16,21 @@ fn settings() -> WecomSettings {
         token: "tok123".into(),
         aes_key: "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG".into(),
         api_url: Some("http://127.0.0.1:9/cgi-bin".into()),
+        daily_budget: crate::config::DEFAULT_WECOM_DAILY_BUDGET,
+        opusdec: "opusdec".into(),
+        sox: "sox".into(),
     }
 }
 
 fn channel() -> WecomChannel {
     let clock = ManualClock::new(chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap());
-    WecomChannel::new(&settings(), Arc::new(clock), WecomTexts::default()).unwrap()
+    WecomChannel::new(
+        &settings(),
+        Arc::new(clock),
+        WecomTexts::default(),
+        Arc::default(),
+    )
+    .unwrap()
 }
 
 fn text(user: &str, content: &str, msg_id: &str) -> String {
@@ -277,11 +286,19 @@ fn the_route_verifies_the_url_and_reads_signed_callbacks_only() {
 #[test]
 fn media_ids_are_kept_with_their_kind_and_life() {
     let at = chrono::DateTime::from_timestamp(1_790_000_000, 0).unwrap();
-    let value = StoredMedia::value(MediaType::Voice, "MID", at);
+    let value = StoredMedia::value(MediaType::Voice, &["MID".into()], at);
     assert_eq!(
         StoredMedia::parse(&value, at + chrono::Duration::days(1)),
-        Some((MediaType::Voice, "MID".into()))
+        Some((MediaType::Voice, vec!["MID".to_string()]))
     );
+    // A lesson cut into voice pieces: every id, in order.
+    let pieces = StoredMedia::value(MediaType::Voice, &["A-1".into(), "B_2".into()], at);
+    assert!(pieces.starts_with("voice:A-1,B_2 "), "{pieces}");
+    assert_eq!(
+        StoredMedia::parse(&pieces, at),
+        Some((MediaType::Voice, vec!["A-1".to_string(), "B_2".to_string()]))
+    );
+    assert_eq!(StoredMedia::parse("voice:A,,B 99999999999", at), None);
     assert_eq!(
         StoredMedia::parse(&value, at + chrono::Duration::days(3)),
         None
