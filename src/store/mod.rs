@@ -744,18 +744,7 @@ impl Store {
         after: Option<(DateTime<Utc>, i64)>,
         limit: i64,
     ) -> Result<Vec<(Enrollment, Member)>> {
-        // Keyset pagination from `after` (the last row of the previous page): the index scan
-        // starts there instead of stepping over every row planned so far (on PostgreSQL those
-        // leave dead index entries until vacuum, which made each page slower than the last).
-        let sql = format!(
-            "SELECT {}, {} FROM enrollments e JOIN members m ON m.id = e.member_id
-             WHERE e.completed_at IS NULL AND e.next_due_at <= $1
-               AND (e.next_due_at > $2 OR (e.next_due_at = $2 AND e.member_id > $3))
-               AND m.status = 'active' AND m.onboarded
-             ORDER BY e.next_due_at, e.member_id LIMIT $4",
-            EnrollmentRow::COLUMNS_E,
-            MemberRow::COLUMNS_M
-        );
+        let sql = self.due_sql();
         let (after_due, after_member) = after.unwrap_or((DateTime::<Utc>::UNIX_EPOCH, i64::MIN));
         let rows: Vec<(EnrollmentRow, MemberRow)> = on_pool!(self, p => {
             let rows: Vec<rows::Joined> = sqlx::query_as(&sql)
@@ -770,6 +759,38 @@ impl Store {
         rows.into_iter()
             .map(|(e, m)| Ok((Enrollment::from(e), m.into_member()?)))
             .collect()
+    }
+
+    /// The page of due enrollments after a key, for [`Store::due_enrollments`]: `$1` now,
+    /// `$2`/`$3` the key (lesson time, member) of the previous page's last row, `$4` the
+    /// page size.
+    ///
+    /// Keyset pagination from that key: the index scan starts there instead of stepping over
+    /// every row planned so far (on PostgreSQL those leave dead index entries until vacuum,
+    /// which made each page slower than the last). The key is compared as a row value, which
+    /// both databases turn into the start of the range scan on `enrollments_due
+    /// (next_due_at, member_id)`; written as `next_due_at > $2 OR (next_due_at = $2 AND
+    /// member_id > $3)` it was a filter on PostgreSQL, which read every due row of the
+    /// lesson time up to the page's (for a million members at one lesson time, half a
+    /// million on average), or without statistics sorted all of them for every page.
+    ///
+    /// SQLite is told to use that index: with statistics (`ANALYZE`, which the service does
+    /// not run, but an operator may) it chose by the bound values to scan all members, look
+    /// up their enrollments and sort them, for every page.
+    pub(crate) fn due_sql(&self) -> String {
+        let index_hint = match self.pool {
+            Pool::Sqlite(_) => "INDEXED BY enrollments_due",
+            Pool::Postgres(_) => "",
+        };
+        format!(
+            "SELECT {}, {} FROM enrollments e {index_hint} JOIN members m ON m.id = e.member_id
+             WHERE e.completed_at IS NULL AND e.next_due_at <= $1
+               AND (e.next_due_at, e.member_id) > ($2, $3)
+               AND m.status = 'active' AND m.onboarded
+             ORDER BY e.next_due_at, e.member_id LIMIT $4",
+            EnrollmentRow::COLUMNS_E,
+            MemberRow::COLUMNS_M
+        )
     }
 
     /// Plans many lessons in transactions of [`BATCH_ROWS`] (yielding between them; the
@@ -1394,4 +1415,73 @@ impl Store {
 /// through JSON compare and decode like rows written with bound values.
 pub(crate) fn db_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// With statistics, which made SQLite scan all members and sort their enrollments for
+    /// some pages (5,000 members due at one time, a key in the middle), a page of due
+    /// enrollments is still read from `enrollments_due`, in order, from the key on.
+    #[tokio::test]
+    async fn sqlite_reads_due_pages_from_the_due_index_with_statistics() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store =
+            Store::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await?;
+        store.migrate().await?;
+        let Pool::Sqlite(p) = store.pool() else {
+            anyhow::bail!("a SQLite store");
+        };
+        let due = DateTime::parse_from_rfc3339("2026-12-07T01:49:00.123456789Z")?.to_utc();
+        let now = due + chrono::Duration::minutes(1);
+        sqlx::query(
+            "INSERT INTO members (channel, chat_id, branch_id, locale, timezone, lesson_time,
+                                  status, onboarded, created_at, updated_at)
+             SELECT 'telegram', CAST(n AS TEXT), 'b', 'zh-CN', 'Asia/Shanghai', '07:30',
+                    'active', TRUE, $1, $1
+             FROM (WITH RECURSIVE seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < 5000)
+                   SELECT n FROM seq) AS s",
+        )
+        .bind(due)
+        .execute(p)
+        .await?;
+        sqlx::query(
+            "INSERT INTO enrollments (member_id, course, next_seq, next_due_at, started_at)
+             SELECT id, 'c', 1, $1, $1 FROM members",
+        )
+        .bind(due)
+        .execute(p)
+        .await?;
+        sqlx::query("ANALYZE").execute(p).await?;
+
+        for (after_due, after_member) in [
+            (DateTime::<Utc>::UNIX_EPOCH, i64::MIN),
+            (due, 500),
+            (due, 4_000),
+        ] {
+            let plan: Vec<(i64, i64, i64, String)> =
+                sqlx::query_as(&format!("EXPLAIN QUERY PLAN {}", store.due_sql()))
+                    .bind(now)
+                    .bind(after_due)
+                    .bind(after_member)
+                    .bind(100_i64)
+                    .fetch_all(p)
+                    .await?;
+            let plan: Vec<String> = plan.into_iter().map(|(_, _, _, step)| step).collect();
+            let plan = plan.join("\n");
+            assert!(
+                plan.contains("SEARCH e USING INDEX enrollments_due"),
+                "after {after_member}:\n{plan}"
+            );
+            assert!(
+                !plan.contains("TEMP B-TREE"),
+                "after {after_member}:\n{plan}"
+            );
+        }
+        let page = store.due_enrollments(now, Some((due, 500)), 100).await?;
+        let ids: Vec<i64> = page.iter().map(|(_, m)| m.id).collect();
+        assert_eq!(ids, (501..=600).collect::<Vec<_>>());
+        Ok(())
+    }
 }
