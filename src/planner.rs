@@ -59,33 +59,29 @@ impl Planner {
                 break;
             }
             let full = due.len() as i64 == self.batch;
-            cursor = due
-                .last()
-                .and_then(|(e, m)| e.next_due_at.map(|at| (at, m.id)));
+            cursor = due.last().map(|d| (d.next_due_at, d.member_id));
             let mut plans = Vec::with_capacity(due.len());
-            for (enrollment, member) in due {
-                let Some(due_at) = enrollment.next_due_at else {
-                    continue;
-                };
-                let Some(course) = self.library.course(&enrollment.course) else {
-                    tracing::warn!(course = %enrollment.course, member = member.id, "enrolled in a course that is not loaded; not planning it");
+            for d in due {
+                let due_at = d.next_due_at;
+                let Some(course) = self.library.course(&d.course) else {
+                    tracing::warn!(course = %d.course, member = d.member_id, "enrolled in a course that is not loaded; not planning it");
                     self.store
-                        .set_next_due(member.id, &enrollment.course, None)
+                        .set_next_due(d.member_id, &d.course, None)
                         .await?;
                     continue;
                 };
-                let seq = u32::try_from(enrollment.next_seq).unwrap_or(u32::MAX);
+                let seq = u32::try_from(d.next_seq).unwrap_or(u32::MAX);
                 let Some(lesson) = course.lesson(seq) else {
                     self.store
-                        .complete_enrollment(member.id, &course.id, now)
+                        .complete_enrollment(d.member_id, &course.id, now)
                         .await?;
                     self.store
                         .enqueue(
                             &NewDelivery {
-                                member_id: member.id,
+                                member_id: d.member_id,
                                 kind: OutboxKind::CourseFinished,
                                 reference: course.id.clone(),
-                                dedup_key: format!("course-finished:{}:{}", member.id, course.id),
+                                dedup_key: format!("course-finished:{}:{}", d.member_id, course.id),
                                 due_at: now,
                             },
                             now,
@@ -98,36 +94,34 @@ impl Planner {
                     let next =
                         // The lesson time after the missed one; if that is due as well, the
                         // next round of this loop plans it (or skips it too).
-                        next_lesson_at(&course.schedule, member.lesson_time, member.timezone, due_at);
-                    tracing::info!(member = member.id, course = %course.id, seq, due = %due_at, "lesson time missed by more than the grace period; skipped");
-                    self.store.set_next_due(member.id, &course.id, next).await?;
+                        next_lesson_at(&course.schedule, d.lesson_time, d.timezone, due_at);
+                    tracing::info!(member = d.member_id, course = %course.id, seq, due = %due_at, "lesson time missed by more than the grace period; skipped");
+                    self.store
+                        .set_next_due(d.member_id, &course.id, next)
+                        .await?;
                     report.skipped += 1;
                     continue;
                 }
-                let next = next_lesson_at(
-                    &course.schedule,
-                    member.lesson_time,
-                    member.timezone,
-                    due_at,
-                );
+                let next = next_lesson_at(&course.schedule, d.lesson_time, d.timezone, due_at);
                 plans.push(PlannedLesson {
                     assignment: Assignment {
-                        member_id: member.id,
+                        member_id: d.member_id,
                         course: course.id.clone(),
                         seq: i64::from(seq),
                         lesson_id: lesson.id.clone(),
-                        day: local_day(due_at, member.timezone),
+                        day: local_day(due_at, d.timezone),
                         due_at,
                     },
                     delivery: NewDelivery {
-                        member_id: member.id,
+                        member_id: d.member_id,
                         kind: OutboxKind::Lesson,
                         reference: format!("{}:{}", course.id, lesson.id),
-                        dedup_key: format!("lesson:{}:{}:{}", member.id, course.id, seq),
+                        dedup_key: format!("lesson:{}:{}:{}", d.member_id, course.id, seq),
                         due_at,
                     },
                     next_seq: i64::from(seq) + 1,
                     next_due_at: next,
+                    branch_id: d.branch_id,
                 });
             }
             report.planned += self.store.plan_lessons(&plans, now).await?;

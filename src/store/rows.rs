@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use super::{Assignment, StoreError};
+use super::{Assignment, DueEnrollment, StoreError};
 use crate::domain::schedule::parse_time_zone;
 use crate::domain::{Dialog, Locale, Member, MemberStatus};
 
@@ -23,8 +23,6 @@ pub(super) struct MemberRow {
 
 impl MemberRow {
     pub const COLUMNS: &'static str = "id, channel, chat_id, display_name, branch_id, locale, timezone, lesson_time, status, onboarded, dialog";
-    pub const COLUMNS_M: &'static str = "m.id, m.channel, m.chat_id, m.display_name, m.branch_id, m.locale, m.timezone, \
-         m.lesson_time, m.status, m.onboarded, m.dialog";
 
     pub fn into_member(self) -> Result<Member, StoreError> {
         let corrupt = |problem: String| StoreError::Corrupt {
@@ -64,16 +62,6 @@ pub(super) struct EnrollmentRow {
 impl EnrollmentRow {
     pub const COLUMNS: &'static str =
         "member_id, course, next_seq, next_due_at, started_at, completed_at";
-    pub const COLUMNS_E: &'static str =
-        "e.member_id, e.course, e.next_seq, e.next_due_at, e.started_at, e.completed_at";
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct Joined {
-    #[sqlx(flatten)]
-    pub e: EnrollmentRow,
-    #[sqlx(flatten)]
-    pub m: MemberRow,
 }
 
 /// A member's place in a course.
@@ -98,6 +86,41 @@ impl From<EnrollmentRow> for Enrollment {
             started_at: r.started_at,
             completed_at: r.completed_at,
         }
+    }
+}
+
+/// An enrollment due for its next lesson with what planning needs of its member.
+#[derive(sqlx::FromRow)]
+pub(super) struct DueRow {
+    member_id: i64,
+    course: String,
+    next_seq: i64,
+    next_due_at: DateTime<Utc>,
+    branch_id: Option<String>,
+    timezone: String,
+    lesson_time: String,
+}
+
+impl DueRow {
+    pub const COLUMNS: &'static str =
+        "e.member_id, e.course, e.next_seq, e.next_due_at, m.branch_id, m.timezone, m.lesson_time";
+
+    pub fn into_due(self) -> Result<DueEnrollment, StoreError> {
+        let corrupt = |problem: String| StoreError::Corrupt {
+            table: "members",
+            problem: format!("member {}: {problem}", self.member_id),
+        };
+        Ok(DueEnrollment {
+            timezone: parse_time_zone(&self.timezone)
+                .ok_or_else(|| corrupt(format!("timezone {:?}", self.timezone)))?,
+            lesson_time: NaiveTime::parse_from_str(&self.lesson_time, "%H:%M")
+                .map_err(|e| corrupt(format!("lesson_time {:?}: {e}", self.lesson_time)))?,
+            member_id: self.member_id,
+            course: self.course,
+            next_seq: self.next_seq,
+            next_due_at: self.next_due_at,
+            branch_id: self.branch_id,
+        })
     }
 }
 
