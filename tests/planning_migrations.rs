@@ -1,7 +1,8 @@
-//! Migration 0015 (assignments without their foreign key; on SQLite a table without rowid)
-//! on a database that already has lesson days, on SQLite and PostgreSQL: every row is kept
-//! and read back as before, the foreign key is gone, and a lesson planned before is still
-//! not planned again.
+//! Migrations 0015 (assignments without their foreign key; on SQLite a table without rowid)
+//! and 0016 (lessons left out of the outbox's index by reference) on a database that
+//! already has lesson days, on SQLite and PostgreSQL: every row is kept and read back as
+//! before, the foreign key is gone, a lesson planned before is still not planned again, and
+//! a look-up by reference that says it is not after lessons is served by the index.
 
 mod support;
 
@@ -10,7 +11,7 @@ use support::db::{TestDb, migrations_before};
 use weike::domain::outbox::OutboxKind;
 use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
 
-/// The migration under test.
+/// The first migration under test.
 const LEAN_ASSIGNMENTS: i64 = 15;
 
 fn t0() -> DateTime<Utc> {
@@ -73,10 +74,11 @@ fn lesson(member: i64, seq: i64) -> PlannedLesson {
     }
 }
 
-/// Applies 0015 through the store, as `weike migrate` does, and checks the lesson days.
+/// Applies 0015 and 0016 through the store, as `weike migrate` does, and checks the lesson
+/// days.
 async fn migrate_and_check(url: &str, member: i64) {
     let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("0015");
+    store.migrate().await.expect("0015 and 0016");
     let latest = store
         .latest_assignment(member)
         .await
@@ -120,6 +122,10 @@ async fn migrate_and_check(url: &str, member: i64) {
     store.close().await;
 }
 
+/// A broadcast's deliveries counted by reference, as `store/broadcast.rs` does.
+const BY_REFERENCE: &str =
+    "SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2 AND kind <> 'lesson'";
+
 #[tokio::test]
 async fn sqlite_assignments_keep_their_rows() {
     let db = TestDb::sqlite();
@@ -148,6 +154,17 @@ async fn sqlite_assignments_keep_their_rows() {
             .await
             .expect("schema");
     assert!(sql.contains("WITHOUT ROWID"), "{sql}");
+    let plan: Vec<(i64, i64, i64, String)> =
+        sqlx::query_as(&format!("EXPLAIN QUERY PLAN {BY_REFERENCE}"))
+            .bind("7")
+            .bind("broadcast")
+            .fetch_all(&pool)
+            .await
+            .expect("plan");
+    assert!(
+        plan.iter().any(|(.., d)| d.contains("outbox_ref")),
+        "{plan:?}"
+    );
 }
 
 #[tokio::test]
@@ -170,4 +187,17 @@ async fn postgres_assignments_keep_their_rows() {
     .await
     .expect("foreign keys");
     assert_eq!(fks, 0);
+    // On a table this small a scan is cheapest: forbidden, to see that the index can serve.
+    let mut conn = pool.acquire().await.expect("connection");
+    sqlx::query("SET enable_seqscan = off")
+        .execute(&mut *conn)
+        .await
+        .expect("set");
+    let plan: Vec<String> = sqlx::query_scalar(&format!("EXPLAIN {BY_REFERENCE}"))
+        .bind("7")
+        .bind("broadcast")
+        .fetch_all(&mut *conn)
+        .await
+        .expect("plan");
+    assert!(plan.iter().any(|l| l.contains("outbox_ref")), "{plan:?}");
 }
