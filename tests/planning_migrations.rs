@@ -1,5 +1,5 @@
-//! Migrations 0015 (assignments without their foreign key; on SQLite a table without rowid)
-//! and 0016 (lessons left out of the outbox's index by reference) on a database that
+//! Migrations 0017 (assignments without their foreign key; on SQLite a table without rowid)
+//! and 0018 (lessons left out of the outbox's index by reference) on a database that
 //! already has lesson days, on SQLite and PostgreSQL: every row is kept and read back as
 //! before, the foreign key is gone, a lesson planned before is still not planned again, and
 //! a look-up by reference that says it is not after lessons is served by the index.
@@ -12,13 +12,13 @@ use weike::domain::outbox::OutboxKind;
 use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
 
 /// The first migration under test.
-const LEAN_ASSIGNMENTS: i64 = 15;
+const LEAN_ASSIGNMENTS: i64 = 17;
 
 fn t0() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
 }
 
-/// Writes a member with three lesson days, as the schema before 0015 has them, with plain
+/// Writes a member with three lesson days, as the schema before 0017 has them, with plain
 /// SQL (the same statements on both databases). Gives the member.
 macro_rules! seed {
     ($pool:expr) => {{
@@ -74,11 +74,11 @@ fn lesson(member: i64, seq: i64) -> PlannedLesson {
     }
 }
 
-/// Applies 0015 and 0016 through the store, as `weike migrate` does, and checks the lesson
+/// Applies 0017 and 0018 through the store, as `weike migrate` does, and checks the lesson
 /// days.
 async fn migrate_and_check(url: &str, member: i64) {
     let store = Store::connect(url).await.expect("connect");
-    store.migrate().await.expect("0015 and 0016");
+    store.migrate().await.expect("0017 and 0018");
     let latest = store
         .latest_assignment(member)
         .await
@@ -139,7 +139,7 @@ async fn sqlite_assignments_keep_their_rows() {
     migrations_before(sqlx::migrate!("./migrations/sqlite"), LEAN_ASSIGNMENTS)
         .run(&pool)
         .await
-        .expect("migrations before 0015");
+        .expect("migrations before 0017");
     let member = seed!(&pool);
 
     migrate_and_check(&db.url, member).await;
@@ -176,7 +176,7 @@ async fn postgres_assignments_keep_their_rows() {
     migrations_before(sqlx::migrate!("./migrations/postgres"), LEAN_ASSIGNMENTS)
         .run(&pool)
         .await
-        .expect("migrations before 0015");
+        .expect("migrations before 0017");
     let member = seed!(&pool);
 
     migrate_and_check(&db.url, member).await;

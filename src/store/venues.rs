@@ -980,7 +980,7 @@ impl Store {
 
     /// Cancels waiting deliveries of `kind` with one of `references` (of one member, or of
     /// everyone). Returns how many. Lessons are not in the index by reference (`outbox_ref`,
-    /// 0016): theirs are looked for without it.
+    /// 0018): theirs are looked for without it.
     pub async fn cancel_deliveries(
         &self,
         kind: OutboxKind,
