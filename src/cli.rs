@@ -7,17 +7,19 @@ use clap::{Parser, Subcommand};
 
 use crate::channel::console::ConsoleChannel;
 use crate::channel::telegram::{TelegramChannel, TelegramError};
+use crate::channel::wecom::{LocationHowto, WecomChannel, WecomTexts};
 use crate::channel::{ChannelError, UpdateSource};
 use crate::chat::run_console;
 use crate::clock::{ShiftedClock, SystemClock};
 use crate::config::Config;
 use crate::content::Library;
-use crate::service::{App, Mode, Service};
+use crate::domain::Locale;
+use crate::service::{App, Mode, Service, run_services};
 use crate::store::Store;
+use crate::t;
 
-/// The channel `weike run` serves, from the settings: Telegram (the bot's token, the Bot
-/// API server, paid broadcasts, the webhook's URL and secret). Another chat app is opened
-/// here from its own settings; the service takes any [`UpdateSource`].
+/// The Telegram channel from the settings (the bot's token, the Bot API server, paid
+/// broadcasts, the webhook's URL and secret).
 pub fn open_channel(config: &Config) -> Result<Arc<dyn UpdateSource>, ChannelError> {
     let token = config
         .telegram_token
@@ -27,6 +29,61 @@ pub fn open_channel(config: &Config) -> Result<Arc<dyn UpdateSource>, ChannelErr
         .with_paid_broadcast(config.paid_broadcast)
         .with_webhook(config.webhook_url.clone(), config.webhook_secret.clone());
     Ok(Arc::new(channel))
+}
+
+/// The WeCom channel from the settings (`WEIKE_WECOM_*`, `[wecom]`), if configured, with
+/// its texts in every language.
+pub fn open_wecom(app: &App) -> Result<Option<Arc<WecomChannel>>, ChannelError> {
+    let Some(settings) = &app.config.wecom else {
+        return Ok(None);
+    };
+    let howto = |l: Locale| t!(app.i18n, l, "wecom-location-howto");
+    let texts = WecomTexts {
+        location: Locale::ALL
+            .into_iter()
+            .map(|l| LocationHowto {
+                requests: vec![
+                    t!(app.i18n, l, "location-share"),
+                    t!(app.i18n, l, "location-consent-thanks"),
+                ],
+                button_label: t!(app.i18n, l, "location-button"),
+                howto: howto(l),
+            })
+            .collect(),
+        default_howto: Some(howto(Locale::DEFAULT)),
+    };
+    Ok(Some(Arc::new(WecomChannel::new(
+        settings,
+        app.clock.clone(),
+        texts,
+    )?)))
+}
+
+/// A channel `weike run` serves, with how its updates arrive.
+pub type OpenChannel = (Arc<dyn UpdateSource>, Mode);
+
+/// Every channel `weike run` serves, from the settings, each with how its updates arrive:
+/// Telegram (when its token is set) by long polling, or by its webhook with `--webhook`;
+/// WeCom (when its app is set) by its callback, always. At least one must be configured.
+pub fn open_channels(app: &App, telegram_webhook: bool) -> Result<Vec<OpenChannel>, ChannelError> {
+    let mut channels: Vec<OpenChannel> = Vec::new();
+    if app.config.telegram_token.is_some() {
+        let mode = if telegram_webhook {
+            Mode::Webhook
+        } else {
+            Mode::Polling
+        };
+        channels.push((open_channel(&app.config)?, mode));
+    }
+    if let Some(wecom) = open_wecom(app)? {
+        channels.push((wecom, Mode::Webhook));
+    }
+    if channels.is_empty() {
+        return Err(ChannelError::new(
+            "no chat channel is configured: set WEIKE_TELEGRAM_TOKEN (Telegram) and/or WEIKE_WECOM_CORP_ID, WEIKE_WECOM_AGENT_ID, WEIKE_WECOM_SECRET, WEIKE_WECOM_TOKEN and WEIKE_WECOM_AES_KEY (WeCom); `weike chat` runs without any",
+        ));
+    }
+    Ok(channels)
 }
 
 #[derive(Debug, Parser)]
@@ -45,10 +102,12 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the Telegram bot. Needs WEIKE_TELEGRAM_TOKEN.
+    /// Run the bot on every configured channel, in one process: Telegram
+    /// (WEIKE_TELEGRAM_TOKEN) and/or WeCom (WEIKE_WECOM_*, its callback on WEIKE_HTTP_LISTEN).
     Run {
-        /// Receive updates through a webhook (WEIKE_WEBHOOK_URL, WEIKE_WEBHOOK_SECRET,
-        /// WEIKE_HTTP_LISTEN) instead of long polling; any number of processes may share it.
+        /// Receive Telegram's updates through a webhook (WEIKE_WEBHOOK_URL,
+        /// WEIKE_WEBHOOK_SECRET, WEIKE_HTTP_LISTEN) instead of long polling; any number of
+        /// processes may share it.
         #[arg(long)]
         webhook: bool,
     },
@@ -265,9 +324,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             csv,
             locale,
         } => {
-            use crate::conversation::admin::Authority;
-            use crate::conversation::rank::Period;
-            use crate::conversation::stats::{StatsRefusal, StatsRequest, render_report};
+            use crate::conversation::features::admin::Authority;
+            use crate::conversation::features::ranks::Period;
+            use crate::conversation::features::stats::{StatsRefusal, StatsRequest, render_report};
             let locale = crate::domain::Locale::from_code(&locale)
                 .ok_or_else(|| anyhow::anyhow!("--locale {locale:?}: use zh-CN, zh-TW or en"))?;
             let period = Period::parse(&period)
@@ -326,16 +385,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
             Ok(0)
         }
         Command::Run { webhook } => {
-            let app = App::start(config, Arc::new(SystemClock)).await?;
-            let channel = open_channel(&app.config)?;
-            let service = Service::new(app, channel);
-            service
-                .run(if webhook {
-                    Mode::Webhook
-                } else {
-                    Mode::Polling
-                })
-                .await?;
+            let app = Arc::new(App::start(config, Arc::new(SystemClock)).await?);
+            let (channels, modes): (Vec<_>, Vec<_>) =
+                open_channels(&app, webhook)?.into_iter().unzip();
+            let services = Service::for_channels(app, channels);
+            run_services(services.into_iter().zip(modes).collect()).await?;
             Ok(0)
         }
         Command::Chat => {

@@ -65,6 +65,51 @@ struct FileConfig {
     http_header_timeout_seconds: Option<u64>,
     http_body_timeout_seconds: Option<u64>,
     http_idle_timeout_seconds: Option<u64>,
+    wecom: Option<WecomFile>,
+}
+
+/// The `[wecom]` table: a WeCom self-built app (企业微信自建应用).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WecomFile {
+    corp_id: Option<String>,
+    agent_id: Option<i64>,
+    secret: Option<String>,
+    token: Option<String>,
+    aes_key: Option<String>,
+    api_url: Option<String>,
+}
+
+/// A WeCom self-built app (企业微信自建应用) that `weike run` serves besides (or instead
+/// of) Telegram: its corp, its AgentId and Secret (sending), and the Token and
+/// EncodingAESKey of its callback (receiving). `Debug` shows none of the secrets.
+#[derive(Clone, PartialEq, Eq)]
+pub struct WecomSettings {
+    /// The corp's id (企业ID, `ww...`).
+    pub corp_id: String,
+    /// The app's AgentId.
+    pub agent_id: i64,
+    /// The app's Secret.
+    pub secret: String,
+    /// The callback's Token (3 to 32 letters and digits).
+    pub token: String,
+    /// The callback's EncodingAESKey (43 letters and digits).
+    pub aes_key: String,
+    /// Another API root (a test fake); WeCom's own when None.
+    pub api_url: Option<String>,
+}
+
+impl std::fmt::Debug for WecomSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WecomSettings")
+            .field("corp_id", &self.corp_id)
+            .field("agent_id", &self.agent_id)
+            .field("secret", &"***")
+            .field("token", &"***")
+            .field("aes_key", &"***")
+            .field("api_url", &self.api_url)
+            .finish()
+    }
 }
 
 /// An owner in the file: a number (a chat id of the default channel) or a text
@@ -116,6 +161,9 @@ pub struct Config {
     pub commands_per_minute: u32,
     pub migrants: MigrantSettings,
     pub inbox: InboxSettings,
+    /// The WeCom app, when configured (all of `WEIKE_WECOM_CORP_ID`, `_AGENT_ID`,
+    /// `_SECRET`, `_TOKEN` and `_AES_KEY`, or the `[wecom]` table).
+    pub wecom: Option<WecomSettings>,
 }
 
 /// A channel's rate limits, which the courier keeps (each channel states its own, see
@@ -344,6 +392,7 @@ impl std::fmt::Debug for Config {
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "***"),
             )
+            .field("wecom", &self.wecom)
             .finish_non_exhaustive()
     }
 }
@@ -362,7 +411,7 @@ pub fn redact_url(url: &str) -> String {
 pub const DEFAULT_POINTS_FILE: &str = "points.toml";
 
 /// The environment variables read, with the setting each overrides.
-pub const ENV_VARS: [&str; 19] = [
+pub const ENV_VARS: [&str; 25] = [
     "WEIKE_DATABASE_URL",
     "WEIKE_TELEGRAM_TOKEN",
     "WEIKE_TELEGRAM_API_URL",
@@ -382,10 +431,26 @@ pub const ENV_VARS: [&str; 19] = [
     "WEIKE_WEBHOOK_SECRET",
     "WEIKE_PAID_BROADCAST",
     "WEIKE_COMMANDS_PER_MINUTE",
+    "WEIKE_WECOM_CORP_ID",
+    "WEIKE_WECOM_AGENT_ID",
+    "WEIKE_WECOM_SECRET",
+    "WEIKE_WECOM_TOKEN",
+    "WEIKE_WECOM_AES_KEY",
+    "WEIKE_WECOM_API_URL",
 ];
 
 impl Config {
     /// Reads `path` (or `weike.toml` if it exists) and the process environment.
+    /// Messages a second the default channel's lessons go out at, for the delivery
+    /// forecast: `messages_per_second` if set, else Telegram's 29.5 (1,000 with
+    /// `paid_broadcast`).
+    pub fn delivery_rate(&self) -> f64 {
+        self.courier
+            .limits
+            .global_per_second
+            .unwrap_or(if self.paid_broadcast { 1000.0 } else { 29.5 })
+    }
+
     pub fn load(path: Option<&Path>) -> Result<Config, ConfigError> {
         let default = Path::new("weike.toml");
         let file = match path {
@@ -413,7 +478,7 @@ impl Config {
         file: Option<(&Path, &str)>,
         env: impl Fn(&str) -> Option<String>,
     ) -> Result<Config, ConfigError> {
-        let fc: FileConfig = match file {
+        let mut fc: FileConfig = match file {
             Some((path, text)) => toml::from_str(text).map_err(|e| ConfigError::Parse {
                 path: path.to_path_buf(),
                 error: e.to_string(),
@@ -423,6 +488,7 @@ impl Config {
         let env = |k: &str| env(k).filter(|v| !v.trim().is_empty());
         let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
         let migrants = migrant_settings(&fc)?;
+        let wecom = wecom_settings(fc.wecom.take().unwrap_or_default(), &env)?;
         let inbox = inbox_settings(&fc)?;
         let http_limits = http_limits(&fc)?;
 
@@ -681,6 +747,7 @@ impl Config {
             commands_per_minute,
             migrants,
             inbox,
+            wecom,
             courier: CourierSettings {
                 limits,
                 max_attempts,
@@ -689,6 +756,90 @@ impl Config {
             },
         })
     }
+}
+
+/// The WeCom app from `WEIKE_WECOM_*` over the `[wecom]` table: None when nothing of it is
+/// set; an error naming what is missing when only some is, or what is malformed.
+fn wecom_settings(
+    file: WecomFile,
+    env: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<WecomSettings>, ConfigError> {
+    let invalid = |key: &'static str, problem: String| ConfigError::Invalid { key, problem };
+    let text = |var: &str, file: Option<String>| {
+        env(var)
+            .or(file)
+            .map(|v| v.trim().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let corp_id = text("WEIKE_WECOM_CORP_ID", file.corp_id);
+    let agent_id = match env("WEIKE_WECOM_AGENT_ID") {
+        Some(v) => Some(v.trim().parse::<i64>().map_err(|_| {
+            invalid(
+                "WEIKE_WECOM_AGENT_ID",
+                format!("{v:?} is not a number (the app's AgentId)"),
+            )
+        })?),
+        None => file.agent_id,
+    };
+    let secret = text("WEIKE_WECOM_SECRET", file.secret);
+    let token = text("WEIKE_WECOM_TOKEN", file.token);
+    let aes_key = text("WEIKE_WECOM_AES_KEY", file.aes_key);
+    let api_url = text("WEIKE_WECOM_API_URL", file.api_url);
+    let (Some(corp_id), Some(agent_id), Some(secret), Some(token), Some(aes_key)) =
+        (&corp_id, agent_id, &secret, &token, &aes_key)
+    else {
+        let missing: Vec<&str> = [
+            ("WEIKE_WECOM_CORP_ID", corp_id.is_none()),
+            ("WEIKE_WECOM_AGENT_ID", agent_id.is_none()),
+            ("WEIKE_WECOM_SECRET", secret.is_none()),
+            ("WEIKE_WECOM_TOKEN", token.is_none()),
+            ("WEIKE_WECOM_AES_KEY", aes_key.is_none()),
+        ]
+        .into_iter()
+        .filter(|(_, m)| *m)
+        .map(|(name, _)| name)
+        .collect();
+        if missing.len() == 5 && api_url.is_none() {
+            return Ok(None);
+        }
+        return Err(invalid(
+            "wecom",
+            format!(
+                "the WeCom app needs {} too (or the same keys in the [wecom] table)",
+                missing.join(", ")
+            ),
+        ));
+    };
+    if agent_id <= 0 {
+        return Err(invalid(
+            "wecom.agent_id",
+            format!("{agent_id} is not an AgentId (a positive number)"),
+        ));
+    }
+    let alnum = |s: &str| s.chars().all(|c| c.is_ascii_alphanumeric());
+    if !(3..=32).contains(&token.len()) || !alnum(token) {
+        return Err(invalid(
+            "wecom.token",
+            "the callback's Token is 3 to 32 letters and digits".into(),
+        ));
+    }
+    if aes_key.len() != 43 || !alnum(aes_key) {
+        return Err(invalid(
+            "wecom.aes_key",
+            "the callback's EncodingAESKey is 43 letters and digits".into(),
+        ));
+    }
+    if let Some(u) = &api_url {
+        url::Url::parse(u).map_err(|e| invalid("wecom.api_url", format!("{u:?}: {e}")))?;
+    }
+    Ok(Some(WecomSettings {
+        corp_id: corp_id.clone(),
+        agent_id,
+        secret: secret.clone(),
+        token: token.clone(),
+        aes_key: aes_key.clone(),
+        api_url,
+    }))
 }
 
 fn http_limits(fc: &FileConfig) -> Result<HttpLimits, ConfigError> {
@@ -931,6 +1082,77 @@ mod tests {
         assert_eq!(c.courier.limits.per_chat_per_second, None);
         for bad in ["messages_per_second = 0\n", "per_chat_burst = 0.5\n"] {
             assert!(Config::from_sources(Some((Path::new("w.toml"), bad)), |_| None).is_err());
+        }
+    }
+
+    const WECOM_ENV: &[(&str, &str)] = &[
+        ("WEIKE_WECOM_CORP_ID", "ww0123456789abcdef"),
+        ("WEIKE_WECOM_AGENT_ID", "1000002"),
+        ("WEIKE_WECOM_SECRET", "app-Secret-do-not-log"),
+        ("WEIKE_WECOM_TOKEN", "cbToken42"),
+        (
+            "WEIKE_WECOM_AES_KEY",
+            "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG",
+        ),
+    ];
+
+    #[test]
+    fn wecom_from_the_environment_or_the_file_and_never_shown() {
+        assert_eq!(Config::from_sources(None, |_| None).unwrap().wecom, None);
+        let c = Config::from_sources(None, env_of(WECOM_ENV)).unwrap();
+        let w = c.wecom.clone().expect("configured");
+        assert_eq!(
+            (w.corp_id.as_str(), w.agent_id),
+            ("ww0123456789abcdef", 1000002)
+        );
+        assert_eq!(w.api_url, None);
+        let shown = format!("{c:?}");
+        assert!(shown.contains("ww0123456789abcdef"), "{shown}");
+        for secret in ["app-Secret-do-not-log", "cbToken42", "abcdefghijklmnop"] {
+            assert!(!shown.contains(secret), "{secret} in {shown}");
+        }
+        let file = "[wecom]\ncorp_id = \"wwfile\"\nagent_id = 7\nsecret = \"s\"\ntoken = \"tok\"\naes_key = \"abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG\"\napi_url = \"http://127.0.0.1:9/cgi-bin\"\n";
+        let c = Config::from_sources(
+            Some((Path::new("w.toml"), file)),
+            env_of(&[("WEIKE_WECOM_AGENT_ID", "8")]),
+        )
+        .unwrap();
+        let w = c.wecom.expect("from the file");
+        assert_eq!((w.corp_id.as_str(), w.agent_id), ("wwfile", 8));
+        assert_eq!(w.api_url.as_deref(), Some("http://127.0.0.1:9/cgi-bin"));
+    }
+
+    #[test]
+    fn an_incomplete_or_malformed_wecom_app_is_explained() {
+        let err = Config::from_sources(None, env_of(&[("WEIKE_WECOM_CORP_ID", "ww1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains(
+                "WEIKE_WECOM_AGENT_ID, WEIKE_WECOM_SECRET, WEIKE_WECOM_TOKEN, WEIKE_WECOM_AES_KEY"
+            ),
+            "{err}"
+        );
+        let with = |key: &'static str, value: &'static str| {
+            move |k: &str| {
+                if k == key {
+                    return Some(value.to_string());
+                }
+                env_of(WECOM_ENV)(k)
+            }
+        };
+        for (key, value, problem) in [
+            ("WEIKE_WECOM_AES_KEY", "short", "EncodingAESKey"),
+            ("WEIKE_WECOM_TOKEN", "a b", "Token"),
+            ("WEIKE_WECOM_AGENT_ID", "agent", "not a number"),
+            ("WEIKE_WECOM_AGENT_ID", "-3", "positive"),
+            ("WEIKE_WECOM_API_URL", "not a url", "api_url"),
+        ] {
+            let err = Config::from_sources(None, with(key, value))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(problem), "{key}={value}: {err}");
+            assert!(!err.contains("app-Secret"), "{err}");
         }
     }
 

@@ -1,7 +1,8 @@
-//! The service's HTTP endpoints: `/healthz`, `/metrics`, and a channel's webhook (a
-//! [`WebhookRoute`]: its path, how its requests are recognized and read), which stores each
-//! update (duplicates ignored) before answering 200, so that an update is never lost
-//! between the chat app and the database. Which chat app posts is the route's business.
+//! The service's HTTP endpoints: `/healthz`, `/metrics`, and the channels' webhooks (each a
+//! [`WebhookRoute`]: its path, how its requests are recognized and read, and what it
+//! answers to a GET that checks the URL), which store each update (duplicates ignored)
+//! before answering 200, so that an update is never lost between the chat app and the
+//! database. Which chat app posts is the route's business.
 //!
 //! The server is hardened against slow, idle and oversized clients ([`HttpLimits`]): at
 //! most `max_connections` at once (more are closed at once); the request line and headers
@@ -29,7 +30,7 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, Semaphore};
 
-use crate::channel::{WebhookRequest, WebhookRoute};
+use crate::channel::{GetAnswer, WebhookRequest, WebhookRoute};
 use crate::clock::Clock;
 use crate::config::HttpLimits;
 use crate::metrics::Metrics;
@@ -43,19 +44,19 @@ pub struct HttpState {
     pub store: Store,
     pub metrics: Arc<Metrics>,
     pub clock: Arc<dyn Clock>,
-    /// The channel's webhook, in webhook mode.
-    pub webhook: Option<Arc<dyn WebhookRoute>>,
-    /// Woken when an update has been stored.
-    pub stored: Arc<Notify>,
+    /// The webhooks of the channels that receive updates by webhook (none in polling
+    /// mode), each at its own path, with what to wake when it has stored an update (its
+    /// channel's handling loop).
+    pub webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<Notify>)>,
     pub limits: HttpLimits,
 }
 
 /// Which endpoints a listener serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Endpoints {
-    /// `/healthz`, the webhook (if configured) and `/metrics`.
+    /// `/healthz`, the webhooks (if any) and `/metrics`.
     All,
-    /// `/healthz` and the webhook: `/metrics` has its own address.
+    /// `/healthz` and the webhooks: `/metrics` has its own address.
     WithoutMetrics,
     /// `/healthz` and `/metrics` only (the `metrics_listen` address).
     MetricsOnly,
@@ -66,12 +67,52 @@ pub fn router(state: Arc<HttpState>, endpoints: Endpoints) -> Router {
     if endpoints != Endpoints::WithoutMetrics {
         router = router.route("/metrics", get(metrics));
     }
-    if endpoints != Endpoints::MetricsOnly
-        && let Some(webhook) = &state.webhook
-    {
-        router = router.route(webhook.path(), post(receive_update));
+    if endpoints != Endpoints::MetricsOnly {
+        for (webhook, stored) in &state.webhooks {
+            let (posted, checked, stored) = (webhook.clone(), webhook.clone(), stored.clone());
+            router = router.route(
+                webhook.path(),
+                post(
+                    move |State(state): State<Arc<HttpState>>,
+                          uri: Uri,
+                          headers: HeaderMap,
+                          body: Body| async move {
+                        receive_update(state, posted, stored, uri, headers, body).await
+                    },
+                )
+                .get(move |State(state): State<Arc<HttpState>>, uri: Uri, headers: HeaderMap| async move {
+                    answer_get(state, checked, uri, headers)
+                }),
+            );
+        }
     }
     router.with_state(state)
+}
+
+/// A GET at a webhook's path: the route's answer (a chat app checking the URL), 405 for a
+/// route that takes POST only.
+fn answer_get(
+    state: Arc<HttpState>,
+    webhook: Arc<dyn WebhookRoute>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let request = WebhookRequest {
+        headers: &headers,
+        query: uri.query(),
+    };
+    match webhook.answer_get(&request) {
+        GetAnswer::Text(text) => (StatusCode::OK, text).into_response(),
+        GetAnswer::NotServed => StatusCode::METHOD_NOT_ALLOWED.into_response(),
+        GetAnswer::Refused => {
+            Metrics::inc(&state.metrics.http_refused);
+            tracing::warn!(
+                channel = webhook.channel(),
+                "webhook URL check without the right signature: refused"
+            );
+            StatusCode::UNAUTHORIZED.into_response()
+        }
+    }
 }
 
 async fn health(State(state): State<Arc<HttpState>>) -> Response {
@@ -93,17 +134,16 @@ async fn metrics(State(state): State<Arc<HttpState>>) -> Response {
         .into_response()
 }
 
-/// The webhook. The route checks the request (its secret) before anything of the body is
+/// A webhook. The route checks the request (its secret) before anything of the body is
 /// read: a request without it costs its headers only.
 async fn receive_update(
-    State(state): State<Arc<HttpState>>,
+    state: Arc<HttpState>,
+    webhook: Arc<dyn WebhookRoute>,
+    stored: Arc<Notify>,
     uri: Uri,
     headers: HeaderMap,
     body: Body,
 ) -> StatusCode {
-    let Some(webhook) = &state.webhook else {
-        return StatusCode::NOT_FOUND;
-    };
     let request = WebhookRequest {
         headers: &headers,
         query: uri.query(),
@@ -165,7 +205,7 @@ async fn receive_update(
         Ok(new) => {
             if new {
                 Metrics::inc(&state.metrics.updates_received);
-                state.stored.notify_one();
+                stored.notify_one();
             }
             StatusCode::OK
         }

@@ -445,12 +445,12 @@ mod tests {
         ];
         let reference = messages(SOURCES[0].1);
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut files = vec![
-            root.join("service.rs"),
-            root.join("jobs.rs"),
-            root.join("chat.rs"),
+        let mut files = vec![root.join("service.rs"), root.join("chat.rs")];
+        let mut stack = vec![
+            root.join("conversation"),
+            root.join("channel"),
+            root.join("jobs"),
         ];
-        let mut stack = vec![root.join("conversation"), root.join("channel")];
         while let Some(dir) = stack.pop() {
             for entry in std::fs::read_dir(dir).unwrap() {
                 let path = entry.unwrap().path();

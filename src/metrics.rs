@@ -26,6 +26,9 @@ pub struct Metrics {
     pub updates_dead: AtomicU64,
     /// Updates that could not be read (kept as dead rows with the reason).
     pub updates_unparsable: AtomicU64,
+    /// Replies the chat app refused for good (the member left, the message was invalid):
+    /// logged and skipped.
+    pub replies_dropped: AtomicU64,
     /// HTTP requests and connections refused: a wrong secret, a body too large or too slow,
     /// too many connections.
     pub http_refused: AtomicU64,
@@ -153,6 +156,12 @@ impl Metrics {
             "weike_updates_unparsable_total",
             "Updates that could not be read (kept for `weike inbox`).",
             &self.updates_unparsable,
+        );
+        counter(
+            &mut out,
+            "weike_replies_dropped_total",
+            "Replies the chat app refused for good (member unreachable, message rejected); each is logged.",
+            &self.replies_dropped,
         );
         counter(
             &mut out,

@@ -5,19 +5,22 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::channel::{Channel, ChannelError, Inbound, Outbound, RawUpdate, UpdateSource};
+use crate::channel::{
+    Channel, ChannelError, Inbound, InboundEvent, Outbound, RawUpdate, SendError, UpdateSource,
+    WebhookRoute,
+};
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::content::{ContentErrors, Library};
 use crate::conversation::{Conversation, ConversationError, ConversationSettings};
-use crate::courier::{Courier, DrainReport, SendOutcome, send_all};
+use crate::courier::{Courier, SendOutcome, send_all};
 use crate::domain::points::PointsConfig;
 use crate::domain::stats::StatsCalendar;
 use crate::domain::{BranchTree, Locale};
 use crate::i18n::{I18n, I18nError};
-use crate::jobs::{Job, JobFailure, JobRunner, Turn};
+use crate::jobs::{Job, JobRunner, Jobs};
 use crate::metrics::Metrics;
-use crate::planner::{PlanReport, Planner};
+use crate::planner::Planner;
 use crate::store::{Store, StoreError, StoredUpdate};
 use crate::t;
 
@@ -55,6 +58,14 @@ pub enum ServiceError {
     Owner(String),
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
+    #[error(
+        "the {first} and {second} channels would both receive updates at {path}: give Telegram's webhook URL another path"
+    )]
+    RoutePath {
+        path: String,
+        first: String,
+        second: String,
+    },
     #[error("cannot listen on {addr}: {error}")]
     Listen { addr: String, error: String },
 }
@@ -87,53 +98,13 @@ pub struct App {
     pub i18n: Arc<I18n>,
     pub clock: Arc<dyn Clock>,
     pub conversation: Arc<Conversation>,
-    pub planner: Planner,
+    pub planner: Arc<Planner>,
     pub metrics: Arc<Metrics>,
-    /// Runs the scheduled jobs in isolation.
-    pub jobs: JobRunner,
+    /// The scheduled jobs, each run in isolation.
+    pub jobs: Jobs,
 }
 
-/// What one tick did.
-#[derive(Debug, Default)]
-pub struct TickReport {
-    pub planned: PlanReport,
-    pub drained: DrainReport,
-    /// The jobs that failed in this tick (each logged and counted already).
-    pub failures: Vec<JobFailure>,
-    /// The jobs that skipped this tick because they failed recently.
-    pub backing_off: Vec<Job>,
-}
-
-impl TickReport {
-    /// Keeps the failure or the waiting of a job's turn; returns what the job returned.
-    fn note<T>(&mut self, turn: Turn<T>) -> Option<T> {
-        match turn {
-            Turn::Ran(value) => Some(value),
-            Turn::Failed(failure) => {
-                self.failures.push(failure);
-                None
-            }
-            Turn::BackingOff(job) => {
-                self.backing_off.push(job);
-                None
-            }
-        }
-    }
-
-    /// The report, or an error naming every job that failed in this tick.
-    pub fn into_result(self) -> Result<TickReport, TickFailed> {
-        if self.failures.is_empty() {
-            Ok(self)
-        } else {
-            Err(TickFailed(self.failures))
-        }
-    }
-}
-
-/// Jobs that failed in one tick (the others ran).
-#[derive(Debug, thiserror::Error)]
-#[error("{}", .0.iter().map(|f| f.to_string()).collect::<Vec<_>>().join("; "))]
-pub struct TickFailed(pub Vec<JobFailure>);
+pub use crate::jobs::{TickFailed, TickReport};
 
 /// Loads and validates the lessons the way `weike lessons check` does.
 pub fn load_lessons(config: &Config) -> Result<Library, ServiceError> {
@@ -211,31 +182,44 @@ impl App {
         for owner in &config.owners {
             crate::channel::check_address(owner).map_err(ServiceError::Owner)?;
         }
-        let conversation = Arc::new(Conversation {
-            store: store.clone(),
-            library: library.clone(),
-            branches: std::sync::RwLock::new(branches.clone()),
-            branches_version: Default::default(),
-            i18n: i18n.clone(),
-            clock: clock.clone(),
-            settings: ConversationSettings {
-                course,
-                default_lesson_time: config.default_lesson_time,
-                default_timezone: config.default_timezone,
-                timezone_choices: config.timezone_choices.clone(),
-                owners: config.owners.clone(),
-                nudges: config.nudges.clone(),
-                migrants: config.migrants.clone(),
-            },
+        let conversation = Arc::new(Conversation::new(
+            crate::conversation::ctx::Ctx::new(
+                store.clone(),
+                library.clone(),
+                i18n.clone(),
+                clock.clone(),
+                ConversationSettings {
+                    course,
+                    default_lesson_time: config.default_lesson_time,
+                    default_timezone: config.default_timezone,
+                    timezone_choices: config.timezone_choices.clone(),
+                    owners: config.owners.clone(),
+                    nudges: config.nudges.clone(),
+                    migrants: config.migrants.clone(),
+                    delivery_rate: config.delivery_rate(),
+                    messages_per_lesson: crate::content::messages_per_lesson(&library),
+                },
+                branches.clone(),
+            ),
             points,
             posters,
-            flood: std::sync::Mutex::new(crate::domain::flood::FloodGuard::new(
-                config.commands_per_minute,
-            )),
-        });
-        let planner = Planner::new(store.clone(), library.clone(), clock.clone(), config.grace);
+            config.commands_per_minute,
+        ));
+        let planner = Arc::new(Planner::new(
+            store.clone(),
+            library.clone(),
+            clock.clone(),
+            config.grace,
+        ));
         let metrics = Arc::new(Metrics::default());
-        let jobs = JobRunner::new(clock.clone(), metrics.clone());
+        let jobs = Jobs::new(
+            &config,
+            store.clone(),
+            clock.clone(),
+            &conversation,
+            planner.clone(),
+            JobRunner::new(clock.clone(), metrics.clone()),
+        );
         tracing::info!(
             courses = library.courses.len(),
             lessons = library.lesson_count(),
@@ -272,7 +256,40 @@ impl App {
 
     /// What the bot answers to one inbound event (its effects are stored; nothing is sent).
     pub async fn answer(&self, inbound: &Inbound) -> Result<Vec<Outbound>, ServiceError> {
+        if inbound.event == InboundEvent::Unsubscribed {
+            self.unsubscribed(inbound).await?;
+            return Ok(Vec::new());
+        }
         Ok(self.conversation.handle(inbound).await?)
+    }
+
+    /// The member can no longer be reached on the channel (WeCom's `unsubscribe`): marked
+    /// blocked, their pending deliveries dead, as when a send finds them unreachable. A
+    /// member who writes again is active again (`Conversation::handle`).
+    async fn unsubscribed(&self, inbound: &Inbound) -> Result<(), ServiceError> {
+        let Some(member) = self
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        if member.status == crate::domain::MemberStatus::Blocked {
+            return Ok(());
+        }
+        self.store
+            .set_member_status(
+                member.id,
+                crate::domain::MemberStatus::Blocked,
+                self.clock.now(),
+            )
+            .await?;
+        let cancelled = self
+            .store
+            .cancel_pending(member.id, "member unsubscribed")
+            .await?;
+        tracing::info!(member = member.id, channel = %inbound.channel, cancelled, "member unsubscribed: marked blocked");
+        Ok(())
     }
 
     /// Sends replies to `chat` directly (they answer a member). A reply that cannot be sent
@@ -304,35 +321,10 @@ impl App {
         self.send_replies(channel, &inbound.chat_id, &replies).await
     }
 
-    /// Deletes stored updates that are no longer needed, once an hour: handled ones after
-    /// `handled_update_retention_hours` (their content was emptied when they were handled),
-    /// dead ones after `dead_update_retention_days`. Returns how many were deleted.
-    pub async fn purge_stored_updates(&self) -> Result<u64, StoreError> {
-        const STATE: &str = "updates.purged_hour";
-        let now = self.clock.now();
-        let hour = now.format("%Y-%m-%dT%H").to_string();
-        if self.store.state(STATE).await?.as_deref() == Some(hour.as_str()) {
-            return Ok(0);
-        }
-        let settings = self.config.inbox;
-        let deleted = self
-            .store
-            .purge_updates(
-                now - settings.handled_retention,
-                now - settings.dead_retention,
-            )
-            .await?;
-        self.store.set_state(STATE, &hour).await?;
-        if deleted > 0 {
-            tracing::info!(deleted, "old stored updates deleted");
-        }
-        Ok(deleted)
-    }
-
     /// Tells the member that what they sent could not be handled (after the last attempt),
     /// in their language, so that nobody is left waiting in silence. A button press is
     /// answered too, so that the app stops showing it as pending.
-    pub async fn apologize(&self, channel: &dyn Channel, inbound: &Inbound) {
+    pub async fn apology(&self, inbound: &Inbound) -> Vec<Outbound> {
         let locale = match self
             .store
             .member_by_chat(&inbound.channel, &inbound.chat_id)
@@ -345,97 +337,41 @@ impl App {
                 .and_then(Locale::negotiate)
                 .unwrap_or(Locale::DEFAULT),
         };
-        let text = t!(self.i18n, locale, "update-failed-apology");
+        let mut messages = Vec::new();
         if let crate::channel::InboundEvent::Button { callback_id, .. } = &inbound.event {
-            let answer = crate::channel::Outbound::AnswerButton {
+            messages.push(Outbound::AnswerButton {
                 callback_id: callback_id.clone(),
                 text: None,
-            };
-            if let Err(e) = channel.send(&inbound.chat_id, &answer).await {
-                tracing::warn!(chat = %inbound.chat_id, error = %e, "a failed button press could not be answered");
-            }
+            });
         }
-        if let Err(e) = channel
-            .send(&inbound.chat_id, &crate::channel::Outbound::text(text))
-            .await
-        {
-            tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
-        }
+        messages.push(Outbound::text(t!(
+            self.i18n,
+            locale,
+            "update-failed-apology"
+        )));
+        messages
     }
 
-    /// Gives every job its turn ([`crate::jobs::Job::ALL`], in that order): reloads an
-    /// edited branch tree, plans what is due and runs the other scheduled work (on the one
-    /// planning process), then sends what is queued. Each job runs on its own: a failing
-    /// job is logged, counted and backed off ([`JobRunner`]), and the others still run.
+    /// Gives every scheduled job its turn ([`Jobs::tick`]): reloads an edited branch tree,
+    /// plans what is due and runs the other scheduled work (on the one planning process),
+    /// then sends what is queued. A failing job is logged, counted and backed off, and the
+    /// others still run.
     pub async fn tick(&self, courier: &Courier) -> TickReport {
+        self.jobs.tick(courier).await
+    }
+
+    /// [`Self::tick`] in a process that serves several channels: `peers` are the couriers
+    /// of the other channels, through which the progress of a broadcast whose author is on
+    /// them is shown.
+    pub async fn tick_with(&self, courier: &Courier, peers: &[Arc<Courier>]) -> TickReport {
+        self.jobs.tick_with(courier, peers).await
+    }
+
+    /// Only the deliveries of `courier` (a process's other channels: the scheduled work runs
+    /// once, with the first channel's tick), run by `runner`.
+    pub async fn deliver(&self, courier: &Courier, runner: &JobRunner) -> TickReport {
         let mut report = TickReport::default();
-        let jobs = &self.jobs;
-        let conversation = &self.conversation;
-        report.note(
-            jobs.run(Job::RefreshBranches, || conversation.refresh_branches())
-                .await,
-        );
-        // With several processes on one PostgreSQL database, one of them plans at a time;
-        // all of them send.
-        let planner = match self.store.is_planner(&self.config.database_url).await {
-            Ok(planner) => planner,
-            Err(e) => {
-                report.note(
-                    jobs.fail(
-                        Job::PlanLessons,
-                        format!("cannot ask for the planner lock: {e}"),
-                    )
-                    .await,
-                );
-                false
-            }
-        };
-        if planner {
-            if let Some(planned) =
-                report.note(jobs.run(Job::PlanLessons, || self.planner.plan_due()).await)
-            {
-                report.planned = planned;
-            }
-            report.note(
-                jobs.run(Job::ExpireQuestions, || conversation.expire_questions())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::TopicTests, || {
-                    conversation.schedule_tests(self.config.grace)
-                })
-                .await,
-            );
-            report.note(
-                jobs.run(Job::Seasons, || conversation.close_seasons())
-                    .await,
-            );
-            report.note(jobs.run(Job::Nudges, || conversation.queue_nudges()).await);
-            report.note(
-                jobs.run(Job::Digests, || conversation.queue_digests())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::LocationPurge, || conversation.purge_old_locations())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::UpdatePurge, || self.purge_stored_updates())
-                    .await,
-            );
-            report.note(
-                jobs.run(Job::BroadcastProgress, || async {
-                    for (chat, edit) in conversation.broadcast_progress().await? {
-                        if let Err(e) = courier.channel().send(&chat, &edit).await {
-                            tracing::warn!(%chat, error = %e, "a broadcast's progress could not be shown");
-                        }
-                    }
-                    Ok::<(), ConversationError>(())
-                })
-                .await,
-            );
-        }
-        if let Some(drained) = report.note(jobs.run(Job::Deliveries, || courier.drain()).await) {
+        if let Some(drained) = report.note(runner.run(Job::Deliveries, || courier.drain()).await) {
             report.drained = drained;
         }
         report
@@ -468,21 +404,60 @@ pub fn cursor_key(channel: &str) -> String {
 }
 
 /// The bot on one channel: takes the channel's updates (long polling or the webhook),
-/// stores them, handles the stored ones, and runs the scheduled work.
+/// stores them, handles the stored ones, and sends the channel's deliveries with its own
+/// courier (the channel's rate limits). One process may run several, one per channel, on
+/// one shared [`App`] ([`run_services`]): the first runs the scheduled work, the others
+/// only their deliveries.
 pub struct Service {
-    pub app: App,
+    pub app: Arc<App>,
     pub channel: Arc<dyn UpdateSource>,
-    pub courier: Courier,
+    pub courier: Arc<Courier>,
+    /// The couriers of the process's other channels (a broadcast's progress goes through
+    /// its author's).
+    peers: Vec<Arc<Courier>>,
+    /// Whether this service's tick runs the scheduled work (else only its deliveries).
+    runs_jobs: bool,
+    /// Runs the deliveries of a service that does not run the scheduled work.
+    deliveries: JobRunner,
 }
 
 impl Service {
-    pub fn new(app: App, channel: Arc<dyn UpdateSource>) -> Self {
-        let courier = app.courier(channel.clone(), &worker_id());
+    pub fn new(app: impl Into<Arc<App>>, channel: Arc<dyn UpdateSource>) -> Self {
+        let app: Arc<App> = app.into();
+        let courier = Arc::new(app.courier(channel.clone(), &worker_id()));
+        let deliveries = JobRunner::new(app.clock.clone(), app.metrics.clone());
         Self {
             app,
             channel,
             courier,
+            peers: Vec::new(),
+            runs_jobs: true,
+            deliveries,
         }
+    }
+
+    /// The services of one process, one per channel, on one app: the first runs the
+    /// scheduled work; each knows the others' couriers.
+    pub fn for_channels(app: Arc<App>, channels: Vec<Arc<dyn UpdateSource>>) -> Vec<Service> {
+        let mut services: Vec<Service> = channels
+            .into_iter()
+            .enumerate()
+            .map(|(i, channel)| {
+                let mut service = Service::new(app.clone(), channel);
+                service.runs_jobs = i == 0;
+                service
+            })
+            .collect();
+        let couriers: Vec<Arc<Courier>> = services.iter().map(|s| s.courier.clone()).collect();
+        for (i, service) in services.iter_mut().enumerate() {
+            service.peers = couriers
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, c)| c.clone())
+                .collect();
+        }
+        services
     }
 
     /// Gets the channel ready for long polling (and registers the command menu).
@@ -536,7 +511,11 @@ impl Service {
 
     /// Plans and sends what is due (see [`App::tick`]).
     pub async fn tick(&self) -> TickReport {
-        self.app.tick(&self.courier).await
+        if self.runs_jobs {
+            self.app.tick_with(&self.courier, &self.peers).await
+        } else {
+            self.app.deliver(&self.courier, &self.deliveries).await
+        }
     }
 
     /// Handles the stored updates (from long polling or the webhook): per chat one at a
@@ -562,21 +541,51 @@ impl Service {
         }
     }
 
+    /// Handles claimed updates of up to [`CONCURRENT_CHATS`] chats at a time: a chat's
+    /// updates one after the other and in order (a claim takes only the oldest unfinished
+    /// update of each chat), different chats side by side, so that a member whose answer is
+    /// slow (a stalled send, a long export) delays only themselves. A free place is filled
+    /// at once from the stored updates.
     async fn handle_claimed_updates(&self, worker: &str) -> Result<usize, ServiceError> {
+        use futures::stream::{FuturesUnordered, StreamExt};
         let mut finished = 0;
+        let mut in_flight = FuturesUnordered::new();
         loop {
-            let now = self.app.clock.now();
-            let batch = self
-                .app
-                .store
-                .claim_updates(self.channel.name(), worker, now, now + UPDATE_LEASE, 50)
-                .await?;
-            if batch.is_empty() {
-                return Ok(finished);
+            // Claimed again each time a chat's update is finished (it may let the chat's next
+            // update go).
+            if in_flight.len() < CONCURRENT_CHATS {
+                let now = self.app.clock.now();
+                let room = (CONCURRENT_CHATS - in_flight.len()) as i64;
+                let claim = self.app.store.claim_updates(
+                    self.channel.name(),
+                    worker,
+                    now,
+                    now + UPDATE_LEASE,
+                    room,
+                );
+                tokio::pin!(claim);
+                // The handlers in flight keep going while the claim waits (one of them may
+                // hold the connection or the lock the claim waits for).
+                let batch = loop {
+                    tokio::select! {
+                        batch = &mut claim => break batch?,
+                        Some(done) = in_flight.next(), if !in_flight.is_empty() => {
+                            if done? {
+                                finished += 1;
+                            }
+                        }
+                    }
+                };
+                for update in batch {
+                    in_flight.push(self.handle_stored_update(worker, update));
+                }
             }
-            for update in batch {
-                if self.handle_stored_update(worker, update).await? {
-                    finished += 1;
+            match in_flight.next().await {
+                None => return Ok(finished),
+                Some(done) => {
+                    if done? {
+                        finished += 1;
+                    }
                 }
             }
         }
@@ -614,18 +623,20 @@ impl Service {
                 return Ok(true);
             }
         };
+        // The replies are written down as the parts they are sent as (a long text split by
+        // the channel), and counted part by part.
         let written = update
             .replies
             .as_deref()
             .map(serde_json::from_str::<Vec<Outbound>>);
-        let (replies, from) = match written {
-            Some(Ok(replies)) => {
+        let (parts, from) = match written {
+            Some(Ok(parts)) => {
                 tracing::info!(
                     update_id = id,
                     sent = update.replies_sent,
                     "sending the rest of an update's replies after a restart"
                 );
-                (replies, usize::try_from(update.replies_sent).unwrap_or(0))
+                (parts, usize::try_from(update.replies_sent).unwrap_or(0))
             }
             answer => {
                 if let Some(Err(e)) = answer {
@@ -633,21 +644,35 @@ impl Service {
                 }
                 match self.app.answer(&inbound).await {
                     Ok(replies) => {
-                        let json = serde_json::to_string(&replies).map_err(|e| {
+                        let parts = self.courier.parts(&replies);
+                        let json = serde_json::to_string(&parts).map_err(|e| {
                             ServiceError::Replies(format!("cannot write down the replies: {e}"))
                         })?;
                         store.write_replies(channel, id, worker, &json).await?;
-                        (replies, 0)
+                        (parts, 0)
                     }
                     Err(e) => return self.attempt_failed(worker, &update, &inbound, e).await,
                 }
             }
         };
         let chat = inbound.chat_id.as_str();
-        for (i, reply) in replies.iter().enumerate().skip(from) {
-            self.app
-                .send_replies(self.channel.as_ref(), chat, std::slice::from_ref(reply))
-                .await?;
+        for (i, part) in parts.iter().enumerate().skip(from) {
+            // Replies take their slots from the courier's limiter, before bulk deliveries.
+            match self.courier.send_reply(chat, part).await {
+                Ok(_) => {}
+                Err(SendOutcome::Store(e)) => return Err(e.into()),
+                Err(SendOutcome::Send(
+                    e @ (SendError::Transient(_) | SendError::RetryAfter(_)),
+                )) => {
+                    // Tried again later from this part (the parts before it are counted).
+                    let e = ServiceError::Replies(format!("a reply could not be sent: {e}"));
+                    return self.attempt_failed(worker, &update, &inbound, e).await;
+                }
+                Err(e) => {
+                    tracing::warn!(update_id = id, %chat, error = %e, "a reply could not be sent: skipped");
+                    Metrics::inc(&metrics.replies_dropped);
+                }
+            }
             store
                 .replies_sent(channel, id, worker, i as i64 + 1)
                 .await?;
@@ -686,7 +711,11 @@ impl Service {
             .kill_update(channel, id, worker, &error, kept.as_deref(), now)
             .await?;
         Metrics::inc(&metrics.updates_dead);
-        self.app.apologize(self.channel.as_ref(), inbound).await;
+        for message in self.app.apology(inbound).await {
+            if let Err(e) = self.courier.send_reply(&inbound.chat_id, &message).await {
+                tracing::warn!(chat = %inbound.chat_id, error = %e, "the apology for a failed update could not be sent");
+            }
+        }
         Ok(true)
     }
 
@@ -698,71 +727,178 @@ impl Service {
         stored: Arc<tokio::sync::Notify>,
         endpoints: crate::http::Endpoints,
     ) -> Result<axum::Router, ServiceError> {
-        let webhook = match mode {
-            Mode::Polling => None,
-            Mode::Webhook => Some(self.channel.webhook_route()?),
+        let webhooks = match mode {
+            Mode::Polling => Vec::new(),
+            Mode::Webhook => vec![(self.channel.webhook_route()?, stored)],
         };
-        Ok(crate::http::router(
-            Arc::new(crate::http::HttpState {
-                store: self.app.store.clone(),
-                metrics: self.app.metrics.clone(),
-                clock: self.app.clock.clone(),
-                webhook,
-                stored,
-                limits: self.app.config.http_limits,
-            }),
-            endpoints,
-        ))
+        Ok(router_of(&self.app, webhooks, endpoints))
     }
 
     /// Runs until SIGINT/SIGTERM, then shuts down gracefully: stops taking updates and
     /// claiming deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`,
     /// gives back whatever is still claimed, and returns.
     pub async fn run(self, mode: Mode) -> Result<(), ServiceError> {
-        use crate::http::Endpoints;
-        let stored = Arc::new(tokio::sync::Notify::new());
-        let config = &self.app.config;
-        let endpoints = match config.metrics_listen {
-            Some(_) => Endpoints::WithoutMetrics,
-            None => Endpoints::All,
-        };
-        let router = self.http_router(mode, stored.clone(), endpoints)?;
-        let bind = |addr: std::net::SocketAddr| async move {
-            tokio::net::TcpListener::bind(addr)
-                .await
-                .map_err(|e| ServiceError::Listen {
-                    addr: addr.to_string(),
-                    error: e.to_string(),
-                })
-        };
-        let metrics_listener = match config.metrics_listen {
-            Some(addr) => Some((
-                bind(addr).await?,
-                self.http_router(mode, stored.clone(), Endpoints::MetricsOnly)?,
-            )),
-            None => None,
-        };
-        let listener = match (mode, config.http_listen) {
-            (_, Some(addr)) => Some(bind(addr).await?),
-            (Mode::Webhook, None) => {
-                return Err(ServiceError::WebhookSetting(
-                    "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
-                ));
+        run_services(vec![(self, mode)]).await
+    }
+
+    /// Long polling until `stop`: fetch and store; the handling loop takes it from there.
+    async fn fetch_until(
+        &self,
+        stored: &tokio::sync::Notify,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let poll_timeout = self.app.config.poll_timeout;
+        loop {
+            let fetched = tokio::select! {
+                f = self.fetch_and_store(poll_timeout) => f,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            match fetched {
+                Ok(0) => {}
+                Ok(_) => stored.notify_one(),
+                Err(e) => {
+                    tracing::warn!(channel = self.channel.name(), error = %e, "fetching updates failed; retrying in 5 s");
+                    tokio::select! {
+                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                        _ = stop.wait_for(|s| *s) => return,
+                    }
+                }
             }
-            (Mode::Polling, None) => None,
-        };
-        self.channel.prepare(mode, &self.app.command_menu()).await?;
-        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-        let serve = |listener: Option<tokio::net::TcpListener>,
-                     router: axum::Router,
-                     what: &'static str| {
+        }
+    }
+
+    /// Handles stored updates until `stop`: at once when new ones arrive and every second
+    /// for those waiting for another attempt. Handling is never interrupted by a stop.
+    async fn handle_until(
+        &self,
+        stored: &tokio::sync::Notify,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        loop {
+            if let Err(e) = self.process_stored_updates().await {
+                tracing::warn!(channel = self.channel.name(), error = %e, "handling updates failed; retrying in 5 s");
+                tokio::select! {
+                    _ = tokio::time::sleep(Duration::from_secs(5)) => {}
+                    _ = stop.wait_for(|s| *s) => return,
+                }
+            }
+            tokio::select! {
+                _ = stored.notified() => {}
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+
+    /// Ticks every second until `stop`.
+    async fn tick_until(&self, mut stop: tokio::sync::watch::Receiver<bool>) {
+        loop {
+            if *stop.borrow() {
+                return;
+            }
+            // Each job logs its own failure; the tick goes on with the others.
+            self.tick().await;
+            tokio::select! {
+                _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                _ = stop.wait_for(|s| *s) => return,
+            }
+        }
+    }
+}
+
+/// The HTTP endpoints of an app with these webhooks (each with what to wake when it stored
+/// an update).
+fn router_of(
+    app: &App,
+    webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<tokio::sync::Notify>)>,
+    endpoints: crate::http::Endpoints,
+) -> axum::Router {
+    crate::http::router(
+        Arc::new(crate::http::HttpState {
+            store: app.store.clone(),
+            metrics: app.metrics.clone(),
+            clock: app.clock.clone(),
+            webhooks,
+            limits: app.config.http_limits,
+        }),
+        endpoints,
+    )
+}
+
+/// Runs the services of one process (one per channel, on one app, from
+/// [`Service::for_channels`]; each in its mode) until SIGINT/SIGTERM: one HTTP server with
+/// every webhook route, and per channel its long polling (in polling mode), its handling
+/// loop and its ticks. Then shuts down gracefully: stops taking updates and claiming
+/// deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`, gives back
+/// whatever is still claimed, and returns.
+pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceError> {
+    use crate::http::Endpoints;
+    let Some((first, _)) = services.first() else {
+        return Ok(());
+    };
+    let app = first.app.clone();
+    let config = &app.config;
+    let notifies: Vec<Arc<tokio::sync::Notify>> = services
+        .iter()
+        .map(|_| Arc::new(tokio::sync::Notify::new()))
+        .collect();
+    let mut webhooks: Vec<(Arc<dyn WebhookRoute>, Arc<tokio::sync::Notify>)> = Vec::new();
+    for ((service, mode), stored) in services.iter().zip(&notifies) {
+        if *mode == Mode::Webhook {
+            let route = service.channel.webhook_route()?;
+            if let Some((other, _)) = webhooks.iter().find(|(w, _)| w.path() == route.path()) {
+                return Err(ServiceError::RoutePath {
+                    path: route.path().to_string(),
+                    first: other.channel().to_string(),
+                    second: route.channel().to_string(),
+                });
+            }
+            webhooks.push((route, stored.clone()));
+        }
+    }
+    let endpoints = match config.metrics_listen {
+        Some(_) => Endpoints::WithoutMetrics,
+        None => Endpoints::All,
+    };
+    let router = router_of(&app, webhooks.clone(), endpoints);
+    let bind = |addr: std::net::SocketAddr| async move {
+        tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| ServiceError::Listen {
+                addr: addr.to_string(),
+                error: e.to_string(),
+            })
+    };
+    let metrics_listener = match config.metrics_listen {
+        Some(addr) => Some((
+            bind(addr).await?,
+            router_of(&app, Vec::new(), Endpoints::MetricsOnly),
+        )),
+        None => None,
+    };
+    let listener = match (webhooks.is_empty(), config.http_listen) {
+        (_, Some(addr)) => Some(bind(addr).await?),
+        (false, None) => {
+            return Err(ServiceError::WebhookSetting(
+                "WEIKE_HTTP_LISTEN (e.g. 0.0.0.0:8443)",
+            ));
+        }
+        (true, None) => None,
+    };
+    let menu = app.command_menu();
+    for (service, mode) in &services {
+        service.channel.prepare(*mode, &menu).await?;
+    }
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let serve =
+        |listener: Option<tokio::net::TcpListener>, router: axum::Router, what: &'static str| {
             let mut stop = stop_rx.clone();
-            let limits = self.app.config.http_limits;
-            let metrics = self.app.metrics.clone();
+            let limits = app.config.http_limits;
+            let metrics = app.metrics.clone();
             async move {
                 let Some(listener) = listener else { return };
                 if let Ok(addr) = listener.local_addr() {
-                    tracing::info!(%addr, ?mode, "{what} listening");
+                    tracing::info!(%addr, "{what} listening");
                 }
                 let shutdown = async move {
                     let _ = stop.wait_for(|s| *s).await;
@@ -770,96 +906,63 @@ impl Service {
                 crate::http::serve(listener, router, limits, metrics, shutdown).await;
             }
         };
-        let (metrics_listener, metrics_router) = match metrics_listener {
-            Some((l, r)) => (Some(l), r),
-            None => (None, axum::Router::new()),
-        };
-        let http = async {
-            tokio::join!(
-                serve(listener, router, "HTTP endpoints"),
-                serve(metrics_listener, metrics_router, "metrics endpoint"),
-            );
-        };
-        let poll_timeout = self.app.config.poll_timeout;
-        // Long polling: fetch and store; the handling loop below takes it from there.
-        let fetching = async {
-            if mode != Mode::Polling {
-                return;
-            }
-            let mut stop = stop_rx.clone();
-            loop {
-                let fetched = tokio::select! {
-                    f = self.fetch_and_store(poll_timeout) => f,
-                    _ = stop.wait_for(|s| *s) => return,
+    let (metrics_listener, metrics_router) = match metrics_listener {
+        Some((l, r)) => (Some(l), r),
+        None => (None, axum::Router::new()),
+    };
+    let http = async {
+        tokio::join!(
+            serve(listener, router, "HTTP endpoints"),
+            serve(metrics_listener, metrics_router, "metrics endpoint"),
+        );
+    };
+    let loops = futures::future::join_all(services.iter().zip(&notifies).map(
+        |((service, mode), stored)| {
+            let stop = stop_rx.clone();
+            async move {
+                tracing::info!(channel = service.channel.name(), ?mode, "serving");
+                let fetching = async {
+                    if *mode == Mode::Polling {
+                        service.fetch_until(stored, stop.clone()).await;
+                    }
                 };
-                match fetched {
-                    Ok(0) => {}
-                    Ok(_) => stored.notify_one(),
-                    Err(e) => {
-                        tracing::warn!(error = %e, "fetching updates failed; retrying in 5 s");
-                        tokio::select! {
-                            _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                            _ = stop.wait_for(|s| *s) => return,
-                        }
-                    }
-                }
+                tokio::join!(
+                    fetching,
+                    service.handle_until(stored, stop.clone()),
+                    service.tick_until(stop.clone()),
+                );
             }
-        };
-        // Stored updates (both modes), at once when new ones arrive and every second for
-        // those waiting for another attempt. Handling is never interrupted by a stop.
-        let handling = async {
-            let mut stop = stop_rx.clone();
-            loop {
-                if let Err(e) = self.process_stored_updates().await {
-                    tracing::warn!(error = %e, "handling updates failed; retrying in 5 s");
-                    tokio::select! {
-                        _ = tokio::time::sleep(Duration::from_secs(5)) => {}
-                        _ = stop.wait_for(|s| *s) => return,
-                    }
-                }
-                tokio::select! {
-                    _ = stored.notified() => {}
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-        };
-        let ticking = async {
-            let mut stop = stop_rx.clone();
-            loop {
-                if *stop.borrow() {
-                    return;
-                }
-                // Each job logs its own failure; the tick goes on with the others.
-                self.tick().await;
-                tokio::select! {
-                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
-                    _ = stop.wait_for(|s| *s) => return,
-                }
-            }
-        };
-        let signal = async {
-            shutdown_signal().await;
-            tracing::info!("shutting down: no new deliveries; finishing those in flight");
-            self.courier.stop();
-            let _ = stop_tx.send(true);
-        };
-        let work = async { tokio::join!(http, fetching, handling, ticking) };
-        tokio::pin!(work);
-        tokio::select! {
-            _ = &mut work => {}
-            _ = signal => {
-                if tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await.is_err() {
-                    tracing::warn!("deliveries still in flight after {SHUTDOWN_GRACE:?}; giving them back");
-                }
+        },
+    ));
+    let signal = async {
+        shutdown_signal().await;
+        tracing::info!("shutting down: no new deliveries; finishing those in flight");
+        for (service, _) in &services {
+            service.courier.stop();
+        }
+        let _ = stop_tx.send(true);
+    };
+    let work = async { tokio::join!(http, loops) };
+    tokio::pin!(work);
+    tokio::select! {
+        _ = &mut work => {}
+        _ = signal => {
+            if tokio::time::timeout(SHUTDOWN_GRACE, &mut work).await.is_err() {
+                tracing::warn!("deliveries still in flight after {SHUTDOWN_GRACE:?}; giving them back");
             }
         }
-        let released = self.courier.release_all().await?;
-        tracing::info!(released, "stopped");
-        self.app.store.close().await;
-        Ok(())
     }
+    let mut released = 0;
+    for (service, _) in &services {
+        released += service.courier.release_all().await?;
+    }
+    tracing::info!(released, "stopped");
+    app.store.close().await;
+    Ok(())
 }
+
+/// Chats whose updates are handled at the same time by one process.
+pub const CONCURRENT_CHATS: usize = 32;
 
 /// How long deliveries in flight may take to finish at shutdown.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);

@@ -329,7 +329,7 @@ fn console_demo_walks_through_a_day() {
         "Hexi District / Jiefang Subdistrict: choose your branch.",
         "Branch: Hexi District / Jiefang Subdistrict / Xinyuan Community Branch",
         "“25:99” is not a time of day",
-        "Your time zone is Asia/Shanghai",
+        "Your time zone is Beijing time",
         "All set, Ann!",
         "0 checked in, 0 received, 15 lessons in all",
         "Bot clock:",

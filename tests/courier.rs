@@ -202,3 +202,431 @@ async fn forged_buttons_on_postgres() {
         forged_buttons_scenario(db).await;
     }
 }
+
+/// A channel on the manual clock that splits texts into parts of `split_chars` characters,
+/// answers every `fail_every`-th send with a 429 (retry after 2 s), and records every
+/// attempt and every send that went through.
+struct SplittingRecorder {
+    clock: ManualClock,
+    split_chars: usize,
+    fail_every: usize,
+    attempts: Mutex<Vec<DateTime<Utc>>>,
+    sends: Mutex<Vec<(DateTime<Utc>, String, Outbound)>>,
+    /// Chats whose next send meets a 429 (once each).
+    fail_chat_once: Mutex<Vec<String>>,
+}
+
+impl SplittingRecorder {
+    fn new(clock: &ManualClock, split_chars: usize, fail_every: usize) -> Arc<Self> {
+        Arc::new(Self {
+            clock: clock.clone(),
+            split_chars,
+            fail_every,
+            attempts: Mutex::new(Vec::new()),
+            sends: Mutex::new(Vec::new()),
+            fail_chat_once: Mutex::new(Vec::new()),
+        })
+    }
+}
+
+#[async_trait::async_trait]
+impl Channel for SplittingRecorder {
+    fn profile(&self) -> &'static Profile {
+        &weike::channel::telegram::PROFILE
+    }
+    fn limits(&self) -> Limits {
+        weike::channel::telegram::LIMITS
+    }
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        match message {
+            Outbound::Text { html, buttons } if html.chars().count() > self.split_chars => {
+                let chars: Vec<char> = html.chars().collect();
+                let chunks: Vec<String> = chars
+                    .chunks(self.split_chars)
+                    .map(|c| c.iter().collect())
+                    .collect();
+                let n = chunks.len();
+                chunks
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, html)| Outbound::Text {
+                        html,
+                        buttons: if i + 1 == n {
+                            buttons.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                    .collect()
+            }
+            other => vec![other.clone()],
+        }
+    }
+    async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
+        let attempt = {
+            let mut attempts = self.attempts.lock().unwrap();
+            attempts.push(self.clock.now());
+            attempts.len()
+        };
+        let fail_once = {
+            let mut chats = self.fail_chat_once.lock().unwrap();
+            let hit = chats.iter().position(|c| c == chat_id);
+            hit.map(|i| chats.remove(i)).is_some()
+        };
+        if fail_once || (self.fail_every > 0 && attempt % self.fail_every == 0) {
+            return Err(SendError::RetryAfter(std::time::Duration::from_secs(2)));
+        }
+        let mut sends = self.sends.lock().unwrap();
+        sends.push((self.clock.now(), chat_id.to_string(), message.clone()));
+        Ok(Sent {
+            message_id: Some(sends.len().to_string()),
+            file_id: Some("FILE".into()),
+            poll_id: None,
+        })
+    }
+}
+
+/// A lesson's text split into parts books a slot per part (never more than 30 sends in any
+/// second, attempts included), and a 429 on a later part resumes the delivery from that
+/// part: no part reaches a member twice, none is lost.
+async fn split_parts_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "1")]);
+    let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
+    add_members(&app, 30, 20_000, h.clock.now()).await;
+    // Parts of 20 characters: lesson 1's text becomes several parts.
+    let recorder = SplittingRecorder::new(&h.clock, 20, 5);
+    let courier = app.courier(recorder.clone(), "test");
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    let mut sent = 0;
+    for _ in 0..200 {
+        let report = app.tick(&courier).await.into_result().unwrap();
+        sent += report.drained.sent;
+        if sent == 30 {
+            break;
+        }
+        h.clock.advance(Duration::seconds(1));
+    }
+    assert_eq!(sent, 30, "every lesson delivered in the end");
+    let sends = recorder.sends.lock().unwrap().clone();
+    // Every (chat, part) exactly once.
+    let mut per_part: std::collections::BTreeMap<(String, String), usize> = Default::default();
+    for (_, chat, message) in &sends {
+        let key = match message {
+            Outbound::Text { html, .. } => html.clone(),
+            Outbound::Audio { .. } => "audio".to_string(),
+            other => format!("{other:?}"),
+        };
+        *per_part.entry((chat.clone(), key)).or_default() += 1;
+    }
+    let twice: Vec<_> = per_part.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "parts sent twice: {twice:?}");
+    let parts_per_member = per_part.len() / 30;
+    assert!(
+        parts_per_member >= 4,
+        "the text was split: {parts_per_member} parts"
+    );
+    assert_eq!(sends.len(), 30 * parts_per_member);
+    // Each member got the same parts in the same order.
+    let first: Vec<_> = sends
+        .iter()
+        .filter(|(_, c, _)| c == "20000")
+        .map(|s| &s.2)
+        .collect();
+    let last: Vec<_> = sends
+        .iter()
+        .filter(|(_, c, _)| c == "20029")
+        .map(|s| &s.2)
+        .collect();
+    assert_eq!(first.len(), last.len());
+    // 429s happened (every fifth attempt), and every attempt kept the limits.
+    let attempts = recorder.attempts.lock().unwrap().clone();
+    assert!(
+        attempts.len() >= sends.len() + sends.len() / 5,
+        "{}",
+        attempts.len()
+    );
+    assert!(
+        max_in_any_second(&attempts) <= 30,
+        "{}",
+        max_in_any_second(&attempts)
+    );
+}
+
+#[tokio::test]
+async fn split_parts_on_sqlite() {
+    split_parts_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn split_parts_on_postgres() {
+    if let Some(db) = TestDb::postgres("split_parts").await {
+        split_parts_scenario(db).await;
+    }
+}
+
+/// A reply asked for while a backlog of lessons drains is sent before the lessons still
+/// waiting: only the sends already in flight go before it. A reply that meets a 429 waits
+/// `retry_after`, pauses everything, and is delivered.
+async fn replies_first_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "4")]);
+    let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
+    add_members(&app, 120, 30_000, h.clock.now()).await;
+    let recorder = SplittingRecorder::new(&h.clock, 100_000, 0);
+    let courier = Arc::new(app.courier(recorder.clone(), "test"));
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    let replies = async {
+        // Wait until 40 lesson messages have gone out.
+        while recorder.sends.lock().unwrap().len() < 40 {
+            tokio::task::yield_now().await;
+        }
+        let before = recorder.sends.lock().unwrap().len();
+        courier
+            .send_reply("999", &Outbound::text("reply one"))
+            .await
+            .unwrap();
+        let at = recorder
+            .sends
+            .lock()
+            .unwrap()
+            .iter()
+            .position(|(_, chat, _)| chat == "999")
+            .expect("the reply was sent");
+        // A 429 on the next reply: it waits and is delivered; bulk sends wait too.
+        recorder.fail_chat_once.lock().unwrap().push("999".into());
+        let asked = h.clock.now();
+        courier
+            .send_reply("999", &Outbound::text("reply two"))
+            .await
+            .unwrap();
+        (before, at, asked)
+    };
+    let (report, (before, at, asked)) = tokio::join!(app.tick(&courier), replies);
+    // Only sends in flight (the courier's concurrency, each a text and an audio) may go
+    // before it.
+    assert!(
+        at <= before + 8,
+        "reply sent as message {at}, {before} before it was asked"
+    );
+    let report = report.into_result().unwrap();
+    assert_eq!(report.drained.sent, 120);
+    let sends = recorder.sends.lock().unwrap().clone();
+    let (when, _, _) = sends
+        .iter()
+        .find(|(_, _, m)| matches!(m, Outbound::Text { html, .. } if html == "reply two"))
+        .expect("the second reply was delivered");
+    assert!(
+        *when >= asked + Duration::seconds(2),
+        "after retry_after: {when} {asked}"
+    );
+    // (The limits and pauses under concurrent senders are checked with real time against
+    // the fake Bot API in tests/delivery_faults.rs and in the limiter's unit tests: on the
+    // manual clock, concurrent sleepers move the clock for each other, so the recorded
+    // instants are not the sends' own.)
+}
+
+#[tokio::test]
+async fn replies_first_on_sqlite() {
+    replies_first_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn replies_first_on_postgres() {
+    if let Some(db) = TestDb::postgres("replies_first").await {
+        replies_first_scenario(db).await;
+    }
+}
+
+/// A channel with Telegram's limits that records the real instant of every send.
+#[derive(Default)]
+struct WallRecorder {
+    sends: Mutex<Vec<(DateTime<Utc>, String)>>,
+}
+
+#[async_trait::async_trait]
+impl Channel for WallRecorder {
+    fn profile(&self) -> &'static Profile {
+        &weike::channel::telegram::PROFILE
+    }
+    fn limits(&self) -> Limits {
+        weike::channel::telegram::LIMITS
+    }
+    async fn send(&self, chat_id: &str, _message: &Outbound) -> Result<Sent, SendError> {
+        let mut sends = self.sends.lock().unwrap();
+        sends.push((Utc::now(), chat_id.to_string()));
+        Ok(Sent {
+            message_id: Some(sends.len().to_string()),
+            ..Sent::default()
+        })
+    }
+}
+
+/// Two couriers (as two processes would) drain one database through one channel: each
+/// notes itself alive and keeps half of the channel's overall limit, so that together they
+/// never send more than 30 messages in any second (real time: the limit is a wall-clock
+/// one). Both take part, and every lesson goes out once.
+async fn shared_budget_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let lessons = support::harness::text_only_lessons();
+    let dir = lessons.path().display().to_string();
+    let config = h.config_with(&[
+        ("WEIKE_LESSONS_DIR", dir.as_str()),
+        ("WEIKE_SEND_CONCURRENCY", "8"),
+    ]);
+    let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
+    add_members(&app, 120, 40_000, h.clock.now()).await;
+    h.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    let planned = app.planner.plan_due().await.unwrap();
+    assert_eq!(planned.planned, 120);
+    let channel = Arc::new(WallRecorder::default());
+    let courier = |worker: &str| {
+        weike::courier::Courier::new(
+            app.store.clone(),
+            channel.clone(),
+            app.conversation.clone(),
+            Arc::new(weike::clock::SystemClock),
+            app.config.courier.clone(),
+            worker.to_string(),
+            7,
+            app.metrics.clone(),
+        )
+    };
+    let (a, b) = (courier("process-a"), courier("process-b"));
+    // A alone may send; B joins, and waits until A has counted it.
+    assert!(a.keep_presence().await.unwrap());
+    assert!(
+        !b.keep_presence().await.unwrap(),
+        "B waits for A to count it"
+    );
+    assert!(a.refresh_presence().await.unwrap());
+    assert!(b.keep_presence().await.unwrap(), "A has counted B");
+    let (ra, rb) = tokio::join!(a.drain(), b.drain());
+    let (ra, rb) = (ra.unwrap(), rb.unwrap());
+    assert_eq!(ra.sent + rb.sent, 120);
+    assert!(
+        ra.sent > 20 && rb.sent > 20,
+        "both sent: {} and {}",
+        ra.sent,
+        rb.sent
+    );
+    let sends = channel.sends.lock().unwrap().clone();
+    let mut chats: Vec<&String> = sends.iter().map(|(_, c)| c).collect();
+    chats.sort();
+    chats.dedup();
+    assert_eq!(chats.len(), 120, "each member once");
+    let times: Vec<DateTime<Utc>> = sends.iter().map(|(t, _)| *t).collect();
+    let most = max_in_any_second(&times);
+    assert!(most <= 30, "{most} sends in one second");
+    // A courier that stops leaves the others its share.
+    a.release_all().await.unwrap();
+    let now = Utc::now();
+    let (live, _) = app
+        .store
+        .courier_presence(
+            "telegram",
+            "process-b",
+            now,
+            now - Duration::seconds(15),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(live, 1);
+}
+
+#[tokio::test]
+async fn shared_budget_on_sqlite() {
+    shared_budget_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn shared_budget_on_postgres() {
+    if let Some(db) = TestDb::postgres("shared_budget").await {
+        shared_budget_scenario(db).await;
+    }
+}
+
+/// Earliest due first: a backlog of rows due at 07:30 (written first) does not hold back
+/// rows due at 06:30 written after them, nor a retry wait an earlier row's turn.
+async fn earliest_due_first_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let app = App::start(h.config(), Arc::new(h.clock.clone()))
+        .await
+        .unwrap();
+    let mut members = Vec::new();
+    for chat in add_members(&app, 6, 50_000, h.clock.now()).await {
+        let member = app
+            .store
+            .member_by_chat("telegram", &chat.to_string())
+            .await;
+        members.push(member.unwrap().expect("member").id);
+    }
+    let day = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
+    let now = day(9, 0);
+    let delivery = |member: i64, due: DateTime<Utc>| weike::store::NewDelivery {
+        member_id: member,
+        kind: weike::domain::outbox::OutboxKind::Nudge,
+        reference: format!("edf-{member}"),
+        dedup_key: format!("edf-{member}"),
+        due_at: due,
+    };
+    // The 07:30 backlog first, then the 06:30 rows, then one due at 07:00.
+    for (i, member) in members.iter().enumerate() {
+        let due = match i {
+            0..=2 => day(7, 30),
+            3 | 4 => day(6, 30),
+            _ => day(7, 0),
+        };
+        assert!(
+            app.store
+                .enqueue(&delivery(*member, due), now)
+                .await
+                .unwrap()
+        );
+    }
+    let lease = now + Duration::minutes(5);
+    let claimed = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 6)
+        .await
+        .unwrap();
+    let order: Vec<DateTime<Utc>> = claimed.iter().map(|c| c.due_at).collect();
+    assert_eq!(
+        order,
+        [
+            day(6, 30),
+            day(6, 30),
+            day(7, 0),
+            day(7, 30),
+            day(7, 30),
+            day(7, 30)
+        ]
+    );
+    // Given back after a 429 or at shutdown, as the courier does (at their due time),
+    // they keep their places: claimed in pages, the earliest come first again.
+    for c in &claimed {
+        app.store.release(c.id, "edf", c.due_at).await.unwrap();
+    }
+    let first = app
+        .store
+        .claim_due("telegram", "edf", now, lease, 2)
+        .await
+        .unwrap();
+    assert!(first.iter().all(|c| c.due_at == day(6, 30)));
+}
+
+#[tokio::test]
+async fn earliest_due_first_on_sqlite() {
+    earliest_due_first_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn earliest_due_first_on_postgres() {
+    if let Some(db) = TestDb::postgres("earliest_due").await {
+        earliest_due_first_scenario(db).await;
+    }
+}

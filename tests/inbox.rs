@@ -321,3 +321,57 @@ async fn stored_updates_are_kept_only_as_long_as_needed_on_postgres() {
         stored_updates_are_kept_only_as_long_as_needed(db).await;
     }
 }
+
+/// One member whose sends stall (the chat app answers after 4 s) delays only themselves:
+/// the members who wrote after them are answered while the stalled send is still in flight,
+/// each chat's updates still in order.
+async fn a_stalled_chat_delays_only_itself(db: TestDb) {
+    const STALLED: i64 = 8100;
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    add_members(&service.app, 11, STALLED, h.clock_now()).await;
+    h.fake.slow_chat(STALLED, std::time::Duration::from_secs(4));
+    h.fake.push_text(STALLED, "/me");
+    for other in 1..=10 {
+        h.fake.push_text(STALLED + other, "/me");
+        h.fake.push_text(STALLED + other, "/help");
+    }
+    service
+        .poll_once(std::time::Duration::ZERO)
+        .await
+        .expect("poll");
+    let calls = h.fake.take_calls();
+    let sends: Vec<&Call> = calls.iter().filter(|c| c.method == "sendMessage").collect();
+    let stalled = sends
+        .iter()
+        .find(|c| c.chat_id() == Some(STALLED))
+        .expect("the stalled member's reply was sent");
+    for other in 1..=10 {
+        let mine: Vec<&&Call> = sends
+            .iter()
+            .filter(|c| c.chat_id() == Some(STALLED + other))
+            .collect();
+        assert!(mine.len() >= 2, "member {other}: {} replies", mine.len());
+        // In order: the answer to /me before the list of /help.
+        assert!(mine[0].at <= mine[mine.len() - 1].at);
+        let last = mine[mine.len() - 1].at;
+        // Sent while the stalled send was still waiting for its answer.
+        assert!(
+            last < stalled.at + std::time::Duration::from_secs(3),
+            "member {other} waited for the stalled chat: {:?} after it",
+            last - stalled.at
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_stalled_chat_delays_only_itself_on_sqlite() {
+    a_stalled_chat_delays_only_itself(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_stalled_chat_delays_only_itself_on_postgres() {
+    if let Some(db) = TestDb::postgres("stalled_chat").await {
+        a_stalled_chat_delays_only_itself(db).await;
+    }
+}

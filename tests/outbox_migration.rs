@@ -99,7 +99,13 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     // A claim finds the expired lease and the waiting rows, oldest first.
     let now = t0() + Duration::minutes(1);
     let claimed = store
-        .claim_due("new-courier", now, now + Duration::minutes(5), 10)
+        .claim_due(
+            "telegram",
+            "new-courier",
+            now,
+            now + Duration::minutes(5),
+            10,
+        )
         .await
         .expect("claim");
     let mut keys: Vec<&str> = claimed.iter().map(|c| c.dedup_key.as_str()).collect();
@@ -116,7 +122,13 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     };
     assert_eq!(store.enqueue_many(&[new], now).await.expect("enqueue"), 1);
     let claimed = store
-        .claim_due("new-courier", now, now + Duration::minutes(5), 10)
+        .claim_due(
+            "telegram",
+            "new-courier",
+            now,
+            now + Duration::minutes(5),
+            10,
+        )
         .await
         .expect("claim the new row");
     assert_eq!(claimed.len(), 1);
@@ -141,7 +153,13 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
         OutboxKind::ALL.len() as u64
     );
     let claimed = store
-        .claim_due("new-courier", now, now + Duration::minutes(5), 100)
+        .claim_due(
+            "telegram",
+            "new-courier",
+            now,
+            now + Duration::minutes(5),
+            100,
+        )
         .await
         .expect("claim every kind");
     let mut kinds: Vec<OutboxKind> = claimed

@@ -24,9 +24,9 @@ branch-chosen = Branch: <b>{ $branch }</b>
 ask-time = Lessons arrive every day at <b>{ $time }</b>. Keep that, or send another time such as 06:45 or 20:00.
 keep-time = Keep { $time }
 time-invalid = “{ $input }” is not a time of day. Send hours and minutes from 00:00 to 23:59, for example 07:30.
-ask-timezone = Your time zone is <b>{ $tz }</b>. Keep it, choose another, or send a time zone name such as Asia/Urumqi or Europe/Berlin.
+ask-timezone = Your time zone is <b>{ $tz }</b>. Keep it, choose another, or type a city or zone, such as Urumqi, Beijing time, Berlin or UTC+8.
 keep-timezone = Keep { $tz }
-timezone-invalid = “{ $input }” is not a time zone name. Send one like Asia/Shanghai, or choose a button.
+timezone-invalid = “{ $input }” is not a time zone we know. Type a city or zone, such as Beijing time, Hong Kong or UTC+8, or choose a button.
 onboarding-done = ✅ All set, { $name }!
     Branch: { $branch }
     Course: <b>{ $course }</b>
@@ -498,6 +498,8 @@ update-failed-apology = Sorry, I couldn't handle your last message, and the prob
 # Shown when a text is missing in every language (should never happen: tests check every key).
 text-missing = Sorry, a text is missing here; we will add it soon.
 
+# WeCom cannot ask for a member's location with a button: after a location request, how to share it.
+wecom-location-howto = 📍 To share your position in WeCom: tap "+" next to the input box and choose "Location"; or turn on "Report location" in this app's settings, and your position is reported each time you open the app (once you agreed to keeping locations, arriving at an activity checks you in).
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 12-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = Monday
@@ -594,3 +596,31 @@ phrases-thanks =
     thank you
     thx
     many thanks
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = Did you mean <b>{ $time }</b>? That is very early (or looks like a button's number). Press the button to confirm, or type the time again, e.g. 7:30 or 8 pm.
+time-confirm-yes = ✅ Yes, { $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late. At { $better } you would get yours on time; or keep your choice.
+time-slot-take = Change to { $better }
+time-slot-busy-no-other = ⏳ Many members chose { $time }: lessons at that time are expected to arrive about { $minutes } minutes late.
+# Several branches match what the member typed.
+branch-matches = { $count } branches match “{ $input }”; please choose:
+
+help-capacity = /capacity — members per lesson-time slot in the next 24 hours, when each slot's lessons finish going out, and the slots that run late
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 Lessons going out in the next 24 hours ({ $rate } messages a second, about { $per } messages a lesson, earliest due first):
+capacity-none = No lessons to send in the next 24 hours.
+capacity-slot = { $when } · { $members } members · done { $finish }
+capacity-slot-late = ⚠️ { $when } · { $members } members · done { $finish } (the last wait about { $minutes } minutes)
+capacity-more = …and { $count } more slots
+capacity-overloaded = ⚠️ In { $count } slots members wait more than 30 minutes: members can move to quieter times (they are offered one when they choose), or paid broadcasts raise the rate.
+capacity-on-time = ✅ Every slot goes out within 30 minutes.
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = All right, checking you in to “{ $lesson }”:
+typed-checkin-none = You have checked in to every recent lesson. See you tomorrow!
+typed-listen = 🔊 The lesson's voice message is under its text: tap it to play. If you hear nothing, turn the volume up or switch silent mode off.
+typed-greeting = Hello! A short lesson arrives here every day. Send /today to see today's lesson again, /me for your progress, /help for everything I can do.
+typed-thanks = You're welcome! A little every day — see you tomorrow.
+typed-media = Got it, thank you! I can't read pictures, voice messages or stickers yet. After a lesson, press “Done — check in” or just send “done”; send /help to see what I can do.

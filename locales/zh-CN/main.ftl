@@ -24,9 +24,9 @@ branch-chosen = 支部：<b>{ $branch }</b>
 ask-time = 每天 <b>{ $time }</b> 推送课程。保持不变，或发送别的时间，例如 06:45 或 20:00。
 keep-time = 保持 { $time }
 time-invalid = “{ $input }”不是有效的时间。请发送 00:00 到 23:59 之间的时和分，例如 07:30。
-ask-timezone = 您的时区是 <b>{ $tz }</b>。保持不变、选择其他时区，或发送时区名称，例如 Asia/Urumqi。
+ask-timezone = 您的时区是 <b>{ $tz }</b>。保持不变、选择其他时区，或发送城市或时区，例如 乌鲁木齐、北京时间、UTC+8。
 keep-timezone = 保持 { $tz }
-timezone-invalid = “{ $input }”不是时区名称。请发送类似 Asia/Shanghai 的名称，或点按钮选择。
+timezone-invalid = “{ $input }”不是已知的时区。请发送城市或时区，例如 北京时间、香港、UTC+8，或点按钮选择。
 onboarding-done = ✅ 设置完成，{ $name }！
     支部：{ $branch }
     课程：<b>{ $course }</b>
@@ -456,6 +456,8 @@ update-failed-apology = 抱歉，刚才的消息没能处理好，我们已记�
 # 某条文字在任何语言里都缺失时显示（不应发生；测试会检查每个键）。
 text-missing = 抱歉，这里的文字暂时缺失，我们会尽快补上。
 
+# 企业微信不能用按钮请成员分享位置：在位置请求后告诉成员怎么分享。
+wecom-location-howto = 📍 在企业微信里分享位置：点输入框旁的「＋」，选「位置」发送；也可以在本应用的设置里打开「上报地理位置」，每次进入应用时自动报告位置（同意保存位置后，到达活动现场会自动签到）。
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = 周一
@@ -557,3 +559,31 @@ phrases-thanks =
     谢谢你
     好的谢谢
     辛苦了
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = 您是说 <b>{ $time }</b> 吗？这个时间很早（或像是按钮的编号）。确认请点下面的按钮，不是的话请重新输入时间，例如 7:30 或 晚上8点。
+time-confirm-yes = ✅ 是的，{ $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ 选 { $time } 上课的人很多，这个时间的课预计要晚约 { $minutes } 分钟才能送到。选 { $better } 可以准时收到；也可以保持不变。
+time-slot-take = 改为 { $better }
+time-slot-busy-no-other = ⏳ 选 { $time } 上课的人很多，这个时间的课预计要晚约 { $minutes } 分钟才能送到。
+# Several branches match what the member typed.
+branch-matches = 有 { $count } 个组织名称包含“{ $input }”，请选择：
+
+help-capacity = /capacity — 未来 24 小时各上课时段的人数、预计发完时间和会晚到的时段
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 未来 24 小时的课程推送（每秒 { $rate } 条，每课约 { $per } 条消息，先到时间的先发）：
+capacity-none = 未来 24 小时没有要推送的课程。
+capacity-slot = { $when } · { $members } 人 · 预计 { $finish } 发完
+capacity-slot-late = ⚠️ { $when } · { $members } 人 · 预计 { $finish } 发完（最晚的成员要等约 { $minutes } 分钟）
+capacity-more = ……还有 { $count } 个时段
+capacity-overloaded = ⚠️ { $count } 个时段有成员要等 30 分钟以上：可以请成员改选人少的时间（选时间时系统会提示），或开通付费广播提高发送速度。
+capacity-on-time = ✅ 所有时段都能在 30 分钟内发完。
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = 好的，为《{ $lesson }》打卡：
+typed-checkin-none = 最近的课程都已经打过卡了，明天见！
+typed-listen = 🔊 课程的语音在文字下面：点一下语音条就能播放；听不到的话，请把手机音量调大，或关闭静音模式。
+typed-greeting = 您好！每天一堂小课会按时送到这里。发送 /today 再看今天的课，/me 看学习情况，/help 查看全部命令。
+typed-thanks = 不客气！坚持每天学一点，我们明天见。
+typed-media = 收到了，谢谢！我还看不懂图片、语音和表情。学完课程后请按“学完打卡”，或直接发送“打卡”；发送 /help 查看我能做什么。

@@ -24,9 +24,9 @@ branch-chosen = 支部：<b>{ $branch }</b>
 ask-time = 每天 <b>{ $time }</b> 推送課程。保持不變，或傳送別的時間，例如 06:45 或 20:00。
 keep-time = 保持 { $time }
 time-invalid = 「{ $input }」不是有效的時間。請傳送 00:00 到 23:59 之間的時和分，例如 07:30。
-ask-timezone = 您的時區是 <b>{ $tz }</b>。保持不變、選擇其他時區，或傳送時區名稱，例如 Asia/Urumqi。
+ask-timezone = 您的時區是 <b>{ $tz }</b>。保持不變、選擇其他時區，或傳送城市或時區，例如 烏魯木齊、北京時間、UTC+8。
 keep-timezone = 保持 { $tz }
-timezone-invalid = 「{ $input }」不是時區名稱。請傳送類似 Asia/Shanghai 的名稱，或點按鈕選擇。
+timezone-invalid = 「{ $input }」不是已知的時區。請傳送城市或時區，例如 北京時間、香港、UTC+8，或點按鈕選擇。
 onboarding-done = ✅ 設定完成，{ $name }！
     支部：{ $branch }
     課程：<b>{ $course }</b>
@@ -456,6 +456,8 @@ update-failed-apology = 抱歉，剛才的訊息沒能處理好，我們已記�
 # 某段文字在任何語言裡都缺少時顯示（不應發生；測試會檢查每個鍵）。
 text-missing = 抱歉，這裡的文字暫時缺少，我們會盡快補上。
 
+# 企業微信不能用按鈕請成員分享位置：在位置請求後告訴成員怎麼分享。
+wecom-location-howto = 📍 在企業微信裡分享位置：點輸入框旁的「＋」，選「位置」傳送；也可以在本應用的設定裡開啟「上報地理位置」，每次進入應用時自動回報位置（同意保存位置後，到達活動現場會自動簽到）。
 # Dates and times as members read them (domain/when.rs, I18n::when): relative days
 # with the weekday, a 24-hour clock, and the zone's name when it is not the member's own.
 weekday-mon = 週一
@@ -557,3 +559,31 @@ phrases-thanks =
     謝謝你
     好的謝謝
     辛苦了
+
+# Lesson times as typed (domain/time_input.rs): a reading to confirm first.
+time-confirm = 您是說 <b>{ $time }</b> 嗎？這個時間很早（或像是按鈕的編號）。確認請點下面的按鈕，不是的話請重新輸入時間，例如 7:30 或 晚上8點。
+time-confirm-yes = ✅ 是的，{ $time }
+# The delivery forecast (domain/capacity.rs): the chosen time is overloaded.
+time-slot-busy = ⏳ 選 { $time } 上課的人很多，這個時間的課預計要晚約 { $minutes } 分鐘才能送到。選 { $better } 可以準時收到；也可以保持不變。
+time-slot-take = 改為 { $better }
+time-slot-busy-no-other = ⏳ 選 { $time } 上課的人很多，這個時間的課預計要晚約 { $minutes } 分鐘才能送到。
+# Several branches match what the member typed.
+branch-matches = 有 { $count } 個組織名稱包含「{ $input }」，請選擇：
+
+help-capacity = /capacity — 未來 24 小時各上課時段的人數、預計發完時間和會晚到的時段
+# /capacity: the delivery forecast (domain/capacity.rs).
+capacity-header = 📦 未來 24 小時的課程推送（每秒 { $rate } 則，每課約 { $per } 則訊息，先到時間的先發）：
+capacity-none = 未來 24 小時沒有要推送的課程。
+capacity-slot = { $when } · { $members } 人 · 預計 { $finish } 發完
+capacity-slot-late = ⚠️ { $when } · { $members } 人 · 預計 { $finish } 發完（最晚的成員要等約 { $minutes } 分鐘）
+capacity-more = ……還有 { $count } 個時段
+capacity-overloaded = ⚠️ { $count } 個時段有成員要等 30 分鐘以上：可以請成員改選人少的時間（選時間時系統會提示），或開通付費廣播提高發送速度。
+capacity-on-time = ✅ 所有時段都能在 30 分鐘內發完。
+
+# Typed text when no question is open (conversation/router.rs, domain/intent.rs).
+typed-checkin-which = 好的，為《{ $lesson }》打卡：
+typed-checkin-none = 最近的課程都已經打過卡了，明天見！
+typed-listen = 🔊 課程的語音在文字下面：點一下語音條就能播放；聽不到的話，請把手機音量調大，或關閉靜音模式。
+typed-greeting = 您好！每天一堂小課會按時送到這裡。傳送 /today 再看今天的課，/me 看學習情況，/help 查看全部指令。
+typed-thanks = 不客氣！堅持每天學一點，我們明天見。
+typed-media = 收到了，謝謝！我還看不懂圖片、語音和貼圖。學完課程後請按「學完打卡」，或直接傳送「打卡」；傳送 /help 查看我能做什麼。

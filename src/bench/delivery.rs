@@ -365,6 +365,9 @@ async fn measure(
         let drained = unlimited.drain().await?;
         figures.drain = t.elapsed();
         figures.drained = fake.stats().ok;
+        // The unlimited courier stops, as a process would: the limited one does not share
+        // the channel's limit with it (see `Courier::keep_presence`).
+        unlimited.release_all().await?;
         anyhow::ensure!(
             drained.sent == report.planned,
             "drained {} of {} planned rows ({drained:?})",

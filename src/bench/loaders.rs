@@ -566,7 +566,7 @@ mod tests {
             1
         );
         let claimed = store
-            .claim_due("w", now, now + chrono::Duration::minutes(1), 10)
+            .claim_due("telegram", "w", now, now + chrono::Duration::minutes(1), 10)
             .await?;
         let mut claimed: Vec<_> = claimed
             .into_iter()

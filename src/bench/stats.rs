@@ -184,7 +184,7 @@ async fn measure(
     progress("building the rollups ...");
     let season = app
         .conversation
-        .points
+        .points()
         .seasons
         .first()
         .ok_or_else(|| anyhow::anyhow!("the bench season is missing"))?;

@@ -153,6 +153,12 @@ pub enum Outbound {
 }
 
 impl Outbound {
+    /// Whether the chat app counts this as a message sent (its rate limits do): every
+    /// outbound but the acknowledgement of a button press.
+    pub fn counts_as_message(&self) -> bool {
+        !matches!(self, Outbound::AnswerButton { .. })
+    }
+
     pub fn text(html: impl Into<String>) -> Self {
         Outbound::Text {
             html: html.into(),
@@ -242,6 +248,10 @@ pub enum InboundEvent {
         lon: f64,
         live: bool,
     },
+    /// The member can no longer be reached on this channel (WeCom's `unsubscribe`: they
+    /// left the corp or the app's visible range). The service marks them blocked, as the
+    /// courier does when a send finds them unreachable; nothing is answered.
+    Unsubscribed,
 }
 
 /// A coordinate in JSON, which has no NaN: a value that is not a finite number (what the
@@ -337,7 +347,7 @@ pub struct Profile {
 pub use crate::domain::address::{ChatAddress, DEFAULT_CHANNEL};
 
 /// Every channel the service knows.
-pub const PROFILES: [&Profile; 2] = [&telegram::PROFILE, &console::PROFILE];
+pub const PROFILES: [&Profile; 3] = [&telegram::PROFILE, &console::PROFILE, &wecom::PROFILE];
 
 /// The profile of the channel named `name`, if there is one.
 pub fn profile(name: &str) -> Option<&'static Profile> {
@@ -421,6 +431,23 @@ pub trait WebhookRoute: Send + Sync {
     fn admits(&self, request: &WebhookRequest<'_>) -> bool;
     /// The update in an admitted request's body; None if it is not one.
     fn read(&self, request: &WebhookRequest<'_>, body: &str) -> Option<RawUpdate>;
+    /// A GET at the path: some chat apps check the URL before they post to it (WeCom
+    /// sends an encrypted `echostr` and expects its plaintext back). By default GET is not
+    /// served.
+    fn answer_get(&self, _request: &WebhookRequest<'_>) -> GetAnswer {
+        GetAnswer::NotServed
+    }
+}
+
+/// What a [`WebhookRoute`] answers to a GET at its path.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GetAnswer {
+    /// The route takes POST only (405).
+    NotServed,
+    /// 200 with this text.
+    Text(String),
+    /// The request does not come from the chat app (401).
+    Refused,
 }
 
 /// Compares in time that does not depend on where the strings differ.
@@ -451,6 +478,12 @@ pub trait Channel: Send + Sync {
     /// the one stored.
     fn file_cache_key(&self) -> &str {
         self.name()
+    }
+    /// The messages `message` is sent as, one call each: a text longer than the app allows
+    /// is split (the buttons under the last part). The courier books a send slot for each
+    /// part and resumes a delivery from the first part not sent. By default: itself.
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        vec![message.clone()]
     }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError>;
 }

@@ -256,6 +256,26 @@ pub fn message_count(version: &LessonVersion) -> usize {
     markdown::split_html(&lesson_html(&header, version), limits::MESSAGE_CHARS).len()
 }
 
+/// Messages a lesson takes on average (text parts, and the audio when there is one), over
+/// every lesson in the default language; 1 for an empty library.
+pub fn messages_per_lesson(library: &Library) -> f64 {
+    let counts: Vec<usize> = library
+        .courses
+        .iter()
+        .flat_map(|c| &c.lessons)
+        .filter_map(|l| {
+            l.versions
+                .get(&Locale::DEFAULT)
+                .or(l.versions.values().next())
+        })
+        .map(|v| message_count(v) + usize::from(v.audio.is_some()))
+        .collect();
+    if counts.is_empty() {
+        return 1.0;
+    }
+    counts.iter().sum::<usize>() as f64 / counts.len() as f64
+}
+
 /// Every course under the lessons folder.
 #[derive(Debug, Clone, Default)]
 pub struct Library {

@@ -4,6 +4,7 @@
 //! that does not decode (forged, from an older version, too long) is answered "this button
 //! is out of date".
 
+use chrono::NaiveTime;
 use chrono_tz::Tz;
 
 use crate::domain::Locale;
@@ -30,6 +31,9 @@ pub enum Action {
     BranchUp,
     /// Keep the lesson time shown.
     KeepLessonTime,
+    /// This lesson time (a confirmed reading of a typed time, or the on-time slot offered
+    /// instead of an overloaded one).
+    SetLessonTime(NaiveTime),
     /// The time zone chosen.
     TimeZone(Tz),
     /// The answer to "may we store your location?".
@@ -138,6 +142,7 @@ impl Action {
             Action::BranchHere(b) => format!("br-this:{b}"),
             Action::BranchUp => "br-up".into(),
             Action::KeepLessonTime => "time:keep".into(),
+            Action::SetLessonTime(t) => format!("time:{}", t.format("%H%M")),
             Action::TimeZone(tz) => format!("tz:{}", tz.name()),
             Action::LocationConsent(yes) => if *yes { "loc:yes" } else { "loc:no" }.into(),
             Action::Rsvp(a) => format!("rsvp:{a}"),
@@ -186,6 +191,11 @@ impl Action {
             "br-this" => Action::BranchHere(id(value).ok_or_else(unknown)?),
             "br-up" if value.is_empty() && !data.contains(':') => Action::BranchUp,
             "time" if value == "keep" => Action::KeepLessonTime,
+            "time" if value.len() == 4 && value.bytes().all(|b| b.is_ascii_digit()) => {
+                Action::SetLessonTime(
+                    NaiveTime::parse_from_str(value, "%H%M").map_err(|_| unknown())?,
+                )
+            }
             "tz" => Action::TimeZone(parse_time_zone(value).ok_or_else(unknown)?),
             "loc" => match value {
                 "yes" => Action::LocationConsent(true),
@@ -265,6 +275,7 @@ mod tests {
             Action::BranchHere("qingshan.donghu.liucun".into()),
             Action::BranchUp,
             Action::KeepLessonTime,
+            Action::SetLessonTime(NaiveTime::from_hms_opt(23, 59, 0).unwrap()),
             Action::TimeZone(chrono_tz::America::Argentina::ComodRivadavia),
             Action::LocationConsent(false),
             Action::Rsvp(i40.clone()),
@@ -374,6 +385,10 @@ mod tests {
                     step: [SendStep::Now, SendStep::Later, SendStep::Drop][rng.random_range(0..3)],
                 },
                 16 => Action::BroadcastCancel(rng.random_range(1..i64::MAX)),
+                _ if round % 36 == 17 => Action::SetLessonTime(
+                    NaiveTime::from_hms_opt(rng.random_range(0..24), rng.random_range(0..60), 0)
+                        .unwrap(),
+                ),
                 _ => Action::Map(word(&mut rng, 10)),
             };
             let data = action.encode();

@@ -2,6 +2,10 @@
 //! arguments and a chat app's `@botname` suffix), listed in one place, and the source of
 //! the command menu and of `/help` and `/admin` in every language.
 
+use crate::domain::Locale;
+use crate::i18n::I18n;
+use crate::t;
+
 /// A command. Its [`Command::name`] is what is typed after `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Command {
@@ -45,6 +49,8 @@ pub enum Command {
     ActivityEdit,
     ActivityCancel,
     VenueStats,
+    /// The delivery forecast of the next 24 hours.
+    Capacity,
 }
 
 /// A command as typed: the command and the rest of the line (trimmed).
@@ -77,7 +83,7 @@ impl Command {
     ];
 
     /// The admins' commands, in the order of `/admin`.
-    pub const ADMIN: [Command; 23] = [
+    pub const ADMIN: [Command; 24] = [
         Command::Admin,
         Command::Admins,
         Command::Grant,
@@ -101,6 +107,7 @@ impl Command {
         Command::ActivityEdit,
         Command::ActivityCancel,
         Command::VenueStats,
+        Command::Capacity,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +149,7 @@ impl Command {
             Command::ActivityEdit => "activity_edit",
             Command::ActivityCancel => "activity_cancel",
             Command::VenueStats => "venue_stats",
+            Command::Capacity => "capacity",
         }
     }
 
@@ -190,6 +198,35 @@ impl Command {
     }
 }
 
+/// `/help` or `/admin`: a header and one line per command (its `help-<name>` message),
+/// in `locale`.
+pub fn help_text(
+    i18n: &I18n,
+    locale: Locale,
+    header: &str,
+    commands: &[Command],
+    footer: Option<&str>,
+) -> String {
+    let mut lines = vec![t!(i18n, locale, header)];
+    lines.extend(commands.iter().map(|c| t!(i18n, locale, &c.help_key())));
+    lines.extend(footer.map(|f| t!(i18n, locale, f)));
+    lines.join("\n")
+}
+
+/// The members' command menu in each language, for channels that show one.
+pub fn menu(i18n: &I18n) -> Vec<(Locale, Vec<(String, String)>)> {
+    Locale::ALL
+        .into_iter()
+        .map(|l| {
+            let list = Command::MEMBER
+                .iter()
+                .map(|c| (c.name().to_string(), t!(i18n, l, &c.menu_key())))
+                .collect();
+            (l, list)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -209,7 +246,7 @@ mod tests {
                 "{c:?}"
             );
         }
-        assert_eq!(seen.len(), 37);
+        assert_eq!(seen.len(), 38);
         assert!(Command::ADMIN.iter().all(|c| c.is_admin()));
         assert!(!Command::MEMBER.iter().any(|c| c.is_admin()));
     }

@@ -11,7 +11,6 @@ use std::time::Duration;
 
 use futures::stream::{self, StreamExt};
 use rand::{Rng, SeedableRng};
-use tokio::sync::Mutex;
 
 use crate::channel::{AudioRef, Channel, Outbound, SendError, Sent};
 use crate::clock::Clock;
@@ -19,6 +18,7 @@ pub use crate::config::CourierSettings;
 use crate::domain::MemberStatus;
 use crate::metrics::Metrics;
 use crate::store::{OutboxItem, Store, StoreError};
+pub use rate_limit::Class;
 use rate_limit::{Limits, RateLimiter};
 
 /// Why a delivery could not be composed.
@@ -86,9 +86,12 @@ pub struct Courier {
     worker: String,
     /// The limits kept: the channel's with the settings' changes.
     limits: Limits,
-    limiter: Mutex<RateLimiter>,
+    /// Held only for a booking, never across an await.
+    limiter: std::sync::Mutex<RateLimiter>,
     rng: std::sync::Mutex<rand::rngs::SmallRng>,
     stopping: AtomicBool,
+    /// This courier among the couriers of its channel.
+    presence: std::sync::Mutex<Presence>,
     metrics: Arc<Metrics>,
 }
 
@@ -108,7 +111,7 @@ impl Courier {
         Self {
             metrics,
             limits,
-            limiter: Mutex::new(RateLimiter::new(limits)),
+            limiter: std::sync::Mutex::new(RateLimiter::new(limits)),
             store,
             channel,
             composer,
@@ -117,6 +120,7 @@ impl Courier {
             worker,
             rng: std::sync::Mutex::new(rand::rngs::SmallRng::seed_from_u64(seed)),
             stopping: AtomicBool::new(false),
+            presence: std::sync::Mutex::new(Presence::default()),
         }
     }
 
@@ -143,8 +147,64 @@ impl Courier {
         self.stopping.load(Ordering::SeqCst)
     }
 
-    /// Gives back every row this courier still holds (after a shutdown timeout).
+    /// Notes this courier alive and shares the channel's overall limit with the couriers of
+    /// the same channel that are alive (other processes on the same database), at most
+    /// every [`PRESENCE_EVERY`] once it sends. Returns whether it may send: a courier that
+    /// joins others waits until each of them has noted itself since (and so keeps its
+    /// smaller share) before it sends, so that together they never exceed the limit. A
+    /// courier that stops noting itself is counted out after [`PRESENCE_LIVE`].
+    pub async fn keep_presence(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        {
+            let presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            if presence.ready && presence.at.is_some_and(|at| now - at < PRESENCE_EVERY) {
+                return Ok(true);
+            }
+        }
+        self.refresh_presence().await
+    }
+
+    /// [`Self::keep_presence`] now, however recent the last note.
+    pub async fn refresh_presence(&self) -> Result<bool, StoreError> {
+        let now = self.clock.now();
+        let joined = {
+            let presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            presence.joined.unwrap_or(now)
+        };
+        let (couriers, counted) = self
+            .store
+            .courier_presence(
+                self.channel.name(),
+                &self.worker,
+                now,
+                now - PRESENCE_LIVE,
+                joined,
+            )
+            .await?;
+        let ready = {
+            let mut presence = self.presence.lock().unwrap_or_else(|e| e.into_inner());
+            presence.joined.get_or_insert(now);
+            presence.at = Some(now);
+            presence.ready = presence.ready || counted >= couriers;
+            presence.ready
+        };
+        let before = self.limiter().share();
+        if before != couriers {
+            tracing::info!(
+                channel = self.channel.name(),
+                couriers,
+                ready,
+                "couriers sharing the channel's limit changed"
+            );
+        }
+        self.limiter().share_with(couriers);
+        Ok(ready)
+    }
+
+    /// Gives back every row this courier still holds (at shutdown, after deliveries in
+    /// flight had their time) and leaves the couriers sharing the limit.
     pub async fn release_all(&self) -> Result<u64, StoreError> {
+        self.store.courier_gone(&self.worker).await?;
         self.store
             .release_worker(&self.worker, self.clock.now())
             .await
@@ -155,8 +215,11 @@ impl Courier {
     pub async fn drain(&self) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport::default();
         loop {
+            if !self.keep_presence().await? {
+                return Ok(report);
+            }
             let now = self.clock.now();
-            if self.is_stopping() || self.limiter.lock().await.paused_until(now).is_some() {
+            if self.is_stopping() || self.limiter().paused_until(now).is_some() {
                 return Ok(report);
             }
             let lease_until = now
@@ -165,7 +228,7 @@ impl Courier {
             let batch = i64::try_from(self.settings.concurrency.max(1) * 4).unwrap_or(64);
             let items = self
                 .store
-                .claim_due(&self.worker, now, lease_until, batch)
+                .claim_due(self.channel.name(), &self.worker, now, lease_until, batch)
                 .await?;
             if items.is_empty() {
                 return Ok(report);
@@ -219,15 +282,32 @@ impl Courier {
             }
         };
         let started = std::time::Instant::now();
-        match send_all(
+        let skip = usize::try_from(item.parts_sent).unwrap_or(0);
+        let sent = send_parts(
             &self.store,
             self.channel.as_ref(),
             &item.chat_id,
             &messages,
-            Some(self),
+            skip,
+            Some((self, Class::Bulk)),
         )
-        .await
-        {
+        .await;
+        // A delivery that stopped half-way resumes after the parts already sent.
+        let sent = match sent {
+            Err(PartialSend {
+                outcome,
+                parts_sent,
+            }) => {
+                if parts_sent > skip && !matches!(outcome, SendOutcome::Store(_)) {
+                    self.store
+                        .save_parts_sent(item.id, &self.worker, parts_sent as i64)
+                        .await?;
+                }
+                Err(outcome)
+            }
+            Ok(id) => Ok(id),
+        };
+        match sent {
             Ok(message_id) => {
                 self.store
                     .mark_sent(
@@ -242,8 +322,9 @@ impl Courier {
             }
             Err(SendOutcome::Store(e)) => Err(e),
             Err(SendOutcome::Stopped) => {
+                // Given back in its place: earliest due first.
                 self.store
-                    .release(item.id, &self.worker, self.clock.now())
+                    .release(item.id, &self.worker, item.due_at)
                     .await?;
                 tracing::info!(outbox = item.id, status = "pending", "released at shutdown");
                 Ok(Outcome::Released)
@@ -251,8 +332,12 @@ impl Courier {
             Err(SendOutcome::Send(SendError::RetryAfter(wait))) => {
                 let retry_at =
                     self.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
-                self.limiter.lock().await.pause_until(retry_at);
-                self.store.release(item.id, &self.worker, retry_at).await?;
+                self.limiter().pause_until(retry_at);
+                // Given back in its place (earliest due first): this courier's pause holds
+                // it back, as every other send, until `retry_after`.
+                self.store
+                    .release(item.id, &self.worker, item.due_at)
+                    .await?;
                 tracing::warn!(
                     outbox = item.id,
                     status = "pending",
@@ -317,54 +402,150 @@ impl Courier {
         Duration::from_secs_f64(capped * jitter)
     }
 
-    /// Waits for this message's send slot. Returns false if the courier is stopping.
-    async fn wait_turn(&self, chat: &str) -> bool {
+    fn limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter> {
+        // The limiter holds no invariant a panic elsewhere could break half-way.
+        self.limiter.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for this message's send slot. Returns false if the courier is stopping (bulk
+    /// sends only: a member waiting for an answer gets it).
+    async fn wait_turn(&self, chat: &str, class: Class) -> bool {
+        let mut ready = ReadyFlag {
+            courier: self,
+            waiting: false,
+        };
         loop {
-            if self.is_stopping() {
+            if class == Class::Bulk && self.is_stopping() {
                 return false;
             }
             let group = self.channel.is_group_chat(chat);
-            let slot = self
-                .limiter
-                .lock()
-                .await
-                .reserve(chat, group, self.clock.now());
+            let slot = self.limiter().reserve(chat, group, class, self.clock.now());
             self.clock.sleep_until(slot).await;
             loop {
                 let now = self.clock.now();
-                let mut limiter = self.limiter.lock().await;
-                // A 429 may have paused everything while we waited: book again after it.
-                if let Some(until) = limiter.paused_until(now) {
-                    drop(limiter);
-                    self.clock.sleep_until(until).await;
-                    break;
-                }
-                // The slot has come; the send starts unless the last second is full.
-                match limiter.start(now) {
-                    Ok(()) => return true,
-                    Err(at) => {
-                        drop(limiter);
-                        self.clock.sleep_until(at).await;
+                let next = {
+                    let mut limiter = self.limiter();
+                    if let Some(until) = limiter.paused_until(now) {
+                        // A 429 paused everything while we waited: book again after it.
+                        limiter.give_up(&mut ready.waiting);
+                        Turn::Rebook(until)
+                    } else {
+                        // The slot has come; the send starts unless the last second is full
+                        // (or, for a bulk send, a reply waits for room).
+                        match limiter.start(now, class, &mut ready.waiting) {
+                            Ok(()) => Turn::Go,
+                            Err(at) => Turn::Wait(at),
+                        }
+                    }
+                };
+                match next {
+                    Turn::Go => return true,
+                    Turn::Wait(at) => self.clock.sleep_until(at).await,
+                    Turn::Rebook(until) => {
+                        self.clock.sleep_until(until).await;
+                        break;
                     }
                 }
             }
         }
     }
+
+    /// Sends one part of the messages that answer a member (replies, quiz follow-ups; see
+    /// [`Self::parts`]) through the limiter ahead of bulk deliveries. A 429 pauses all
+    /// sending, and the part is sent again after `retry_after`: a reply is never dropped for
+    /// it. Other failures are returned.
+    pub async fn send_reply(
+        &self,
+        chat_id: &str,
+        part: &Outbound,
+    ) -> Result<Option<String>, SendOutcome> {
+        send_parts(
+            &self.store,
+            self.channel.as_ref(),
+            chat_id,
+            std::slice::from_ref(part),
+            0,
+            Some((self, Class::Interactive)),
+        )
+        .await
+        .map_err(|p| p.outcome)
+    }
+
+    /// The parts `messages` are sent as (see [`Channel::parts`]).
+    pub fn parts(&self, messages: &[Outbound]) -> Vec<Outbound> {
+        messages
+            .iter()
+            .flat_map(|m| self.channel.parts(m))
+            .collect()
+    }
+}
+
+/// When a courier first and last noted itself alive, and whether every other courier of
+/// its channel has counted it since (then it sends).
+#[derive(Debug, Default)]
+struct Presence {
+    joined: Option<chrono::DateTime<chrono::Utc>>,
+    at: Option<chrono::DateTime<chrono::Utc>>,
+    ready: bool,
+}
+
+/// How often a courier notes itself alive and counts the couriers it shares the limit with.
+pub const PRESENCE_EVERY: chrono::Duration = chrono::Duration::seconds(5);
+/// A courier not seen for this long is no longer counted.
+pub const PRESENCE_LIVE: chrono::Duration = chrono::Duration::seconds(15);
+
+/// How many 429s in a row a reply waits out before it is given up as failed (and its
+/// update tried again later).
+const MAX_REPLY_WAITS: u32 = 8;
+
+/// What a sender whose slot has come does next.
+enum Turn {
+    Go,
+    /// Wait for room in the last second.
+    Wait(chrono::DateTime<chrono::Utc>),
+    /// Wait for the end of a pause and book again.
+    Rebook(chrono::DateTime<chrono::Utc>),
+}
+
+/// An interactive sender's place among those ready to start; given up if its task ends
+/// before it starts, so that bulk sends do not keep giving way to nobody.
+struct ReadyFlag<'a> {
+    courier: &'a Courier,
+    waiting: bool,
+}
+
+impl Drop for ReadyFlag<'_> {
+    fn drop(&mut self) {
+        if self.waiting {
+            self.courier.limiter().give_up(&mut self.waiting);
+        }
+    }
+}
+
+/// How far a send got before it failed.
+#[derive(Debug)]
+pub struct PartialSend {
+    pub outcome: SendOutcome,
+    /// Parts sent, counting the skipped ones: a retry resumes from here.
+    pub parts_sent: usize,
 }
 
 /// Why [`send_all`] stopped.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum SendOutcome {
+    #[error("the chat app refused: {0}")]
     Send(SendError),
+    #[error("the database failed: {0}")]
     Store(StoreError),
     /// The courier is shutting down and nothing of this delivery was sent yet.
+    #[error("stopped at shutdown before anything was sent")]
     Stopped,
 }
 
 /// Sends messages in order, remembering the file ids of uploads (under the channel's
 /// [`Channel::file_cache_key`]) and sending an audio the channel has had before by its file
-/// id, and returns the id of the last message created. With a courier, each message waits
-/// for its rate-limit turn.
+/// id, and returns the id of the last message created. Without a courier, no limiter is
+/// kept (the console, tests).
 pub async fn send_all(
     store: &Store,
     channel: &dyn Channel,
@@ -372,44 +553,89 @@ pub async fn send_all(
     messages: &[Outbound],
     courier: Option<&Courier>,
 ) -> Result<Option<String>, SendOutcome> {
+    send_parts(
+        store,
+        channel,
+        chat_id,
+        messages,
+        0,
+        courier.map(|c| (c, Class::Bulk)),
+    )
+    .await
+    .map_err(|p| p.outcome)
+}
+
+/// [`send_all`] by parts ([`Channel::parts`]): each part waits for its own slot of the
+/// courier's limiter in `class`, and the first `skip` parts are not sent again.
+/// Interactive sends wait out a 429 and send the part again.
+async fn send_parts(
+    store: &Store,
+    channel: &dyn Channel,
+    chat_id: &str,
+    messages: &[Outbound],
+    skip: usize,
+    courier: Option<(&Courier, Class)>,
+) -> Result<Option<String>, PartialSend> {
+    let parts: Vec<Outbound> = messages.iter().flat_map(|m| channel.parts(m)).collect();
     let mut last = None;
-    for (i, message) in messages.iter().enumerate() {
+    let mut i = skip;
+    let mut waits = 0;
+    let fail = |outcome, parts_sent| PartialSend {
+        outcome,
+        parts_sent,
+    };
+    while let Some(message) = parts.get(i) {
         // Once a delivery has started, it is finished even when stopping.
-        if let Some(c) = courier
-            && !c.wait_turn(chat_id).await
-            && i == 0
+        if let Some((c, class)) = courier
+            && message.counts_as_message()
+            && !c.wait_turn(chat_id, class).await
+            && i == skip
         {
-            return Err(SendOutcome::Stopped);
+            return Err(fail(SendOutcome::Stopped, i));
         }
         let cached = with_cached_file_id(store, channel, message)
             .await
-            .map_err(SendOutcome::Store)?;
+            .map_err(|e| fail(SendOutcome::Store(e), i))?;
         let message = cached.as_ref().unwrap_or(message);
         let Sent {
             message_id,
             file_id,
             poll_id,
-        } = channel
-            .send(chat_id, message)
-            .await
-            .map_err(SendOutcome::Send)?;
+        } = match channel.send(chat_id, message).await {
+            Ok(sent) => sent,
+            Err(SendError::RetryAfter(wait))
+                if matches!(courier, Some((_, Class::Interactive))) && waits < MAX_REPLY_WAITS =>
+            {
+                waits += 1;
+                if let Some((c, _)) = courier {
+                    let until =
+                        c.clock.now() + chrono::Duration::from_std(wait).unwrap_or_default();
+                    c.limiter().pause_until(until);
+                    Metrics::inc(&c.metrics.rate_limited);
+                    tracing::warn!(chat = %chat_id, ?wait, "429 on a reply: all sending paused; the reply is sent after it");
+                }
+                continue;
+            }
+            Err(e) => return Err(fail(SendOutcome::Send(e), i)),
+        };
         if let (Outbound::Audio { audio, .. }, Some(file_id)) = (message, file_id)
             && audio.file_id.as_deref() != Some(file_id.as_str())
         {
             store
                 .save_file_id(&audio.sha256, channel.file_cache_key(), &file_id)
                 .await
-                .map_err(SendOutcome::Store)?;
+                .map_err(|e| fail(SendOutcome::Store(e), i + 1))?;
         }
         if let (Outbound::Quiz { ask_id, .. }, Some(poll_id)) = (message, poll_id) {
             store
                 .bind_poll(*ask_id, &poll_id)
                 .await
-                .map_err(SendOutcome::Store)?;
+                .map_err(|e| fail(SendOutcome::Store(e), i + 1))?;
         }
         if message_id.is_some() {
             last = message_id;
         }
+        i += 1;
     }
     Ok(last)
 }

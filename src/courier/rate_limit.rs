@@ -9,6 +9,25 @@ use chrono::{DateTime, Duration, Utc};
 
 pub use crate::config::{LimitSettings, Limits};
 
+/// Who waits for a send. Interactive sends (a member is waiting: replies, quiz
+/// follow-ups) go before bulk ones (lessons, broadcasts, digests, nudges): they do not queue
+/// behind the bulk slots booked ahead of them, and while one waits for room in the last
+/// second, no bulk send starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Class {
+    Interactive,
+    Bulk,
+}
+
+impl Class {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::Interactive => "interactive",
+            Class::Bulk => "bulk",
+        }
+    }
+}
+
 /// One limit: its emission interval and how far ahead of schedule a burst may run.
 #[derive(Debug, Clone, Copy)]
 struct Cell {
@@ -44,6 +63,9 @@ impl Cell {
 
 #[derive(Debug)]
 pub struct RateLimiter {
+    limits: Limits,
+    /// Couriers sharing the channel's overall limit (this one included).
+    share: u32,
     global: Cell,
     per_chat: Cell,
     per_group: Cell,
@@ -55,6 +77,9 @@ pub struct RateLimiter {
     started: VecDeque<DateTime<Utc>>,
     /// Sends allowed in one [`WINDOW`] (0: no window).
     window_count: usize,
+    /// Interactive sends whose slot has come and that wait for room in the window: while
+    /// there are any, bulk sends do not start.
+    interactive_ready: usize,
 }
 
 /// Telegram counts the messages of each second. Booked slots are evenly spaced, but a send
@@ -66,6 +91,8 @@ pub const WINDOW: Duration = Duration::milliseconds(1_025);
 impl RateLimiter {
     pub fn new(limits: Limits) -> Self {
         Self {
+            limits,
+            share: 1,
             global: Cell::new(limits.global_per_second, limits.global_burst),
             per_chat: Cell::new(limits.per_chat_per_second, limits.per_chat_burst),
             per_group: Cell::new(limits.per_group_per_minute / 60.0, 1.0),
@@ -78,21 +105,69 @@ impl RateLimiter {
             } else {
                 0
             },
+            interactive_ready: 0,
         }
+    }
+
+    /// Keeps 1/`couriers` of the overall limit (and of the window), for `couriers` couriers
+    /// that send through the same channel: together they stay under the channel's limit.
+    /// Per-chat limits are unchanged (a chat's deliveries are claimed by one courier at a
+    /// time).
+    pub fn share_with(&mut self, couriers: u32) {
+        let couriers = couriers.max(1);
+        if couriers == self.share {
+            return;
+        }
+        self.share = couriers;
+        let per_second = self.limits.global_per_second / f64::from(couriers);
+        self.global = Cell::new(per_second, self.limits.global_burst);
+        self.window_count = if !per_second.is_finite() {
+            0
+        } else if couriers == 1 {
+            per_second.ceil().max(1.0) as usize
+        } else {
+            // Rounded down, so that the shares' windows add up to the limit at most.
+            per_second.floor().max(1.0) as usize
+        };
+        while self.started.len() > self.window_count {
+            self.started.pop_front();
+        }
+    }
+
+    /// How many couriers this one shares the overall limit with (itself included).
+    pub fn share(&self) -> u32 {
+        self.share
     }
 
     /// A send whose slot has come starts now if the last [`WINDOW`] holds fewer than the
     /// allowed sends, and is recorded; otherwise the instant to try again is returned.
-    pub fn start(&mut self, now: DateTime<Utc>) -> Result<(), DateTime<Utc>> {
+    /// `waiting` is the sender's own flag, false at first: an interactive send that has to
+    /// wait is counted as ready (bulk sends give way to it) until it starts.
+    pub fn start(
+        &mut self,
+        now: DateTime<Utc>,
+        class: Class,
+        waiting: &mut bool,
+    ) -> Result<(), DateTime<Utc>> {
+        if class == Class::Bulk && self.interactive_ready > 0 {
+            // An interactive send takes the next room; try again just after.
+            return Err(self.window_free_at(now).max(now) + Duration::milliseconds(1));
+        }
         if self.window_count == 0 {
+            self.started_now(class, waiting);
             return Ok(());
         }
         if self.started.len() >= self.window_count
             && let Some(oldest) = self.started.front()
             && *oldest + WINDOW > now
         {
+            if class == Class::Interactive && !*waiting {
+                *waiting = true;
+                self.interactive_ready += 1;
+            }
             return Err(*oldest + WINDOW);
         }
+        self.started_now(class, waiting);
         while self.started.len() >= self.window_count {
             self.started.pop_front();
         }
@@ -100,19 +175,53 @@ impl RateLimiter {
         Ok(())
     }
 
+    fn started_now(&mut self, class: Class, waiting: &mut bool) {
+        if class == Class::Interactive && *waiting {
+            *waiting = false;
+            self.interactive_ready = self.interactive_ready.saturating_sub(1);
+        }
+    }
+
+    /// An interactive sender that was waiting gives up (its task ends): bulk sends need not
+    /// give way to it any more.
+    pub fn give_up(&mut self, waiting: &mut bool) {
+        if *waiting {
+            *waiting = false;
+            self.interactive_ready = self.interactive_ready.saturating_sub(1);
+        }
+    }
+
+    /// When the window has room again (now if it has).
+    fn window_free_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
+        match self.started.front() {
+            Some(oldest) if self.window_count > 0 && self.started.len() >= self.window_count => {
+                (*oldest + WINDOW).max(now)
+            }
+            _ => now,
+        }
+    }
+
     /// Books a send to `chat` (a group chat if `group`, as the channel tells) and returns
-    /// when it may happen (`now` or later).
-    pub fn reserve(&mut self, chat: &str, group: bool, now: DateTime<Utc>) -> DateTime<Utc> {
+    /// when it may happen (`now` or later). An interactive send keeps the chat's limit and
+    /// any pause but not the queue of bulk slots booked ahead of it: the global limit is
+    /// kept for it by the window ([`Self::start`]), and later bulk slots move back by one.
+    pub fn reserve(
+        &mut self,
+        chat: &str,
+        group: bool,
+        class: Class,
+        now: DateTime<Utc>,
+    ) -> DateTime<Utc> {
         let chat_tat = self.chat_tat.get(chat).copied();
         let chat_cell = if group { self.per_group } else { self.per_chat };
+        let global = match class {
+            Class::Bulk => self.global.allowed(self.global_tat),
+            Class::Interactive => None,
+        };
         let mut slot = now;
-        for candidate in [
-            self.global.allowed(self.global_tat),
-            chat_cell.allowed(chat_tat),
-            self.paused_until,
-        ]
-        .into_iter()
-        .flatten()
+        for candidate in [global, chat_cell.allowed(chat_tat), self.paused_until]
+            .into_iter()
+            .flatten()
         {
             slot = slot.max(candidate);
         }
@@ -154,7 +263,7 @@ mod tests {
         let mut starts: Vec<DateTime<Utc>> = Vec::new();
         let mut now = t0();
         for i in 0..600 {
-            let slot = limiter.reserve(&format!("c{i}"), false, now);
+            let slot = limiter.reserve(&format!("c{i}"), false, Class::Bulk, now);
             // Every other send is scheduled late; the next one on time.
             let late = if i % 2 == 0 {
                 Duration::milliseconds(rng.random_range(0..80))
@@ -162,8 +271,9 @@ mod tests {
                 Duration::zero()
             };
             let mut at = slot.max(now) + late;
+            let mut waiting = false;
             loop {
-                match limiter.start(at) {
+                match limiter.start(at, Class::Bulk, &mut waiting) {
                     Ok(()) => break,
                     Err(retry) => at = retry,
                 }
@@ -201,7 +311,105 @@ mod tests {
 
     /// In these tests a chat whose name starts with `-` is a group chat.
     fn reserve(limiter: &mut RateLimiter, chat: &str, now: DateTime<Utc>) -> DateTime<Utc> {
-        limiter.reserve(chat, chat.starts_with('-'), now)
+        limiter.reserve(chat, chat.starts_with('-'), Class::Bulk, now)
+    }
+
+    /// Bulk sends booked ahead do not delay a reply: its slot is now (its chat's limit
+    /// allowing), and when the last second is full, the reply starts before any bulk send
+    /// whose slot has come.
+    #[test]
+    fn interactive_sends_go_before_bulk_ones() {
+        let mut limiter = RateLimiter::new(limits());
+        // 60 bulk sends booked at once: two seconds of slots ahead.
+        let bulk: Vec<DateTime<Utc>> = (0..60)
+            .map(|i| limiter.reserve(&format!("b{i}"), false, Class::Bulk, t0()))
+            .collect();
+        assert!(bulk[59] > t0() + Duration::milliseconds(1_900));
+        let reply_at = t0() + Duration::milliseconds(100);
+        assert_eq!(
+            limiter.reserve("member", false, Class::Interactive, reply_at),
+            reply_at
+        );
+        // The next bulk booking comes after every earlier one and one more interval.
+        let next = limiter.reserve("b60", false, Class::Bulk, t0());
+        assert!(next > bulk[59] + Duration::milliseconds(60), "{next}");
+        // Fill the window with 30 starts in the first second.
+        let mut flags = [false; 31];
+        for (i, slot) in bulk.iter().take(30).enumerate() {
+            assert_eq!(limiter.start(*slot, Class::Bulk, &mut flags[i]), Ok(()));
+        }
+        let full = bulk[29];
+        // A reply now has to wait for room, and is counted as ready.
+        let mut reply_waiting = false;
+        let room = limiter
+            .start(full, Class::Interactive, &mut reply_waiting)
+            .unwrap_err();
+        assert!(reply_waiting);
+        assert_eq!(room, bulk[0] + WINDOW);
+        // When the room comes, the bulk send whose slot has come gives way.
+        let mut bulk_waiting = false;
+        assert!(limiter.start(room, Class::Bulk, &mut bulk_waiting).is_err());
+        assert_eq!(
+            limiter.start(room, Class::Interactive, &mut reply_waiting),
+            Ok(())
+        );
+        assert!(!reply_waiting);
+        // Then bulk sends go on as the window allows.
+        let later = bulk[1] + WINDOW;
+        assert_eq!(limiter.start(later, Class::Bulk, &mut bulk_waiting), Ok(()));
+    }
+
+    /// Two couriers that each keep half of the limit together never send more than the
+    /// limit in any second.
+    #[test]
+    fn shares_add_up_to_the_limit() {
+        let mut a = RateLimiter::new(limits());
+        let mut b = RateLimiter::new(limits());
+        a.share_with(2);
+        b.share_with(2);
+        assert_eq!((a.share(), b.share()), (2, 2));
+        let mut sent = Vec::new();
+        for limiter in [&mut a, &mut b] {
+            let mut now = t0();
+            for i in 0..300 {
+                let slot = limiter.reserve(&format!("c{i}"), false, Class::Bulk, now);
+                let mut at = slot;
+                let mut waiting = false;
+                while let Err(retry) = limiter.start(at, Class::Bulk, &mut waiting) {
+                    at = retry;
+                }
+                sent.push((at, format!("c{i}")));
+                now = at;
+            }
+        }
+        sent.sort();
+        assert!(max_in_window(&sent, Duration::seconds(1), None) <= 30);
+        // Each keeps about 14 a second: 300 sends take about 20 s.
+        let last = sent.last().unwrap().0;
+        assert!(last > t0() + Duration::seconds(19), "{last}");
+        assert!(last < t0() + Duration::seconds(23), "{last}");
+        // Back to one: the whole limit again.
+        a.share_with(1);
+        assert_eq!(a.window_count, 30);
+    }
+
+    /// A reply keeps its chat's limit: a member who presses many buttons gets the burst,
+    /// then one a second.
+    #[test]
+    fn interactive_sends_keep_the_chats_limit_and_pauses() {
+        let mut limiter = RateLimiter::new(limits());
+        let slots: Vec<DateTime<Utc>> = (0..5)
+            .map(|_| limiter.reserve("member", false, Class::Interactive, t0()))
+            .collect();
+        assert_eq!(&slots[..3], &[t0(), t0(), t0()]);
+        assert_eq!(slots[3], t0() + Duration::seconds(1));
+        assert_eq!(slots[4], t0() + Duration::seconds(2));
+        let until = t0() + Duration::seconds(30);
+        limiter.pause_until(until);
+        assert_eq!(
+            limiter.reserve("other", false, Class::Interactive, t0()),
+            until
+        );
     }
 
     /// One sender sending as fast as allowed for `seconds`: the instants of the sends.
@@ -338,6 +546,32 @@ mod tests {
             LimitSettings::unlimited().apply(limits()),
             Limits::unlimited()
         );
+    }
+
+    /// WeCom drops what goes beyond 30 messages a minute or 1,000 an hour to one member: the
+    /// courier's per-chat cell for WeCom lets at most burst + rate·T through in T seconds,
+    /// which stays within both, and a member sent to as fast as allowed for two hours gets
+    /// no more than that in any minute or hour.
+    #[test]
+    fn wecoms_per_member_limits_are_never_exceeded() {
+        use crate::channel::wecom::LIMITS;
+        let (rate, burst) = (LIMITS.per_chat_per_second, LIMITS.per_chat_burst);
+        assert!(burst + rate * 60.0 <= 30.0, "{burst} + {rate}·60 s");
+        assert!(burst + rate * 3600.0 <= 1000.0, "{burst} + {rate}·3600 s");
+        let mut limiter = RateLimiter::new(LIMITS);
+        let sent = simulate(&mut limiter, &["zhangsan", "lisi"], 2 * 3600);
+        for member in ["zhangsan", "lisi"] {
+            let minute = max_in_window(&sent, Duration::seconds(60), Some(member));
+            let hour = max_in_window(&sent, Duration::seconds(3600), Some(member));
+            assert!(minute <= 30, "{member}: {minute} in a minute");
+            assert!(hour <= 1000, "{member}: {hour} in an hour");
+            // And the limit is used, not wasted: the rate's worth every hour.
+            assert!(hour >= 970, "{member}: only {hour} in an hour");
+        }
+        // WeCom's overall frequency limit: at most 10,000 calls a minute and 150,000 an
+        // hour to one API for the corp.
+        const { assert!(LIMITS.global_per_second * 60.0 <= 10_000.0) };
+        const { assert!(LIMITS.global_per_second * 3600.0 <= 150_000.0) };
     }
 
     #[test]

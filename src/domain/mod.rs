@@ -3,6 +3,7 @@
 pub mod address;
 pub mod audience;
 pub mod branch;
+pub mod capacity;
 pub mod csv_safe;
 pub mod flood;
 pub mod geo;

@@ -1260,6 +1260,24 @@ impl Store {
         Ok(n > 0)
     }
 
+    /// The latest lesson given to a member that they have not checked in to: (course,
+    /// lesson id), for a typed "学完了".
+    pub async fn latest_unchecked(&self, member_id: i64) -> Result<Option<(String, String)>> {
+        let row: Option<(String, String)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT a.course, a.lesson_id FROM assignments a
+                 WHERE a.member_id = $1 AND NOT EXISTS (
+                     SELECT 1 FROM checkins c
+                     WHERE c.member_id = a.member_id AND c.course = a.course AND c.lesson_id = a.lesson_id)
+                 ORDER BY a.due_at DESC LIMIT 1",
+            )
+            .bind(member_id)
+            .fetch_optional(p)
+            .await?
+        });
+        Ok(row)
+    }
+
     pub async fn has_assignment(
         &self,
         member_id: i64,
@@ -1279,10 +1297,12 @@ impl Store {
 
     // ----- outbox -----------------------------------------------------------------------
 
-    /// Claims up to `limit` deliveries that are due, leasing them to `worker` until
-    /// `lease_until`. Rows whose lease ran out (a crashed worker) are claimable again.
+    /// Claims up to `limit` deliveries that are due to members of `channel` (a courier
+    /// sends through one channel), leasing them to `worker` until `lease_until`. Rows
+    /// whose lease ran out (a crashed worker) are claimable again.
     pub async fn claim_due(
         &self,
+        channel: &str,
         worker: &str,
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
@@ -1305,7 +1325,8 @@ impl Store {
                 "leases ran out (a courier stopped mid-way): rows are pending again"
             );
         }
-        let ready = "o.status = 'pending' AND o.next_attempt_at <= $1";
+        let ready = "o.status = 'pending' AND o.next_attempt_at <= $1
+             AND EXISTS (SELECT 1 FROM members m WHERE m.id = o.member_id AND m.channel = $5)";
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
              WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4 {})
@@ -1318,6 +1339,7 @@ impl Store {
                 .bind(worker)
                 .bind(lease_until)
                 .bind(limit)
+                .bind(channel)
                 .fetch_all(&mut *tx)
                 .await?
         });
@@ -1327,7 +1349,7 @@ impl Store {
         let list = ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",");
         let rows: Vec<OutboxRow> = on_pool!(self, p => {
             sqlx::query_as(&format!(
-                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, m.channel, m.chat_id, m.status AS member_status
+                "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, o.parts_sent, m.channel, m.chat_id, m.status AS member_status
                  FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY o.next_attempt_at, o.id"
             ))
             .fetch_all(p)
@@ -1391,7 +1413,9 @@ impl Store {
         Ok(())
     }
 
-    /// Gives a claimed row back untouched (shutdown, or a pause imposed by the channel).
+    /// Gives a claimed row back untouched (shutdown, or a pause imposed by the channel), to
+    /// be claimed again from `retry_at` (the courier gives its due time: the row keeps its
+    /// place, earliest due first).
     pub async fn release(&self, id: i64, worker: &str, retry_at: DateTime<Utc>) -> Result<()> {
         on_pool!(self, p => {
             sqlx::query(
@@ -1401,6 +1425,23 @@ impl Store {
             .bind(id)
             .bind(worker)
             .bind(retry_at)
+            .execute(p)
+            .await?
+            .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes that the first `parts` parts of a claimed delivery were sent, before it is
+    /// given back or retried: the next attempt starts after them.
+    pub async fn save_parts_sent(&self, id: i64, worker: &str, parts: i64) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query(
+                "UPDATE outbox SET parts_sent = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
+            )
+            .bind(id)
+            .bind(worker)
+            .bind(parts)
             .execute(p)
             .await?
             .rows_affected()
@@ -1493,6 +1534,43 @@ impl Store {
     }
 
     /// Outbox rows by status, for operators and tests.
+    /// Lessons that will be due from `from` until `to`, grouped by due time: (when, how
+    /// many members), for the delivery forecast (`/capacity`). Only active, onboarded
+    /// members' unfinished courses count, as planning takes them.
+    pub async fn upcoming_lessons(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> Result<Vec<(DateTime<Utc>, i64)>> {
+        let rows: Vec<(DateTime<Utc>, i64)> = on_pool!(self, p => {
+            sqlx::query_as(
+                "SELECT e.next_due_at, COUNT(*) FROM enrollments e JOIN members m ON m.id = e.member_id
+                 WHERE e.completed_at IS NULL AND e.next_due_at > $1 AND e.next_due_at <= $2
+                   AND m.status = 'active' AND m.onboarded
+                 GROUP BY e.next_due_at ORDER BY e.next_due_at",
+            )
+            .bind(from)
+            .bind(to)
+            .fetch_all(p)
+            .await?
+        });
+        Ok(rows)
+    }
+
+    /// Deliveries waiting to be sent that are due by `now` (the backlog a forecast starts
+    /// with).
+    pub async fn due_backlog(&self, now: DateTime<Utc>) -> Result<i64> {
+        let n: i64 = on_pool!(self, p => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sending') AND next_attempt_at <= $1",
+            )
+            .bind(now)
+            .fetch_one(p)
+            .await?
+        });
+        Ok(n)
+    }
+
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
         let rows: Vec<(String, i64)> = on_pool!(self, p => {
             sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
@@ -1536,6 +1614,59 @@ impl Store {
             .execute(p)
             .await?
             .rows_affected()
+        });
+        Ok(())
+    }
+
+    /// Notes that courier `worker` of `channel` is alive at `now`, and returns how many
+    /// couriers of that channel are alive (seen since `live_since`, itself included) and
+    /// how many of them noted themselves since `joined_at` (when this one first did: they
+    /// have counted it). Couriers gone for an hour are forgotten.
+    pub async fn courier_presence(
+        &self,
+        channel: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        live_since: DateTime<Utc>,
+        joined_at: DateTime<Utc>,
+    ) -> Result<(u32, u32)> {
+        let (live, counted): (i64, i64) = in_tx!(self, tx => {
+            sqlx::query(
+                "INSERT INTO courier_presence (worker, channel, seen_at) VALUES ($1, $2, $3)
+                 ON CONFLICT (worker) DO UPDATE SET channel = excluded.channel, seen_at = excluded.seen_at",
+            )
+            .bind(worker)
+            .bind(channel)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+            sqlx::query("DELETE FROM courier_presence WHERE seen_at < $1")
+                .bind(now - chrono::Duration::hours(1))
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query_as(
+                "SELECT COUNT(*),
+                        COALESCE(SUM(CASE WHEN seen_at >= $3 THEN 1 ELSE 0 END), 0)
+                 FROM courier_presence WHERE channel = $1 AND seen_at >= $2",
+            )
+            .bind(channel)
+            .bind(live_since)
+            .bind(joined_at)
+            .fetch_one(&mut *tx)
+            .await?
+        });
+        let count = |n: i64| u32::try_from(n).unwrap_or(1).max(1);
+        Ok((count(live), count(counted)))
+    }
+
+    /// Forgets courier `worker` (it stopped): the others take its share at once.
+    pub async fn courier_gone(&self, worker: &str) -> Result<()> {
+        on_pool!(self, p => {
+            sqlx::query("DELETE FROM courier_presence WHERE worker = $1")
+                .bind(worker)
+                .execute(p)
+                .await?
+                .rows_affected()
         });
         Ok(())
     }

@@ -166,6 +166,7 @@ pub(super) struct OutboxRow {
     channel: String,
     chat_id: String,
     member_status: String,
+    parts_sent: i64,
 }
 
 /// A claimed delivery, with where it goes.
@@ -181,6 +182,9 @@ pub struct OutboxItem {
     pub channel: String,
     pub chat_id: String,
     pub member_status: String,
+    /// Parts sent by an earlier attempt that stopped half-way: the next one resumes after
+    /// them.
+    pub parts_sent: i64,
 }
 
 impl From<OutboxRow> for OutboxItem {
@@ -196,6 +200,7 @@ impl From<OutboxRow> for OutboxItem {
             channel: r.channel,
             chat_id: r.chat_id,
             member_status: r.member_status,
+            parts_sent: r.parts_sent,
         }
     }
 }

@@ -675,6 +675,12 @@ impl FakeTelegram {
         self.shared.state().plan.blocked.insert(chat_id);
     }
 
+    /// From now on every call to `chat_id` is answered after `delay` (recorded at once): a
+    /// chat whose sends stall.
+    pub fn slow_chat(&self, chat_id: i64, delay: Duration) {
+        self.shared.state().plan.slow_chats.insert(chat_id, delay);
+    }
+
     pub fn unblock_user(&self, chat_id: i64) {
         self.shared.state().plan.blocked.remove(&chat_id);
     }
@@ -992,6 +998,12 @@ async fn handle(
         }
         Some(Fault::Delay(duration)) => delay = Some(duration),
         None => {}
+    }
+    if delay.is_none()
+        && let Ok((params, _)) = &parsed
+        && let Some(chat) = params.get("chat_id").and_then(Value::as_i64)
+    {
+        delay = shared.state().plan.slow_chats.get(&chat).copied();
     }
 
     // Register for a wake-up before looking at the queue, so a push in between is not missed.

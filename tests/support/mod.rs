@@ -3,6 +3,7 @@
 
 pub mod db;
 pub mod fake_telegram;
+pub mod fake_wecom;
 pub mod harness;
 pub mod sql;
 pub mod webhook;

@@ -691,6 +691,30 @@ impl Channel for TelegramChannel {
         chat_id.starts_with('-')
     }
 
+    /// A text longer than Telegram's 4,096 characters is split at paragraph, line or
+    /// sentence boundaries (HTML tags closed and reopened), the buttons under the last part.
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        match message {
+            Outbound::Text { html, buttons } => {
+                let parts = split_html(html, MAX_TEXT);
+                let count = parts.len();
+                parts
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, part)| Outbound::Text {
+                        html: part,
+                        buttons: if i + 1 == count {
+                            buttons.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    })
+                    .collect()
+            }
+            other => vec![other.clone()],
+        }
+    }
+
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
         let chat = parse_chat(chat_id)?;
         match message {

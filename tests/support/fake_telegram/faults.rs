@@ -74,6 +74,8 @@ pub(super) struct Plan {
     pub next: HashMap<String, VecDeque<Fault>>,
     pub random: Option<RandomFaults>,
     pub blocked: HashSet<i64>,
+    /// Chats whose every call is answered only after this long (a stalled chat).
+    pub slow_chats: HashMap<i64, std::time::Duration>,
     pub limits: Option<RateLimits>,
     /// 429 answers so far, injected or enforced.
     pub too_many_requests: usize,
@@ -86,6 +88,7 @@ impl Default for Plan {
             next: HashMap::new(),
             random: None,
             blocked: HashSet::new(),
+            slow_chats: HashMap::new(),
             limits: None,
             too_many_requests: 0,
         }

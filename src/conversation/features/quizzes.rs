@@ -1,15 +1,20 @@
 //! Quizzes (云答题): a lesson's questions after its check-in, topic tests with a time
 //! limit per question, spaced review of wrong answers, and the points they earn.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 use rand::seq::SliceRandom;
 
-use super::{Conversation, Replies, Result};
+use super::admin::{Admin, Authority};
 use crate::channel::Outbound;
-use crate::content::markdown::escape_html;
+use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, question_key};
+use crate::conversation::ctx::Ctx;
+use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::Member;
 use crate::domain::outbox::OutboxKind;
+use crate::domain::points::PointsConfig;
 use crate::domain::review::{ReviewStep, after_answer, pick_test_questions};
 use crate::store::{Ask, Award, NewAsk, QuizTest};
 use crate::t;
@@ -28,9 +33,21 @@ fn parse_test_reference(reference: &str) -> Option<(&str, Option<&str>, i64)> {
     Some((course, (!topic.is_empty()).then_some(topic), at))
 }
 
-impl Conversation {
+/// Quizzes: a lesson's questions, topic tests (scheduled or by `/quiztest`), review, and
+/// the answers' points.
+pub struct Quizzes {
+    ctx: Arc<Ctx>,
+    points: Arc<PointsConfig>,
+    admin: Arc<Admin>,
+}
+
+impl Quizzes {
+    pub fn new(ctx: Arc<Ctx>, points: Arc<PointsConfig>, admin: Arc<Admin>) -> Self {
+        Self { ctx, points, admin }
+    }
+
     /// Queues a lesson's questions after its check-in and asks the first.
-    pub(super) async fn start_lesson_quiz(
+    pub async fn start_lesson_quiz(
         &self,
         member: &Member,
         course: &Course,
@@ -43,7 +60,7 @@ impl Conversation {
         if keys.is_empty() {
             return Ok(Vec::new());
         }
-        self.store.queue_lesson_asks(member.id, &keys).await?;
+        self.ctx.store.queue_lesson_asks(member.id, &keys).await?;
         let prefix = question_key(&course.id, lesson_id, "");
         Ok(self
             .ask_next(member, None, &prefix)
@@ -60,26 +77,27 @@ impl Conversation {
         test: Option<&QuizTest>,
         prefix: &str,
     ) -> Result<Option<Outbound>> {
-        let now = self.now();
+        let now = self.ctx.now();
         loop {
             let Some(ask) = self
+                .ctx
                 .store
                 .next_unasked(member.id, test.map(|t| t.id), prefix)
                 .await?
             else {
                 return Ok(None);
             };
-            let Some(found) = self.library.question(&ask.question_key, member.locale) else {
+            let Some(found) = self.ctx.library.question(&ask.question_key, member.locale) else {
                 // The question was removed from the lessons: skip it.
-                self.store.skip_ask(ask.id, now).await?;
+                self.ctx.store.skip_ask(ask.id, now).await?;
                 continue;
             };
             let closes_at = test.map(|t| now + Duration::seconds(t.seconds));
-            self.store.mark_asked(ask.id, now, closes_at).await?;
+            self.ctx.store.mark_asked(ask.id, now, closes_at).await?;
             let q = found.question;
             let question = match test {
                 Some(t) => t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     member.locale,
                     "quiz-test-question",
                     n = ask.position + 1,
@@ -87,7 +105,7 @@ impl Conversation {
                     question = q.question.clone()
                 ),
                 None if ask.review => t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     member.locale,
                     "quiz-review-question",
                     question = q.question.clone()
@@ -106,7 +124,7 @@ impl Conversation {
     }
 
     /// A member's answer to a quiz.
-    pub(super) async fn poll_answer(
+    pub async fn poll_answer(
         &self,
         member: &Member,
         poll_id: &str,
@@ -117,20 +135,21 @@ impl Conversation {
             // A withdrawn vote (regular polls only): nothing to do.
             return Ok(Vec::new());
         };
-        let ask = self.store.ask_by_poll(poll_id).await?;
+        let ask = self.ctx.store.ask_by_poll(poll_id).await?;
         let Some(ask) = ask.filter(|a| a.member_id == member.id) else {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "quiz-unknown"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
         };
-        let Some(found) = self.library.question(&ask.question_key, l) else {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "quiz-unknown"))]);
+        let Some(found) = self.ctx.library.question(&ask.question_key, l) else {
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
         };
         let q = found.question;
         if option >= q.options.len() {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "quiz-unknown"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
         }
-        let now = self.now();
+        let now = self.ctx.now();
         let correct = option == q.answer;
         if !self
+            .ctx
             .store
             .record_answer(ask.id, option as i64, correct, now)
             .await?
@@ -140,12 +159,13 @@ impl Conversation {
             } else {
                 "quiz-closed"
             };
-            return Ok(vec![Outbound::text(t!(self.i18n, l, key))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, key))]);
         }
         self.update_review(member, &ask, correct).await?;
         let mut earned = 0;
         if correct && ask.test_id.is_none() {
             earned = self
+                .ctx
                 .store
                 .award(
                     member.id,
@@ -160,12 +180,12 @@ impl Conversation {
         }
         let verdict = if correct && ask.test_id.is_some() {
             // A test's points come with its result.
-            t!(self.i18n, l, "quiz-right-in-test")
+            t!(self.ctx.i18n, l, "quiz-right-in-test")
         } else if correct {
-            t!(self.i18n, l, "quiz-right", points = earned)
+            t!(self.ctx.i18n, l, "quiz-right", points = earned)
         } else {
             t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "quiz-wrong",
                 answer = escape_html(&q.options[q.answer])
@@ -185,7 +205,7 @@ impl Conversation {
     async fn continue_after(&self, member: &Member, ask: &Ask) -> Result<Replies> {
         match ask.test_id {
             Some(test_id) => {
-                let Some(test) = self.store.test(test_id).await? else {
+                let Some(test) = self.ctx.store.test(test_id).await? else {
                     return Ok(Vec::new());
                 };
                 if test.finished_at.is_some() {
@@ -211,21 +231,26 @@ impl Conversation {
         }
     }
 
-    async fn update_review(&self, member: &Member, ask: &Ask, correct: bool) -> Result<()> {
+    /// Puts a question under review after a wrong answer (or one whose time ran out), or
+    /// moves it along or off the review after a right one.
+    pub async fn update_review(&self, member: &Member, ask: &Ask, correct: bool) -> Result<()> {
         let level = self
+            .ctx
             .store
             .review_level(member.id, &ask.question_key)
             .await?
             .map(|l| u32::try_from(l).unwrap_or(0));
-        match after_answer(level, correct, self.now()) {
+        match after_answer(level, correct, self.ctx.now()) {
             None => {}
             Some(ReviewStep::Done) => {
-                self.store
+                self.ctx
+                    .store
                     .clear_review(member.id, &ask.question_key)
                     .await?
             }
             Some(ReviewStep::Again { level, due }) => {
-                self.store
+                self.ctx
+                    .store
                     .set_review(member.id, &ask.question_key, i64::from(level), due)
                     .await?
             }
@@ -235,9 +260,10 @@ impl Conversation {
 
     async fn finish_test(&self, member: &Member, test: &QuizTest) -> Result<Replies> {
         let l = member.locale;
-        let now = self.now();
+        let now = self.ctx.now();
         let rules = self.points.rules.clone();
         let Some(done) = self
+            .ctx
             .store
             .finish_test(
                 test.id,
@@ -255,6 +281,7 @@ impl Conversation {
         };
         let correct = done.correct.unwrap_or(0);
         let points = self
+            .ctx
             .store
             .award(
                 member.id,
@@ -267,17 +294,19 @@ impl Conversation {
             )
             .await?;
         let (rank, of) = self
+            .ctx
             .store
             .test_rank_in_branch(&done.round, member.branch_id.as_deref(), correct)
             .await?;
         let topic = self
+            .ctx
             .library
             .course(&done.course)
             .and_then(|c| c.topic(&done.topic))
             .map(|t| t.title(l).to_string())
             .unwrap_or_else(|| done.topic.clone());
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "quiz-test-result",
             topic = escape_html(&topic),
@@ -293,7 +322,7 @@ impl Conversation {
     /// Questions come from the lessons of the topic the member has received, with due
     /// review questions of the course first. Nothing is sent if the member has no
     /// questions yet, or already has this round's test.
-    pub(super) async fn start_test(
+    async fn start_test(
         &self,
         member: &Member,
         course: &Course,
@@ -305,7 +334,7 @@ impl Conversation {
         };
         let topic = match topic {
             Some(t) => course.topic(t),
-            None => match self.store.latest_assignment(member.id).await? {
+            None => match self.ctx.store.latest_assignment(member.id).await? {
                 Some(a) if a.course == course.id => course.topic_of(&a.lesson_id),
                 _ => None,
             },
@@ -316,6 +345,7 @@ impl Conversation {
         let mut pool = Vec::new();
         for lesson_id in &topic.lessons {
             if !self
+                .ctx
                 .store
                 .has_assignment(member.id, &course.id, lesson_id)
                 .await?
@@ -327,9 +357,10 @@ impl Conversation {
             }
         }
         pool.shuffle(&mut rand::rng());
-        let now = self.now();
+        let now = self.ctx.now();
         let count = settings.questions as usize;
         let reviews = self
+            .ctx
             .store
             .due_reviews(member.id, &format!("{}:", course.id), now, count as i64)
             .await?;
@@ -346,6 +377,7 @@ impl Conversation {
             .collect();
         let round = format!("{}|{}|{at}", course.id, topic.id);
         let Some(test_id) = self
+            .ctx
             .store
             .create_test(
                 member.id,
@@ -360,11 +392,11 @@ impl Conversation {
         else {
             return Ok(Vec::new());
         };
-        let Some(test) = self.store.test(test_id).await? else {
+        let Some(test) = self.ctx.store.test(test_id).await? else {
             return Ok(Vec::new());
         };
         let mut replies = vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             member.locale,
             "quiz-test-intro",
             topic = escape_html(topic.title(member.locale)),
@@ -376,14 +408,14 @@ impl Conversation {
     }
 
     /// The messages of a `quiz-test` delivery.
-    pub(super) async fn compose_test(&self, member: &Member, reference: &str) -> Result<Replies> {
+    pub async fn compose_test(&self, member: &Member, reference: &str) -> Result<Replies> {
         let Some((course_id, topic, at)) = parse_test_reference(reference) else {
-            return Err(super::ConversationError::BadDelivery {
+            return Err(ConversationError::BadDelivery {
                 id: 0,
                 problem: format!("test reference {reference:?} is not course|topic|time"),
             });
         };
-        let Some(course) = self.library.course(course_id) else {
+        let Some(course) = self.ctx.library.course(course_id) else {
             return Ok(Vec::new());
         };
         self.start_test(member, course, topic, at).await
@@ -391,9 +423,9 @@ impl Conversation {
 
     /// The messages of a `quiz-next` delivery: after a question's time ran out, the next
     /// question of the test, or its results.
-    pub(super) async fn compose_next(&self, member: &Member, reference: &str) -> Result<Replies> {
+    pub async fn compose_next(&self, member: &Member, reference: &str) -> Result<Replies> {
         let Some(test) = (match reference.parse::<i64>() {
-            Ok(id) => self.store.test(id).await?,
+            Ok(id) => self.ctx.store.test(id).await?,
             Err(_) => None,
         }) else {
             return Ok(Vec::new());
@@ -401,7 +433,11 @@ impl Conversation {
         if test.member_id != member.id || test.finished_at.is_some() {
             return Ok(Vec::new());
         }
-        let mut replies = vec![Outbound::text(t!(self.i18n, member.locale, "quiz-timeout"))];
+        let mut replies = vec![Outbound::text(t!(
+            self.ctx.i18n,
+            member.locale,
+            "quiz-timeout"
+        ))];
         match self.ask_next(member, Some(&test), "").await? {
             Some(next) => replies.push(next),
             None => replies.extend(self.finish_test(member, &test).await?),
@@ -409,73 +445,98 @@ impl Conversation {
         Ok(replies)
     }
 
-    /// Closes questions whose time ran out (counted wrong, and put under review) and queues
-    /// what follows them. Returns how many were closed.
-    pub async fn expire_questions(&self) -> Result<u64> {
-        let now = self.now();
-        let expired = self.store.expire_asks(now).await?;
-        for ask in &expired {
-            if let Some(member) = self.store.member(ask.member_id).await? {
-                self.update_review(&member, ask, false).await?;
+    /// `/quiztest TOPIC [BRANCH]`: a topic test now, for the members of a branch subtree
+    /// (a branch admin's own branch by default) or of the whole organization.
+    pub async fn send_topic_test(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        args: &str,
+    ) -> Result<Replies> {
+        let l = member.locale;
+        let Some(course) = self.ctx.course() else {
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);
+        };
+        let parts: Vec<&str> = args.split_whitespace().collect();
+        let topics = course
+            .topics
+            .iter()
+            .map(|t| format!("{} ({})", t.id, t.title(l)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let (topic, branch) = match parts.as_slice() {
+            [topic] => (*topic, None),
+            [topic, branch] => (*topic, Some(*branch)),
+            _ => {
+                return Ok(vec![Outbound::text(t!(
+                    self.ctx.i18n,
+                    l,
+                    "quiztest-usage",
+                    topics = escape_html(&topics)
+                ))]);
             }
-            if let Some(test_id) = ask.test_id {
-                self.store
-                    .enqueue(
-                        &crate::store::NewDelivery {
-                            member_id: ask.member_id,
-                            kind: OutboxKind::QuizNext,
-                            reference: test_id.to_string(),
-                            dedup_key: OutboxKind::QuizNext.dedup_key(ask.id),
-                            due_at: now,
-                        },
-                        now,
-                    )
-                    .await?;
-            }
+        };
+        if course.test.is_none() || course.topic(topic).is_none() {
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "quiztest-unknown-topic",
+                topic = escape_html(topic),
+                topics = escape_html(&topics)
+            ))]);
         }
-        Ok(expired.len() as u64)
-    }
-
-    /// Queues the scheduled topic tests whose time has come (once per course and time;
-    /// a time missed by more than `grace` is skipped). Returns how many were queued.
-    pub async fn schedule_tests(&self, grace: Duration) -> Result<u64> {
-        let now = self.now();
-        let mut queued = 0;
-        for course in &self.library.courses {
-            let Some(settings) = &course.test else {
-                continue;
-            };
-            let key = format!("tests.{}.last", course.id);
-            let last = self
-                .store
-                .state(&key)
-                .await?
-                .and_then(|v| DateTime::parse_from_rfc3339(&v).ok())
-                .map(|t| t.with_timezone(&Utc));
-            let since = last.unwrap_or(now - grace).max(now - grace);
-            let Some(at) = settings.latest_at_or_before(now, since) else {
-                continue;
-            };
-            if last.is_some_and(|l| at <= l) {
-                continue;
+        let branch = match branch {
+            Some(b) if self.ctx.tree().get(b).is_none() => {
+                return Ok(vec![Outbound::text(t!(
+                    self.ctx.i18n,
+                    l,
+                    "branch-unknown-id",
+                    branch = escape_excerpt(b)
+                ))]);
             }
-            let reference = test_reference(&course.id, None, at);
-            queued += self
-                .store
-                .enqueue_for_course(
-                    &course.id,
-                    None,
-                    OutboxKind::QuizTest,
-                    &reference,
-                    &OutboxKind::QuizTest.dedup_key(format_args!("{reference}:")),
-                    at,
-                    now,
-                )
-                .await?;
-            self.store.set_state(&key, &at.to_rfc3339()).await?;
-            tracing::info!(course = %course.id, at = %at, queued, "topic tests queued");
+            Some(b) => Some(b.to_string()),
+            None if authority.whole_organization() => None,
+            None => authority.branches.first().cloned(),
+        };
+        if let Some(b) = &branch
+            && !self.admin.reaches(authority, b)
+        {
+            return self
+                .admin
+                .refuse(member, "quiztest", args, "admin-out-of-scope")
+                .await;
         }
-        Ok(queued)
+        let now = self.ctx.now();
+        let subtree = branch.as_deref().map(|b| self.ctx.tree().subtree(b));
+        let reference = test_reference(&course.id, Some(topic), now);
+        let queued = self
+            .ctx
+            .store
+            .enqueue_for_course(
+                &course.id,
+                subtree.as_deref(),
+                OutboxKind::QuizTest,
+                &reference,
+                &OutboxKind::QuizTest.dedup_key(format_args!("{reference}:")),
+                now,
+                now,
+            )
+            .await?;
+        self.admin
+            .done(member, "quiztest", args, &format!("{queued} queued"))
+            .await?;
+        let scope = match &branch {
+            Some(b) => self.ctx.tree().path(b, l),
+            None => t!(self.ctx.i18n, l, "rank-organization"),
+        };
+        Ok(vec![Outbound::text(t!(
+            self.ctx.i18n,
+            l,
+            "quiztest-queued",
+            topic = escape_html(course.topic(topic).map(|t| t.title(l)).unwrap_or(topic)),
+            scope = escape_html(&scope),
+            count = queued
+        ))])
     }
 }
 

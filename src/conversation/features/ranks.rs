@@ -1,21 +1,21 @@
 //! `/rank` (leaderboards of the branch and the whole organization, for the week and the
 //! season) and the season titles given when a season ends.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Utc};
 
-use super::action::{Action, RankPeriod};
-use super::{Conversation, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::markdown::escape_html;
+use crate::conversation::action::{Action, RankPeriod};
+use crate::conversation::ctx::Ctx;
+use crate::conversation::{Replies, Result};
 use crate::domain::Member;
-use crate::domain::outbox::OutboxKind;
-use crate::domain::points::{Season, rank, week_of};
-use crate::store::NewDelivery;
+use crate::domain::points::{PointsConfig, Season, rank, week_of};
 use crate::t;
 
 /// How many places a leaderboard shows (more when the last place is tied).
 pub const TOP: u32 = 10;
-/// Outbox kind of a season title's announcement.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Period {
@@ -35,7 +35,17 @@ impl Period {
     }
 }
 
-impl Conversation {
+/// Points as members see them: leaderboards, the `/me` lines, season titles.
+pub struct Ranks {
+    ctx: Arc<Ctx>,
+    points: Arc<PointsConfig>,
+}
+
+impl Ranks {
+    pub fn new(ctx: Arc<Ctx>, points: Arc<PointsConfig>) -> Self {
+        Self { ctx, points }
+    }
+
     /// The [from, to) of a period as of now, and the season if one is running.
     fn period_bounds(
         &self,
@@ -45,10 +55,10 @@ impl Conversation {
         Option<DateTime<Utc>>,
         Option<&Season>,
     ) {
-        let now = self.now();
+        let now = self.ctx.now();
         match period {
             Period::Week => {
-                let (from, to) = week_of(now, self.settings.default_timezone);
+                let (from, to) = week_of(now, self.ctx.settings.default_timezone);
                 (Some(from), Some(to), None)
             }
             Period::Season => match self.points.season_at(now) {
@@ -58,41 +68,42 @@ impl Conversation {
         }
     }
 
-    pub(super) async fn rank(&self, member: &Member, period: Period) -> Result<Replies> {
+    pub async fn rank(&self, member: &Member, period: Period) -> Result<Replies> {
         let l = member.locale;
         let (from, to, season) = self.period_bounds(period);
         let heading = match (period, season) {
-            (Period::Week, _) => t!(self.i18n, l, "rank-week"),
+            (Period::Week, _) => t!(self.ctx.i18n, l, "rank-week"),
             (Period::Season, Some(s)) => {
                 t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "rank-season",
                     season = escape_html(s.title(l))
                 )
             }
-            (Period::Season, None) => t!(self.i18n, l, "rank-all-time"),
+            (Period::Season, None) => t!(self.ctx.i18n, l, "rank-all-time"),
         };
-        let mine = self.store.points_of(member.id, from, to).await?;
+        let mine = self.ctx.store.points_of(member.id, from, to).await?;
         let mut lines = vec![heading];
         let mut scopes: Vec<(String, Option<&str>)> = Vec::new();
         if let Some(b) = member.branch_id.as_deref() {
             scopes.push((
                 t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "rank-branch",
-                    branch = escape_html(&self.tree().path(b, l))
+                    branch = escape_html(&self.ctx.tree().path(b, l))
                 ),
                 Some(b),
             ));
         }
-        scopes.push((t!(self.i18n, l, "rank-organization"), None));
+        scopes.push((t!(self.ctx.i18n, l, "rank-organization"), None));
         for (title, branch) in scopes {
             lines.push(String::new());
             lines.push(format!("<b>{title}</b>"));
             // Fetch a little more than the top so that a tie at the last place shows whole.
             let rows = self
+                .ctx
                 .store
                 .leaderboard(from, to, branch, i64::from(TOP) + 20)
                 .await?;
@@ -106,7 +117,7 @@ impl Conversation {
             );
             let shown: Vec<_> = ranked.iter().filter(|r| r.rank <= TOP).collect();
             if shown.is_empty() {
-                lines.push(t!(self.i18n, l, "rank-empty"));
+                lines.push(t!(self.ctx.i18n, l, "rank-empty"));
             }
             for r in shown {
                 let name = r.item.display_name.clone().unwrap_or_else(|| "—".into());
@@ -116,7 +127,7 @@ impl Conversation {
                     "rank-line"
                 };
                 lines.push(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     key,
                     rank = r.rank,
@@ -124,9 +135,9 @@ impl Conversation {
                     points = r.score
                 ));
             }
-            let above = self.store.members_above(from, to, branch, mine).await?;
+            let above = self.ctx.store.members_above(from, to, branch, mine).await?;
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "rank-mine",
                 rank = above + 1,
@@ -135,10 +146,10 @@ impl Conversation {
         }
         let other = match period {
             Period::Week => {
-                Action::Rank(RankPeriod::Season).button(t!(self.i18n, l, "rank-show-season"))
+                Action::Rank(RankPeriod::Season).button(t!(self.ctx.i18n, l, "rank-show-season"))
             }
             Period::Season => {
-                Action::Rank(RankPeriod::Week).button(t!(self.i18n, l, "rank-show-week"))
+                Action::Rank(RankPeriod::Week).button(t!(self.ctx.i18n, l, "rank-show-week"))
             }
         };
         Ok(vec![Outbound::with_buttons(
@@ -147,92 +158,8 @@ impl Conversation {
         )])
     }
 
-    /// Gives the titles of every season that has ended and was not closed yet: the top
-    /// `season.top` of each branch and of the whole organization by season points (ties
-    /// at the last place all get it). Each title is announced through the outbox.
-    /// Returns how many titles were given.
-    pub async fn close_seasons(&self) -> Result<u64> {
-        let now = self.now();
-        let mut given = 0;
-        for season in &self.points.seasons {
-            if season.ends_at() > now {
-                continue;
-            }
-            let key = format!("season.{}.closed", season.id);
-            if self.store.state(&key).await?.is_some() {
-                continue;
-            }
-            let (from, to) = (season.starts_at(), season.ends_at());
-            let mut scopes: Vec<Option<String>> = vec![None];
-            scopes.extend(
-                self.store
-                    .branches_with_points(from, to)
-                    .await?
-                    .into_iter()
-                    .map(Some),
-            );
-            for scope in scopes {
-                let rows = self
-                    .store
-                    .leaderboard(
-                        Some(from),
-                        Some(to),
-                        scope.as_deref(),
-                        i64::from(season.top) + 50,
-                    )
-                    .await?;
-                let ranked = rank(
-                    rows.into_iter()
-                        .map(|r| {
-                            let total = r.total;
-                            (r, total)
-                        })
-                        .collect(),
-                );
-                let scope_name = scope.clone().unwrap_or_else(|| "all".into());
-                for r in ranked
-                    .iter()
-                    .filter(|r| r.rank <= season.top && r.score > 0)
-                {
-                    if self
-                        .store
-                        .give_title(
-                            &season.id,
-                            r.item.member_id,
-                            &scope_name,
-                            i64::from(r.rank),
-                            r.score,
-                            now,
-                        )
-                        .await?
-                    {
-                        given += 1;
-                        self.store
-                            .enqueue(
-                                &NewDelivery {
-                                    member_id: r.item.member_id,
-                                    kind: OutboxKind::SeasonTitle,
-                                    reference: format!("{}|{scope_name}", season.id),
-                                    dedup_key: OutboxKind::SeasonTitle.dedup_key(format_args!(
-                                        "{}:{scope_name}:{}",
-                                        season.id, r.item.member_id
-                                    )),
-                                    due_at: now,
-                                },
-                                now,
-                            )
-                            .await?;
-                    }
-                }
-            }
-            self.store.set_state(&key, &now.to_rfc3339()).await?;
-            tracing::info!(season = %season.id, given, "season closed: titles given");
-        }
-        Ok(given)
-    }
-
     /// The message announcing a title (`season|scope`).
-    pub(super) async fn compose_title(&self, member: &Member, reference: &str) -> Result<Replies> {
+    pub async fn compose_title(&self, member: &Member, reference: &str) -> Result<Replies> {
         let l = member.locale;
         let Some((season_id, scope)) = reference.split_once('|') else {
             return Ok(Vec::new());
@@ -240,7 +167,7 @@ impl Conversation {
         let Some(season) = self.points.season(season_id) else {
             return Ok(Vec::new());
         };
-        let titles = self.store.titles_of(member.id).await?;
+        let titles = self.ctx.store.titles_of(member.id).await?;
         let Some(title) = titles
             .iter()
             .find(|t| t.season_id == season_id && t.scope == scope)
@@ -248,38 +175,31 @@ impl Conversation {
             return Ok(Vec::new());
         };
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "season-title-given",
             name = escape_html(member.display_name.as_deref().unwrap_or_default()),
             title = escape_html(season.title(l)),
-            scope = escape_html(&self.scope_label(scope, l)),
+            scope = escape_html(&self.ctx.scope_label(scope, l)),
             rank = title.rank,
             points = title.points
         ))])
     }
 
-    pub(super) fn scope_label(&self, scope: &str, l: crate::domain::Locale) -> String {
-        if scope == "all" {
-            t!(self.i18n, l, "rank-organization")
-        } else {
-            self.tree().path(scope, l)
-        }
-    }
-
     /// `/me` lines about points, answers and titles.
-    pub(super) async fn points_lines(&self, member: &Member) -> Result<Vec<String>> {
+    pub async fn points_lines(&self, member: &Member) -> Result<Vec<String>> {
         let l = member.locale;
         let mut lines = Vec::new();
-        let total = self.store.points_of(member.id, None, None).await?;
-        match self.points.season_at(self.now()) {
+        let total = self.ctx.store.points_of(member.id, None, None).await?;
+        match self.points.season_at(self.ctx.now()) {
             Some(s) => {
                 let season = self
+                    .ctx
                     .store
                     .points_of(member.id, Some(s.starts_at()), Some(s.ends_at()))
                     .await?;
                 lines.push(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "me-points-season",
                     points = total,
@@ -287,12 +207,12 @@ impl Conversation {
                     season = escape_html(s.title(l))
                 ));
             }
-            None => lines.push(t!(self.i18n, l, "me-points", points = total)),
+            None => lines.push(t!(self.ctx.i18n, l, "me-points", points = total)),
         }
-        let answers = self.store.answer_counts(member.id).await?;
+        let answers = self.ctx.store.answer_counts(member.id).await?;
         if answers.answered > 0 {
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "me-answers",
                 correct = answers.correct,
@@ -300,18 +220,18 @@ impl Conversation {
                 percent = answers.correct * 100 / answers.answered
             ));
         }
-        for title in self.store.titles_of(member.id).await? {
+        for title in self.ctx.store.titles_of(member.id).await? {
             let name = self
                 .points
                 .season(&title.season_id)
                 .map(|s| s.title(l).to_string())
                 .unwrap_or_else(|| title.season_id.clone());
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "me-title",
                 title = escape_html(&name),
-                scope = escape_html(&self.scope_label(&title.scope, l)),
+                scope = escape_html(&self.ctx.scope_label(&title.scope, l)),
                 rank = title.rank
             ));
         }

@@ -2,18 +2,21 @@
 //! of that moment are stored and a personal PNG poster is sent for sharing; `/poster`
 //! renders the latest one again.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use super::{Conversation, ConversationError, Replies, Result};
 use crate::channel::Outbound;
 use crate::content::Course;
 use crate::content::markdown::escape_html;
+use crate::conversation::ctx::Ctx;
+use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::outbox::OutboxKind;
 use crate::domain::schedule::local_day;
 use crate::domain::streak::current_streak;
 use crate::domain::{Locale, Member};
-use crate::poster::{PosterText, Script};
+use crate::poster::{PosterRenderer, PosterText, Script};
 use crate::store::{NewDelivery, PosterRow};
 use crate::t;
 
@@ -28,10 +31,20 @@ pub struct PosterFigures {
     pub date: NaiveDate,
 }
 
-impl Conversation {
+/// Stage posters: stored when a stage is completed, rendered and sent, and `/poster`.
+pub struct Posters {
+    ctx: Arc<Ctx>,
+    renderer: Arc<PosterRenderer>,
+}
+
+impl Posters {
+    pub fn new(ctx: Arc<Ctx>, renderer: Arc<PosterRenderer>) -> Self {
+        Self { ctx, renderer }
+    }
+
     /// After a check-in: if the lesson ends a stage, stores the poster's figures, queues
     /// the poster and says so.
-    pub(super) async fn stage_check(
+    pub async fn stage_check(
         &self,
         member: &Member,
         course: &Course,
@@ -43,26 +56,28 @@ impl Conversation {
         else {
             return Ok(Vec::new());
         };
-        let now = self.now();
+        let now = self.ctx.now();
         let today = local_day(now, member.timezone);
-        let days = self.store.lesson_days(member.id).await?;
+        let days = self.ctx.store.lesson_days(member.id).await?;
         let figures = PosterFigures {
-            days: self.store.checkin_count(member.id).await?,
+            days: self.ctx.store.checkin_count(member.id).await?,
             streak: current_streak(&days, today),
-            points: self.store.points_of(member.id, None, None).await?,
+            points: self.ctx.store.points_of(member.id, None, None).await?,
             date: today,
         };
         let json = serde_json::to_string(&figures)
             .map_err(|e| ConversationError::Poster(e.to_string()))?;
         let stage_no = i64::from(stage.number);
         if !self
+            .ctx
             .store
             .save_poster(member.id, &course.id, stage_no, &json, now)
             .await?
         {
             return Ok(Vec::new());
         }
-        self.store
+        self.ctx
+            .store
             .enqueue(
                 &NewDelivery {
                     member_id: member.id,
@@ -77,7 +92,7 @@ impl Conversation {
             .await?;
         let l = member.locale;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "stage-complete",
             stage = escape_html(&self.stage_title(course, stage.number, l))
@@ -88,11 +103,11 @@ impl Conversation {
         course
             .stage(number)
             .and_then(|s| s.title(l).map(str::to_string))
-            .unwrap_or_else(|| t!(self.i18n, l, "stage-number", number = number))
+            .unwrap_or_else(|| t!(self.ctx.i18n, l, "stage-number", number = number))
     }
 
     /// The messages of a `poster` delivery.
-    pub(super) async fn compose_poster(&self, member: &Member, reference: &str) -> Result<Replies> {
+    pub async fn compose_poster(&self, member: &Member, reference: &str) -> Result<Replies> {
         let bad = |problem: String| ConversationError::Poster(problem);
         let (course, stage) = reference
             .split_once('|')
@@ -102,18 +117,18 @@ impl Conversation {
                     "poster reference {reference:?} is not course|stage"
                 ))
             })?;
-        match self.store.poster(member.id, course, stage).await? {
+        match self.ctx.store.poster(member.id, course, stage).await? {
             Some(row) => Ok(vec![self.poster_message(member, &row).await?]),
             None => Ok(Vec::new()),
         }
     }
 
     /// `/poster`: the latest poster again.
-    pub(super) async fn resend_poster(&self, member: &Member) -> Result<Replies> {
-        match self.store.latest_poster(member.id).await? {
+    pub async fn resend_poster(&self, member: &Member) -> Result<Replies> {
+        match self.ctx.store.latest_poster(member.id).await? {
             Some(row) => Ok(vec![self.poster_message(member, &row).await?]),
             None => Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 member.locale,
                 "poster-none"
             ))]),
@@ -125,7 +140,7 @@ impl Conversation {
         let l = member.locale;
         let figures: PosterFigures = serde_json::from_str(&row.figures_json)
             .map_err(|e| ConversationError::Poster(format!("stored poster figures: {e}")))?;
-        let course = self.library.course(&row.course);
+        let course = self.ctx.library.course(&row.course);
         let number = u32::try_from(row.stage).unwrap_or(0);
         let (course_title, stage_title, quote) = match course {
             Some(c) => {
@@ -142,7 +157,7 @@ impl Conversation {
             }
             None => (
                 row.course.clone(),
-                t!(self.i18n, l, "stage-number", number = number),
+                t!(self.ctx.i18n, l, "stage-number", number = number),
                 String::new(),
             ),
         };
@@ -152,36 +167,39 @@ impl Conversation {
                 Locale::ZhTw => Script::Traditional,
                 Locale::En => Script::Latin,
             },
-            title: t!(self.i18n, l, "poster-title"),
+            title: t!(self.ctx.i18n, l, "poster-title"),
             display_name: member.display_name.clone().unwrap_or_default(),
             course_title,
             stage_title,
             figures: vec![
-                (t!(self.i18n, l, "poster-days"), figures.days.to_string()),
                 (
-                    t!(self.i18n, l, "poster-streak"),
+                    t!(self.ctx.i18n, l, "poster-days"),
+                    figures.days.to_string(),
+                ),
+                (
+                    t!(self.ctx.i18n, l, "poster-streak"),
                     figures.streak.to_string(),
                 ),
                 (
-                    t!(self.i18n, l, "poster-points"),
+                    t!(self.ctx.i18n, l, "poster-points"),
                     figures.points.to_string(),
                 ),
             ],
             quote,
-            branch: self.branch_label(member),
+            branch: self.ctx.branch_label(member),
             date: t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "poster-date",
                 date = figures.date.format("%Y-%m-%d").to_string()
             ),
-            footer: t!(self.i18n, l, "poster-footer"),
+            footer: t!(self.ctx.i18n, l, "poster-footer"),
         })
     }
 
     async fn poster_message(&self, member: &Member, row: &PosterRow) -> Result<Outbound> {
         let text = self.poster_text(member, row)?;
-        let renderer = self.posters.clone();
+        let renderer = self.renderer.clone();
         let png = tokio::task::spawn_blocking(move || renderer.render_png(&text))
             .await
             .map_err(|e| ConversationError::Poster(format!("poster rendering stopped: {e}")))?
@@ -189,7 +207,7 @@ impl Conversation {
         Ok(Outbound::Photo {
             png: std::sync::Arc::new(png),
             file_name: format!("weike-{}-{}.png", row.course, row.stage),
-            caption_html: t!(self.i18n, member.locale, "poster-caption"),
+            caption_html: t!(self.ctx.i18n, member.locale, "poster-caption"),
         })
     }
 }

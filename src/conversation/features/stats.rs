@@ -1,19 +1,25 @@
 //! Admins' statistics (参训率 and more): `/stats [branch] [week|season]`, `/stats chart`
 //! and `/export [week|season]`; `weike report` prints and writes the same.
 
+use std::sync::Arc;
+
 use chrono::NaiveDate;
 
-use super::admin::Authority;
-use super::rank::Period;
-use super::{Conversation, Replies, Result};
+use super::admin::{Admin, Authority};
+use super::ranks::Period;
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
+use crate::conversation::command::Command;
+use crate::conversation::ctx::Ctx;
+use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::Locale;
 use crate::domain::csv_safe::text_cell;
+use crate::domain::points::PointsConfig;
 use crate::domain::stats::{
     Figures, LessonFigures, StatsTable, format_percent, roll_up, season_key, week_key,
 };
 use crate::i18n::I18n;
+use crate::poster::PosterRenderer;
 use crate::store::MemberProgress;
 use crate::t;
 
@@ -81,19 +87,118 @@ pub fn parse_request(args: &str) -> std::result::Result<StatsRequest, String> {
     Ok(request)
 }
 
-impl Conversation {
+/// Admins' statistics.
+pub struct Stats {
+    ctx: Arc<Ctx>,
+    points: Arc<PointsConfig>,
+    renderer: Arc<PosterRenderer>,
+    admin: Arc<Admin>,
+}
+
+impl Stats {
+    pub fn new(
+        ctx: Arc<Ctx>,
+        points: Arc<PointsConfig>,
+        renderer: Arc<PosterRenderer>,
+        admin: Arc<Admin>,
+    ) -> Self {
+        Self {
+            ctx,
+            points,
+            renderer,
+            admin,
+        }
+    }
+
+    /// `/stats` and `/export`, for an admin.
+    pub async fn command(
+        &self,
+        member: &crate::domain::Member,
+        authority: &Authority,
+        command: Command,
+        args: &str,
+    ) -> Result<Replies> {
+        match command {
+            Command::Stats => self.stats_command(member, authority, args).await,
+            Command::Export => self.export_command(member, authority, args).await,
+            Command::Capacity => self.capacity(member).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// `/capacity`: for the next 24 hours, the members of each lesson-time slot, when the
+    /// slot's lessons finish going out at the channel's rate (earliest due first, after the
+    /// deliveries already waiting), and the slots where members wait more than 30 minutes.
+    pub async fn capacity(&self, member: &crate::domain::Member) -> Result<Replies> {
+        use crate::domain::capacity::forecast;
+        const SHOWN: usize = 30;
+        let l = member.locale;
+        let i18n = &self.ctx.i18n;
+        let now = self.ctx.now();
+        let settings = &self.ctx.settings;
+        let slots = self.ctx.delivery_slots(now).await?;
+        let forecasts = forecast(&slots, settings.messages_per_lesson, settings.delivery_rate);
+        let mut lines = vec![t!(
+            i18n,
+            l,
+            "capacity-header",
+            rate = format!("{:.1}", settings.delivery_rate),
+            per = format!("{:.1}", settings.messages_per_lesson)
+        )];
+        if forecasts.is_empty() {
+            lines.push(t!(i18n, l, "capacity-none"));
+        }
+        let tz = member.timezone;
+        let at = |t| crate::domain::when::when(now, t, tz, tz);
+        for f in forecasts.iter().take(SHOWN) {
+            let key = if f.overloaded() {
+                "capacity-slot-late"
+            } else {
+                "capacity-slot"
+            };
+            lines.push(t!(
+                i18n,
+                l,
+                key,
+                when = i18n.when(l, &at(f.due)),
+                members = f.members,
+                finish = i18n.when(l, &at(f.finishes)),
+                minutes = f.longest_wait().num_minutes()
+            ));
+        }
+        if forecasts.len() > SHOWN {
+            lines.push(t!(
+                i18n,
+                l,
+                "capacity-more",
+                count = forecasts.len() - SHOWN
+            ));
+        }
+        let late = forecasts.iter().filter(|f| f.overloaded()).count();
+        if !forecasts.is_empty() {
+            lines.push(if late > 0 {
+                t!(i18n, l, "capacity-overloaded", count = late)
+            } else {
+                t!(i18n, l, "capacity-on-time")
+            });
+        }
+        Ok(vec![Outbound::text(lines.join("\n"))])
+    }
+
     /// The report for a request within an admin's authority.
-    pub async fn stats_report(
+    pub async fn report(
         &self,
         authority: &Authority,
         request: &StatsRequest,
         l: Locale,
     ) -> Result<std::result::Result<StatsReport, StatsRefusal>> {
         let scope = match &request.branch {
-            Some(b) if self.tree().get(b).is_none() => {
+            Some(b) if self.ctx.tree().get(b).is_none() => {
                 return Ok(Err(StatsRefusal::UnknownBranch(b.clone())));
             }
-            Some(b) if !self.reaches(authority, b) => return Ok(Err(StatsRefusal::OutOfScope)),
+            Some(b) if !self.admin.reaches(authority, b) => {
+                return Ok(Err(StatsRefusal::OutOfScope));
+            }
             Some(b) => Some(b.clone()),
             None if authority.whole_organization() => None,
             None => match authority.branches.first() {
@@ -104,12 +209,12 @@ impl Conversation {
         let Some(period) = self.resolve_period(request.period, l) else {
             return Ok(Err(StatsRefusal::NoSeason));
         };
-        let per_branch = self.store.branch_figures(&period.key).await?;
-        let table = roll_up(&self.tree(), &per_branch, scope.as_deref());
-        let subtree = scope.as_deref().map(|s| self.tree().subtree(s));
-        let lesson_figures = self.store.lesson_figures(subtree.as_deref()).await?;
+        let per_branch = self.ctx.store.branch_figures(&period.key).await?;
+        let table = roll_up(&self.ctx.tree(), &per_branch, scope.as_deref());
+        let subtree = scope.as_deref().map(|s| self.ctx.tree().subtree(s));
+        let lesson_figures = self.ctx.store.lesson_figures(subtree.as_deref()).await?;
         let mut lessons = Vec::new();
-        for course in &self.library.courses {
+        for course in &self.ctx.library.courses {
             for lesson in &course.lessons {
                 if let Some(f) = lesson_figures.get(&(course.id.clone(), lesson.id.clone()))
                     && f.assigned > 0
@@ -120,7 +225,7 @@ impl Conversation {
             }
         }
         Ok(Ok(StatsReport {
-            scope_label: self.scope_label(scope.as_deref().unwrap_or("all"), l),
+            scope_label: self.ctx.scope_label(scope.as_deref().unwrap_or("all"), l),
             scope,
             period,
             table,
@@ -130,14 +235,19 @@ impl Conversation {
 
     /// This week, or the running season (else the one that ended last).
     pub fn resolve_period(&self, period: Period, l: Locale) -> Option<ResolvedPeriod> {
-        let now = self.now();
+        let now = self.ctx.now();
         match period {
             Period::Week => {
-                let tz = self.settings.default_timezone;
+                let tz = self.ctx.settings.default_timezone;
                 let key = week_key(now, tz);
                 let monday = key.trim_start_matches("w:").to_string();
                 Some(ResolvedPeriod {
-                    label: t!(self.i18n, l, "stats-period-week", monday = monday.clone()),
+                    label: t!(
+                        self.ctx.i18n,
+                        l,
+                        "stats-period-week",
+                        monday = monday.clone()
+                    ),
                     slug: format!("week-{monday}"),
                     key,
                 })
@@ -153,7 +263,7 @@ impl Conversation {
                 Some(ResolvedPeriod {
                     key: season_key(&season.id),
                     label: t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "stats-period-season",
                         title = season.title(l).to_string(),
@@ -167,7 +277,7 @@ impl Conversation {
     }
 
     /// `/stats`.
-    pub(super) async fn stats_command(
+    async fn stats_command(
         &self,
         member: &crate::domain::Member,
         authority: &Authority,
@@ -178,11 +288,13 @@ impl Conversation {
             Ok(r) => r,
             Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
         };
-        let report = match self.stats_report(authority, &request, l).await? {
+        let report = match self.report(authority, &request, l).await? {
             Ok(r) => r,
             Err(refusal) => return self.stats_refused(member, "stats", args, refusal).await,
         };
-        self.done(member, "stats", args, &report.period.key).await?;
+        self.admin
+            .done(member, "stats", args, &report.period.key)
+            .await?;
         if request.chart {
             let bars: Vec<(String, f64)> = report
                 .table
@@ -204,15 +316,15 @@ impl Conversation {
             } else {
                 bars
             };
-            let title = t!(self.i18n, l, "stats-chart-title");
+            let title = t!(self.ctx.i18n, l, "stats-chart-title");
             let subtitle = format!("{} · {}", report.scope_label, report.period.label);
-            let renderer = self.posters.clone();
+            let renderer = self.renderer.clone();
             let png = tokio::task::spawn_blocking(move || {
                 renderer.render_bar_chart(&title, &subtitle, &bars)
             })
             .await
-            .map_err(|e| super::ConversationError::Poster(format!("chart rendering stopped: {e}")))?
-            .map_err(|e| super::ConversationError::Poster(e.to_string()))?;
+            .map_err(|e| ConversationError::Poster(format!("chart rendering stopped: {e}")))?
+            .map_err(|e| ConversationError::Poster(e.to_string()))?;
             return Ok(vec![Outbound::Photo {
                 png: std::sync::Arc::new(png),
                 file_name: format!("weike-stats-{}.png", report.period.slug),
@@ -225,7 +337,7 @@ impl Conversation {
             }]);
         }
         Ok(vec![Outbound::text(render_report(
-            &self.i18n,
+            &self.ctx.i18n,
             l,
             &report,
             |id| self.branch_name(id, l),
@@ -233,7 +345,7 @@ impl Conversation {
     }
 
     /// `/export`: members' progress as a CSV document.
-    pub(super) async fn export_command(
+    async fn export_command(
         &self,
         member: &crate::domain::Member,
         authority: &Authority,
@@ -245,17 +357,19 @@ impl Conversation {
             Ok(_) => return Ok(vec![self.stats_usage(l, "chart")]),
             Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
         };
-        let report = match self.stats_report(authority, &request, l).await? {
+        let report = match self.report(authority, &request, l).await? {
             Ok(r) => r,
             Err(refusal) => return self.stats_refused(member, "export", args, refusal).await,
         };
-        let subtree = report.scope.as_deref().map(|s| self.tree().subtree(s));
+        let subtree = report.scope.as_deref().map(|s| self.ctx.tree().subtree(s));
         let rows = self
+            .ctx
             .store
             .member_progress(&report.period.key, subtree.as_deref())
             .await?;
         let csv = self.progress_csv(&rows, l);
-        self.done(member, "export", args, &format!("{} rows", rows.len()))
+        self.admin
+            .done(member, "export", args, &format!("{} rows", rows.len()))
             .await?;
         Ok(vec![Outbound::Document {
             bytes: std::sync::Arc::new(csv),
@@ -265,7 +379,7 @@ impl Conversation {
                 report.period.slug
             ),
             caption_html: t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "export-caption",
                 scope = escape_html(&report.scope_label),
@@ -300,7 +414,7 @@ impl Conversation {
             "export-col-points",
         ]
         .iter()
-        .map(|k| text_cell(&t!(self.i18n, l, k)).into_owned())
+        .map(|k| text_cell(&t!(self.ctx.i18n, l, k)).into_owned())
         .collect();
         let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
         let mut write = |record: Vec<String>| {
@@ -308,14 +422,14 @@ impl Conversation {
             let _ = writer.write_record(&record);
         };
         write(header);
-        let tree = self.tree();
+        let tree = self.ctx.tree();
         for r in rows {
             let branch = r
                 .branch_id
                 .as_deref()
                 .map(|b| tree.path(b, l))
                 .unwrap_or_default();
-            let status = t!(self.i18n, l, status_key(&r.status));
+            let status = t!(self.ctx.i18n, l, status_key(&r.status));
             write(vec![
                 text_cell(&r.chat_id).into_owned(),
                 text_cell(r.display_name.as_deref().unwrap_or_default()).into_owned(),
@@ -336,15 +450,15 @@ impl Conversation {
     }
 
     fn branch_name(&self, id: &str, l: Locale) -> String {
-        match self.tree().get(id) {
+        match self.ctx.tree().get(id) {
             Some(b) => b.name_in(l).to_string(),
-            None => t!(self.i18n, l, "stats-no-branch"),
+            None => t!(self.ctx.i18n, l, "stats-no-branch"),
         }
     }
 
     fn stats_usage(&self, l: Locale, word: &str) -> Outbound {
         Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "stats-usage",
             input = escape_excerpt(word)
@@ -361,16 +475,21 @@ impl Conversation {
         let l = member.locale;
         match refusal {
             StatsRefusal::OutOfScope => {
-                self.refuse(member, command, args, "admin-out-of-scope")
+                self.admin
+                    .refuse(member, command, args, "admin-out-of-scope")
                     .await
             }
             StatsRefusal::UnknownBranch(b) => Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "branch-unknown-id",
                 branch = escape_html(&b)
             ))]),
-            StatsRefusal::NoSeason => Ok(vec![Outbound::text(t!(self.i18n, l, "stats-no-season"))]),
+            StatsRefusal::NoSeason => Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "stats-no-season"
+            ))]),
             StatsRefusal::Usage(word) => Ok(vec![self.stats_usage(l, &word)]),
         }
     }

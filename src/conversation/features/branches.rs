@@ -4,47 +4,53 @@
 
 use std::sync::Arc;
 
-use super::admin::Authority;
-use super::command::Command;
-use super::{Conversation, Replies, Result};
+use super::admin::{Admin, Authority};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
+use crate::conversation::command::Command;
+use crate::conversation::ctx::Ctx;
+use crate::conversation::{Replies, Result};
+use crate::domain::Member;
 use crate::domain::branch::EditProblem;
 use crate::domain::text::ShownTextProblem;
-use crate::domain::{BranchTree, Member};
 use crate::t;
 
 /// The stored tree's version (changed by every edit).
-const VERSION_KEY: &str = "branches.version";
+pub const VERSION_KEY: &str = "branches.version";
 
-impl Conversation {
-    /// Loads the stored tree again if another process (or this one) changed it.
-    pub async fn refresh_branches(&self) -> Result<()> {
-        let version = self.store.state(VERSION_KEY).await?;
-        let known = match self.branches_version.lock() {
-            Ok(v) => v.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        if version == known {
-            return Ok(());
+/// The organization tree edited by admins.
+pub struct Branches {
+    ctx: Arc<Ctx>,
+    admin: Arc<Admin>,
+}
+
+impl Branches {
+    pub fn new(ctx: Arc<Ctx>, admin: Arc<Admin>) -> Self {
+        Self { ctx, admin }
+    }
+
+    /// `/branches` and the edits, for an admin.
+    pub async fn command(
+        &self,
+        member: &Member,
+        authority: &Authority,
+        command: Command,
+        args: &str,
+    ) -> Result<Replies> {
+        match command {
+            Command::Branches => Ok(self.list_branches(member, authority)),
+            Command::BranchAdd | Command::BranchRename | Command::BranchRemove => {
+                self.edit_branches(member, authority, command, args).await
+            }
+            _ => Ok(Vec::new()),
         }
-        let tree = Arc::new(BranchTree::new(self.store.branches().await?));
-        match self.branches.write() {
-            Ok(mut t) => *t = tree,
-            Err(poisoned) => *poisoned.into_inner() = tree,
-        }
-        match self.branches_version.lock() {
-            Ok(mut v) => *v = version,
-            Err(poisoned) => *poisoned.into_inner() = version,
-        }
-        Ok(())
     }
 
     /// `/branches`: the tree with ids, as far as the admin reaches.
-    pub(super) fn list_branches(&self, member: &Member, authority: &Authority) -> Replies {
+    fn list_branches(&self, member: &Member, authority: &Authority) -> Replies {
         let l = member.locale;
-        let tree = self.tree();
-        let mut lines = vec![t!(self.i18n, l, "branches-header")];
+        let tree = self.ctx.tree();
+        let mut lines = vec![t!(self.ctx.i18n, l, "branches-header")];
         let mut stack: Vec<(String, usize)> = tree
             .roots()
             .iter()
@@ -53,7 +59,7 @@ impl Conversation {
             .collect();
         while let Some((id, depth)) = stack.pop() {
             if let Some(b) = tree.get(&id)
-                && (self.reaches(authority, &id)
+                && (self.admin.reaches(authority, &id)
                     || authority.branches.iter().any(|a| tree.is_within(a, &id)))
             {
                 lines.push(format!(
@@ -67,13 +73,13 @@ impl Conversation {
                 stack.push((child.id.clone(), depth + 1));
             }
         }
-        lines.push(t!(self.i18n, l, "branches-footer"));
+        lines.push(t!(self.ctx.i18n, l, "branches-footer"));
         // Long trees are split by the channel.
         vec![Outbound::text(lines.join("\n"))]
     }
 
     /// `/branch_add PARENT|- ID NAME`, `/branch_rename ID NAME`, `/branch_remove ID`.
-    pub(super) async fn edit_branches(
+    async fn edit_branches(
         &self,
         member: &Member,
         authority: &Authority,
@@ -81,18 +87,19 @@ impl Conversation {
         args: &str,
     ) -> Result<Replies> {
         let l = member.locale;
-        let tree = self.tree();
+        let tree = self.ctx.tree();
         let words: Vec<&str> = args.split_whitespace().collect();
-        let usage = || vec![Outbound::text(t!(self.i18n, l, "branch-edit-usage"))];
+        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "branch-edit-usage"))];
         let outcome = match (command, words.as_slice()) {
             (Command::BranchAdd, [parent, id, name @ ..]) if !name.is_empty() => {
                 let parent = (*parent != "-").then_some(*parent);
                 let allowed = match parent {
-                    Some(p) => tree.get(p).is_none() || self.reaches(authority, p),
+                    Some(p) => tree.get(p).is_none() || self.admin.reaches(authority, p),
                     None => authority.whole_organization(),
                 };
                 if !allowed {
                     return self
+                        .admin
                         .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
@@ -100,8 +107,9 @@ impl Conversation {
                     .map(|b| (b, "branch-added"))
             }
             (Command::BranchRename, [id, name @ ..]) if !name.is_empty() => {
-                if tree.get(id).is_some() && !self.reaches(authority, id) {
+                if tree.get(id).is_some() && !self.admin.reaches(authority, id) {
                     return self
+                        .admin
                         .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
@@ -109,18 +117,19 @@ impl Conversation {
                     .map(|b| (b, "branch-renamed"))
             }
             (Command::BranchRemove, [id]) => {
-                if tree.get(id).is_some() && !self.reaches(authority, id) {
+                if tree.get(id).is_some() && !self.admin.reaches(authority, id) {
                     return self
+                        .admin
                         .refuse(member, command.name(), args, "admin-out-of-scope")
                         .await;
                 }
                 if let Err(problem) = tree.check_remove(id) {
                     return Ok(vec![self.edit_problem(member, problem)]);
                 }
-                let members = self.store.members_in_branch(id).await?;
+                let members = self.ctx.store.members_in_branch(id).await?;
                 if members > 0 {
                     return Ok(vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "branch-has-members",
                         branch = escape_html(&tree.path(id, l)),
@@ -128,11 +137,11 @@ impl Conversation {
                     ))]);
                 }
                 let path = tree.path(id, l);
-                self.store.remove_branch(id).await?;
+                self.ctx.store.remove_branch(id).await?;
                 self.branches_changed().await?;
-                self.done(member, command.name(), args, id).await?;
+                self.admin.done(member, command.name(), args, id).await?;
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "branch-removed",
                     branch = escape_html(&path)
@@ -144,14 +153,16 @@ impl Conversation {
             Ok(done) => done,
             Err(problem) => return Ok(vec![self.edit_problem(member, problem)]),
         };
-        self.store.save_branch_edit(&branch).await?;
+        self.ctx.store.save_branch_edit(&branch).await?;
         self.branches_changed().await?;
-        self.done(member, command.name(), args, &branch.id).await?;
+        self.admin
+            .done(member, command.name(), args, &branch.id)
+            .await?;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             key,
-            branch = escape_html(&self.tree().path(&branch.id, l)),
+            branch = escape_html(&self.ctx.tree().path(&branch.id, l)),
             id = escape_html(&branch.id)
         ))])
     }
@@ -160,36 +171,40 @@ impl Conversation {
     async fn branches_changed(&self) -> Result<()> {
         let version = format!(
             "{}-{:08x}",
-            self.now().timestamp_micros(),
+            self.ctx.now().timestamp_micros(),
             rand::random::<u32>()
         );
-        self.store.set_state(VERSION_KEY, &version).await?;
-        self.refresh_branches().await
+        self.ctx.store.set_state(VERSION_KEY, &version).await?;
+        self.ctx.reload_tree(Some(version)).await
     }
 
     fn edit_problem(&self, member: &Member, problem: EditProblem) -> Outbound {
         let l = member.locale;
         Outbound::text(match problem {
-            EditProblem::BadId(id) => t!(self.i18n, l, "branch-bad-id", id = escape_excerpt(&id)),
-            EditProblem::BadName => t!(self.i18n, l, "branch-bad-name"),
-            EditProblem::NameNotShown(ShownTextProblem::NothingVisible) => {
-                t!(self.i18n, l, "branch-name-invisible")
+            EditProblem::BadId(id) => {
+                t!(self.ctx.i18n, l, "branch-bad-id", id = escape_excerpt(&id))
             }
-            EditProblem::NameNotShown(_) => t!(self.i18n, l, "branch-name-hidden-characters"),
-            EditProblem::Exists(id) => t!(self.i18n, l, "branch-exists", id = escape_excerpt(&id)),
+            EditProblem::BadName => t!(self.ctx.i18n, l, "branch-bad-name"),
+            EditProblem::NameNotShown(ShownTextProblem::NothingVisible) => {
+                t!(self.ctx.i18n, l, "branch-name-invisible")
+            }
+            EditProblem::NameNotShown(_) => t!(self.ctx.i18n, l, "branch-name-hidden-characters"),
+            EditProblem::Exists(id) => {
+                t!(self.ctx.i18n, l, "branch-exists", id = escape_excerpt(&id))
+            }
             EditProblem::Unknown(id) => {
                 t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "branch-unknown-id",
                     branch = escape_excerpt(&id)
                 )
             }
             EditProblem::HasBranches(id) => t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "branch-has-branches",
-                branch = escape_html(&self.tree().path(&id, l))
+                branch = escape_html(&self.ctx.tree().path(&id, l))
             ),
         })
     }

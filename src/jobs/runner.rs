@@ -1,11 +1,7 @@
-//! The service's scheduled work as named jobs, each run on its own: one job's failure is
-//! logged with the job's name, counted in `/metrics`, and backed off, while the others and
-//! the courier keep running.
-//!
-//! Every tick ([`crate::service::App::tick`]) offers each job a turn; a job decides itself
-//! whether anything is due (the nudges at their time of day, the digest on its cron
-//! schedule, the purge once an hour). The runner here only decides whether a job that has
-//! been failing may try again yet.
+//! Runs each job on its own: one job's failure is logged with the job's name, counted in
+//! `/metrics`, and backed off, while the others and the courier keep running. The runner
+//! only decides whether a job that has been failing may try again yet; whether a job is
+//! due is its [`super::Schedule`]'s business.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -13,84 +9,9 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, Utc};
 
+use super::Job;
 use crate::clock::Clock;
 use crate::metrics::Metrics;
-
-/// A job of the service. Its [`Job::name`] is what logs and `/metrics` show.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Job {
-    /// Reload the organization tree when an admin edited it (on any process).
-    RefreshBranches,
-    /// Queue the lessons that are due (one process at a time).
-    PlanLessons,
-    /// Close quiz questions whose time to answer has passed.
-    ExpireQuestions,
-    /// Send topic tests on their schedule.
-    TopicTests,
-    /// Give season titles when a season ends.
-    Seasons,
-    /// Queue the day's reminders for members who missed lessons.
-    Nudges,
-    /// Queue the weekly digest of nearby activities for members away from home.
-    Digests,
-    /// Delete shared locations older than the retention period.
-    LocationPurge,
-    /// Delete stored updates once they are no longer needed.
-    UpdatePurge,
-    /// Edit the progress message of running broadcasts.
-    BroadcastProgress,
-    /// Send what the outbox holds (the courier).
-    Deliveries,
-}
-
-impl Job {
-    /// Every job, in the order a tick runs them.
-    pub const ALL: [Job; 11] = [
-        Job::RefreshBranches,
-        Job::PlanLessons,
-        Job::ExpireQuestions,
-        Job::TopicTests,
-        Job::Seasons,
-        Job::Nudges,
-        Job::Digests,
-        Job::LocationPurge,
-        Job::UpdatePurge,
-        Job::BroadcastProgress,
-        Job::Deliveries,
-    ];
-
-    pub fn name(self) -> &'static str {
-        match self {
-            Job::RefreshBranches => "refresh-branches",
-            Job::PlanLessons => "plan-lessons",
-            Job::ExpireQuestions => "expire-questions",
-            Job::TopicTests => "topic-tests",
-            Job::Seasons => "seasons",
-            Job::Nudges => "nudges",
-            Job::Digests => "digests",
-            Job::LocationPurge => "location-purge",
-            Job::UpdatePurge => "update-purge",
-            Job::BroadcastProgress => "broadcast-progress",
-            Job::Deliveries => "deliveries",
-        }
-    }
-
-    pub fn parse(name: &str) -> Option<Job> {
-        Job::ALL.into_iter().find(|j| j.name() == name)
-    }
-
-    /// Whether only the planning process runs it (with several processes on one
-    /// PostgreSQL database); the others run on every process.
-    pub fn planner_only(self) -> bool {
-        !matches!(self, Job::RefreshBranches | Job::Deliveries)
-    }
-}
-
-impl std::fmt::Display for Job {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.name())
-    }
-}
 
 /// The first wait after a failure; it doubles with every further failure in a row.
 pub const FIRST_BACKOFF: Duration = Duration::seconds(5);
@@ -248,23 +169,6 @@ mod tests {
             clock,
             metrics,
         )
-    }
-
-    #[test]
-    fn names_round_trip_and_are_unique() {
-        let mut names = std::collections::BTreeSet::new();
-        for job in Job::ALL {
-            assert_eq!(Job::parse(job.name()), Some(job));
-            assert!(names.insert(job.name()), "{job:?} has a name twice");
-            assert!(
-                job.name()
-                    .chars()
-                    .all(|c| c.is_ascii_lowercase() || c == '-'),
-                "{} is not a metric label value of a-z and -",
-                job.name()
-            );
-        }
-        assert_eq!(Job::parse("no-such-job"), None);
     }
 
     #[test]

@@ -5,13 +5,17 @@
 //! Scope: a venue may belong to a branch; a branch admin manages the venues of their
 //! branches (and those venues' activities), admins and owners all of them.
 
+use std::sync::Arc;
+
 use chrono::Duration;
 
-use super::admin::Authority;
-use super::command::Command;
-use super::{Conversation, Replies, Result};
+use super::admin::{Admin, Authority};
+use super::migrants::{Migrants, km_label};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
+use crate::conversation::command::Command;
+use crate::conversation::ctx::{Ctx, local_time_label};
+use crate::conversation::{Replies, Result};
 use crate::domain::venue_csv::{self, CsvErrors};
 use crate::domain::{Locale, Member};
 use crate::i18n::I18n;
@@ -61,16 +65,33 @@ fn problems(i18n: &I18n, locale: Locale, e: &CsvErrors) -> String {
         .join(&t!(i18n, locale, "csv-problem-separator"))
 }
 
-impl Conversation {
+/// Venues and activities managed by admins.
+pub struct Venues {
+    ctx: Arc<Ctx>,
+    admin: Arc<Admin>,
+    /// Tells members about new, changed and cancelled activities.
+    migrants: Arc<Migrants>,
+}
+
+impl Venues {
+    pub fn new(ctx: Arc<Ctx>, admin: Arc<Admin>, migrants: Arc<Migrants>) -> Self {
+        Self {
+            ctx,
+            admin,
+            migrants,
+        }
+    }
+
     /// Whether the admin may manage a venue of `branch` (None: of the whole organization).
     fn reaches_venue(&self, authority: &Authority, branch: Option<&str>) -> bool {
         match branch {
-            Some(b) => self.reaches(authority, b),
+            Some(b) => self.admin.reaches(authority, b),
             None => authority.whole_organization(),
         }
     }
 
-    pub(super) async fn venue_command(
+    /// The venue and activity commands, for an admin.
+    pub async fn command(
         &self,
         member: &Member,
         authority: &Authority,
@@ -95,6 +116,7 @@ impl Conversation {
     async fn list_venues(&self, member: &Member, authority: &Authority) -> Result<Replies> {
         let l = member.locale;
         let venues: Vec<Venue> = self
+            .ctx
             .store
             .venues()
             .await?
@@ -102,10 +124,10 @@ impl Conversation {
             .filter(|v| self.reaches_venue(authority, v.branch_id.as_deref()))
             .collect();
         if venues.is_empty() {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "venues-none"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "venues-none"))]);
         }
-        let tree = self.tree();
-        let mut lines = vec![t!(self.i18n, l, "venues-header", count = venues.len())];
+        let tree = self.ctx.tree();
+        let mut lines = vec![t!(self.ctx.i18n, l, "venues-header", count = venues.len())];
         for v in venues.iter().take(LIST_MAX) {
             let branch = v
                 .branch_id
@@ -113,20 +135,20 @@ impl Conversation {
                 .map(|b| tree.path(b, l))
                 .unwrap_or_else(|| "—".into());
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venues-line",
                 id = escape_html(&v.id),
                 name = escape_html(&v.name),
                 lat = format!("{:.5}", v.lat),
                 lon = format!("{:.5}", v.lon),
-                km = super::migrant::km_label(v.radius_km),
+                km = km_label(v.radius_km),
                 branch = escape_html(&branch)
             ));
         }
         if venues.len() > LIST_MAX {
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "list-more",
                 count = venues.len() - LIST_MAX
@@ -144,7 +166,7 @@ impl Conversation {
     ) -> Result<Replies> {
         let name = command.name();
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.i18n, l, "venue-usage"))];
+        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "venue-usage"))];
         let Some(text) = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, args) else {
             return Ok(usage());
         };
@@ -153,27 +175,31 @@ impl Conversation {
             Ok(_) => return Ok(usage()),
             Err(e) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "row-invalid",
-                    problems = problems(&self.i18n, l, &e)
+                    problems = problems(&self.ctx.i18n, l, &e)
                 ))]);
             }
         };
         if let Some(b) = &row.branch
-            && self.tree().get(b).is_none()
+            && self.ctx.tree().get(b).is_none()
         {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "branch-unknown-id",
                 branch = escape_excerpt(b)
             ))]);
         }
         if !self.reaches_venue(authority, row.branch.as_deref()) {
-            return self.refuse(member, name, args, "admin-out-of-scope").await;
+            return self
+                .admin
+                .refuse(member, name, args, "admin-out-of-scope")
+                .await;
         }
         let existing = self
+            .ctx
             .store
             .venue(&row.id)
             .await?
@@ -181,7 +207,7 @@ impl Conversation {
         match (command, &existing) {
             (Command::VenueAdd, Some(_)) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "venue-exists",
                     id = escape_html(&row.id)
@@ -189,7 +215,7 @@ impl Conversation {
             }
             (Command::VenueEdit, None) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "venue-unknown",
                     id = escape_html(&row.id)
@@ -200,9 +226,13 @@ impl Conversation {
         if let Some(old) = &existing
             && !self.reaches_venue(authority, old.branch_id.as_deref())
         {
-            return self.refuse(member, name, args, "admin-out-of-scope").await;
+            return self
+                .admin
+                .refuse(member, name, args, "admin-out-of-scope")
+                .await;
         }
-        self.store
+        self.ctx
+            .store
             .upsert_venues(
                 &[NewVenue {
                     id: row.id.clone(),
@@ -212,24 +242,24 @@ impl Conversation {
                     radius_km: row.radius_km,
                     branch_id: row.branch.clone(),
                 }],
-                self.now(),
+                self.ctx.now(),
             )
             .await?;
-        self.done(member, name, args, &row.id).await?;
+        self.admin.done(member, name, args, &row.id).await?;
         let key = if existing.is_some() {
             "venue-updated"
         } else {
             "venue-added"
         };
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             key,
             id = escape_html(&row.id),
             name = escape_html(&row.name),
             lat = format!("{:.5}", row.location.lat),
             lon = format!("{:.5}", row.location.lon),
-            km = super::migrant::km_label(row.radius_km)
+            km = km_label(row.radius_km)
         ))])
     }
 
@@ -242,13 +272,14 @@ impl Conversation {
         let l = member.locale;
         let id = args.trim();
         let Some(venue) = self
+            .ctx
             .store
             .venue(id)
             .await?
             .filter(|v| v.status == crate::store::VENUE_OPEN)
         else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venue-unknown",
                 id = escape_excerpt(id)
@@ -256,24 +287,27 @@ impl Conversation {
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
             return self
+                .admin
                 .refuse(member, "venue_remove", args, "admin-out-of-scope")
                 .await;
         }
-        let now = self.now();
-        let upcoming = self.store.upcoming_at_venue(&venue.id, now).await?;
+        let now = self.ctx.now();
+        let upcoming = self.ctx.store.upcoming_at_venue(&venue.id, now).await?;
         if upcoming > 0 {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venue-has-activities",
                 name = escape_html(&venue.name),
                 count = upcoming
             ))]);
         }
-        self.store.remove_venue(&venue.id, now).await?;
-        self.done(member, "venue_remove", args, &venue.id).await?;
+        self.ctx.store.remove_venue(&venue.id, now).await?;
+        self.admin
+            .done(member, "venue_remove", args, &venue.id)
+            .await?;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "venue-removed",
             name = escape_html(&venue.name)
@@ -289,7 +323,7 @@ impl Conversation {
     ) -> Result<Replies> {
         let name = command.name();
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.i18n, l, "activity-usage"))];
+        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
         let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, args) else {
             return Ok(usage());
         };
@@ -299,35 +333,39 @@ impl Conversation {
             Ok(_) => return Ok(usage()),
             Err(e) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "row-invalid",
-                    problems = problems(&self.i18n, l, &e)
+                    problems = problems(&self.ctx.i18n, l, &e)
                 ))]);
             }
         };
         let Some(venue) = self
+            .ctx
             .store
             .venue(&row.venue)
             .await?
             .filter(|v| v.status == crate::store::VENUE_OPEN)
         else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venue-unknown",
                 id = escape_excerpt(&row.venue)
             ))]);
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self.refuse(member, name, args, "admin-out-of-scope").await;
+            return self
+                .admin
+                .refuse(member, name, args, "admin-out-of-scope")
+                .await;
         }
-        let now = self.now();
-        let existing = self.store.activity_with_venue(&row.id).await?;
+        let now = self.ctx.now();
+        let existing = self.ctx.store.activity_with_venue(&row.id).await?;
         match (command, &existing) {
             (Command::ActivityAdd, Some(_)) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "activity-exists",
                     id = escape_html(&row.id)
@@ -335,7 +373,7 @@ impl Conversation {
             }
             (Command::ActivityEdit, None) => {
                 return Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "activity-unknown",
                     id = escape_html(&row.id)
@@ -343,11 +381,14 @@ impl Conversation {
             }
             (_, Some((old, old_venue))) => {
                 if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
-                    return self.refuse(member, name, args, "admin-out-of-scope").await;
+                    return self
+                        .admin
+                        .refuse(member, name, args, "admin-out-of-scope")
+                        .await;
                 }
                 if !old.is_scheduled() {
                     return Ok(vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "activity-not-scheduled",
                         id = escape_html(&row.id)
@@ -357,9 +398,14 @@ impl Conversation {
             _ => {}
         }
         if row.end <= now {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "activity-in-past"))]);
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "activity-in-past"
+            ))]);
         }
-        self.store
+        self.ctx
+            .store
             .upsert_activities(
                 &[NewActivity {
                     id: row.id.clone(),
@@ -374,17 +420,18 @@ impl Conversation {
                 now,
             )
             .await?;
-        let Some((activity, venue)) = self.store.activity_with_venue(&row.id).await? else {
+        let Some((activity, venue)) = self.ctx.store.activity_with_venue(&row.id).await? else {
             return Ok(usage());
         };
-        let time = self.activity_time_label(member, &activity);
+        let time = self.migrants.activity_time_label(member, &activity);
         let reply = match existing {
             None => {
-                let told = self.announce_activity(&activity, &venue).await?;
-                self.done(member, name, args, &format!("{} told {told}", activity.id))
+                let told = self.migrants.announce_activity(&activity, &venue).await?;
+                self.admin
+                    .done(member, name, args, &format!("{} told {told}", activity.id))
                     .await?;
                 t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "activity-added",
                     id = escape_html(&activity.id),
@@ -399,14 +446,15 @@ impl Conversation {
                     || old.ends_at != activity.ends_at
                     || old.venue_id != activity.venue_id;
                 let told = if moved {
-                    self.announce_change(&old, &activity).await?
+                    self.migrants.announce_change(&old, &activity).await?
                 } else {
                     0
                 };
-                self.done(member, name, args, &format!("{} told {told}", activity.id))
+                self.admin
+                    .done(member, name, args, &format!("{} told {told}", activity.id))
                     .await?;
                 t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "activity-updated",
                     id = escape_html(&activity.id),
@@ -431,14 +479,14 @@ impl Conversation {
         let note = note.trim();
         if id.is_empty() {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "activity-cancel-usage"
             ))]);
         }
-        let Some((activity, venue)) = self.store.activity_with_venue(id).await? else {
+        let Some((activity, venue)) = self.ctx.store.activity_with_venue(id).await? else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "activity-unknown",
                 id = escape_excerpt(id)
@@ -446,39 +494,42 @@ impl Conversation {
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
             return self
+                .admin
                 .refuse(member, "activity_cancel", args, "admin-out-of-scope")
                 .await;
         }
         if note.chars().count() > 200 {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "activity-cancel-usage"
             ))]);
         }
-        let now = self.now();
+        let now = self.ctx.now();
         if !self
+            .ctx
             .store
             .cancel_activity(&activity.id, (!note.is_empty()).then_some(note), now)
             .await?
         {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "activity-not-scheduled",
                 id = escape_excerpt(id)
             ))]);
         }
-        let told = self.announce_cancellation(&activity).await?;
-        self.done(
-            member,
-            "activity_cancel",
-            args,
-            &format!("{} told {told}", activity.id),
-        )
-        .await?;
+        let told = self.migrants.announce_cancellation(&activity).await?;
+        self.admin
+            .done(
+                member,
+                "activity_cancel",
+                args,
+                &format!("{} told {told}", activity.id),
+            )
+            .await?;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "activity-cancel-done",
             title = escape_html(&activity.title),
@@ -496,8 +547,9 @@ impl Conversation {
     ) -> Result<Replies> {
         let l = member.locale;
         let wanted = args.trim();
-        let since = self.now() - Duration::days(STATS_DAYS);
+        let since = self.ctx.now() - Duration::days(STATS_DAYS);
         let rows: Vec<_> = self
+            .ctx
             .store
             .activity_figures(since, 10_000)
             .await?
@@ -507,13 +559,18 @@ impl Conversation {
             .collect();
         if rows.is_empty() {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venue-stats-none",
                 days = STATS_DAYS
             ))]);
         }
-        let mut lines = vec![t!(self.i18n, l, "venue-stats-header", days = STATS_DAYS)];
+        let mut lines = vec![t!(
+            self.ctx.i18n,
+            l,
+            "venue-stats-header",
+            days = STATS_DAYS
+        )];
         let mut shown = 0;
         let mut i = 0;
         while i < rows.len() {
@@ -526,7 +583,7 @@ impl Conversation {
             let rsvps: i64 = group.iter().map(|r| r.rsvps).sum();
             let attended: i64 = group.iter().map(|r| r.attended).sum();
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "venue-stats-venue",
                 name = escape_html(&group[0].venue_name),
@@ -546,10 +603,10 @@ impl Conversation {
                     "venue-stats-activity"
                 };
                 lines.push(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     key,
-                    time = super::lesson::local_time_label(r.starts_at, member.timezone),
+                    time = local_time_label(r.starts_at, member.timezone),
                     title = escape_html(&r.title),
                     id = escape_html(&r.activity_id),
                     rsvps = r.rsvps,
@@ -558,7 +615,12 @@ impl Conversation {
             }
         }
         if shown < rows.len() {
-            lines.push(t!(self.i18n, l, "list-more", count = rows.len() - shown));
+            lines.push(t!(
+                self.ctx.i18n,
+                l,
+                "list-more",
+                count = rows.len() - shown
+            ));
         }
         Ok(vec![Outbound::text(lines.join("\n"))])
     }

@@ -3,13 +3,17 @@
 //! number of recipients, and sends now or at a set time. Deliveries go through the outbox;
 //! the admin's progress message is edited as it goes and can cancel what is not sent.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
-use super::action::{Action, AudienceMenu, SendStep};
-use super::admin::Authority;
-use super::{Conversation, Replies, Result, keyboard_column};
+use super::admin::{Admin, Authority};
 use crate::channel::{Keyboard, MediaKind, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
+use crate::conversation::action::{Action, AudienceMenu, SendStep};
+use crate::conversation::command::Command;
+use crate::conversation::ctx::{Ctx, keyboard_column, local_time_label};
+use crate::conversation::{Replies, Result};
 use crate::domain::audience::{Audience, valid_tag};
 use crate::domain::{Dialog, Member};
 use crate::store::{AudienceFilter, BroadcastCounts, BroadcastRow};
@@ -23,35 +27,67 @@ const PROGRESS_EVERY: Duration = Duration::seconds(3);
 /// Inactivity choices offered, in days.
 const INACTIVE_DAYS: [u32; 4] = [3, 7, 14, 30];
 
-impl Conversation {
+/// Announcements: the `/broadcast` dialog, `/broadcasts`, tags, the deliveries and the
+/// progress message.
+pub struct Broadcasts {
+    ctx: Arc<Ctx>,
+    admin: Arc<Admin>,
+}
+
+impl Broadcasts {
+    pub fn new(ctx: Arc<Ctx>, admin: Arc<Admin>) -> Self {
+        Self { ctx, admin }
+    }
+
+    /// `/broadcast`, `/broadcasts`, `/tag` and `/untag`, for an admin.
+    pub async fn command(
+        &self,
+        member: &mut Member,
+        authority: &Authority,
+        command: Command,
+        args: &str,
+    ) -> Result<Replies> {
+        match command {
+            Command::Broadcast => self.start_broadcast(member).await,
+            Command::Broadcasts => self.list_broadcasts(member).await,
+            Command::Tag => self.tag_command(member, authority, true, args).await,
+            Command::Untag => self.tag_command(member, authority, false, args).await,
+            _ => Ok(Vec::new()),
+        }
+    }
+
     /// `/broadcast`: asks for the announcement.
-    pub(super) async fn start_broadcast(&self, member: &mut Member) -> Result<Replies> {
+    async fn start_broadcast(&self, member: &mut Member) -> Result<Replies> {
         member.dialog = Dialog::Broadcast { draft: None };
-        self.save(member).await?;
+        self.ctx.save(member).await?;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             member.locale,
             "broadcast-ask-content"
         ))])
     }
 
     /// The announcement's text or media arrived while composing.
-    pub(super) async fn broadcast_content(
+    pub async fn broadcast_content(
         &self,
         member: &mut Member,
         text: &str,
         media: Option<(MediaKind, &str)>,
     ) -> Result<Replies> {
         let l = member.locale;
-        let authority = self.authority(member).await?;
+        let authority = self.admin.authority(member).await?;
         if !authority.is_admin() {
             member.dialog = Dialog::Idle;
-            self.save(member).await?;
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "admin-refused"))]);
+            self.ctx.save(member).await?;
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "admin-refused"))]);
         }
         let text = text.trim();
         if text.is_empty() && media.is_none() {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "broadcast-empty"))]);
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "broadcast-empty"
+            ))]);
         }
         let max = if media.is_some() {
             MAX_CAPTION
@@ -61,7 +97,7 @@ impl Conversation {
         let length = text.encode_utf16().count();
         if length > max {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-too-long",
                 length = length,
@@ -70,22 +106,23 @@ impl Conversation {
         }
         let body = escape_html(text);
         let id = self
+            .ctx
             .store
             .create_broadcast(
                 member.id,
                 &body,
                 media.map(|(k, f)| (k.as_str(), f)),
-                self.now(),
+                self.ctx.now(),
             )
             .await?;
         member.dialog = Dialog::Idle;
-        self.save(member).await?;
+        self.ctx.save(member).await?;
         Ok(vec![self.audience_menu(member, &authority, id)])
     }
 
     fn audience_menu(&self, member: &Member, authority: &Authority, id: i64) -> Outbound {
         let l = member.locale;
-        let b = |key: &str, action: Action| action.button(t!(self.i18n, l, key));
+        let b = |key: &str, action: Action| action.button(t!(self.ctx.i18n, l, key));
         let audience = |audience| Action::BroadcastAudience {
             draft: id,
             audience,
@@ -97,7 +134,7 @@ impl Conversation {
             "broadcast-to-my-branches"
         };
         Outbound::with_buttons(
-            t!(self.i18n, l, "broadcast-ask-audience"),
+            t!(self.ctx.i18n, l, "broadcast-ask-audience"),
             keyboard_column(vec![
                 b(everyone, audience(Audience::Everyone)),
                 b("broadcast-to-branch", menu(AudienceMenu::Branch)),
@@ -118,6 +155,7 @@ impl Conversation {
     /// The draft of `id` if `member` wrote it and it is still a draft.
     async fn own_draft(&self, member: &Member, id: i64) -> Result<Option<BroadcastRow>> {
         Ok(self
+            .ctx
             .store
             .broadcast(id)
             .await?
@@ -137,7 +175,7 @@ impl Conversation {
             let mut all: Vec<String> = authority
                 .branches
                 .iter()
-                .flat_map(|b| self.tree().subtree(b))
+                .flat_map(|b| self.ctx.tree().subtree(b))
                 .collect();
             all.sort();
             all.dedup();
@@ -150,15 +188,15 @@ impl Conversation {
         match audience {
             Audience::Everyone => {}
             Audience::Branch(b) => {
-                if self.tree().get(b).is_none() || !self.reaches(authority, b) {
+                if self.ctx.tree().get(b).is_none() || !self.admin.reaches(authority, b) {
                     return None;
                 }
-                filter.branches = Some(self.tree().subtree(b));
+                filter.branches = Some(self.ctx.tree().subtree(b));
             }
             Audience::Migrant => filter.migrant = true,
             Audience::Tag(t) => filter.tag = Some(t.clone()),
             Audience::Inactive(days) => {
-                filter.inactive_since = Some(self.now() - Duration::days(i64::from(*days)))
+                filter.inactive_since = Some(self.ctx.now() - Duration::days(i64::from(*days)))
             }
         }
         Some(filter)
@@ -173,41 +211,42 @@ impl Conversation {
         let l = member.locale;
         match audience {
             Audience::Everyone if authority.whole_organization() => {
-                t!(self.i18n, l, "broadcast-to-everyone")
+                t!(self.ctx.i18n, l, "broadcast-to-everyone")
             }
-            Audience::Everyone => t!(self.i18n, l, "broadcast-to-my-branches"),
-            Audience::Branch(b) => self.tree().path(b, l),
-            Audience::Migrant => t!(self.i18n, l, "broadcast-to-migrant"),
-            Audience::Tag(tag) => t!(self.i18n, l, "broadcast-tag-label", tag = tag.clone()),
+            Audience::Everyone => t!(self.ctx.i18n, l, "broadcast-to-my-branches"),
+            Audience::Branch(b) => self.ctx.tree().path(b, l),
+            Audience::Migrant => t!(self.ctx.i18n, l, "broadcast-to-migrant"),
+            Audience::Tag(tag) => t!(self.ctx.i18n, l, "broadcast-tag-label", tag = tag.clone()),
             Audience::Inactive(days) => {
-                t!(self.i18n, l, "broadcast-inactive-label", days = *days)
+                t!(self.ctx.i18n, l, "broadcast-inactive-label", days = *days)
             }
         }
     }
 
     /// Buttons of the broadcast dialog: `bcm:` (a sub-menu), `bca:` (an audience),
     /// `bcs:` (send now / later / drop), `bcx:` (cancel a running one).
-    pub(super) async fn broadcast_button(
+    pub async fn broadcast_button(
         &self,
         member: &mut Member,
         action: &Action,
         message_id: Option<&str>,
     ) -> Result<Option<Replies>> {
         let l = member.locale;
-        let authority = self.authority(member).await?;
+        let authority = self.admin.authority(member).await?;
         if !authority.is_admin() {
-            self.store
+            self.ctx
+                .store
                 .audit(
                     member.id,
                     "broadcast",
                     &action.encode(),
                     "refused",
                     "admin-refused",
-                    self.now(),
+                    self.ctx.now(),
                 )
                 .await?;
             return Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "admin-refused"
             ))]));
@@ -233,7 +272,8 @@ impl Conversation {
                 ..
             } => {
                 let roots: Vec<String> = if authority.whole_organization() {
-                    self.tree()
+                    self.ctx
+                        .tree()
                         .children_of(None)
                         .iter()
                         .map(|b| b.id.clone())
@@ -243,19 +283,19 @@ impl Conversation {
                 };
                 let mut buttons = Vec::new();
                 for root in roots {
-                    for b in self.tree().subtree(&root) {
+                    for b in self.ctx.tree().subtree(&root) {
                         buttons.push(
                             Action::BroadcastAudience {
                                 draft: draft.id,
                                 audience: Audience::Branch(b.clone()),
                             }
-                            .button(self.tree().path(&b, l)),
+                            .button(self.ctx.tree().path(&b, l)),
                         );
                     }
                 }
                 buttons.sort_by(|a, b| a.label.cmp(&b.label));
                 Ok(Some(vec![Outbound::with_buttons(
-                    t!(self.i18n, l, "broadcast-ask-branch"),
+                    t!(self.ctx.i18n, l, "broadcast-ask-branch"),
                     keyboard_column(buttons),
                 )]))
             }
@@ -263,10 +303,10 @@ impl Conversation {
                 menu: AudienceMenu::Tags,
                 ..
             } => {
-                let tags = self.store.tags_in_use().await?;
+                let tags = self.ctx.store.tags_in_use().await?;
                 if tags.is_empty() {
                     return Ok(Some(vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "broadcast-no-tags"
                     ))]));
@@ -283,7 +323,7 @@ impl Conversation {
                     })
                     .collect();
                 Ok(Some(vec![Outbound::with_buttons(
-                    t!(self.i18n, l, "broadcast-ask-tag"),
+                    t!(self.ctx.i18n, l, "broadcast-ask-tag"),
                     keyboard_column(buttons),
                 )]))
             }
@@ -299,7 +339,7 @@ impl Conversation {
                             audience: Audience::Inactive(*d),
                         }
                         .button(t!(
-                            self.i18n,
+                            self.ctx.i18n,
                             l,
                             "broadcast-inactive-label",
                             days = *d
@@ -307,7 +347,7 @@ impl Conversation {
                     })
                     .collect();
                 Ok(Some(vec![Outbound::with_buttons(
-                    t!(self.i18n, l, "broadcast-ask-inactive"),
+                    t!(self.ctx.i18n, l, "broadcast-ask-inactive"),
                     keyboard_column(buttons),
                 )]))
             }
@@ -315,28 +355,32 @@ impl Conversation {
                 let code = audience.encode();
                 let code = code.as_str();
                 let Some(filter) = self.audience_filter(&authority, audience) else {
-                    self.store
+                    self.ctx
+                        .store
                         .audit(
                             member.id,
                             "broadcast",
                             code,
                             "refused",
                             "admin-out-of-scope",
-                            self.now(),
+                            self.ctx.now(),
                         )
                         .await?;
                     return Ok(Some(vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "admin-out-of-scope"
                     ))]));
                 };
-                self.store.set_broadcast_audience(draft.id, code).await?;
-                let count = self.store.count_audience(&filter).await?;
+                self.ctx
+                    .store
+                    .set_broadcast_audience(draft.id, code)
+                    .await?;
+                let count = self.ctx.store.count_audience(&filter).await?;
                 let label = self.audience_label(member, &authority, audience);
                 if count == 0 {
                     let mut r = vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "broadcast-no-recipients",
                         audience = escape_html(&label)
@@ -349,10 +393,10 @@ impl Conversation {
                         draft: draft.id,
                         step,
                     }
-                    .button(t!(self.i18n, l, key))
+                    .button(t!(self.ctx.i18n, l, key))
                 };
                 let mut replies = vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "broadcast-preview-header",
                     audience = escape_html(&label),
@@ -360,7 +404,7 @@ impl Conversation {
                 ))];
                 replies.extend(self.broadcast_messages(&draft));
                 replies.push(Outbound::with_buttons(
-                    t!(self.i18n, l, "broadcast-confirm", count = count),
+                    t!(self.ctx.i18n, l, "broadcast-confirm", count = count),
                     vec![
                         vec![b("broadcast-send-now", SendStep::Now)],
                         vec![b("broadcast-send-later", SendStep::Later)],
@@ -373,7 +417,7 @@ impl Conversation {
                 step: SendStep::Now,
                 ..
             } => self
-                .queue_draft(member, &authority, &draft, self.now())
+                .queue_draft(member, &authority, &draft, self.ctx.now())
                 .await
                 .map(Some),
             Action::BroadcastSend {
@@ -383,9 +427,9 @@ impl Conversation {
                 member.dialog = Dialog::Broadcast {
                     draft: Some(draft.id),
                 };
-                self.save(member).await?;
+                self.ctx.save(member).await?;
                 Ok(Some(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "broadcast-ask-time",
                     tz = member.timezone.name()
@@ -395,7 +439,7 @@ impl Conversation {
                 step: SendStep::Drop,
                 ..
             } => Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-dropped"
             ))])),
@@ -404,36 +448,36 @@ impl Conversation {
     }
 
     /// The send time typed for a draft.
-    pub(super) async fn broadcast_time(
+    pub async fn broadcast_time(
         &self,
         member: &mut Member,
         draft: i64,
         text: &str,
     ) -> Result<Replies> {
         let l = member.locale;
-        let authority = self.authority(member).await?;
+        let authority = self.admin.authority(member).await?;
         let Some(row) = self.own_draft(member, draft).await? else {
             member.dialog = Dialog::Idle;
-            self.save(member).await?;
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "button-expired"))]);
+            self.ctx.save(member).await?;
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
         };
         let parsed = chrono::NaiveDateTime::parse_from_str(text.trim(), "%Y-%m-%d %H:%M")
             .ok()
             .map(|local| crate::domain::schedule::local_to_utc(member.timezone, local));
-        let now = self.now();
+        let now = self.ctx.now();
         match parsed {
             Some(at) if at > now => {
                 member.dialog = Dialog::Idle;
-                self.save(member).await?;
+                self.ctx.save(member).await?;
                 self.queue_draft(member, &authority, &row, at).await
             }
             Some(_) => Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-time-past"
             ))]),
             None => Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-time-invalid",
                 input = escape_excerpt(text.trim())
@@ -454,21 +498,23 @@ impl Conversation {
             .as_ref()
             .and_then(|a| self.audience_filter(authority, a))
         else {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "button-expired"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
         };
-        let now = self.now();
+        let now = self.ctx.now();
         let Some(count) = self
+            .ctx
             .store
             .queue_broadcast(draft.id, &filter, at, now)
             .await?
         else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-not-running"
             ))]);
         };
-        self.store
+        self.ctx
+            .store
             .audit(
                 member.id,
                 "broadcast",
@@ -484,12 +530,12 @@ impl Conversation {
             "broadcast-queued"
         };
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             key,
             id = draft.id,
             count = count,
-            when = crate::conversation::lesson::local_time_label(at, member.timezone)
+            when = local_time_label(at, member.timezone)
         ))])
     }
 
@@ -501,31 +547,37 @@ impl Conversation {
         message_id: Option<&str>,
     ) -> Result<Replies> {
         let l = member.locale;
-        let Some(row) = self.store.broadcast(id).await? else {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "button-expired"))]);
+        let Some(row) = self.ctx.store.broadcast(id).await? else {
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
         };
         if row.author_id != member.id && !authority.whole_organization() {
-            self.store
+            self.ctx
+                .store
                 .audit(
                     member.id,
                     "broadcast-cancel",
                     &id.to_string(),
                     "refused",
                     "admin-out-of-scope",
-                    self.now(),
+                    self.ctx.now(),
                 )
                 .await?;
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "admin-out-of-scope"))]);
-        }
-        let now = self.now();
-        let Some(cancelled) = self.store.cancel_broadcast(row.id, now).await? else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
+                l,
+                "admin-out-of-scope"
+            ))]);
+        }
+        let now = self.ctx.now();
+        let Some(cancelled) = self.ctx.store.cancel_broadcast(row.id, now).await? else {
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
                 l,
                 "broadcast-not-running"
             ))]);
         };
-        self.store
+        self.ctx
+            .store
             .audit(
                 member.id,
                 "broadcast-cancel",
@@ -536,8 +588,9 @@ impl Conversation {
             )
             .await?;
         let mut replies = Vec::new();
-        if let (Some(message_id), Some(row)) = (message_id, self.store.broadcast(row.id).await?) {
-            let counts = self.store.broadcast_counts(row.id).await?;
+        if let (Some(message_id), Some(row)) = (message_id, self.ctx.store.broadcast(row.id).await?)
+        {
+            let counts = self.ctx.store.broadcast_counts(row.id).await?;
             replies.push(Outbound::EditText {
                 message_id: message_id.to_string(),
                 html: self.progress_text(member, &row, &counts, now),
@@ -545,7 +598,7 @@ impl Conversation {
             });
         }
         replies.push(Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "broadcast-cancelled",
             id = row.id,
@@ -555,29 +608,30 @@ impl Conversation {
     }
 
     /// `/broadcasts`: the latest ones with their counts.
-    pub(super) async fn list_broadcasts(&self, member: &Member) -> Result<Replies> {
+    async fn list_broadcasts(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
-        let authority = self.authority(member).await?;
+        let authority = self.admin.authority(member).await?;
         let author = (!authority.whole_organization()).then_some(member.id);
-        let rows = self.store.recent_broadcasts(author, 10).await?;
+        let rows = self.ctx.store.recent_broadcasts(author, 10).await?;
         if rows.is_empty() {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "broadcasts-none"))]);
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "broadcasts-none"
+            ))]);
         }
-        let mut lines = vec![t!(self.i18n, l, "broadcasts-header")];
+        let mut lines = vec![t!(self.ctx.i18n, l, "broadcasts-header")];
         for row in rows {
-            let counts = self.store.broadcast_counts(row.id).await?;
+            let counts = self.ctx.store.broadcast_counts(row.id).await?;
             let label = Audience::decode(&row.audience)
                 .map(|a| self.audience_label(member, &authority, &a))
                 .unwrap_or_default();
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcasts-line",
                 id = row.id,
-                when = crate::conversation::lesson::local_time_label(
-                    row.send_at.unwrap_or(row.created_at),
-                    member.timezone
-                ),
+                when = local_time_label(row.send_at.unwrap_or(row.created_at), member.timezone),
                 audience = escape_html(&label),
                 status = self.status_label(l, &row.status),
                 sent = counts.sent,
@@ -597,11 +651,11 @@ impl Conversation {
             "cancelled" => "broadcast-status-cancelled",
             _ => "broadcast-status-draft",
         };
-        t!(self.i18n, l, key)
+        t!(self.ctx.i18n, l, key)
     }
 
     /// The messages a recipient gets.
-    pub(super) fn broadcast_messages(&self, row: &BroadcastRow) -> Replies {
+    fn broadcast_messages(&self, row: &BroadcastRow) -> Replies {
         match (
             row.media_kind.as_deref().and_then(MediaKind::parse),
             &row.media_file_id,
@@ -616,9 +670,9 @@ impl Conversation {
     }
 
     /// A delivery of kind `broadcast`.
-    pub(super) async fn compose_broadcast(&self, reference: &str) -> Result<Replies> {
+    pub async fn compose_broadcast(&self, reference: &str) -> Result<Replies> {
         let row = match reference.parse::<i64>() {
-            Ok(id) => self.store.broadcast(id).await?,
+            Ok(id) => self.ctx.store.broadcast(id).await?,
             Err(_) => None,
         };
         // A cancelled broadcast's deliveries are cancelled in batches after it: one claimed
@@ -630,20 +684,16 @@ impl Conversation {
     }
 
     /// A delivery of kind `broadcast-progress`: the author's progress message.
-    pub(super) async fn compose_progress(
-        &self,
-        member: &Member,
-        reference: &str,
-    ) -> Result<Replies> {
+    pub async fn compose_progress(&self, member: &Member, reference: &str) -> Result<Replies> {
         let Some(row) = (match reference.parse::<i64>() {
-            Ok(id) => self.store.broadcast(id).await?,
+            Ok(id) => self.ctx.store.broadcast(id).await?,
             Err(_) => None,
         }) else {
             return Ok(Vec::new());
         };
-        let counts = self.store.broadcast_counts(row.id).await?;
+        let counts = self.ctx.store.broadcast_counts(row.id).await?;
         Ok(vec![Outbound::with_buttons(
-            self.progress_text(member, &row, &counts, self.now()),
+            self.progress_text(member, &row, &counts, self.ctx.now()),
             self.cancel_keyboard(member, &row),
         )])
     }
@@ -653,7 +703,7 @@ impl Conversation {
             return Vec::new();
         }
         vec![vec![Action::BroadcastCancel(row.id).button(t!(
-            self.i18n,
+            self.ctx.i18n,
             member.locale,
             "broadcast-cancel-button"
         ))]]
@@ -669,7 +719,7 @@ impl Conversation {
         let l = member.locale;
         let done = c.sent + c.failed + c.blocked;
         let mut text = t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "broadcast-progress",
             id = row.id,
@@ -693,7 +743,7 @@ impl Conversation {
             let eta = (c.pending as f64 / rate).ceil() as i64;
             text.push('\n');
             text.push_str(&t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "broadcast-eta",
                 minutes = eta / 60,
@@ -706,34 +756,38 @@ impl Conversation {
     /// Progress edits due now: (chat, edit) for each running broadcast whose progress
     /// message is out; a broadcast with nothing pending is marked done with a last edit.
     pub async fn broadcast_progress(&self) -> Result<Vec<(String, Outbound)>> {
-        let now = self.now();
+        let now = self.ctx.now();
         let mut edits = Vec::new();
-        for row in self.store.running_broadcasts().await? {
+        for row in self.ctx.store.running_broadcasts().await? {
             if row.send_at.is_some_and(|at| at > now) {
                 continue;
             }
-            let Some((chat, message_id)) = self.store.broadcast_progress_message(row.id).await?
+            let Some((chat, message_id)) =
+                self.ctx.store.broadcast_progress_message(row.id).await?
             else {
                 continue;
             };
-            let counts = self.store.broadcast_counts(row.id).await?;
+            let counts = self.ctx.store.broadcast_counts(row.id).await?;
             let finished = counts.pending == 0;
             if !finished && row.progress_at.is_some_and(|at| now - at < PROGRESS_EVERY) {
                 continue;
             }
-            let Some(author) = self.store.member(row.author_id).await? else {
+            let Some(author) = self.ctx.store.member(row.author_id).await? else {
                 continue;
             };
             let row = if finished {
-                self.store.finish_broadcast(row.id, now).await?;
-                match self.store.broadcast(row.id).await? {
+                self.ctx.store.finish_broadcast(row.id, now).await?;
+                match self.ctx.store.broadcast(row.id).await? {
                     Some(r) => r,
                     None => continue,
                 }
             } else {
                 row
             };
-            self.store.set_broadcast_progress_at(row.id, now).await?;
+            self.ctx
+                .store
+                .set_broadcast_progress_at(row.id, now)
+                .await?;
             edits.push((
                 chat,
                 Outbound::EditText {
@@ -747,7 +801,7 @@ impl Conversation {
     }
 
     /// `/tag ID TAG` and `/untag ID TAG`: segments for broadcasts.
-    pub(super) async fn tag_command(
+    async fn tag_command(
         &self,
         member: &Member,
         authority: &Authority,
@@ -757,14 +811,19 @@ impl Conversation {
         let l = member.locale;
         let parts: Vec<&str> = args.split_whitespace().collect();
         let [target, tag] = parts.as_slice() else {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "tag-usage"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
         };
         if !valid_tag(tag) {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "tag-usage"))]);
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
         }
-        let Some(target_member) = self.store.member_by_chat(&member.channel, target).await? else {
+        let Some(target_member) = self
+            .ctx
+            .store
+            .member_by_chat(&member.channel, target)
+            .await?
+        else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "grant-no-member",
                 id = escape_excerpt(target)
@@ -774,34 +833,40 @@ impl Conversation {
             || target_member
                 .branch_id
                 .as_deref()
-                .is_some_and(|b| self.reaches(authority, b));
+                .is_some_and(|b| self.admin.reaches(authority, b));
         if !in_scope {
-            self.store
+            self.ctx
+                .store
                 .audit(
                     member.id,
                     if on { "tag" } else { "untag" },
                     args,
                     "refused",
                     "admin-out-of-scope",
-                    self.now(),
+                    self.ctx.now(),
                 )
                 .await?;
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "admin-out-of-scope"))]);
+            return Ok(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "admin-out-of-scope"
+            ))]);
         }
-        let changed = self.store.set_tag(target_member.id, tag, on).await?;
-        self.store
+        let changed = self.ctx.store.set_tag(target_member.id, tag, on).await?;
+        self.ctx
+            .store
             .audit(
                 member.id,
                 if on { "tag" } else { "untag" },
                 args,
                 "ok",
                 if changed { "changed" } else { "unchanged" },
-                self.now(),
+                self.ctx.now(),
             )
             .await?;
         let key = if on { "tag-done" } else { "untag-done" };
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             key,
             name = escape_html(target_member.display_name.as_deref().unwrap_or(target)),

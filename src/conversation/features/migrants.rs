@@ -5,14 +5,18 @@
 //! Pushes go through the outbox, each with a dedup key, so every member hears of an
 //! activity, a reminder or a cancellation once, whatever the number of processes.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, Duration, Utc};
 
-use super::action::Action;
-use super::{Conversation, Replies, Result};
 use crate::channel::{Button, Keyboard, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
+use crate::conversation::action::Action;
+use crate::conversation::ctx::{Ctx, local_time_label};
+use crate::conversation::{ConversationError, Replies, Result};
 use crate::domain::geo::{self, AttendanceRefusal, LatLon};
 use crate::domain::outbox::OutboxKind;
+use crate::domain::points::PointsConfig;
 use crate::domain::{Locale, Member};
 use crate::store::{Activity, Award, NewDelivery, Venue};
 use crate::t;
@@ -28,14 +32,6 @@ const ATTENDANCE_SEARCH_M: f64 = 2_000.0;
 const ATTENDANCE_CANDIDATES: usize = 50;
 /// Activities this many hours before or after now are considered for attendance.
 const ATTENDANCE_SEARCH_HOURS: i64 = 12;
-/// When the last digest was queued (its scheduled time, RFC 3339).
-const DIGEST_STATE: &str = "digest.last";
-/// The hour whose purge of old locations ran last.
-const PURGE_STATE: &str = "locations.purged_hour";
-/// A digest whose time passed longer ago than this (the service was down) is skipped.
-const DIGEST_GRACE_HOURS: i64 = 24;
-/// Members looked at per query when queueing digests.
-const PAGE: i64 = 5_000;
 
 /// Which reminder of an RSVP.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,23 +92,34 @@ pub fn parse_radius_km(args: &str, default_km: f64, max_km: f64) -> Option<f64> 
     (km.is_finite() && km > 0.0 && km <= max_km).then_some(km)
 }
 
-impl Conversation {
+/// Members away from home: away status, locations, nearby activities, RSVPs, attendance,
+/// and the pushes about activities.
+pub struct Migrants {
+    ctx: Arc<Ctx>,
+    points: Arc<PointsConfig>,
+}
+
+impl Migrants {
+    pub fn new(ctx: Arc<Ctx>, points: Arc<PointsConfig>) -> Self {
+        Self { ctx, points }
+    }
+
     // ----- away, home, consent ----------------------------------------------------------
 
     /// `/away`: working away from home; the home branch stays.
-    pub(super) async fn away(&self, member: &Member) -> Result<Replies> {
+    pub async fn away(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
-        let now = self.now();
+        let now = self.ctx.now();
         let mut replies = Vec::new();
-        if self.store.away_since(member.id).await?.is_some() {
-            replies.push(Outbound::text(t!(self.i18n, l, "away-already")));
+        if self.ctx.store.away_since(member.id).await?.is_some() {
+            replies.push(Outbound::text(t!(self.ctx.i18n, l, "away-already")));
         } else {
-            self.store.set_away(member.id, Some(now)).await?;
+            self.ctx.store.set_away(member.id, Some(now)).await?;
             replies.push(Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "away-started",
-                branch = escape_html(&self.branch_label(member))
+                branch = escape_html(&self.ctx.branch_label(member))
             )));
         }
         replies.push(self.location_request(member).await?);
@@ -120,29 +127,29 @@ impl Conversation {
     }
 
     /// `/home`: back home; stored locations stay until they expire or are forgotten.
-    pub(super) async fn home(&self, member: &Member) -> Result<Replies> {
+    pub async fn home(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
-        if self.store.away_since(member.id).await?.is_none() {
-            return Ok(vec![Outbound::text(t!(self.i18n, l, "home-already"))]);
+        if self.ctx.store.away_since(member.id).await?.is_none() {
+            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "home-already"))]);
         }
-        self.store.set_away(member.id, None).await?;
-        let stored = self.store.location_count(member.id).await?;
+        self.ctx.store.set_away(member.id, None).await?;
+        let stored = self.ctx.store.location_count(member.id).await?;
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "home-done",
             count = stored,
-            days = self.settings.migrants.retention_days
+            days = self.ctx.settings.migrants.retention_days
         ))])
     }
 
     /// `/forget_location`: every stored point is deleted, and consent withdrawn.
-    pub(super) async fn forget_location(&self, member: &Member) -> Result<Replies> {
-        let deleted = self.store.forget_locations(member.id).await?;
-        self.store.set_location_consent(member.id, None).await?;
+    pub async fn forget_location(&self, member: &Member) -> Result<Replies> {
+        let deleted = self.ctx.store.forget_locations(member.id).await?;
+        self.ctx.store.set_location_consent(member.id, None).await?;
         tracing::info!(member = member.id, deleted, "locations forgotten");
         Ok(vec![Outbound::text(t!(
-            self.i18n,
+            self.ctx.i18n,
             member.locale,
             "location-forgotten",
             count = deleted
@@ -151,7 +158,7 @@ impl Conversation {
 
     /// Asks for a location, or first for consent to store it.
     async fn location_request(&self, member: &Member) -> Result<Outbound> {
-        if self.store.location_consent(member.id).await?.is_some() {
+        if self.ctx.store.location_consent(member.id).await?.is_some() {
             return Ok(self.ask_location(member.locale, "location-share"));
         }
         Ok(self.consent_question(member.locale))
@@ -159,38 +166,39 @@ impl Conversation {
 
     fn ask_location(&self, l: Locale, key: &str) -> Outbound {
         Outbound::AskLocation {
-            html: t!(self.i18n, l, key),
-            button_label: t!(self.i18n, l, "location-button"),
+            html: t!(self.ctx.i18n, l, key),
+            button_label: t!(self.ctx.i18n, l, "location-button"),
         }
     }
 
     fn consent_question(&self, l: Locale) -> Outbound {
         Outbound::with_buttons(
             t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "location-consent",
-                days = self.settings.migrants.retention_days
+                days = self.ctx.settings.migrants.retention_days
             ),
             vec![vec![
-                Action::LocationConsent(true).button(t!(self.i18n, l, "location-consent-yes")),
-                Action::LocationConsent(false).button(t!(self.i18n, l, "location-consent-no")),
+                Action::LocationConsent(true).button(t!(self.ctx.i18n, l, "location-consent-yes")),
+                Action::LocationConsent(false).button(t!(self.ctx.i18n, l, "location-consent-no")),
             ]],
         )
     }
 
     /// The consent buttons.
-    pub(super) async fn consent_button(&self, member: &Member, yes: bool) -> Result<Replies> {
+    pub async fn consent_button(&self, member: &Member, yes: bool) -> Result<Replies> {
         let l = member.locale;
         match yes {
             true => {
-                self.store
-                    .set_location_consent(member.id, Some(self.now()))
+                self.ctx
+                    .store
+                    .set_location_consent(member.id, Some(self.ctx.now()))
                     .await?;
                 Ok(vec![self.ask_location(l, "location-consent-thanks")])
             }
             _ => Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "location-consent-declined"
             ))]),
@@ -199,24 +207,16 @@ impl Conversation {
 
     // ----- a shared location ------------------------------------------------------------
 
-    /// A location the member shared (`live`: an update of a live location, answered only
-    /// when it checks the member in).
-    pub(super) async fn location(
+    /// A location an onboarded member shared (`live`: an update of a live location,
+    /// answered only when it checks the member in).
+    pub async fn location(
         &self,
-        member: &mut Member,
+        member: &Member,
         lat: f64,
         lon: f64,
         live: bool,
     ) -> Result<Replies> {
         let l = member.locale;
-        if !member.onboarded {
-            if live {
-                return Ok(Vec::new());
-            }
-            let mut replies = vec![Outbound::text(t!(self.i18n, l, "finish-onboarding-first"))];
-            replies.extend(self.ask(member));
-            return Ok(replies);
-        }
         let point = match LatLon::new(lat, lon) {
             Ok(p) => p,
             Err(e) => {
@@ -224,29 +224,33 @@ impl Conversation {
                 if live {
                     return Ok(Vec::new());
                 }
-                return Ok(vec![Outbound::text(t!(self.i18n, l, "location-invalid"))]);
+                return Ok(vec![Outbound::text(t!(
+                    self.ctx.i18n,
+                    l,
+                    "location-invalid"
+                ))]);
             }
         };
-        if self.store.location_consent(member.id).await?.is_none() {
+        if self.ctx.store.location_consent(member.id).await?.is_none() {
             if live {
                 return Ok(Vec::new());
             }
             return Ok(vec![self.consent_question(l)]);
         }
-        let now = self.now();
+        let now = self.ctx.now();
         if live
-            && let Some((_, at)) = self.store.last_location(member.id).await?
+            && let Some((_, at)) = self.ctx.store.last_location(member.id).await?
             && now - at < Duration::seconds(LIVE_STORE_EVERY_SECONDS)
         {
             return Ok(Vec::new());
         }
-        self.store.save_location(member.id, point, now).await?;
+        self.ctx.store.save_location(member.id, point, now).await?;
         let attendance = self.attendance(member, point, live).await?;
         if live || !attendance.is_empty() {
             return Ok(attendance);
         }
-        let mut replies = vec![Outbound::text(t!(self.i18n, l, "location-saved"))];
-        let radius_km = self.settings.migrants.nearby_radius_km;
+        let mut replies = vec![Outbound::text(t!(self.ctx.i18n, l, "location-saved"))];
+        let radius_km = self.ctx.settings.migrants.nearby_radius_km;
         replies.extend(self.nearby_list(member, point, radius_km).await?);
         Ok(replies)
     }
@@ -255,13 +259,14 @@ impl Conversation {
     /// in time or place, says why not (not for live updates). Empty: nothing to say.
     async fn attendance(&self, member: &Member, at: LatLon, live: bool) -> Result<Replies> {
         let l = member.locale;
-        let now = self.now();
-        let settings = &self.settings.migrants;
+        let now = self.ctx.now();
+        let settings = &self.ctx.settings.migrants;
         let early = Duration::minutes(i64::from(settings.attendance_early_minutes));
         let from = now - Duration::hours(ATTENDANCE_SEARCH_HOURS);
         let until = now + Duration::hours(ATTENDANCE_SEARCH_HOURS);
         let search_m = ATTENDANCE_SEARCH_M.max(settings.attendance_radius_m);
         let mut candidates: Vec<(Activity, Venue, f64, bool)> = self
+            .ctx
             .store
             .activities_near(at, search_m, from, until, ATTENDANCE_CANDIDATES)
             .await
@@ -270,7 +275,12 @@ impl Conversation {
             .into_iter()
             .map(|n| (n.activity, n.venue, n.distance_m, false))
             .collect();
-        for (activity, venue) in self.store.rsvped_activities(member.id, from, until).await? {
+        for (activity, venue) in self
+            .ctx
+            .store
+            .rsvped_activities(member.id, from, until)
+            .await?
+        {
             match candidates.iter_mut().find(|c| c.0.id == activity.id) {
                 Some(c) => c.3 = true,
                 None => {
@@ -293,6 +303,7 @@ impl Conversation {
             ) {
                 Ok(()) => {
                     let new = self
+                        .ctx
                         .store
                         .record_attendance(&activity.id, member.id, *distance, now)
                         .await?;
@@ -301,13 +312,14 @@ impl Conversation {
                             return Ok(Vec::new());
                         }
                         return Ok(vec![Outbound::text(t!(
-                            self.i18n,
+                            self.ctx.i18n,
                             l,
                             "attendance-already",
                             title = escape_html(&activity.title)
                         ))]);
                     }
                     let points = self
+                        .ctx
                         .store
                         .award(
                             member.id,
@@ -321,7 +333,7 @@ impl Conversation {
                         .await?;
                     tracing::info!(member = member.id, activity = %activity.id, distance = *distance as i64, "attendance recorded");
                     return Ok(vec![Outbound::text(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "attendance-recorded",
                         title = escape_html(&activity.title),
@@ -345,17 +357,17 @@ impl Conversation {
         let title = escape_html(&activity.title);
         let text = match why {
             AttendanceRefusal::TooEarly { opens_at } => t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "attendance-too-early",
                 title = title,
-                opens = super::lesson::local_time_label(opens_at, member.timezone)
+                opens = local_time_label(opens_at, member.timezone)
             ),
             AttendanceRefusal::Ended { .. } => {
-                t!(self.i18n, l, "attendance-ended", title = title)
+                t!(self.ctx.i18n, l, "attendance-ended", title = title)
             }
             AttendanceRefusal::TooFar { distance_m, max_m } => t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "attendance-too-far",
                 title = title,
@@ -369,16 +381,16 @@ impl Conversation {
     // ----- nearby -------------------------------------------------------------------------
 
     /// `/nearby [km]`.
-    pub(super) async fn nearby(&self, member: &Member, args: &str) -> Result<Replies> {
+    pub async fn nearby(&self, member: &Member, args: &str) -> Result<Replies> {
         let l = member.locale;
-        let settings = &self.settings.migrants;
+        let settings = &self.ctx.settings.migrants;
         let Some(radius_km) = parse_radius_km(
             args,
             settings.nearby_radius_km,
             crate::config::MigrantSettings::MAX_NEARBY_KM,
         ) else {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "nearby-usage",
                 input = escape_excerpt(args),
@@ -386,7 +398,7 @@ impl Conversation {
             ))]);
         };
         let Some(point) = self.fresh_location(member.id).await? else {
-            if self.store.location_consent(member.id).await?.is_some() {
+            if self.ctx.store.location_consent(member.id).await?.is_some() {
                 return Ok(vec![self.ask_location(l, "nearby-need-location")]);
             }
             return Ok(vec![self.consent_question(l)]);
@@ -394,7 +406,7 @@ impl Conversation {
         let list = self.nearby_list(member, point, radius_km).await?;
         if list.is_empty() {
             return Ok(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "nearby-none",
                 km = km_label(radius_km),
@@ -406,8 +418,9 @@ impl Conversation {
 
     /// The member's latest location if it is within the retention period.
     async fn fresh_location(&self, member_id: i64) -> Result<Option<LatLon>> {
-        let cutoff = self.now() - self.retention();
+        let cutoff = self.ctx.now() - self.retention();
         Ok(self
+            .ctx
             .store
             .last_location(member_id)
             .await?
@@ -416,16 +429,17 @@ impl Conversation {
     }
 
     fn retention(&self) -> Duration {
-        Duration::days(i64::from(self.settings.migrants.retention_days))
+        Duration::days(i64::from(self.ctx.settings.migrants.retention_days))
     }
 
     /// The upcoming activities within `radius_km` of `point` as one message with buttons;
     /// empty when there are none.
     async fn nearby_list(&self, member: &Member, point: LatLon, radius_km: f64) -> Result<Replies> {
         let l = member.locale;
-        let now = self.now();
-        let days = self.settings.migrants.nearby_days;
+        let now = self.ctx.now();
+        let days = self.ctx.settings.migrants.nearby_days;
         let page = self
+            .ctx
             .store
             .activities_near(
                 point,
@@ -440,19 +454,19 @@ impl Conversation {
             return Ok(Vec::new());
         }
         let mut lines = vec![t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "nearby-header",
             km = km_label(radius_km),
             days = days
         )];
         let ids: Vec<&str> = page.found.iter().map(|n| n.activity.id.as_str()).collect();
-        let going = self.store.rsvped_among(member.id, &ids).await?;
+        let going = self.ctx.store.rsvped_among(member.id, &ids).await?;
         let mut keyboard: Keyboard = Vec::new();
         for (i, n) in page.found.iter().enumerate() {
             let number = i + 1;
             lines.push(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "nearby-item",
                 number = number,
@@ -465,7 +479,7 @@ impl Conversation {
             keyboard.push(self.activity_buttons(l, number, &n.activity.id, &n.venue.id, going));
         }
         if page.more {
-            lines.push(t!(self.i18n, l, "nearby-more"));
+            lines.push(t!(self.ctx.i18n, l, "nearby-more"));
         }
         Ok(vec![Outbound::with_buttons(lines.join("\n"), keyboard)])
     }
@@ -480,21 +494,21 @@ impl Conversation {
     ) -> Vec<Button> {
         let rsvp = if going {
             Action::CancelRsvp(activity_id.to_string()).button(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "button-not-going",
                 number = number
             ))
         } else {
             Action::Rsvp(activity_id.to_string()).button(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "button-going",
                 number = number
             ))
         };
         let map = Action::Map(venue_id.to_string()).button(t!(
-            self.i18n,
+            self.ctx.i18n,
             l,
             "button-map",
             number = number
@@ -503,7 +517,7 @@ impl Conversation {
     }
 
     /// "2026-12-03 19:00–21:00 (Asia/Shanghai)" in the member's zone.
-    pub(super) fn activity_time_label(&self, member: &Member, a: &Activity) -> String {
+    pub fn activity_time_label(&self, member: &Member, a: &Activity) -> String {
         let tz = member.timezone;
         let start = a.starts_at.with_timezone(&tz);
         let end = a.ends_at.with_timezone(&tz);
@@ -513,7 +527,7 @@ impl Conversation {
             "%Y-%m-%d %H:%M"
         };
         t!(
-            self.i18n,
+            self.ctx.i18n,
             member.locale,
             "activity-time",
             start = start.format("%Y-%m-%d %H:%M").to_string(),
@@ -522,32 +536,37 @@ impl Conversation {
         )
     }
 
-    pub(super) fn distance_label(&self, l: Locale, metres: f64) -> String {
+    fn distance_label(&self, l: Locale, metres: f64) -> String {
         if metres < 1000.0 {
             t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "distance-m",
                 m = format!("{:.0}", metres.max(0.0))
             )
         } else {
-            t!(self.i18n, l, "distance-km", km = km_label(metres / 1000.0))
+            t!(
+                self.ctx.i18n,
+                l,
+                "distance-km",
+                km = km_label(metres / 1000.0)
+            )
         }
     }
 
     // ----- buttons: RSVP, map ------------------------------------------------------------
 
     /// RSVP, "not going", a venue's map. None: the button is out of date.
-    pub(super) async fn activity_button(
+    pub async fn activity_button(
         &self,
         member: &Member,
         action: &Action,
     ) -> Result<Option<Replies>> {
         let l = member.locale;
-        let now = self.now();
+        let now = self.ctx.now();
         let (activity_id, going) = match action {
             Action::Map(venue_id) => {
-                let Some(venue) = self.store.venue(venue_id).await? else {
+                let Some(venue) = self.ctx.store.venue(venue_id).await? else {
                     return Ok(None);
                 };
                 return Ok(Some(vec![venue_pin(&venue)]));
@@ -556,20 +575,21 @@ impl Conversation {
             Action::CancelRsvp(id) => (id, false),
             _ => return Ok(None),
         };
-        let Some((activity, venue)) = self.store.activity_with_venue(activity_id).await? else {
+        let Some((activity, venue)) = self.ctx.store.activity_with_venue(activity_id).await? else {
             return Ok(None);
         };
         let title = escape_html(&activity.title);
         if !going {
-            if !self.store.cancel_rsvp(&activity.id, member.id).await? {
+            if !self.ctx.store.cancel_rsvp(&activity.id, member.id).await? {
                 return Ok(Some(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "rsvp-none",
                     title = title
                 ))]));
             }
-            self.store
+            self.ctx
+                .store
                 .cancel_deliveries(
                     OutboxKind::ActivityReminder,
                     &reminder_refs(&activity),
@@ -578,7 +598,7 @@ impl Conversation {
                 )
                 .await?;
             return Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "rsvp-withdrawn",
                 title = title
@@ -587,7 +607,7 @@ impl Conversation {
         if !activity.is_scheduled() {
             let note = activity.cancel_note.as_deref().map(escape_html);
             return Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "rsvp-cancelled-activity",
                 title = title,
@@ -596,32 +616,32 @@ impl Conversation {
         }
         if activity.ends_at <= now {
             return Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "rsvp-ended",
                 title = title
             ))]));
         }
         if let Some(capacity) = activity.capacity
-            && !self.store.has_rsvp(&activity.id, member.id).await?
-            && self.store.rsvp_count(&activity.id).await? >= capacity
+            && !self.ctx.store.has_rsvp(&activity.id, member.id).await?
+            && self.ctx.store.rsvp_count(&activity.id).await? >= capacity
         {
             return Ok(Some(vec![Outbound::text(t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 "rsvp-full",
                 title = title,
                 capacity = capacity
             ))]));
         }
-        let new = self.store.rsvp(&activity.id, member.id, now).await?;
+        let new = self.ctx.store.rsvp(&activity.id, member.id, now).await?;
         if new {
             self.queue_reminders(member.id, &activity, now).await?;
         }
         let key = if new { "rsvp-done" } else { "rsvp-already" };
         Ok(Some(vec![Outbound::with_buttons(
             t!(
-                self.i18n,
+                self.ctx.i18n,
                 l,
                 key,
                 title = title,
@@ -630,13 +650,13 @@ impl Conversation {
             ),
             vec![vec![
                 Action::CancelRsvp(activity.id.clone()).button(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "button-not-going",
                     number = 0usize
                 )),
                 Action::Map(venue.id.clone()).button(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "button-map",
                     number = 0usize
@@ -646,7 +666,7 @@ impl Conversation {
     }
 
     /// Queues the reminders of an RSVP that are still ahead.
-    pub(super) async fn queue_reminders(
+    async fn queue_reminders(
         &self,
         member_id: i64,
         activity: &Activity,
@@ -669,7 +689,7 @@ impl Conversation {
                 })
             })
             .collect();
-        Ok(self.store.enqueue_many(&deliveries, now).await?)
+        Ok(self.ctx.store.enqueue_many(&deliveries, now).await?)
     }
 
     // ----- pushes -------------------------------------------------------------------------
@@ -678,7 +698,11 @@ impl Conversation {
     /// how many were queued.
     pub async fn announce_activity(&self, activity: &Activity, venue: &Venue) -> Result<u64> {
         let deliveries = self.announcement(activity, venue).await?;
-        let queued = self.store.enqueue_many(&deliveries, self.now()).await?;
+        let queued = self
+            .ctx
+            .store
+            .enqueue_many(&deliveries, self.ctx.now())
+            .await?;
         tracing::info!(activity = %activity.id, near = deliveries.len(), queued, "new activity announced");
         Ok(queued)
     }
@@ -691,7 +715,11 @@ impl Conversation {
         for (activity, venue) in activities {
             deliveries.extend(self.announcement(activity, venue).await?);
         }
-        let queued = self.store.enqueue_many(&deliveries, self.now()).await?;
+        let queued = self
+            .ctx
+            .store
+            .enqueue_many(&deliveries, self.ctx.now())
+            .await?;
         tracing::info!(
             activities = activities.len(),
             queued,
@@ -704,11 +732,12 @@ impl Conversation {
     /// one cancelled or over); the dedup key `activity-new:<activity>:<member>` makes sure
     /// nobody is told twice.
     async fn announcement(&self, activity: &Activity, venue: &Venue) -> Result<Vec<NewDelivery>> {
-        let now = self.now();
+        let now = self.ctx.now();
         if !activity.is_scheduled() || activity.ends_at <= now {
             return Ok(Vec::new());
         }
         let near = self
+            .ctx
             .store
             .migrants_near(
                 venue.location(),
@@ -732,9 +761,10 @@ impl Conversation {
 
     /// Tells those who said they will go that an activity was cancelled, and drops their
     /// reminders.
-    pub(super) async fn announce_cancellation(&self, activity: &Activity) -> Result<u64> {
-        let now = self.now();
-        self.store
+    pub async fn announce_cancellation(&self, activity: &Activity) -> Result<u64> {
+        let now = self.ctx.now();
+        self.ctx
+            .store
             .cancel_deliveries(
                 OutboxKind::ActivityReminder,
                 &reminder_refs(activity),
@@ -743,6 +773,7 @@ impl Conversation {
             )
             .await?;
         let deliveries: Vec<NewDelivery> = self
+            .ctx
             .store
             .rsvp_members(&activity.id)
             .await?
@@ -756,14 +787,15 @@ impl Conversation {
                 due_at: now,
             })
             .collect();
-        Ok(self.store.enqueue_many(&deliveries, now).await?)
+        Ok(self.ctx.store.enqueue_many(&deliveries, now).await?)
     }
 
     /// After an activity's time or venue changed: those who said they will go are told,
     /// and their reminders follow the new time.
-    pub(super) async fn announce_change(&self, before: &Activity, after: &Activity) -> Result<u64> {
-        let now = self.now();
-        self.store
+    pub async fn announce_change(&self, before: &Activity, after: &Activity) -> Result<u64> {
+        let now = self.ctx.now();
+        self.ctx
+            .store
             .cancel_deliveries(
                 OutboxKind::ActivityReminder,
                 &reminder_refs(before),
@@ -773,7 +805,7 @@ impl Conversation {
             .await?;
         let reference = format!("{}|{}", after.id, after.starts_at.timestamp());
         let mut deliveries = Vec::new();
-        for member_id in self.store.rsvp_members(&after.id).await? {
+        for member_id in self.ctx.store.rsvp_members(&after.id).await? {
             self.queue_reminders(member_id, after, now).await?;
             deliveries.push(NewDelivery {
                 member_id,
@@ -787,111 +819,36 @@ impl Conversation {
                 due_at: now,
             });
         }
-        Ok(self.store.enqueue_many(&deliveries, now).await?)
-    }
-
-    /// Queues the weekly digest when its time has come (in the organization's time zone),
-    /// once per scheduled time. Returns how many were queued.
-    pub async fn queue_digests(&self) -> Result<u64> {
-        let Some(schedule) = &self.settings.migrants.digest else {
-            return Ok(0);
-        };
-        let now = self.now();
-        let tz = self.settings.default_timezone;
-        let since = now - Duration::hours(DIGEST_GRACE_HOURS);
-        let last_done = self
-            .store
-            .state(DIGEST_STATE)
-            .await?
-            .and_then(|s| DateTime::parse_from_rfc3339(&s).ok())
-            .map(|t| t.with_timezone(&Utc));
-        let mut due = None;
-        for t in schedule.after(&since.with_timezone(&tz)) {
-            let t = t.with_timezone(&Utc);
-            if t > now {
-                break;
-            }
-            due = Some(t);
-        }
-        let Some(due) = due else {
-            return Ok(0);
-        };
-        if last_done.is_some_and(|d| d >= due) {
-            return Ok(0);
-        }
-        let fresh_since = now - self.retention();
-        let reference = due.timestamp().to_string();
-        let last = self.store.max_member_id().await?;
-        let mut queued = 0;
-        let mut after = 0;
-        while after < last {
-            let up_to = after.saturating_add(PAGE);
-            let deliveries: Vec<NewDelivery> = self
-                .store
-                .migrants_with_location(fresh_since, after, up_to)
-                .await?
-                .into_iter()
-                .map(|member_id| NewDelivery {
-                    member_id,
-                    kind: OutboxKind::ActivityDigest,
-                    reference: reference.clone(),
-                    dedup_key: OutboxKind::ActivityDigest
-                        .dedup_key(format_args!("{member_id}:{reference}")),
-                    due_at: now,
-                })
-                .collect();
-            queued += self.store.enqueue_many(&deliveries, now).await?;
-            after = up_to;
-        }
-        self.store
-            .set_state(DIGEST_STATE, &due.to_rfc3339())
-            .await?;
-        tracing::info!(queued, "weekly digests of nearby activities queued");
-        Ok(queued)
-    }
-
-    /// Deletes shared locations older than the retention period, once an hour.
-    pub async fn purge_old_locations(&self) -> Result<u64> {
-        let now = self.now();
-        let hour = now.format("%Y-%m-%dT%H").to_string();
-        if self.store.state(PURGE_STATE).await?.as_deref() == Some(hour.as_str()) {
-            return Ok(0);
-        }
-        let deleted = self.store.purge_locations(now - self.retention()).await?;
-        self.store.set_state(PURGE_STATE, &hour).await?;
-        if deleted > 0 {
-            tracing::info!(deleted, "old shared locations deleted");
-        }
-        Ok(deleted)
+        Ok(self.ctx.store.enqueue_many(&deliveries, now).await?)
     }
 
     // ----- composing the pushes -----------------------------------------------------------
 
     /// The messages of the outbox kinds above; empty when the delivery no longer applies
     /// (the activity was cancelled or moved, the RSVP withdrawn).
-    pub(super) async fn compose_migrant(
+    pub async fn compose_migrant(
         &self,
         member: &Member,
         kind: OutboxKind,
         reference: &str,
     ) -> Result<Replies> {
         let l = member.locale;
-        let now = self.now();
+        let now = self.ctx.now();
         match kind {
             OutboxKind::ActivityDigest => {
                 let Some(point) = self.fresh_location(member.id).await? else {
                     return Ok(Vec::new());
                 };
                 let mut list = self
-                    .nearby_list(member, point, self.settings.migrants.nearby_radius_km)
+                    .nearby_list(member, point, self.ctx.settings.migrants.nearby_radius_km)
                     .await?;
                 if let Some(Outbound::Text { html, .. }) = list.first_mut() {
-                    *html = format!("{}\n{html}", t!(self.i18n, l, "digest-header"));
+                    *html = format!("{}\n{html}", t!(self.ctx.i18n, l, "digest-header"));
                 }
                 Ok(list)
             }
             OutboxKind::ActivityNew => {
-                let Some((a, v)) = self.store.activity_with_venue(reference).await? else {
+                let Some((a, v)) = self.ctx.store.activity_with_venue(reference).await? else {
                     return Ok(Vec::new());
                 };
                 if !a.is_scheduled() || a.ends_at <= now {
@@ -901,10 +858,10 @@ impl Conversation {
                     Some(p) => self.distance_label(l, geo::distance_m(p, v.location())),
                     None => "—".into(),
                 };
-                let going = self.store.has_rsvp(&a.id, member.id).await?;
+                let going = self.ctx.store.has_rsvp(&a.id, member.id).await?;
                 Ok(vec![Outbound::with_buttons(
                     t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "activity-new",
                         title = escape_html(&a.title),
@@ -920,12 +877,12 @@ impl Conversation {
                 let Some((id, which, start)) = Reminder::parse_reference(reference) else {
                     return Ok(Vec::new());
                 };
-                let Some((a, v)) = self.store.activity_with_venue(id).await? else {
+                let Some((a, v)) = self.ctx.store.activity_with_venue(id).await? else {
                     return Ok(Vec::new());
                 };
                 if !a.is_scheduled()
                     || a.starts_at.timestamp() != start
-                    || !self.store.has_rsvp(&a.id, member.id).await?
+                    || !self.ctx.store.has_rsvp(&a.id, member.id).await?
                 {
                     return Ok(Vec::new());
                 }
@@ -935,7 +892,7 @@ impl Conversation {
                 };
                 Ok(vec![Outbound::with_buttons(
                     t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         key,
                         title = escape_html(&a.title),
@@ -944,7 +901,7 @@ impl Conversation {
                         time = self.activity_time_label(member, &a)
                     ),
                     vec![vec![Action::Map(v.id.clone()).button(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "button-map",
                         number = 0usize
@@ -952,11 +909,11 @@ impl Conversation {
                 )])
             }
             OutboxKind::ActivityCancelled => {
-                let Some((a, v)) = self.store.activity_with_venue(reference).await? else {
+                let Some((a, v)) = self.ctx.store.activity_with_venue(reference).await? else {
                     return Ok(Vec::new());
                 };
                 Ok(vec![Outbound::text(t!(
-                    self.i18n,
+                    self.ctx.i18n,
                     l,
                     "activity-cancelled",
                     title = escape_html(&a.title),
@@ -967,15 +924,15 @@ impl Conversation {
             }
             OutboxKind::ActivityChanged => {
                 let id = reference.rsplit_once('|').map_or(reference, |(id, _)| id);
-                let Some((a, v)) = self.store.activity_with_venue(id).await? else {
+                let Some((a, v)) = self.ctx.store.activity_with_venue(id).await? else {
                     return Ok(Vec::new());
                 };
-                if !a.is_scheduled() || !self.store.has_rsvp(&a.id, member.id).await? {
+                if !a.is_scheduled() || !self.ctx.store.has_rsvp(&a.id, member.id).await? {
                     return Ok(Vec::new());
                 }
                 Ok(vec![Outbound::with_buttons(
                     t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "activity-changed",
                         title = escape_html(&a.title),
@@ -983,7 +940,7 @@ impl Conversation {
                         time = self.activity_time_label(member, &a)
                     ),
                     vec![vec![Action::Map(v.id.clone()).button(t!(
-                        self.i18n,
+                        self.ctx.i18n,
                         l,
                         "button-map",
                         number = 0usize
@@ -1004,7 +961,7 @@ fn reminder_refs(activity: &Activity) -> Vec<String> {
 }
 
 /// A venue as a map pin.
-pub(super) fn venue_pin(venue: &Venue) -> Outbound {
+fn venue_pin(venue: &Venue) -> Outbound {
     Outbound::Venue {
         lat: venue.lat,
         lon: venue.lon,
@@ -1028,10 +985,10 @@ pub fn km_label(km: f64) -> String {
 }
 
 /// A bad centre or radius cannot come from validated input: report it as a store problem.
-fn near_error(e: crate::store::NearError) -> super::ConversationError {
+fn near_error(e: crate::store::NearError) -> ConversationError {
     match e {
-        crate::store::NearError::Store(e) => super::ConversationError::Store(e),
-        crate::store::NearError::Geo(e) => super::ConversationError::Geo(e),
+        crate::store::NearError::Store(e) => ConversationError::Store(e),
+        crate::store::NearError::Geo(e) => ConversationError::Geo(e),
     }
 }
 

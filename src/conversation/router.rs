@@ -1,0 +1,454 @@
+//! Which feature answers what: an inbound event goes through the message limit and the
+//! member lookup, then a [`Command`] to its feature (admin commands after the check of
+//! the member's authority), a button's [`Action`] to its feature, typed text to the
+//! feature of the member's dialog step; a queued delivery's [`OutboxKind`] to the
+//! feature that composes it. The router decides nothing a feature decides.
+
+use std::sync::{Arc, Mutex};
+
+use super::action::{Action, RankPeriod};
+use super::command::{Command, Invocation, help_text};
+use super::ctx::Ctx;
+use super::features::Features;
+use super::features::ranks::Period;
+use super::{ConversationError, Replies, Result};
+use crate::channel::{Inbound, InboundEvent, Outbound};
+use crate::content::markdown::escape_excerpt;
+use crate::domain::flood::{FloodGuard, Verdict};
+use crate::domain::intent::{Intent, Phrases};
+use crate::domain::outbox::OutboxKind;
+use crate::domain::{Dialog, Locale, Member, MemberStatus};
+use crate::store::OutboxItem;
+use crate::t;
+
+pub struct Router {
+    ctx: Arc<Ctx>,
+    features: Features,
+    /// What members type when no question is open (every locale's `phrases-*` tables).
+    phrases: Phrases,
+    /// Messages per member and minute (see `commands_per_minute`).
+    flood: Mutex<FloodGuard>,
+}
+
+impl Router {
+    pub fn new(ctx: Arc<Ctx>, features: Features, flood: FloodGuard) -> Self {
+        Self {
+            phrases: ctx.i18n.phrases(),
+            ctx,
+            features,
+            flood: Mutex::new(flood),
+        }
+    }
+
+    /// Handles one event from a member and returns the replies.
+    pub async fn handle(&self, inbound: &Inbound) -> Result<Replies> {
+        let ctx = &self.ctx;
+        let f = &self.features;
+        let now = ctx.now();
+        // Poll answers and live-location updates are not typed messages: they do not count.
+        if !matches!(
+            inbound.event,
+            InboundEvent::PollAnswer { .. } | InboundEvent::Location { live: true, .. }
+        ) {
+            let key = format!("{}:{}", inbound.channel, inbound.chat_id);
+            let verdict = match self.flood.lock() {
+                Ok(mut guard) => guard.check(&key, now),
+                Err(poisoned) => poisoned.into_inner().check(&key, now),
+            };
+            match verdict {
+                Verdict::Allow => {}
+                Verdict::Drop => return Ok(Vec::new()),
+                Verdict::Warn => return self.flood_reply(inbound).await,
+            }
+        }
+        let existing = ctx
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?;
+        let mut member = match existing {
+            Some(m) => m,
+            None => {
+                let locale = inbound
+                    .language
+                    .as_deref()
+                    .and_then(Locale::negotiate)
+                    .unwrap_or(Locale::DEFAULT);
+                ctx.store
+                    .create_member(
+                        &inbound.channel,
+                        &inbound.chat_id,
+                        locale,
+                        ctx.settings.default_timezone.name(),
+                        ctx.settings.default_lesson_time,
+                        &Dialog::Idle.encode(),
+                        now,
+                    )
+                    .await?
+            }
+        };
+        if member.status == MemberStatus::Blocked {
+            // They write to us again: they can receive again.
+            member.status = MemberStatus::Active;
+            ctx.store.save_member(&member, now).await?;
+            f.lessons.reschedule(&member).await?;
+        }
+        match &inbound.event {
+            InboundEvent::Text(text) => {
+                let text = text.trim();
+                match Command::parse(text) {
+                    Some(Ok(invocation)) => self.command(&mut member, invocation).await,
+                    Some(Err(unknown)) => Ok(vec![Outbound::text(t!(
+                        ctx.i18n,
+                        member.locale,
+                        "unknown-command",
+                        command = escape_excerpt(&format!("/{}", unknown.0))
+                    ))]),
+                    None => self.text(&mut member, text).await,
+                }
+            }
+            InboundEvent::Button {
+                callback_id,
+                data,
+                message_id,
+            } => {
+                self.button(&mut member, callback_id, data, message_id.as_deref())
+                    .await
+            }
+            InboundEvent::PollAnswer { poll_id, option } => {
+                f.quizzes.poll_answer(&member, poll_id, *option).await
+            }
+            InboundEvent::Location { lat, lon, live } => {
+                if !member.onboarded {
+                    if *live {
+                        return Ok(Vec::new());
+                    }
+                    return Ok(self.finish_onboarding_first(&member));
+                }
+                f.migrants.location(&member, *lat, *lon, *live).await
+            }
+            InboundEvent::Media {
+                kind,
+                file_id,
+                caption,
+            } => match member.dialog {
+                Dialog::Broadcast { draft: None } => {
+                    f.broadcasts
+                        .broadcast_content(&mut member, caption, Some((*kind, file_id)))
+                        .await
+                }
+                // A photo, a voice message or a sticker: a kind answer, not "not understood".
+                _ => Ok(vec![Outbound::text(t!(
+                    ctx.i18n,
+                    member.locale,
+                    "typed-media"
+                ))]),
+            },
+            // The service marks the member blocked (`App::answer`); nothing to say.
+            InboundEvent::Unsubscribed => Ok(Vec::new()),
+        }
+    }
+
+    /// The one "please wait" answer to a member over the message limit.
+    async fn flood_reply(&self, inbound: &Inbound) -> Result<Replies> {
+        let locale = self
+            .ctx
+            .store
+            .member_by_chat(&inbound.channel, &inbound.chat_id)
+            .await?
+            .map(|m| m.locale)
+            .or_else(|| inbound.language.as_deref().and_then(Locale::negotiate))
+            .unwrap_or(Locale::DEFAULT);
+        tracing::info!(chat = %inbound.chat_id, "message limit reached");
+        let text = t!(self.ctx.i18n, locale, "rate-limited");
+        Ok(match &inbound.event {
+            InboundEvent::Button { callback_id, .. } => vec![Outbound::AnswerButton {
+                callback_id: callback_id.clone(),
+                text: Some(text),
+            }],
+            _ => vec![Outbound::text(text)],
+        })
+    }
+
+    fn not_understood(&self, member: &Member) -> Replies {
+        vec![Outbound::text(t!(
+            self.ctx.i18n,
+            member.locale,
+            "not-understood"
+        ))]
+    }
+
+    /// Typed text when no question is open, understood through the phrase tables: a
+    /// check-in, a question about the voice message, a greeting, thanks; anything else is
+    /// not understood, with the commands most likely meant.
+    async fn idle_text(&self, member: &mut Member, text: &str) -> Result<Replies> {
+        let l = member.locale;
+        let i18n = &self.ctx.i18n;
+        match self.phrases.read(text) {
+            Some(Intent::CheckIn) if member.onboarded => {
+                self.features.lessons.checkin_typed(member).await
+            }
+            Some(Intent::HowToListen) => Ok(vec![Outbound::text(t!(i18n, l, "typed-listen"))]),
+            Some(Intent::Greeting) => Ok(vec![Outbound::text(t!(i18n, l, "typed-greeting"))]),
+            Some(Intent::Thanks) => Ok(vec![Outbound::text(t!(i18n, l, "typed-thanks"))]),
+            _ => Ok(self.not_understood(member)),
+        }
+    }
+
+    fn finish_onboarding_first(&self, member: &Member) -> Replies {
+        let mut replies = vec![Outbound::text(t!(
+            self.ctx.i18n,
+            member.locale,
+            "finish-onboarding-first"
+        ))];
+        replies.extend(self.features.onboarding.ask(member));
+        replies
+    }
+
+    // ----- commands ------------------------------------------------------------------
+
+    async fn command(&self, member: &mut Member, invocation: Invocation<'_>) -> Result<Replies> {
+        let Invocation { command, args } = invocation;
+        let ctx = &self.ctx;
+        let f = &self.features;
+        let l = member.locale;
+        if !matches!(command, Command::Start | Command::Help) && !member.onboarded {
+            return Ok(self.finish_onboarding_first(member));
+        }
+        if matches!(member.dialog, Dialog::Broadcast { .. }) {
+            // A command ends the announcement being written.
+            member.dialog = Dialog::Idle;
+            ctx.save(member).await?;
+            if command == Command::Cancel {
+                return Ok(vec![Outbound::text(t!(ctx.i18n, l, "broadcast-dropped"))]);
+            }
+        }
+        match command {
+            Command::Start => f.onboarding.start(member).await,
+            Command::Help => Ok(vec![Outbound::text(help_text(
+                &ctx.i18n,
+                l,
+                "help-header",
+                &Command::MEMBER[1..],
+                None,
+            ))]),
+            Command::Today => f.lessons.today(member).await,
+            Command::Me => f.lessons.me(member).await,
+            Command::Rank => match Period::parse(args) {
+                Some(period) => f.ranks.rank(member, period).await,
+                None => Ok(vec![Outbound::text(t!(
+                    ctx.i18n,
+                    l,
+                    "rank-usage",
+                    input = escape_excerpt(args)
+                ))]),
+            },
+            Command::Poster => f.posters.resend_poster(member).await,
+            Command::Away => f.migrants.away(member).await,
+            Command::Home => f.migrants.home(member).await,
+            Command::Nearby => f.migrants.nearby(member, args).await,
+            Command::ForgetLocation => f.migrants.forget_location(member).await,
+            Command::Settings => f.onboarding.settings(member).await,
+            Command::Pause => f.lessons.pause(member).await,
+            Command::Resume => f.lessons.resume(member).await,
+            // Outside an announcement being written there is nothing to cancel.
+            Command::Cancel => Ok(self.not_understood(member)),
+            Command::Admin
+            | Command::Admins
+            | Command::Grant
+            | Command::Revoke
+            | Command::QuizTest
+            | Command::Broadcast
+            | Command::Broadcasts
+            | Command::Tag
+            | Command::Untag
+            | Command::Stats
+            | Command::Export
+            | Command::Branches
+            | Command::BranchAdd
+            | Command::BranchRename
+            | Command::BranchRemove
+            | Command::Venues
+            | Command::VenueAdd
+            | Command::VenueEdit
+            | Command::VenueRemove
+            | Command::ActivityAdd
+            | Command::ActivityEdit
+            | Command::ActivityCancel
+            | Command::VenueStats
+            | Command::Capacity => self.admin_command(member, command, args).await,
+        }
+    }
+
+    /// An admin command: refused (and audited) unless the member has an admin role, else
+    /// run by its feature with the member's authority.
+    async fn admin_command(
+        &self,
+        member: &mut Member,
+        command: Command,
+        args: &str,
+    ) -> Result<Replies> {
+        let f = &self.features;
+        let authority = f.admin.authority(member).await?;
+        if !authority.is_admin() {
+            return f
+                .admin
+                .refuse(member, command.name(), args, "admin-refused")
+                .await;
+        }
+        match command {
+            Command::QuizTest => f.quizzes.send_topic_test(member, &authority, args).await,
+            Command::Broadcast | Command::Broadcasts | Command::Tag | Command::Untag => {
+                f.broadcasts
+                    .command(member, &authority, command, args)
+                    .await
+            }
+            Command::Stats | Command::Export | Command::Capacity => {
+                f.stats.command(member, &authority, command, args).await
+            }
+            Command::Branches
+            | Command::BranchAdd
+            | Command::BranchRename
+            | Command::BranchRemove => f.branches.command(member, &authority, command, args).await,
+            Command::Venues
+            | Command::VenueAdd
+            | Command::VenueEdit
+            | Command::VenueRemove
+            | Command::ActivityAdd
+            | Command::ActivityEdit
+            | Command::ActivityCancel
+            | Command::VenueStats => f.venues.command(member, &authority, command, args).await,
+            _ => f.admin.command(member, &authority, command, args).await,
+        }
+    }
+
+    // ----- free text -------------------------------------------------------------------
+
+    async fn text(&self, member: &mut Member, text: &str) -> Result<Replies> {
+        let f = &self.features;
+        match member.dialog.clone() {
+            Dialog::Idle => self.idle_text(member, text).await,
+            Dialog::Broadcast { draft: None } => {
+                f.broadcasts.broadcast_content(member, text, None).await
+            }
+            Dialog::Broadcast { draft: Some(id) } => {
+                f.broadcasts.broadcast_time(member, id, text).await
+            }
+            Dialog::Language { .. }
+            | Dialog::Name { .. }
+            | Dialog::Branch { .. }
+            | Dialog::LessonTime { .. }
+            | Dialog::TimeZone { .. } => match f.onboarding.text(member, text).await? {
+                Some(replies) => Ok(replies),
+                None => Ok(self.not_understood(member)),
+            },
+        }
+    }
+
+    // ----- buttons ------------------------------------------------------------------------
+
+    async fn button(
+        &self,
+        member: &mut Member,
+        callback_id: &str,
+        data: &str,
+        message_id: Option<&str>,
+    ) -> Result<Replies> {
+        let f = &self.features;
+        let l = member.locale;
+        let ack = |text: Option<String>| Outbound::AnswerButton {
+            callback_id: callback_id.to_string(),
+            text,
+        };
+        let expired = || vec![ack(Some(t!(self.ctx.i18n, l, "button-expired")))];
+        let action = match Action::decode(data) {
+            Ok(action) => action,
+            Err(e) => {
+                tracing::info!(member = member.id, error = %e, "a button that is not ours or out of date");
+                return Ok(expired());
+            }
+        };
+        let replies = match action {
+            Action::CheckIn { course, lesson } => {
+                return f
+                    .lessons
+                    .checkin(member, callback_id, &course, &lesson, message_id)
+                    .await;
+            }
+            action @ (Action::BroadcastMenu { .. }
+            | Action::BroadcastAudience { .. }
+            | Action::BroadcastSend { .. }
+            | Action::BroadcastCancel(_))
+                if member.onboarded =>
+            {
+                f.broadcasts
+                    .broadcast_button(member, &action, message_id)
+                    .await?
+            }
+            Action::LocationConsent(yes) if member.onboarded => {
+                Some(f.migrants.consent_button(member, yes).await?)
+            }
+            action @ (Action::Rsvp(_) | Action::CancelRsvp(_) | Action::Map(_))
+                if member.onboarded =>
+            {
+                f.migrants.activity_button(member, &action).await?
+            }
+            Action::Rank(period) if member.onboarded => {
+                let period = match period {
+                    RankPeriod::Week => Period::Week,
+                    RankPeriod::Season => Period::Season,
+                };
+                Some(f.ranks.rank(member, period).await?)
+            }
+            Action::Setting(setting) if member.onboarded => {
+                Some(f.onboarding.setting(member, setting).await?)
+            }
+            // The answers to the steps of onboarding and the settings.
+            action => f.onboarding.button(member, action).await?,
+        };
+        let Some(mut replies) = replies else {
+            return Ok(expired());
+        };
+        replies.insert(0, ack(None));
+        Ok(replies)
+    }
+
+    // ----- what the courier sends ------------------------------------------------------
+
+    /// The messages for a queued delivery, from the feature that owns its kind.
+    pub async fn compose(&self, item: &OutboxItem) -> Result<Replies> {
+        let f = &self.features;
+        let bad = |problem: String| ConversationError::BadDelivery {
+            id: item.id,
+            problem,
+        };
+        let member = self
+            .ctx
+            .store
+            .member(item.member_id)
+            .await?
+            .ok_or_else(|| bad(format!("member {} does not exist", item.member_id)))?;
+        let kind = OutboxKind::parse(&item.kind)
+            .ok_or_else(|| bad(format!("unknown kind {:?}", item.kind)))?;
+        let reference = item.reference.as_str();
+        match kind {
+            OutboxKind::Lesson => f.lessons.compose_lesson(&member, item).await,
+            OutboxKind::CourseFinished => f.lessons.compose_course_finished(&member, item),
+            OutboxKind::Nudge => Ok(f.lessons.compose_nudge(&member)),
+            OutboxKind::QuizTest => f.quizzes.compose_test(&member, reference).await,
+            OutboxKind::QuizNext => f.quizzes.compose_next(&member, reference).await,
+            OutboxKind::SeasonTitle => f.ranks.compose_title(&member, reference).await,
+            OutboxKind::Broadcast => f.broadcasts.compose_broadcast(reference).await,
+            OutboxKind::BroadcastProgress => {
+                f.broadcasts.compose_progress(&member, reference).await
+            }
+            OutboxKind::Poster => f.posters.compose_poster(&member, reference).await,
+            OutboxKind::ActivityNew
+            | OutboxKind::ActivityReminder
+            | OutboxKind::ActivityCancelled
+            | OutboxKind::ActivityChanged
+            | OutboxKind::ActivityDigest => {
+                f.migrants.compose_migrant(&member, kind, reference).await
+            }
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Members speak as people do (issue 18): a language named in words, a branch typed by part
+//! of its name, a lesson time written as `晚上8点`, a zone written as `北京时间`, small hours
+//! confirmed before they are saved, and the next lesson told as "明天（周三）20:00"; a member
+//! who picks an overloaded lesson time is told the delay and offered one on time. On SQLite
+//! and PostgreSQL, through the Telegram fake.
+
+mod support;
+
+use support::db::TestDb;
+use support::harness::{Harness, add_members, press, say, text_to};
+
+const USER: i64 = 7100;
+
+async fn member(
+    h: &Harness,
+    service: &weike::service::Service,
+    chat: i64,
+) -> weike::domain::Member {
+    let _ = h;
+    service
+        .app
+        .store
+        .member_by_chat("telegram", &chat.to_string())
+        .await
+        .unwrap()
+        .expect("member")
+}
+
+async fn onboarding_in_words(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    say(&h, &service, USER, "/start").await;
+    // The language by its name.
+    let calls = say(&h, &service, USER, "繁體中文").await;
+    assert!(!text_to(&calls, USER).is_empty());
+    assert_eq!(member(&h, &service, USER).await.locale.code(), "zh-TW");
+    say(&h, &service, USER, "王小明").await;
+    // Several branches contain 村: offered as buttons with their paths.
+    let calls = say(&h, &service, USER, "村").await;
+    let offered = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
+        .expect("the matches as buttons");
+    assert!(
+        offered.callback_datas().len() > 1,
+        "{:?}",
+        offered.callback_datas()
+    );
+    assert!(
+        offered.text().unwrap().contains("「村」"),
+        "{:?}",
+        offered.text()
+    );
+    // One branch by part of its name, at the deepest level.
+    let calls = say(&h, &service, USER, "柳村").await;
+    assert!(
+        text_to(&calls, USER).contains("青山市 / 東湖鎮 / 柳村黨支部"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    assert_eq!(
+        member(&h, &service, USER).await.branch_id.as_deref(),
+        Some("qingshan.donghu.liucun")
+    );
+    // A small hour is confirmed first; then a time in words.
+    let calls = say(&h, &service, USER, "2点").await;
+    assert!(
+        text_to(&calls, USER).contains("02:00"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    assert_eq!(
+        member(&h, &service, USER).await.lesson_time.to_string(),
+        "07:30:00"
+    );
+    let calls = say(&h, &service, USER, "晚上8点").await;
+    assert_eq!(
+        member(&h, &service, USER).await.lesson_time.to_string(),
+        "20:00:00"
+    );
+    // The zone question names zones as people do.
+    assert!(
+        text_to(&calls, USER).contains("北京時間"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = say(&h, &service, USER, "北京时间").await;
+    let done = text_to(&calls, USER);
+    let m = member(&h, &service, USER).await;
+    assert!(m.onboarded);
+    assert_eq!(m.timezone.name(), "Asia/Shanghai");
+    // The harness starts on Tuesday 2026-11-24 at 20:00 in Beijing: the first lesson at
+    // 20:00 is tomorrow, a Wednesday.
+    assert!(done.contains("明天（週三）20:00"), "{done}");
+    assert!(!done.contains("Asia/Shanghai"), "{done}");
+}
+
+#[tokio::test]
+async fn onboarding_in_words_on_sqlite() {
+    onboarding_in_words(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn onboarding_in_words_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_onboarding").await {
+        onboarding_in_words(db).await;
+    }
+}
+
+/// A small hour confirmed with its button is saved; a member who then picks an overloaded
+/// time (2,000 members at 07:30 with one message a second) hears the expected delay and
+/// takes the time offered, which is on time; a quiet time gets no hint.
+async fn times_confirmed_and_busy_slots(db: TestDb) {
+    let h = Harness::new(db).await;
+    // One message a second (the courier waits on the manual clock, so it costs no time).
+    let mut config = h.config();
+    config.courier.limits.global_per_second = Some(1.0);
+    let service = h.service_with(config).await;
+    add_members(&service.app, 2_000, 100_000, h.clock_now()).await;
+    say(&h, &service, USER, "/start").await;
+    say(&h, &service, USER, "中文").await;
+    say(&h, &service, USER, "小明").await;
+    say(&h, &service, USER, "柳村").await;
+    let calls = say(&h, &service, USER, "3").await;
+    assert!(
+        text_to(&calls, USER).contains("03:00"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = press(&h, &service, USER, &calls, "time:0300").await;
+    assert_eq!(
+        member(&h, &service, USER).await.lesson_time.to_string(),
+        "03:00:00"
+    );
+    say(&h, &service, USER, "Asia/Shanghai").await;
+    assert!(member(&h, &service, USER).await.onboarded);
+    drop(calls);
+    // /settings: 07:30 is where the 2,000 others are.
+    let calls = say(&h, &service, USER, "/settings").await;
+    press(&h, &service, USER, &calls, "set:time").await;
+    let calls = say(&h, &service, USER, "7:30").await;
+    let hint = text_to(&calls, USER);
+    assert!(hint.contains("⏳"), "{hint}");
+    let offer = calls
+        .iter()
+        .rev()
+        .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
+        .expect("the on-time slot as a button")
+        .callback_datas();
+    let data = offer
+        .iter()
+        .find(|d| d.starts_with("time:"))
+        .expect("a time button")
+        .clone();
+    assert_eq!(
+        member(&h, &service, USER).await.lesson_time.to_string(),
+        "07:30:00"
+    );
+    let calls = press(&h, &service, USER, &calls, &data).await;
+    let offered_time = member(&h, &service, USER).await.lesson_time;
+    assert_ne!(offered_time.to_string(), "07:30:00");
+    assert!(
+        !text_to(&calls, USER).contains("⏳"),
+        "the offered time is on time"
+    );
+    // A quiet time: no hint.
+    let calls = say(&h, &service, USER, "/settings").await;
+    press(&h, &service, USER, &calls, "set:time").await;
+    let calls = say(&h, &service, USER, "21:00").await;
+    assert!(
+        !text_to(&calls, USER).contains("⏳"),
+        "{}",
+        text_to(&calls, USER)
+    );
+}
+
+#[tokio::test]
+async fn times_confirmed_and_busy_slots_on_sqlite() {
+    times_confirmed_and_busy_slots(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn times_confirmed_and_busy_slots_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_times").await {
+        times_confirmed_and_busy_slots(db).await;
+    }
+}
+
+/// `/capacity` shows each slot's members and when it finishes going out, as a direct
+/// computation from the lessons due in the next 24 hours gives them, and flags the slots
+/// that run late.
+async fn capacity_report(db: TestDb) {
+    const OWNER: i64 = 7200;
+    let h = Harness::new(db).await;
+    let mut config = h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]);
+    config.courier.limits.global_per_second = Some(1.0);
+    let service = h.service_with(config).await;
+    // 2,000 members at the default 07:30, and the owner.
+    add_members(&service.app, 2_000, 100_000, h.clock_now()).await;
+    add_members(&service.app, 1, OWNER, h.clock_now()).await;
+    let calls = say(&h, &service, OWNER, "/capacity").await;
+    let report = text_to(&calls, OWNER);
+    // A direct computation from the store.
+    let now = weike::clock::Clock::now(&h.clock);
+    let due = service
+        .app
+        .store
+        .upcoming_lessons(now, now + chrono::Duration::hours(24))
+        .await
+        .unwrap();
+    assert_eq!(due.len(), 1, "{due:?}");
+    let slots: Vec<weike::domain::capacity::Slot> = due
+        .iter()
+        .map(|(due, n)| weike::domain::capacity::Slot {
+            due: *due,
+            members: *n as u64,
+        })
+        .collect();
+    let per = weike::content::messages_per_lesson(&service.app.library);
+    let f = weike::domain::capacity::forecast(&slots, per, 1.0);
+    assert_eq!(f[0].members, 2_001);
+    let i18n = weike::i18n::I18n::new().unwrap();
+    let tz = chrono_tz::Asia::Shanghai;
+    let finish = i18n.when(
+        weike::domain::Locale::ZhCn,
+        &weike::domain::when::when(now, f[0].finishes, tz, tz),
+    );
+    assert!(report.contains("2001 人"), "{report}");
+    assert!(
+        report.contains(&format!("预计 {finish} 发完")),
+        "{finish} in {report}"
+    );
+    assert!(
+        report.contains(&format!("约 {} 分钟", f[0].longest_wait().num_minutes())),
+        "{report}"
+    );
+    assert!(report.contains("⚠️ 1 个时段"), "{report}");
+    // A member is refused.
+    say(&h, &service, USER, "/start").await;
+    let calls = say(&h, &service, USER, "/capacity").await;
+    assert!(
+        !text_to(&calls, USER).contains("📦"),
+        "{}",
+        text_to(&calls, USER)
+    );
+}
+
+#[tokio::test]
+async fn capacity_report_on_sqlite() {
+    capacity_report(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn capacity_report_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_capacity").await {
+        capacity_report(db).await;
+    }
+}
+
+/// With no question open, a member who types instead of pressing is understood: "学完了"
+/// checks in the latest lesson and says which, a second time there is nothing left; "怎么听"
+/// gets a hint about the voice message; a photo gets a kind answer; other text is still
+/// "not understood".
+async fn typed_answers(db: TestDb) {
+    let h = Harness::new(db).await;
+    let service = h.service().await;
+    add_members(&service.app, 1, USER, h.clock_now()).await;
+    h.clock
+        .set(chrono::TimeZone::with_ymd_and_hms(&chrono::Utc, 2026, 11, 24, 23, 30, 0).unwrap());
+    service.tick().await.into_result().unwrap();
+    h.fake.take_calls();
+    let calls = say(&h, &service, USER, "学完了！").await;
+    let said = text_to(&calls, USER);
+    assert!(said.contains("为《"), "{said}");
+    assert!(said.contains("打卡成功"), "{said}");
+    let m = member(&h, &service, USER).await;
+    assert!(
+        service
+            .app
+            .store
+            .latest_unchecked(m.id)
+            .await
+            .unwrap()
+            .is_none(),
+        "checked in"
+    );
+    let calls = say(&h, &service, USER, "打卡").await;
+    assert!(
+        text_to(&calls, USER).contains("都已经打过卡了"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = say(&h, &service, USER, "请问怎么听？").await;
+    assert!(
+        text_to(&calls, USER).contains("🔊"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    h.fake.push_photo(USER, "");
+    let calls = support::harness::step(&service, &h.fake).await;
+    assert!(
+        text_to(&calls, USER).contains("看不懂图片"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = say(&h, &service, USER, "明天再说吧").await;
+    let i18n = weike::i18n::I18n::new().unwrap();
+    let not_understood = weike::t!(i18n, weike::domain::Locale::ZhCn, "not-understood");
+    assert_eq!(text_to(&calls, USER), not_understood);
+}
+
+#[tokio::test]
+async fn typed_answers_on_sqlite() {
+    typed_answers(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn typed_answers_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_typed").await {
+        typed_answers(db).await;
+    }
+}
