@@ -101,9 +101,34 @@ pub(super) struct DueRow {
     lesson_time: String,
 }
 
+/// A [`DueRow`] as a JSON array, in the order of [`DueRow::JSON_COLUMNS`] (SQLite's page of
+/// due enrollments as one JSON row).
+pub(super) type DueJson = (i64, String, i64, String, Option<String>, String, String);
+
 impl DueRow {
     pub const COLUMNS: &'static str =
         "e.member_id, e.course, e.next_seq, e.next_due_at, m.branch_id, m.timezone, m.lesson_time";
+    /// The columns of [`DueRow::COLUMNS`] as named by a query that selects them.
+    pub const JSON_COLUMNS: &'static str =
+        "member_id, course, next_seq, next_due_at, branch_id, timezone, lesson_time";
+
+    pub fn from_json(
+        (member_id, course, next_seq, due, branch_id, timezone, lesson_time): DueJson,
+    ) -> Result<DueRow, StoreError> {
+        let next_due_at = sqlite_time(&due).ok_or_else(|| StoreError::Corrupt {
+            table: "enrollments",
+            problem: format!("member {member_id}: next_due_at {due:?}"),
+        })?;
+        Ok(DueRow {
+            member_id,
+            course,
+            next_seq,
+            next_due_at,
+            branch_id,
+            timezone,
+            lesson_time,
+        })
+    }
 
     pub fn into_due(self) -> Result<DueEnrollment, StoreError> {
         let corrupt = |problem: String| StoreError::Corrupt {
@@ -203,4 +228,23 @@ impl From<OutboxRow> for OutboxItem {
             parts_sent: r.parts_sent,
         }
     }
+}
+
+/// A time as SQLite holds it in text (RFC 3339, as the store writes times, or one of the
+/// forms sqlx also reads: `2026-12-07 07:30:00`, with an optional fraction and offset).
+pub(super) fn sqlite_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.to_utc());
+    }
+    for format in ["%F %T%.f%:z", "%FT%T%.f%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.to_utc());
+        }
+    }
+    for format in ["%F %T%.f", "%FT%T%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc());
+        }
+    }
+    None
 }
