@@ -53,6 +53,10 @@ pub enum BenchCommand {
         /// Deliveries in flight at once.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// The steps to take: all, or a comma-separated list out of plan (always taken),
+        /// drain (limits off) and limited (Telegram's limits); `plan` measures planning only.
+        #[arg(long, default_value = "all")]
+        phases: String,
     },
     /// Time an admin's /stats over N members and C check-ins (a scratch database).
     Stats {
@@ -100,15 +104,18 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             db,
             limited_seconds,
             concurrency,
+            phases,
         } => {
-            use crate::bench::delivery::DeliveryBench;
+            use crate::bench::delivery::{DeliveryBench, Phases};
             let database = db.database()?;
+            let phases = Phases::parse(&phases)?;
             anyhow::ensure!(members > 0, "--members must be at least 1");
             let bench = DeliveryBench {
                 members,
                 database,
                 limited_for: std::time::Duration::from_secs(limited_seconds),
                 concurrency: concurrency.max(1),
+                phases,
             };
             if channel == BenchChannel::Wecom {
                 let figures =

@@ -1,12 +1,16 @@
 //! `weike bench delivery`: the delivery engine measured end to end on this machine, against
 //! the lean fake Bot API on 127.0.0.1 (real HTTP, real database).
 //!
-//! 1. plan one day's lessons for N members (outbox rows and lesson days written);
+//! 1. plan one day's lessons for N members (outbox rows and lesson days written), with the
+//!    CPU time this process and the database's server processes spent on it;
 //! 2. drain them with limits off: claim, compose, HTTP send, mark sent;
 //! 3. plan another day and drain with Telegram's limits on for a fixed time, the fake server
 //!    enforcing those limits with 429s;
 //! 4. the peak resident memory of the process.
+//!
+//! `--phases plan` stops after step 1 (and `--phases plan,limited` leaves out step 2).
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,6 +24,7 @@ use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::courier::rate_limit::LimitSettings;
 use crate::courier::{Courier, CourierSettings};
 use crate::service::App;
+use crate::store::{Pool, Store};
 
 #[derive(Debug, Clone)]
 pub struct DeliveryBench {
@@ -28,6 +33,53 @@ pub struct DeliveryBench {
     /// How long to drain with Telegram's limits on.
     pub limited_for: Duration,
     pub concurrency: usize,
+    pub phases: Phases,
+}
+
+/// The steps after planning that a run takes (`--phases`); planning always runs, since the
+/// others send what it planned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Phases {
+    /// Drain the planned day with limits off.
+    pub drain: bool,
+    /// Plan another day and drain it with Telegram's limits for `limited_for`.
+    pub limited: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PhasesError {
+    #[error(
+        "--phases {0:?}: use all, or phases out of plan, drain and limited separated by commas"
+    )]
+    Unknown(String),
+}
+
+impl Phases {
+    pub const ALL: Phases = Phases {
+        drain: true,
+        limited: true,
+    };
+
+    /// `all`, or a comma-separated list out of `plan`, `drain` and `limited` (`plan` is
+    /// implied).
+    pub fn parse(text: &str) -> Result<Phases, PhasesError> {
+        if text.trim() == "all" {
+            return Ok(Phases::ALL);
+        }
+        let mut phases = Phases {
+            drain: false,
+            limited: false,
+        };
+        for phase in text.split(',').map(str::trim) {
+            match phase {
+                "plan" => {}
+                "drain" => phases.drain = true,
+                "limited" => phases.limited = true,
+                _ => return Err(PhasesError::Unknown(text.to_string())),
+            }
+        }
+        Ok(phases)
+    }
 }
 
 #[derive(Debug, Clone, Default)]
@@ -35,6 +87,14 @@ pub struct DeliveryFigures {
     pub setup: Duration,
     pub plan: Duration,
     pub planned: u64,
+    /// CPU time (user and system) this process spent planning.
+    pub plan_cpu: Option<Duration>,
+    /// CPU time the PostgreSQL server processes of the scratch database's connections spent
+    /// during planning (a server on this machine only).
+    pub plan_server_cpu: Option<Duration>,
+    /// The machine's load average (1 minute) when planning began: other work on the machine
+    /// slows every figure down.
+    pub load_before_plan: Option<f64>,
     pub drain: Duration,
     pub drained: u64,
     pub limited_sent: u64,
@@ -68,24 +128,44 @@ impl DeliveryFigures {
             self.plan.as_secs_f64(),
             rate(self.planned, self.plan)
         ));
+        let secs = |d: Option<Duration>| {
+            d.map(|d| format!("{:.1} s", d.as_secs_f64()))
+                .unwrap_or_else(|| "n/a".into())
+        };
         out.push_str(&format!(
-            "{:<44} {:>10.2} s {:>11.0} msg/s\n",
-            format!("drain, limits off ({} messages)", self.drained),
-            self.drain.as_secs_f64(),
-            rate(self.drained, self.drain)
+            "  CPU used planning: weike {}{}; load average before: {}\n",
+            secs(self.plan_cpu),
+            match &bench.database {
+                BenchDb::Sqlite => String::new(),
+                BenchDb::Postgres(_) =>
+                    format!(", PostgreSQL server {}", secs(self.plan_server_cpu)),
+            },
+            self.load_before_plan
+                .map(|l| format!("{l:.1}"))
+                .unwrap_or_else(|| "n/a".into())
         ));
-        out.push_str(&format!(
-            "{:<44} {:>10.2} s {:>11.1} msg/s\n",
-            format!("drain, Telegram's limits ({} messages)", self.limited_sent),
-            self.limited_for.as_secs_f64(),
-            rate(self.limited_sent, self.limited_for)
-        ));
-        out.push_str(&format!(
-            "{:<44} {:>12} {:>16}\n",
-            "  429s received / most sends in any second",
-            self.too_many_requests,
-            format!("{} (limit 30)", self.max_in_one_second)
-        ));
+        if bench.phases.drain {
+            out.push_str(&format!(
+                "{:<44} {:>10.2} s {:>11.0} msg/s\n",
+                format!("drain, limits off ({} messages)", self.drained),
+                self.drain.as_secs_f64(),
+                rate(self.drained, self.drain)
+            ));
+        }
+        if bench.phases.limited {
+            out.push_str(&format!(
+                "{:<44} {:>10.2} s {:>11.1} msg/s\n",
+                format!("drain, Telegram's limits ({} messages)", self.limited_sent),
+                self.limited_for.as_secs_f64(),
+                rate(self.limited_sent, self.limited_for)
+            ));
+            out.push_str(&format!(
+                "{:<44} {:>12} {:>16}\n",
+                "  429s received / most sends in any second",
+                self.too_many_requests,
+                format!("{} (limit 30)", self.max_in_one_second)
+            ));
+        }
         out.push_str(&format!(
             "{:<44} {:>12}\n",
             "peak RSS",
@@ -95,6 +175,68 @@ impl DeliveryFigures {
         ));
         out
     }
+}
+
+/// CPU time (user and system, all threads) used so far by process `pid` ("self": this one),
+/// from `/proc/<pid>/stat` (Linux; in clock ticks of 1/100 s, the kernel's `USER_HZ`).
+fn cpu_of(pid: &str) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // After the command name in parentheses (which may hold spaces): state, then 10 more
+    // fields, then utime and stime.
+    let rest = &stat[stat.rfind(')')? + 1..];
+    let mut fields = rest.split_whitespace().skip(11);
+    let user: u64 = fields.next()?.parse().ok()?;
+    let system: u64 = fields.next()?.parse().ok()?;
+    Some(Duration::from_millis((user + system) * 10))
+}
+
+/// The machine's load average over the last minute (Linux).
+fn load_average() -> Option<f64> {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
+/// The CPU time used so far by each PostgreSQL server process serving a connection to the
+/// store's database, by process id; None for SQLite, or when the server is not a process on
+/// this machine (it is named `postgres` in `/proc`).
+async fn server_cpu(store: &Store) -> anyhow::Result<Option<HashMap<i32, Duration>>> {
+    let Pool::Postgres(p) = store.pool() else {
+        return Ok(None);
+    };
+    let pids: Vec<i32> =
+        sqlx::query_scalar("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
+            .fetch_all(p)
+            .await?;
+    let mut cpu = HashMap::new();
+    for pid in pids {
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() != "postgres" {
+            return Ok(None);
+        }
+        if let Some(used) = cpu_of(&pid.to_string()) {
+            cpu.insert(pid, used);
+        }
+    }
+    Ok(Some(cpu))
+}
+
+/// CPU time the server processes used between two readings of [`server_cpu`] (a process that
+/// started in between counts from zero).
+fn server_cpu_between(
+    before: &Option<HashMap<i32, Duration>>,
+    after: &Option<HashMap<i32, Duration>>,
+) -> Option<Duration> {
+    let (before, after) = (before.as_ref()?, after.as_ref()?);
+    Some(
+        after
+            .iter()
+            .map(|(pid, used)| used.saturating_sub(before.get(pid).copied().unwrap_or_default()))
+            .sum(),
+    )
 }
 
 /// Peak resident set size of this process (Linux), in kB.
@@ -164,13 +306,33 @@ async fn measure(
     .await?;
     figures.setup = t.elapsed();
 
+    // On PostgreSQL, what autovacuum would have done by now after members joined over
+    // time: the query planner's statistics (without them PostgreSQL read each page of due
+    // enrollments by sorting all of them). The service never runs `ANALYZE` on SQLite.
+    if matches!(app.store.pool(), Pool::Postgres(_)) {
+        super::loaders::analyze(&app.store, &["members", "enrollments"]).await?;
+    }
+    super::loaders::quiet(&app.store).await?;
+    figures.setup = t.elapsed();
+
     progress("planning one day ...");
+    figures.load_before_plan = load_average();
+    let server_before = server_cpu(&app.store).await?;
+    let cpu_before = cpu_of("self");
     let t = Instant::now();
     let report = app.planner.plan_due().await?;
     figures.plan = t.elapsed();
     figures.planned = report.planned;
+    figures.plan_cpu = cpu_of("self")
+        .zip(cpu_before)
+        .map(|(after, before)| after.saturating_sub(before));
+    figures.plan_server_cpu = server_cpu_between(&server_before, &server_cpu(&app.store).await?);
+    if !bench.phases.drain && !bench.phases.limited {
+        figures.peak_rss_kb = peak_rss_kb();
+        app.store.close().await;
+        return Ok(figures);
+    }
 
-    progress("draining with limits off ...");
     let fake = FakeBotApi::start(None).await?;
     let channel = Arc::new(TelegramChannel::new(
         "1000000:BENCH",
@@ -192,24 +354,32 @@ async fn measure(
             app.metrics.clone(),
         )
     };
-    let unlimited = courier(
-        LimitSettings::unlimited(),
-        Arc::new(clock.clone()),
-        "bench-unlimited",
-    );
-    let t = Instant::now();
-    let drained = unlimited.drain().await?;
-    figures.drain = t.elapsed();
-    figures.drained = fake.stats().ok;
-    // The unlimited courier stops, as a process would: the limited one does not share the
-    // channel's limit with it (see `Courier::keep_presence`).
-    unlimited.release_all().await?;
-    anyhow::ensure!(
-        drained.sent == report.planned,
-        "drained {} of {} planned rows ({drained:?})",
-        drained.sent,
-        report.planned
-    );
+    if bench.phases.drain {
+        progress("draining with limits off ...");
+        let unlimited = courier(
+            LimitSettings::unlimited(),
+            Arc::new(clock.clone()),
+            "bench-unlimited",
+        );
+        let t = Instant::now();
+        let drained = unlimited.drain().await?;
+        figures.drain = t.elapsed();
+        figures.drained = fake.stats().ok;
+        // The unlimited courier stops, as a process would: the limited one does not share
+        // the channel's limit with it (see `Courier::keep_presence`).
+        unlimited.release_all().await?;
+        anyhow::ensure!(
+            drained.sent == report.planned,
+            "drained {} of {} planned rows ({drained:?})",
+            drained.sent,
+            report.planned
+        );
+    }
+    if !bench.phases.limited {
+        figures.peak_rss_kb = peak_rss_kb();
+        app.store.close().await;
+        return Ok(figures);
+    }
 
     progress(&format!(
         "draining with Telegram's limits for {:?} ...",
@@ -268,6 +438,7 @@ mod tests {
             database: BenchDb::Sqlite,
             limited_for: Duration::from_secs(4),
             concurrency: 8,
+            phases: Phases::ALL,
         };
         let _alone = crate::bench::TIMED_TESTS.lock().await;
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");
@@ -277,5 +448,41 @@ mod tests {
             figures.limited_sent >= 100,
             "the courier kept sending at its rate: {figures:?}"
         );
+    }
+
+    #[test]
+    fn phases_are_read_from_a_list() {
+        assert_eq!(Phases::parse("all"), Ok(Phases::ALL));
+        assert_eq!(Phases::parse("plan,drain,limited"), Ok(Phases::ALL));
+        assert_eq!(
+            Phases::parse("plan"),
+            Ok(Phases {
+                drain: false,
+                limited: false
+            })
+        );
+        assert_eq!(
+            Phases::parse("plan, limited"),
+            Ok(Phases {
+                drain: false,
+                limited: true
+            })
+        );
+        assert_eq!(
+            Phases::parse("plan,send"),
+            Err(PhasesError::Unknown("plan,send".into()))
+        );
+    }
+
+    #[test]
+    fn this_process_has_used_some_cpu() {
+        let mut x = 0u64;
+        for i in 0..50_000_000u64 {
+            x = x.wrapping_mul(6364136223846793005).wrapping_add(i);
+        }
+        assert!(x != 1, "keeps the loop");
+        let used = cpu_of("self").expect("/proc/self/stat is readable on Linux");
+        assert!(used > Duration::ZERO, "{used:?}");
+        assert!(load_average().is_some_and(|l| l >= 0.0));
     }
 }

@@ -199,7 +199,7 @@ impl Store {
             .rows_affected();
             if n == 1 {
                 let recipients: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2",
+                    "SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2 AND kind <> 'lesson'",
                 )
                 .bind(&reference)
                 .bind(OutboxKind::Broadcast.as_str())
@@ -234,7 +234,8 @@ impl Store {
         let rows: Vec<(String, bool, i64)> = on_pool!(self, p => {
             sqlx::query_as(
                 "SELECT o.status, m.status = 'blocked', COUNT(*) FROM outbox o JOIN members m ON m.id = o.member_id
-                 WHERE o.ref = $1 AND o.kind = $2 GROUP BY o.status, m.status = 'blocked'",
+                 WHERE o.ref = $1 AND o.kind = $2 AND o.kind <> 'lesson'
+                 GROUP BY o.status, m.status = 'blocked'",
             )
             .bind(id.to_string())
             .bind(OutboxKind::Broadcast.as_str())
@@ -341,7 +342,7 @@ impl Store {
                 // A progress message not shown yet is not needed any more.
                 sqlx::query(
                     "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
-                     WHERE ref = $1 AND kind = $2 AND status = 'pending'",
+                     WHERE ref = $1 AND kind = $2 AND kind <> 'lesson' AND status = 'pending'",
                 )
                 .bind(&reference)
                 .bind(OutboxKind::BroadcastProgress.as_str())
@@ -359,7 +360,8 @@ impl Store {
                 sqlx::query(
                     "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
                  WHERE id IN (
-                   SELECT id FROM outbox WHERE ref = $1 AND kind = $2 AND status = 'pending' LIMIT $3)",
+                   SELECT id FROM outbox WHERE ref = $1 AND kind = $2 AND kind <> 'lesson'
+                     AND status = 'pending' LIMIT $3)",
                 )
                 .bind(&reference)
                 .bind(OutboxKind::Broadcast.as_str())

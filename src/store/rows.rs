@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 
-use super::{Assignment, StoreError};
+use super::{Assignment, DueEnrollment, StoreError};
 use crate::domain::schedule::parse_time_zone;
 use crate::domain::{Dialog, Locale, Member, MemberStatus};
 
@@ -23,8 +23,6 @@ pub(super) struct MemberRow {
 
 impl MemberRow {
     pub const COLUMNS: &'static str = "id, channel, chat_id, display_name, branch_id, locale, timezone, lesson_time, status, onboarded, dialog";
-    pub const COLUMNS_M: &'static str = "m.id, m.channel, m.chat_id, m.display_name, m.branch_id, m.locale, m.timezone, \
-         m.lesson_time, m.status, m.onboarded, m.dialog";
 
     pub fn into_member(self) -> Result<Member, StoreError> {
         let corrupt = |problem: String| StoreError::Corrupt {
@@ -64,16 +62,6 @@ pub(super) struct EnrollmentRow {
 impl EnrollmentRow {
     pub const COLUMNS: &'static str =
         "member_id, course, next_seq, next_due_at, started_at, completed_at";
-    pub const COLUMNS_E: &'static str =
-        "e.member_id, e.course, e.next_seq, e.next_due_at, e.started_at, e.completed_at";
-}
-
-#[derive(sqlx::FromRow)]
-pub(super) struct Joined {
-    #[sqlx(flatten)]
-    pub e: EnrollmentRow,
-    #[sqlx(flatten)]
-    pub m: MemberRow,
 }
 
 /// A member's place in a course.
@@ -98,6 +86,66 @@ impl From<EnrollmentRow> for Enrollment {
             started_at: r.started_at,
             completed_at: r.completed_at,
         }
+    }
+}
+
+/// An enrollment due for its next lesson with what planning needs of its member.
+#[derive(sqlx::FromRow)]
+pub(super) struct DueRow {
+    member_id: i64,
+    course: String,
+    next_seq: i64,
+    next_due_at: DateTime<Utc>,
+    branch_id: Option<String>,
+    timezone: String,
+    lesson_time: String,
+}
+
+/// A [`DueRow`] as a JSON array, in the order of [`DueRow::JSON_COLUMNS`] (SQLite's page of
+/// due enrollments as one JSON row).
+pub(super) type DueJson = (i64, String, i64, String, Option<String>, String, String);
+
+impl DueRow {
+    pub const COLUMNS: &'static str =
+        "e.member_id, e.course, e.next_seq, e.next_due_at, m.branch_id, m.timezone, m.lesson_time";
+    /// The columns of [`DueRow::COLUMNS`] as named by a query that selects them.
+    pub const JSON_COLUMNS: &'static str =
+        "member_id, course, next_seq, next_due_at, branch_id, timezone, lesson_time";
+
+    pub fn from_json(
+        (member_id, course, next_seq, due, branch_id, timezone, lesson_time): DueJson,
+    ) -> Result<DueRow, StoreError> {
+        let next_due_at = sqlite_time(&due).ok_or_else(|| StoreError::Corrupt {
+            table: "enrollments",
+            problem: format!("member {member_id}: next_due_at {due:?}"),
+        })?;
+        Ok(DueRow {
+            member_id,
+            course,
+            next_seq,
+            next_due_at,
+            branch_id,
+            timezone,
+            lesson_time,
+        })
+    }
+
+    pub fn into_due(self) -> Result<DueEnrollment, StoreError> {
+        let corrupt = |problem: String| StoreError::Corrupt {
+            table: "members",
+            problem: format!("member {}: {problem}", self.member_id),
+        };
+        Ok(DueEnrollment {
+            timezone: parse_time_zone(&self.timezone)
+                .ok_or_else(|| corrupt(format!("timezone {:?}", self.timezone)))?,
+            lesson_time: NaiveTime::parse_from_str(&self.lesson_time, "%H:%M")
+                .map_err(|e| corrupt(format!("lesson_time {:?}: {e}", self.lesson_time)))?,
+            member_id: self.member_id,
+            course: self.course,
+            next_seq: self.next_seq,
+            next_due_at: self.next_due_at,
+            branch_id: self.branch_id,
+        })
     }
 }
 
@@ -180,4 +228,23 @@ impl From<OutboxRow> for OutboxItem {
             parts_sent: r.parts_sent,
         }
     }
+}
+
+/// A time as SQLite holds it in text (RFC 3339, as the store writes times, or one of the
+/// forms sqlx also reads: `2026-12-07 07:30:00`, with an optional fraction and offset).
+pub(super) fn sqlite_time(text: &str) -> Option<DateTime<Utc>> {
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.to_utc());
+    }
+    for format in ["%F %T%.f%:z", "%FT%T%.f%:z"] {
+        if let Ok(t) = DateTime::parse_from_str(text, format) {
+            return Some(t.to_utc());
+        }
+    }
+    for format in ["%F %T%.f", "%FT%T%.f"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc());
+        }
+    }
+    None
 }

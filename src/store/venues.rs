@@ -979,7 +979,8 @@ impl Store {
     }
 
     /// Cancels waiting deliveries of `kind` with one of `references` (of one member, or of
-    /// everyone). Returns how many.
+    /// everyone). Returns how many. Lessons are not in the index by reference (`outbox_ref`,
+    /// 0018): theirs are looked for without it.
     pub async fn cancel_deliveries(
         &self,
         kind: OutboxKind,
@@ -987,13 +988,19 @@ impl Store {
         member_id: Option<i64>,
         why: &str,
     ) -> Result<u64> {
+        let indexed = if kind == OutboxKind::Lesson {
+            ""
+        } else {
+            "AND kind <> 'lesson'"
+        };
+        let sql = format!(
+            "UPDATE outbox SET status = 'cancelled', last_error = $4
+             WHERE ref = $1 AND kind = $2 {indexed} AND status = 'pending' AND ($3 = 0 OR member_id = $3)"
+        );
         let mut n = 0;
         for reference in references {
             n += on_pool!(self, p => {
-                sqlx::query(
-                    "UPDATE outbox SET status = 'cancelled', last_error = $4
-                     WHERE ref = $1 AND kind = $2 AND status = 'pending' AND ($3 = 0 OR member_id = $3)",
-                )
+                sqlx::query(&sql)
                 .bind(reference)
                 .bind(kind.as_str())
                 .bind(member_id.unwrap_or(0))
