@@ -118,6 +118,11 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
                 phases,
             };
             if channel == BenchChannel::Wecom {
+                // Every phase: --phases chooses among the Telegram run's.
+                anyhow::ensure!(
+                    phases == Phases::ALL,
+                    "--phases is for the Telegram run; --channel wecom runs every phase"
+                );
                 let figures =
                     crate::bench::wecom_delivery::run(&bench, |step| eprintln!("{step}")).await?;
                 println!("{}", figures.table(&bench));

@@ -286,6 +286,7 @@ mod tests {
             database: BenchDb::Sqlite,
             limited_for: Duration::from_secs(3),
             concurrency: 8,
+            phases: crate::bench::delivery::Phases::ALL,
         };
         let _alone = crate::bench::TIMED_TESTS.lock().await;
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");
