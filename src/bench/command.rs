@@ -42,6 +42,18 @@ pub enum BenchCommand {
         /// Deliveries in flight at once.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Members sending /start at once, one run per number (each at most a quarter of
+        /// --members; none: no such phase).
+        #[arg(long, value_delimiter = ',', default_value = "50,500")]
+        starts: Vec<usize>,
+        /// Members spread over lesson times for the lateness phase (default: --members; 0:
+        /// no such phase).
+        #[arg(long)]
+        lateness_members: Option<i64>,
+        /// Seconds members send commands and press buttons while a backlog drains (default:
+        /// --limited-seconds; 0: no such phase).
+        #[arg(long)]
+        reply_seconds: Option<u64>,
     },
     /// Time an admin's /stats over N members and C check-ins (a scratch database).
     Stats {
@@ -88,6 +100,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             db,
             limited_seconds,
             concurrency,
+            starts,
+            lateness_members,
+            reply_seconds,
         } => {
             use crate::bench::delivery::DeliveryBench;
             let database = db.database()?;
@@ -97,6 +112,13 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
                 database,
                 limited_for: std::time::Duration::from_secs(limited_seconds),
                 concurrency: concurrency.max(1),
+                replies: crate::bench::replies::RepliesBench::scaled(
+                    members,
+                    &starts,
+                    lateness_members,
+                    std::time::Duration::from_secs(reply_seconds.unwrap_or(limited_seconds)),
+                    concurrency.max(1),
+                ),
             };
             let figures = crate::bench::delivery::run(&bench, |step| eprintln!("{step}")).await?;
             println!("{}", figures.table(&bench));

@@ -5,7 +5,9 @@
 //! 2. drain them with limits off: claim, compose, HTTP send, mark sent;
 //! 3. plan another day and drain with Telegram's limits on for a fixed time, the fake server
 //!    enforcing those limits with 429s;
-//! 4. the peak resident memory of the process.
+//! 4. the peak resident memory of the process;
+//! 5. the phases of `replies.rs` (members' /start, lessons' lateness, replies during a
+//!    backlog), on the same database.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -28,6 +30,8 @@ pub struct DeliveryBench {
     /// How long to drain with Telegram's limits on.
     pub limited_for: Duration,
     pub concurrency: usize,
+    /// The phases of `replies.rs`.
+    pub replies: super::replies::RepliesBench,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -42,6 +46,7 @@ pub struct DeliveryFigures {
     pub too_many_requests: u64,
     pub max_in_one_second: u64,
     pub peak_rss_kb: Option<u64>,
+    pub replies: super::replies::RepliesFigures,
 }
 
 impl DeliveryFigures {
@@ -93,6 +98,7 @@ impl DeliveryFigures {
                 .map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
                 .unwrap_or_else(|| "n/a".into())
         ));
+        out.push_str(&self.replies.table(&bench.replies));
         out
     }
 }
@@ -130,7 +136,13 @@ pub async fn run(
     let scratch = tempfile::tempdir()?;
     write_fixture(scratch.path())?;
     let db = super::Scratch::create(&bench.database, scratch.path(), "bench").await?;
-    let result = measure(bench, scratch.path(), &db.url, progress).await;
+    let mut result = measure(bench, scratch.path(), &db.url, &progress).await;
+    if let Ok(figures) = &mut result {
+        match super::replies::run(&bench.replies, scratch.path(), &db.url, &progress).await {
+            Ok(replies) => figures.replies = replies,
+            Err(e) => result = Err(e),
+        }
+    }
     db.drop_database().await?;
     result
 }
@@ -268,6 +280,7 @@ mod tests {
             database: BenchDb::Sqlite,
             limited_for: Duration::from_secs(4),
             concurrency: 8,
+            replies: crate::bench::replies::RepliesBench::off(),
         };
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");
         assert_eq!(figures.too_many_requests, 0, "{figures:?}");

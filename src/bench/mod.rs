@@ -7,6 +7,7 @@ pub mod geo;
 pub mod loaders;
 pub mod poster;
 pub mod queries;
+pub mod replies;
 pub mod stats;
 
 use std::path::Path;
