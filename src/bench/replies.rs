@@ -215,12 +215,10 @@ impl RepliesFigures {
         let ms = bench.round_trip.as_millis();
         for s in &self.starts {
             out.push_str(&format!(
-                "{:<44} {}\n",
+                "{:<44} {}/{} answered (fake answers in {ms} ms)\n",
                 format!("{} members send /start at once", s.members),
-                format!(
-                    "{}/{} answered (fake answers in {ms} ms)",
-                    s.answered, s.members
-                )
+                s.answered,
+                s.members
             ));
             out.push_str(&format!(
                 "{:<44} {}\n",
