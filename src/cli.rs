@@ -134,7 +134,8 @@ pub enum Command {
         command: crate::bench::command::BenchCommand,
     },
     /// Participation statistics as an admin's /stats shows them (whole organization or a
-    /// branch, this week or the season); --csv FILE also writes members' progress as /export.
+    /// branch, this week or the season), then delivery capacity as /capacity shows it;
+    /// --csv FILE also writes members' progress as /export.
     Report {
         /// A branch id (default: the whole organization).
         #[arg(long)]
@@ -362,6 +363,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<i32> {
                     .unwrap_or_else(|| "-".into())
             });
             println!("{}", crate::content::markdown::visible_text(&html));
+            // Delivery capacity, as /capacity shows it, in the organization's time zone.
+            let capacity = conversation
+                .capacity_lines(locale, app.config.default_timezone)
+                .await?;
+            println!();
+            for line in capacity {
+                println!("{}", crate::content::markdown::visible_text(&line));
+            }
             if let Some(path) = csv {
                 let subtree = report.scope.as_deref().map(|s| tree.subtree(s));
                 let rows = app

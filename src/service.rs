@@ -832,6 +832,15 @@ fn router_of(
 /// deliveries, lets deliveries in flight finish for up to `SHUTDOWN_GRACE`, gives back
 /// whatever is still claimed, and returns.
 pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceError> {
+    run_services_until(services, shutdown_signal()).await
+}
+
+/// [`run_services`] until `shutdown` completes instead of a signal (the benchmarks run the
+/// service this way), with the same graceful shutdown.
+pub async fn run_services_until(
+    services: Vec<(Service, Mode)>,
+    shutdown: impl std::future::Future<Output = ()>,
+) -> Result<(), ServiceError> {
     use crate::http::Endpoints;
     let Some((first, _)) = services.first() else {
         return Ok(());
@@ -935,7 +944,7 @@ pub async fn run_services(services: Vec<(Service, Mode)>) -> Result<(), ServiceE
         },
     ));
     let signal = async {
-        shutdown_signal().await;
+        shutdown.await;
         tracing::info!("shutting down: no new deliveries; finishing those in flight");
         for (service, _) in &services {
             service.courier.stop();

@@ -729,3 +729,71 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
     assert!(report.contains("no dead updates"), "{report}");
     assert!(report.contains("pending"), "{report}");
 }
+
+/// `weike report` ends with the delivery capacity `/capacity` shows: the members of each
+/// lesson-time slot in the next 24 hours, when the slot finishes going out and whether
+/// members wait more than 30 minutes, read from the store.
+fn report_shows_capacity(url: &str, members: usize) {
+    // One message a second: the 07:30 slot runs late.
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), "weike.toml", "messages_per_second = 1.0\n");
+    let out = weike()
+        .args(["report", "--locale", "en"])
+        .env("WEIKE_DATABASE_URL", url)
+        .env("WEIKE_CONFIG", dir.path().join("weike.toml"))
+        .output()
+        .unwrap();
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        report.contains("Lessons going out in the next 24 hours (1.0 messages a second"),
+        "{report}"
+    );
+    let slot = report
+        .lines()
+        .find(|l| l.contains(&format!("{members} members · done")))
+        .unwrap_or_else(|| panic!("no slot of {members} members in {report}"));
+    assert!(slot.contains("the last wait about"), "{slot}");
+    assert!(
+        report.contains("In 1 slots members wait more than 30 minutes"),
+        "{report}"
+    );
+}
+
+async fn seed_members(url: &str, members: usize) {
+    let config = weike::config::Config::from_sources(None, |k| match k {
+        "WEIKE_DATABASE_URL" => Some(url.to_string()),
+        _ => None,
+    })
+    .unwrap();
+    let app = weike::service::App::start(config, std::sync::Arc::new(weike::clock::SystemClock))
+        .await
+        .unwrap();
+    support::harness::add_members(&app, members, 880_000, chrono::Utc::now()).await;
+    app.store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_shows_delivery_capacity_on_sqlite() {
+    let db = support::db::TestDb::sqlite();
+    seed_members(&db.url, 2_000).await;
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || report_shows_capacity(&url, 2_000))
+        .await
+        .unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn report_shows_delivery_capacity_on_postgres() {
+    if let Some(db) = support::db::TestDb::postgres("cli_capacity").await {
+        seed_members(&db.url, 2_000).await;
+        let url = db.url.clone();
+        tokio::task::spawn_blocking(move || report_shows_capacity(&url, 2_000))
+            .await
+            .unwrap();
+    }
+}

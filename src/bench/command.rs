@@ -57,6 +57,18 @@ pub enum BenchCommand {
         /// drain (limits off) and limited (Telegram's limits); `plan` measures planning only.
         #[arg(long, default_value = "all")]
         phases: String,
+        /// Members sending /start at once, one run per number (each at most a quarter of
+        /// --members; none: no such phase).
+        #[arg(long, value_delimiter = ',', default_value = "50,500")]
+        starts: Vec<usize>,
+        /// Members spread over lesson times for the lateness phase (default: --members; 0:
+        /// no such phase).
+        #[arg(long)]
+        lateness_members: Option<i64>,
+        /// Seconds members send commands and press buttons while a backlog drains (default:
+        /// --limited-seconds; 0: no such phase).
+        #[arg(long)]
+        reply_seconds: Option<u64>,
     },
     /// Time an admin's /stats over N members and C check-ins (a scratch database).
     Stats {
@@ -105,6 +117,9 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
             limited_seconds,
             concurrency,
             phases,
+            starts,
+            lateness_members,
+            reply_seconds,
         } => {
             use crate::bench::delivery::{DeliveryBench, Phases};
             let database = db.database()?;
@@ -116,6 +131,13 @@ pub async fn run(command: BenchCommand) -> anyhow::Result<i32> {
                 limited_for: std::time::Duration::from_secs(limited_seconds),
                 concurrency: concurrency.max(1),
                 phases,
+                replies: crate::bench::replies::RepliesBench::scaled(
+                    members,
+                    &starts,
+                    lateness_members,
+                    std::time::Duration::from_secs(reply_seconds.unwrap_or(limited_seconds)),
+                    concurrency.max(1),
+                ),
             };
             if channel == BenchChannel::Wecom {
                 // Every phase: --phases chooses among the Telegram run's.

@@ -6,9 +6,12 @@
 //! 2. drain them with limits off: claim, compose, HTTP send, mark sent;
 //! 3. plan another day and drain with Telegram's limits on for a fixed time, the fake server
 //!    enforcing those limits with 429s;
-//! 4. the peak resident memory of the process.
+//! 4. the peak resident memory of the process;
+//! 5. the phases of `replies.rs` (members' /start, lessons' lateness, replies during a
+//!    backlog), on the same database.
 //!
-//! `--phases plan` stops after step 1 (and `--phases plan,limited` leaves out step 2).
+//! `--phases plan` stops after step 1 (and `--phases plan,limited` leaves out step 2); any
+//! choice but `all` leaves out step 5.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -34,6 +37,8 @@ pub struct DeliveryBench {
     pub limited_for: Duration,
     pub concurrency: usize,
     pub phases: Phases,
+    /// The phases of `replies.rs`.
+    pub replies: super::replies::RepliesBench,
 }
 
 /// The steps after planning that a run takes (`--phases`); planning always runs, since the
@@ -102,6 +107,7 @@ pub struct DeliveryFigures {
     pub too_many_requests: u64,
     pub max_in_one_second: u64,
     pub peak_rss_kb: Option<u64>,
+    pub replies: super::replies::RepliesFigures,
 }
 
 impl DeliveryFigures {
@@ -173,6 +179,7 @@ impl DeliveryFigures {
                 .map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
                 .unwrap_or_else(|| "n/a".into())
         ));
+        out.push_str(&self.replies.table(&bench.replies));
         out
     }
 }
@@ -272,7 +279,16 @@ pub async fn run(
     let scratch = tempfile::tempdir()?;
     write_fixture(scratch.path())?;
     let db = super::Scratch::create(&bench.database, scratch.path(), "bench").await?;
-    let result = measure(bench, scratch.path(), &db.url, progress).await;
+    let mut result = measure(bench, scratch.path(), &db.url, &progress).await;
+    // The members' phases come with every phase only (`--phases plan` times planning alone).
+    if let Ok(figures) = &mut result
+        && bench.phases == Phases::ALL
+    {
+        match super::replies::run(&bench.replies, scratch.path(), &db.url, &progress).await {
+            Ok(replies) => figures.replies = replies,
+            Err(e) => result = Err(e),
+        }
+    }
     db.drop_database().await?;
     result
 }
@@ -439,6 +455,7 @@ mod tests {
             limited_for: Duration::from_secs(4),
             concurrency: 8,
             phases: Phases::ALL,
+            replies: crate::bench::replies::RepliesBench::off(),
         };
         let _alone = crate::bench::TIMED_TESTS.lock().await;
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");

@@ -16,6 +16,12 @@
 //!
 //! "Sends" are the `send*` methods. Only they are limited, and only successful ones count
 //! towards [`FakeStats::max_per_second`] and [`FakeStats::distinct_chats`].
+//!
+//! For the benchmarks of replies (`bench/replies.rs`) it also plays the members: updates
+//! queued with [`FakeBotApi::push_update`] are served by `getUpdates` (long polling, with
+//! Telegram's `offset` confirmation), and the time from an update to the next message sent
+//! in its chat is recorded ([`FakeBotApi::take_replies`]). [`FakeBotApi::set_delay`] makes
+//! every call take a round trip's time.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::io::Write as _;
@@ -31,7 +37,7 @@ use axum::response::Response;
 use axum::serve::ListenerExt as _;
 use serde::Deserialize;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{Notify, oneshot};
 
 /// Request bodies up to this size are read (Telegram accepts 50 MB uploads).
 const BODY_LIMIT: usize = 64 << 20;
@@ -53,7 +59,14 @@ const CANT_PARSE_JSON: &str =
 const BODY_UNREADABLE: &str =
     r#"{"ok":false,"error_code":400,"description":"Bad Request: request body unreadable"}"#;
 const OK_TRUE: &str = r#"{"ok":true,"result":true}"#;
-const OK_EMPTY_LIST: &str = r#"{"ok":true,"result":[]}"#;
+/// The next update id, over every fake of the process: a service that polled an earlier fake
+/// keeps its cursor in the database, and must not take a later fake's first updates for
+/// confirmed ones.
+static NEXT_UPDATE_ID: std::sync::atomic::AtomicI64 = std::sync::atomic::AtomicI64::new(1);
+/// Updates served by one `getUpdates` at most (Telegram's default `limit`).
+const UPDATES_PER_CALL: usize = 100;
+/// The longest `getUpdates` wait honoured (Telegram's limit is 50 s).
+const MAX_POLL_SECONDS: u64 = 50;
 
 /// Telegram's send limits, as enforced by [`FakeBotApi`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,6 +100,8 @@ pub struct FakeStats {
     pub ok: u64,
     /// Sends answered 429.
     pub too_many_requests: u64,
+    /// Successful sends.
+    pub sent: u64,
     /// Requests per method name (every request whose path is `/bot{token}/{method}`).
     pub by_method: BTreeMap<String, u64>,
     /// Distinct chat ids among successful sends.
@@ -121,6 +136,7 @@ impl FakeBotApi {
         let shared = Arc::new(Shared {
             base: Instant::now(),
             state: Mutex::new(Counters::new(limits)),
+            updates_ready: Notify::new(),
         });
         let (shutdown, stop) = oneshot::channel::<()>();
         let listener = listener.tap_io(|tcp| {
@@ -161,6 +177,53 @@ impl FakeBotApi {
     pub fn set_limits(&self, limits: Option<FakeLimits>) {
         self.shared.lock().limiter = limits.map(Limiter::new);
     }
+
+    /// Every call is answered after `delay` (a round trip to Telegram); a send is counted
+    /// (and limited) when it is answered.
+    pub fn set_delay(&self, delay: std::time::Duration) {
+        self.shared.lock().delay = delay;
+    }
+
+    /// Queues `update` (without its `update_id`, which is given here and returned) from a
+    /// member in chat `chat`, for `getUpdates`; the time until the next message sent to
+    /// `chat` is recorded as a reply ([`Self::take_replies`]).
+    pub fn push_update(&self, chat: i64, mut update: Value) -> i64 {
+        let id = {
+            let mut state = self.shared.lock();
+            let now = self.shared.now_ns();
+            let id = NEXT_UPDATE_ID.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            update["update_id"] = Value::from(id);
+            state.updates.push_back((id, update.to_string()));
+            let sent = state.sent_ever;
+            state
+                .waiting
+                .entry(chat)
+                .or_default()
+                .push_back((now, sent));
+            id
+        };
+        self.shared.updates_ready.notify_waiters();
+        id
+    }
+
+    /// The replies recorded since the last call (in the order they were sent), and how many
+    /// updates still wait for one.
+    pub fn take_replies(&self) -> (Vec<Reply>, usize) {
+        let mut state = self.shared.lock();
+        let waiting = state.waiting.values().map(VecDeque::len).sum();
+        (std::mem::take(&mut state.replies), waiting)
+    }
+}
+
+/// The first message sent in a chat after an update from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reply {
+    pub chat: i64,
+    /// From the update being queued to the message being accepted.
+    pub after: std::time::Duration,
+    /// Successful sends (to any chat) accepted between the update being queued and this
+    /// one: what a limit of N a second made it wait for at least.
+    pub sends_before: u64,
 }
 
 impl Drop for FakeBotApi {
@@ -175,6 +238,8 @@ struct Shared {
     /// Time zero for the nanosecond timestamps below.
     base: Instant,
     state: Mutex<Counters>,
+    /// Woken when an update is queued (long polls waiting for one).
+    updates_ready: Notify,
 }
 
 impl Shared {
@@ -203,6 +268,18 @@ struct Counters {
     before_reset: usize,
     next_message_id: i64,
     limiter: Option<Limiter>,
+    /// Successful sends since the last reset.
+    sent: u64,
+    /// Successful sends since the start (never reset: [`Reply::sends_before`]).
+    sent_ever: u64,
+    /// How long each call takes.
+    delay: std::time::Duration,
+    /// Queued updates not yet confirmed by a `getUpdates` offset: id and JSON.
+    updates: VecDeque<(i64, String)>,
+    /// Per chat, when its updates that have no reply yet were queued (ns), with
+    /// `sent_ever` at that time.
+    waiting: HashMap<i64, VecDeque<(u64, u64)>>,
+    replies: Vec<Reply>,
 }
 
 impl Counters {
@@ -218,6 +295,12 @@ impl Counters {
             before_reset: 0,
             next_message_id: 1,
             limiter: limits.map(Limiter::new),
+            sent: 0,
+            sent_ever: 0,
+            delay: std::time::Duration::ZERO,
+            updates: VecDeque::new(),
+            waiting: HashMap::new(),
+            replies: Vec::new(),
         }
     }
 
@@ -254,6 +337,20 @@ impl Counters {
         self.max_per_second = self.max_per_second.max(in_window);
         self.chats.insert(chat);
         self.ok += 1;
+        if let Some(waiting) = self.waiting.get_mut(&chat) {
+            if let Some((since, sent_then)) = waiting.pop_front() {
+                self.replies.push(Reply {
+                    chat,
+                    after: std::time::Duration::from_nanos(now.saturating_sub(since)),
+                    sends_before: self.sent_ever - sent_then,
+                });
+            }
+            if waiting.is_empty() {
+                self.waiting.remove(&chat);
+            }
+        }
+        self.sent += 1;
+        self.sent_ever += 1;
         let id = self.next_message_id;
         self.next_message_id += 1;
         Some(id)
@@ -264,6 +361,7 @@ impl Counters {
             requests: self.requests,
             ok: self.ok,
             too_many_requests: self.too_many_requests,
+            sent: self.sent,
             by_method: self.by_method.clone(),
             distinct_chats: self.chats.len() as u64,
             max_per_second: self.max_per_second,
@@ -274,6 +372,7 @@ impl Counters {
         self.requests = 0;
         self.ok = 0;
         self.too_many_requests = 0;
+        self.sent = 0;
         self.by_method.clear();
         self.chats = HashSet::new();
         self.max_per_second = 0;
@@ -346,20 +445,25 @@ enum Method {
 }
 
 impl Method {
+    /// Method names are case-insensitive, as at Telegram (teloxide sends `DeleteWebhook`).
     fn parse(name: &str) -> Option<Method> {
-        Some(match name {
+        const METHODS: [(&str, Method); 10] = [
+            ("sendMessage", Method::SendMessage),
             // A venue is answered like a text: the engine reads only the message id.
-            "sendMessage" | "sendVenue" => Method::SendMessage,
-            "sendVoice" => Method::SendVoice,
-            "sendAudio" => Method::SendAudio,
-            "editMessageReplyMarkup"
-            | "answerCallbackQuery"
-            | "setMyCommands"
-            | "deleteWebhook" => Method::True,
-            "getMe" => Method::GetMe,
-            "getUpdates" => Method::GetUpdates,
-            _ => return None,
-        })
+            ("sendVenue", Method::SendMessage),
+            ("sendVoice", Method::SendVoice),
+            ("sendAudio", Method::SendAudio),
+            ("editMessageReplyMarkup", Method::True),
+            ("answerCallbackQuery", Method::True),
+            ("setMyCommands", Method::True),
+            ("deleteWebhook", Method::True),
+            ("getMe", Method::GetMe),
+            ("getUpdates", Method::GetUpdates),
+        ];
+        METHODS
+            .iter()
+            .find(|(known, _)| known.eq_ignore_ascii_case(name))
+            .map(|&(_, method)| method)
     }
 }
 
@@ -396,13 +500,25 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         );
     };
     let bytes = axum::body::to_bytes(body, BODY_LIMIT).await;
+    let delay = shared.lock().delay;
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
     let (status, reply) = match method {
         Method::True => ok(&shared, method_name, Bytes::from_static(OK_TRUE.as_bytes())),
-        Method::GetUpdates => ok(
-            &shared,
-            method_name,
-            Bytes::from_static(OK_EMPTY_LIST.as_bytes()),
-        ),
+        Method::GetUpdates => {
+            let poll = bytes
+                .as_ref()
+                .ok()
+                .filter(|b| !b.is_empty())
+                .and_then(|b| serde_json::from_slice::<Poll>(b).ok())
+                .unwrap_or_default();
+            // Counted as it arrives: a long poll is known to be waiting.
+            shared.lock().count_request(Some(method_name));
+            let updates = get_updates(&shared, poll).await;
+            shared.lock().ok += 1;
+            (StatusCode::OK, updates)
+        }
         Method::GetMe => ok(&shared, method_name, get_me(token)),
         Method::SendMessage | Method::SendVoice | Method::SendAudio => {
             let multipart = parts
@@ -422,6 +538,53 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
         }
     };
     answer(status, reply)
+}
+
+/// What `getUpdates` reads.
+#[derive(Deserialize, Default)]
+struct Poll {
+    #[serde(default)]
+    offset: i64,
+    #[serde(default)]
+    timeout: u64,
+}
+
+/// The queued updates from `offset` on (those before it are confirmed and dropped), at most
+/// [`UPDATES_PER_CALL`], waiting up to `timeout` seconds for one: a JSON answer's `result`.
+async fn get_updates(shared: &Shared, poll: Poll) -> Bytes {
+    let deadline = tokio::time::Instant::now()
+        + std::time::Duration::from_secs(poll.timeout.min(MAX_POLL_SECONDS));
+    loop {
+        // Registered before looking, so that an update queued in between wakes it.
+        let ready = shared.updates_ready.notified();
+        tokio::pin!(ready);
+        ready.as_mut().enable();
+        {
+            let mut state = shared.lock();
+            while state
+                .updates
+                .front()
+                .is_some_and(|(id, _)| *id < poll.offset)
+            {
+                state.updates.pop_front();
+            }
+            if !state.updates.is_empty() {
+                let mut out = Vec::with_capacity(256);
+                out.extend_from_slice(br#"{"ok":true,"result":["#);
+                for (i, (_, update)) in state.updates.iter().take(UPDATES_PER_CALL).enumerate() {
+                    if i > 0 {
+                        out.push(b',');
+                    }
+                    out.extend_from_slice(update.as_bytes());
+                }
+                out.extend_from_slice(b"]}");
+                return out.into();
+            }
+        }
+        if tokio::time::timeout_at(deadline, ready).await.is_err() {
+            return Bytes::from_static(br#"{"ok":true,"result":[]}"#);
+        }
+    }
 }
 
 fn ok(shared: &Shared, method_name: &str, reply: Bytes) -> (StatusCode, Bytes) {

@@ -8,6 +8,7 @@ pub mod geo;
 pub mod loaders;
 pub mod poster;
 pub mod queries;
+pub mod replies;
 pub mod stats;
 pub mod wecom_delivery;
 

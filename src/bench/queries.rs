@@ -194,3 +194,67 @@ pub async fn explain_nearby(
     };
     Ok(lines)
 }
+
+/// The highest member id (0 with none): the members added after it are a phase's own.
+pub async fn max_member_id(store: &Store) -> Result<i64> {
+    Ok(on_pool!(store, p => {
+        sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) AS BIGINT) FROM members")
+            .fetch_one(p)
+            .await?
+    }))
+}
+
+/// Moves every pending delivery's next attempt to `at` (a later phase's measurement does not
+/// meet an earlier phase's backlog, or does on purpose). Returns the rows moved.
+pub async fn set_pending_attempt(store: &Store, at: DateTime<Utc>) -> Result<u64> {
+    Ok(on_pool!(store, p => {
+        sqlx::query("UPDATE outbox SET next_attempt_at = $1 WHERE status = 'pending'")
+            .bind(at)
+            .execute(p)
+            .await?
+            .rows_affected()
+    }))
+}
+
+/// Deliveries not yet sent (pending or being sent) of the members with an id above
+/// `after_member`.
+pub async fn unsent_after(store: &Store, after_member: i64) -> Result<i64> {
+    Ok(on_pool!(store, p => {
+        sqlx::query_scalar(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM outbox
+             WHERE member_id > $1 AND status IN ('pending', 'sending')",
+        )
+        .bind(after_member)
+        .fetch_one(p)
+        .await?
+    }))
+}
+
+/// When each lesson of the members with an id above `after_member` was due and sent.
+pub async fn lesson_times_after(
+    store: &Store,
+    after_member: i64,
+) -> Result<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
+    Ok(on_pool!(store, p => {
+        sqlx::query_as(
+            "SELECT due_at, sent_at FROM outbox
+             WHERE member_id > $1 AND kind = 'lesson' AND status = 'sent' AND sent_at IS NOT NULL",
+        )
+        .bind(after_member)
+        .fetch_all(p)
+        .await?
+    }))
+}
+
+/// Gives the members with an id above `after_member` the lesson time `time` ("HH:MM", their
+/// zone's), so that their next lesson is planned a day later at that time.
+pub async fn set_lesson_time(store: &Store, after_member: i64, time: &str) -> Result<u64> {
+    Ok(on_pool!(store, p => {
+        sqlx::query("UPDATE members SET lesson_time = $1 WHERE id > $2")
+            .bind(time)
+            .bind(after_member)
+            .execute(p)
+            .await?
+            .rows_affected()
+    }))
+}

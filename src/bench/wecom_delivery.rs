@@ -287,6 +287,7 @@ mod tests {
             limited_for: Duration::from_secs(3),
             concurrency: 8,
             phases: crate::bench::delivery::Phases::ALL,
+            replies: crate::bench::replies::RepliesBench::off(),
         };
         let _alone = crate::bench::TIMED_TESTS.lock().await;
         let figures = run(&bench, |_| {}).await.expect("the benchmark runs");

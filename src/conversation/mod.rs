@@ -134,6 +134,11 @@ impl Conversation {
         self.features.stats.report(authority, request, l).await
     }
 
+    /// The delivery forecast of `/capacity` (`weike report`), times in `tz`.
+    pub async fn capacity_lines(&self, l: Locale, tz: chrono_tz::Tz) -> Result<Vec<String>> {
+        self.features.stats.capacity_lines(l, tz).await
+    }
+
     /// Members' progress as CSV (`weike report --csv`).
     pub fn progress_csv(&self, rows: &[MemberProgress], l: Locale) -> Vec<u8> {
         self.features.stats.progress_csv(rows, l)

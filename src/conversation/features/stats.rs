@@ -131,9 +131,14 @@ impl Stats {
     /// slot's lessons finish going out at the channel's rate (earliest due first, after the
     /// deliveries already waiting), and the slots where members wait more than 30 minutes.
     pub async fn capacity(&self, member: &crate::domain::Member) -> Result<Replies> {
+        let lines = self.capacity_lines(member.locale, member.timezone).await?;
+        Ok(vec![Outbound::text(lines.join("\n"))])
+    }
+
+    /// The lines of `/capacity` in `l`, times shown in `tz` (also `weike report`'s).
+    pub async fn capacity_lines(&self, l: Locale, tz: chrono_tz::Tz) -> Result<Vec<String>> {
         use crate::domain::capacity::forecast;
         const SHOWN: usize = 30;
-        let l = member.locale;
         let i18n = &self.ctx.i18n;
         let now = self.ctx.now();
         let settings = &self.ctx.settings;
@@ -149,7 +154,6 @@ impl Stats {
         if forecasts.is_empty() {
             lines.push(t!(i18n, l, "capacity-none"));
         }
-        let tz = member.timezone;
         let at = |t| crate::domain::when::when(now, t, tz, tz);
         for f in forecasts.iter().take(SHOWN) {
             let key = if f.overloaded() {
@@ -183,7 +187,7 @@ impl Stats {
                 t!(i18n, l, "capacity-on-time")
             });
         }
-        Ok(vec![Outbound::text(lines.join("\n"))])
+        Ok(lines)
     }
 
     /// The report for a request within an admin's authority.
