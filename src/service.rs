@@ -59,7 +59,7 @@ pub enum ServiceError {
     #[error("webhook mode needs {0}")]
     WebhookSetting(&'static str),
     #[error(
-        "the {first} and {second} channels would both receive updates at {path}: give Telegram's webhook URL another path"
+        "the {first} and {second} channels would both receive updates at {path}: give one of their webhook URLs another path"
     )]
     RoutePath {
         path: String,

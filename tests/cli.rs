@@ -759,7 +759,7 @@ fn report_shows_capacity(url: &str, members: usize) {
         .unwrap_or_else(|| panic!("no slot of {members} members in {report}"));
     assert!(slot.contains("the last wait about"), "{slot}");
     assert!(
-        report.contains("In 1 slots members wait more than 30 minutes"),
+        report.contains("In 1 slot members wait more than 30 minutes"),
         "{report}"
     );
 }

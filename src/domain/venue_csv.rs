@@ -55,7 +55,7 @@ const MAX_NAME_CHARS: usize = 100;
 const MAX_ADDRESS_CHARS: usize = 200;
 const MAX_DESCRIPTION_CHARS: usize = 500;
 /// The format of `start` and `end`, as accepted by chrono, and as shown to users.
-const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
+pub const TIME_FORMAT: &str = "%Y-%m-%d %H:%M";
 const TIME_FORMAT_HELP: &str = "YYYY-MM-DD HH:MM";
 
 /// One venue from a venues file.

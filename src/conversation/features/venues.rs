@@ -42,6 +42,57 @@ const LIST_MAX: usize = 40;
 /// `/venue_stats` covers activities that started this many days ago or later.
 const STATS_DAYS: i64 = 30;
 
+/// An activity row typed in a chat with its start and end as people write them
+/// (`明天 19:00`, `周五晚上7点`, `Dec 15 7 pm`; the end may be a time alone, on the start's
+/// day), rewritten with the file format's `2026-12-15 19:00`; fields that are not read so
+/// are left for the row's own checks.
+fn natural_times(row: &str, today: chrono::NaiveDate) -> String {
+    use crate::domain::date_input::read_date_time;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(row.as_bytes());
+    let Some(Ok(record)) = reader.records().next() else {
+        return row.to_string();
+    };
+    let mut fields: Vec<String> = record.iter().map(str::to_string).collect();
+    let format = venue_csv::TIME_FORMAT;
+    let machine = |v: &str| chrono::NaiveDateTime::parse_from_str(v.trim(), format).is_ok();
+    let mut start_day = None;
+    for i in [3, 4] {
+        let Some(value) = fields.get(i).cloned() else {
+            continue;
+        };
+        if machine(&value) {
+            start_day = start_day.or(chrono::NaiveDateTime::parse_from_str(value.trim(), format)
+                .ok()
+                .map(|t| t.date()));
+            continue;
+        }
+        let read = read_date_time(&value, today).ok().or_else(|| {
+            // The end as a time alone: on the start's day.
+            let day = start_day.filter(|_| i == 4)?;
+            Some(day.and_time(crate::domain::time_input::read_time(&value)?.time()))
+        });
+        if let Some(at) = read {
+            if i == 3 {
+                start_day = Some(at.date());
+            }
+            fields[i] = at.format(format).to_string();
+        }
+    }
+    let mut writer = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_writer(Vec::new());
+    if writer.write_record(&fields).is_err() {
+        return row.to_string();
+    }
+    match writer.into_inner().map(String::from_utf8) {
+        Ok(Ok(text)) => text.trim_end_matches('\n').to_string(),
+        _ => row.to_string(),
+    }
+}
+
 /// `row` (one CSV line) under a header of as many of `columns` as it has fields; None if
 /// it has fewer than `required` or more than all of them.
 fn with_header(columns: &[&str], required: usize, row: &str) -> Option<String> {
@@ -349,7 +400,9 @@ impl Venues {
         let name = command.name();
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
-        let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, args) else {
+        let today = self.ctx.now().with_timezone(&member.timezone).date_naive();
+        let row = natural_times(args, today);
+        let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, &row) else {
             return Ok(usage());
         };
         // The venue is checked below, against the database.
@@ -644,6 +697,38 @@ impl Venues {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn activity_times_are_read_as_people_write_them() {
+        // Monday 7 December 2026.
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        for (row, expected) in [
+            (
+                "a1,v1,学习会,明天 19:00,21:00",
+                "a1,v1,学习会,2026-12-08 19:00,2026-12-08 21:00",
+            ),
+            (
+                "a1,v1,学习会,周五晚上7点,周五晚上9点",
+                "a1,v1,学习会,2026-12-11 19:00,2026-12-11 21:00",
+            ),
+            (
+                "a1,v1,Study,Dec 15 7 pm,9 pm,Asia/Shanghai,30",
+                "a1,v1,Study,2026-12-15 19:00,2026-12-15 21:00,Asia/Shanghai,30",
+            ),
+            // The file format, and what is not a time, stay as they were.
+            (
+                "a1,v1,学习会,2026-12-03 19:00,2026-12-03 21:00",
+                "a1,v1,学习会,2026-12-03 19:00,2026-12-03 21:00",
+            ),
+            ("a1,v1,学习会,过几天,21:00", "a1,v1,学习会,过几天,21:00"),
+            (
+                "a1,v1,\"学习会, 第二期\",明天 19:00,21:00",
+                "a1,v1,\"学习会, 第二期\",2026-12-08 19:00,2026-12-08 21:00",
+            ),
+        ] {
+            assert_eq!(natural_times(row, today), expected, "{row}");
+        }
+    }
 
     #[test]
     fn rows_get_the_header_of_their_length() {
