@@ -7,7 +7,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use support::db::{TestDb, migrations_before};
+use support::db::{TestDb, postgres_before, sqlite_before};
 use weike::store::Store;
 
 /// The migration under test.
@@ -181,17 +181,7 @@ async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
 #[tokio::test]
 async fn sqlite_checkins_keep_where_they_were_made() {
     let db = TestDb::sqlite();
-    let options: sqlx::sqlite::SqliteConnectOptions = db
-        .url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .expect("url")
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/sqlite"), CHECKIN_AWAY)
-        .run(&pool)
-        .await
-        .expect("migrations before 0021");
+    let pool = sqlite_before(&db, CHECKIN_AWAY).await;
     let (away, home, quiz) = seed!(&pool);
 
     migrate_and_check(&db.url, away, home, quiz).await;
@@ -215,11 +205,7 @@ async fn postgres_checkins_keep_where_they_were_made() {
     let Some(db) = TestDb::postgres("checkin_away_migration").await else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/postgres"), CHECKIN_AWAY)
-        .run(&pool)
-        .await
-        .expect("migrations before 0021");
+    let pool = postgres_before(&db, CHECKIN_AWAY).await;
     let (away, home, quiz) = seed!(&pool);
 
     migrate_and_check(&db.url, away, home, quiz).await;

@@ -7,7 +7,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use support::db::{TestDb, migrations_before};
+use support::db::{TestDb, postgres_before, sqlite_before};
 use weike::store::Store;
 
 /// The migration under test.
@@ -159,16 +159,7 @@ async fn check_after_migration(store: &Store) {
 #[tokio::test]
 async fn sqlite_updates_become_telegrams() {
     let db = TestDb::sqlite();
-    let options: sqlx::sqlite::SqliteConnectOptions = db
-        .url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .expect("url")
-        .create_if_missing(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/sqlite"), INBOUND_CHANNEL)
-        .run(&pool)
-        .await
-        .expect("migrations before 0014");
+    let pool = sqlite_before(&db, INBOUND_CHANNEL).await;
     seed!(&pool);
     pool.close().await;
     migrate_and_check(&db.url).await;
@@ -179,11 +170,7 @@ async fn postgres_updates_become_telegrams() {
     let Some(db) = TestDb::postgres("inbound_migration").await else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/postgres"), INBOUND_CHANNEL)
-        .run(&pool)
-        .await
-        .expect("migrations before 0014");
+    let pool = postgres_before(&db, INBOUND_CHANNEL).await;
     seed!(&pool);
     pool.close().await;
     migrate_and_check(&db.url).await;

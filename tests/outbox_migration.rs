@@ -8,7 +8,7 @@ mod support;
 use weike::domain::outbox::OutboxKind;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use support::db::{TestDb, migrations_before};
+use support::db::{TestDb, postgres_before, sqlite_before};
 use weike::store::{NewDelivery, Store};
 
 /// The migration under test.
@@ -175,17 +175,7 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
 #[tokio::test]
 async fn sqlite_outbox_keeps_rows_and_ids() {
     let db = TestDb::sqlite();
-    let options: sqlx::sqlite::SqliteConnectOptions = db
-        .url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .expect("url")
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/sqlite"), LEAN_OUTBOX)
-        .run(&pool)
-        .await
-        .expect("migrations before 0011");
+    let pool = sqlite_before(&db, LEAN_OUTBOX).await;
     let (member, deleted) = seed!(&pool);
 
     migrate_and_check(&db.url, member, deleted).await;
@@ -214,11 +204,7 @@ async fn postgres_outbox_keeps_rows_and_ids() {
     let Some(db) = TestDb::postgres("outbox_migration").await else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/postgres"), LEAN_OUTBOX)
-        .run(&pool)
-        .await
-        .expect("migrations before 0011");
+    let pool = postgres_before(&db, LEAN_OUTBOX).await;
     let (member, deleted) = seed!(&pool);
 
     migrate_and_check(&db.url, member, deleted).await;

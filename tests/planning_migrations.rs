@@ -7,7 +7,7 @@
 mod support;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use support::db::{TestDb, migrations_before};
+use support::db::{TestDb, postgres_before, sqlite_before};
 use weike::domain::outbox::OutboxKind;
 use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
 
@@ -129,17 +129,7 @@ const BY_REFERENCE: &str =
 #[tokio::test]
 async fn sqlite_assignments_keep_their_rows() {
     let db = TestDb::sqlite();
-    let options: sqlx::sqlite::SqliteConnectOptions = db
-        .url
-        .parse::<sqlx::sqlite::SqliteConnectOptions>()
-        .expect("url")
-        .create_if_missing(true)
-        .foreign_keys(true);
-    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/sqlite"), LEAN_ASSIGNMENTS)
-        .run(&pool)
-        .await
-        .expect("migrations before 0017");
+    let pool = sqlite_before(&db, LEAN_ASSIGNMENTS).await;
     let member = seed!(&pool);
 
     migrate_and_check(&db.url, member).await;
@@ -172,11 +162,7 @@ async fn postgres_assignments_keep_their_rows() {
     let Some(db) = TestDb::postgres("assignments_migration").await else {
         return;
     };
-    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
-    migrations_before(sqlx::migrate!("./migrations/postgres"), LEAN_ASSIGNMENTS)
-        .run(&pool)
-        .await
-        .expect("migrations before 0017");
+    let pool = postgres_before(&db, LEAN_ASSIGNMENTS).await;
     let member = seed!(&pool);
 
     migrate_and_check(&db.url, member).await;

@@ -134,3 +134,30 @@ pub fn migrations_before(
     );
     migrator
 }
+
+/// A SQLite pool on `db` (foreign keys on, as the service opens it) with the schema as it
+/// was before migration `version`: for testing that migration on a populated database.
+pub async fn sqlite_before(db: &TestDb, version: i64) -> sqlx::SqlitePool {
+    let options: sqlx::sqlite::SqliteConnectOptions = db
+        .url
+        .parse::<sqlx::sqlite::SqliteConnectOptions>()
+        .expect("url")
+        .create_if_missing(true)
+        .foreign_keys(true);
+    let pool = sqlx::SqlitePool::connect_with(options).await.expect("open");
+    migrations_before(sqlx::migrate!("./migrations/sqlite"), version)
+        .run(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("migrations before {version:04}: {e}"));
+    pool
+}
+
+/// The same on PostgreSQL.
+pub async fn postgres_before(db: &TestDb, version: i64) -> sqlx::PgPool {
+    let pool = sqlx::PgPool::connect(&db.url).await.expect("open");
+    migrations_before(sqlx::migrate!("./migrations/postgres"), version)
+        .run(&pool)
+        .await
+        .unwrap_or_else(|e| panic!("migrations before {version:04}: {e}"));
+    pool
+}
