@@ -175,9 +175,7 @@ impl DeliveryFigures {
         out.push_str(&format!(
             "{:<44} {:>12}\n",
             "peak RSS",
-            self.peak_rss_kb
-                .map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
-                .unwrap_or_else(|| "n/a".into())
+            rss_label(self.peak_rss_kb)
         ));
         out.push_str(&self.replies.table(&bench.replies));
         out
@@ -246,6 +244,12 @@ fn server_cpu_between(
     )
 }
 
+/// A peak RSS for a figures table: `74 MB`, or `n/a` where it cannot be read.
+pub fn rss_label(kb: Option<u64>) -> String {
+    kb.map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
+        .unwrap_or_else(|| "n/a".into())
+}
+
 /// Peak resident set size of this process (Linux), in kB.
 pub fn peak_rss_kb() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
@@ -293,25 +297,28 @@ pub async fn run(
     result
 }
 
-async fn measure(
+/// A service on the scratch database with `bench.members` members of `channel` enrolled
+/// and due a minute ago, on a manual clock at the real now (planning runs on it; sending
+/// on the real clock), as a service that has had its quiet moments since they joined, and
+/// how long that took.
+pub(super) async fn start_with_members(
     bench: &DeliveryBench,
+    channel: &str,
     dir: &Path,
     url: &str,
-    progress: impl Fn(&str),
-) -> anyhow::Result<DeliveryFigures> {
-    let mut figures = DeliveryFigures::default();
+    progress: &impl Fn(&str),
+) -> anyhow::Result<Started> {
     let config = super::fixture_config(dir, url)?;
-    // Planning runs on a clock set to the lesson time; sending on the real clock.
     let start = Utc::now();
     let clock = ManualClock::new(start);
     let app = App::start(config, Arc::new(clock.clone())).await?;
 
-    progress(&format!("creating {} members ...", bench.members));
+    progress(&format!("creating {} {channel} members ...", bench.members));
     let t = Instant::now();
     let due = start - chrono::Duration::minutes(1);
     super::loaders::members(
         &app.store,
-        "telegram",
+        channel,
         1_000_000_000,
         bench.members,
         "b",
@@ -320,8 +327,6 @@ async fn measure(
         start,
     )
     .await?;
-    figures.setup = t.elapsed();
-
     // On PostgreSQL, what autovacuum would have done by now after members joined over
     // time: the query planner's statistics (without them PostgreSQL read each page of due
     // enrollments by sorting all of them). The service never runs `ANALYZE` on SQLite.
@@ -329,7 +334,30 @@ async fn measure(
         super::loaders::analyze(&app.store, &["members", "enrollments"]).await?;
     }
     super::loaders::quiet(&app.store).await?;
-    figures.setup = t.elapsed();
+    Ok(Started {
+        app,
+        clock,
+        setup: t.elapsed(),
+    })
+}
+
+/// What [`start_with_members`] made.
+pub(super) struct Started {
+    pub app: App,
+    pub clock: ManualClock,
+    pub setup: Duration,
+}
+
+async fn measure(
+    bench: &DeliveryBench,
+    dir: &Path,
+    url: &str,
+    progress: impl Fn(&str),
+) -> anyhow::Result<DeliveryFigures> {
+    let mut figures = DeliveryFigures::default();
+    let Started { app, clock, setup } =
+        start_with_members(bench, "telegram", dir, url, &progress).await?;
+    figures.setup = setup;
 
     progress("planning one day ...");
     figures.load_before_plan = load_average();

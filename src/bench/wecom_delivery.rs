@@ -21,14 +21,13 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 
-use super::delivery::{DeliveryBench, peak_rss_kb};
+use super::delivery::{DeliveryBench, Started, peak_rss_kb, rss_label, start_with_members};
 use super::fake_wecom_api::FakeWecomApi;
-use crate::channel::wecom::{LIMITS, WecomChannel, WecomTexts};
-use crate::clock::{Clock, ManualClock, SystemClock};
+use crate::channel::wecom::{CHANNEL_NAME, LIMITS, WecomChannel, WecomTexts};
+use crate::clock::{Clock, SystemClock};
 use crate::config::WecomSettings;
 use crate::courier::rate_limit::LimitSettings;
 use crate::courier::{Courier, CourierSettings};
-use crate::service::App;
 
 /// The app's daily budget during the benchmark: far above what it sends.
 const BENCH_DAILY_BUDGET: u64 = 1_000_000_000;
@@ -114,9 +113,7 @@ impl WecomFigures {
         out.push_str(&format!(
             "{:<48} {:>12}\n",
             "peak RSS",
-            self.peak_rss_kb
-                .map(|kb| format!("{:.0} MB", kb as f64 / 1024.0))
-                .unwrap_or_else(|| "n/a".into())
+            rss_label(self.peak_rss_kb)
         ));
         out
     }
@@ -152,26 +149,9 @@ async fn measure(
     progress: impl Fn(&str),
 ) -> anyhow::Result<WecomFigures> {
     let mut figures = WecomFigures::default();
-    let config = super::fixture_config(dir, url)?;
-    let start = Utc::now();
-    let clock = ManualClock::new(start);
-    let app = App::start(config, Arc::new(clock.clone())).await?;
-
-    progress(&format!("creating {} WeCom members ...", bench.members));
-    let t = Instant::now();
-    let due = start - chrono::Duration::minutes(1);
-    super::loaders::members(
-        &app.store,
-        crate::channel::wecom::CHANNEL_NAME,
-        1_000_000_000,
-        bench.members,
-        "b",
-        "bench",
-        due,
-        start,
-    )
-    .await?;
-    figures.setup = t.elapsed();
+    let Started { app, clock, setup } =
+        start_with_members(bench, CHANNEL_NAME, dir, url, &progress).await?;
+    figures.setup = setup;
 
     progress("planning one day ...");
     let t = Instant::now();
