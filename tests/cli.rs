@@ -17,6 +17,18 @@ fn weike() -> Command {
     cmd
 }
 
+/// Runs `command`, which must succeed (its output shown if not); its standard output.
+fn stdout_of(command: &mut Command) -> String {
+    let out = command.output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    stdout
+}
+
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
@@ -371,17 +383,7 @@ fn console_demo_walks_through_a_day() {
 
     // The operator's view of the same database: one lesson sent, nothing waiting.
     let url = format!("sqlite://{}/chat.db", db.path().display());
-    let out = weike()
-        .arg("outbox")
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let report = stdout_of(weike().arg("outbox").env("WEIKE_DATABASE_URL", &url));
     let rows: Vec<Vec<&str>> = report
         .lines()
         .map(|l| l.split_whitespace().collect())
@@ -414,17 +416,11 @@ fn console_demo_walks_through_a_day() {
         assert_eq!(changed, 1);
     });
     let csv = db.path().join("progress.csv");
-    let out = weike()
-        .args(["report", "--locale", "en", "--csv"])
-        .arg(&csv)
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = stdout_of(
+        weike()
+            .args(["report", "--locale", "en", "--csv"])
+            .arg(&csv)
+            .env("WEIKE_DATABASE_URL", &url),
     );
     assert!(
         report.contains("Hexi District — participation 100% (1/1)"),
@@ -689,13 +685,7 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
     store.finish_update("telegram", 42, "w").await.unwrap();
     store.close().await;
 
-    let out = weike()
-        .arg("inbox")
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{report}");
+    let report = stdout_of(weike().arg("inbox").env("WEIKE_DATABASE_URL", &url));
     let rows: Vec<Vec<&str>> = report
         .lines()
         .map(|l| l.split_whitespace().collect())
@@ -737,17 +727,11 @@ fn report_shows_capacity(url: &str, members: usize) {
     // One message a second: the 07:30 slot runs late.
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), "weike.toml", "messages_per_second = 1.0\n");
-    let out = weike()
-        .args(["report", "--locale", "en"])
-        .env("WEIKE_DATABASE_URL", url)
-        .env("WEIKE_CONFIG", dir.path().join("weike.toml"))
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&out.stderr)
+    let report = stdout_of(
+        weike()
+            .args(["report", "--locale", "en"])
+            .env("WEIKE_DATABASE_URL", url)
+            .env("WEIKE_CONFIG", dir.path().join("weike.toml")),
     );
     assert!(
         report.contains("Lessons going out in the next 24 hours (1.0 messages a second"),
