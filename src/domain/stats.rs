@@ -296,8 +296,8 @@ name = "外市"
         );
     }
 
-    #[test]
-    fn events_count_for_their_week_and_running_seasons() {
+    /// Weeks in Shanghai and the season "winter" (2026-11-01 to 2027-02-28).
+    fn winter_calendar() -> StatsCalendar {
         let season = Season {
             id: "winter".into(),
             start: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
@@ -307,10 +307,15 @@ name = "外市"
             names: Default::default(),
             titles: Default::default(),
         };
-        let cal = StatsCalendar {
+        StatsCalendar {
             timezone: chrono_tz::Asia::Shanghai,
             seasons: vec![season],
-        };
+        }
+    }
+
+    #[test]
+    fn events_count_for_their_week_and_running_seasons() {
+        let cal = winter_calendar();
         let inside = Utc.with_ymd_and_hms(2026, 12, 2, 1, 0, 0).unwrap();
         assert_eq!(cal.periods_at(inside), ["w:2026-11-30", "s:winter"]);
         let before = Utc.with_ymd_and_hms(2026, 10, 20, 1, 0, 0).unwrap();
@@ -319,19 +324,7 @@ name = "外市"
 
     #[test]
     fn a_period_key_gives_the_instants_it_covers() {
-        let season = Season {
-            id: "winter".into(),
-            start: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
-            end: NaiveDate::from_ymd_opt(2027, 2, 28).unwrap(),
-            timezone: chrono_tz::Asia::Shanghai,
-            top: 3,
-            names: Default::default(),
-            titles: Default::default(),
-        };
-        let cal = StatsCalendar {
-            timezone: chrono_tz::Asia::Shanghai,
-            seasons: vec![season],
-        };
+        let cal = winter_calendar();
         let utc = |y, m, d, h| Utc.with_ymd_and_hms(y, m, d, h, 0, 0).unwrap();
         assert_eq!(
             cal.range_of("w:2026-11-30"),
