@@ -275,22 +275,9 @@ async fn connections_beyond_the_limit_are_closed() {
         max_connections: 3,
         ..weike::config::HttpLimits::default()
     };
-    let router = service
-        .http_router(
-            weike::service::Mode::Polling,
-            std::sync::Arc::new(tokio::sync::Notify::new()),
-            weike::http::Endpoints::All,
-        )
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(weike::http::serve(
-        listener,
-        router,
-        limits,
-        service.app.metrics.clone(),
-        std::future::pending(),
-    ));
+    let port = support::webhook::serve_http(&service, weike::service::Mode::Polling, limits)
+        .await
+        .port();
     let mut held = Vec::new();
     for _ in 0..3 {
         held.push(TcpStream::connect(("127.0.0.1", port)).await.unwrap());

@@ -35,23 +35,8 @@ async fn instance(h: &Harness) -> (Arc<Service>, String) {
     ]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     let service = Arc::new(support::harness::service_on(app));
-    let router = service
-        .http_router(
-            Mode::Webhook,
-            Arc::new(tokio::sync::Notify::new()),
-            weike::http::Endpoints::All,
-        )
-        .unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (limits, metrics) = (service.app.config.http_limits, service.app.metrics.clone());
-    tokio::spawn(weike::http::serve(
-        listener,
-        router,
-        limits,
-        metrics,
-        std::future::pending(),
-    ));
+    let limits = service.app.config.http_limits;
+    let addr = support::webhook::serve_http(&service, Mode::Webhook, limits).await;
     (service, format!("http://{addr}"))
 }
 

@@ -70,3 +70,29 @@ pub async fn post_update(port: u16, path: &str, secret: &str, body: &str) -> (u1
         .unwrap_or(0);
     (status, started.elapsed())
 }
+
+/// Serves `service`'s HTTP endpoints (as `mode` mounts them) on a free port of 127.0.0.1
+/// within `limits`, until the test ends; the address.
+pub async fn serve_http(
+    service: &weike::service::Service,
+    mode: weike::service::Mode,
+    limits: weike::config::HttpLimits,
+) -> std::net::SocketAddr {
+    let router = service
+        .http_router(
+            mode,
+            std::sync::Arc::new(tokio::sync::Notify::new()),
+            weike::http::Endpoints::All,
+        )
+        .expect("the HTTP routes");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(weike::http::serve(
+        listener,
+        router,
+        limits,
+        service.app.metrics.clone(),
+        std::future::pending(),
+    ));
+    addr
+}

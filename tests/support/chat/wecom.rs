@@ -252,23 +252,8 @@ impl WecomDriver {
             .await
             .expect("WeCom takes the credentials");
         let service = Service::new(app, channel);
-        let router = service
-            .http_router(
-                Mode::Webhook,
-                Arc::new(tokio::sync::Notify::new()),
-                weike::http::Endpoints::All,
-            )
-            .expect("the callback route");
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (limits, metrics) = (service.app.config.http_limits, service.app.metrics.clone());
-        tokio::spawn(weike::http::serve(
-            listener,
-            router,
-            limits,
-            metrics,
-            std::future::pending(),
-        ));
+        let limits = service.app.config.http_limits;
+        let addr = crate::support::webhook::serve_http(&service, Mode::Webhook, limits).await;
         WecomDriver {
             fake,
             clock,
