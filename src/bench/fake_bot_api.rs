@@ -179,7 +179,8 @@ impl FakeBotApi {
     }
 
     /// Every call is answered after `delay` (a round trip to Telegram); a send is counted
-    /// (and limited) when it is answered.
+    /// (and limited) when it is answered. A long poll pays it once it has its updates, so
+    /// an update queued while the poll waits reaches the bot `delay` later.
     pub fn set_delay(&self, delay: std::time::Duration) {
         self.shared.lock().delay = delay;
     }
@@ -501,7 +502,10 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
     };
     let bytes = axum::body::to_bytes(body, BODY_LIMIT).await;
     let delay = shared.lock().delay;
-    if !delay.is_zero() {
+    // A long poll's round trip is paid when its answer leaves: an update that arrives while
+    // the poll waits reaches the bot `delay` later. Every other call pays it before its
+    // effect, as a request that travels to Telegram.
+    if !delay.is_zero() && method != Method::GetUpdates {
         tokio::time::sleep(delay).await;
     }
     let (status, reply) = match method {
@@ -516,6 +520,9 @@ async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response
             // Counted as it arrives: a long poll is known to be waiting.
             shared.lock().count_request(Some(method_name));
             let updates = get_updates(&shared, poll).await;
+            if !delay.is_zero() {
+                tokio::time::sleep(delay).await;
+            }
             shared.lock().ok += 1;
             (StatusCode::OK, updates)
         }
