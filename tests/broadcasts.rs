@@ -9,7 +9,9 @@ mod support;
 use chrono::{TimeZone, Utc};
 use support::db::TestDb;
 use support::fake_telegram::Call;
-use support::harness::{Harness, add_members, button_message, press_latest, say, step, text_to};
+use support::harness::{
+    Harness, add_members, button_message, large_tree_file, press_latest, say, step, text_to,
+};
 
 const OWNER: i64 = 9001;
 const FIRST: i64 = 9001; // 9001..=9010, all in 柳村 except 9010 (moved to 新苑社区)
@@ -407,24 +409,7 @@ async fn broadcasts_on_postgres() {
 /// reaches the last village of the last town.
 async fn large_tree(db: TestDb) {
     let dir = tempfile::tempdir().unwrap();
-    let mut toml = String::from("[[branch]]\nid = \"city\"\nname = \"大市\"\n");
-    let mut count = 1;
-    for t in 0..20 {
-        toml.push_str(&format!(
-            "  [[branch.branch]]\n  id = \"city.t{t}\"\n  name = \"第{t}镇\"\n"
-        ));
-        count += 1;
-        let villages = if t == 19 { 59 } else { 60 };
-        for v in 0..villages {
-            toml.push_str(&format!(
-                "    [[branch.branch.branch]]\n    id = \"city.t{t}.v{v}\"\n    name = \"第{t}镇第{v}村\"\n"
-            ));
-            count += 1;
-        }
-    }
-    assert_eq!(count, 1_220);
-    let file = dir.path().join("branches.toml");
-    std::fs::write(&file, toml).unwrap();
+    let file = large_tree_file(dir.path());
     let h = Harness::new(db).await;
     let service = h
         .service_with(h.config_with(&[

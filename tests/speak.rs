@@ -108,6 +108,115 @@ async fn onboarding_in_words_on_postgres() {
     }
 }
 
+/// A member of an organization of 1,220 branches picks their village: the picker walks the
+/// tree level by level, a page at a time, never more than 12 rows of buttons; the page is
+/// said in the question; a typed number counts the buttons as shown (the page's branches,
+/// then "next"); "up" goes back to the level above.
+async fn a_large_tree_walked_by_a_member(db: TestDb) {
+    let dir = tempfile::tempdir().unwrap();
+    let file = support::harness::large_tree_file(dir.path());
+    let h = Harness::new(db).await;
+    let service = h
+        .service_with(h.config_with(&[("WEIKE_BRANCHES_FILE", &file.display().to_string())]))
+        .await;
+    let keyboard = |calls: &[support::fake_telegram::Call]| -> Vec<String> {
+        let call = calls
+            .iter()
+            .rev()
+            .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
+            .expect("a question with buttons");
+        let rows = call.param("reply_markup").unwrap()["inline_keyboard"]
+            .as_array()
+            .unwrap()
+            .len();
+        assert!(rows <= 12, "{rows} rows: {:?}", call.callback_datas());
+        call.callback_datas()
+    };
+    say(&h, &service, USER, "/start").await;
+    say(&h, &service, USER, "简体中文").await;
+    let calls = say(&h, &service, USER, "王小明").await;
+    assert_eq!(keyboard(&calls), ["br:city"]);
+    let calls = press(&h, &service, USER, &calls, "br:city").await;
+    // 20 towns: the first page holds 8 and "next".
+    let shown = keyboard(&calls);
+    assert_eq!(
+        shown.iter().filter(|d| d.starts_with("br:city.t")).count(),
+        8,
+        "{shown:?}"
+    );
+    assert!(shown.contains(&"brp:1:city".to_string()), "{shown:?}");
+    assert!(
+        text_to(&calls, USER).contains("（第 1/3 页）"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    // "9" is the button after the page's 8 towns: the next page.
+    let calls = say(&h, &service, USER, "9").await;
+    assert!(
+        text_to(&calls, USER).contains("（第 2/3 页）"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    let calls = press(&h, &service, USER, &calls, "brp:2:city").await;
+    let shown = keyboard(&calls);
+    assert!(shown.contains(&"br:city.t19".to_string()), "{shown:?}");
+    assert!(!shown.iter().any(|d| d.starts_with("brp:3")), "{shown:?}");
+    let calls = press(&h, &service, USER, &calls, "br:city.t19").await;
+    assert!(
+        text_to(&calls, USER).contains("（第 1/8 页）"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    // Up to the towns (their first page), and down again.
+    let calls = press(&h, &service, USER, &calls, "br-up").await;
+    assert!(keyboard(&calls).contains(&"br:city.t0".to_string()));
+    let calls = press(&h, &service, USER, &calls, "brp:1:city").await;
+    let calls = press(&h, &service, USER, &calls, "brp:2:city").await;
+    let mut calls = press(&h, &service, USER, &calls, "br:city.t19").await;
+    // 59 villages: 8 pages; the last holds villages 56 to 58.
+    for page in 1..8 {
+        calls = press(&h, &service, USER, &calls, &format!("brp:{page}:city.t19")).await;
+        let shown = keyboard(&calls);
+        let villages = shown
+            .iter()
+            .filter(|d| d.starts_with("br:city.t19.v"))
+            .count();
+        assert_eq!(
+            villages,
+            if page == 7 { 3 } else { 8 },
+            "page {page}: {shown:?}"
+        );
+    }
+    assert!(
+        text_to(&calls, USER).contains("（第 8/8 页）"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    // "3" is the page's third village: 第19镇第58村.
+    let calls = say(&h, &service, USER, "3").await;
+    assert!(
+        text_to(&calls, USER).contains("大市 / 第19镇 / 第19镇第58村"),
+        "{}",
+        text_to(&calls, USER)
+    );
+    assert_eq!(
+        member(&h, &service, USER).await.branch_id.as_deref(),
+        Some("city.t19.v58")
+    );
+}
+
+#[tokio::test]
+async fn a_large_tree_walked_by_a_member_on_sqlite() {
+    a_large_tree_walked_by_a_member(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn a_large_tree_walked_by_a_member_on_postgres() {
+    if let Some(db) = TestDb::postgres("speak_large_tree").await {
+        a_large_tree_walked_by_a_member(db).await;
+    }
+}
+
 /// A small hour confirmed with its button is saved; a member who then picks an overloaded
 /// time (2,000 members at 07:30 with one message a second) hears the expected delay and
 /// takes the time offered, which is on time; a quiet time gets no hint.

@@ -286,6 +286,7 @@ broadcast-branch-open = { $branch } ›
 broadcast-ask-branch-in = { $branch }: which branch? (page { $page } of { $pages })
 page-previous = ‹ Previous
 page-next = Next ›
+page-of = Page { $page } of { $pages }
 broadcast-no-tags = No member has a tag yet. Admins add tags with /tag ID TAG.
 broadcast-ask-tag = Which tag?
 broadcast-ask-inactive = Inactive (no check-in) for how long?

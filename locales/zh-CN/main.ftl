@@ -238,6 +238,7 @@ broadcast-branch-open = { $branch } ›
 broadcast-ask-branch-in = { $branch }：发给哪个支部？（第 { $page }/{ $pages } 页）
 page-previous = ‹ 上一页
 page-next = 下一页 ›
+page-of = （第 { $page }/{ $pages } 页）
 broadcast-no-tags = 还没有成员有标签。管理员可用 /tag 编号 标签 添加。
 broadcast-ask-tag = 哪个标签？
 broadcast-ask-inactive = 多久没有打卡？

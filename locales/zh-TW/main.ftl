@@ -238,6 +238,7 @@ broadcast-branch-open = { $branch } ›
 broadcast-ask-branch-in = { $branch }：發給哪個支部？（第 { $page }/{ $pages } 頁）
 page-previous = ‹ 上一頁
 page-next = 下一頁 ›
+page-of = （第 { $page }/{ $pages } 頁）
 broadcast-no-tags = 還沒有成員有標籤。管理員可用 /tag 編號 標籤 新增。
 broadcast-ask-tag = 哪個標籤？
 broadcast-ask-inactive = 多久沒有打卡？

@@ -62,6 +62,8 @@ pub enum Action {
         parent: Option<String>,
         page: u16,
     },
+    /// Onboarding or settings: one page of the branches under `parent` (None: the top).
+    BranchPage { parent: Option<String>, page: u16 },
     /// Run one of the members' commands (a suggestion under "not understood").
     Run(Command),
     /// Run a command again with these arguments: the admin's choice when a name they
@@ -177,6 +179,9 @@ impl Action {
                 "bcb:{draft}:{page}:{}",
                 parent.as_deref().unwrap_or_default()
             ),
+            Action::BranchPage { parent, page } => {
+                format!("brp:{page}:{}", parent.as_deref().unwrap_or_default())
+            }
             Action::Run(command) => format!("run:{}", command.name()),
             Action::Rerun { command, args } => format!("re:{}:{args}", command.name()),
         }
@@ -283,6 +288,17 @@ impl Action {
                     },
                 }
             }
+            "brp" => {
+                let (page, parent) = value.split_once(':').ok_or_else(unknown)?;
+                Action::BranchPage {
+                    page: page.parse().map_err(|_| unknown())?,
+                    parent: if parent.is_empty() {
+                        None
+                    } else {
+                        Some(id(parent).ok_or_else(unknown)?)
+                    },
+                }
+            }
             "re" => {
                 let (name, args) = value.split_once(':').ok_or_else(unknown)?;
                 Action::Rerun {
@@ -322,6 +338,10 @@ mod tests {
             Action::Branch("qingshan.donghu.liucun".into()),
             Action::BranchHere("qingshan.donghu.liucun".into()),
             Action::BranchUp,
+            Action::BranchPage {
+                parent: Some("b".repeat(40)),
+                page: u16::MAX,
+            },
             Action::KeepLessonTime,
             Action::SetLessonTime(NaiveTime::from_hms_opt(23, 59, 0).unwrap()),
             Action::TimeZone(chrono_tz::America::Argentina::ComodRivadavia),
@@ -451,6 +471,10 @@ mod tests {
                     parent: rng.random::<bool>().then(|| word(&mut rng, 30)),
                     page: rng.random(),
                 },
+                _ if round % 144 == 89 => Action::BranchPage {
+                    parent: rng.random::<bool>().then(|| word(&mut rng, 40)),
+                    page: rng.random(),
+                },
                 _ if round % 144 == 53 => Action::Rerun {
                     command: Command::all()
                         .nth(rng.random_range(0..Command::all().count()))
@@ -506,6 +530,11 @@ mod tests {
             "bcb:5:x:",
             "bcb:5:1:a:b",
             "bcb:0:1:",
+            "brp",
+            "brp:x:",
+            "brp:-1:",
+            "brp:1:a:b",
+            "brp:70000:",
             "re:stats",
             "re:nope:x",
             "ck:a:b:c",

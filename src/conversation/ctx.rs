@@ -362,3 +362,53 @@ impl<T> Found<T> {
 pub fn keyboard_column(buttons: Vec<Button>) -> Keyboard {
     buttons.into_iter().map(|b| vec![b]).collect()
 }
+
+/// How many choices one page of a long list shows: within every channel's keyboard, with
+/// room for the rows around them.
+pub const PAGE_SIZE: usize = 8;
+
+/// One page of a long list of choices.
+#[derive(Debug)]
+pub struct Page {
+    /// The page's choices one under the other, then "previous" and "next" where there are
+    /// more.
+    pub rows: Keyboard,
+    /// Which page this is (0-based, within the list).
+    pub page: usize,
+    /// How many pages the list has (at least 1).
+    pub pages: usize,
+}
+
+impl Ctx {
+    /// Page `page` of `choices` (the last one when the list has become shorter),
+    /// [`PAGE_SIZE`] at a time; `to` makes the button data that shows another page.
+    pub fn page_of(
+        &self,
+        locale: crate::domain::Locale,
+        choices: Vec<Button>,
+        page: u16,
+        to: impl Fn(u16) -> super::action::Action,
+    ) -> Page {
+        let pages = choices.len().div_ceil(PAGE_SIZE).max(1);
+        let page = usize::from(page).min(pages - 1);
+        let mut rows = keyboard_column(
+            choices
+                .into_iter()
+                .skip(page * PAGE_SIZE)
+                .take(PAGE_SIZE)
+                .collect(),
+        );
+        let number = |p: usize| u16::try_from(p).unwrap_or(u16::MAX);
+        let mut paging = Vec::new();
+        if page > 0 {
+            paging.push(to(number(page - 1)).button(t!(self.i18n, locale, "page-previous")));
+        }
+        if page + 1 < pages {
+            paging.push(to(number(page + 1)).button(t!(self.i18n, locale, "page-next")));
+        }
+        if !paging.is_empty() {
+            rows.push(paging);
+        }
+        Page { rows, page, pages }
+    }
+}

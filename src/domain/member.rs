@@ -42,10 +42,11 @@ pub enum Dialog {
     Language { onboarding: bool },
     /// Type a display name.
     Name { onboarding: bool },
-    /// Pick a branch; `parent` is the level being shown (None: the top).
+    /// Pick a branch; `parent` is the level being shown (None: the top), `page` its page.
     Branch {
         onboarding: bool,
         parent: Option<String>,
+        page: u16,
     },
     /// Keep or type a lesson time.
     LessonTime { onboarding: bool },
@@ -56,19 +57,23 @@ pub enum Dialog {
 }
 
 impl Dialog {
-    /// Stored form, e.g. `branch:1:qs.dh`.
+    /// Stored form, e.g. `branch:1:qs.dh` (`branch:1:qs.dh:2` on its third page).
     pub fn encode(&self) -> String {
         let flag = |b: bool| if b { "1" } else { "0" };
         match self {
             Dialog::Idle => "idle".into(),
             Dialog::Language { onboarding } => format!("language:{}", flag(*onboarding)),
             Dialog::Name { onboarding } => format!("name:{}", flag(*onboarding)),
-            Dialog::Branch { onboarding, parent } => {
-                format!(
-                    "branch:{}:{}",
-                    flag(*onboarding),
-                    parent.as_deref().unwrap_or("")
-                )
+            Dialog::Branch {
+                onboarding,
+                parent,
+                page,
+            } => {
+                let parent = parent.as_deref().unwrap_or("");
+                match page {
+                    0 => format!("branch:{}:{parent}", flag(*onboarding)),
+                    _ => format!("branch:{}:{parent}:{page}", flag(*onboarding)),
+                }
             }
             Dialog::LessonTime { onboarding } => format!("time:{}", flag(*onboarding)),
             Dialog::TimeZone { onboarding } => format!("tz:{}", flag(*onboarding)),
@@ -85,10 +90,19 @@ impl Dialog {
         match kind {
             "language" => Dialog::Language { onboarding },
             "name" => Dialog::Name { onboarding },
-            "branch" => Dialog::Branch {
-                onboarding,
-                parent: parts.next().filter(|p| !p.is_empty()).map(str::to_string),
-            },
+            "branch" => {
+                // Branch ids hold no ':'; the page follows the parent from page 2 on.
+                let rest = parts.next().unwrap_or_default();
+                let (parent, page) = match rest.split_once(':') {
+                    Some((parent, page)) => (parent, page.parse().unwrap_or(0)),
+                    None => (rest, 0),
+                };
+                Dialog::Branch {
+                    onboarding,
+                    parent: (!parent.is_empty()).then(|| parent.to_string()),
+                    page,
+                }
+            }
             "time" => Dialog::LessonTime { onboarding },
             "tz" => Dialog::TimeZone { onboarding },
             "broadcast" => Dialog::Broadcast {
@@ -169,12 +183,24 @@ mod tests {
             Dialog::Branch {
                 onboarding: true,
                 parent: None,
+                page: 0,
+            },
+            Dialog::Branch {
+                onboarding: true,
+                parent: None,
+                page: 3,
             },
             Dialog::Broadcast { draft: None },
             Dialog::Broadcast { draft: Some(42) },
             Dialog::Branch {
                 onboarding: false,
                 parent: Some("qs.dh".into()),
+                page: 0,
+            },
+            Dialog::Branch {
+                onboarding: false,
+                parent: Some("qs.dh".into()),
+                page: 12,
             },
             Dialog::LessonTime { onboarding: true },
             Dialog::TimeZone { onboarding: false },
@@ -183,6 +209,15 @@ mod tests {
             assert_eq!(Dialog::decode(&d.encode()), d);
         }
         assert_eq!(Dialog::decode("garbage"), Dialog::Idle);
+        // Stored before pages: the first page.
+        assert_eq!(
+            Dialog::decode("branch:1:qs.dh"),
+            Dialog::Branch {
+                onboarding: true,
+                parent: Some("qs.dh".into()),
+                page: 0
+            }
+        );
     }
 
     #[test]

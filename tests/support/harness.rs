@@ -318,3 +318,28 @@ pub fn text_only_lessons() -> tempfile::TempDir {
     }
     dir
 }
+
+/// A `branches.toml` in `dir` for an organization of 1,220 branches: 1 city (`city`, 大市),
+/// 20 towns (`city.t0`…`city.t19`, 第0镇…), 60 villages under each town but the last, which
+/// has 59 (`city.t19.v58`, 第19镇第58村, is the last).
+pub fn large_tree_file(dir: &Path) -> std::path::PathBuf {
+    let mut toml = String::from("[[branch]]\nid = \"city\"\nname = \"大市\"\n");
+    let mut count = 1;
+    for t in 0..20 {
+        toml.push_str(&format!(
+            "  [[branch.branch]]\n  id = \"city.t{t}\"\n  name = \"第{t}镇\"\n"
+        ));
+        count += 1;
+        let villages = if t == 19 { 59 } else { 60 };
+        for v in 0..villages {
+            toml.push_str(&format!(
+                "    [[branch.branch.branch]]\n    id = \"city.t{t}.v{v}\"\n    name = \"第{t}镇第{v}村\"\n"
+            ));
+            count += 1;
+        }
+    }
+    assert_eq!(count, 1_220);
+    let file = dir.join("branches.toml");
+    std::fs::write(&file, toml).unwrap();
+    file
+}

@@ -27,7 +27,6 @@ const MAX_CAPTION: usize = 1024;
 const PROGRESS_EVERY: Duration = Duration::seconds(3);
 /// Branches per page of the branch picker (with "all of it", paging and "up": at most 11
 /// rows).
-const BRANCHES_PER_PAGE: usize = 8;
 /// Inactivity choices offered, in days.
 const INACTIVE_DAYS: [u32; 4] = [3, 7, 14, 30];
 
@@ -168,8 +167,8 @@ impl Broadcasts {
 
     /// One page of the branch picker: under `parent` (None: the top of the admin's scope),
     /// "all of it" first, then the branches of that level (those with branches under them
-    /// open the next level), [`BRANCHES_PER_PAGE`] at a time, with paging and a way up. It
-    /// stays within every channel's keyboard whatever the size of the organization.
+    /// open the next level), a page at a time ([`Ctx::page_of`]), and a way up. It stays
+    /// within every channel's keyboard whatever the size of the organization.
     fn branch_page(
         &self,
         member: &Member,
@@ -189,13 +188,31 @@ impl Broadcasts {
                 .filter_map(|b| tree.get(b))
                 .collect(),
         };
-        let pages = level.len().div_ceil(BRANCHES_PER_PAGE).max(1);
-        let page = usize::from(page).min(pages - 1);
-        let to = |parent: Option<&str>, page: usize| Action::BroadcastBranches {
+        let to = |parent: Option<&str>, page: u16| Action::BroadcastBranches {
             draft,
             parent: parent.map(str::to_string),
-            page: u16::try_from(page).unwrap_or(u16::MAX),
+            page,
         };
+        let choices = level
+            .iter()
+            .map(|b| {
+                if tree.children_of(Some(&b.id)).is_empty() {
+                    Action::BroadcastAudience {
+                        draft,
+                        audience: Audience::Branch(b.id.clone()),
+                    }
+                    .button(b.name_in(l).to_string())
+                } else {
+                    to(Some(&b.id), 0).button(t!(
+                        self.ctx.i18n,
+                        l,
+                        "broadcast-branch-open",
+                        branch = b.name_in(l).to_string()
+                    ))
+                }
+            })
+            .collect();
+        let shown = self.ctx.page_of(l, choices, page, |p| to(parent, p));
         let mut rows: Keyboard = Vec::new();
         if let Some(p) = parent {
             rows.push(vec![
@@ -214,37 +231,7 @@ impl Broadcasts {
                 )),
             ]);
         }
-        for b in level
-            .iter()
-            .skip(page * BRANCHES_PER_PAGE)
-            .take(BRANCHES_PER_PAGE)
-        {
-            let opens = !tree.children_of(Some(&b.id)).is_empty();
-            rows.push(vec![if opens {
-                to(Some(&b.id), 0).button(t!(
-                    self.ctx.i18n,
-                    l,
-                    "broadcast-branch-open",
-                    branch = b.name_in(l).to_string()
-                ))
-            } else {
-                Action::BroadcastAudience {
-                    draft,
-                    audience: Audience::Branch(b.id.clone()),
-                }
-                .button(b.name_in(l).to_string())
-            }]);
-        }
-        let mut paging = Vec::new();
-        if page > 0 {
-            paging.push(to(parent, page - 1).button(t!(self.ctx.i18n, l, "page-previous")));
-        }
-        if page + 1 < pages {
-            paging.push(to(parent, page + 1).button(t!(self.ctx.i18n, l, "page-next")));
-        }
-        if !paging.is_empty() {
-            rows.push(paging);
-        }
+        rows.extend(shown.rows);
         if let Some(p) = parent {
             // Up one level, not above the admin's scope.
             let up = tree
@@ -263,8 +250,8 @@ impl Broadcasts {
                 l,
                 "broadcast-ask-branch-in",
                 branch = escape_html(&tree.path(p, l)),
-                page = page + 1,
-                pages = pages
+                page = shown.page + 1,
+                pages = shown.pages
             ),
             None => t!(self.ctx.i18n, l, "broadcast-ask-branch"),
         };

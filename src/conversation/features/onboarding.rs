@@ -7,10 +7,10 @@ use chrono::{NaiveTime, Timelike};
 use chrono_tz::Tz;
 
 use super::lessons::Lessons;
-use crate::channel::{Button, Outbound};
+use crate::channel::{Button, Keyboard, Outbound};
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::action::{Action, Setting};
-use crate::conversation::ctx::{Ctx, keyboard_column};
+use crate::conversation::ctx::{Ctx, Page, keyboard_column};
 use crate::conversation::{Replies, Result};
 use crate::domain::capacity::{ON_TIME, advise};
 use crate::domain::member::{MAX_NAME_CHARS, NameProblem, validate_display_name};
@@ -71,6 +71,7 @@ impl Onboarding {
             Setting::Branch => Dialog::Branch {
                 onboarding,
                 parent: None,
+                page: 0,
             },
             Setting::LessonTime => Dialog::LessonTime { onboarding },
             Setting::TimeZone => Dialog::TimeZone { onboarding },
@@ -87,7 +88,10 @@ impl Onboarding {
                 self.set_language(member, locale, onboarding).await?
             }
             (
-                action @ (Action::Branch(_) | Action::BranchHere(_) | Action::BranchUp),
+                action @ (Action::Branch(_)
+                | Action::BranchHere(_)
+                | Action::BranchUp
+                | Action::BranchPage { .. }),
                 Dialog::Branch { onboarding, .. },
             ) => self.branch_choice(member, onboarding, &action).await?,
             (Action::KeepLessonTime, Dialog::LessonTime { onboarding }) => {
@@ -138,6 +142,7 @@ impl Onboarding {
                         Dialog::Branch {
                             onboarding,
                             parent: None,
+                            page: 0,
                         }
                     } else {
                         Dialog::Idle
@@ -163,8 +168,18 @@ impl Onboarding {
                     ))])
                 }
             },
-            Dialog::Branch { onboarding, parent } => {
-                let buttons = self.branch_buttons(member.locale, parent.as_deref());
+            Dialog::Branch {
+                onboarding,
+                parent,
+                page,
+            } => {
+                // A number counts the buttons as shown: those of the page, then the rest.
+                let buttons: Vec<Button> = self
+                    .branch_keyboard(l, parent.as_deref(), page)
+                    .0
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 let found: Vec<String> = self
                     .ctx
                     .tree()
@@ -342,62 +357,59 @@ impl Onboarding {
         onboarding: bool,
         action: &Action,
     ) -> Result<Replies> {
-        let (kind, id) = match action {
-            Action::BranchUp => ("br-up", ""),
-            Action::Branch(id) => ("br", id.as_str()),
-            Action::BranchHere(id) => ("br-this", id.as_str()),
-            _ => return Ok(self.ask(member)),
-        };
-        let parent = match &member.dialog {
-            Dialog::Branch { parent, .. } => parent.clone(),
-            _ => None,
-        };
-        match kind {
-            "br-up" => {
-                let tree = self.ctx.tree();
-                let up = parent
+        let tree = self.ctx.tree();
+        let (parent, page, chosen) = match action {
+            Action::BranchUp => {
+                let shown = match &member.dialog {
+                    Dialog::Branch { parent, .. } => parent.clone(),
+                    _ => None,
+                };
+                let up = shown
                     .as_deref()
                     .and_then(|p| tree.get(p))
                     .and_then(|b| b.parent_id.clone());
-                member.dialog = Dialog::Branch {
-                    onboarding,
-                    parent: up,
-                };
-                self.ctx.save(member).await?;
-                Ok(self.ask(member))
+                (up, 0, None)
             }
-            "br" if self.ctx.tree().get(id).is_some() && !self.ctx.tree().is_leaf(id) => {
-                member.dialog = Dialog::Branch {
-                    onboarding,
-                    parent: Some(id.to_string()),
-                };
-                self.ctx.save(member).await?;
-                Ok(self.ask(member))
+            Action::BranchPage { parent, page } => (parent.clone(), *page, None),
+            // A branch with branches under it opens them.
+            Action::Branch(id) if tree.get(id).is_some() && !tree.is_leaf(id) => {
+                (Some(id.clone()), 0, None)
             }
-            "br" | "br-this" if self.ctx.tree().get(id).is_some() => {
-                member.branch_id = Some(id.to_string());
-                member.dialog = if onboarding {
-                    Dialog::LessonTime { onboarding }
-                } else {
-                    Dialog::Idle
-                };
-                self.ctx.save(member).await?;
-                let mut r = vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    member.locale,
-                    "branch-chosen",
-                    branch = escape_html(&self.ctx.tree().path(id, member.locale))
-                ))];
-                r.extend(self.after_step(member, onboarding).await?);
-                Ok(r)
-            }
-            _ => Ok(vec![Outbound::text(t!(
+            Action::Branch(id) | Action::BranchHere(id) => (None, 0, Some(id)),
+            _ => return Ok(self.ask(member)),
+        };
+        let Some(id) = chosen else {
+            member.dialog = Dialog::Branch {
+                onboarding,
+                parent: parent.filter(|p| tree.get(p).is_some()),
+                page,
+            };
+            self.ctx.save(member).await?;
+            return Ok(self.ask(member));
+        };
+        if tree.get(id).is_none() {
+            return Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
                 member.locale,
                 "branch-not-found",
                 input = escape_excerpt(id)
-            ))]),
+            ))]);
         }
+        member.branch_id = Some(id.to_string());
+        member.dialog = if onboarding {
+            Dialog::LessonTime { onboarding }
+        } else {
+            Dialog::Idle
+        };
+        self.ctx.save(member).await?;
+        let mut r = vec![Outbound::text(t!(
+            self.ctx.i18n,
+            member.locale,
+            "branch-chosen",
+            branch = escape_html(&tree.path(id, member.locale))
+        ))];
+        r.extend(self.after_step(member, onboarding).await?);
+        Ok(r)
     }
 
     /// After a step: the next question (onboarding) or a confirmation (settings).
@@ -447,10 +459,10 @@ impl Onboarding {
                 "ask-name",
                 max = MAX_NAME_CHARS
             ))],
-            Dialog::Branch { parent, .. } => {
-                let mut rows = keyboard_column(self.branch_buttons(l, parent.as_deref()));
+            Dialog::Branch { parent, page, .. } => {
+                let (rows, shown) = self.branch_keyboard(l, parent.as_deref(), *page);
                 let tree = self.ctx.tree();
-                let prompt = match parent.as_deref().and_then(|p| tree.get(p)) {
+                let mut prompt = match parent.as_deref().and_then(|p| tree.get(p)) {
                     Some(p) => t!(
                         self.ctx.i18n,
                         l,
@@ -459,8 +471,15 @@ impl Onboarding {
                     ),
                     None => text("ask-branch"),
                 };
-                if parent.is_some() {
-                    rows.push(vec![Action::BranchUp.button(text("branch-up"))]);
+                if shown.pages > 1 {
+                    prompt.push('\n');
+                    prompt.push_str(&t!(
+                        self.ctx.i18n,
+                        l,
+                        "page-of",
+                        page = shown.page + 1,
+                        pages = shown.pages
+                    ));
                 }
                 vec![Outbound::with_buttons(prompt, rows)]
             }
@@ -534,11 +553,13 @@ impl Onboarding {
         )
     }
 
-    /// Buttons for the branches under `parent` (the top level when None); a branch with
-    /// branches under it opens them, and "this one" picks the parent itself.
-    fn branch_buttons(&self, locale: Locale, parent: Option<&str>) -> Vec<Button> {
+    /// The branch picker's keyboard for page `page` of the branches under `parent` (the
+    /// top level when None): a page of branches (a branch with branches under it opens
+    /// them), "this one" to pick the parent itself, paging, and a way up. With the page it
+    /// shows, and how many there are.
+    fn branch_keyboard(&self, locale: Locale, parent: Option<&str>, page: u16) -> (Keyboard, Page) {
         let tree = self.ctx.tree();
-        let mut buttons: Vec<Button> = tree
+        let choices: Vec<Button> = tree
             .children_of(parent)
             .into_iter()
             .map(|b| {
@@ -550,15 +571,27 @@ impl Onboarding {
                 Action::Branch(b.id.clone()).button(label)
             })
             .collect();
+        let mut shown = self
+            .ctx
+            .page_of(locale, choices, page, |page| Action::BranchPage {
+                parent: parent.map(str::to_string),
+                page,
+            });
+        let mut rows = std::mem::take(&mut shown.rows);
         if let Some(p) = parent.and_then(|p| tree.get(p)) {
-            buttons.push(Action::BranchHere(p.id.clone()).button(t!(
+            rows.push(vec![Action::BranchHere(p.id.clone()).button(t!(
                 self.ctx.i18n,
                 locale,
                 "branch-this",
                 branch = p.name_in(locale)
-            )));
+            ))]);
+            rows.push(vec![Action::BranchUp.button(t!(
+                self.ctx.i18n,
+                locale,
+                "branch-up"
+            ))]);
         }
-        buttons
+        (rows, shown)
     }
 
     fn settings_menu(&self, member: &Member) -> Outbound {
