@@ -16,7 +16,9 @@
 //!   within WeCom's per-member limits: the fake drops nothing;
 //! - the WeCom courier leaves the Telegram members' deliveries alone;
 //! - the app's daily budget: the courier sends no more in a (China) day, and what is beyond
-//!   it waits, counted, for the next day.
+//!   it waits, counted, for the next day;
+//! - a member who presses buttons too fast is told once a minute, not at each press (a
+//!   press's answer is a message on WeCom, not Telegram's toast).
 
 mod support;
 
@@ -574,5 +576,54 @@ async fn the_daily_budget_holds_deliveries_to_the_next_day_on_sqlite() {
 async fn the_daily_budget_holds_deliveries_to_the_next_day_on_postgres() {
     if let Some(db) = TestDb::postgres("wecom_budget").await {
         daily_budget(db).await;
+    }
+}
+
+/// Three messages a minute: a member's /rank and two presses are carried out; the next
+/// press gets one notice that it was not; the seven after it within the minute get none
+/// (each notice would be a message, itself counted by WeCom's per-member limit); a minute
+/// later presses are carried out again.
+async fn presses_over_the_limit(db: TestDb) {
+    const PRESSER: &str = "presser";
+    let mut w = WecomDriver::start_with(db, &[("WEIKE_COMMANDS_PER_MINUTE", "3".into())]).await;
+    w.fake.add_member(PRESSER);
+    add_wecom_member(&w.service.app, PRESSER, w.clock.now()).await;
+    let rank = w.say(PRESSER, "/rank").await;
+    assert!(!cards(&rank).is_empty(), "{rank:#?}");
+    let mut said = Vec::new();
+    // A second apart (WeCom stamps events by the second: the same press in the same second
+    // is the same callback).
+    for _ in 0..10 {
+        w.clock.advance(Duration::seconds(1));
+        said.extend(w.press_in(PRESSER, &rank, "rank:season").await);
+    }
+    let notices = said
+        .iter()
+        .filter_map(Delivered::text)
+        .filter(|t| t.contains("没有执行"))
+        .count();
+    assert_eq!(notices, 1, "{said:#?}");
+    // The two presses within the limit were answered with the ranking.
+    let rankings = said
+        .iter()
+        .filter(|d| !d.text().is_some_and(|t| t.contains("没有执行")))
+        .count();
+    assert!(rankings >= 2, "{said:#?}");
+    w.clock.advance(Duration::seconds(60));
+    let again = w.press_in(PRESSER, &rank, "rank:season").await;
+    assert!(!again.is_empty(), "carried out again");
+    assert!(!texts(&again).contains("没有执行"), "{}", texts(&again));
+    assert_eq!(w.fake.total_dropped(), 0);
+}
+
+#[tokio::test]
+async fn presses_over_the_limit_are_told_once_a_minute_on_sqlite() {
+    presses_over_the_limit(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn presses_over_the_limit_are_told_once_a_minute_on_postgres() {
+    if let Some(db) = TestDb::postgres("wecom_flood").await {
+        presses_over_the_limit(db).await;
     }
 }

@@ -31,6 +31,7 @@ pub const PROFILE: Profile = Profile {
         location_requests: false,
         max_text_chars: usize::MAX,
         max_caption_chars: usize::MAX,
+        button_toasts: false,
     },
     operator: true,
     is_chat_id,

@@ -327,6 +327,10 @@ pub struct Capabilities {
     pub max_text_chars: usize,
     /// The longest caption of a file, in characters; longer ones are cut.
     pub max_caption_chars: usize,
+    /// A button press is answered with a short notice that is not a message (Telegram's
+    /// `answerCallbackQuery`); else its answer is a message like any other, and counts
+    /// against the member's message limits.
+    pub button_toasts: bool,
 }
 
 /// What the service may know about a channel by its name alone (members store the name):

@@ -172,8 +172,9 @@ impl Router {
     }
 
     /// A message over the limit was not carried out: a button press is told so each time
-    /// (its answer is not a message), a message when it is the first of the minute
-    /// ([`Verdict::Refuse`]).
+    /// where its answer is a toast, not a message (the channel's `button_toasts`); anything
+    /// else when it is the first of the minute ([`Verdict::Refuse`]), so that the notices
+    /// themselves never flood the member.
     async fn flood_reply(
         &self,
         inbound: &Inbound,
@@ -185,9 +186,18 @@ impl Router {
             Verdict::Refuse { wait } => (wait, true),
             Verdict::Drop { wait } => (wait, false),
         };
-        let button = matches!(inbound.event, InboundEvent::Button { .. });
-        if !notice && !button {
-            return Ok(Vec::new());
+        let toast = matches!(inbound.event, InboundEvent::Button { .. })
+            && crate::channel::profile(&inbound.channel)
+                .is_some_and(|p| p.capabilities.button_toasts);
+        if !notice && !toast {
+            // Told within the last minute; a press is still taken, without a word.
+            return Ok(match &inbound.event {
+                InboundEvent::Button { callback_id, .. } => vec![Outbound::AnswerButton {
+                    callback_id: callback_id.clone(),
+                    text: None,
+                }],
+                _ => Vec::new(),
+            });
         }
         let locale = self
             .ctx

@@ -4,8 +4,10 @@
 //! moment. Nothing over the limit is dropped silently: the first message over it gets a
 //! notice that it was not carried out (and that what goes over the limit in the next
 //! minute is not either, and when there is room again); more notices follow at most once
-//! a minute. A button press over the limit is answered each time, since its answer (a
-//! short toast) is not a message.
+//! a minute. Where the chat app answers a button press with a short toast that is not a
+//! message (Telegram), a press over the limit is answered each time; elsewhere (WeCom) its
+//! answer is a message and follows the same rule (the router decides, by the channel's
+//! `button_toasts`).
 
 use std::collections::HashMap;
 

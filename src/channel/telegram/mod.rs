@@ -58,6 +58,7 @@ pub const PROFILE: Profile = Profile {
         location_requests: true,
         max_text_chars: MAX_TEXT,
         max_caption_chars: MAX_CAPTION,
+        button_toasts: true,
     },
     operator: false,
     is_chat_id,

@@ -94,6 +94,7 @@ pub const PROFILE: Profile = Profile {
         max_text_chars: MAX_TEXT_BYTES / 3,
         // A file's caption is a text message of its own.
         max_caption_chars: MAX_TEXT_BYTES / 3,
+        button_toasts: false,
     },
     operator: false,
     is_chat_id: super::render::is_user_id,
