@@ -119,14 +119,14 @@ pub const PROBLEM_KEYS: &[(&str, &[&str])] = &[
     ("csv-longitude-not-finite", &["value"]),
     ("csv-latitude-range", &["value"]),
     ("csv-longitude-range", &["value"]),
-    ("csv-radius-range", &["value", "min", "max"]),
+    ("csv-radius-range", &["column", "value", "min", "max"]),
     ("csv-branch-unknown", &["value"]),
     // Activities.
     ("csv-venue-unknown", &["value"]),
     ("csv-timezone-unknown", &["value", "example"]),
     ("csv-time-invalid", &["column", "value", "format"]),
     ("csv-time-skipped", &["column", "time", "timezone"]),
-    ("csv-capacity-invalid", &["value"]),
+    ("csv-capacity-invalid", &["column", "value"]),
     ("csv-activity-too-long", &["hours", "max"]),
     ("csv-end-at-start", &["end"]),
     ("csv-end-before-start", &["end", "start"]),
@@ -318,6 +318,7 @@ fn radius(text: &str) -> Result<f64, ProblemText> {
         Err(ProblemText::new(
             "csv-radius-range",
             [
+                ("column", "radius_km".to_string()),
                 ("value", km.to_string()),
                 ("min", MIN_RADIUS_KM.to_string()),
                 ("max", MAX_RADIUS_KM.to_string()),
@@ -520,7 +521,7 @@ fn capacity_of(text: &str) -> Result<Option<u32>, ProblemText> {
         Ok(n) if n > 0 => Ok(Some(n)),
         _ => Err(ProblemText::new(
             "csv-capacity-invalid",
-            [("value", shown(text))],
+            [("column", "capacity".to_string()), ("value", shown(text))],
         )),
     }
 }
@@ -1059,7 +1060,12 @@ mod tests {
                 p(
                     "venues.csv:7",
                     "csv-radius-range",
-                    &[("value", "0.05"), ("min", "0.1"), ("max", "100")]
+                    &[
+                        ("column", "radius_km"),
+                        ("value", "0.05"),
+                        ("min", "0.1"),
+                        ("max", "100")
+                    ]
                 ),
                 p(
                     "venues.csv:8",
@@ -1094,7 +1100,12 @@ mod tests {
                 p(
                     "v.csv:5",
                     "csv-radius-range",
-                    &[("value", "NaN"), ("min", "0.1"), ("max", "100")]
+                    &[
+                        ("column", "radius_km"),
+                        ("value", "NaN"),
+                        ("min", "0.1"),
+                        ("max", "100")
+                    ]
                 ),
             ]
         );
@@ -1409,8 +1420,16 @@ mod tests {
                         ("format", "YYYY-MM-DD HH:MM")
                     ]
                 ),
-                p("acts.csv:8", "csv-capacity-invalid", &[("value", "0")]),
-                p("acts.csv:9", "csv-capacity-invalid", &[("value", "-3")]),
+                p(
+                    "acts.csv:8",
+                    "csv-capacity-invalid",
+                    &[("column", "capacity"), ("value", "0")]
+                ),
+                p(
+                    "acts.csv:9",
+                    "csv-capacity-invalid",
+                    &[("column", "capacity"), ("value", "-3")]
+                ),
                 p(
                     "acts.csv:9",
                     "csv-end-at-start",
