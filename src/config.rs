@@ -274,6 +274,9 @@ pub struct CourierSettings {
     /// First retry delay; doubles each attempt, with jitter.
     pub backoff: Duration,
     pub max_backoff: Duration,
+    /// How long one drain of the service's tick may go on claiming before the tick's
+    /// other jobs get their turn (`Courier::drain_turn`).
+    pub drain_turn: Duration,
 }
 
 impl Default for CourierSettings {
@@ -285,6 +288,7 @@ impl Default for CourierSettings {
             max_attempts: 5,
             backoff: Duration::from_secs(10),
             max_backoff: Duration::from_secs(3600),
+            drain_turn: Duration::from_secs(30),
         }
     }
 }

@@ -371,7 +371,9 @@ impl App {
     /// once, with the first channel's tick), run by `runner`.
     pub async fn deliver(&self, courier: &Courier, runner: &JobRunner) -> TickReport {
         let mut report = TickReport::default();
-        if let Some(drained) = report.note(runner.run(Job::Deliveries, || courier.drain()).await) {
+        if let Some(drained) =
+            report.note(runner.run(Job::Deliveries, || courier.drain_turn()).await)
+        {
             report.drained = drained;
         }
         report
@@ -797,7 +799,12 @@ impl Service {
                 return;
             }
             // Each job logs its own failure; the tick goes on with the others.
-            self.tick().await;
+            let report = self.tick().await;
+            if report.drained.more {
+                // The drain ended its turn with rows still due: tick again at once.
+                tokio::task::yield_now().await;
+                continue;
+            }
             tokio::select! {
                 _ = tokio::time::sleep(Duration::from_secs(1)) => {}
                 _ = stop.wait_for(|s| *s) => return,

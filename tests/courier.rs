@@ -630,3 +630,68 @@ async fn earliest_due_first_on_postgres() {
         earliest_due_first_scenario(db).await;
     }
 }
+
+/// A backlog longer than a drain's turn: the tick returns at the end of its turn with rows
+/// still due (so that the tick's other jobs are not held back for the hours a large day's
+/// lessons take at Telegram's limits), and the following ticks send the rest, each lesson
+/// once.
+async fn drain_turn_scenario(db: TestDb) {
+    let h = Harness::new(db).await;
+    let mut config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "1")]);
+    config.courier.drain_turn = std::time::Duration::from_secs(3);
+    let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
+    let chats = add_members(&app, 150, 70_000, h.clock.now()).await;
+    let recorder = Arc::new(Recorder {
+        clock: h.clock.clone(),
+        sends: Mutex::new(Vec::new()),
+    });
+    let courier = app.courier(recorder.clone(), "test");
+    let lesson_time = Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap();
+    h.clock.set(lesson_time);
+    // 150 lessons of two messages: 300 sends at 29.5 a second, about 10 s of sending.
+    let mut turns = Vec::new();
+    let mut planned = 0;
+    loop {
+        let started = h.clock.now();
+        let report = app.tick(&courier).await.into_result().unwrap();
+        planned += report.planned.planned;
+        turns.push((report.drained.sent, h.clock.now() - started));
+        if !report.drained.more {
+            break;
+        }
+        assert!(turns.len() < 20, "the backlog never ends: {turns:?}");
+    }
+    assert_eq!(planned, 150);
+    assert_eq!(turns.iter().map(|(sent, _)| sent).sum::<u64>(), 150);
+    // Every turn but the last ended after its 3 s (and the batch in flight then, four
+    // lessons at most), with lessons sent in it.
+    assert!(turns.len() >= 3, "{turns:?}");
+    for (sent, took) in &turns[..turns.len() - 1] {
+        assert!(*sent > 0, "{turns:?}");
+        assert!(
+            *took >= Duration::seconds(3) && *took < Duration::seconds(4),
+            "{turns:?}"
+        );
+    }
+    // Each member got the lesson once: its text and its audio.
+    let sends = recorder.sends.lock().unwrap().clone();
+    for chat in &chats {
+        let mine = sends
+            .iter()
+            .filter(|(_, c, _)| *c == chat.to_string())
+            .count();
+        assert_eq!(mine, 2, "chat {chat}");
+    }
+}
+
+#[tokio::test]
+async fn drain_turn_on_sqlite() {
+    drain_turn_scenario(TestDb::sqlite()).await;
+}
+
+#[tokio::test]
+async fn drain_turn_on_postgres() {
+    if let Some(db) = TestDb::postgres("drain_turn").await {
+        drain_turn_scenario(db).await;
+    }
+}

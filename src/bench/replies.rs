@@ -547,11 +547,12 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
     let mut sent = 0;
     clock.set(dues[0]);
     loop {
-        // What the service's tick does for lessons: plan what is due, then send it.
+        // What the service's tick does for lessons: plan what is due, then send it for one
+        // turn, and again at once while rows are due.
         app.planner.plan_due().await?;
-        let drained = courier.drain().await?;
+        let drained = courier.drain_turn().await?;
         sent += drained.sent;
-        if drained.sent > 0 {
+        if drained.sent > 0 || drained.more {
             continue;
         }
         let now = clock.now();

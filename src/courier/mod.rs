@@ -53,6 +53,9 @@ pub struct DrainReport {
     pub unreachable: u64,
     /// Rows given back unsent (a 429 pause, shutdown, or the channel's daily budget spent).
     pub released: u64,
+    /// The drain stopped at the end of its turn ([`Courier::drain_turn`]) with rows still
+    /// due: the caller lets its other work run and drains again at once.
+    pub more: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,13 +224,37 @@ impl Courier {
     /// Sends everything that is due now, up to `concurrency` deliveries at a time, and
     /// returns what happened. Returns early while a 429 pause is on, or when stopping.
     pub async fn drain(&self) -> Result<DrainReport, StoreError> {
+        self.drain_within(None).await
+    }
+
+    /// [`Self::drain`] for one turn of the service's tick: it claims no new batch once
+    /// `CourierSettings::drain_turn` has passed (on the clock) and then returns with
+    /// [`DrainReport::more`], so that a backlog of hours (a day's lessons for a million
+    /// members at 30 a second) does not hold back the tick's other jobs (planning the next
+    /// lesson time, a scheduled broadcast, the location purge) for longer than a turn.
+    pub async fn drain_turn(&self) -> Result<DrainReport, StoreError> {
+        self.drain_within(Some(self.settings.drain_turn)).await
+    }
+
+    async fn drain_within(
+        &self,
+        turn: Option<std::time::Duration>,
+    ) -> Result<DrainReport, StoreError> {
         let mut report = DrainReport::default();
+        let ends = turn.map(|t| {
+            self.clock.now() + chrono::Duration::from_std(t).unwrap_or(chrono::Duration::MAX)
+        });
         loop {
             if !self.keep_presence().await? {
                 return Ok(report);
             }
             let now = self.clock.now();
             if self.is_stopping() || self.limiter().paused_until(now).is_some() {
+                return Ok(report);
+            }
+            if ends.is_some_and(|ends| now >= ends) {
+                // Whether anything is still due is the next turn's first claim.
+                report.more = true;
                 return Ok(report);
             }
             // The day's budget is spent: what is due waits, unclaimed, for the next day.

@@ -1,4 +1,5 @@
-//! `deliveries`: the courier sends what the outbox holds (on every process).
+//! `deliveries`: the courier sends what the outbox holds (on every process), for one turn
+//! at a time (`Courier::drain_turn`) so that a long backlog does not hold back the other jobs.
 
 use async_trait::async_trait;
 
@@ -13,6 +14,6 @@ impl ScheduledJob for Deliveries {
     }
 
     async fn run(&self, _: &Subject, _: &Due, tick: &Tick<'_>) -> Result<Outcome, JobError> {
-        Ok(Outcome::Drained(tick.courier.drain().await?))
+        Ok(Outcome::Drained(tick.courier.drain_turn().await?))
     }
 }
