@@ -483,11 +483,11 @@ async fn starts(
     })
 }
 
-/// A reply's time less what `per_second` made it wait at least: whole seconds for the sends
-/// that went out before it.
+/// A reply's time less the limiter's wait: the sends that went out before it, at the
+/// limiter's `per_second` (its slots are evenly spaced, one every 1/`per_second` s).
 fn beyond(reply: &Reply, per_second: f64) -> Duration {
-    let floor = (reply.sends_before as f64 / per_second).floor();
-    reply.after.saturating_sub(Duration::from_secs_f64(floor))
+    let wait = reply.sends_before as f64 / per_second;
+    reply.after.saturating_sub(Duration::from_secs_f64(wait))
 }
 
 /// The local midnight (Asia/Shanghai) of a day ten days ago, in UTC: a simulated day that
@@ -777,8 +777,10 @@ mod tests {
             after: Duration::from_millis(2300),
             sends_before: 65,
         };
-        // 65 sends before it at 30 a second: it could not go before 2 s.
-        assert_eq!(beyond(&reply, 30.0), Duration::from_millis(300));
+        // 65 sends before it at 26 a second: the limiter held it 2.5 s.
+        assert_eq!(beyond(&reply, 26.0), Duration::from_millis(0));
+        // At 32.5 a second, 2 s: it came 0.3 s after its slot.
+        assert_eq!(beyond(&reply, 32.5), Duration::from_millis(300));
     }
 
     #[test]

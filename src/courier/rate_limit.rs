@@ -157,15 +157,25 @@ impl RateLimiter {
             self.started_now(class, waiting);
             return Ok(());
         }
-        if self.started.len() >= self.window_count
-            && let Some(oldest) = self.started.front()
-            && *oldest + WINDOW > now
-        {
+        let window_full = (self.started.len() >= self.window_count)
+            .then(|| self.started.front())
+            .flatten()
+            .map(|oldest| *oldest + WINDOW)
+            .filter(|free| *free > now);
+        // Nor does a send start right on the heels of the last one (a reply between two
+        // lessons, sends whose task was scheduled late): sends started together reach the
+        // server with uneven delays, and 31 could arrive in one of its seconds.
+        let too_close = self
+            .started
+            .back()
+            .map(|last| *last + self.global.interval / 2)
+            .filter(|next| *next > now);
+        if let Some(at) = window_full.into_iter().chain(too_close).max() {
             if class == Class::Interactive && !*waiting {
                 *waiting = true;
                 self.interactive_ready += 1;
             }
-            return Err(*oldest + WINDOW);
+            return Err(at);
         }
         self.started_now(class, waiting);
         while self.started.len() >= self.window_count {
@@ -191,14 +201,19 @@ impl RateLimiter {
         }
     }
 
-    /// When the window has room again (now if it has).
+    /// When the window has room again and the last send is far enough behind (now if so).
     fn window_free_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
-        match self.started.front() {
+        let window = match self.started.front() {
             Some(oldest) if self.window_count > 0 && self.started.len() >= self.window_count => {
                 (*oldest + WINDOW).max(now)
             }
             _ => now,
-        }
+        };
+        let gap = self
+            .started
+            .back()
+            .map_or(now, |last| *last + self.global.interval / 2);
+        window.max(gap)
     }
 
     /// Books a send to `chat` (a group chat if `group`, as the channel tells) and returns
@@ -292,6 +307,43 @@ mod tests {
         let span = (*starts.last().unwrap() - starts[0]).num_milliseconds() as f64 / 1000.0;
         let rate = (starts.len() - 1) as f64 / span;
         assert!(rate > 28.5, "the window costs little: {rate:.2}/s");
+    }
+
+    /// Replies (which take no bulk slot) and bulk sends whose tasks woke late never start
+    /// within half an interval (17 ms at 29.5/s) of each other: none arrive together.
+    #[test]
+    fn sends_never_start_on_each_others_heels() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::SmallRng::seed_from_u64(7);
+        let mut limiter = RateLimiter::new(limits());
+        let mut starts: Vec<DateTime<Utc>> = Vec::new();
+        let mut now = t0();
+        for i in 0..300 {
+            let class = if i % 5 == 0 {
+                Class::Interactive
+            } else {
+                Class::Bulk
+            };
+            let slot = limiter.reserve(&format!("c{i}"), false, class, now);
+            let mut at = slot.max(now) + Duration::milliseconds(rng.random_range(0..60));
+            let mut waiting = false;
+            loop {
+                match limiter.start(at, class, &mut waiting) {
+                    Ok(()) => break,
+                    Err(retry) => {
+                        assert!(retry > at, "a retry is later");
+                        at = retry;
+                    }
+                }
+            }
+            starts.push(at);
+            now = slot;
+        }
+        starts.sort();
+        let gap = Duration::microseconds((1e6_f64 / 29.5).ceil() as i64) / 2;
+        for pair in starts.windows(2) {
+            assert!(pair[1] - pair[0] >= gap, "{} then {}", pair[0], pair[1]);
+        }
     }
 
     fn t0() -> DateTime<Utc> {
