@@ -1,6 +1,7 @@
 //! Turns due lessons into outbox rows. Idempotent: planning the same lesson twice changes
-//! nothing (the assignment's primary key and the outbox's dedup key both refuse it), so a
-//! restart or two planners at once never double a lesson.
+//! nothing (the assignment's primary key refuses it, and only a new assignment gets its
+//! delivery, in the same transaction), so a restart or two planners at once never double a
+//! lesson.
 
 use std::sync::Arc;
 

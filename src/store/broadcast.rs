@@ -166,7 +166,7 @@ impl Store {
             "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
              SELECT m.id, '{broadcast}', $5, 'bc:' || $5 || ':' || CAST(m.id AS TEXT), $6, $6, $7
              FROM members m WHERE {} AND m.id > $8 AND m.id <= $9
-             ON CONFLICT (dedup_key) DO NOTHING",
+             ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING",
             self.audience_where(),
             broadcast = OutboxKind::Broadcast.as_str(),
         );
@@ -260,7 +260,7 @@ impl Store {
         let row: Option<(String, Option<String>)> = on_pool!(self, p => {
             sqlx::query_as(
                 "SELECT m.chat_id, o.channel_message_id FROM outbox o JOIN members m ON m.id = o.member_id
-                 WHERE o.dedup_key = $1 AND o.status = 'sent'",
+                 WHERE o.dedup_key = $1 AND o.kind <> 'lesson' AND o.status = 'sent'",
             )
             .bind(format!("bcp:{id}"))
             .fetch_optional(p)

@@ -275,17 +275,20 @@ pub struct Store {
 }
 
 /// Queues deliveries given as one JSON parameter `$1` (`[[member, kind, ref, dedup_key,
-/// due], ...]`), created at `$2`; idempotent by dedup key.
+/// due], ...]`), created at `$2`; idempotent by dedup key, except for lessons (migration
+/// 0022): the outbox's unique index of dedup keys leaves them out, as a lesson is planned
+/// once by its assignment (see [`Store::plan_lessons`]), and the conflict clause names that
+/// index's predicate so that both databases take it as the arbiter.
 const OUTBOX_FROM_JSON_SQLITE: &str =
     "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 4, $2
      FROM json_each($1) WHERE true
-     ON CONFLICT (dedup_key) DO NOTHING";
+     ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING";
 const OUTBOX_FROM_JSON_POSTGRES: &str =
     "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
      SELECT (r ->> 0)::bigint, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::timestamptz, (r ->> 4)::timestamptz, $2
      FROM jsonb_array_elements($1::jsonb) AS r
-     ON CONFLICT (dedup_key) DO NOTHING";
+     ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING";
 
 /// One delivery as a row of the JSON parameter of [`OUTBOX_FROM_JSON_SQLITE`].
 fn delivery_json(d: &NewDelivery) -> serde_json::Value {
@@ -300,7 +303,8 @@ fn delivery_json(d: &NewDelivery) -> serde_json::Value {
 
 /// Plans a batch of lessons on PostgreSQL in one statement (so one transaction and one
 /// round trip): the rows travel as one array per column, the assignments are inserted, and
-/// only the new ones get their delivery and are counted per branch; every enrollment of the
+/// only the new ones get their delivery (a plain insert: lessons are not in the unique
+/// index of dedup keys, 0022) and are counted per branch; every enrollment of the
 /// batch moves on unless it is past its lesson already. The counts are the only rows two
 /// batches written at once share: they are upserted in key order (so the batches lock them
 /// in the same order) and last (PostgreSQL completes the data-modifying CTEs the query does
@@ -332,7 +336,6 @@ given AS (
 deliveries AS (
     INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
     SELECT member_id, kind, ref, dedup_key, due_at, due_at, $13 FROM planned
-    ON CONFLICT (dedup_key) DO NOTHING
 ),
 moved AS (
     UPDATE enrollments e SET next_seq = p.next_seq, next_due_at = p.next_due_at
@@ -1156,12 +1159,14 @@ impl Store {
         Ok(planned)
     }
 
-    /// Queues a delivery (idempotent by its dedup key). Returns true if it was new.
+    /// Queues a delivery (idempotent by its dedup key). Returns true if it was new. Lessons
+    /// are not deduplicated by their key (migration 0022): only planning queues them, once
+    /// per assignment ([`Store::plan_lessons`]).
     pub async fn enqueue(&self, delivery: &NewDelivery, now: DateTime<Utc>) -> Result<bool> {
         let n = on_pool!(self, p => {
             sqlx::query(
                 "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) DO NOTHING",
+                 VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING",
             )
             .bind(delivery.member_id)
             .bind(delivery.kind.as_str())

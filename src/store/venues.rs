@@ -943,7 +943,8 @@ impl Store {
         Ok(rows.into_iter().map(|(id,)| id).collect())
     }
 
-    /// Queues many deliveries (idempotent by dedup key) in transactions of [`BATCH_ROWS`]
+    /// Queues many deliveries (idempotent by dedup key, lessons aside: see
+    /// [`Store::enqueue`]) in transactions of [`BATCH_ROWS`]
     /// with [`BATCH_PAUSE`] between them; each travels as one JSON parameter (as lesson
     /// planning does: one prepared statement instead of thousands of bound values). Returns
     /// how many were new. An error leaves the batches before it queued: queuing the same
