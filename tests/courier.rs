@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::db::TestDb;
-use support::harness::{Harness, add_members};
+use support::harness::{Harness, add_members, member_of};
 use weike::channel::{Channel, Inbound, InboundEvent, Limits, Outbound, Profile, SendError, Sent};
 use weike::clock::{Clock, ManualClock};
 use weike::domain::{Dialog, Locale};
@@ -171,12 +171,7 @@ async fn forged_buttons_scenario(db: TestDb) {
             other => panic!("unexpected {other:?}"),
         }
     }
-    let m = app
-        .store
-        .member_by_chat("telegram", "10000")
-        .await
-        .unwrap()
-        .unwrap();
+    let m = member_of(&app.store, 10000).await;
     assert_eq!(m.locale, Locale::ZhCn);
     assert_eq!(m.dialog, Dialog::Idle);
     assert!(
@@ -559,11 +554,7 @@ async fn earliest_due_first_scenario(db: TestDb) {
         .unwrap();
     let mut members = Vec::new();
     for chat in add_members(&app, 6, 50_000, h.clock.now()).await {
-        let member = app
-            .store
-            .member_by_chat("telegram", &chat.to_string())
-            .await;
-        members.push(member.unwrap().expect("member").id);
+        members.push(member_of(&app.store, chat).await.id);
     }
     let day = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
     let now = day(9, 0);

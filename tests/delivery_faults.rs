@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use support::db::TestDb;
 use support::fake_telegram::Fault;
-use support::harness::{Harness, TOKEN, add_members, text_only_lessons};
+use support::harness::{Harness, TOKEN, add_members, member_of, text_only_lessons};
 use weike::clock::Clock;
 use weike::courier::rate_limit::LimitSettings;
 use weike::service::App;
@@ -142,11 +142,7 @@ async fn random_faults_scenario(db: TestDb, members: usize) {
     // Blocked members are marked so and get nothing more planned.
     let store = &app.store;
     for c in blocked.iter().take(5) {
-        let m = store
-            .member_by_chat("telegram", &c.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(store, *c).await;
         assert_eq!(m.status, weike::domain::MemberStatus::Blocked);
     }
 }
@@ -327,12 +323,7 @@ async fn no_request_during_a_retry_after_window() {
     add_members(&app, 40, 400_000, now - chrono::Duration::days(1)).await;
     // Make the lessons due now.
     for chat in 400_000..400_040i64 {
-        let m = app
-            .store
-            .member_by_chat("telegram", &chat.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(&app.store, chat).await;
         app.store
             .set_next_due(m.id, "short", Some(now))
             .await

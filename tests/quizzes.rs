@@ -9,7 +9,7 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::Call;
 use support::harness::{
-    Harness, add_members, checkin_button, lesson_time, step, text_to, tick, to_chat,
+    Harness, add_members, checkin_button, lesson_time, member_of, step, text_to, tick, to_chat,
 };
 use weike::service::Service;
 
@@ -67,11 +67,7 @@ async fn ledger(url: &str) -> Vec<(String, i64)> {
     let store = weike::store::Store::connect(url).await.unwrap();
     let mut out = Vec::new();
     for chat in [A, B, C, D] {
-        let m = store
-            .member_by_chat("telegram", &chat.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(&store, chat).await;
         out.push((
             m.display_name.unwrap(),
             store.points_of(m.id, None, None).await.unwrap(),
@@ -113,11 +109,7 @@ async fn ledger_sql(url: &str) -> Vec<i64> {
 
 async fn review_count(url: &str, chat: i64) -> i64 {
     let store = weike::store::Store::connect(url).await.unwrap();
-    let m = store
-        .member_by_chat("telegram", &chat.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let m = member_of(&store, chat).await;
     let far = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     let n = store.due_reviews(m.id, "", far, 100).await.unwrap().len() as i64;
     store.close().await;

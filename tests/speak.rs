@@ -7,24 +7,11 @@
 mod support;
 
 use support::db::TestDb;
-use support::harness::{Harness, add_members, button_message, press, say, text_to};
+use support::harness::{
+    Harness, add_members, button_message, member_of, press, reply_to, say, text_to,
+};
 
 const USER: i64 = 7100;
-
-async fn member(
-    h: &Harness,
-    service: &weike::service::Service,
-    chat: i64,
-) -> weike::domain::Member {
-    let _ = h;
-    service
-        .app
-        .store
-        .member_by_chat("telegram", &chat.to_string())
-        .await
-        .unwrap()
-        .expect("member")
-}
 
 async fn onboarding_in_words(db: TestDb) {
     let h = Harness::new(db).await;
@@ -33,7 +20,10 @@ async fn onboarding_in_words(db: TestDb) {
     // The language by its name.
     let calls = say(&h, &service, USER, "繁體中文").await;
     assert!(!text_to(&calls, USER).is_empty());
-    assert_eq!(member(&h, &service, USER).await.locale.code(), "zh-TW");
+    assert_eq!(
+        member_of(&service.app.store, USER).await.locale.code(),
+        "zh-TW"
+    );
     say(&h, &service, USER, "王小明").await;
     // Several branches contain 村: offered as buttons with their paths.
     let calls = say(&h, &service, USER, "村").await;
@@ -60,7 +50,10 @@ async fn onboarding_in_words(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.branch_id.as_deref(),
+        member_of(&service.app.store, USER)
+            .await
+            .branch_id
+            .as_deref(),
         Some("qingshan.donghu.liucun")
     );
     // A small hour is confirmed first; then a time in words.
@@ -71,12 +64,18 @@ async fn onboarding_in_words(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "07:30:00"
     );
     let calls = say(&h, &service, USER, "晚上8点").await;
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "20:00:00"
     );
     // The zone question names zones as people do.
@@ -87,7 +86,7 @@ async fn onboarding_in_words(db: TestDb) {
     );
     let calls = say(&h, &service, USER, "北京时间").await;
     let done = text_to(&calls, USER);
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     assert!(m.onboarded);
     assert_eq!(m.timezone.name(), "Asia/Shanghai");
     // The harness starts on Tuesday 2026-11-24 at 20:00 in Beijing: the first lesson at
@@ -200,7 +199,10 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.branch_id.as_deref(),
+        member_of(&service.app.store, USER)
+            .await
+            .branch_id
+            .as_deref(),
         Some("city.t19.v58")
     );
 }
@@ -239,11 +241,14 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     );
     let calls = press(&h, &service, USER, &calls, "time:0300").await;
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "03:00:00"
     );
     say(&h, &service, USER, "Asia/Shanghai").await;
-    assert!(member(&h, &service, USER).await.onboarded);
+    assert!(member_of(&service.app.store, USER).await.onboarded);
     drop(calls);
     // /settings: 07:30 is where the 2,000 others are.
     let calls = say(&h, &service, USER, "/settings").await;
@@ -263,11 +268,14 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
         .expect("a time button")
         .clone();
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "07:30:00"
     );
     let calls = press(&h, &service, USER, &calls, &data).await;
-    let offered_time = member(&h, &service, USER).await.lesson_time;
+    let offered_time = member_of(&service.app.store, USER).await.lesson_time;
     assert_ne!(offered_time.to_string(), "07:30:00");
     assert!(
         !text_to(&calls, USER).contains("⏳"),
@@ -406,7 +414,7 @@ async fn typed_answers(db: TestDb) {
     assert!(closed.contains("今日积分 +"), "{closed}");
     assert!(closed.contains("已连续学习 1 天"), "{closed}");
     assert!(closed.contains("下一课："), "{closed}");
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     let open = service
         .app
         .store
@@ -418,7 +426,7 @@ async fn typed_answers(db: TestDb) {
         "every question answered by number: {open:?}"
     );
     // /me names the season and says what its title is.
-    let said = text_to(&say(&h, &service, USER, "/me").await, USER);
+    let said = reply_to(&h, &service, USER, "/me").await;
     assert!(said.contains("（2026 冬训："), "{said}");
     assert!(said.contains("获得“冬训云学标兵”称号"), "{said}");
     // No question open, nothing to check in: a number is not understood, with suggestions.
@@ -428,7 +436,7 @@ async fn typed_answers(db: TestDb) {
         "{}",
         text_to(&calls, USER)
     );
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     assert!(
         service
             .app
@@ -502,7 +510,7 @@ async fn welcome_in_the_apps_language(db: TestDb) {
         (7205, None, "欢迎来到"),
     ] {
         h.fake.set_language(chat, code);
-        let said = text_to(&say(&h, &service, chat, "/start").await, chat);
+        let said = reply_to(&h, &service, chat, "/start").await;
         assert!(said.contains(expected), "{code:?}: {said}");
     }
 }

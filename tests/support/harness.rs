@@ -183,6 +183,15 @@ pub fn text_to(calls: &[Call], chat: i64) -> String {
         .join("\n")
 }
 
+/// The member of the Telegram chat `chat` (it must be one).
+pub async fn member_of(store: &weike::store::Store, chat: i64) -> weike::domain::Member {
+    store
+        .member_by_chat("telegram", &chat.to_string())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no member for chat {chat}"))
+}
+
 /// `chat` sends `text`; the calls the service made in answer.
 pub async fn say(h: &Harness, service: &Service, chat: i64, text: &str) -> Vec<Call> {
     h.fake.push_text(chat, text);
