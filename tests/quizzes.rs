@@ -9,7 +9,8 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::Call;
 use support::harness::{
-    Harness, add_members, checkin_button, lesson_time, member_of, step, text_to, tick, to_chat,
+    Harness, add_members, checkin_button, lesson_time, member_of, reply_to, say, step, text_to,
+    tick, to_chat,
 };
 use weike::service::Service;
 
@@ -79,30 +80,11 @@ async fn ledger(url: &str) -> Vec<(String, i64)> {
 
 /// The ledger's sums straight from SQL, per chat id.
 async fn ledger_sql(url: &str) -> Vec<i64> {
-    use sqlx::Connection;
     let sql = "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM members m \
                LEFT JOIN points_ledger l ON l.member_id = m.id WHERE m.chat_id = $1";
     let mut out = Vec::new();
-    if url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-        for chat in [A, B, C, D] {
-            let v: i64 = sqlx::query_scalar(sql)
-                .bind(chat.to_string())
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
-            out.push(v);
-        }
-    } else {
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        for chat in [A, B, C, D] {
-            let v: i64 = sqlx::query_scalar(sql)
-                .bind(chat.to_string())
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
-            out.push(v);
-        }
+    for chat in [A, B, C, D] {
+        out.push(support::sql::integer(url, sql, &chat.to_string()).await);
     }
     out
 }
@@ -251,8 +233,7 @@ async fn scenario(db: TestDb) {
     );
 
     // /rank: ties share a place; C sees their own place though they have no points.
-    h.fake.push_text(C, "/rank");
-    let said = text_to(&step(&service, &h.fake).await, C);
+    let said = reply_to(&h, &service, C, "/rank").await;
     assert!(said.contains("本周积分排行"), "{said}");
     assert!(
         said.contains("本支部：青山市 / 东湖镇 / 柳村党支部"),
@@ -270,8 +251,7 @@ async fn scenario(db: TestDb) {
         2,
         "{said}"
     );
-    h.fake.push_text(A, "/rank 赛季");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/rank 赛季").await;
     assert!(said.contains("赛季积分排行：2026 冬训"), "{said}");
     // The title is what the season's top members earn, not the season's name.
     assert!(
@@ -279,13 +259,11 @@ async fn scenario(db: TestDb) {
         "{said}"
     );
     assert!(said.contains("👉 1. <b>成员0</b> — 2 分"), "{said}");
-    h.fake.push_text(A, "/rank yesterday");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/rank yesterday").await;
     assert!(said.contains("不认识“yesterday”这个时段"), "{said}");
 
     // A poster before any stage is done.
-    h.fake.push_text(A, "/poster");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/poster").await;
     assert!(said.contains("您还没有学习海报"), "{said}");
 
     // ----- days 2-5: A studies; the streak bonus on day 3; stage 1 ends with lesson 5 --
@@ -389,8 +367,7 @@ async fn scenario(db: TestDb) {
         !text_to(&again, A).contains("称号"),
         "titles are given once"
     );
-    h.fake.push_text(A, "/me");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/me").await;
     assert!(said.contains("🎖 冬训云学标兵 — 全体党员 第 1 名"), "{said}");
     assert!(
         said.contains("🎖 冬训云学标兵 — 青山市 / 东湖镇 / 柳村党支部 第 1 名"),
@@ -399,8 +376,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("答对"), "{said}");
 
     // /poster sends the latest poster again.
-    h.fake.push_text(A, "/poster");
-    let calls = step(&service, &h.fake).await;
+    let calls = say(&h, &service, A, "/poster").await;
     assert_eq!(
         calls.iter().filter(|c| c.method == "sendPhoto").count(),
         1,
@@ -436,13 +412,7 @@ async fn quiztest_that_reaches_nobody(db: TestDb) {
     h.clock.set(lesson_time(1));
     tick(&service, &h.fake).await;
 
-    let said = |text: &'static str| {
-        let (service, h) = (&service, &h);
-        async move {
-            h.fake.push_text(OWNER, text);
-            text_to(&step(service, &h.fake).await, OWNER)
-        }
-    };
+    let said = |text: &'static str| reply_to(&h, &service, OWNER, text);
     assert_eq!(
         said("/quiztest fraud").await,
         "全体党员还没有成员收到过专题“防骗”的课程，测验没有发送。"
