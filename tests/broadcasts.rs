@@ -378,17 +378,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("按钮已失效"), "{said}");
 }
 
-#[tokio::test]
-async fn broadcasts_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn broadcasts_on_postgres() {
-    if let Some(db) = TestDb::postgres("broadcasts").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(broadcasts => scenario);
 
 /// An organization of 1,220 branches (1 city, 20 towns, 1,199 villages): the branch picker
 /// never shows more than 11 rows of buttons, pages through a town's 60 villages, and
@@ -461,14 +451,4 @@ async fn large_tree(db: TestDb) {
     assert!(said.contains("第19镇第58村"), "{said}");
 }
 
-#[tokio::test]
-async fn a_large_tree_is_walked_on_sqlite() {
-    large_tree(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn a_large_tree_is_walked_on_postgres() {
-    if let Some(db) = TestDb::postgres("broadcasts_tree").await {
-        large_tree(db).await;
-    }
-}
+sqlite_and_postgres!(a_large_tree_is_walked => large_tree);

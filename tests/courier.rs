@@ -112,17 +112,7 @@ async fn rate_limit_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn rate_limits_on_sqlite() {
-    rate_limit_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn rate_limits_on_postgres() {
-    if let Some(db) = TestDb::postgres("ratelimit").await {
-        rate_limit_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(rate_limits => rate_limit_scenario);
 
 /// Button data a client could forge: unknown lessons, lessons never sent to this member,
 /// malformed or overlong data. Each is answered "out of date" and records nothing.
@@ -186,17 +176,7 @@ async fn forged_buttons_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn forged_buttons_on_sqlite() {
-    forged_buttons_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn forged_buttons_on_postgres() {
-    if let Some(db) = TestDb::postgres("forged").await {
-        forged_buttons_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(forged_buttons => forged_buttons_scenario);
 
 /// A channel on the manual clock that splits texts into parts of `split_chars` characters,
 /// answers every `fail_every`-th send with a 429 (retry after 2 s), and records every
@@ -349,17 +329,7 @@ async fn split_parts_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn split_parts_on_sqlite() {
-    split_parts_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn split_parts_on_postgres() {
-    if let Some(db) = TestDb::postgres("split_parts").await {
-        split_parts_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(split_parts => split_parts_scenario);
 
 /// A reply asked for while a backlog of lessons drains is sent before the lessons still
 /// waiting: only the sends already in flight go before it. A reply that meets a 429 waits
@@ -423,17 +393,7 @@ async fn replies_first_scenario(db: TestDb) {
     // instants are not the sends' own.)
 }
 
-#[tokio::test]
-async fn replies_first_on_sqlite() {
-    replies_first_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn replies_first_on_postgres() {
-    if let Some(db) = TestDb::postgres("replies_first").await {
-        replies_first_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(replies_first => replies_first_scenario);
 
 /// A channel with Telegram's limits that records the real instant of every send.
 #[derive(Default)]
@@ -533,17 +493,7 @@ async fn shared_budget_scenario(db: TestDb) {
     assert_eq!(live, 1);
 }
 
-#[tokio::test]
-async fn shared_budget_on_sqlite() {
-    shared_budget_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn shared_budget_on_postgres() {
-    if let Some(db) = TestDb::postgres("shared_budget").await {
-        shared_budget_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(shared_budget => shared_budget_scenario);
 
 /// Earliest due first: a backlog of rows due at 07:30 (written first) does not hold back
 /// rows due at 06:30 written after them, nor a retry wait an earlier row's turn.
@@ -610,17 +560,7 @@ async fn earliest_due_first_scenario(db: TestDb) {
     assert!(first.iter().all(|c| c.due_at == day(6, 30)));
 }
 
-#[tokio::test]
-async fn earliest_due_first_on_sqlite() {
-    earliest_due_first_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn earliest_due_first_on_postgres() {
-    if let Some(db) = TestDb::postgres("earliest_due").await {
-        earliest_due_first_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(earliest_due_first => earliest_due_first_scenario);
 
 /// A backlog longer than a drain's turn: the tick returns at the end of its turn with rows
 /// still due (so that the tick's other jobs are not held back for the hours a large day's
@@ -675,14 +615,4 @@ async fn drain_turn_scenario(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn drain_turn_on_sqlite() {
-    drain_turn_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn drain_turn_on_postgres() {
-    if let Some(db) = TestDb::postgres("drain_turn").await {
-        drain_turn_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(drain_turn => drain_turn_scenario);

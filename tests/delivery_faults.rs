@@ -204,17 +204,7 @@ async fn crash_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn crash_and_restart_on_sqlite() {
-    crash_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn crash_and_restart_on_postgres() {
-    if let Some(db) = TestDb::postgres("crash").await {
-        crash_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(crash_and_restart => crash_scenario);
 
 /// Two couriers (two processes' worth: separate pools, workers and limiters) drain one
 /// database at the same time: no row is sent twice.
@@ -240,17 +230,7 @@ async fn two_couriers_scenario(db: TestDb) {
     assert!(delivered.values().all(|n| *n == 1));
 }
 
-#[tokio::test]
-async fn two_couriers_on_sqlite() {
-    two_couriers_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn two_couriers_on_postgres() {
-    if let Some(db) = TestDb::postgres("twocouriers").await {
-        two_couriers_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(two_couriers => two_couriers_scenario);
 
 /// A server that echoes the request's URL, token and all, in its error descriptions: the
 /// errors stored with the rows (dead, and waiting for a retry) hold no token.
@@ -294,17 +274,7 @@ async fn echoed_token_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn no_token_in_stored_errors_on_sqlite() {
-    echoed_token_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn no_token_in_stored_errors_on_postgres() {
-    if let Some(db) = TestDb::postgres("echotoken").await {
-        echoed_token_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(no_token_in_stored_errors => echoed_token_scenario);
 
 /// A 429 storm, on the real clock: after each 429, no request reaches the server until its
 /// retry_after has passed (allowing 20 ms for a request already on the wire).

@@ -405,15 +405,4 @@ async fn scenario(db: TestDb) {
     assert!(store.last_location(second).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn migrant_members_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn migrant_members_on_postgres() {
-    let Some(db) = TestDb::postgres("migrants").await else {
-        return;
-    };
-    scenario(db).await;
-}
+sqlite_and_postgres!(migrant_members => scenario);

@@ -384,17 +384,7 @@ async fn scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn quizzes_points_posters_and_titles_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn quizzes_points_posters_and_titles_on_postgres() {
-    if let Some(db) = TestDb::postgres("quizzes").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(quizzes_points_posters_and_titles => scenario);
 
 const OWNER: i64 = 7100;
 
@@ -435,14 +425,4 @@ async fn quiztest_that_reaches_nobody(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn quiztest_that_reaches_nobody_on_sqlite() {
-    quiztest_that_reaches_nobody(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn quiztest_that_reaches_nobody_on_postgres() {
-    if let Some(db) = TestDb::postgres("quiztest_nobody").await {
-        quiztest_that_reaches_nobody(db).await;
-    }
-}
+sqlite_and_postgres!(quiztest_that_reaches_nobody);

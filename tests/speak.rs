@@ -95,17 +95,7 @@ async fn onboarding_in_words(db: TestDb) {
     assert!(!done.contains("Asia/Shanghai"), "{done}");
 }
 
-#[tokio::test]
-async fn onboarding_in_words_on_sqlite() {
-    onboarding_in_words(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn onboarding_in_words_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_onboarding").await {
-        onboarding_in_words(db).await;
-    }
-}
+sqlite_and_postgres!(onboarding_in_words);
 
 /// A member of an organization of 1,220 branches picks their village: the picker walks the
 /// tree level by level, a page at a time, never more than 12 rows of buttons; the page is
@@ -207,17 +197,7 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn a_large_tree_walked_by_a_member_on_sqlite() {
-    a_large_tree_walked_by_a_member(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn a_large_tree_walked_by_a_member_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_large_tree").await {
-        a_large_tree_walked_by_a_member(db).await;
-    }
-}
+sqlite_and_postgres!(a_large_tree_walked_by_a_member);
 
 /// A small hour confirmed with its button is saved; a member who then picks an overloaded
 /// time (2,000 members at 07:30 with one message a second) hears the expected delay and
@@ -292,17 +272,7 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn times_confirmed_and_busy_slots_on_sqlite() {
-    times_confirmed_and_busy_slots(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn times_confirmed_and_busy_slots_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_times").await {
-        times_confirmed_and_busy_slots(db).await;
-    }
-}
+sqlite_and_postgres!(times_confirmed_and_busy_slots);
 
 /// `/capacity` shows each slot's members and when it finishes going out, as a direct
 /// computation from the lessons due in the next 24 hours gives them, and flags the slots
@@ -363,17 +333,7 @@ async fn capacity_report(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn capacity_report_on_sqlite() {
-    capacity_report(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn capacity_report_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_capacity").await {
-        capacity_report(db).await;
-    }
-}
+sqlite_and_postgres!(capacity_report);
 
 /// With no question open, a member who types instead of pressing is understood: "学完了"
 /// checks in the latest lesson and says which, a second time there is nothing left; "怎么听"
@@ -484,17 +444,7 @@ async fn typed_answers(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn typed_answers_on_sqlite() {
-    typed_answers(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn typed_answers_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_typed").await {
-        typed_answers(db).await;
-    }
-}
+sqlite_and_postgres!(typed_answers);
 
 /// Before the language is chosen, the welcome is in the language the chat app reports
 /// (Telegram's `language_code`): `zh-hant` reads Traditional Chinese, `en` English, and a
@@ -515,14 +465,4 @@ async fn welcome_in_the_apps_language(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn welcome_in_the_apps_language_on_sqlite() {
-    welcome_in_the_apps_language(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn welcome_in_the_apps_language_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_welcome").await {
-        welcome_in_the_apps_language(db).await;
-    }
-}
+sqlite_and_postgres!(welcome_in_the_apps_language);

@@ -445,17 +445,7 @@ async fn formula_names(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn formula_names_refused_and_neutralized_on_sqlite() {
-    formula_names(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn formula_names_refused_and_neutralized_on_postgres() {
-    if let Some(db) = TestDb::postgres("formula_names").await {
-        formula_names(db).await;
-    }
-}
+sqlite_and_postgres!(formula_names_refused_and_neutralized => formula_names);
 
 /// Without a PostgreSQL server a test skips locally but fails in CI (tests/support/db.rs).
 #[test]
@@ -490,17 +480,7 @@ fn postgres_tests_skip_locally_and_fail_in_ci_without_a_server() {
     }
 }
 
-#[tokio::test]
-async fn stats_export_flood_and_nudges_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn stats_export_flood_and_nudges_on_postgres() {
-    if let Some(db) = TestDb::postgres("stats").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(stats_export_flood_and_nudges => scenario);
 
 /// The per-member message limit, with Telegram's pace off so that the clock stands still
 /// while replies go out: what goes over it is never dropped silently, and admins' commands
@@ -610,17 +590,7 @@ async fn nothing_is_dropped_silently(db: TestDb) {
     assert!(!said.contains("没有执行"), "{said}");
 }
 
-#[tokio::test]
-async fn nothing_is_dropped_silently_on_sqlite() {
-    nothing_is_dropped_silently(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn nothing_is_dropped_silently_on_postgres() {
-    if let Some(db) = TestDb::postgres("flood").await {
-        nothing_is_dropped_silently(db).await;
-    }
-}
+sqlite_and_postgres!(nothing_is_dropped_silently);
 
 /// A member who checks in at home, then goes away mid-week and checks in: /stats counts
 /// them as taking part away from home in that week and season (before, the status of their
@@ -702,14 +672,4 @@ async fn away_mid_week(db: TestDb) {
     assert_eq!(&row_of(&rows, B)[4], "No");
 }
 
-#[tokio::test]
-async fn away_mid_week_counts_as_away_on_sqlite() {
-    away_mid_week(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn away_mid_week_counts_as_away_on_postgres() {
-    if let Some(db) = TestDb::postgres("away_mid_week").await {
-        away_mid_week(db).await;
-    }
-}
+sqlite_and_postgres!(away_mid_week_counts_as_away => away_mid_week);

@@ -162,17 +162,7 @@ async fn webhook_scenario(db: TestDb) {
     assert_eq!(handled_one as usize, a);
 }
 
-#[tokio::test]
-async fn webhook_with_two_instances_on_sqlite() {
-    webhook_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn webhook_with_two_instances_on_postgres() {
-    if let Some(db) = TestDb::postgres("webhook").await {
-        webhook_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(webhook_with_two_instances => webhook_scenario);
 
 /// `weike run` answers /healthz and /metrics, and on SIGTERM stops and exits 0.
 #[tokio::test]

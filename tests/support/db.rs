@@ -200,3 +200,31 @@ macro_rules! member_before {
         member
     }};
 }
+
+/// The two tests of each async scenario `fn(TestDb)`: `<name>::sqlite` and
+/// `<name>::postgres` (skipped without a server, a failure in CI: [`TestDb::postgres`]).
+/// `sqlite_and_postgres!(scenario)` names them after the scenario,
+/// `sqlite_and_postgres!(name => scenario)` otherwise.
+#[macro_export]
+macro_rules! sqlite_and_postgres {
+    ($scenario:ident) => {
+        $crate::sqlite_and_postgres!($scenario => $scenario);
+    };
+    ($name:ident => $scenario:ident) => {
+        mod $name {
+            use $crate::support::db::TestDb;
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario(TestDb::sqlite()).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = TestDb::postgres(stringify!($name)).await {
+                    super::$scenario(db).await;
+                }
+            }
+        }
+    };
+}
