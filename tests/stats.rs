@@ -340,13 +340,7 @@ async fn scenario(db: TestDb) {
         .set(Utc.with_ymd_and_hms(2026, 11, 28, 11, 0, 0).unwrap());
     service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
-    let nudged: Vec<i64> = calls
-        .iter()
-        .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
-        .filter_map(Call::chat_id)
-        .collect();
-    let mut nudged = nudged;
-    nudged.sort();
+    let nudged = nudged_chats(&calls);
     assert_eq!(nudged, [OWNER, D], "{calls:#?}");
     // Once a day, and once a week per member.
     h.clock.advance(Duration::hours(1));
@@ -355,14 +349,19 @@ async fn scenario(db: TestDb) {
     h.clock.set(lesson_time(5) + Duration::hours(12));
     service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
-    let nudged: Vec<i64> = calls
+    let nudged = nudged_chats(&calls);
+    assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+}
+
+/// The chats (in order) nudged back to their lessons in `calls`.
+fn nudged_chats(calls: &[Call]) -> Vec<i64> {
+    let mut nudged: Vec<i64> = calls
         .iter()
         .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
         .filter_map(Call::chat_id)
         .collect();
-    let mut nudged = nudged;
     nudged.sort();
-    assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+    nudged
 }
 
 /// A display name straight into the database, as an older version that did not check names
