@@ -28,9 +28,7 @@ async fn scenario(db: TestDb) {
             ("WEIKE_COMMANDS_PER_MINUTE", "0"),
         ]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 10, FIRST, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    h.members_only(&service, 10, FIRST).await;
     let store = &service.app.store;
     let now = h.clock_now();
     let mut moved = member_of(store, 9010).await;

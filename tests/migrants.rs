@@ -13,9 +13,7 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
-use support::harness::{
-    Harness, add_members, member_of, press, reply_to, say, step, text_to, tick, to_chat,
-};
+use support::harness::{Harness, member_of, press, reply_to, say, step, text_to, tick, to_chat};
 use weike::service::Service;
 
 const OWNER: i64 = 9001;
@@ -75,9 +73,7 @@ async fn scenario(db: TestDb) {
             ("WEIKE_COMMANDS_PER_MINUTE", "0"),
         ]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    let chats = h.members_only(&service, 6, OWNER).await;
     let store = &service.app.store;
     // No daily lessons in this story: only what migrant members get.
     let course = service.app.library.courses[0].id.clone();

@@ -395,9 +395,7 @@ async fn quiztest_that_reaches_nobody(db: TestDb) {
     let service = h
         .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 3, OWNER, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    let chats = h.members_only(&service, 3, OWNER).await;
     // Lesson 1 (road safety, of 出行与户外) is given to everyone.
     h.clock.set(lesson_time(1));
     tick(&service, &h.fake).await;

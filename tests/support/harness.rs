@@ -90,6 +90,15 @@ impl Harness {
     }
 
     /// The Telegram channel the service would use, pointed at the fake.
+    /// `n` members who finished onboarding, chats `first..first + n` ([`add_members`]), the
+    /// only chats the fake Telegram takes sends to; the calls so far are forgotten.
+    pub async fn members_only(&self, service: &Service, n: usize, first: i64) -> Vec<i64> {
+        self.fake.take_calls();
+        let chats = add_members(&service.app, n, first, self.clock_now()).await;
+        self.fake.allow_chats(chats.clone());
+        chats
+    }
+
     pub fn telegram_channel(&self) -> Arc<weike::channel::telegram::TelegramChannel> {
         Arc::new(
             weike::channel::telegram::TelegramChannel::new(TOKEN, Some(&self.fake.api_url()))
