@@ -186,17 +186,7 @@ async fn scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn roles_and_scopes_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn roles_and_scopes_on_postgres() {
-    if let Some(db) = TestDb::postgres("admin").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(roles_and_scopes => scenario);
 
 /// The branch tree edited by commands: checked, audited, kept over `branches.toml` after a
 /// restart, seen by another process at its next tick.
@@ -392,14 +382,4 @@ async fn branch_edits(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn branch_edits_on_sqlite() {
-    branch_edits(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn branch_edits_on_postgres() {
-    if let Some(db) = TestDb::postgres("branch_edits").await {
-        branch_edits(db).await;
-    }
-}
+sqlite_and_postgres!(branch_edits);

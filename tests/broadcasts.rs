@@ -10,7 +10,8 @@ use chrono::{TimeZone, Utc};
 use support::db::TestDb;
 use support::fake_telegram::Call;
 use support::harness::{
-    Harness, add_members, button_message, large_tree_file, press_latest, say, step, text_to,
+    Harness, add_members, button_message, large_tree_file, member_of, press_latest, reply_to, say,
+    step, text_to,
 };
 
 const OWNER: i64 = 9001;
@@ -27,47 +28,30 @@ async fn scenario(db: TestDb) {
             ("WEIKE_COMMANDS_PER_MINUTE", "0"),
         ]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 10, FIRST, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    h.members_only(&service, 10, FIRST).await;
     let store = &service.app.store;
     let now = h.clock_now();
-    let mut moved = store
-        .member_by_chat("telegram", "9010")
-        .await
-        .unwrap()
-        .unwrap();
+    let mut moved = member_of(store, 9010).await;
     moved.branch_id = Some("hexi.jiefang.xinyuan".into());
     store.save_member(&moved, now).await.unwrap();
-    let away = store
-        .member_by_chat("telegram", "9008")
-        .await
-        .unwrap()
-        .unwrap();
+    let away = member_of(store, 9008).await;
     store.set_away(away.id, Some(now)).await.unwrap();
-    let active = store
-        .member_by_chat("telegram", "9004")
-        .await
-        .unwrap()
-        .unwrap();
+    let active = member_of(store, 9004).await;
     store
         .record_checkin(active.id, "safety", "road-safety", now)
         .await
         .unwrap();
 
     // A member may not broadcast.
-    let said = text_to(&say(&h, &service, 9003, "/broadcast").await, 9003);
+    let said = reply_to(&h, &service, 9003, "/broadcast").await;
     assert!(said.contains("只有管理员可以使用"), "{said}");
 
     // Empty and too long announcements are refused; the dialog stays open.
-    let said = text_to(&say(&h, &service, OWNER, "/broadcast").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/broadcast").await;
     assert!(said.contains("请发送通知内容"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "   ").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "   ").await;
     assert!(said.contains("通知内容是空的"), "{said}");
-    let said = text_to(
-        &say(&h, &service, OWNER, "长".repeat(5000).as_str()).await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, "长".repeat(5000).as_str()).await;
     assert!(said.contains("通知有 5000 个字符，最多 4096 个"), "{said}");
 
     // A text, then the audience.
@@ -250,11 +234,11 @@ async fn scenario(db: TestDb) {
         said.contains("例如“明天 8点”“周五 19:00”或“12月1日（周二）08:00”（北京时间）"),
         "{said}"
     );
-    let said = text_to(&say(&h, &service, OWNER, "2026-11-20 08:00").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "2026-11-20 08:00").await;
     assert!(said.contains("这个时间已经过去了"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "明天").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "明天").await;
     assert!(said.contains("“明天”的几点发送？请加上时间"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "过几天吧").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "过几天吧").await;
     assert!(said.contains("没看懂“过几天吧”这个时间"), "{said}");
     // As people write it: tomorrow morning at nine.
     let calls = say(&h, &service, OWNER, "明天上午9点").await;
@@ -268,7 +252,7 @@ async fn scenario(db: TestDb) {
     // It can be cancelled from the reply, and /broadcasts shows it as scheduled.
     let (_, cancel) = button_message(&calls, OWNER, "bcx:");
     assert_eq!(cancel, [format!("bcx:{id2}")]);
-    let said = text_to(&say(&h, &service, OWNER, "/broadcasts").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/broadcasts").await;
     assert!(
         said.contains(&format!("#{id2} 明天（周三）09:00 · 全体成员 · 定时待发")),
         "{said}"
@@ -302,7 +286,7 @@ async fn scenario(db: TestDb) {
     );
 
     // The list of broadcasts with final counts.
-    let said = text_to(&say(&h, &service, OWNER, "/broadcasts").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/broadcasts").await;
     assert!(said.contains(&format!("#{id} ")), "{said}");
     assert!(
         said.contains("已完成 · 已发送 8/9，失败 0，屏蔽 1，取消 0"),
@@ -323,11 +307,11 @@ async fn scenario(db: TestDb) {
     .await;
     say(&h, &service, OWNER, "/tag 9003 elderly").await;
     // A member by name, a tag in Chinese.
-    let said = text_to(&say(&h, &service, OWNER, "/tag 成员2 老人").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/tag 成员2 老人").await;
     assert!(said.contains("已给 成员2 加上标签“老人”"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "/tag 9003 老人!").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/tag 9003 老人!").await;
     assert!(said.contains("用法：/tag 成员 标签"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "/tag 成员 老人").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/tag 成员 老人").await;
     assert!(said.contains("“成员”对应多个，请选择"), "{said}");
     say(&h, &service, BRANCH_ADMIN, "/broadcast").await;
     let calls = say(&h, &service, BRANCH_ADMIN, "支部学习通知").await;
@@ -392,17 +376,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("按钮已失效"), "{said}");
 }
 
-#[tokio::test]
-async fn broadcasts_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn broadcasts_on_postgres() {
-    if let Some(db) = TestDb::postgres("broadcasts").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(broadcasts => scenario);
 
 /// An organization of 1,220 branches (1 city, 20 towns, 1,199 villages): the branch picker
 /// never shows more than 11 rows of buttons, pages through a town's 60 villages, and
@@ -475,14 +449,4 @@ async fn large_tree(db: TestDb) {
     assert!(said.contains("第19镇第58村"), "{said}");
 }
 
-#[tokio::test]
-async fn a_large_tree_is_walked_on_sqlite() {
-    large_tree(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn a_large_tree_is_walked_on_postgres() {
-    if let Some(db) = TestDb::postgres("broadcasts_tree").await {
-        large_tree(db).await;
-    }
-}
+sqlite_and_postgres!(a_large_tree_is_walked => large_tree);

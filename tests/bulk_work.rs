@@ -514,17 +514,7 @@ async fn batched_writers_scenario(db: TestDb) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn store_bulk_writers_commit_in_batches_on_sqlite() {
-    batched_writers_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn store_bulk_writers_commit_in_batches_on_postgres() {
-    if let Some(db) = TestDb::postgres("import_batches").await {
-        batched_writers_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(store_bulk_writers_commit_in_batches => batched_writers_scenario);
 
 /// The other writers that can touch many rows go through them a batch at a time and still
 /// do all their work: planning, a topic test's fan-out, a broadcast queued and cancelled,
@@ -672,14 +662,4 @@ async fn other_bulk_writers_scenario(db: TestDb) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn other_bulk_writers_go_a_batch_at_a_time_on_sqlite() {
-    other_bulk_writers_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn other_bulk_writers_go_a_batch_at_a_time_on_postgres() {
-    if let Some(db) = TestDb::postgres("bulk_writers").await {
-        other_bulk_writers_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(other_bulk_writers_go_a_batch_at_a_time => other_bulk_writers_scenario);

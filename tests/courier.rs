@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::db::TestDb;
-use support::harness::{Harness, add_members};
+use support::harness::{Harness, add_members, member_of};
 use weike::channel::{Channel, Inbound, InboundEvent, Limits, Outbound, Profile, SendError, Sent};
 use weike::clock::{Clock, ManualClock};
 use weike::domain::{Dialog, Locale};
@@ -112,17 +112,7 @@ async fn rate_limit_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn rate_limits_on_sqlite() {
-    rate_limit_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn rate_limits_on_postgres() {
-    if let Some(db) = TestDb::postgres("ratelimit").await {
-        rate_limit_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(rate_limits => rate_limit_scenario);
 
 /// Button data a client could forge: unknown lessons, lessons never sent to this member,
 /// malformed or overlong data. Each is answered "out of date" and records nothing.
@@ -171,12 +161,7 @@ async fn forged_buttons_scenario(db: TestDb) {
             other => panic!("unexpected {other:?}"),
         }
     }
-    let m = app
-        .store
-        .member_by_chat("telegram", "10000")
-        .await
-        .unwrap()
-        .unwrap();
+    let m = member_of(&app.store, 10000).await;
     assert_eq!(m.locale, Locale::ZhCn);
     assert_eq!(m.dialog, Dialog::Idle);
     assert!(
@@ -191,17 +176,7 @@ async fn forged_buttons_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn forged_buttons_on_sqlite() {
-    forged_buttons_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn forged_buttons_on_postgres() {
-    if let Some(db) = TestDb::postgres("forged").await {
-        forged_buttons_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(forged_buttons => forged_buttons_scenario);
 
 /// A channel on the manual clock that splits texts into parts of `split_chars` characters,
 /// answers every `fail_every`-th send with a 429 (retry after 2 s), and records every
@@ -354,17 +329,7 @@ async fn split_parts_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn split_parts_on_sqlite() {
-    split_parts_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn split_parts_on_postgres() {
-    if let Some(db) = TestDb::postgres("split_parts").await {
-        split_parts_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(split_parts => split_parts_scenario);
 
 /// A reply asked for while a backlog of lessons drains is sent before the lessons still
 /// waiting: only the sends already in flight go before it. A reply that meets a 429 waits
@@ -428,17 +393,7 @@ async fn replies_first_scenario(db: TestDb) {
     // instants are not the sends' own.)
 }
 
-#[tokio::test]
-async fn replies_first_on_sqlite() {
-    replies_first_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn replies_first_on_postgres() {
-    if let Some(db) = TestDb::postgres("replies_first").await {
-        replies_first_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(replies_first => replies_first_scenario);
 
 /// A channel with Telegram's limits that records the real instant of every send.
 #[derive(Default)]
@@ -538,17 +493,7 @@ async fn shared_budget_scenario(db: TestDb) {
     assert_eq!(live, 1);
 }
 
-#[tokio::test]
-async fn shared_budget_on_sqlite() {
-    shared_budget_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn shared_budget_on_postgres() {
-    if let Some(db) = TestDb::postgres("shared_budget").await {
-        shared_budget_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(shared_budget => shared_budget_scenario);
 
 /// Earliest due first: a backlog of rows due at 07:30 (written first) does not hold back
 /// rows due at 06:30 written after them, nor a retry wait an earlier row's turn.
@@ -559,11 +504,7 @@ async fn earliest_due_first_scenario(db: TestDb) {
         .unwrap();
     let mut members = Vec::new();
     for chat in add_members(&app, 6, 50_000, h.clock.now()).await {
-        let member = app
-            .store
-            .member_by_chat("telegram", &chat.to_string())
-            .await;
-        members.push(member.unwrap().expect("member").id);
+        members.push(member_of(&app.store, chat).await.id);
     }
     let day = |h, m| Utc.with_ymd_and_hms(2026, 11, 25, h, m, 0).unwrap();
     let now = day(9, 0);
@@ -619,17 +560,7 @@ async fn earliest_due_first_scenario(db: TestDb) {
     assert!(first.iter().all(|c| c.due_at == day(6, 30)));
 }
 
-#[tokio::test]
-async fn earliest_due_first_on_sqlite() {
-    earliest_due_first_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn earliest_due_first_on_postgres() {
-    if let Some(db) = TestDb::postgres("earliest_due").await {
-        earliest_due_first_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(earliest_due_first => earliest_due_first_scenario);
 
 /// A backlog longer than a drain's turn: the tick returns at the end of its turn with rows
 /// still due (so that the tick's other jobs are not held back for the hours a large day's
@@ -684,14 +615,4 @@ async fn drain_turn_scenario(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn drain_turn_on_sqlite() {
-    drain_turn_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn drain_turn_on_postgres() {
-    if let Some(db) = TestDb::postgres("drain_turn").await {
-        drain_turn_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(drain_turn => drain_turn_scenario);

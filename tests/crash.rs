@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 
 use support::db::TestDb;
 use support::fake_telegram::Fault;
-use support::harness::{Harness, TOKEN};
+use support::harness::Harness;
+use support::webhook::{free_port, polling_service};
 
 const FIRST: i64 = 9100;
 const MEMBERS: i64 = 30;
@@ -17,18 +18,7 @@ const MEMBERS: i64 = 30;
 const REPLIES_EACH: usize = 2;
 
 fn start(h: &Harness, port: u16) -> tokio::process::Child {
-    tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
-        .arg("run")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("WEIKE_DATABASE_URL", &h.db.url)
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WEIKE_POLL_TIMEOUT_SECONDS", "1")
-        .env("WEIKE_LOG", "warn")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
+    polling_service(h, port, "warn")
         .spawn()
         .expect("start weike run")
 }
@@ -36,10 +26,7 @@ fn start(h: &Harness, port: u16) -> tokio::process::Child {
 #[tokio::test]
 async fn killed_during_a_burst_every_update_is_answered_once() {
     let h = Harness::new(TestDb::sqlite()).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     // From the 22nd message on, the bot's sends reach a server that stalls before acting on
     // them: the process is killed while they wait (chats are handled side by side, so
     // several are in flight). Handling their /start again would welcome those members a

@@ -11,7 +11,7 @@ use std::time::Duration;
 use chrono::{TimeZone, Utc};
 use support::db::TestDb;
 use support::fake_telegram::Fault;
-use support::harness::{Harness, TOKEN, add_members, text_only_lessons};
+use support::harness::{Harness, TOKEN, add_members, member_of, text_only_lessons};
 use weike::clock::Clock;
 use weike::courier::rate_limit::LimitSettings;
 use weike::service::App;
@@ -142,11 +142,7 @@ async fn random_faults_scenario(db: TestDb, members: usize) {
     // Blocked members are marked so and get nothing more planned.
     let store = &app.store;
     for c in blocked.iter().take(5) {
-        let m = store
-            .member_by_chat("telegram", &c.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(store, *c).await;
         assert_eq!(m.status, weike::domain::MemberStatus::Blocked);
     }
 }
@@ -208,17 +204,7 @@ async fn crash_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn crash_and_restart_on_sqlite() {
-    crash_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn crash_and_restart_on_postgres() {
-    if let Some(db) = TestDb::postgres("crash").await {
-        crash_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(crash_and_restart => crash_scenario);
 
 /// Two couriers (two processes' worth: separate pools, workers and limiters) drain one
 /// database at the same time: no row is sent twice.
@@ -244,17 +230,7 @@ async fn two_couriers_scenario(db: TestDb) {
     assert!(delivered.values().all(|n| *n == 1));
 }
 
-#[tokio::test]
-async fn two_couriers_on_sqlite() {
-    two_couriers_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn two_couriers_on_postgres() {
-    if let Some(db) = TestDb::postgres("twocouriers").await {
-        two_couriers_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(two_couriers => two_couriers_scenario);
 
 /// A server that echoes the request's URL, token and all, in its error descriptions: the
 /// errors stored with the rows (dead, and waiting for a retry) hold no token.
@@ -298,17 +274,7 @@ async fn echoed_token_scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn no_token_in_stored_errors_on_sqlite() {
-    echoed_token_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn no_token_in_stored_errors_on_postgres() {
-    if let Some(db) = TestDb::postgres("echotoken").await {
-        echoed_token_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(no_token_in_stored_errors => echoed_token_scenario);
 
 /// A 429 storm, on the real clock: after each 429, no request reaches the server until its
 /// retry_after has passed (allowing 20 ms for a request already on the wire).
@@ -327,12 +293,7 @@ async fn no_request_during_a_retry_after_window() {
     add_members(&app, 40, 400_000, now - chrono::Duration::days(1)).await;
     // Make the lessons due now.
     for chat in 400_000..400_040i64 {
-        let m = app
-            .store
-            .member_by_chat("telegram", &chat.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(&app.store, chat).await;
         app.store
             .set_next_due(m.id, "short", Some(now))
             .await

@@ -180,15 +180,4 @@ async fn scenario(db: TestDb) {
     store.close().await;
 }
 
-#[tokio::test]
-async fn nearby_queries_match_brute_force_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn nearby_queries_match_brute_force_on_postgres() {
-    let Some(db) = TestDb::postgres("geo_store").await else {
-        return;
-    };
-    scenario(db).await;
-}
+sqlite_and_postgres!(nearby_queries_match_brute_force => scenario);

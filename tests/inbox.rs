@@ -156,17 +156,7 @@ async fn failing_updates_are_kept_and_answered(db: TestDb) {
     assert!(second > first);
 }
 
-#[tokio::test]
-async fn failing_updates_are_kept_and_answered_on_sqlite() {
-    failing_updates_are_kept_and_answered(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn failing_updates_are_kept_and_answered_on_postgres() {
-    if let Some(db) = TestDb::postgres("inbox").await {
-        failing_updates_are_kept_and_answered(db).await;
-    }
-}
+sqlite_and_postgres!(failing_updates_are_kept_and_answered);
 
 /// An update teloxide cannot read (a message whose id is not a number) is kept, raw, as
 /// dead with the reason, counted, and does not hold back the chat's next message.
@@ -216,17 +206,7 @@ async fn unreadable_updates_are_kept(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn unreadable_updates_are_kept_on_sqlite() {
-    unreadable_updates_are_kept(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn unreadable_updates_are_kept_on_postgres() {
-    if let Some(db) = TestDb::postgres("unreadable").await {
-        unreadable_updates_are_kept(db).await;
-    }
-}
+sqlite_and_postgres!(unreadable_updates_are_kept);
 
 /// Stored updates live only as long as they are needed: a handled update's content is
 /// emptied at once (a location shared without consent is not kept anywhere), a dead one is
@@ -310,17 +290,7 @@ async fn stored_updates_are_kept_only_as_long_as_needed(db: TestDb) {
     assert!(counts(&service).await.is_empty());
 }
 
-#[tokio::test]
-async fn stored_updates_are_kept_only_as_long_as_needed_on_sqlite() {
-    stored_updates_are_kept_only_as_long_as_needed(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn stored_updates_are_kept_only_as_long_as_needed_on_postgres() {
-    if let Some(db) = TestDb::postgres("retention").await {
-        stored_updates_are_kept_only_as_long_as_needed(db).await;
-    }
-}
+sqlite_and_postgres!(stored_updates_are_kept_only_as_long_as_needed);
 
 /// One member whose sends stall (the chat app answers after 4 s) delays only themselves:
 /// the members who wrote after them are answered while the stalled send is still in flight,
@@ -364,14 +334,4 @@ async fn a_stalled_chat_delays_only_itself(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn a_stalled_chat_delays_only_itself_on_sqlite() {
-    a_stalled_chat_delays_only_itself(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn a_stalled_chat_delays_only_itself_on_postgres() {
-    if let Some(db) = TestDb::postgres("stalled_chat").await {
-        a_stalled_chat_delays_only_itself(db).await;
-    }
-}
+sqlite_and_postgres!(a_stalled_chat_delays_only_itself);

@@ -108,14 +108,4 @@ async fn failing_job_does_not_stop_delivery(db: TestDb) {
     assert!(app.metrics.render(&[]).contains(&success));
 }
 
-#[tokio::test]
-async fn failing_job_does_not_stop_delivery_on_sqlite() {
-    failing_job_does_not_stop_delivery(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn failing_job_does_not_stop_delivery_on_postgres() {
-    if let Some(db) = TestDb::postgres("jobs").await {
-        failing_job_does_not_stop_delivery(db).await;
-    }
-}
+sqlite_and_postgres!(failing_job_does_not_stop_delivery);

@@ -13,7 +13,7 @@ mod support;
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
-use support::harness::{Harness, add_members, press, say, step, text_to, tick, to_chat};
+use support::harness::{Harness, member_of, press, reply_to, say, step, text_to, tick, to_chat};
 use weike::service::Service;
 
 const OWNER: i64 = 9001;
@@ -41,17 +41,6 @@ fn shanghai(month: u32, day: u32, hour: u32, minute: u32) -> chrono::DateTime<Ut
     Utc.with_ymd_and_hms(2026, month, day, hour, minute, 0)
         .unwrap()
         - Duration::hours(8)
-}
-
-async fn member_id(service: &Service, chat: i64) -> i64 {
-    service
-        .app
-        .store
-        .member_by_chat("telegram", &chat.to_string())
-        .await
-        .unwrap()
-        .unwrap()
-        .id
 }
 
 /// /away, consent, and a first location.
@@ -84,69 +73,55 @@ async fn scenario(db: TestDb) {
             ("WEIKE_COMMANDS_PER_MINUTE", "0"),
         ]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 6, OWNER, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    let chats = h.members_only(&service, 6, OWNER).await;
     let store = &service.app.store;
     // No daily lessons in this story: only what migrant members get.
     let course = service.app.library.courses[0].id.clone();
     for chat in &chats {
-        let id = member_id(&service, *chat).await;
+        let id = member_of(store, *chat).await.id;
         store.set_next_due(id, &course, None).await.unwrap();
     }
 
     // --- venues and activities by command, with bad rows ---------------------------------
-    let said = text_to(&say(&h, &service, FAR, "/venue_add x,y,31,121").await, FAR);
+    let said = reply_to(&h, &service, FAR, "/venue_add x,y,31,121").await;
     assert!(said.contains("只有管理员可以使用"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "/venue_add pd-01").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/venue_add pd-01").await;
     assert!(said.contains("用法：/venue_add"), "{said}");
-    let said = text_to(
-        &say(&h, &service, OWNER, "/venue_add bad,坏驿站,95,121").await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, "/venue_add bad,坏驿站,95,121").await;
     assert!(
         said.contains("这一行有误：纬度 95 超出范围：应在 -90 到 90 之间"),
         "{said}"
     );
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/venue_add pd-01,浦东红色驿站,31.2304,121.4737,世纪大道100号,10,qingshan",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        "/venue_add pd-01,浦东红色驿站,31.2304,121.4737,世纪大道100号,10,qingshan",
+    )
+    .await;
     assert!(said.contains("已添加驿站 <code>pd-01</code>"), "{said}");
     assert!(store.venue("bad").await.unwrap().is_none());
     // A branch admin manages the venues of their branches only.
     say(&h, &service, OWNER, "/grant branch_admin 9003 hexi").await;
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            FAR,
-            "/venue_edit pd-01,浦东红色驿站,31.2304,121.4737,,10,qingshan",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         FAR,
-    );
+        "/venue_edit pd-01,浦东红色驿站,31.2304,121.4737,,10,qingshan",
+    )
+    .await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            FAR,
-            "/venue_add hx-01,河西驿站,30.5928,114.3055,,10,hexi",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         FAR,
-    );
+        "/venue_add hx-01,河西驿站,30.5928,114.3055,,10,hexi",
+    )
+    .await;
     assert!(said.contains("已添加驿站 <code>hx-01</code>"), "{said}");
-    let said = text_to(&say(&h, &service, FAR, "/venues").await, FAR);
+    let said = reply_to(&h, &service, FAR, "/venues").await;
     assert!(said.contains("hx-01") && !said.contains("pd-01"), "{said}");
-    let said = text_to(&say(&h, &service, OWNER, "/venues").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/venues").await;
     assert!(
         said.contains("<b>驿站（2）</b>") && said.contains("pd-01"),
         "{said}"
@@ -156,11 +131,11 @@ async fn scenario(db: TestDb) {
     // A location before any consent is not stored: consent is asked for.
     let said = locate(&h, &service, MIGRANT, 31.24, 121.48).await;
     assert!(said.contains("您同意吗"), "{said}");
-    let migrant = member_id(&service, MIGRANT).await;
+    let migrant = member_of(&service.app.store, MIGRANT).await.id;
     assert_eq!(store.location_count(migrant).await.unwrap(), 0);
     go_away(&h, &service, MIGRANT, 31.2404, 121.4837).await;
     assert_eq!(store.location_count(migrant).await.unwrap(), 1);
-    let said = text_to(&say(&h, &service, MIGRANT, "/me").await, MIGRANT);
+    let said = reply_to(&h, &service, MIGRANT, "/me").await;
     assert!(said.contains("外出务工中（今天起）"), "{said}");
     // Coordinates out of range are refused and not stored.
     let said = locate(&h, &service, MIGRANT, 95.0, 121.0).await;
@@ -178,57 +153,39 @@ async fn scenario(db: TestDb) {
     locate(&h, &service, LOCAL, 31.2310, 121.4740).await;
 
     // --- a new activity: bad rows, then the push to migrants within 10 km, once ---------
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/activity_add pd-1126,pd-01,学习交流会,2026-11-26 19:00,2026-11-26 18:00",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        "/activity_add pd-1126,pd-01,学习交流会,2026-11-26 19:00,2026-11-26 18:00",
+    )
+    .await;
     assert!(
         said.contains("结束时间 2026-11-26 18:00 早于开始时间 2026-11-26 19:00"),
         "{said}"
     );
     // Columns are named in words in a chat (the row has no header): no `start` in Chinese.
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/activity_add pd-1126,pd-01,学习交流会,过几天,2026-11-26 21:00",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        "/activity_add pd-1126,pd-01,学习交流会,过几天,2026-11-26 21:00",
+    )
+    .await;
     assert!(said.contains("开始时间“过几天”不是日期时间"), "{said}");
     assert!(!said.contains("start"), "{said}");
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/activity_add pd-1126,nowhere,学习交流会,2026-11-26 19:00,2026-11-26 21:00",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        "/activity_add pd-1126,nowhere,学习交流会,2026-11-26 19:00,2026-11-26 21:00",
+    )
+    .await;
     assert!(
         said.contains("没有编号为 <code>nowhere</code> 的驿站"),
         "{said}"
     );
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/activity_add pd-1126,pd-01,学习交流会,后天晚上7点,21:00,Asia/Shanghai,30,学习二十届四中全会精神",
-        )
-        .await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, "/activity_add pd-1126,pd-01,学习交流会,后天晚上7点,21:00,Asia/Shanghai,30,学习二十届四中全会精神").await;
     assert!(said.contains("正在通知附近的 2 名流动党员"), "{said}");
     let calls = tick(&service, &h.fake).await;
     for chat in [MIGRANT, SECOND] {
@@ -255,9 +212,9 @@ async fn scenario(db: TestDb) {
     assert!(!text_to(&tick(&service, &h.fake).await, MIGRANT).contains("新活动"));
 
     // --- /nearby, its buttons -------------------------------------------------------------
-    let said = text_to(&say(&h, &service, MIGRANT, "/nearby abc").await, MIGRANT);
+    let said = reply_to(&h, &service, MIGRANT, "/nearby abc").await;
     assert!(said.contains("“abc”不是距离"), "{said}");
-    let said = text_to(&say(&h, &service, MIGRANT, "/nearby 0.5").await, MIGRANT);
+    let said = reply_to(&h, &service, MIGRANT, "/nearby 0.5").await;
     assert!(said.contains("0.5 公里内没有活动"), "{said}");
     let calls = say(&h, &service, MIGRANT, "/nearby").await;
     let said = text_to(&calls, MIGRANT);
@@ -320,7 +277,7 @@ async fn scenario(db: TestDb) {
     );
     let said = locate(&h, &service, MIGRANT, 31.2306, 121.4739).await;
     assert!(said.contains("签到过了"), "{said}");
-    let live = member_id(&service, LIVE).await;
+    let live = member_of(&service.app.store, LIVE).await.id;
     store
         .set_location_consent(live, Some(h.clock_now()))
         .await
@@ -339,30 +296,21 @@ async fn scenario(db: TestDb) {
     assert_eq!(store.points_of(migrant, None, None).await.unwrap(), 5);
 
     // --- cancelling: RSVPs told, reminders dropped, no RSVP to a cancelled activity ------
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            "/activity_add pd-1128,pd-01,红色故事会,2026-11-28 19:00,2026-11-28 21:00",
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        "/activity_add pd-1128,pd-01,红色故事会,2026-11-28 19:00,2026-11-28 21:00",
+    )
+    .await;
     assert!(said.contains("正在通知附近的 2 名流动党员"), "{said}");
     let pushed = tick(&service, &h.fake).await;
     for chat in [MIGRANT, SECOND] {
         press(&h, &service, chat, &pushed, "rsvp:pd-1128").await;
     }
-    let said = text_to(
-        &say(&h, &service, FAR, "/activity_cancel pd-1128").await,
-        FAR,
-    );
+    let said = reply_to(&h, &service, FAR, "/activity_cancel pd-1128").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(
-        &say(&h, &service, OWNER, "/activity_cancel pd-1128 场地维修").await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, "/activity_cancel pd-1128 场地维修").await;
     assert!(said.contains("正在通知已报名的 2 人"), "{said}");
     let calls = tick(&service, &h.fake).await;
     for chat in [MIGRANT, SECOND] {
@@ -420,7 +368,7 @@ async fn scenario(db: TestDb) {
     assert!(!again.contains("本周"), "once: {again}");
 
     // --- /venue_stats ---------------------------------------------------------------------
-    let said = text_to(&say(&h, &service, OWNER, "/venue_stats").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/venue_stats").await;
     assert!(
         said.contains("<b>浦东红色驿站</b>（<code>pd-01</code>）：3 场活动，报名 3，签到 2"),
         "{said}"
@@ -432,19 +380,16 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("<s>红色故事会</s>"), "{said}");
 
     // --- /home, /forget_location, retention -----------------------------------------------
-    let said = text_to(&say(&h, &service, MIGRANT, "/home").await, MIGRANT);
+    let said = reply_to(&h, &service, MIGRANT, "/home").await;
     assert!(said.contains("欢迎回家"), "{said}");
-    let said = text_to(&say(&h, &service, MIGRANT, "/me").await, MIGRANT);
+    let said = reply_to(&h, &service, MIGRANT, "/me").await;
     assert!(!said.contains("外出务工中"), "{said}");
-    let said = text_to(
-        &say(&h, &service, MIGRANT, "/forget_location").await,
-        MIGRANT,
-    );
+    let said = reply_to(&h, &service, MIGRANT, "/forget_location").await;
     assert!(said.contains("已删除您保存的"), "{said}");
     assert_eq!(store.location_count(migrant).await.unwrap(), 0);
     assert!(store.last_location(migrant).await.unwrap().is_none());
     assert!(store.location_consent(migrant).await.unwrap().is_none());
-    let second = member_id(&service, SECOND).await;
+    let second = member_of(&service.app.store, SECOND).await.id;
     assert!(store.location_count(second).await.unwrap() > 0);
     h.clock.set(shanghai(12, 28, 12, 0));
     tick(&service, &h.fake).await;
@@ -456,15 +401,4 @@ async fn scenario(db: TestDb) {
     assert!(store.last_location(second).await.unwrap().is_none());
 }
 
-#[tokio::test]
-async fn migrant_members_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn migrant_members_on_postgres() {
-    let Some(db) = TestDb::postgres("migrants").await else {
-        return;
-    };
-    scenario(db).await;
-}
+sqlite_and_postgres!(migrant_members => scenario);

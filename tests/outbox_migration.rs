@@ -8,7 +8,9 @@ mod support;
 use weike::domain::outbox::OutboxKind;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
-use support::db::{TestDb, postgres_before, sqlite_before};
+use support::db::{
+    TestDb, postgres_before, postgres_foreign_keys, sqlite_before, sqlite_foreign_keys,
+};
 use weike::store::{NewDelivery, Store};
 
 /// The migration under test.
@@ -33,14 +35,7 @@ const ROWS: &[(&str, &str, Option<i64>)] = &[
 macro_rules! seed {
     ($pool:expr) => {{
         let now = t0();
-        let (member,): (i64,) = sqlx::query_as(
-            "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, onboarded, created_at, updated_at)
-             VALUES ('telegram', '1001', 'zh-CN', 'Asia/Shanghai', '08:00', true, $1, $1) RETURNING id",
-        )
-        .bind(now)
-        .fetch_one($pool)
-        .await
-        .expect("insert member");
+        let member = $crate::member_before!($pool, now);
         let mut last = 0;
         for (key, status, lease) in ROWS {
             let (id,): (i64,) = sqlx::query_as(
@@ -178,14 +173,11 @@ async fn sqlite_outbox_keeps_rows_and_ids() {
     let pool = sqlite_before(&db, LEAN_OUTBOX).await;
     let (member, deleted) = seed!(&pool);
 
+    assert!(sqlite_foreign_keys(&pool, "outbox").await > 0, "before");
     migrate_and_check(&db.url, member, deleted).await;
     // No foreign key left on the outbox; the partial indexes serve the claims.
     let pool = &pool;
-    let fks: Vec<(i64,)> = sqlx::query_as("SELECT id FROM pragma_foreign_key_list('outbox')")
-        .fetch_all(pool)
-        .await
-        .expect("foreign keys");
-    assert!(fks.is_empty(), "{fks:?}");
+    assert_eq!(sqlite_foreign_keys(pool, "outbox").await, 0);
     let plan: Vec<(i64, i64, i64, String)> = sqlx::query_as(
         "EXPLAIN QUERY PLAN SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= '2027'
          ORDER BY next_attempt_at LIMIT 10",
@@ -207,13 +199,8 @@ async fn postgres_outbox_keeps_rows_and_ids() {
     let pool = postgres_before(&db, LEAN_OUTBOX).await;
     let (member, deleted) = seed!(&pool);
 
+    assert!(postgres_foreign_keys(&pool, "outbox").await > 0, "before");
     migrate_and_check(&db.url, member, deleted).await;
     let pool = &pool;
-    let (fks,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'outbox'::regclass AND contype = 'f'",
-    )
-    .fetch_one(pool)
-    .await
-    .expect("foreign keys");
-    assert_eq!(fks, 0);
+    assert_eq!(postgres_foreign_keys(pool, "outbox").await, 0);
 }

@@ -168,14 +168,4 @@ async fn scenario(db: TestDb) {
     assert_eq!(counts_per_branch_agree(&app).await, 2 * N as i64);
 }
 
-#[tokio::test]
-async fn planning_is_once_and_counted_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn planning_is_once_and_counted_on_postgres() {
-    if let Some(db) = TestDb::postgres("planning").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(planning_is_once_and_counted => scenario);

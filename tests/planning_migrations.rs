@@ -7,7 +7,9 @@
 mod support;
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use support::db::{TestDb, postgres_before, sqlite_before};
+use support::db::{
+    TestDb, postgres_before, postgres_foreign_keys, sqlite_before, sqlite_foreign_keys,
+};
 use weike::domain::outbox::OutboxKind;
 use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
 
@@ -23,14 +25,7 @@ fn t0() -> DateTime<Utc> {
 macro_rules! seed {
     ($pool:expr) => {{
         let now = t0();
-        let (member,): (i64,) = sqlx::query_as(
-            "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, onboarded, created_at, updated_at)
-             VALUES ('telegram', '1001', 'zh-CN', 'Asia/Shanghai', '08:00', true, $1, $1) RETURNING id",
-        )
-        .bind(now)
-        .fetch_one($pool)
-        .await
-        .expect("insert member");
+        let member = $crate::member_before!($pool, now);
         for seq in 1..=3_i64 {
             sqlx::query(
                 "INSERT INTO assignments (member_id, course, seq, lesson_id, day, due_at)
@@ -132,12 +127,12 @@ async fn sqlite_assignments_keep_their_rows() {
     let pool = sqlite_before(&db, LEAN_ASSIGNMENTS).await;
     let member = seed!(&pool);
 
+    assert!(
+        sqlite_foreign_keys(&pool, "assignments").await > 0,
+        "before"
+    );
     migrate_and_check(&db.url, member).await;
-    let fks: Vec<(i64,)> = sqlx::query_as("SELECT id FROM pragma_foreign_key_list('assignments')")
-        .fetch_all(&pool)
-        .await
-        .expect("foreign keys");
-    assert!(fks.is_empty(), "{fks:?}");
+    assert_eq!(sqlite_foreign_keys(&pool, "assignments").await, 0);
     let (sql,): (String,) =
         sqlx::query_as("SELECT sql FROM sqlite_schema WHERE name = 'assignments'")
             .fetch_one(&pool)
@@ -165,14 +160,12 @@ async fn postgres_assignments_keep_their_rows() {
     let pool = postgres_before(&db, LEAN_ASSIGNMENTS).await;
     let member = seed!(&pool);
 
+    assert!(
+        postgres_foreign_keys(&pool, "assignments").await > 0,
+        "before"
+    );
     migrate_and_check(&db.url, member).await;
-    let (fks,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = 'assignments'::regclass AND contype = 'f'",
-    )
-    .fetch_one(&pool)
-    .await
-    .expect("foreign keys");
-    assert_eq!(fks, 0);
+    assert_eq!(postgres_foreign_keys(&pool, "assignments").await, 0);
     // On a table this small a scan is cheapest: forbidden, to see that the index can serve.
     let mut conn = pool.acquire().await.expect("connection");
     sqlx::query("SET enable_seqscan = off")

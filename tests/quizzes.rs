@@ -9,7 +9,8 @@ use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::Call;
 use support::harness::{
-    Harness, add_members, checkin_button, lesson_time, step, text_to, tick, to_chat,
+    Harness, add_members, checkin_button, lesson_time, member_of, reply_to, say, step, text_to,
+    tick, to_chat,
 };
 use weike::service::Service;
 
@@ -67,11 +68,7 @@ async fn ledger(url: &str) -> Vec<(String, i64)> {
     let store = weike::store::Store::connect(url).await.unwrap();
     let mut out = Vec::new();
     for chat in [A, B, C, D] {
-        let m = store
-            .member_by_chat("telegram", &chat.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(&store, chat).await;
         out.push((
             m.display_name.unwrap(),
             store.points_of(m.id, None, None).await.unwrap(),
@@ -83,41 +80,18 @@ async fn ledger(url: &str) -> Vec<(String, i64)> {
 
 /// The ledger's sums straight from SQL, per chat id.
 async fn ledger_sql(url: &str) -> Vec<i64> {
-    use sqlx::Connection;
     let sql = "SELECT CAST(COALESCE(SUM(l.amount), 0) AS BIGINT) FROM members m \
                LEFT JOIN points_ledger l ON l.member_id = m.id WHERE m.chat_id = $1";
     let mut out = Vec::new();
-    if url.starts_with("sqlite:") {
-        let mut c = sqlx::SqliteConnection::connect(url).await.unwrap();
-        for chat in [A, B, C, D] {
-            let v: i64 = sqlx::query_scalar(sql)
-                .bind(chat.to_string())
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
-            out.push(v);
-        }
-    } else {
-        let mut c = sqlx::PgConnection::connect(url).await.unwrap();
-        for chat in [A, B, C, D] {
-            let v: i64 = sqlx::query_scalar(sql)
-                .bind(chat.to_string())
-                .fetch_one(&mut c)
-                .await
-                .unwrap();
-            out.push(v);
-        }
+    for chat in [A, B, C, D] {
+        out.push(support::sql::integer(url, sql, &chat.to_string()).await);
     }
     out
 }
 
 async fn review_count(url: &str, chat: i64) -> i64 {
     let store = weike::store::Store::connect(url).await.unwrap();
-    let m = store
-        .member_by_chat("telegram", &chat.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let m = member_of(&store, chat).await;
     let far = Utc.with_ymd_and_hms(2030, 1, 1, 0, 0, 0).unwrap();
     let n = store.due_reviews(m.id, "", far, 100).await.unwrap().len() as i64;
     store.close().await;
@@ -259,8 +233,7 @@ async fn scenario(db: TestDb) {
     );
 
     // /rank: ties share a place; C sees their own place though they have no points.
-    h.fake.push_text(C, "/rank");
-    let said = text_to(&step(&service, &h.fake).await, C);
+    let said = reply_to(&h, &service, C, "/rank").await;
     assert!(said.contains("本周积分排行"), "{said}");
     assert!(
         said.contains("本支部：青山市 / 东湖镇 / 柳村党支部"),
@@ -278,8 +251,7 @@ async fn scenario(db: TestDb) {
         2,
         "{said}"
     );
-    h.fake.push_text(A, "/rank 赛季");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/rank 赛季").await;
     assert!(said.contains("赛季积分排行：2026 冬训"), "{said}");
     // The title is what the season's top members earn, not the season's name.
     assert!(
@@ -287,13 +259,11 @@ async fn scenario(db: TestDb) {
         "{said}"
     );
     assert!(said.contains("👉 1. <b>成员0</b> — 2 分"), "{said}");
-    h.fake.push_text(A, "/rank yesterday");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/rank yesterday").await;
     assert!(said.contains("不认识“yesterday”这个时段"), "{said}");
 
     // A poster before any stage is done.
-    h.fake.push_text(A, "/poster");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/poster").await;
     assert!(said.contains("您还没有学习海报"), "{said}");
 
     // ----- days 2-5: A studies; the streak bonus on day 3; stage 1 ends with lesson 5 --
@@ -397,8 +367,7 @@ async fn scenario(db: TestDb) {
         !text_to(&again, A).contains("称号"),
         "titles are given once"
     );
-    h.fake.push_text(A, "/me");
-    let said = text_to(&step(&service, &h.fake).await, A);
+    let said = reply_to(&h, &service, A, "/me").await;
     assert!(said.contains("🎖 冬训云学标兵 — 全体党员 第 1 名"), "{said}");
     assert!(
         said.contains("🎖 冬训云学标兵 — 青山市 / 东湖镇 / 柳村党支部 第 1 名"),
@@ -407,8 +376,7 @@ async fn scenario(db: TestDb) {
     assert!(said.contains("答对"), "{said}");
 
     // /poster sends the latest poster again.
-    h.fake.push_text(A, "/poster");
-    let calls = step(&service, &h.fake).await;
+    let calls = say(&h, &service, A, "/poster").await;
     assert_eq!(
         calls.iter().filter(|c| c.method == "sendPhoto").count(),
         1,
@@ -416,17 +384,7 @@ async fn scenario(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn quizzes_points_posters_and_titles_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn quizzes_points_posters_and_titles_on_postgres() {
-    if let Some(db) = TestDb::postgres("quizzes").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(quizzes_points_posters_and_titles => scenario);
 
 const OWNER: i64 = 7100;
 
@@ -437,20 +395,12 @@ async fn quiztest_that_reaches_nobody(db: TestDb) {
     let service = h
         .service_with(h.config_with(&[("WEIKE_OWNERS", &OWNER.to_string())]))
         .await;
-    h.fake.take_calls();
-    let chats = add_members(&service.app, 3, OWNER, h.clock_now()).await;
-    h.fake.allow_chats(chats.clone());
+    let chats = h.members_only(&service, 3, OWNER).await;
     // Lesson 1 (road safety, of 出行与户外) is given to everyone.
     h.clock.set(lesson_time(1));
     tick(&service, &h.fake).await;
 
-    let said = |text: &'static str| {
-        let (service, h) = (&service, &h);
-        async move {
-            h.fake.push_text(OWNER, text);
-            text_to(&step(service, &h.fake).await, OWNER)
-        }
-    };
+    let said = |text: &'static str| reply_to(&h, &service, OWNER, text);
     assert_eq!(
         said("/quiztest fraud").await,
         "全体党员还没有成员收到过专题“防骗”的课程，测验没有发送。"
@@ -473,14 +423,4 @@ async fn quiztest_that_reaches_nobody(db: TestDb) {
     }
 }
 
-#[tokio::test]
-async fn quiztest_that_reaches_nobody_on_sqlite() {
-    quiztest_that_reaches_nobody(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn quiztest_that_reaches_nobody_on_postgres() {
-    if let Some(db) = TestDb::postgres("quiztest_nobody").await {
-        quiztest_that_reaches_nobody(db).await;
-    }
-}
+sqlite_and_postgres!(quiztest_that_reaches_nobody);

@@ -7,24 +7,11 @@
 mod support;
 
 use support::db::TestDb;
-use support::harness::{Harness, add_members, button_message, press, say, text_to};
+use support::harness::{
+    Harness, add_members, button_message, member_of, press, reply_to, say, text_to,
+};
 
 const USER: i64 = 7100;
-
-async fn member(
-    h: &Harness,
-    service: &weike::service::Service,
-    chat: i64,
-) -> weike::domain::Member {
-    let _ = h;
-    service
-        .app
-        .store
-        .member_by_chat("telegram", &chat.to_string())
-        .await
-        .unwrap()
-        .expect("member")
-}
 
 async fn onboarding_in_words(db: TestDb) {
     let h = Harness::new(db).await;
@@ -33,7 +20,10 @@ async fn onboarding_in_words(db: TestDb) {
     // The language by its name.
     let calls = say(&h, &service, USER, "繁體中文").await;
     assert!(!text_to(&calls, USER).is_empty());
-    assert_eq!(member(&h, &service, USER).await.locale.code(), "zh-TW");
+    assert_eq!(
+        member_of(&service.app.store, USER).await.locale.code(),
+        "zh-TW"
+    );
     say(&h, &service, USER, "王小明").await;
     // Several branches contain 村: offered as buttons with their paths.
     let calls = say(&h, &service, USER, "村").await;
@@ -60,7 +50,10 @@ async fn onboarding_in_words(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.branch_id.as_deref(),
+        member_of(&service.app.store, USER)
+            .await
+            .branch_id
+            .as_deref(),
         Some("qingshan.donghu.liucun")
     );
     // A small hour is confirmed first; then a time in words.
@@ -71,12 +64,18 @@ async fn onboarding_in_words(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "07:30:00"
     );
     let calls = say(&h, &service, USER, "晚上8点").await;
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "20:00:00"
     );
     // The zone question names zones as people do.
@@ -87,7 +86,7 @@ async fn onboarding_in_words(db: TestDb) {
     );
     let calls = say(&h, &service, USER, "北京时间").await;
     let done = text_to(&calls, USER);
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     assert!(m.onboarded);
     assert_eq!(m.timezone.name(), "Asia/Shanghai");
     // The harness starts on Tuesday 2026-11-24 at 20:00 in Beijing: the first lesson at
@@ -96,17 +95,7 @@ async fn onboarding_in_words(db: TestDb) {
     assert!(!done.contains("Asia/Shanghai"), "{done}");
 }
 
-#[tokio::test]
-async fn onboarding_in_words_on_sqlite() {
-    onboarding_in_words(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn onboarding_in_words_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_onboarding").await {
-        onboarding_in_words(db).await;
-    }
-}
+sqlite_and_postgres!(onboarding_in_words);
 
 /// A member of an organization of 1,220 branches picks their village: the picker walks the
 /// tree level by level, a page at a time, never more than 12 rows of buttons; the page is
@@ -200,22 +189,15 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
         text_to(&calls, USER)
     );
     assert_eq!(
-        member(&h, &service, USER).await.branch_id.as_deref(),
+        member_of(&service.app.store, USER)
+            .await
+            .branch_id
+            .as_deref(),
         Some("city.t19.v58")
     );
 }
 
-#[tokio::test]
-async fn a_large_tree_walked_by_a_member_on_sqlite() {
-    a_large_tree_walked_by_a_member(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn a_large_tree_walked_by_a_member_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_large_tree").await {
-        a_large_tree_walked_by_a_member(db).await;
-    }
-}
+sqlite_and_postgres!(a_large_tree_walked_by_a_member);
 
 /// A small hour confirmed with its button is saved; a member who then picks an overloaded
 /// time (2,000 members at 07:30 with one message a second) hears the expected delay and
@@ -239,11 +221,14 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     );
     let calls = press(&h, &service, USER, &calls, "time:0300").await;
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "03:00:00"
     );
     say(&h, &service, USER, "Asia/Shanghai").await;
-    assert!(member(&h, &service, USER).await.onboarded);
+    assert!(member_of(&service.app.store, USER).await.onboarded);
     drop(calls);
     // /settings: 07:30 is where the 2,000 others are.
     let calls = say(&h, &service, USER, "/settings").await;
@@ -263,11 +248,14 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
         .expect("a time button")
         .clone();
     assert_eq!(
-        member(&h, &service, USER).await.lesson_time.to_string(),
+        member_of(&service.app.store, USER)
+            .await
+            .lesson_time
+            .to_string(),
         "07:30:00"
     );
     let calls = press(&h, &service, USER, &calls, &data).await;
-    let offered_time = member(&h, &service, USER).await.lesson_time;
+    let offered_time = member_of(&service.app.store, USER).await.lesson_time;
     assert_ne!(offered_time.to_string(), "07:30:00");
     assert!(
         !text_to(&calls, USER).contains("⏳"),
@@ -284,17 +272,7 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn times_confirmed_and_busy_slots_on_sqlite() {
-    times_confirmed_and_busy_slots(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn times_confirmed_and_busy_slots_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_times").await {
-        times_confirmed_and_busy_slots(db).await;
-    }
-}
+sqlite_and_postgres!(times_confirmed_and_busy_slots);
 
 /// `/capacity` shows each slot's members and when it finishes going out, as a direct
 /// computation from the lessons due in the next 24 hours gives them, and flags the slots
@@ -355,17 +333,7 @@ async fn capacity_report(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn capacity_report_on_sqlite() {
-    capacity_report(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn capacity_report_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_capacity").await {
-        capacity_report(db).await;
-    }
-}
+sqlite_and_postgres!(capacity_report);
 
 /// With no question open, a member who types instead of pressing is understood: "学完了"
 /// checks in the latest lesson and says which, a second time there is nothing left; "怎么听"
@@ -406,7 +374,7 @@ async fn typed_answers(db: TestDb) {
     assert!(closed.contains("今日积分 +"), "{closed}");
     assert!(closed.contains("已连续学习 1 天"), "{closed}");
     assert!(closed.contains("下一课："), "{closed}");
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     let open = service
         .app
         .store
@@ -418,7 +386,7 @@ async fn typed_answers(db: TestDb) {
         "every question answered by number: {open:?}"
     );
     // /me names the season and says what its title is.
-    let said = text_to(&say(&h, &service, USER, "/me").await, USER);
+    let said = reply_to(&h, &service, USER, "/me").await;
     assert!(said.contains("（2026 冬训："), "{said}");
     assert!(said.contains("获得“冬训云学标兵”称号"), "{said}");
     // No question open, nothing to check in: a number is not understood, with suggestions.
@@ -428,7 +396,7 @@ async fn typed_answers(db: TestDb) {
         "{}",
         text_to(&calls, USER)
     );
-    let m = member(&h, &service, USER).await;
+    let m = member_of(&service.app.store, USER).await;
     assert!(
         service
             .app
@@ -476,17 +444,7 @@ async fn typed_answers(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn typed_answers_on_sqlite() {
-    typed_answers(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn typed_answers_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_typed").await {
-        typed_answers(db).await;
-    }
-}
+sqlite_and_postgres!(typed_answers);
 
 /// Before the language is chosen, the welcome is in the language the chat app reports
 /// (Telegram's `language_code`): `zh-hant` reads Traditional Chinese, `en` English, and a
@@ -502,19 +460,9 @@ async fn welcome_in_the_apps_language(db: TestDb) {
         (7205, None, "欢迎来到"),
     ] {
         h.fake.set_language(chat, code);
-        let said = text_to(&say(&h, &service, chat, "/start").await, chat);
+        let said = reply_to(&h, &service, chat, "/start").await;
         assert!(said.contains(expected), "{code:?}: {said}");
     }
 }
 
-#[tokio::test]
-async fn welcome_in_the_apps_language_on_sqlite() {
-    welcome_in_the_apps_language(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn welcome_in_the_apps_language_on_postgres() {
-    if let Some(db) = TestDb::postgres("speak_welcome").await {
-        welcome_in_the_apps_language(db).await;
-    }
-}
+sqlite_and_postgres!(welcome_in_the_apps_language);

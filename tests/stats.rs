@@ -10,7 +10,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use serde_json::Value;
 use support::db::TestDb;
 use support::fake_telegram::Call;
-use support::harness::{Harness, add_members, checkin_button, lesson_time, say, step, text_to};
+use support::harness::{
+    Harness, add_members, checkin_button, lesson_time, member_of, reply_to, say, step, text_to,
+};
 use weike::service::Service;
 
 const OWNER: i64 = 8101; // 成员0, 柳村
@@ -130,19 +132,11 @@ async fn scenario(db: TestDb) {
     let store = &service.app.store;
     let now = h.clock_now();
     for (chat, branch) in [(C, XINYUAN), (D, XINYUAN)] {
-        let mut m = store
-            .member_by_chat("telegram", &chat.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let mut m = member_of(store, chat).await;
         m.branch_id = Some(branch.into());
         store.save_member(&m, now).await.unwrap();
     }
-    let b = store
-        .member_by_chat("telegram", &B.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let b = member_of(store, B).await;
     store.set_away(b.id, Some(now)).await.unwrap();
     say(&h, &service, E, "/pause").await;
 
@@ -171,7 +165,7 @@ async fn scenario(db: TestDb) {
     step(&service, &h.fake).await;
 
     // ----- /stats for the whole organization, this week ---------------------------------
-    let said = text_to(&say(&h, &service, OWNER, "/stats").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/stats").await;
     assert!(
         said.contains("学习统计</b> · 全体党员 · 本周（2026-11-23 起）"),
         "{said}"
@@ -215,10 +209,7 @@ async fn scenario(db: TestDb) {
     );
 
     // A branch, this season (points.toml: 2026-winter), with the organization's total.
-    let said = text_to(
-        &say(&h, &service, OWNER, &format!("/stats {LIUCUN} 赛季")).await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, &format!("/stats {LIUCUN} 赛季")).await;
     assert!(
         said.contains("2026 冬训（2026-11-01 至 2027-02-28）"),
         "{said}"
@@ -282,7 +273,7 @@ async fn scenario(db: TestDb) {
     assert_eq!(&row_of(&rows, E)[5], "0", "paused before day 1");
 
     // ----- refusals and bad input change nothing -----------------------------------------
-    let said = text_to(&say(&h, &service, A, "/stats").await, A);
+    let said = reply_to(&h, &service, A, "/stats").await;
     assert!(said.contains("只有管理员可以使用"), "{said}");
     say(
         &h,
@@ -291,21 +282,18 @@ async fn scenario(db: TestDb) {
         &format!("/grant branch_admin {A} {LIUCUN}"),
     )
     .await;
-    let said = text_to(&say(&h, &service, A, "/stats hexi").await, A);
+    let said = reply_to(&h, &service, A, "/stats hexi").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(&say(&h, &service, A, "/export hexi").await, A);
+    let said = reply_to(&h, &service, A, "/export hexi").await;
     assert!(said.contains("不在您管理的范围内"), "{said}");
-    let said = text_to(&say(&h, &service, A, "/stats").await, A);
+    let said = reply_to(&h, &service, A, "/stats").await;
     assert!(
         said.contains("学习统计</b> · 青山市 / 东湖镇 / 柳村党支部"),
         "their own branch: {said}"
     );
-    let said = text_to(&say(&h, &service, OWNER, "/stats nowhere").await, OWNER);
+    let said = reply_to(&h, &service, OWNER, "/stats nowhere").await;
     assert!(said.contains("没有名称或编号为“nowhere”的支部"), "{said}");
-    let said = text_to(
-        &say(&h, &service, OWNER, "/stats hexi yesterday").await,
-        OWNER,
-    );
+    let said = reply_to(&h, &service, OWNER, "/stats hexi yesterday").await;
     assert!(said.contains("不明白“yesterday”"), "{said}");
     let refusals = count(
         url,
@@ -332,7 +320,7 @@ async fn scenario(db: TestDb) {
     assert_eq!(notices.len(), 1, "{to_d:#?}");
     // A minute later D is answered again.
     h.clock.advance(Duration::seconds(61));
-    let said = text_to(&say(&h, &service, D, "/help").await, D);
+    let said = reply_to(&h, &service, D, "/help").await;
     assert!(!said.contains("没有执行"), "{said}");
 
     // ----- nudges: D has missed 3 lessons by day 4 ---------------------------------------
@@ -352,13 +340,7 @@ async fn scenario(db: TestDb) {
         .set(Utc.with_ymd_and_hms(2026, 11, 28, 11, 0, 0).unwrap());
     service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
-    let nudged: Vec<i64> = calls
-        .iter()
-        .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
-        .filter_map(Call::chat_id)
-        .collect();
-    let mut nudged = nudged;
-    nudged.sort();
+    let nudged = nudged_chats(&calls);
     assert_eq!(nudged, [OWNER, D], "{calls:#?}");
     // Once a day, and once a week per member.
     h.clock.advance(Duration::hours(1));
@@ -367,14 +349,19 @@ async fn scenario(db: TestDb) {
     h.clock.set(lesson_time(5) + Duration::hours(12));
     service.tick().await.into_result().unwrap();
     let calls = h.fake.take_calls();
-    let nudged: Vec<i64> = calls
+    let nudged = nudged_chats(&calls);
+    assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+}
+
+/// The chats (in order) nudged back to their lessons in `calls`.
+fn nudged_chats(calls: &[Call]) -> Vec<i64> {
+    let mut nudged: Vec<i64> = calls
         .iter()
         .filter(|c| c.text().is_some_and(|t| t.contains("好几天没见您来学习了")))
         .filter_map(Call::chat_id)
         .collect();
-    let mut nudged = nudged;
     nudged.sort();
-    assert_eq!(nudged, [B, C], "OWNER and D were nudged this week already");
+    nudged
 }
 
 /// A display name straight into the database, as an older version that did not check names
@@ -402,16 +389,12 @@ async fn formula_names(db: TestDb) {
 
     // ----- onboarding: the name is refused with its reason, then a good one is taken -----
     say(&h, &service, NEWCOMER, "/start").await;
-    let said = text_to(&say(&h, &service, NEWCOMER, "1").await, NEWCOMER);
+    let said = reply_to(&h, &service, NEWCOMER, "1").await;
     assert!(said.contains("怎么称呼您"), "{said}");
     for bad in [HYPERLINK, "  @SUM(A1)", "-2+3", "+86 王"] {
         let calls = say(&h, &service, NEWCOMER, bad).await;
         assert_eq!(text_to(&calls, NEWCOMER), refusal, "{bad:?}");
-        let m = store
-            .member_by_chat("telegram", &NEWCOMER.to_string())
-            .await
-            .unwrap()
-            .unwrap();
+        let m = member_of(store, NEWCOMER).await;
         assert_eq!(m.display_name, None, "{bad:?} is not stored");
         assert_eq!(m.dialog, weike::domain::Dialog::Name { onboarding: true });
     }
@@ -422,11 +405,7 @@ async fn formula_names(db: TestDb) {
         .find(|c| c.chat_id() == Some(NEWCOMER) && !c.callback_datas().is_empty())
         .expect("the branch question");
     assert_eq!(branches.callback_datas(), ["br:qingshan", "br:hexi"]);
-    let m = store
-        .member_by_chat("telegram", &NEWCOMER.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let m = member_of(store, NEWCOMER).await;
     assert_eq!(m.display_name.as_deref(), Some("新人"));
 
     // ----- names stored before the check: the export neutralizes them --------------------
@@ -465,17 +444,7 @@ async fn formula_names(db: TestDb) {
     );
 }
 
-#[tokio::test]
-async fn formula_names_refused_and_neutralized_on_sqlite() {
-    formula_names(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn formula_names_refused_and_neutralized_on_postgres() {
-    if let Some(db) = TestDb::postgres("formula_names").await {
-        formula_names(db).await;
-    }
-}
+sqlite_and_postgres!(formula_names_refused_and_neutralized => formula_names);
 
 /// Without a PostgreSQL server a test skips locally but fails in CI (tests/support/db.rs).
 #[test]
@@ -510,17 +479,7 @@ fn postgres_tests_skip_locally_and_fail_in_ci_without_a_server() {
     }
 }
 
-#[tokio::test]
-async fn stats_export_flood_and_nudges_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn stats_export_flood_and_nudges_on_postgres() {
-    if let Some(db) = TestDb::postgres("stats").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(stats_export_flood_and_nudges => scenario);
 
 /// The per-member message limit, with Telegram's pace off so that the clock stands still
 /// while replies go out: what goes over it is never dropped silently, and admins' commands
@@ -559,16 +518,7 @@ async fn nothing_is_dropped_silently(db: TestDb) {
     // Within the minute of the notice: a message is not carried out and not told again
     // (the notice said so); a button press is told each time, since its answer is no
     // message.
-    let dialog = || async {
-        service
-            .app
-            .store
-            .member_by_chat("telegram", &A.to_string())
-            .await
-            .unwrap()
-            .unwrap()
-            .dialog
-    };
+    let dialog = || async { member_of(&service.app.store, A).await.dialog };
     let before = dialog().await;
     // What the bot sent (the fake also records the service's getUpdates).
     let sent = |calls: Vec<Call>| -> Vec<Call> {
@@ -622,16 +572,13 @@ async fn nothing_is_dropped_silently(db: TestDb) {
     );
     // A branch admin has the admins' room too.
     h.clock.set(t0 + Duration::seconds(120));
-    let said = text_to(
-        &say(
-            &h,
-            &service,
-            OWNER,
-            &format!("/grant branch_admin {A} {LIUCUN}"),
-        )
-        .await,
+    let said = reply_to(
+        &h,
+        &service,
         OWNER,
-    );
+        &format!("/grant branch_admin {A} {LIUCUN}"),
+    )
+    .await;
     assert!(said.starts_with("✅"), "{said}");
     h.clock.set(t0 + Duration::seconds(180));
     for _ in 0..10 {
@@ -642,17 +589,7 @@ async fn nothing_is_dropped_silently(db: TestDb) {
     assert!(!said.contains("没有执行"), "{said}");
 }
 
-#[tokio::test]
-async fn nothing_is_dropped_silently_on_sqlite() {
-    nothing_is_dropped_silently(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn nothing_is_dropped_silently_on_postgres() {
-    if let Some(db) = TestDb::postgres("flood").await {
-        nothing_is_dropped_silently(db).await;
-    }
-}
+sqlite_and_postgres!(nothing_is_dropped_silently);
 
 /// A member who checks in at home, then goes away mid-week and checks in: /stats counts
 /// them as taking part away from home in that week and season (before, the status of their
@@ -665,7 +602,7 @@ async fn away_mid_week(db: TestDb) {
         if day == 2 {
             // Wednesday evening: A leaves to work away from home.
             h.clock.set(lesson_time(1) + Duration::hours(12));
-            let said = text_to(&say(&h, &service, A, "/away").await, A);
+            let said = reply_to(&h, &service, A, "/away").await;
             assert!(said.contains("流动"), "{said}");
         }
         h.clock.set(lesson_time(day));
@@ -693,10 +630,7 @@ async fn away_mid_week(db: TestDb) {
     assert_eq!(away_checkins(B).await, 0);
 
     for args in ["", " 赛季"] {
-        let said = text_to(
-            &say(&h, &service, OWNER, &format!("/stats{args}")).await,
-            OWNER,
-        );
+        let said = reply_to(&h, &service, OWNER, &format!("/stats{args}")).await;
         assert!(
             said.contains("打卡 4 次") && said.contains("参训率 67%（2/3 人）"),
             "{said}"
@@ -721,13 +655,7 @@ async fn away_mid_week(db: TestDb) {
     );
 
     // In English: Yes and No.
-    let mut english = service
-        .app
-        .store
-        .member_by_chat("telegram", &OWNER.to_string())
-        .await
-        .unwrap()
-        .unwrap();
+    let mut english = member_of(&service.app.store, OWNER).await;
     english.locale = weike::domain::Locale::En;
     service
         .app
@@ -743,14 +671,4 @@ async fn away_mid_week(db: TestDb) {
     assert_eq!(&row_of(&rows, B)[4], "No");
 }
 
-#[tokio::test]
-async fn away_mid_week_counts_as_away_on_sqlite() {
-    away_mid_week(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn away_mid_week_counts_as_away_on_postgres() {
-    if let Some(db) = TestDb::postgres("away_mid_week").await {
-        away_mid_week(db).await;
-    }
-}
+sqlite_and_postgres!(away_mid_week_counts_as_away => away_mid_week);

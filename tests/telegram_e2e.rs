@@ -132,17 +132,7 @@ async fn scenario(db: TestDb) {
     assert!(seen.is_empty(), "a restart sent {:#?}", d.calls);
 }
 
-#[tokio::test]
-async fn end_to_end_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn end_to_end_on_postgres() {
-    if let Some(db) = TestDb::postgres("e2e").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(end_to_end => scenario);
 
 /// The service was down over two lesson times: the one still within the grace period is
 /// sent late, once; the older one is skipped, not sent.
@@ -170,17 +160,7 @@ async fn downtime_scenario(db: TestDb) {
     assert!(seen.is_empty(), "{seen:#?}");
 }
 
-#[tokio::test]
-async fn downtime_on_sqlite() {
-    downtime_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn downtime_on_postgres() {
-    if let Some(db) = TestDb::postgres("downtime").await {
-        downtime_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(downtime => downtime_scenario);
 
 /// /settings (time and language), /pause and /resume, and a member who blocks the bot and
 /// comes back.
@@ -260,17 +240,7 @@ async fn settings_scenario(db: TestDb) {
     assert!(seen[0].text.contains("第 3 課"), "{seen:#?}");
 }
 
-#[tokio::test]
-async fn settings_pause_and_blocking_on_sqlite() {
-    settings_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn settings_pause_and_blocking_on_postgres() {
-    if let Some(db) = TestDb::postgres("settings").await {
-        settings_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(settings_pause_and_blocking => settings_scenario);
 
 /// A lesson longer than one Telegram message arrives in several valid HTML messages, the
 /// button under the last one.

@@ -9,6 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::db::TestDb;
 use support::harness::{Harness, TOKEN};
+use support::webhook::{free_port, polling_service};
 use weike::service::{App, Mode, Service};
 
 const SECRET: &str = "s3cret_Token-1";
@@ -162,36 +163,14 @@ async fn webhook_scenario(db: TestDb) {
     assert_eq!(handled_one as usize, a);
 }
 
-#[tokio::test]
-async fn webhook_with_two_instances_on_sqlite() {
-    webhook_scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn webhook_with_two_instances_on_postgres() {
-    if let Some(db) = TestDb::postgres("webhook").await {
-        webhook_scenario(db).await;
-    }
-}
+sqlite_and_postgres!(webhook_with_two_instances => webhook_scenario);
 
 /// `weike run` answers /healthz and /metrics, and on SIGTERM stops and exits 0.
 #[tokio::test]
 async fn sigterm_stops_the_service_cleanly() {
     let h = Harness::new(TestDb::sqlite()).await;
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"))
-        .arg("run")
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("WEIKE_DATABASE_URL", &h.db.url)
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WEIKE_POLL_TIMEOUT_SECONDS", "1")
-        .env("WEIKE_LOG", "info")
-        .stdout(std::process::Stdio::null())
+    let port = free_port();
+    let child = polling_service(&h, port, "info")
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();

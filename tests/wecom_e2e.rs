@@ -356,17 +356,7 @@ async fn scenario(db: TestDb) {
     assert_eq!(w.fake.total_dropped(), 0);
 }
 
-#[tokio::test]
-async fn wecom_end_to_end_on_sqlite() {
-    scenario(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn wecom_end_to_end_on_postgres() {
-    if let Some(db) = TestDb::postgres("wecom_e2e").await {
-        scenario(db).await;
-    }
-}
+sqlite_and_postgres!(wecom_end_to_end => scenario);
 
 /// `weike run` (the real binary) with Telegram and WeCom configured serves both in one
 /// process: Telegram by long polling, WeCom's callback on the HTTP server.
@@ -567,17 +557,7 @@ async fn daily_budget(db: TestDb) {
     assert_eq!(w.fake.total_dropped(), 0);
 }
 
-#[tokio::test]
-async fn the_daily_budget_holds_deliveries_to_the_next_day_on_sqlite() {
-    daily_budget(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn the_daily_budget_holds_deliveries_to_the_next_day_on_postgres() {
-    if let Some(db) = TestDb::postgres("wecom_budget").await {
-        daily_budget(db).await;
-    }
-}
+sqlite_and_postgres!(the_daily_budget_holds_deliveries_to_the_next_day => daily_budget);
 
 /// Three messages a minute: a member's /rank and two presses are carried out; the next
 /// press gets one notice that it was not; the seven after it within the minute get none
@@ -616,14 +596,4 @@ async fn presses_over_the_limit(db: TestDb) {
     assert_eq!(w.fake.total_dropped(), 0);
 }
 
-#[tokio::test]
-async fn presses_over_the_limit_are_told_once_a_minute_on_sqlite() {
-    presses_over_the_limit(TestDb::sqlite()).await;
-}
-
-#[tokio::test]
-async fn presses_over_the_limit_are_told_once_a_minute_on_postgres() {
-    if let Some(db) = TestDb::postgres("wecom_flood").await {
-        presses_over_the_limit(db).await;
-    }
-}
+sqlite_and_postgres!(presses_over_the_limit_are_told_once_a_minute => presses_over_the_limit);

@@ -22,10 +22,11 @@ use chrono::Utc;
 
 use super::BenchDb;
 use super::fake_bot_api::{FakeBotApi, FakeLimits};
+use crate::channel::Channel;
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock, ManualClock, SystemClock};
 use crate::courier::rate_limit::LimitSettings;
-use crate::courier::{Courier, CourierSettings};
+use crate::courier::{Courier, CourierSettings, DrainReport};
 use crate::service::App;
 use crate::store::{Pool, Store};
 
@@ -378,46 +379,23 @@ async fn measure(
     }
 
     let fake = FakeBotApi::start(None).await?;
-    let channel = Arc::new(TelegramChannel::new(
+    let channel: Arc<dyn Channel> = Arc::new(TelegramChannel::new(
         "1000000:BENCH",
         Some(&fake.api_url()),
     )?);
-    let courier = |limits: LimitSettings, clock: Arc<dyn Clock>, worker: &str| {
-        Courier::new(
-            app.store.clone(),
-            channel.clone(),
-            app.conversation.clone(),
-            clock,
-            CourierSettings {
-                limits,
-                concurrency: bench.concurrency,
-                ..CourierSettings::default()
-            },
-            worker.to_string(),
-            7,
-            app.metrics.clone(),
-        )
-    };
     if bench.phases.drain {
         progress("draining with limits off ...");
-        let unlimited = courier(
+        let unlimited = bench_courier(
+            &app,
+            bench,
+            channel.clone(),
             LimitSettings::unlimited(),
             Arc::new(clock.clone()),
             "bench-unlimited",
         );
-        let t = Instant::now();
-        let drained = unlimited.drain().await?;
-        figures.drain = t.elapsed();
+        let (drain, _) = drain_unlimited(unlimited, report.planned).await?;
+        figures.drain = drain;
         figures.drained = fake.stats().ok;
-        // The unlimited courier stops, as a process would: the limited one does not share
-        // the channel's limit with it (see `Courier::keep_presence`).
-        unlimited.release_all().await?;
-        anyhow::ensure!(
-            drained.sent == report.planned,
-            "drained {} of {} planned rows ({drained:?})",
-            drained.sent,
-            report.planned
-        );
     }
     if !bench.phases.limited {
         figures.peak_rss_kb = peak_rss_kb();
@@ -429,39 +407,123 @@ async fn measure(
         "draining with Telegram's limits for {:?} ...",
         bench.limited_for
     ));
-    let now = Utc::now();
-    clock.set(now);
-    super::loaders::set_all_next_due(&app.store, now - chrono::Duration::minutes(1)).await?;
-    app.planner.plan_due().await?;
+    plan_another_day(&app, &clock).await?;
     // The unlimited drain's sends are still in the fake's one-second window (with a small
     // --members it ended a moment ago): the limited phase starts once they are out of it,
     // as it would after a quiet second at Telegram.
     tokio::time::sleep(Duration::from_millis(1100)).await;
     fake.reset_stats();
     fake.set_limits(Some(FakeLimits::telegram()));
-    let limited = Arc::new(courier(
+    let limited = bench_courier(
+        &app,
+        bench,
+        channel,
         // Telegram's own limits.
         LimitSettings::default(),
         Arc::new(SystemClock),
         "bench-limited",
-    ));
-    let runner = {
-        let limited = limited.clone();
-        tokio::spawn(async move { limited.drain().await })
-    };
-    let t = Instant::now();
-    tokio::time::sleep(bench.limited_for).await;
-    let stats = fake.stats();
-    figures.limited_for = t.elapsed();
-    limited.stop();
-    let _ = runner.await;
-    limited.release_all().await?;
-    figures.limited_sent = stats.ok;
-    figures.too_many_requests = stats.too_many_requests;
-    figures.max_in_one_second = stats.max_per_second;
+    );
+    let limited = drain_for(limited, bench.limited_for, || fake.stats()).await?;
+    figures.limited_for = limited.elapsed;
+    figures.limited_sent = limited.stats.ok;
+    figures.too_many_requests = limited.stats.too_many_requests;
+    figures.max_in_one_second = limited.stats.max_per_second;
     figures.peak_rss_kb = peak_rss_kb();
     app.store.close().await;
     Ok(figures)
+}
+
+/// A benchmark's courier on `app`'s store, sending `bench.concurrency` deliveries at a time
+/// through `channel` within `limits`, as worker `worker`.
+pub(super) fn bench_courier(
+    app: &App,
+    bench: &DeliveryBench,
+    channel: Arc<dyn Channel>,
+    limits: LimitSettings,
+    clock: Arc<dyn Clock>,
+    worker: &str,
+) -> Courier {
+    Courier::new(
+        app.store.clone(),
+        channel,
+        app.conversation.clone(),
+        clock,
+        CourierSettings {
+            limits,
+            concurrency: bench.concurrency,
+            ..CourierSettings::default()
+        },
+        worker.to_string(),
+        7,
+        app.metrics.clone(),
+    )
+}
+
+/// Drains everything due with `courier` (its limits off) and how long that took. The
+/// courier then stops, as a process would: the limited one after it does not share the
+/// channel's limit with it (see `Courier::keep_presence`). Every one of the `planned` rows
+/// must have been sent.
+pub(super) async fn drain_unlimited(
+    courier: Courier,
+    planned: u64,
+) -> anyhow::Result<(Duration, DrainReport)> {
+    let t = Instant::now();
+    let drained = courier.drain().await?;
+    let elapsed = t.elapsed();
+    courier.release_all().await?;
+    anyhow::ensure!(
+        drained.sent == planned,
+        "drained {} of {planned} planned rows ({drained:?})",
+        drained.sent,
+    );
+    Ok((elapsed, drained))
+}
+
+/// Plans another day: the manual clock at the real now, every enrollment due a minute ago.
+pub(super) async fn plan_another_day(app: &App, clock: &ManualClock) -> anyhow::Result<()> {
+    let now = Utc::now();
+    clock.set(now);
+    super::loaders::set_all_next_due(&app.store, now - chrono::Duration::minutes(1)).await?;
+    app.planner.plan_due().await?;
+    Ok(())
+}
+
+/// What [`drain_for`] saw.
+pub(super) struct Limited<S> {
+    /// The fake's counts when the time was up.
+    pub stats: S,
+    pub elapsed: Duration,
+    /// What the courier reported when it stopped.
+    pub report: anyhow::Result<DrainReport>,
+}
+
+/// Lets `courier` drain for `time` (real time), reads the fake's counts with `stats` when
+/// the time is up, then stops the courier and gives back what it held.
+pub(super) async fn drain_for<S>(
+    courier: Courier,
+    time: Duration,
+    stats: impl FnOnce() -> S,
+) -> anyhow::Result<Limited<S>> {
+    let courier = Arc::new(courier);
+    let runner = {
+        let courier = courier.clone();
+        tokio::spawn(async move { courier.drain().await })
+    };
+    let t = Instant::now();
+    tokio::time::sleep(time).await;
+    let stats = stats();
+    let elapsed = t.elapsed();
+    courier.stop();
+    let report = match runner.await {
+        Ok(report) => report.map_err(anyhow::Error::from),
+        Err(e) => Err(anyhow::Error::from(e)),
+    };
+    courier.release_all().await?;
+    Ok(Limited {
+        stats,
+        elapsed,
+        report,
+    })
 }
 
 #[cfg(test)]

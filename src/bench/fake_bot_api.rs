@@ -805,10 +805,63 @@ mod tests {
         (status, response.json().await.unwrap())
     }
 
+    /// The status of `post`.
+    async fn status(client: &reqwest::Client, api: &FakeBotApi, method: &str, body: Value) -> u16 {
+        post(client, api, method, body).await.0
+    }
+
+    /// A multipart form posted to `method`.
+    async fn post_form(
+        client: &reqwest::Client,
+        api: &FakeBotApi,
+        method: &str,
+        form: reqwest::multipart::Form,
+    ) -> reqwest::Response {
+        client
+            .post(url(api, method))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A fake with `limits` (None: none) and a client for it.
+    async fn serve(limits: Option<FakeLimits>) -> (FakeBotApi, reqwest::Client) {
+        (
+            FakeBotApi::start(limits).await.unwrap(),
+            reqwest::Client::new(),
+        )
+    }
+
+    fn limits(global: u32, rate: u32, burst: u32) -> Option<FakeLimits> {
+        Some(FakeLimits {
+            global_per_second: global,
+            per_chat_per_second: rate,
+            per_chat_burst: burst,
+        })
+    }
+
+    /// One text to each of the chats `chats`, all at once.
+    async fn send_to_all(
+        client: &reqwest::Client,
+        api: &FakeBotApi,
+        chats: impl Iterator<Item = i64>,
+        text: &str,
+    ) -> Vec<(u16, Value)> {
+        futures::future::join_all(chats.map(|chat| {
+            post(
+                client,
+                api,
+                "sendMessage",
+                json!({"chat_id": chat, "text": text}),
+            )
+        }))
+        .await
+    }
+
     #[tokio::test]
     async fn send_message_answers_like_telegram() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         let (status, body) = post(
             &client,
             &api,
@@ -848,8 +901,7 @@ mod tests {
 
     #[tokio::test]
     async fn send_venue_answers_like_a_send() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         let venue = json!({
             "chat_id": 42, "latitude": 30.59, "longitude": 114.3,
             "title": "党校", "address": "和平大道 1 号",
@@ -870,8 +922,7 @@ mod tests {
 
     #[tokio::test]
     async fn other_methods_answer_like_telegram() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         for method in [
             "answerCallbackQuery",
             "setMyCommands",
@@ -911,8 +962,7 @@ mod tests {
 
     #[tokio::test]
     async fn multipart_uploads_answer_with_a_file_id() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         // As BotApi::call_with_file builds it: the file first, then the text fields.
         let mut audio = vec![0u8; 64 * 1024];
         // Content that looks like a field must not be taken for one.
@@ -926,12 +976,7 @@ mod tests {
             .text("caption", "listen")
             .text("chat_id", "7001")
             .text("reply_markup", r#"{"inline_keyboard":[]}"#);
-        let response = client
-            .post(url(&api, "sendVoice"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = post_form(&client, &api, "sendVoice", form).await;
         assert_eq!(response.status().as_u16(), 200);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["result"]["voice"]["file_id"], json!("V1"));
@@ -944,12 +989,7 @@ mod tests {
                 "audio",
                 reqwest::multipart::Part::bytes(audio).file_name("a.mp3"),
             );
-        let response = client
-            .post(url(&api, "sendAudio"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = post_form(&client, &api, "sendAudio", form).await;
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["result"]["audio"]["file_id"], json!("A1"));
         assert_eq!(body["result"]["chat"]["id"], json!(-1007002));
@@ -968,12 +1008,7 @@ mod tests {
             "voice",
             reqwest::multipart::Part::bytes(vec![1, 2, 3]).file_name("v.ogg"),
         );
-        let response = client
-            .post(url(&api, "sendVoice"))
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
+        let response = post_form(&client, &api, "sendVoice", form).await;
         assert_eq!(response.status().as_u16(), 400);
 
         let stats = api.stats();
@@ -988,24 +1023,9 @@ mod tests {
 
     #[tokio::test]
     async fn global_limit_answers_429_beyond_30_a_second() {
-        let api = FakeBotApi::start(Some(FakeLimits {
-            global_per_second: 30,
-            per_chat_per_second: 1,
-            per_chat_burst: 3,
-        }))
-        .await
-        .unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(limits(30, 1, 3)).await;
         let started = Instant::now();
-        let answers = futures::future::join_all((0..31).map(|chat| {
-            post(
-                &client,
-                &api,
-                "sendMessage",
-                json!({"chat_id": 1000 + chat, "text": "hi"}),
-            )
-        }))
-        .await;
+        let answers = send_to_all(&client, &api, 1000..1031, "hi").await;
         assert!(
             started.elapsed() < Duration::from_secs(1),
             "too slow for this test"
@@ -1039,39 +1059,27 @@ mod tests {
 
     #[tokio::test]
     async fn per_chat_limit_allows_a_burst_of_3() {
-        let api = FakeBotApi::start(Some(FakeLimits {
-            global_per_second: 30,
-            per_chat_per_second: 1,
-            per_chat_burst: 3,
-        }))
-        .await
-        .unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(limits(30, 1, 3)).await;
         let mut statuses = Vec::new();
         for _ in 0..4 {
             statuses.push(
-                post(
+                status(
                     &client,
                     &api,
                     "sendMessage",
                     json!({"chat_id": 5, "text": "x"}),
                 )
-                .await
-                .0,
+                .await,
             );
         }
         assert_eq!(statuses, [200, 200, 200, 429]);
         // Another chat is not affected; non-send methods are never limited.
         assert_eq!(
-            post(&client, &api, "sendMessage", json!({"chat_id": 6}))
-                .await
-                .0,
+            status(&client, &api, "sendMessage", json!({"chat_id": 6})).await,
             200
         );
         assert_eq!(
-            post(&client, &api, "answerCallbackQuery", json!({}))
-                .await
-                .0,
+            status(&client, &api, "answerCallbackQuery", json!({})).await,
             200
         );
         let stats = api.stats();
@@ -1084,9 +1092,7 @@ mod tests {
         // Lifting the limits lets the chat through at once.
         api.set_limits(None);
         assert_eq!(
-            post(&client, &api, "sendMessage", json!({"chat_id": 5}))
-                .await
-                .0,
+            status(&client, &api, "sendMessage", json!({"chat_id": 5})).await,
             200
         );
         api.reset_stats();
@@ -1096,49 +1102,27 @@ mod tests {
     #[tokio::test]
     async fn per_chat_allowance_refills() {
         // One token, back after 50 ms.
-        let api = FakeBotApi::start(Some(FakeLimits {
-            global_per_second: 0,
-            per_chat_per_second: 20,
-            per_chat_burst: 1,
-        }))
-        .await
-        .unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(limits(0, 20, 1)).await;
         assert_eq!(
-            post(&client, &api, "sendMessage", json!({"chat_id": 9}))
-                .await
-                .0,
+            status(&client, &api, "sendMessage", json!({"chat_id": 9})).await,
             200
         );
         assert_eq!(
-            post(&client, &api, "sendMessage", json!({"chat_id": 9}))
-                .await
-                .0,
+            status(&client, &api, "sendMessage", json!({"chat_id": 9})).await,
             429
         );
         tokio::time::sleep(Duration::from_millis(60)).await;
         assert_eq!(
-            post(&client, &api, "sendMessage", json!({"chat_id": 9}))
-                .await
-                .0,
+            status(&client, &api, "sendMessage", json!({"chat_id": 9})).await,
             200
         );
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn two_thousand_concurrent_sends_without_limits() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         let started = Instant::now();
-        let answers = futures::future::join_all((0..2000).map(|chat| {
-            post(
-                &client,
-                &api,
-                "sendMessage",
-                json!({"chat_id": chat, "text": "早上好"}),
-            )
-        }))
-        .await;
+        let answers = send_to_all(&client, &api, 0..2000, "早上好").await;
         let cold = started.elapsed();
         assert!(
             answers
@@ -1163,15 +1147,7 @@ mod tests {
         // Again over the now open connections.
         api.reset_stats();
         let started = Instant::now();
-        let answers = futures::future::join_all((0..2000).map(|chat| {
-            post(
-                &client,
-                &api,
-                "sendMessage",
-                json!({"chat_id": chat, "text": "早上好"}),
-            )
-        }))
-        .await;
+        let answers = send_to_all(&client, &api, 0..2000, "早上好").await;
         let warm = started.elapsed();
         assert!(answers.iter().all(|(status, _)| *status == 200));
         assert_eq!(api.stats().ok, 2000);
@@ -1246,8 +1222,7 @@ mod tests {
 
     #[tokio::test]
     async fn dropping_stops_the_server() {
-        let api = FakeBotApi::start(None).await.unwrap();
-        let client = reqwest::Client::new();
+        let (api, client) = serve(None).await;
         let target = url(&api, "getMe");
         assert!(
             client
@@ -1264,11 +1239,7 @@ mod tests {
     }
 
     fn limited(global: u32, rate: u32, burst: u32) -> Counters {
-        Counters::new(Some(FakeLimits {
-            global_per_second: global,
-            per_chat_per_second: rate,
-            per_chat_burst: burst,
-        }))
+        Counters::new(limits(global, rate, burst))
     }
 
     const MS: u64 = 1_000_000;

@@ -19,15 +19,16 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
-
-use super::delivery::{DeliveryBench, Started, peak_rss_kb, rss_label, start_with_members};
+use super::delivery::{
+    DeliveryBench, Started, bench_courier, drain_for, drain_unlimited, peak_rss_kb,
+    plan_another_day, rss_label, start_with_members,
+};
 use super::fake_wecom_api::FakeWecomApi;
+use crate::channel::Channel;
 use crate::channel::wecom::{CHANNEL_NAME, LIMITS, WecomChannel, WecomTexts};
-use crate::clock::{Clock, SystemClock};
+use crate::clock::SystemClock;
 use crate::config::WecomSettings;
 use crate::courier::rate_limit::LimitSettings;
-use crate::courier::{Courier, CourierSettings};
 
 /// The app's daily budget during the benchmark: far above what it sends.
 const BENCH_DAILY_BUDGET: u64 = 1_000_000_000;
@@ -163,7 +164,7 @@ async fn measure(
     let fake = FakeWecomApi::start(false).await?;
     // A channel per phase, keeping each member's windows on the real clock: with limits off
     // its own pace is off too.
-    let wecom = |rate: f64| -> anyhow::Result<Arc<WecomChannel>> {
+    let wecom = |rate: f64| -> anyhow::Result<Arc<dyn Channel>> {
         Ok(Arc::new(
             WecomChannel::new(
                 &settings(fake.api_base()),
@@ -174,73 +175,41 @@ async fn measure(
             .with_rate(rate),
         ))
     };
-    let courier =
-        |channel: Arc<WecomChannel>, limits: LimitSettings, clock: Arc<dyn Clock>, worker: &str| {
-            Courier::new(
-                app.store.clone(),
-                channel,
-                app.conversation.clone(),
-                clock,
-                CourierSettings {
-                    limits,
-                    concurrency: bench.concurrency,
-                    ..CourierSettings::default()
-                },
-                worker.to_string(),
-                7,
-                app.metrics.clone(),
-            )
-        };
-    let unlimited = courier(
+    let unlimited = bench_courier(
+        &app,
+        bench,
         wecom(f64::INFINITY)?,
         LimitSettings::unlimited(),
         Arc::new(clock.clone()),
         "bench-wecom-unlimited",
     );
-    let t = Instant::now();
-    let drained = unlimited.drain().await?;
-    figures.drain = t.elapsed();
+    let (drain, drained) = drain_unlimited(unlimited, report.planned).await?;
+    figures.drain = drain;
     figures.drained = drained.sent;
     figures.drained_messages = fake.stats().ok;
-    unlimited.release_all().await?;
-    anyhow::ensure!(
-        drained.sent == report.planned,
-        "drained {} of {} planned rows ({drained:?})",
-        drained.sent,
-        report.planned
-    );
 
     progress(&format!(
         "draining with WeCom's limits for {:?} ...",
         bench.limited_for
     ));
-    let now = Utc::now();
-    clock.set(now);
-    super::loaders::set_all_next_due(&app.store, now - chrono::Duration::minutes(1)).await?;
-    app.planner.plan_due().await?;
+    plan_another_day(&app, &clock).await?;
     // The drain with limits off went far beyond WeCom's 10,000 calls a minute: the limited
     // phase starts as after a quiet hour, its windows empty.
     fake.reset();
     fake.set_limits(true);
-    let limited = Arc::new(courier(
+    let limited = bench_courier(
+        &app,
+        bench,
         wecom(LIMITS.global_per_second)?,
         // WeCom's own limits.
         LimitSettings::default(),
         Arc::new(SystemClock),
         "bench-wecom-limited",
-    ));
-    let runner = {
-        let limited = limited.clone();
-        tokio::spawn(async move { limited.drain().await })
-    };
-    let t = Instant::now();
-    tokio::time::sleep(bench.limited_for).await;
-    let stats = fake.stats();
-    figures.limited_for = t.elapsed();
-    limited.stop();
-    let limited_report = runner.await??;
-    limited.release_all().await?;
-    figures.limited_sent = limited_report.sent;
+    );
+    let limited = drain_for(limited, bench.limited_for, || fake.stats()).await?;
+    let stats = limited.stats;
+    figures.limited_for = limited.elapsed;
+    figures.limited_sent = limited.report?.sent;
     figures.limited_messages = stats.ok;
     figures.dropped = stats.dropped;
     figures.frequency_refused = stats.frequency_refused;

@@ -336,6 +336,19 @@ pub fn rank<T>(mut scores: Vec<(T, i64)>) -> Vec<Ranked<T>> {
     out
 }
 
+/// Ranks `items` by `score` as [`rank`] does.
+pub fn rank_by<T>(items: Vec<T>, score: impl Fn(&T) -> i64) -> Vec<Ranked<T>> {
+    rank(
+        items
+            .into_iter()
+            .map(|item| {
+                let s = score(&item);
+                (item, s)
+            })
+            .collect(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 
 use super::{Due, Job, JobError, Outcome, Schedule, ScheduledJob, Subject, Tick};
 use crate::domain::outbox::OutboxKind;
-use crate::domain::points::{PointsConfig, rank};
+use crate::domain::points::{PointsConfig, rank_by};
 use crate::store::{NewDelivery, Store};
 
 pub struct Seasons {
@@ -72,14 +72,7 @@ impl ScheduledJob for Seasons {
                     i64::from(season.top) + 50,
                 )
                 .await?;
-            let ranked = rank(
-                rows.into_iter()
-                    .map(|r| {
-                        let total = r.total;
-                        (r, total)
-                    })
-                    .collect(),
-            );
+            let ranked = rank_by(rows, |r| r.total);
             let scope_name = scope.clone().unwrap_or_else(|| "all".into());
             for r in ranked
                 .iter()

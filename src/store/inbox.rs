@@ -101,16 +101,9 @@ impl Store {
              RETURNING channel, update_id, payload, attempts, replies, replies_sent",
             self.skip_locked()
         );
-        let mut rows: Vec<StoredUpdate> = in_tx!(self, tx => {
-            sqlx::query_as(&sql)
-                .bind(now)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(limit)
-                .bind(channel)
-                .fetch_all(&mut *tx)
-                .await?
-        });
+        let mut rows: Vec<StoredUpdate> = self
+            .claim_rows(&sql, channel, worker, now, lease_until, limit)
+            .await?;
         rows.sort_by_key(|u| u.update_id);
         Ok(rows)
     }
@@ -334,12 +327,7 @@ impl Store {
 
     /// Updates by status, for tests and operators.
     pub async fn update_counts(&self) -> Result<Vec<(String, i64)>> {
-        let rows: Vec<(String, i64)> = on_pool!(self, p => {
-            sqlx::query_as("SELECT status, COUNT(*) FROM inbound_updates GROUP BY status ORDER BY status")
-                .fetch_all(p)
-                .await?
-        });
-        Ok(rows)
+        self.status_counts("inbound_updates").await
     }
 
     /// Counts by status, the oldest dead update and the `recent` last dead ones.

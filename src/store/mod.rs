@@ -1434,16 +1434,12 @@ impl Store {
              RETURNING id",
             self.skip_locked()
         );
-        let ids: Vec<i64> = in_tx!(self, tx => {
-            sqlx::query_scalar(&sql)
-                .bind(now)
-                .bind(worker)
-                .bind(lease_until)
-                .bind(limit)
-                .bind(channel)
-                .fetch_all(&mut *tx)
-                .await?
-        });
+        let ids: Vec<i64> = self
+            .claim_rows::<(i64,)>(&sql, channel, worker, now, lease_until, limit)
+            .await?
+            .into_iter()
+            .map(|(id,)| id)
+            .collect();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
@@ -1673,9 +1669,44 @@ impl Store {
     }
 
     pub async fn outbox_counts(&self) -> Result<Vec<(String, i64)>> {
+        self.status_counts("outbox").await
+    }
+
+    /// The rows of `table` (a queue with a `status` column) by status.
+    pub(crate) async fn status_counts(&self, table: &str) -> Result<Vec<(String, i64)>> {
+        let sql = format!("SELECT status, COUNT(*) FROM {table} GROUP BY status ORDER BY status");
         let rows: Vec<(String, i64)> = on_pool!(self, p => {
-            sqlx::query_as("SELECT status, COUNT(*) FROM outbox GROUP BY status ORDER BY status")
-                .fetch_all(p)
+            sqlx::query_as(&sql).fetch_all(p).await?
+        });
+        Ok(rows)
+    }
+
+    /// Runs a claiming statement of a queue in one transaction: `sql` takes `$1` now, `$2`
+    /// the worker, `$3` the end of its lease, `$4` how many rows at most and `$5` the
+    /// channel, and returns the rows claimed.
+    pub(crate) async fn claim_rows<T>(
+        &self,
+        sql: &str,
+        channel: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<T>>
+    where
+        T: Send
+            + Unpin
+            + for<'r> sqlx::FromRow<'r, sqlx::sqlite::SqliteRow>
+            + for<'r> sqlx::FromRow<'r, sqlx::postgres::PgRow>,
+    {
+        let rows: Vec<T> = in_tx!(self, tx => {
+            sqlx::query_as(sql)
+                .bind(now)
+                .bind(worker)
+                .bind(lease_until)
+                .bind(limit)
+                .bind(channel)
+                .fetch_all(&mut *tx)
                 .await?
         });
         Ok(rows)

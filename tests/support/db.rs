@@ -161,3 +161,70 @@ pub async fn postgres_before(db: &TestDb, version: i64) -> sqlx::PgPool {
         .unwrap_or_else(|e| panic!("migrations before {version:04}: {e}"));
     pool
 }
+
+/// How many foreign keys `table` has on SQLite (a migration test checks one is gone).
+pub async fn sqlite_foreign_keys(pool: &sqlx::SqlitePool, table: &str) -> usize {
+    let fks: Vec<(i64,)> = sqlx::query_as("SELECT id FROM pragma_foreign_key_list($1)")
+        .bind(table)
+        .fetch_all(pool)
+        .await
+        .expect("foreign keys");
+    fks.len()
+}
+
+/// The same on PostgreSQL.
+pub async fn postgres_foreign_keys(pool: &sqlx::PgPool, table: &str) -> i64 {
+    sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'f'",
+    )
+    .bind(table)
+    .fetch_one(pool)
+    .await
+    .expect("foreign keys")
+}
+
+/// Inserts a member (chat `1001`, created at `$now`) with plain SQL that every schema since
+/// the first migration takes, into the pool `$pool` of either database; gives its id. For
+/// seeding a database before a migration under test.
+#[macro_export]
+macro_rules! member_before {
+    ($pool:expr, $now:expr) => {{
+        let (member,): (i64,) = sqlx::query_as(
+            "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, onboarded, created_at, updated_at)
+             VALUES ('telegram', '1001', 'zh-CN', 'Asia/Shanghai', '08:00', true, $1, $1) RETURNING id",
+        )
+        .bind($now)
+        .fetch_one($pool)
+        .await
+        .expect("insert member");
+        member
+    }};
+}
+
+/// The two tests of each async scenario `fn(TestDb)`: `<name>::sqlite` and
+/// `<name>::postgres` (skipped without a server, a failure in CI: [`TestDb::postgres`]).
+/// `sqlite_and_postgres!(scenario)` names them after the scenario,
+/// `sqlite_and_postgres!(name => scenario)` otherwise.
+#[macro_export]
+macro_rules! sqlite_and_postgres {
+    ($scenario:ident) => {
+        $crate::sqlite_and_postgres!($scenario => $scenario);
+    };
+    ($name:ident => $scenario:ident) => {
+        mod $name {
+            use $crate::support::db::TestDb;
+
+            #[tokio::test]
+            async fn sqlite() {
+                super::$scenario(TestDb::sqlite()).await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(db) = TestDb::postgres(stringify!($name)).await {
+                    super::$scenario(db).await;
+                }
+            }
+        }
+    };
+}

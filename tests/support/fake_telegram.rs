@@ -303,11 +303,7 @@ impl FakeTelegram {
     pub fn push_text(&self, user_id: i64, text: &str) -> i64 {
         let mut state = self.shared.state();
         let user = state.user(user_id);
-        let chat = state
-            .chats
-            .get(&user_id)
-            .cloned()
-            .unwrap_or_else(|| private_chat(user_id));
+        let chat = state.private_chat_of(user_id);
         let mut message = json!({
             "message_id": state.next_message_id(user_id),
             "from": user,
@@ -343,18 +339,7 @@ impl FakeTelegram {
             "fake Telegram: message {message_id} in chat {user_id} has no button with \
              callback_data {data:?}; its buttons have {datas:?}"
         );
-        state.last_callback += 1;
-        let id = format!("CB_{}", state.last_callback);
-        state.callback_queries.insert(id.clone(), false);
-        let update = json!({
-            "callback_query": {
-                "id": id,
-                "from": state.user(user_id),
-                "message": message,
-                "chat_instance": format!("CI_{user_id}"),
-                "data": data,
-            }
-        });
+        let update = state.callback_query(user_id, message, data);
         drop(state);
         self.push_update(update)
     }
@@ -386,11 +371,7 @@ impl FakeTelegram {
             largest = id;
         }
         let user = state.user(user_id);
-        let chat = state
-            .chats
-            .get(&user_id)
-            .cloned()
-            .unwrap_or_else(|| private_chat(user_id));
+        let chat = state.private_chat_of(user_id);
         let message = json!({
             "message_id": state.next_message_id(user_id),
             "from": user,
@@ -466,11 +447,7 @@ impl FakeTelegram {
     /// A new message from `user_id` in its private chat with one content field.
     fn user_message(&self, user_id: i64, field: &str, content: Value) -> Value {
         let mut state = self.shared.state();
-        let chat = state
-            .chats
-            .get(&user_id)
-            .cloned()
-            .unwrap_or_else(|| private_chat(user_id));
+        let chat = state.private_chat_of(user_id);
         json!({
             "message_id": state.next_message_id(user_id),
             "from": state.user(user_id),
@@ -489,18 +466,7 @@ impl FakeTelegram {
             .get(&(user_id, message_id))
             .map(|m| m.message.clone())
             .unwrap_or_else(|| panic!("fake Telegram: no message {message_id} in chat {user_id}"));
-        state.last_callback += 1;
-        let id = format!("CB_{}", state.last_callback);
-        state.callback_queries.insert(id.clone(), false);
-        let update = json!({
-            "callback_query": {
-                "id": id,
-                "from": state.user(user_id),
-                "message": message,
-                "chat_instance": format!("CI_{user_id}"),
-                "data": data,
-            }
-        });
+        let update = state.callback_query(user_id, message, data);
         drop(state);
         self.push_update(update)
     }
@@ -822,6 +788,31 @@ impl World {
             user["language_code"] = json!(language);
         }
         user
+    }
+
+    /// The private chat with `user_id` as the fake knows it.
+    fn private_chat_of(&self, user_id: i64) -> Value {
+        self.chats
+            .get(&user_id)
+            .cloned()
+            .unwrap_or_else(|| private_chat(user_id))
+    }
+
+    /// The update of a press of the button with `data` under `message` by `user_id`, its
+    /// query recorded as not answered yet.
+    fn callback_query(&mut self, user_id: i64, message: Value, data: &str) -> Value {
+        self.last_callback += 1;
+        let id = format!("CB_{}", self.last_callback);
+        self.callback_queries.insert(id.clone(), false);
+        json!({
+            "callback_query": {
+                "id": id,
+                "from": self.user(user_id),
+                "message": message,
+                "chat_instance": format!("CI_{user_id}"),
+                "data": data,
+            }
+        })
     }
 
     fn next_message_id(&mut self, chat_id: i64) -> i64 {

@@ -90,6 +90,15 @@ impl Harness {
     }
 
     /// The Telegram channel the service would use, pointed at the fake.
+    /// `n` members who finished onboarding, chats `first..first + n` ([`add_members`]), the
+    /// only chats the fake Telegram takes sends to; the calls so far are forgotten.
+    pub async fn members_only(&self, service: &Service, n: usize, first: i64) -> Vec<i64> {
+        self.fake.take_calls();
+        let chats = add_members(&service.app, n, first, self.clock_now()).await;
+        self.fake.allow_chats(chats.clone());
+        chats
+    }
+
     pub fn telegram_channel(&self) -> Arc<weike::channel::telegram::TelegramChannel> {
         Arc::new(
             weike::channel::telegram::TelegramChannel::new(TOKEN, Some(&self.fake.api_url()))
@@ -181,6 +190,15 @@ pub fn text_to(calls: &[Call], chat: i64) -> String {
         })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// The member of the Telegram chat `chat` (it must be one).
+pub async fn member_of(store: &weike::store::Store, chat: i64) -> weike::domain::Member {
+    store
+        .member_by_chat("telegram", &chat.to_string())
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("no member for chat {chat}"))
 }
 
 /// `chat` sends `text`; the calls the service made in answer.

@@ -11,31 +11,46 @@ pub fn free_port() -> u16 {
     l.local_addr().unwrap().port()
 }
 
-/// `weike run --webhook` on the harness's database and fake Telegram, listening on `port`
-/// for updates posted to `path` with `secret`, logging errors only; the caller adds what
-/// else it needs and spawns it (it is killed when dropped).
+/// `weike run` on the harness's database and fake Telegram, with its HTTP server on `port`,
+/// logging at `log`, output discarded; the caller adds what else it needs and spawns it (it
+/// is killed when dropped).
+fn weike_run(h: &Harness, port: u16, log: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"));
+    cmd.arg("run")
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("WEIKE_DATABASE_URL", &h.db.url)
+        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
+        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
+        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
+        .env("WEIKE_LOG", log)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true);
+    cmd
+}
+
+/// `weike run` polling the fake Telegram (long polls of 1 s), as [`weike_run`].
+pub fn polling_service(h: &Harness, port: u16, log: &str) -> tokio::process::Command {
+    let mut cmd = weike_run(h, port, log);
+    cmd.env("WEIKE_POLL_TIMEOUT_SECONDS", "1");
+    cmd
+}
+
+/// `weike run --webhook` listening on `port` for updates posted to `path` with `secret`,
+/// logging errors only, as [`weike_run`].
 pub fn webhook_service(
     h: &Harness,
     port: u16,
     path: &str,
     secret: &str,
 ) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_weike"));
-    cmd.args(["run", "--webhook"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("WEIKE_DATABASE_URL", &h.db.url)
-        .env("WEIKE_TELEGRAM_TOKEN", TOKEN)
-        .env("WEIKE_TELEGRAM_API_URL", h.fake.api_url())
+    let mut cmd = weike_run(h, port, "error");
+    cmd.arg("--webhook")
         .env(
             "WEIKE_WEBHOOK_URL",
             format!("https://bot.example.org{path}"),
         )
-        .env("WEIKE_WEBHOOK_SECRET", secret)
-        .env("WEIKE_HTTP_LISTEN", format!("127.0.0.1:{port}"))
-        .env("WEIKE_LOG", "error")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true);
+        .env("WEIKE_WEBHOOK_SECRET", secret);
     cmd
 }
 

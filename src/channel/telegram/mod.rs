@@ -542,7 +542,64 @@ fn venue_body(
     }))
 }
 
+/// What a send produced: the id of its message.
+fn sent(result: &Value) -> Sent {
+    Sent {
+        message_id: message_id(result),
+        ..Sent::default()
+    }
+}
+
+/// A message id of ours as Telegram has it (a number).
+fn telegram_message_id(message_id: &str) -> Result<i64, SendError> {
+    message_id
+        .parse::<i64>()
+        .map_err(|_| SendError::Rejected(format!("{message_id:?} is not a Telegram message id")))
+}
+
 impl TelegramChannel {
+    /// Calls a send method with `body` (a paid broadcast if so configured); its result.
+    async fn call_send(&self, method: &str, mut body: Value) -> Result<Value, SendError> {
+        if self.paid_broadcast {
+            body["allow_paid_broadcast"] = json!(true);
+        }
+        self.api
+            .call(method, &body)
+            .await
+            .map_err(ApiFailure::classify)
+    }
+
+    /// Sends `file` with `method` as the form field `field`, with the text `fields` (a paid
+    /// broadcast if so configured); the result.
+    async fn upload(
+        &self,
+        method: &str,
+        field: &str,
+        file: FileRef<'_>,
+        mut fields: Value,
+    ) -> Result<Value, SendError> {
+        if self.paid_broadcast {
+            fields["allow_paid_broadcast"] = json!(true);
+        }
+        self.api
+            .call_with_file(method, field, file, &fields)
+            .await
+            .map_err(ApiFailure::classify)
+    }
+
+    /// Edits a message with `method`; an edit that changes nothing is no failure.
+    async fn edit(&self, method: &str, body: &Value) -> Result<Sent, SendError> {
+        match self.api.call(method, body).await {
+            Ok(_) => Ok(Sent::default()),
+            Err(ApiFailure::Status { description, .. })
+                if description.contains("message is not modified") =>
+            {
+                Ok(Sent::default())
+            }
+            Err(e) => Err(e.classify()),
+        }
+    }
+
     /// Sends `html` as text messages (split if too long, HTML parse mode) with `markup`
     /// under the last one.
     async fn send_text(
@@ -556,20 +613,12 @@ impl TelegramChannel {
         let mut last = None;
         for (i, part) in parts.into_iter().enumerate() {
             let mut body = json!({"chat_id": chat, "text": part, "parse_mode": "HTML"});
-            if self.paid_broadcast {
-                body["allow_paid_broadcast"] = json!(true);
-            }
             if i + 1 == count
                 && let Some(markup) = &markup
             {
                 body["reply_markup"] = markup.clone();
             }
-            let result = self
-                .api
-                .call("sendMessage", &body)
-                .await
-                .map_err(ApiFailure::classify)?;
-            last = message_id(&result);
+            last = message_id(&self.call_send("sendMessage", body).await?);
         }
         Ok(Sent {
             message_id: last,
@@ -728,14 +777,7 @@ impl Channel for TelegramChannel {
                 caption_html,
                 buttons,
             } => {
-                let caption = split_html(caption_html, MAX_CAPTION)
-                    .into_iter()
-                    .next()
-                    .unwrap_or_default();
-                let mut fields = json!({"chat_id": chat, "caption": caption, "parse_mode": "HTML"});
-                if self.paid_broadcast {
-                    fields["allow_paid_broadcast"] = json!(true);
-                }
+                let mut fields = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
                 if !buttons.is_empty() {
                     fields["reply_markup"] = inline_keyboard(buttons);
                 }
@@ -747,11 +789,7 @@ impl Channel for TelegramChannel {
                     Some(id) => FileRef::Id(id),
                     None => FileRef::Upload(&audio.path),
                 };
-                let result = self
-                    .api
-                    .call_with_file(method, field, file, &fields)
-                    .await
-                    .map_err(ApiFailure::classify)?;
+                let result = self.upload(method, field, file, fields).await?;
                 Ok(Sent {
                     message_id: message_id(&result),
                     file_id: result[field]["file_id"].as_str().map(str::to_string),
@@ -783,14 +821,7 @@ impl Channel for TelegramChannel {
                 if let Some(seconds) = open_seconds {
                     body["open_period"] = json!(seconds);
                 }
-                if self.paid_broadcast {
-                    body["allow_paid_broadcast"] = json!(true);
-                }
-                let result = self
-                    .api
-                    .call("sendPoll", &body)
-                    .await
-                    .map_err(ApiFailure::classify)?;
+                let result = self.call_send("sendPoll", body).await?;
                 Ok(Sent {
                     message_id: message_id(&result),
                     file_id: None,
@@ -811,27 +842,12 @@ impl Channel for TelegramChannel {
                     Outbound::Photo { .. } => ("sendPhoto", "photo"),
                     _ => ("sendDocument", "document"),
                 };
-                let mut fields = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
-                if self.paid_broadcast {
-                    fields["allow_paid_broadcast"] = json!(true);
-                }
-                let result = self
-                    .api
-                    .call_with_file(
-                        method,
-                        field,
-                        FileRef::Bytes {
-                            name: file_name,
-                            bytes: bytes.as_slice(),
-                        },
-                        &fields,
-                    )
-                    .await
-                    .map_err(ApiFailure::classify)?;
-                Ok(Sent {
-                    message_id: message_id(&result),
-                    ..Sent::default()
-                })
+                let fields = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
+                let file = FileRef::Bytes {
+                    name: file_name,
+                    bytes: bytes.as_slice(),
+                };
+                Ok(sent(&self.upload(method, field, file, fields).await?))
             }
             Outbound::Media {
                 kind,
@@ -846,27 +862,14 @@ impl Channel for TelegramChannel {
                 };
                 let mut body = json!({"chat_id": chat, "caption": first_caption(caption_html), "parse_mode": "HTML"});
                 body[field] = json!(file_id);
-                if self.paid_broadcast {
-                    body["allow_paid_broadcast"] = json!(true);
-                }
-                let result = self
-                    .api
-                    .call(method, &body)
-                    .await
-                    .map_err(ApiFailure::classify)?;
-                Ok(Sent {
-                    message_id: message_id(&result),
-                    ..Sent::default()
-                })
+                Ok(sent(&self.call_send(method, body).await?))
             }
             Outbound::EditText {
                 message_id,
                 html,
                 buttons,
             } => {
-                let id = message_id.parse::<i64>().map_err(|_| {
-                    SendError::Rejected(format!("{message_id:?} is not a Telegram message id"))
-                })?;
+                let id = telegram_message_id(message_id)?;
                 let text = split_html(html, MAX_TEXT)
                     .into_iter()
                     .next()
@@ -876,33 +879,15 @@ impl Channel for TelegramChannel {
                 if !buttons.is_empty() {
                     body["reply_markup"] = inline_keyboard(buttons);
                 }
-                match self.api.call("editMessageText", &body).await {
-                    Ok(_) => Ok(Sent::default()),
-                    Err(ApiFailure::Status { description, .. })
-                        if description.contains("message is not modified") =>
-                    {
-                        Ok(Sent::default())
-                    }
-                    Err(e) => Err(e.classify()),
-                }
+                self.edit("editMessageText", &body).await
             }
             Outbound::EditButtons {
                 message_id,
                 buttons,
             } => {
-                let id = message_id.parse::<i64>().map_err(|_| {
-                    SendError::Rejected(format!("{message_id:?} is not a Telegram message id"))
-                })?;
+                let id = telegram_message_id(message_id)?;
                 let body = json!({"chat_id": chat, "message_id": id, "reply_markup": inline_keyboard(buttons)});
-                match self.api.call("editMessageReplyMarkup", &body).await {
-                    Ok(_) => Ok(Sent::default()),
-                    Err(ApiFailure::Status { description, .. })
-                        if description.contains("message is not modified") =>
-                    {
-                        Ok(Sent::default())
-                    }
-                    Err(e) => Err(e.classify()),
-                }
+                self.edit("editMessageReplyMarkup", &body).await
             }
             Outbound::Venue {
                 lat,
@@ -910,19 +895,8 @@ impl Channel for TelegramChannel {
                 title,
                 address,
             } => {
-                let mut body = venue_body(chat, *lat, *lon, title, address)?;
-                if self.paid_broadcast {
-                    body["allow_paid_broadcast"] = json!(true);
-                }
-                let result = self
-                    .api
-                    .call("sendVenue", &body)
-                    .await
-                    .map_err(ApiFailure::classify)?;
-                Ok(Sent {
-                    message_id: message_id(&result),
-                    ..Sent::default()
-                })
+                let body = venue_body(chat, *lat, *lon, title, address)?;
+                Ok(sent(&self.call_send("sendVenue", body).await?))
             }
             Outbound::AskLocation { html, button_label } => {
                 self.send_text(chat, html, Some(location_request_keyboard(button_label)))

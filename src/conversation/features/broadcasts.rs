@@ -340,22 +340,11 @@ impl Broadcasts {
         let l = member.locale;
         let authority = self.admin.authority(member).await?;
         if !authority.is_admin() {
-            self.ctx
-                .store
-                .audit(
-                    member.id,
-                    "broadcast",
-                    &action.encode(),
-                    "refused",
-                    "admin-refused",
-                    self.ctx.now(),
-                )
-                .await?;
-            return Ok(Some(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "admin-refused"
-            ))]));
+            return self
+                .admin
+                .refuse(member, "broadcast", &action.encode(), "admin-refused")
+                .await
+                .map(Some);
         }
         let id = match action {
             Action::BroadcastCancel(id) => {
@@ -451,22 +440,11 @@ impl Broadcasts {
                 let code = audience.encode();
                 let code = code.as_str();
                 let Some(filter) = self.audience_filter(&authority, audience) else {
-                    self.ctx
-                        .store
-                        .audit(
-                            member.id,
-                            "broadcast",
-                            code,
-                            "refused",
-                            "admin-out-of-scope",
-                            self.ctx.now(),
-                        )
-                        .await?;
-                    return Ok(Some(vec![Outbound::text(t!(
-                        self.ctx.i18n,
-                        l,
-                        "admin-out-of-scope"
-                    ))]));
+                    return self
+                        .admin
+                        .refuse(member, "broadcast", code, "admin-out-of-scope")
+                        .await
+                        .map(Some);
                 };
                 self.ctx
                     .store
@@ -634,15 +612,12 @@ impl Broadcasts {
                 "broadcast-not-running"
             ))]);
         };
-        self.ctx
-            .store
-            .audit(
-                member.id,
+        self.admin
+            .done(
+                member,
                 "broadcast",
                 &draft.audience,
-                "ok",
                 &format!("#{} to {count}", draft.id),
-                now,
             )
             .await?;
         let scheduled = at > now;
@@ -684,22 +659,15 @@ impl Broadcasts {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
         };
         if row.author_id != member.id && !authority.whole_organization() {
-            self.ctx
-                .store
-                .audit(
-                    member.id,
+            return self
+                .admin
+                .refuse(
+                    member,
                     "broadcast-cancel",
                     &id.to_string(),
-                    "refused",
                     "admin-out-of-scope",
-                    self.ctx.now(),
                 )
-                .await?;
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "admin-out-of-scope"
-            ))]);
+                .await;
         }
         let now = self.ctx.now();
         let Some(cancelled) = self.ctx.store.cancel_broadcast(row.id, now).await? else {
@@ -709,15 +677,12 @@ impl Broadcasts {
                 "broadcast-not-running"
             ))]);
         };
-        self.ctx
-            .store
-            .audit(
-                member.id,
+        self.admin
+            .done(
+                member,
                 "broadcast-cancel",
                 &id.to_string(),
-                "ok",
                 &format!("{cancelled} not sent"),
-                now,
             )
             .await?;
         let mut replies = Vec::new();
@@ -1023,33 +988,23 @@ impl Broadcasts {
                 .as_deref()
                 .is_some_and(|b| self.admin.reaches(authority, b));
         if !in_scope {
-            self.ctx
-                .store
-                .audit(
-                    member.id,
+            return self
+                .admin
+                .refuse(
+                    member,
                     if on { "tag" } else { "untag" },
                     args,
-                    "refused",
                     "admin-out-of-scope",
-                    self.ctx.now(),
                 )
-                .await?;
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "admin-out-of-scope"
-            ))]);
+                .await;
         }
         let changed = self.ctx.store.set_tag(target_member.id, tag, on).await?;
-        self.ctx
-            .store
-            .audit(
-                member.id,
+        self.admin
+            .done(
+                member,
                 if on { "tag" } else { "untag" },
                 args,
-                "ok",
                 if changed { "changed" } else { "unchanged" },
-                self.ctx.now(),
             )
             .await?;
         let key = if on { "tag-done" } else { "untag-done" };

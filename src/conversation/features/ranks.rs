@@ -11,7 +11,7 @@ use crate::conversation::action::{Action, RankPeriod};
 use crate::conversation::ctx::Ctx;
 use crate::conversation::{Replies, Result};
 use crate::domain::Member;
-use crate::domain::points::{PointsConfig, Season, rank, week_of};
+use crate::domain::points::{PointsConfig, Season, rank_by, week_of};
 use crate::t;
 
 /// How many places a leaderboard shows (more when the last place is tied).
@@ -109,14 +109,7 @@ impl Ranks {
                 .store
                 .leaderboard(from, to, branch, i64::from(TOP) + 20)
                 .await?;
-            let ranked = rank(
-                rows.into_iter()
-                    .map(|r| {
-                        let total = r.total;
-                        (r, total)
-                    })
-                    .collect(),
-            );
+            let ranked = rank_by(rows, |r| r.total);
             let shown: Vec<_> = ranked.iter().filter(|r| r.rank <= TOP).collect();
             if shown.is_empty() {
                 lines.push(t!(self.ctx.i18n, l, "rank-empty"));

@@ -176,6 +176,64 @@ impl Venues {
         ))])
     }
 
+    /// A row typed in a command (one CSV line of `columns`, the first `required` of them
+    /// required) read by `parse` as a one-row file under the header of its length, or the
+    /// answer: the text of `usage` when it is not one row of that many fields, its problems
+    /// when it is invalid.
+    fn read_row<T>(
+        &self,
+        l: Locale,
+        usage: &str,
+        columns: &[&str],
+        required: usize,
+        row: &str,
+        parse: impl FnOnce(&str) -> std::result::Result<Vec<T>, CsvErrors>,
+    ) -> std::result::Result<T, Replies> {
+        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, usage))];
+        let Some(text) = with_header(columns, required, row) else {
+            return Err(usage());
+        };
+        match parse(&text) {
+            Ok(mut rows) if rows.len() == 1 => Ok(rows.remove(0)),
+            Ok(_) => Err(usage()),
+            Err(e) => Err(vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "row-invalid",
+                problems = problems(&self.ctx.i18n, l, &e)
+            ))]),
+        }
+    }
+
+    /// The open venue `id`, or the answer that there is none.
+    async fn open_venue(&self, l: Locale, id: &str) -> Result<std::result::Result<Venue, Replies>> {
+        Ok(self.open_venue_or_none(id).await?.ok_or_else(|| {
+            vec![Outbound::text(t!(
+                self.ctx.i18n,
+                l,
+                "venue-unknown",
+                id = escape_excerpt(id)
+            ))]
+        }))
+    }
+
+    /// The venue `id` if it is open.
+    async fn open_venue_or_none(&self, id: &str) -> Result<Option<Venue>> {
+        Ok(self
+            .ctx
+            .store
+            .venue(id)
+            .await?
+            .filter(|v| v.status == crate::store::VENUE_OPEN))
+    }
+
+    /// The refusal of a command on what lies outside the admin's branches.
+    async fn out_of_scope(&self, member: &Member, name: &str, args: &str) -> Result<Replies> {
+        self.admin
+            .refuse(member, name, args, "admin-out-of-scope")
+            .await
+    }
+
     /// The venue and activity commands, for an admin.
     pub async fn command(
         &self,
@@ -252,21 +310,17 @@ impl Venues {
     ) -> Result<Replies> {
         let name = command.name();
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "venue-usage"))];
-        let Some(text) = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, args) else {
-            return Ok(usage());
-        };
-        let row = match venue_csv::parse_venues("", &text) {
-            Ok(mut rows) if rows.len() == 1 => rows.remove(0),
-            Ok(_) => return Ok(usage()),
-            Err(e) => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "row-invalid",
-                    problems = problems(&self.ctx.i18n, l, &e)
-                ))]);
-            }
+        let read = self.read_row(
+            l,
+            "venue-usage",
+            &VENUE_COLUMNS,
+            VENUE_REQUIRED,
+            args,
+            |text| venue_csv::parse_venues("", text),
+        );
+        let row = match read {
+            Ok(row) => row,
+            Err(answer) => return Ok(answer),
         };
         if let Some(b) = &row.branch
             && self.ctx.tree().get(b).is_none()
@@ -279,17 +333,9 @@ impl Venues {
             ))]);
         }
         if !self.reaches_venue(authority, row.branch.as_deref()) {
-            return self
-                .admin
-                .refuse(member, name, args, "admin-out-of-scope")
-                .await;
+            return self.out_of_scope(member, name, args).await;
         }
-        let existing = self
-            .ctx
-            .store
-            .venue(&row.id)
-            .await?
-            .filter(|v| v.status == crate::store::VENUE_OPEN);
+        let existing = self.open_venue_or_none(&row.id).await?;
         if let Some(answer) = self.add_or_edit_problem(
             l,
             command == Command::VenueAdd,
@@ -302,10 +348,7 @@ impl Venues {
         if let Some(old) = &existing
             && !self.reaches_venue(authority, old.branch_id.as_deref())
         {
-            return self
-                .admin
-                .refuse(member, name, args, "admin-out-of-scope")
-                .await;
+            return self.out_of_scope(member, name, args).await;
         }
         self.ctx
             .store
@@ -347,25 +390,12 @@ impl Venues {
     ) -> Result<Replies> {
         let l = member.locale;
         let id = args.trim();
-        let Some(venue) = self
-            .ctx
-            .store
-            .venue(id)
-            .await?
-            .filter(|v| v.status == crate::store::VENUE_OPEN)
-        else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "venue-unknown",
-                id = escape_excerpt(id)
-            ))]);
+        let venue = match self.open_venue(l, id).await? {
+            Ok(venue) => venue,
+            Err(answer) => return Ok(answer),
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self
-                .admin
-                .refuse(member, "venue_remove", args, "admin-out-of-scope")
-                .await;
+            return self.out_of_scope(member, "venue_remove", args).await;
         }
         let now = self.ctx.now();
         let upcoming = self.ctx.store.upcoming_at_venue(&venue.id, now).await?;
@@ -402,41 +432,25 @@ impl Venues {
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
         let today = self.ctx.now().with_timezone(&member.timezone).date_naive();
         let row = natural_times(args, today);
-        let Some(text) = with_header(&ACTIVITY_COLUMNS, ACTIVITY_REQUIRED, &row) else {
-            return Ok(usage());
-        };
         // The venue is checked below, against the database.
-        let row = match venue_csv::parse_activities("", &text, &|_| true) {
-            Ok(mut rows) if rows.len() == 1 => rows.remove(0),
-            Ok(_) => return Ok(usage()),
-            Err(e) => {
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "row-invalid",
-                    problems = problems(&self.ctx.i18n, l, &e)
-                ))]);
-            }
+        let read = self.read_row(
+            l,
+            "activity-usage",
+            &ACTIVITY_COLUMNS,
+            ACTIVITY_REQUIRED,
+            &row,
+            |text| venue_csv::parse_activities("", text, &|_| true),
+        );
+        let row = match read {
+            Ok(row) => row,
+            Err(answer) => return Ok(answer),
         };
-        let Some(venue) = self
-            .ctx
-            .store
-            .venue(&row.venue)
-            .await?
-            .filter(|v| v.status == crate::store::VENUE_OPEN)
-        else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "venue-unknown",
-                id = escape_excerpt(&row.venue)
-            ))]);
+        let venue = match self.open_venue(l, &row.venue).await? {
+            Ok(venue) => venue,
+            Err(answer) => return Ok(answer),
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self
-                .admin
-                .refuse(member, name, args, "admin-out-of-scope")
-                .await;
+            return self.out_of_scope(member, name, args).await;
         }
         let now = self.ctx.now();
         let existing = self.ctx.store.activity_with_venue(&row.id).await?;
@@ -451,10 +465,7 @@ impl Venues {
         }
         if let Some((old, old_venue)) = &existing {
             if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
-                return self
-                    .admin
-                    .refuse(member, name, args, "admin-out-of-scope")
-                    .await;
+                return self.out_of_scope(member, name, args).await;
             }
             if !old.is_scheduled() {
                 return Ok(vec![Outbound::text(t!(
@@ -492,23 +503,11 @@ impl Venues {
             return Ok(usage());
         };
         let time = self.migrants.activity_time_label(member, &activity);
-        let reply = match existing {
-            None => {
-                let told = self.migrants.announce_activity(&activity, &venue).await?;
-                self.admin
-                    .done(member, name, args, &format!("{} told {told}", activity.id))
-                    .await?;
-                t!(
-                    self.ctx.i18n,
-                    l,
-                    "activity-added",
-                    id = escape_html(&activity.id),
-                    title = escape_html(&activity.title),
-                    venue = escape_html(&venue.name),
-                    time = time,
-                    count = told
-                )
-            }
+        let (key, told) = match existing {
+            None => (
+                "activity-added",
+                self.migrants.announce_activity(&activity, &venue).await?,
+            ),
             Some((old, _)) => {
                 let moved = old.starts_at != activity.starts_at
                     || old.ends_at != activity.ends_at
@@ -518,22 +517,22 @@ impl Venues {
                 } else {
                     0
                 };
-                self.admin
-                    .done(member, name, args, &format!("{} told {told}", activity.id))
-                    .await?;
-                t!(
-                    self.ctx.i18n,
-                    l,
-                    "activity-updated",
-                    id = escape_html(&activity.id),
-                    title = escape_html(&activity.title),
-                    venue = escape_html(&venue.name),
-                    time = time,
-                    count = told
-                )
+                ("activity-updated", told)
             }
         };
-        Ok(vec![Outbound::text(reply)])
+        self.admin
+            .done(member, name, args, &format!("{} told {told}", activity.id))
+            .await?;
+        Ok(vec![Outbound::text(t!(
+            self.ctx.i18n,
+            l,
+            key,
+            id = escape_html(&activity.id),
+            title = escape_html(&activity.title),
+            venue = escape_html(&venue.name),
+            time = time,
+            count = told
+        ))])
     }
 
     async fn cancel_activity(
@@ -561,10 +560,7 @@ impl Venues {
             ))]);
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self
-                .admin
-                .refuse(member, "activity_cancel", args, "admin-out-of-scope")
-                .await;
+            return self.out_of_scope(member, "activity_cancel", args).await;
         }
         if note.chars().count() > 200 {
             return Ok(vec![Outbound::text(t!(
@@ -757,25 +753,26 @@ mod tests {
         )
         .unwrap();
         let i18n = I18n::new().unwrap();
-        let e = venue_csv::parse_activities("", &text, &|_| true).unwrap_err();
-        assert_eq!(
-            problems(&i18n, Locale::En, &e),
-            "ends at 2026-12-03 18:00 before it starts at 2026-12-03 19:00"
-        );
-        assert_eq!(
-            problems(&i18n, Locale::ZhCn, &e),
-            "结束时间 2026-12-03 18:00 早于开始时间 2026-12-03 19:00"
-        );
-        let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "v1,,95,10").unwrap();
-        let e = venue_csv::parse_venues("", &text).unwrap_err();
-        assert_eq!(
-            problems(&i18n, Locale::En, &e),
-            "name is required; latitude 95 is out of range: use -90 to 90"
-        );
-        assert_eq!(
-            problems(&i18n, Locale::ZhCn, &e),
-            "名称 为必填项；纬度 95 超出范围：应在 -90 到 90 之间"
-        );
+        let venue = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "v1,,95,10").unwrap();
+        for (e, in_words) in [
+            (
+                venue_csv::parse_activities("", &text, &|_| true).unwrap_err(),
+                [
+                    "ends at 2026-12-03 18:00 before it starts at 2026-12-03 19:00",
+                    "结束时间 2026-12-03 18:00 早于开始时间 2026-12-03 19:00",
+                ],
+            ),
+            (
+                venue_csv::parse_venues("", &venue).unwrap_err(),
+                [
+                    "name is required; latitude 95 is out of range: use -90 to 90",
+                    "名称 为必填项；纬度 95 超出范围：应在 -90 到 90 之间",
+                ],
+            ),
+        ] {
+            assert_eq!(problems(&i18n, Locale::En, &e), in_words[0]);
+            assert_eq!(problems(&i18n, Locale::ZhCn, &e), in_words[1]);
+        }
         // Each problem in the admin's language, the values from the row escaped.
         let text = with_header(&VENUE_COLUMNS, VENUE_REQUIRED, "<b>,S,30,120").unwrap();
         let e = venue_csv::parse_venues("", &text).unwrap_err();
