@@ -7,17 +7,13 @@
 
 mod support;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
-use support::db::{TestDb, postgres_before, sqlite_before};
+use chrono::Duration;
+use support::db::{TestDb, plan_t0, planned_lesson, postgres_before, sqlite_before};
 use weike::domain::outbox::OutboxKind;
-use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
+use weike::store::{NewDelivery, Store};
 
 /// The migration under test.
 const LESSONS_NOT_UNIQUE: i64 = 22;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
-}
 
 /// The broadcast's progress message looked up by its key, as `store/broadcast.rs` does.
 const BY_KEY: &str = "SELECT o.channel_message_id FROM outbox o
@@ -34,7 +30,7 @@ macro_rules! outbox_row {
         .bind($member)
         .bind($kind)
         .bind($key)
-        .bind(t0())
+        .bind(plan_t0())
         .bind($status)
         .execute($pool)
         .await
@@ -50,7 +46,7 @@ macro_rules! seed {
             "INSERT INTO members (channel, chat_id, locale, timezone, lesson_time, onboarded, created_at, updated_at)
              VALUES ('telegram', '1001', 'zh-CN', 'Asia/Shanghai', '08:00', true, $1, $1) RETURNING id",
         )
-        .bind(t0())
+        .bind(plan_t0())
         .fetch_one($pool)
         .await
         .expect("insert member");
@@ -59,7 +55,7 @@ macro_rules! seed {
              VALUES ($1, 'safety', 1, 'l1', '2026-12-01', $2)",
         )
         .bind(member)
-        .bind(t0())
+        .bind(plan_t0())
         .execute($pool)
         .await
         .expect("insert assignment");
@@ -86,38 +82,13 @@ macro_rules! seed {
     }};
 }
 
-/// A lesson to plan for `member` at position `seq`.
-fn lesson(member: i64, seq: i64) -> PlannedLesson {
-    let due_at = t0() + Duration::days(seq - 1);
-    PlannedLesson {
-        assignment: Assignment {
-            member_id: member,
-            course: "safety".into(),
-            seq,
-            lesson_id: format!("l{seq}"),
-            day: NaiveDate::from_ymd_opt(2026, 12, seq as u32).unwrap(),
-            due_at,
-        },
-        delivery: NewDelivery {
-            member_id: member,
-            kind: OutboxKind::Lesson,
-            reference: format!("safety:l{seq}"),
-            dedup_key: format!("lesson:{member}:safety:{seq}"),
-            due_at,
-        },
-        next_seq: seq + 1,
-        next_due_at: Some(due_at + Duration::days(1)),
-        branch_id: None,
-    }
-}
-
 fn nudge(member: i64, key: &str) -> NewDelivery {
     NewDelivery {
         member_id: member,
         kind: OutboxKind::Nudge,
         reference: "r".into(),
         dedup_key: key.into(),
-        due_at: t0(),
+        due_at: plan_t0(),
     }
 }
 
@@ -126,7 +97,7 @@ fn nudge(member: i64, key: &str) -> NewDelivery {
 async fn migrate_and_check(url: &str, member: i64) {
     let store = Store::connect(url).await.expect("connect");
     store.migrate().await.expect("0022");
-    let now = t0() + Duration::days(1);
+    let now = plan_t0() + Duration::days(1);
     assert_eq!(
         store
             .broadcast_progress_message(7)
@@ -151,14 +122,14 @@ async fn migrate_and_check(url: &str, member: i64) {
     // Lesson 1 was planned before: not again. Lesson 2 is new, with its delivery.
     assert_eq!(
         store
-            .plan_lessons(&[lesson(member, 1)], now)
+            .plan_lessons(&[planned_lesson(member, 1)], now)
             .await
             .expect("plan lesson 1"),
         0
     );
     assert_eq!(
         store
-            .plan_lessons(&[lesson(member, 1), lesson(member, 2)], now)
+            .plan_lessons(&[planned_lesson(member, 1), planned_lesson(member, 2)], now)
             .await
             .expect("plan lesson 2"),
         1

@@ -6,25 +6,21 @@
 
 mod support;
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{Duration, NaiveDate};
 use support::db::{
-    TestDb, postgres_before, postgres_foreign_keys, sqlite_before, sqlite_foreign_keys,
+    TestDb, plan_t0, planned_lesson, postgres_before, postgres_foreign_keys, sqlite_before,
+    sqlite_foreign_keys,
 };
-use weike::domain::outbox::OutboxKind;
-use weike::store::{Assignment, NewDelivery, PlannedLesson, Store};
+use weike::store::Store;
 
 /// The first migration under test.
 const LEAN_ASSIGNMENTS: i64 = 17;
-
-fn t0() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
-}
 
 /// Writes a member with three lesson days, as the schema before 0017 has them, with plain
 /// SQL (the same statements on both databases). Gives the member.
 macro_rules! seed {
     ($pool:expr) => {{
-        let now = t0();
+        let now = plan_t0();
         let member = $crate::member_before!($pool, now);
         for seq in 1..=3_i64 {
             sqlx::query(
@@ -44,31 +40,6 @@ macro_rules! seed {
     }};
 }
 
-/// A lesson to plan for `member` at position `seq`.
-fn lesson(member: i64, seq: i64) -> PlannedLesson {
-    let due_at = t0() + Duration::days(seq - 1);
-    PlannedLesson {
-        assignment: Assignment {
-            member_id: member,
-            course: "safety".into(),
-            seq,
-            lesson_id: format!("l{seq}"),
-            day: NaiveDate::from_ymd_opt(2026, 12, seq as u32).unwrap(),
-            due_at,
-        },
-        delivery: NewDelivery {
-            member_id: member,
-            kind: OutboxKind::Lesson,
-            reference: format!("safety:l{seq}"),
-            dedup_key: format!("lesson:{member}:safety:{seq}"),
-            due_at,
-        },
-        next_seq: seq + 1,
-        next_due_at: Some(due_at + Duration::days(1)),
-        branch_id: None,
-    }
-}
-
 /// Applies 0017 and 0018 through the store, as `weike migrate` does, and checks the lesson
 /// days.
 async fn migrate_and_check(url: &str, member: i64) {
@@ -80,7 +51,7 @@ async fn migrate_and_check(url: &str, member: i64) {
         .expect("latest")
         .expect("kept");
     assert_eq!((latest.seq, latest.lesson_id.as_str()), (3, "l3"));
-    assert_eq!(latest.due_at, t0() + Duration::days(2));
+    assert_eq!(latest.due_at, plan_t0() + Duration::days(2));
     let days = store.lesson_days(member).await.expect("lesson days");
     let mut days: Vec<NaiveDate> = days.into_iter().map(|d| d.day).collect();
     days.sort();
@@ -91,17 +62,17 @@ async fn migrate_and_check(url: &str, member: i64) {
             .collect::<Vec<_>>()
     );
     // Lesson 3 was planned before: not again. Lesson 4 is new.
-    let now = t0() + Duration::days(3);
+    let now = plan_t0() + Duration::days(3);
     assert_eq!(
         store
-            .plan_lessons(&[lesson(member, 3)], now)
+            .plan_lessons(&[planned_lesson(member, 3)], now)
             .await
             .expect("plan lesson 3"),
         0
     );
     assert_eq!(
         store
-            .plan_lessons(&[lesson(member, 4)], now)
+            .plan_lessons(&[planned_lesson(member, 4)], now)
             .await
             .expect("plan lesson 4"),
         1

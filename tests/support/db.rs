@@ -228,3 +228,36 @@ macro_rules! sqlite_and_postgres {
         }
     };
 }
+
+/// The instant the planning migration tests start from (2026-12-01 00:00 UTC).
+pub fn plan_t0() -> chrono::DateTime<chrono::Utc> {
+    use chrono::TimeZone;
+    chrono::Utc.with_ymd_and_hms(2026, 12, 1, 0, 0, 0).unwrap()
+}
+
+/// A lesson of the course `safety` to plan for `member` at position `seq` (1-based; due
+/// `seq - 1` days after [`plan_t0`]), as the planner writes it.
+pub fn planned_lesson(member: i64, seq: i64) -> weike::store::PlannedLesson {
+    use weike::store::{Assignment, NewDelivery, PlannedLesson};
+    let due_at = plan_t0() + chrono::Duration::days(seq - 1);
+    PlannedLesson {
+        assignment: Assignment {
+            member_id: member,
+            course: "safety".into(),
+            seq,
+            lesson_id: format!("l{seq}"),
+            day: chrono::NaiveDate::from_ymd_opt(2026, 12, seq as u32).unwrap(),
+            due_at,
+        },
+        delivery: NewDelivery {
+            member_id: member,
+            kind: weike::domain::outbox::OutboxKind::Lesson,
+            reference: format!("safety:l{seq}"),
+            dedup_key: format!("lesson:{member}:safety:{seq}"),
+            due_at,
+        },
+        next_seq: seq + 1,
+        next_due_at: Some(due_at + chrono::Duration::days(1)),
+        branch_id: None,
+    }
+}
