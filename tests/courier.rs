@@ -19,6 +19,21 @@ struct Recorder {
     sends: Mutex<Vec<(DateTime<Utc>, String, Outbound)>>,
 }
 
+impl Recorder {
+    fn new(clock: &ManualClock) -> Self {
+        Self {
+            clock: clock.clone(),
+            sends: Mutex::new(Vec::new()),
+        }
+    }
+}
+
+/// When the first lesson of the members `add_members` writes is due: their lesson time,
+/// 07:30 in Shanghai, on 25 November (the harness's clock starts on the 24th at 20:00 there).
+fn first_lesson_due() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap()
+}
+
 #[async_trait::async_trait]
 impl Channel for Recorder {
     /// It stands in for Telegram, with Telegram's limits.
@@ -58,12 +73,9 @@ async fn rate_limit_scenario(db: TestDb) {
     let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "1")]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     add_members(&app, 100, 10_000, h.clock.now()).await;
-    let recorder = Arc::new(Recorder {
-        clock: h.clock.clone(),
-        sends: Mutex::new(Vec::new()),
-    });
+    let recorder = Arc::new(Recorder::new(&h.clock));
     let courier = app.courier(recorder.clone(), "test");
-    let lesson_time = Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap();
+    let lesson_time = first_lesson_due();
     h.clock.set(lesson_time);
     let weike::service::TickReport {
         planned, drained, ..
@@ -122,10 +134,7 @@ async fn forged_buttons_scenario(db: TestDb) {
         .await
         .unwrap();
     add_members(&app, 1, 10_000, h.clock.now()).await;
-    let recorder = Recorder {
-        clock: h.clock.clone(),
-        sends: Mutex::new(Vec::new()),
-    };
+    let recorder = Recorder::new(&h.clock);
     let forged = [
         "ck:safety:road-safety".to_string(), // a real lesson, but not sent to this member yet
         "ck:safety:no-such-lesson".into(),
@@ -272,8 +281,7 @@ async fn split_parts_scenario(db: TestDb) {
     // Parts of 20 characters: lesson 1's text becomes several parts.
     let recorder = SplittingRecorder::new(&h.clock, 20, 5);
     let courier = app.courier(recorder.clone(), "test");
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    h.clock.set(first_lesson_due());
     let mut sent = 0;
     for _ in 0..200 {
         let report = app.tick(&courier).await.into_result().unwrap();
@@ -341,8 +349,7 @@ async fn replies_first_scenario(db: TestDb) {
     add_members(&app, 120, 30_000, h.clock.now()).await;
     let recorder = SplittingRecorder::new(&h.clock, 100_000, 0);
     let courier = Arc::new(app.courier(recorder.clone(), "test"));
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    h.clock.set(first_lesson_due());
     let replies = async {
         // Wait until 40 lesson messages have gone out.
         while recorder.sends.lock().unwrap().len() < 40 {
@@ -433,8 +440,7 @@ async fn shared_budget_scenario(db: TestDb) {
     ]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     add_members(&app, 120, 40_000, h.clock.now()).await;
-    h.clock
-        .set(Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap());
+    h.clock.set(first_lesson_due());
     let planned = app.planner.plan_due().await.unwrap();
     assert_eq!(planned.planned, 120);
     let channel = Arc::new(WallRecorder::default());
@@ -572,12 +578,9 @@ async fn drain_turn_scenario(db: TestDb) {
     config.courier.drain_turn = std::time::Duration::from_secs(3);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     let chats = add_members(&app, 150, 70_000, h.clock.now()).await;
-    let recorder = Arc::new(Recorder {
-        clock: h.clock.clone(),
-        sends: Mutex::new(Vec::new()),
-    });
+    let recorder = Arc::new(Recorder::new(&h.clock));
     let courier = app.courier(recorder.clone(), "test");
-    let lesson_time = Utc.with_ymd_and_hms(2026, 11, 24, 23, 30, 0).unwrap();
+    let lesson_time = first_lesson_due();
     h.clock.set(lesson_time);
     // 150 lessons of two messages: 300 sends at 29.5 a second, about 10 s of sending.
     let mut turns = Vec::new();

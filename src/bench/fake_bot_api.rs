@@ -324,8 +324,8 @@ impl Counters {
 
     /// Admits a send to `chat` arriving at `now` and counts it: the new message's id, or
     /// `None` when a limit refuses it. A reply it is to a member is timed at its answer,
-    /// `answered` ns after its arrival.
-    fn send(&mut self, now: u64, answered: u64, chat: i64) -> Option<i64> {
+    /// `delay` after its arrival.
+    fn send(&mut self, now: u64, chat: i64) -> Option<i64> {
         while let Some(&oldest) = self.window.front() {
             if oldest.saturating_add(SECOND_NS) > now {
                 break;
@@ -348,9 +348,7 @@ impl Counters {
             if let Some((since, sent_then)) = waiting.pop_front() {
                 self.replies.push(Reply {
                     chat,
-                    after: std::time::Duration::from_nanos(
-                        now.saturating_add(answered).saturating_sub(since),
-                    ),
+                    after: std::time::Duration::from_nanos(now.saturating_sub(since)) + self.delay,
                     sends_before: self.sent_ever - sent_then,
                 });
             }
@@ -651,12 +649,7 @@ fn send(
                 );
             }
             // Read the clock under the lock, so that the window stays in order.
-            Ok(chat) => {
-                let answered = u64::try_from(state.delay.as_nanos()).unwrap_or(u64::MAX);
-                state
-                    .send(shared.now_ns(), answered, chat)
-                    .map(|id| (id, chat))
-            }
+            Ok(chat) => state.send(shared.now_ns(), chat).map(|id| (id, chat)),
         }
     };
     let Some((message_id, chat)) = admission else {
@@ -1247,22 +1240,22 @@ mod tests {
     #[test]
     fn global_window_slides() {
         let mut c = limited(3, 0, 1);
-        assert_eq!(c.send(0, 0, 1), Some(1));
-        assert_eq!(c.send(400 * MS, 0, 2), Some(2));
-        assert_eq!(c.send(800 * MS, 0, 3), Some(3));
-        assert_eq!(c.send(999 * MS, 0, 4), None);
+        assert_eq!(c.send(0, 1), Some(1));
+        assert_eq!(c.send(400 * MS, 2), Some(2));
+        assert_eq!(c.send(800 * MS, 3), Some(3));
+        assert_eq!(c.send(999 * MS, 4), None);
         // The send at 0 leaves the window at 1 s.
-        assert_eq!(c.send(SECOND_NS, 0, 4), Some(4));
-        assert_eq!(c.send(SECOND_NS + 1, 0, 5), None);
-        assert_eq!(c.send(1400 * MS, 0, 5), Some(5));
+        assert_eq!(c.send(SECOND_NS, 4), Some(4));
+        assert_eq!(c.send(SECOND_NS + 1, 5), None);
+        assert_eq!(c.send(1400 * MS, 5), Some(5));
         assert_eq!((c.ok, c.too_many_requests, c.max_per_second), (5, 2, 3));
 
         // After a reset the limit still remembers recent sends, the statistics do not.
         c.reset_stats();
-        assert_eq!(c.send(1500 * MS, 0, 6), None);
-        assert_eq!(c.send(1800 * MS, 0, 6), Some(6));
+        assert_eq!(c.send(1500 * MS, 6), None);
+        assert_eq!(c.send(1800 * MS, 6), Some(6));
         assert_eq!((c.ok, c.too_many_requests, c.max_per_second), (1, 1, 1));
-        assert_eq!(c.send(2500 * MS, 0, 7), Some(7));
+        assert_eq!(c.send(2500 * MS, 7), Some(7));
         assert_eq!(c.max_per_second, 2);
     }
 
@@ -1271,11 +1264,11 @@ mod tests {
         let mut c = Counters::new(None);
         // 10 sends 100 ms apart, then 50 within 50 ms.
         for i in 0..10 {
-            c.send(i * 100 * MS, 0, 1);
+            c.send(i * 100 * MS, 1);
         }
         assert_eq!(c.max_per_second, 10);
         for i in 0..50 {
-            c.send(5 * SECOND_NS + i * MS, 0, i as i64);
+            c.send(5 * SECOND_NS + i * MS, i as i64);
         }
         assert_eq!(c.max_per_second, 50);
         assert_eq!(c.chats.len(), 50);
@@ -1289,7 +1282,7 @@ mod tests {
         let mut biggest = 0;
         for chat in 0..1_000_000i64 {
             let now = chat as u64 * MS + 1;
-            assert!(c.send(now, 0, chat).is_some());
+            assert!(c.send(now, chat).is_some());
             biggest = biggest.max(c.limiter.as_ref().unwrap().chats.len());
         }
         assert!(biggest <= 2 * MIN_PRUNE_AT, "{biggest}");

@@ -157,25 +157,13 @@ impl RateLimiter {
             self.started_now(class, waiting);
             return Ok(());
         }
-        let window_full = (self.started.len() >= self.window_count)
-            .then(|| self.started.front())
-            .flatten()
-            .map(|oldest| *oldest + WINDOW)
-            .filter(|free| *free > now);
-        // Nor does a send start right on the heels of the last one (a reply between two
-        // lessons, sends whose task was scheduled late): sends started together reach the
-        // server with uneven delays, and 31 could arrive in one of its seconds.
-        let too_close = self
-            .started
-            .back()
-            .map(|last| *last + self.global.interval / 2)
-            .filter(|next| *next > now);
-        if let Some(at) = window_full.into_iter().chain(too_close).max() {
+        let free = self.window_free_at(now);
+        if free > now {
             if class == Class::Interactive && !*waiting {
                 *waiting = true;
                 self.interactive_ready += 1;
             }
-            return Err(at);
+            return Err(free);
         }
         self.started_now(class, waiting);
         while self.started.len() >= self.window_count {
@@ -202,6 +190,9 @@ impl RateLimiter {
     }
 
     /// When the window has room again and the last send is far enough behind (now if so).
+    /// Half an interval at least between two starts: sends started together (a reply
+    /// between two lessons, sends whose tasks were scheduled late) reach the server with
+    /// uneven delays, and 31 could arrive in one of its seconds.
     fn window_free_at(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let window = match self.started.front() {
             Some(oldest) if self.window_count > 0 && self.started.len() >= self.window_count => {
@@ -285,15 +276,11 @@ mod tests {
             } else {
                 Duration::zero()
             };
-            let mut at = slot.max(now) + late;
-            let mut waiting = false;
-            loop {
-                match limiter.start(at, Class::Bulk, &mut waiting) {
-                    Ok(()) => break,
-                    Err(retry) => at = retry,
-                }
-            }
-            starts.push(at);
+            starts.push(start_when_allowed(
+                &mut limiter,
+                slot.max(now) + late,
+                Class::Bulk,
+            ));
             now = slot;
         }
         starts.sort();
@@ -325,24 +312,37 @@ mod tests {
                 Class::Bulk
             };
             let slot = limiter.reserve(&format!("c{i}"), false, class, now);
-            let mut at = slot.max(now) + Duration::milliseconds(rng.random_range(0..60));
-            let mut waiting = false;
-            loop {
-                match limiter.start(at, class, &mut waiting) {
-                    Ok(()) => break,
-                    Err(retry) => {
-                        assert!(retry > at, "a retry is later");
-                        at = retry;
-                    }
-                }
-            }
-            starts.push(at);
+            let late = Duration::milliseconds(rng.random_range(0..60));
+            starts.push(start_when_allowed(
+                &mut limiter,
+                slot.max(now) + late,
+                class,
+            ));
             now = slot;
         }
         starts.sort();
         let gap = Duration::microseconds((1e6_f64 / 29.5).ceil() as i64) / 2;
         for pair in starts.windows(2) {
             assert!(pair[1] - pair[0] >= gap, "{} then {}", pair[0], pair[1]);
+        }
+    }
+
+    /// Tries to start a send of `class` at `at`, and again at each instant it is told, until
+    /// it starts; that instant.
+    fn start_when_allowed(
+        limiter: &mut RateLimiter,
+        mut at: DateTime<Utc>,
+        class: Class,
+    ) -> DateTime<Utc> {
+        let mut waiting = false;
+        loop {
+            match limiter.start(at, class, &mut waiting) {
+                Ok(()) => return at,
+                Err(retry) => {
+                    assert!(retry > at, "a retry is later");
+                    at = retry;
+                }
+            }
         }
     }
 
@@ -425,11 +425,7 @@ mod tests {
             let mut now = t0();
             for i in 0..300 {
                 let slot = limiter.reserve(&format!("c{i}"), false, Class::Bulk, now);
-                let mut at = slot;
-                let mut waiting = false;
-                while let Err(retry) = limiter.start(at, Class::Bulk, &mut waiting) {
-                    at = retry;
-                }
+                let at = start_when_allowed(limiter, slot, Class::Bulk);
                 sent.push((at, format!("c{i}")));
                 now = at;
             }
