@@ -10,6 +10,7 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 
 pub use crate::domain::address::ChatAddress;
+use crate::domain::outbox::ClaimOrder;
 use crate::domain::schedule::{parse_lesson_time, parse_time_zone};
 
 #[derive(Debug, thiserror::Error)]
@@ -277,6 +278,9 @@ pub struct CourierSettings {
     /// How long one drain of the service's tick may go on claiming before the tick's
     /// other jobs get their turn (`Courier::drain_turn`).
     pub drain_turn: Duration,
+    /// The order due rows are claimed in: earliest due first; the other order exists for
+    /// the delivery benchmark's comparison and is not read from the configuration.
+    pub claim_order: ClaimOrder,
 }
 
 impl Default for CourierSettings {
@@ -289,6 +293,7 @@ impl Default for CourierSettings {
             backoff: Duration::from_secs(10),
             max_backoff: Duration::from_secs(3600),
             drain_turn: Duration::from_secs(30),
+            claim_order: ClaimOrder::EarliestDue,
         }
     }
 }

@@ -10,6 +10,7 @@ use support::db::TestDb;
 use support::harness::{Harness, add_members, member_of};
 use weike::channel::{Channel, Inbound, InboundEvent, Limits, Outbound, Profile, SendError, Sent};
 use weike::clock::{Clock, ManualClock};
+use weike::domain::outbox::ClaimOrder;
 use weike::domain::{Dialog, Locale};
 use weike::service::App;
 
@@ -564,6 +565,27 @@ async fn earliest_due_first_scenario(db: TestDb) {
         .await
         .unwrap();
     assert!(first.iter().all(|c| c.due_at == day(6, 30)));
+    for c in &first {
+        app.store.release(c.id, "edf", c.due_at).await.unwrap();
+    }
+    // The benchmark's other order: as written, the 07:30 backlog first.
+    let written = app
+        .store
+        .claim_due_in(ClaimOrder::Written, "telegram", "edf", now, lease, 6)
+        .await
+        .unwrap();
+    let order: Vec<DateTime<Utc>> = written.iter().map(|c| c.due_at).collect();
+    assert_eq!(
+        order,
+        [
+            day(7, 30),
+            day(7, 30),
+            day(7, 30),
+            day(6, 30),
+            day(6, 30),
+            day(7, 0)
+        ]
+    );
 }
 
 sqlite_and_postgres!(earliest_due_first => earliest_due_first_scenario);

@@ -27,6 +27,7 @@ use crate::channel::UpdateSource;
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock as _, ManualClock, SystemClock};
 use crate::domain::capacity::{Slot, forecast};
+use crate::domain::outbox::ClaimOrder;
 use crate::service::{App, Mode, Service, run_services_until};
 
 /// The bot's token in the benchmarks (its id is the part before the colon).
@@ -127,7 +128,10 @@ pub struct SlotLateness {
     /// The lesson time, local (Asia/Shanghai).
     pub time: String,
     pub members: u64,
+    /// Claimed earliest due first, as the service does.
     pub lateness: Latencies,
+    /// Claimed in the order the rows were written ([`ClaimOrder::Written`]).
+    pub written_order: Latencies,
     /// The `/capacity` forecast of the slot's longest wait.
     pub forecast: Duration,
 }
@@ -135,11 +139,15 @@ pub struct SlotLateness {
 #[derive(Debug, Clone, Default)]
 pub struct LatenessFigures {
     pub members: i64,
+    /// Lessons sent in the day claimed earliest due first, and in the one claimed in the
+    /// order written.
     pub sent: u64,
-    /// Wall time of the simulation.
+    pub sent_written_order: u64,
+    /// Wall time of the two simulations.
     pub took: Duration,
     pub slots: Vec<SlotLateness>,
     pub all: Latencies,
+    pub all_written_order: Latencies,
 }
 
 /// The replies phase.
@@ -239,29 +247,36 @@ impl RepliesFigures {
         }
         if let Some(l) = &self.lateness {
             out.push_str(&format!(
-                "{:<44} {} lessons sent in {:.1} s (simulated clock)\n",
+                "{:<44} {} + {} lessons sent in {:.1} s (simulated clock, each order)\n",
                 format!("lateness, {} members over lesson times", l.members),
                 l.sent,
+                l.sent_written_order,
                 l.took.as_secs_f64()
             ));
             out.push_str(&format!(
-                "  {:<8} {:>9}  {:<40} {}\n",
-                "slot", "members", "lateness (earliest due first)", "/capacity forecast"
+                "  {:<8} {:>9}  {:<46} {:<46} {}\n",
+                "slot",
+                "members",
+                "lateness (earliest due first)",
+                "(claimed in the order written)",
+                "/capacity forecast"
             ));
             for s in &l.slots {
                 out.push_str(&format!(
-                    "  {:<8} {:>9}  {:<40} {}\n",
+                    "  {:<8} {:>9}  {:<46} {:<46} {}\n",
                     s.time,
                     s.members,
                     s.lateness.show(),
+                    s.written_order.show(),
                     seconds(s.forecast)
                 ));
             }
             out.push_str(&format!(
-                "  {:<8} {:>9}  {}\n",
+                "  {:<8} {:>9}  {:<46} {}\n",
                 "all",
                 l.all.count,
-                l.all.show()
+                l.all.show(),
+                l.all_written_order.show()
             ));
         }
         if let Some(r) = &self.replies {
@@ -517,18 +532,36 @@ fn slot_members(total: i64) -> Vec<i64> {
     counts
 }
 
-async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result<LatenessFigures> {
+/// One simulated day of the lateness phase, with the courier claiming in `order`.
+struct SimulatedDay {
+    sent: u64,
+    took: Duration,
+    /// Each lesson's due and sent time.
+    times: Vec<(DateTime<Utc>, DateTime<Utc>)>,
+    /// The courier's overall rate (the forecast's).
+    per_second: f64,
+}
+
+/// Loads `counts[i]` members at `dues[i]` (chats from `first_chat`), then runs the planner
+/// and a courier claiming in `order` as the service's tick runs them, on a simulated clock,
+/// until every one of their lessons is sent.
+async fn simulate_day(
+    bench: &RepliesBench,
+    dir: &Path,
+    url: &str,
+    (dues, counts): (&[DateTime<Utc>], &[i64]),
+    order: ClaimOrder,
+    first_chat: i64,
+) -> anyhow::Result<SimulatedDay> {
     let midnight = simulated_day();
-    let dues: Vec<DateTime<Utc>> = SLOTS
-        .iter()
-        .map(|&(h, m, _)| midnight + chrono::Duration::minutes(i64::from(h * 60 + m)))
-        .collect();
     let clock = ManualClock::new(midnight);
-    let app = start_app(bench, dir, url, Arc::new(clock.clone())).await?;
+    let mut config = super::fixture_config(dir, url)?;
+    config.courier.concurrency = bench.concurrency.max(1);
+    config.courier.claim_order = order;
+    let app = App::start(config, Arc::new(clock.clone())).await?;
     let after = super::queries::max_member_id(&app.store).await?;
-    let counts = slot_members(bench.lateness_members);
-    let mut chat = LATENESS_CHATS;
-    for ((&due, &count), &(h, m, _)) in dues.iter().zip(&counts).zip(&SLOTS) {
+    let mut chat = first_chat;
+    for ((&due, &count), &(h, m, _)) in dues.iter().zip(counts).zip(&SLOTS) {
         let before = super::queries::max_member_id(&app.store).await?;
         super::loaders::members(
             &app.store, "telegram", chat, count, "b", "bench", due, midnight,
@@ -570,6 +603,45 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
     let took = started.elapsed();
     courier.release_all().await?;
     let times = super::queries::lesson_times_after(&app.store, after).await?;
+    let per_second = courier.limits().global_per_second;
+    app.store.close().await;
+    Ok(SimulatedDay {
+        sent,
+        took,
+        times,
+        per_second,
+    })
+}
+
+/// The lateness phase: the same day simulated twice, its members claimed earliest due
+/// first (as the service does), then in the order their rows were written.
+async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result<LatenessFigures> {
+    let midnight = simulated_day();
+    let dues: Vec<DateTime<Utc>> = SLOTS
+        .iter()
+        .map(|&(h, m, _)| midnight + chrono::Duration::minutes(i64::from(h * 60 + m)))
+        .collect();
+    let counts = slot_members(bench.lateness_members);
+    let members = counts.iter().sum::<i64>();
+    let slots = (dues.as_slice(), counts.as_slice());
+    let edf = simulate_day(
+        bench,
+        dir,
+        url,
+        slots,
+        ClaimOrder::EarliestDue,
+        LATENESS_CHATS,
+    )
+    .await?;
+    let written = simulate_day(
+        bench,
+        dir,
+        url,
+        slots,
+        ClaimOrder::Written,
+        LATENESS_CHATS + members,
+    )
+    .await?;
     let forecasts = forecast(
         &dues
             .iter()
@@ -580,10 +652,13 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
             })
             .collect::<Vec<_>>(),
         1.0,
-        courier.limits().global_per_second,
+        edf.per_second,
     );
     let late =
         |(due, sent): &(DateTime<Utc>, DateTime<Utc>)| (*sent - *due).to_std().unwrap_or_default();
+    let of_slot = |day: &SimulatedDay, due: DateTime<Utc>| {
+        Latencies::of(day.times.iter().filter(|t| t.0 == due).map(late).collect())
+    };
     let slots = SLOTS
         .iter()
         .zip(&dues)
@@ -591,7 +666,8 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
         .map(|((&(h, m, _), &due), &members)| SlotLateness {
             time: format!("{h:02}:{m:02}"),
             members: members as u64,
-            lateness: Latencies::of(times.iter().filter(|t| t.0 == due).map(late).collect()),
+            lateness: of_slot(&edf, due),
+            written_order: of_slot(&written, due),
             forecast: forecasts
                 .iter()
                 .find(|f| f.due == due)
@@ -599,13 +675,14 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
                 .unwrap_or_default(),
         })
         .collect();
-    app.store.close().await;
     Ok(LatenessFigures {
         members: bench.lateness_members,
-        sent,
-        took,
+        sent: edf.sent,
+        sent_written_order: written.sent,
+        took: edf.took + written.took,
         slots,
-        all: Latencies::of(times.iter().map(late).collect()),
+        all: Latencies::of(edf.times.iter().map(late).collect()),
+        all_written_order: Latencies::of(written.times.iter().map(late).collect()),
     })
 }
 
@@ -724,15 +801,17 @@ mod tests {
         assert!(s.beyond_limiter.p99 <= s.first_reply.p99, "{s:?}");
 
         let l = r.lateness.as_ref().expect("the lateness phase ran");
-        assert_eq!(l.sent, 30, "{l:?}");
-        assert_eq!(l.all.count, 30, "{l:?}");
+        assert_eq!((l.sent, l.sent_written_order), (30, 30), "{l:?}");
+        assert_eq!((l.all.count, l.all_written_order.count), (30, 30), "{l:?}");
         assert_eq!(l.slots.iter().map(|s| s.members).sum::<u64>(), 30, "{l:?}");
         assert!(
-            l.slots.iter().all(|s| s.lateness.count as u64 == s.members),
+            l.slots.iter().all(|s| s.lateness.count as u64 == s.members
+                && s.written_order.count as u64 == s.members),
             "{l:?}"
         );
         // A few members a slot at 29.5 a second: each slot is sent within seconds.
         assert!(l.all.max < Duration::from_secs(5), "{l:?}");
+        assert!(l.all_written_order.max < Duration::from_secs(5), "{l:?}");
 
         let p = r.replies.as_ref().expect("the replies phase ran");
         assert!(p.interactions >= 8, "{p:?}");

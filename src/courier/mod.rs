@@ -269,7 +269,14 @@ impl Courier {
             let batch = i64::try_from(self.settings.concurrency.max(1) * 4).unwrap_or(64);
             let items = self
                 .store
-                .claim_due(self.channel.name(), &self.worker, now, lease_until, batch)
+                .claim_due_in(
+                    self.settings.claim_order,
+                    self.channel.name(),
+                    &self.worker,
+                    now,
+                    lease_until,
+                    batch,
+                )
                 .await?;
             if items.is_empty() {
                 return Ok(report);

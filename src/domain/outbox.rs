@@ -89,6 +89,31 @@ impl std::fmt::Display for OutboxKind {
     }
 }
 
+/// The order in which the courier claims due rows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ClaimOrder {
+    /// Earliest due first (`next_attempt_at`): members who chose 06:30 are not held behind
+    /// a backlog of 07:30 rows written before theirs, and a row given back after a 429 keeps
+    /// its place. What the service does.
+    #[default]
+    EarliestDue,
+    /// The order the rows were written in (their id), whatever their due time. Only the
+    /// delivery benchmark uses it, to compare lateness with and without earliest due first.
+    Written,
+}
+
+impl ClaimOrder {
+    /// The SQL expression the claim orders by (on the outbox as `o`). `o.id + 0` keeps the
+    /// primary key's index out of the plan: both databases then find the due rows by their
+    /// status index and sort those, instead of walking every row by id.
+    pub fn sql(self) -> &'static str {
+        match self {
+            ClaimOrder::EarliestDue => "o.next_attempt_at",
+            ClaimOrder::Written => "o.id + 0",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,7 +19,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-use crate::domain::outbox::OutboxKind;
+use crate::domain::outbox::{ClaimOrder, OutboxKind};
 use crate::domain::stats::StatsCalendar;
 use crate::domain::streak::LessonDay;
 use crate::domain::{Branch, BranchTree, Locale, Member, MemberStatus};
@@ -1401,8 +1401,30 @@ impl Store {
     /// Claims up to `limit` deliveries that are due to members of `channel` (a courier
     /// sends through one channel), leasing them to `worker` until `lease_until`. Rows
     /// whose lease ran out (a crashed worker) are claimable again.
+    /// Earliest due first ([`ClaimOrder::EarliestDue`]).
     pub async fn claim_due(
         &self,
+        channel: &str,
+        worker: &str,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: i64,
+    ) -> Result<Vec<OutboxItem>> {
+        self.claim_due_in(
+            ClaimOrder::EarliestDue,
+            channel,
+            worker,
+            now,
+            lease_until,
+            limit,
+        )
+        .await
+    }
+
+    /// [`Store::claim_due`] in the given order (the courier's `claim_order` setting).
+    pub async fn claim_due_in(
+        &self,
+        order: ClaimOrder,
         channel: &str,
         worker: &str,
         now: DateTime<Utc>,
@@ -1430,9 +1452,10 @@ impl Store {
              AND EXISTS (SELECT 1 FROM members m WHERE m.id = o.member_id AND m.channel = $5)";
         let sql = format!(
             "UPDATE outbox SET status = 'sending', claimed_by = $2, claimed_until = $3
-             WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY o.next_attempt_at LIMIT $4 {})
+             WHERE id IN (SELECT o.id FROM outbox o WHERE {ready} ORDER BY {order} LIMIT $4 {})
              RETURNING id",
-            self.skip_locked()
+            self.skip_locked(),
+            order = order.sql(),
         );
         let ids: Vec<i64> = self
             .claim_rows::<(i64,)>(&sql, channel, worker, now, lease_until, limit)
@@ -1447,7 +1470,7 @@ impl Store {
         let rows: Vec<OutboxRow> = on_pool!(self, p => {
             sqlx::query_as(&format!(
                 "SELECT o.id, o.member_id, o.kind, o.ref, o.dedup_key, o.due_at, o.attempts, o.parts_sent, m.channel, m.chat_id, m.status AS member_status
-                 FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY o.next_attempt_at, o.id"
+                 FROM outbox o JOIN members m ON m.id = o.member_id WHERE o.id IN ({list}) ORDER BY {}, o.id", order.sql()
             ))
             .fetch_all(p)
             .await?
