@@ -65,6 +65,26 @@ macro_rules! on_pool {
     };
 }
 
+/// Updates the outbox row `$id` while `$worker` holds it (claimed, still sending): `$set`
+/// is the SET list, its placeholders from `$3` on bound to the values that follow. A row
+/// the worker no longer holds (its lease ran out and another took it) is left alone.
+macro_rules! update_claimed {
+    ($store:expr, $id:expr, $worker:expr, $set:literal $(, $value:expr)* $(,)?) => {
+        on_pool!($store, p => {
+            sqlx::query(concat!(
+                "UPDATE outbox SET ", $set,
+                " WHERE id = $1 AND claimed_by = $2 AND status = 'sending'"
+            ))
+            .bind($id)
+            .bind($worker)
+            $(.bind($value))*
+            .execute(p)
+            .await?
+            .rows_affected()
+        })
+    };
+}
+
 /// Runs `$body` inside a write transaction `$tx` and commits it. SQLite takes the write
 /// lock at once (`BEGIN IMMEDIATE`) so that two writers wait instead of failing.
 macro_rules! in_tx {
@@ -113,6 +133,16 @@ impl Store {
         tokio::time::sleep(BATCH_PAUSE).await;
     }
 
+    /// `items` a batch of [`BATCH_ROWS`] at a time, with `between_batches` before every
+    /// batch but the first: the loop of a bulk write that takes its rows from memory.
+    pub(crate) fn batches<'a, T>(&'a self, items: &'a [T]) -> Batches<'a, T> {
+        Batches {
+            store: self,
+            rest: items.chunks(BATCH_ROWS),
+            start: 0,
+        }
+    }
+
     /// The id ending the next window of [`BATCH_ROWS`] members after id `after` (None: fewer
     /// are left), for bulk writes that go through the members a window at a time.
     async fn member_window_end(&self, after: i64) -> Result<Option<i64>> {
@@ -125,6 +155,33 @@ impl Store {
         });
         Ok(end)
     }
+}
+
+/// The batches of a bulk write ([`Store::batches`]).
+pub(crate) struct Batches<'a, T> {
+    store: &'a Store,
+    rest: std::slice::Chunks<'a, T>,
+    start: usize,
+}
+
+impl<'a, T> Batches<'a, T> {
+    /// The next batch and the index of its first item, after the pause between batches.
+    pub(crate) async fn next(&mut self) -> Option<(usize, &'a [T])> {
+        let batch = self.rest.next()?;
+        let start = self.start;
+        if start > 0 {
+            self.store.between_batches().await;
+        }
+        self.start += batch.len();
+        Some((start, batch))
+    }
+}
+
+/// `items` as one JSON array, a row each made by `row`: the one parameter that carries a
+/// batch of rows to a statement (`json_each` on SQLite, `jsonb_array_elements` on
+/// PostgreSQL), instead of thousands of bound values.
+pub(crate) fn json_rows<T>(items: &[T], row: impl FnMut(&T) -> serde_json::Value) -> String {
+    serde_json::Value::Array(items.iter().map(row).collect()).to_string()
 }
 
 /// Repeats `$batch` (an expression, usually one statement, giving how many rows it touched,
@@ -740,21 +797,14 @@ impl Store {
              WHERE branches.origin = 'file'"
         );
         let all = tree.all();
-        for (i, batch) in all.chunks(BATCH_ROWS).enumerate() {
-            if i > 0 {
-                self.between_batches().await;
-            }
-            let rows = serde_json::Value::Array(
-                batch
-                    .iter()
-                    .enumerate()
-                    .map(|(j, b)| {
-                        let names = serde_json::to_string(&b.names).unwrap_or_else(|_| "{}".into());
-                        serde_json::json!([b.id, b.name, names, b.parent_id, i * BATCH_ROWS + j])
-                    })
-                    .collect(),
-            )
-            .to_string();
+        let mut batches = self.batches(all);
+        while let Some((start, batch)) = batches.next().await {
+            let mut position = start;
+            let rows = json_rows(batch, |b| {
+                let names = serde_json::to_string(&b.names).unwrap_or_else(|_| "{}".into());
+                position += 1;
+                serde_json::json!([b.id, b.name, names, b.parent_id, position - 1])
+            });
             on_pool!(self, p => {
                 sqlx::query(&sql).bind(rows).execute(p).await?;
             });
@@ -774,10 +824,8 @@ impl Store {
             .iter()
             .flat_map(|course| course.lessons.iter().map(move |lesson| (course, lesson)))
             .collect();
-        for (i, batch) in lessons.chunks(BATCH_ROWS).enumerate() {
-            if i > 0 {
-                self.between_batches().await;
-            }
+        let mut batches = self.batches(&lessons);
+        while let Some((_, batch)) = batches.next().await {
             in_tx!(self, tx => {
                 for (course, lesson) in batch {
                     let title = lesson.version(course.default_locale, course.default_locale).title.clone();
@@ -1486,19 +1534,14 @@ impl Store {
         message_id: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'sent', sent_at = $3, channel_message_id = $4, claimed_until = NULL, last_error = NULL
-                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .bind(now)
-            .bind(message_id)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
+        update_claimed!(
+            self,
+            id,
+            worker,
+            "status = 'sent', sent_at = $3, channel_message_id = $4, claimed_until = NULL, last_error = NULL",
+            now,
+            message_id,
+        );
         Ok(())
     }
 
@@ -1515,21 +1558,16 @@ impl Store {
         } else {
             "dead"
         };
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE outbox SET status = $3, attempts = attempts + 1, last_error = $4,
-                   next_attempt_at = COALESCE($5, next_attempt_at), claimed_until = NULL
-                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .bind(status)
-            .bind(error)
-            .bind(retry_at)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
+        update_claimed!(
+            self,
+            id,
+            worker,
+            "status = $3, attempts = attempts + 1, last_error = $4,
+             next_attempt_at = COALESCE($5, next_attempt_at), claimed_until = NULL",
+            status,
+            error,
+            retry_at,
+        );
         Ok(())
     }
 
@@ -1537,35 +1575,20 @@ impl Store {
     /// be claimed again from `retry_at` (the courier gives its due time: the row keeps its
     /// place, earliest due first).
     pub async fn release(&self, id: i64, worker: &str, retry_at: DateTime<Utc>) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE outbox SET status = 'pending', next_attempt_at = $3, claimed_until = NULL
-                 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .bind(retry_at)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
+        update_claimed!(
+            self,
+            id,
+            worker,
+            "status = 'pending', next_attempt_at = $3, claimed_until = NULL",
+            retry_at,
+        );
         Ok(())
     }
 
     /// Notes that the first `parts` parts of a claimed delivery were sent, before it is
     /// given back or retried: the next attempt starts after them.
     pub async fn save_parts_sent(&self, id: i64, worker: &str, parts: i64) -> Result<()> {
-        on_pool!(self, p => {
-            sqlx::query(
-                "UPDATE outbox SET parts_sent = $3 WHERE id = $1 AND claimed_by = $2 AND status = 'sending'",
-            )
-            .bind(id)
-            .bind(worker)
-            .bind(parts)
-            .execute(p)
-            .await?
-            .rows_affected()
-        });
+        update_claimed!(self, id, worker, "parts_sent = $3", parts);
         Ok(())
     }
 

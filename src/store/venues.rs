@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Duration, Utc};
 
-use super::{NewDelivery, Pool, Result, Store};
+use super::{NewDelivery, Pool, Result, Store, json_rows};
 use crate::domain::geo::{self, GeoError, LatLon};
 use crate::domain::outbox::OutboxKind;
 use crate::domain::venue_csv::MAX_ACTIVITY_HOURS;
@@ -295,29 +295,21 @@ impl Store {
         );
         let mut new = 0;
         let mut done = 0;
-        for (i, batch) in venues.chunks(super::BATCH_ROWS).enumerate() {
-            if i > 0 {
-                self.between_batches().await;
-            }
+        let mut batches = self.batches(venues);
+        while let Some((_, batch)) = batches.next().await {
             let ids = ids_json(batch.iter().map(|v| v.id.as_str()));
-            let rows = serde_json::Value::Array(
-                batch
-                    .iter()
-                    .map(|v| {
-                        serde_json::json!([
-                            v.id,
-                            v.name,
-                            v.location.lat,
-                            v.location.lon,
-                            geo::cell_of(v.location),
-                            v.address,
-                            v.radius_km,
-                            v.branch_id
-                        ])
-                    })
-                    .collect(),
-            )
-            .to_string();
+            let rows = json_rows(batch, |v| {
+                serde_json::json!([
+                    v.id,
+                    v.name,
+                    v.location.lat,
+                    v.location.lon,
+                    geo::cell_of(v.location),
+                    v.address,
+                    v.radius_km,
+                    v.branch_id
+                ])
+            });
             let started = std::time::Instant::now();
             let existing: i64 = in_tx!(self, tx => {
                 let (existing,): (i64,) = sqlx::query_as(&existing_sql)
@@ -454,29 +446,21 @@ impl Store {
             self.json_ids(1)
         );
         let mut before = Vec::with_capacity(activities.len());
-        for (i, batch) in activities.chunks(super::BATCH_ROWS).enumerate() {
-            if i > 0 {
-                self.between_batches().await;
-            }
+        let mut batches = self.batches(activities);
+        while let Some((_, batch)) = batches.next().await {
             let ids = ids_json(batch.iter().map(|a| a.id.as_str()));
-            let rows = serde_json::Value::Array(
-                batch
-                    .iter()
-                    .map(|a| {
-                        serde_json::json!([
-                            a.id,
-                            a.venue_id,
-                            a.title,
-                            a.description,
-                            super::db_time(a.starts_at),
-                            super::db_time(a.ends_at),
-                            a.timezone,
-                            a.capacity
-                        ])
-                    })
-                    .collect(),
-            )
-            .to_string();
+            let rows = json_rows(batch, |a| {
+                serde_json::json!([
+                    a.id,
+                    a.venue_id,
+                    a.title,
+                    a.description,
+                    super::db_time(a.starts_at),
+                    super::db_time(a.ends_at),
+                    a.timezone,
+                    a.capacity
+                ])
+            });
             let started = std::time::Instant::now();
             let mut old: std::collections::HashMap<String, Activity> = in_tx!(self, tx => {
                 let old: Vec<Activity> = sqlx::query_as(&before_sql)
@@ -962,14 +946,12 @@ impl Store {
             Pool::Postgres(_) => super::OUTBOX_FROM_JSON_POSTGRES,
         };
         let mut new = 0;
-        for (i, batch) in deliveries.chunks(super::BATCH_ROWS).enumerate() {
-            if i > 0 {
-                self.between_batches().await;
-            }
-            let rows = serde_json::Value::Array(batch.iter().map(super::delivery_json).collect());
+        let mut batches = self.batches(deliveries);
+        while let Some((_, batch)) = batches.next().await {
+            let rows = json_rows(batch, super::delivery_json);
             new += on_pool!(self, p => {
                 sqlx::query(sql)
-                    .bind(rows.to_string())
+                    .bind(rows)
                     .bind(now)
                     .execute(p)
                     .await?
