@@ -17,15 +17,20 @@ fn weike() -> Command {
     cmd
 }
 
+/// Runs `command`: its exit code, standard output and standard error.
+fn outcome(command: &mut Command) -> (Option<i32>, String, String) {
+    let out = command.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// Runs `command`, which must succeed (its output shown if not); its standard output.
 fn stdout_of(command: &mut Command) -> String {
-    let out = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = outcome(command);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     stdout
 }
 
@@ -33,15 +38,14 @@ fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// The `course.toml` of a course `demo`.
+const DEMO_COURSE: &str = "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n";
+
 /// A course with one good lesson and two broken ones.
 fn broken_course() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "course.toml",
-        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
-    );
+    write(d, "course.toml", DEMO_COURSE);
     write(
         d,
         "01-good.zh-CN.md",
@@ -62,13 +66,7 @@ fn broken_course() -> tempfile::TempDir {
 
 #[test]
 fn lessons_check_accepts_the_shipped_course() {
-    let out = weike().args(["lessons", "check"]).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_of(weike().args(["lessons", "check"]));
     assert!(
         stdout.contains("1 course(s), 15 lessons, 45 language versions: all valid"),
         "{stdout}"
@@ -103,23 +101,18 @@ fn lessons_check_reports_file_line_problem_and_exits_1() {
 fn lessons_check_warns_on_long_lessons_and_refuses_huge_or_outside_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "course.toml",
-        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
-    );
+    write(d, "course.toml", DEMO_COURSE);
     let lesson = |id: &str, paragraphs: usize| {
         let body = vec!["过马路要看红绿灯，走人行横道。".repeat(10); paragraphs].join("\n\n");
         format!("+++\nid = \"{id}\"\ntitle = \"课\"\n+++\n{body}\n")
     };
     write(d, "01-long.zh-CN.md", &lesson("long", 40)); // 6,000 characters
     let check = || {
-        let out = weike().args(["lessons", "check"]).arg(d).output().unwrap();
-        let root = d.display().to_string();
+        let (code, stdout, stderr) = outcome(weike().args(["lessons", "check"]).arg(d));
         (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).replace(&root, "DIR"),
-            String::from_utf8_lossy(&out.stderr).to_string(),
+            code,
+            stdout.replace(&d.display().to_string(), "DIR"),
+            stderr,
         )
     };
     let (code, stdout, stderr) = check();
@@ -475,12 +468,7 @@ fn import_scenario(url: &str) {
         if let Some(locale) = locale {
             cmd.args(["--locale", locale]);
         }
-        let out = cmd.env("WEIKE_DATABASE_URL", url).output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
+        outcome(cmd.env("WEIKE_DATABASE_URL", url))
     };
     let import = |what: &str, file: &str| import_in(Some("en"), what, file);
     write(
@@ -507,13 +495,12 @@ fn import_scenario(url: &str) {
             "{stdout}"
         );
     }
-    let out = weike()
-        .args(["import", "--locale", "zh-TW", "venues"])
-        .arg(d.join("bad-venues.csv"))
-        .env("WEIKE_DATABASE_URL", url)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, stdout, _) = outcome(
+        weike()
+            .args(["import", "--locale", "zh-TW", "venues"])
+            .arg(d.join("bad-venues.csv"))
+            .env("WEIKE_DATABASE_URL", url),
+    );
     assert!(
         stdout.contains("bad-venues.csv:3: 緯度 95 超出範圍：應在 -90 到 90 之間\n"),
         "{stdout}"
@@ -622,19 +609,12 @@ fn import_scenario(url: &str) {
         stdout.contains("2 activities imported (2 new, 0 updated)"),
         "{stdout}"
     );
-    let (code, stdout, stderr) = {
-        let out = weike()
+    let (code, stdout, stderr) = outcome(
+        weike()
             .args(["import", "activities", "--notify", "--locale", "en"])
             .arg(d.join("activities.csv"))
-            .env("WEIKE_DATABASE_URL", url)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
+            .env("WEIKE_DATABASE_URL", url),
+    );
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
         stdout.contains("2 activities imported (0 new, 2 updated)"),
@@ -700,22 +680,16 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
         "{report}"
     );
 
-    let out = weike()
-        .args(["inbox", "retry"])
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout).starts_with("1 dead update(s) queued again"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    let (_, stdout, _) = outcome(
+        weike()
+            .args(["inbox", "retry"])
+            .env("WEIKE_DATABASE_URL", &url),
     );
-    let out = weike()
-        .arg("inbox")
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("1 dead update(s) queued again"),
+        "{stdout}"
+    );
+    let (_, report, _) = outcome(weike().arg("inbox").env("WEIKE_DATABASE_URL", &url));
     assert!(report.contains("no dead updates"), "{report}");
     assert!(report.contains("pending"), "{report}");
 }
