@@ -8,6 +8,7 @@ mod support;
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use support::db::{TestDb, postgres_before, sqlite_before};
+use weike::domain::stats::Figures;
 use weike::store::Store;
 
 /// The migration under test.
@@ -91,6 +92,22 @@ async fn away_flags(url: &str) -> Vec<(i64, String, bool)> {
     }
 }
 
+/// The figures of branch b1 in WEEK.
+async fn b1_figures(store: &Store) -> Figures {
+    store.branch_figures(WEEK).await.expect("figures")["b1"]
+}
+
+/// What the away flag moves in `f`: (migrants active, participants, participants away from
+/// home, check-ins).
+fn away_counts(f: &Figures) -> (i64, i64, i64, i64) {
+    (
+        f.migrant_active,
+        f.participants,
+        f.migrant_participants,
+        f.checkins,
+    )
+}
+
 /// Applies 0021 through the store, as `weike migrate` does, and checks the data after it.
 async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
     let store = Store::connect(url).await.expect("connect");
@@ -108,17 +125,8 @@ async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
     );
 
     // The figures are what they were: AWAY took part away from home; QUIZ did not check in.
-    let figures = store.branch_figures(WEEK).await.expect("figures")["b1"];
-    assert_eq!(
-        (
-            figures.active,
-            figures.migrant_active,
-            figures.participants,
-            figures.migrant_participants,
-            figures.checkins
-        ),
-        (3, 2, 2, 1, 3)
-    );
+    let figures = b1_figures(&store).await;
+    assert_eq!((figures.active, away_counts(&figures)), (3, (2, 2, 1, 3)));
 
     // HOME goes away mid-week and checks in: now a participant away from home too, though
     // their row of the week was started at home.
@@ -132,16 +140,7 @@ async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
             .await
             .expect("check-in")
     );
-    let figures = store.branch_figures(WEEK).await.expect("figures")["b1"];
-    assert_eq!(
-        (
-            figures.migrant_active,
-            figures.participants,
-            figures.migrant_participants,
-            figures.checkins
-        ),
-        (3, 2, 2, 4)
-    );
+    assert_eq!(away_counts(&b1_figures(&store).await), (3, 2, 2, 4));
     // QUIZ checks in while away; AWAY comes home and checks in: still one away check-in.
     assert!(
         store
@@ -156,16 +155,8 @@ async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
             .await
             .unwrap()
     );
-    let figures = store.branch_figures(WEEK).await.expect("figures")["b1"];
-    assert_eq!(
-        (
-            figures.migrant_active,
-            figures.participants,
-            figures.migrant_participants,
-            figures.checkins
-        ),
-        (2, 3, 3, 6)
-    );
+    let figures = b1_figures(&store).await;
+    assert_eq!(away_counts(&figures), (2, 3, 3, 6));
     // A check-in recorded twice counts once.
     assert!(
         !store
@@ -173,7 +164,7 @@ async fn migrate_and_check(url: &str, away: i64, home: i64, quiz: i64) {
             .await
             .unwrap()
     );
-    let again = store.branch_figures(WEEK).await.expect("figures")["b1"];
+    let again = b1_figures(&store).await;
     assert_eq!(again, figures);
     store.close().await;
 }

@@ -17,31 +17,54 @@ fn weike() -> Command {
     cmd
 }
 
+/// Runs `command`: its exit code, standard output and standard error.
+fn outcome(command: &mut Command) -> (Option<i32>, String, String) {
+    let out = command.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).to_string(),
+        String::from_utf8_lossy(&out.stderr).to_string(),
+    )
+}
+
 /// Runs `command`, which must succeed (its output shown if not); its standard output.
 fn stdout_of(command: &mut Command) -> String {
-    let out = command.output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (code, stdout, stderr) = outcome(command);
+    assert_eq!(code, Some(0), "{stdout}{stderr}");
     stdout
+}
+
+/// Runs `command`, which must exit with `code` (its output shown if not); its standard
+/// error.
+fn stderr_of(command: &mut Command, code: i32) -> String {
+    let (got, stdout, stderr) = outcome(command);
+    assert_eq!(got, Some(code), "{stdout}{stderr}");
+    stderr
+}
+
+/// `weike lessons check dir`: its exit code, standard output with `dir` written `DIR`, and
+/// standard error.
+fn lessons_check(dir: &Path) -> (Option<i32>, String, String) {
+    let (code, stdout, stderr) = outcome(weike().args(["lessons", "check"]).arg(dir));
+    (
+        code,
+        stdout.replace(&dir.display().to_string(), "DIR"),
+        stderr,
+    )
 }
 
 fn write(dir: &Path, name: &str, text: &str) {
     std::fs::write(dir.join(name), text).unwrap();
 }
 
+/// The `course.toml` of a course `demo`.
+const DEMO_COURSE: &str = "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n";
+
 /// A course with one good lesson and two broken ones.
 fn broken_course() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "course.toml",
-        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
-    );
+    write(d, "course.toml", DEMO_COURSE);
     write(
         d,
         "01-good.zh-CN.md",
@@ -62,13 +85,7 @@ fn broken_course() -> tempfile::TempDir {
 
 #[test]
 fn lessons_check_accepts_the_shipped_course() {
-    let out = weike().args(["lessons", "check"]).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(
-        out.status.success(),
-        "{stdout}{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let stdout = stdout_of(weike().args(["lessons", "check"]));
     assert!(
         stdout.contains("1 course(s), 15 lessons, 45 language versions: all valid"),
         "{stdout}"
@@ -78,15 +95,9 @@ fn lessons_check_accepts_the_shipped_course() {
 #[test]
 fn lessons_check_reports_file_line_problem_and_exits_1() {
     let dir = broken_course();
-    let out = weike()
-        .args(["lessons", "check"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let root = dir.path().display().to_string();
-    let lines: Vec<String> = stdout.lines().map(|l| l.replace(&root, "DIR")).collect();
+    let (code, stdout, stderr) = lessons_check(dir.path());
+    assert_eq!(code, Some(1));
+    let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
         lines,
         [
@@ -94,7 +105,7 @@ fn lessons_check_reports_file_line_problem_and_exits_1() {
             "DIR/03-quiz.zh-CN.md:8: answer 5 is not an option number: use 1 to 2 (the number of the correct option)",
         ]
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("2 problem(s) found"));
+    assert!(stderr.contains("2 problem(s) found"));
 }
 
 /// A lesson of two messages is a warning (shown, exit 0); a 50 MB file, a lesson of more
@@ -103,26 +114,13 @@ fn lessons_check_reports_file_line_problem_and_exits_1() {
 fn lessons_check_warns_on_long_lessons_and_refuses_huge_or_outside_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
-    write(
-        d,
-        "course.toml",
-        "id = \"demo\"\n[title]\nzh-CN = \"演示\"\n",
-    );
+    write(d, "course.toml", DEMO_COURSE);
     let lesson = |id: &str, paragraphs: usize| {
         let body = vec!["过马路要看红绿灯，走人行横道。".repeat(10); paragraphs].join("\n\n");
         format!("+++\nid = \"{id}\"\ntitle = \"课\"\n+++\n{body}\n")
     };
     write(d, "01-long.zh-CN.md", &lesson("long", 40)); // 6,000 characters
-    let check = || {
-        let out = weike().args(["lessons", "check"]).arg(d).output().unwrap();
-        let root = d.display().to_string();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).replace(&root, "DIR"),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
-    let (code, stdout, stderr) = check();
+    let (code, stdout, stderr) = lessons_check(d);
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert_eq!(
         stdout,
@@ -144,7 +142,7 @@ fn lessons_check_warns_on_long_lessons_and_refuses_huge_or_outside_files() {
         d.join("04-private.zh-CN.md"),
     )
     .unwrap();
-    let (code, stdout, stderr) = check();
+    let (code, stdout, stderr) = lessons_check(d);
     assert_eq!(code, Some(1), "{stdout}{stderr}");
     let lines: Vec<&str> = stdout.lines().collect();
     assert_eq!(
@@ -175,19 +173,18 @@ fn the_service_refuses_to_start_on_invalid_lessons() {
     let dir = broken_course();
     let db = tempfile::tempdir().unwrap();
     for command in ["run", "chat"] {
-        let out = weike()
-            .arg(command)
-            .env("WEIKE_LESSONS_DIR", dir.path())
-            .env("WEIKE_TELEGRAM_TOKEN", "1:x")
-            .env(
-                "WEIKE_DATABASE_URL",
-                format!("sqlite://{}/w.db", db.path().display()),
-            )
-            .stdin(Stdio::null())
-            .output()
-            .unwrap();
-        assert_eq!(out.status.code(), Some(1), "{command}");
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        let stderr = stderr_of(
+            weike()
+                .arg(command)
+                .env("WEIKE_LESSONS_DIR", dir.path())
+                .env("WEIKE_TELEGRAM_TOKEN", "1:x")
+                .env(
+                    "WEIKE_DATABASE_URL",
+                    format!("sqlite://{}/w.db", db.path().display()),
+                )
+                .stdin(Stdio::null()),
+            1,
+        );
         assert!(stderr.contains("are invalid"), "{stderr}");
         assert!(stderr.contains("02-bad.zh-CN.md:4: audio file"), "{stderr}");
         assert!(stderr.contains("03-quiz.zh-CN.md:8: answer 5"), "{stderr}");
@@ -201,40 +198,33 @@ fn the_service_refuses_to_start_on_invalid_lessons() {
 #[test]
 fn run_without_a_token_says_what_to_do() {
     let db = tempfile::tempdir().unwrap();
-    let out = weike()
-        .arg("run")
-        .env(
+    let stderr = stderr_of(
+        weike().arg("run").env(
             "WEIKE_DATABASE_URL",
             format!("sqlite://{}/w.db", db.path().display()),
-        )
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("set WEIKE_TELEGRAM_TOKEN"));
+        ),
+        1,
+    );
+    assert!(stderr.contains("set WEIKE_TELEGRAM_TOKEN"));
 }
 
 #[test]
 fn migrate_creates_the_sqlite_database() {
     let db = tempfile::tempdir().unwrap();
     let path = db.path().join("new.db");
-    let out = weike()
-        .arg("migrate")
-        .env("WEIKE_DATABASE_URL", format!("sqlite://{}", path.display()))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    stdout_of(
+        weike()
+            .arg("migrate")
+            .env("WEIKE_DATABASE_URL", format!("sqlite://{}", path.display())),
     );
     assert!(path.exists());
-    let out = weike()
-        .arg("migrate")
-        .env("WEIKE_DATABASE_URL", "mysql://x")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("use sqlite://FILE or postgres://"));
+    let stderr = stderr_of(
+        weike()
+            .arg("migrate")
+            .env("WEIKE_DATABASE_URL", "mysql://x"),
+        1,
+    );
+    assert!(stderr.contains("use sqlite://FILE or postgres://"));
 }
 
 /// The benchmarks are not part of the service: without `--features bench` the binary has
@@ -242,9 +232,8 @@ fn migrate_creates_the_sqlite_database() {
 #[cfg(not(feature = "bench"))]
 #[test]
 fn bench_is_not_a_command_of_the_service() {
-    let out = weike().args(["bench", "poster"]).output().unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("unrecognized subcommand 'bench'"));
+    let stderr = stderr_of(weike().args(["bench", "poster"]), 2);
+    assert!(stderr.contains("unrecognized subcommand 'bench'"));
 }
 
 /// A benchmark on PostgreSQL runs only on a server given for it: never on the service's
@@ -252,18 +241,17 @@ fn bench_is_not_a_command_of_the_service() {
 #[cfg(feature = "bench")]
 #[test]
 fn bench_on_postgres_needs_its_own_server() {
-    let out = weike()
-        .args(["bench", "delivery", "--members", "1", "--db", "postgres"])
-        .env("WEIKE_DATABASE_URL", "postgres://weike@127.0.0.1:1/weike")
-        .env(
-            "WEIKE_TEST_POSTGRES_URL",
-            "postgres://weike@127.0.0.1:1/tests",
-        )
-        .env_remove("WEIKE_BENCH_POSTGRES_URL")
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = stderr_of(
+        weike()
+            .args(["bench", "delivery", "--members", "1", "--db", "postgres"])
+            .env("WEIKE_DATABASE_URL", "postgres://weike@127.0.0.1:1/weike")
+            .env(
+                "WEIKE_TEST_POSTGRES_URL",
+                "postgres://weike@127.0.0.1:1/tests",
+            )
+            .env_remove("WEIKE_BENCH_POSTGRES_URL"),
+        1,
+    );
     assert!(
         stderr.contains("set --postgres-url postgres://... or WEIKE_BENCH_POSTGRES_URL"),
         "{stderr}"
@@ -391,15 +379,12 @@ fn console_demo_walks_through_a_day() {
     assert_eq!(rows[0], ["status", "kind", "rows"]);
     assert_eq!(rows[1], ["sent", "lesson", "1"], "{report}");
     assert!(report.contains("nothing is waiting"), "{report}");
-    let out = weike()
-        .args(["outbox", "retry", "--dead"])
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert_eq!(
-        String::from_utf8_lossy(&out.stdout).trim(),
-        "0 row(s) requeued"
+    let (_, stdout, _) = outcome(
+        weike()
+            .args(["outbox", "retry", "--dead"])
+            .env("WEIKE_DATABASE_URL", &url),
     );
+    assert_eq!(stdout.trim(), "0 row(s) requeued");
 
     // The same statistics on the command line, and the members' progress as CSV, where a
     // name an older version could have stored is neutralized.
@@ -436,16 +421,13 @@ fn console_demo_walks_through_a_day() {
     // Away (Yes), one lesson received, one check-in on its day, 2 answers, 1 right, 50.0%.
     assert!(lines[1].contains(",\"'=HYPERLINK(\"\"http://x\"\",\"\"Ann\"\")\",Hexi District / Jiefang Subdistrict / Xinyuan Community Branch,active,Yes,1,1,20"), "{text}");
     assert!(lines[1].contains(",2,1,50.0,"), "{text}");
-    let out = weike()
-        .args(["report", "--branch", "nowhere"])
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr)
-            .contains("--branch \"nowhere\": there is no such branch")
+    let (code, _, stderr) = outcome(
+        weike()
+            .args(["report", "--branch", "nowhere"])
+            .env("WEIKE_DATABASE_URL", &url),
     );
+    assert_ne!(code, Some(0));
+    assert!(stderr.contains("--branch \"nowhere\": there is no such branch"));
 }
 
 /// `weike import venues|activities`: every bad row reported as `file:line: problem` (in
@@ -475,12 +457,7 @@ fn import_scenario(url: &str) {
         if let Some(locale) = locale {
             cmd.args(["--locale", locale]);
         }
-        let out = cmd.env("WEIKE_DATABASE_URL", url).output().unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
+        outcome(cmd.env("WEIKE_DATABASE_URL", url))
     };
     let import = |what: &str, file: &str| import_in(Some("en"), what, file);
     write(
@@ -507,13 +484,12 @@ fn import_scenario(url: &str) {
             "{stdout}"
         );
     }
-    let out = weike()
-        .args(["import", "--locale", "zh-TW", "venues"])
-        .arg(d.join("bad-venues.csv"))
-        .env("WEIKE_DATABASE_URL", url)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout);
+    let (_, stdout, _) = outcome(
+        weike()
+            .args(["import", "--locale", "zh-TW", "venues"])
+            .arg(d.join("bad-venues.csv"))
+            .env("WEIKE_DATABASE_URL", url),
+    );
     assert!(
         stdout.contains("bad-venues.csv:3: 緯度 95 超出範圍：應在 -90 到 90 之間\n"),
         "{stdout}"
@@ -622,19 +598,12 @@ fn import_scenario(url: &str) {
         stdout.contains("2 activities imported (2 new, 0 updated)"),
         "{stdout}"
     );
-    let (code, stdout, stderr) = {
-        let out = weike()
+    let (code, stdout, stderr) = outcome(
+        weike()
             .args(["import", "activities", "--notify", "--locale", "en"])
             .arg(d.join("activities.csv"))
-            .env("WEIKE_DATABASE_URL", url)
-            .output()
-            .unwrap();
-        (
-            out.status.code(),
-            String::from_utf8_lossy(&out.stdout).to_string(),
-            String::from_utf8_lossy(&out.stderr).to_string(),
-        )
-    };
+            .env("WEIKE_DATABASE_URL", url),
+    );
     assert_eq!(code, Some(0), "{stdout}{stderr}");
     assert!(
         stdout.contains("2 activities imported (0 new, 2 updated)"),
@@ -700,22 +669,16 @@ async fn inbox_lists_dead_updates_and_retry_queues_them() {
         "{report}"
     );
 
-    let out = weike()
-        .args(["inbox", "retry"])
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    assert!(
-        String::from_utf8_lossy(&out.stdout).starts_with("1 dead update(s) queued again"),
-        "{}",
-        String::from_utf8_lossy(&out.stdout)
+    let (_, stdout, _) = outcome(
+        weike()
+            .args(["inbox", "retry"])
+            .env("WEIKE_DATABASE_URL", &url),
     );
-    let out = weike()
-        .arg("inbox")
-        .env("WEIKE_DATABASE_URL", &url)
-        .output()
-        .unwrap();
-    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.starts_with("1 dead update(s) queued again"),
+        "{stdout}"
+    );
+    let (_, report, _) = outcome(weike().arg("inbox").env("WEIKE_DATABASE_URL", &url));
     assert!(report.contains("no dead updates"), "{report}");
     assert!(report.contains("pending"), "{report}");
 }

@@ -14,18 +14,52 @@ use weike::domain::outbox::ClaimOrder;
 use weike::domain::{Dialog, Locale};
 use weike::service::App;
 
-/// A channel that records when (on the manual clock) each message went to which chat.
+/// A channel with Telegram's limits that records when (on its clock) each message went to
+/// which chat, and every attempt. It may split texts into parts of `split_chars`
+/// characters (the buttons under the last part) and answer every `fail_every`-th send with
+/// a 429 (retry after 2 s).
 struct Recorder {
-    clock: ManualClock,
+    clock: Arc<dyn Clock>,
+    split_chars: Option<usize>,
+    fail_every: usize,
+    attempts: Mutex<Vec<DateTime<Utc>>>,
     sends: Mutex<Vec<(DateTime<Utc>, String, Outbound)>>,
+    /// Chats whose next send meets a 429 (once each).
+    fail_chat_once: Mutex<Vec<String>>,
 }
 
 impl Recorder {
-    fn new(clock: &ManualClock) -> Self {
-        Self {
-            clock: clock.clone(),
+    /// Sends every message whole, on the manual clock, and every one goes through.
+    fn new(clock: &ManualClock) -> Arc<Self> {
+        Self::on(Arc::new(clock.clone()), None, 0)
+    }
+
+    /// Splits texts into parts of `split_chars` characters and fails every
+    /// `fail_every`-th send (none: 0), on the manual clock.
+    fn splitting(clock: &ManualClock, split_chars: usize, fail_every: usize) -> Arc<Self> {
+        Self::on(Arc::new(clock.clone()), Some(split_chars), fail_every)
+    }
+
+    /// Sends every message whole and records the real instants.
+    fn on_the_wall() -> Arc<Self> {
+        Self::on(Arc::new(weike::clock::SystemClock), None, 0)
+    }
+
+    /// A recorder on `clock`.
+    fn on(clock: Arc<dyn Clock>, split_chars: Option<usize>, fail_every: usize) -> Arc<Self> {
+        Arc::new(Self {
+            clock,
+            split_chars,
+            fail_every,
+            attempts: Mutex::new(Vec::new()),
             sends: Mutex::new(Vec::new()),
-        }
+            fail_chat_once: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// What went through so far: (when, chat, message).
+    fn sends(&self) -> Vec<(DateTime<Utc>, String, Outbound)> {
+        self.sends.lock().unwrap().clone()
     }
 }
 
@@ -37,14 +71,42 @@ fn first_lesson_due() -> DateTime<Utc> {
 
 #[async_trait::async_trait]
 impl Channel for Recorder {
-    /// It stands in for Telegram, with Telegram's limits.
     fn profile(&self) -> &'static Profile {
         &weike::channel::telegram::PROFILE
     }
     fn limits(&self) -> Limits {
         weike::channel::telegram::LIMITS
     }
+    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
+        match (message, self.split_chars) {
+            (Outbound::Text { html, buttons }, Some(size)) if html.chars().count() > size => {
+                let chars: Vec<char> = html.chars().collect();
+                let mut parts: Vec<Outbound> = chars
+                    .chunks(size)
+                    .map(|c| Outbound::text(c.iter().collect::<String>()))
+                    .collect();
+                if let Some(Outbound::Text { buttons: last, .. }) = parts.last_mut() {
+                    *last = buttons.clone();
+                }
+                parts
+            }
+            _ => vec![message.clone()],
+        }
+    }
     async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
+        let attempt = {
+            let mut attempts = self.attempts.lock().unwrap();
+            attempts.push(self.clock.now());
+            attempts.len()
+        };
+        let fail_once = {
+            let mut chats = self.fail_chat_once.lock().unwrap();
+            let hit = chats.iter().position(|c| c == chat_id);
+            hit.map(|i| chats.remove(i)).is_some()
+        };
+        if fail_once || (self.fail_every > 0 && attempt % self.fail_every == 0) {
+            return Err(SendError::RetryAfter(std::time::Duration::from_secs(2)));
+        }
         let mut sends = self.sends.lock().unwrap();
         sends.push((self.clock.now(), chat_id.to_string(), message.clone()));
         Ok(Sent {
@@ -74,7 +136,7 @@ async fn rate_limit_scenario(db: TestDb) {
     let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "1")]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     add_members(&app, 100, 10_000, h.clock.now()).await;
-    let recorder = Arc::new(Recorder::new(&h.clock));
+    let recorder = Recorder::new(&h.clock);
     let courier = app.courier(recorder.clone(), "test");
     let lesson_time = first_lesson_due();
     h.clock.set(lesson_time);
@@ -82,7 +144,7 @@ async fn rate_limit_scenario(db: TestDb) {
         planned, drained, ..
     } = app.tick(&courier).await.into_result().unwrap();
     assert_eq!((planned.planned, drained.sent), (100, 100));
-    let sends = recorder.sends.lock().unwrap().clone();
+    let sends = recorder.sends();
     // Lesson 1 has text and a voice message: 200 messages.
     assert_eq!(sends.len(), 200);
     let times: Vec<_> = sends.iter().map(|(t, _, _)| *t).collect();
@@ -159,9 +221,9 @@ async fn forged_buttons_scenario(db: TestDb) {
                 message_id: Some("1".into()),
             },
         };
-        app.handle(&recorder, &inbound).await.unwrap();
+        app.handle(&*recorder, &inbound).await.unwrap();
     }
-    let sends = recorder.sends.lock().unwrap().clone();
+    let sends = recorder.sends();
     assert_eq!(sends.len(), forged.len());
     for (_, _, message) in sends.iter() {
         match message {
@@ -188,89 +250,6 @@ async fn forged_buttons_scenario(db: TestDb) {
 
 sqlite_and_postgres!(forged_buttons => forged_buttons_scenario);
 
-/// A channel on the manual clock that splits texts into parts of `split_chars` characters,
-/// answers every `fail_every`-th send with a 429 (retry after 2 s), and records every
-/// attempt and every send that went through.
-struct SplittingRecorder {
-    clock: ManualClock,
-    split_chars: usize,
-    fail_every: usize,
-    attempts: Mutex<Vec<DateTime<Utc>>>,
-    sends: Mutex<Vec<(DateTime<Utc>, String, Outbound)>>,
-    /// Chats whose next send meets a 429 (once each).
-    fail_chat_once: Mutex<Vec<String>>,
-}
-
-impl SplittingRecorder {
-    fn new(clock: &ManualClock, split_chars: usize, fail_every: usize) -> Arc<Self> {
-        Arc::new(Self {
-            clock: clock.clone(),
-            split_chars,
-            fail_every,
-            attempts: Mutex::new(Vec::new()),
-            sends: Mutex::new(Vec::new()),
-            fail_chat_once: Mutex::new(Vec::new()),
-        })
-    }
-}
-
-#[async_trait::async_trait]
-impl Channel for SplittingRecorder {
-    fn profile(&self) -> &'static Profile {
-        &weike::channel::telegram::PROFILE
-    }
-    fn limits(&self) -> Limits {
-        weike::channel::telegram::LIMITS
-    }
-    fn parts(&self, message: &Outbound) -> Vec<Outbound> {
-        match message {
-            Outbound::Text { html, buttons } if html.chars().count() > self.split_chars => {
-                let chars: Vec<char> = html.chars().collect();
-                let chunks: Vec<String> = chars
-                    .chunks(self.split_chars)
-                    .map(|c| c.iter().collect())
-                    .collect();
-                let n = chunks.len();
-                chunks
-                    .into_iter()
-                    .enumerate()
-                    .map(|(i, html)| Outbound::Text {
-                        html,
-                        buttons: if i + 1 == n {
-                            buttons.clone()
-                        } else {
-                            Vec::new()
-                        },
-                    })
-                    .collect()
-            }
-            other => vec![other.clone()],
-        }
-    }
-    async fn send(&self, chat_id: &str, message: &Outbound) -> Result<Sent, SendError> {
-        let attempt = {
-            let mut attempts = self.attempts.lock().unwrap();
-            attempts.push(self.clock.now());
-            attempts.len()
-        };
-        let fail_once = {
-            let mut chats = self.fail_chat_once.lock().unwrap();
-            let hit = chats.iter().position(|c| c == chat_id);
-            hit.map(|i| chats.remove(i)).is_some()
-        };
-        if fail_once || (self.fail_every > 0 && attempt % self.fail_every == 0) {
-            return Err(SendError::RetryAfter(std::time::Duration::from_secs(2)));
-        }
-        let mut sends = self.sends.lock().unwrap();
-        sends.push((self.clock.now(), chat_id.to_string(), message.clone()));
-        Ok(Sent {
-            message_id: Some(sends.len().to_string()),
-            file_id: Some("FILE".into()),
-            poll_id: None,
-        })
-    }
-}
-
 /// A lesson's text split into parts books a slot per part (never more than 30 sends in any
 /// second, attempts included), and a 429 on a later part resumes the delivery from that
 /// part: no part reaches a member twice, none is lost.
@@ -280,7 +259,7 @@ async fn split_parts_scenario(db: TestDb) {
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     add_members(&app, 30, 20_000, h.clock.now()).await;
     // Parts of 20 characters: lesson 1's text becomes several parts.
-    let recorder = SplittingRecorder::new(&h.clock, 20, 5);
+    let recorder = Recorder::splitting(&h.clock, 20, 5);
     let courier = app.courier(recorder.clone(), "test");
     h.clock.set(first_lesson_due());
     let mut sent = 0;
@@ -293,7 +272,7 @@ async fn split_parts_scenario(db: TestDb) {
         h.clock.advance(Duration::seconds(1));
     }
     assert_eq!(sent, 30, "every lesson delivered in the end");
-    let sends = recorder.sends.lock().unwrap().clone();
+    let sends = recorder.sends();
     // Every (chat, part) exactly once.
     let mut per_part: std::collections::BTreeMap<(String, String), usize> = Default::default();
     for (_, chat, message) in &sends {
@@ -348,7 +327,7 @@ async fn replies_first_scenario(db: TestDb) {
     let config = h.config_with(&[("WEIKE_SEND_CONCURRENCY", "4")]);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     add_members(&app, 120, 30_000, h.clock.now()).await;
-    let recorder = SplittingRecorder::new(&h.clock, 100_000, 0);
+    let recorder = Recorder::new(&h.clock);
     let courier = Arc::new(app.courier(recorder.clone(), "test"));
     h.clock.set(first_lesson_due());
     let replies = async {
@@ -386,7 +365,7 @@ async fn replies_first_scenario(db: TestDb) {
     );
     let report = report.into_result().unwrap();
     assert_eq!(report.drained.sent, 120);
-    let sends = recorder.sends.lock().unwrap().clone();
+    let sends = recorder.sends();
     let (when, _, _) = sends
         .iter()
         .find(|(_, _, m)| matches!(m, Outbound::Text { html, .. } if html == "reply two"))
@@ -402,30 +381,6 @@ async fn replies_first_scenario(db: TestDb) {
 }
 
 sqlite_and_postgres!(replies_first => replies_first_scenario);
-
-/// A channel with Telegram's limits that records the real instant of every send.
-#[derive(Default)]
-struct WallRecorder {
-    sends: Mutex<Vec<(DateTime<Utc>, String)>>,
-}
-
-#[async_trait::async_trait]
-impl Channel for WallRecorder {
-    fn profile(&self) -> &'static Profile {
-        &weike::channel::telegram::PROFILE
-    }
-    fn limits(&self) -> Limits {
-        weike::channel::telegram::LIMITS
-    }
-    async fn send(&self, chat_id: &str, _message: &Outbound) -> Result<Sent, SendError> {
-        let mut sends = self.sends.lock().unwrap();
-        sends.push((Utc::now(), chat_id.to_string()));
-        Ok(Sent {
-            message_id: Some(sends.len().to_string()),
-            ..Sent::default()
-        })
-    }
-}
 
 /// Two couriers (as two processes would) drain one database through one channel: each
 /// notes itself alive and keeps half of the channel's overall limit, so that together they
@@ -444,7 +399,7 @@ async fn shared_budget_scenario(db: TestDb) {
     h.clock.set(first_lesson_due());
     let planned = app.planner.plan_due().await.unwrap();
     assert_eq!(planned.planned, 120);
-    let channel = Arc::new(WallRecorder::default());
+    let channel = Recorder::on_the_wall();
     let courier = |worker: &str| {
         weike::courier::Courier::new(
             app.store.clone(),
@@ -475,12 +430,12 @@ async fn shared_budget_scenario(db: TestDb) {
         ra.sent,
         rb.sent
     );
-    let sends = channel.sends.lock().unwrap().clone();
-    let mut chats: Vec<&String> = sends.iter().map(|(_, c)| c).collect();
+    let sends = channel.sends();
+    let mut chats: Vec<&String> = sends.iter().map(|(_, c, _)| c).collect();
     chats.sort();
     chats.dedup();
     assert_eq!(chats.len(), 120, "each member once");
-    let times: Vec<DateTime<Utc>> = sends.iter().map(|(t, _)| *t).collect();
+    let times: Vec<DateTime<Utc>> = sends.iter().map(|(t, ..)| *t).collect();
     let most = max_in_any_second(&times);
     assert!(most <= 30, "{most} sends in one second");
     // A courier that stops leaves the others its share.
@@ -600,7 +555,7 @@ async fn drain_turn_scenario(db: TestDb) {
     config.courier.drain_turn = std::time::Duration::from_secs(3);
     let app = App::start(config, Arc::new(h.clock.clone())).await.unwrap();
     let chats = add_members(&app, 150, 70_000, h.clock.now()).await;
-    let recorder = Arc::new(Recorder::new(&h.clock));
+    let recorder = Recorder::new(&h.clock);
     let courier = app.courier(recorder.clone(), "test");
     let lesson_time = first_lesson_due();
     h.clock.set(lesson_time);
@@ -630,7 +585,7 @@ async fn drain_turn_scenario(db: TestDb) {
         );
     }
     // Each member got the lesson once: its text and its audio.
-    let sends = recorder.sends.lock().unwrap().clone();
+    let sends = recorder.sends();
     for chat in &chats {
         let mine = sends
             .iter()

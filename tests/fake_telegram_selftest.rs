@@ -690,17 +690,26 @@ async fn post(
     Ok((status, response.json().await?))
 }
 
-/// A sendMessage: the status the client saw, 0 if the connection was closed without an
-/// answer.
-async fn send_text(http: &reqwest::Client, tg: &FakeTelegram, chat: i64, text: &str) -> u16 {
-    match post(
+/// POSTs a sendMessage of `text` to `chat`: as [`post`].
+async fn send_message(
+    http: &reqwest::Client,
+    tg: &FakeTelegram,
+    chat: i64,
+    text: &str,
+) -> Result<(u16, Value), reqwest::Error> {
+    post(
         http,
         tg,
         "sendMessage",
         json!({"chat_id": chat, "text": text}),
     )
     .await
-    {
+}
+
+/// A sendMessage: the status the client saw, 0 if the connection was closed without an
+/// answer.
+async fn send_text(http: &reqwest::Client, tg: &FakeTelegram, chat: i64, text: &str) -> u16 {
+    match send_message(http, tg, chat, text).await {
         Ok((status, _)) => status,
         Err(error) => {
             assert_connection_closed(&error);
@@ -824,14 +833,7 @@ async fn dropped_request_gets_no_answer_at_all() {
 
     tg.fail_next_with("sendMessage", Fault::Drop);
     let started_at = Instant::now();
-    let error = post(
-        &http,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 42, "text": "lost"}),
-    )
-    .await
-    .unwrap_err();
+    let error = send_message(&http, &tg, 42, "lost").await.unwrap_err();
     assert_connection_closed(&error);
     assert!(started_at.elapsed() < Duration::from_secs(5));
 
@@ -846,14 +848,7 @@ async fn dropped_request_gets_no_answer_at_all() {
     assert_eq!(tg.calls_to("sendMessage").len(), 2);
 
     // No message was created: the next one gets the next id.
-    let (status, body) = post(
-        &http,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 42, "text": "after"}),
-    )
-    .await
-    .unwrap();
+    let (status, body) = send_message(&http, &tg, 42, "after").await.unwrap();
     assert_eq!(status, 200);
     assert_eq!(body["result"]["message_id"], 3);
     assert_eq!(
@@ -904,14 +899,7 @@ async fn delayed_answer_times_out_but_the_message_is_sent() {
     let impatient = http_client(Duration::from_millis(300));
     tg.fail_next_with("sendMessage", Fault::Delay(Duration::from_millis(900)));
     let started_at = Instant::now();
-    let error = post(
-        &impatient,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 42, "text": "slow"}),
-    )
-    .await
-    .unwrap_err();
+    let error = send_message(&impatient, &tg, 42, "slow").await.unwrap_err();
     assert!(error.is_timeout(), "{error:?}");
     assert!(started_at.elapsed() < Duration::from_millis(850));
     // Recorded at once, as answered later: 200 with the message, which exists.
@@ -1033,14 +1021,7 @@ async fn enforced_rate_limits_answer_429_like_telegram() {
         });
     }
     assert_eq!(sends.join_all().await, [200; 30]);
-    let (status, body) = post(
-        &http,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 31, "text": "31st"}),
-    )
-    .await
-    .unwrap();
+    let (status, body) = send_message(&http, &tg, 31, "31st").await.unwrap();
     let calls = tg.calls();
     let first = calls.iter().map(|c| c.at).min().unwrap();
     let last_accepted = calls[..30].iter().map(|c| c.at).max().unwrap();
@@ -1097,14 +1078,7 @@ async fn blocked_user_answers_403() {
         .send_voice(CHAT, InputFile::memory(vec![1u8; 10]).file_name("a.ogg"))
         .await;
     assert_eq!(api_error(voice), ApiError::BotBlocked);
-    let (status, body) = post(
-        &http,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 77, "text": "x"}),
-    )
-    .await
-    .unwrap();
+    let (status, body) = send_message(&http, &tg, 77, "x").await.unwrap();
     assert_eq!(status, 403);
     assert_eq!(
         body,
@@ -1135,14 +1109,7 @@ async fn chats_that_never_wrote_can_be_allowed() {
     let tg = FakeTelegram::start().await;
     let http = http_client(Duration::from_secs(10));
     let description = |answer: (u16, Value)| answer.1["description"].as_str().map(str::to_owned);
-    let send = |chat: i64| {
-        post(
-            &http,
-            &tg,
-            "sendMessage",
-            json!({"chat_id": chat, "text": "hi"}),
-        )
-    };
+    let send = |chat: i64| send_message(&http, &tg, chat, "hi");
 
     assert_eq!(
         description(send(7).await.unwrap()).as_deref(),
@@ -1179,14 +1146,7 @@ async fn delivered_counts_only_messages_that_arrived() {
     tg.fail_next_with("sendMessage", Fault::Drop);
     assert_eq!(send_text(&http, &tg, 42, "dropped").await, 0);
     tg.fail_next_with("sendMessage", Fault::Delay(Duration::from_millis(600)));
-    let timeout = post(
-        &http,
-        &tg,
-        "sendMessage",
-        json!({"chat_id": 42, "text": "delayed"}),
-    )
-    .await
-    .unwrap_err();
+    let timeout = send_message(&http, &tg, 42, "delayed").await.unwrap_err();
     assert!(timeout.is_timeout(), "{timeout:?}");
     assert_eq!(send_text(&http, &tg, 42, " ").await, 400);
     bot.send_photo(CHAT, InputFile::memory(vec![1u8; 100]).file_name("p.png"))

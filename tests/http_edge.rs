@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use support::db::TestDb;
 use support::harness::Harness;
-use support::webhook::{command_update, free_port, webhook_service};
+use support::webhook::{command_update, free_port, metric, metrics, webhook_service};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -204,17 +204,8 @@ async fn slow_idle_and_oversized_clients_do_not_stall_or_bloat_the_service() {
         after < baseline + 20 * 1024,
         "memory after the attack: {after} kB (before: {baseline} kB)"
     );
-    let metrics = reqwest::get(format!("http://127.0.0.1:{port}/metrics"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let refused: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("weike_http_refused_total "))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(0);
+    let metrics = metrics(&format!("http://127.0.0.1:{port}")).await;
+    let refused = metric(&metrics, "weike_http_refused_total").unwrap_or(0);
     assert!(refused >= 240, "{metrics}");
     child.kill().await.unwrap();
 }

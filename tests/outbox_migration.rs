@@ -71,6 +71,20 @@ async fn migrate_and_check(url: &str, member: i64, deleted_id: i64) {
     store.close().await;
 }
 
+/// Claims up to `limit` rows due at `now` for a new courier (a lease of 5 minutes).
+async fn claim(store: &Store, now: DateTime<Utc>, limit: i64) -> Vec<weike::store::OutboxItem> {
+    store
+        .claim_due(
+            "telegram",
+            "new-courier",
+            now,
+            now + Duration::minutes(5),
+            limit,
+        )
+        .await
+        .expect("claim")
+}
+
 async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     let summary = store.outbox_summary(10).await.expect("summary");
     let count = |status: &str| -> i64 {
@@ -93,16 +107,7 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
     );
     // A claim finds the expired lease and the waiting rows, oldest first.
     let now = t0() + Duration::minutes(1);
-    let claimed = store
-        .claim_due(
-            "telegram",
-            "new-courier",
-            now,
-            now + Duration::minutes(5),
-            10,
-        )
-        .await
-        .expect("claim");
+    let claimed = claim(store, now, 10).await;
     let mut keys: Vec<&str> = claimed.iter().map(|c| c.dedup_key.as_str()).collect();
     keys.sort_unstable();
     assert_eq!(keys, ["k2", "k3", "k5"]);
@@ -116,16 +121,7 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
         due_at: now,
     };
     assert_eq!(store.enqueue_many(&[new], now).await.expect("enqueue"), 1);
-    let claimed = store
-        .claim_due(
-            "telegram",
-            "new-courier",
-            now,
-            now + Duration::minutes(5),
-            10,
-        )
-        .await
-        .expect("claim the new row");
+    let claimed = claim(store, now, 10).await;
     assert_eq!(claimed.len(), 1);
     assert!(
         claimed[0].id > deleted_id,
@@ -147,16 +143,7 @@ async fn check_after_migration(store: &Store, member: i64, deleted_id: i64) {
         store.enqueue_many(&rows, now).await.expect("enqueue"),
         OutboxKind::ALL.len() as u64
     );
-    let claimed = store
-        .claim_due(
-            "telegram",
-            "new-courier",
-            now,
-            now + Duration::minutes(5),
-            100,
-        )
-        .await
-        .expect("claim every kind");
+    let claimed = claim(store, now, 100).await;
     let mut kinds: Vec<OutboxKind> = claimed
         .iter()
         .map(|c| {

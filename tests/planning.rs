@@ -80,6 +80,24 @@ async fn counts_per_branch_agree(app: &App) -> i64 {
     total
 }
 
+/// Every member's first lesson planned once, with its delivery, every enrollment moved on
+/// to its next lesson day, and the counts per branch agreeing.
+async fn first_lessons_planned_once(app: &App) {
+    let url = &app.config.database_url;
+    assert_eq!(count(url, "assignments").await, N as i64);
+    assert_eq!(count(url, "outbox WHERE kind = 'lesson'").await, N as i64);
+    assert_eq!(
+        count(
+            url,
+            "enrollments WHERE next_seq = 2 AND next_due_at > started_at"
+        )
+        .await,
+        N as i64,
+        "every enrollment moved on to its next lesson day"
+    );
+    assert_eq!(counts_per_branch_agree(app).await, N as i64);
+}
+
 async fn scenario(db: TestDb) {
     let h = Harness::new(db);
     let h = h.await;
@@ -102,18 +120,7 @@ async fn scenario(db: TestDb) {
     // Every member's first lesson, once, with its delivery.
     let report = app.planner.plan_due().await.expect("plan");
     assert_eq!(report.planned, N as u64);
-    assert_eq!(count(&url, "assignments").await, N as i64);
-    assert_eq!(count(&url, "outbox WHERE kind = 'lesson'").await, N as i64);
-    assert_eq!(
-        count(
-            &url,
-            "enrollments WHERE next_seq = 2 AND next_due_at > started_at"
-        )
-        .await,
-        N as i64,
-        "every enrollment moved on to its next lesson day"
-    );
-    assert_eq!(counts_per_branch_agree(&app).await, N as i64);
+    first_lessons_planned_once(&app).await;
 
     // Nothing is due any more.
     assert_eq!(app.planner.plan_due().await.expect("plan").planned, 0);
@@ -124,17 +131,7 @@ async fn scenario(db: TestDb) {
     all_due_now(&url).await;
     let again = app.planner.plan_due().await.expect("plan again");
     assert_eq!(again.planned, 0, "{again:?}");
-    assert_eq!(count(&url, "assignments").await, N as i64);
-    assert_eq!(count(&url, "outbox WHERE kind = 'lesson'").await, N as i64);
-    assert_eq!(
-        count(
-            &url,
-            "enrollments WHERE next_seq = 2 AND next_due_at > started_at"
-        )
-        .await,
-        N as i64
-    );
-    assert_eq!(counts_per_branch_agree(&app).await, N as i64);
+    first_lessons_planned_once(&app).await;
 
     // The second lessons, by two planners at once (each with its own connections): each
     // lesson once.

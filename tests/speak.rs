@@ -8,10 +8,25 @@ mod support;
 
 use support::db::TestDb;
 use support::harness::{
-    Harness, add_members, button_message, member_of, press, reply_to, say, text_to,
+    Harness, add_members, button_message, member_of, not_told, press, reply_to, say, text_to, told,
+    with_buttons,
 };
+use weike::service::Service;
 
 const USER: i64 = 7100;
+
+/// USER's lesson time as saved.
+async fn lesson_time(service: &Service) -> String {
+    member_of(&service.app.store, USER)
+        .await
+        .lesson_time
+        .to_string()
+}
+
+/// USER's branch as saved.
+async fn branch(service: &Service) -> Option<String> {
+    member_of(&service.app.store, USER).await.branch_id
+}
 
 async fn onboarding_in_words(db: TestDb) {
     let h = Harness::new(db).await;
@@ -27,11 +42,8 @@ async fn onboarding_in_words(db: TestDb) {
     say(&h, &service, USER, "王小明").await;
     // Several branches contain 村: offered as buttons with their paths.
     let calls = say(&h, &service, USER, "村").await;
-    let offered = calls
-        .iter()
-        .rev()
-        .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
-        .expect("the matches as buttons");
+    // The matches as buttons.
+    let offered = with_buttons(&calls, USER);
     assert!(
         offered.callback_datas().len() > 1,
         "{:?}",
@@ -44,46 +56,19 @@ async fn onboarding_in_words(db: TestDb) {
     );
     // One branch by part of its name, at the deepest level.
     let calls = say(&h, &service, USER, "柳村").await;
-    assert!(
-        text_to(&calls, USER).contains("青山市 / 東湖鎮 / 柳村黨支部"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "青山市 / 東湖鎮 / 柳村黨支部");
     assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .branch_id
-            .as_deref(),
+        branch(&service).await.as_deref(),
         Some("qingshan.donghu.liucun")
     );
     // A small hour is confirmed first; then a time in words.
     let calls = say(&h, &service, USER, "2点").await;
-    assert!(
-        text_to(&calls, USER).contains("02:00"),
-        "{}",
-        text_to(&calls, USER)
-    );
-    assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .lesson_time
-            .to_string(),
-        "07:30:00"
-    );
+    told(&calls, USER, "02:00");
+    assert_eq!(lesson_time(&service).await, "07:30:00");
     let calls = say(&h, &service, USER, "晚上8点").await;
-    assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .lesson_time
-            .to_string(),
-        "20:00:00"
-    );
+    assert_eq!(lesson_time(&service).await, "20:00:00");
     // The zone question names zones as people do.
-    assert!(
-        text_to(&calls, USER).contains("北京時間"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "北京時間");
     let calls = say(&h, &service, USER, "北京时间").await;
     let done = text_to(&calls, USER);
     let m = member_of(&service.app.store, USER).await;
@@ -109,11 +94,8 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
         .service_with(h.config_with(&[("WEIKE_BRANCHES_FILE", &file.display().to_string())]))
         .await;
     let keyboard = |calls: &[support::fake_telegram::Call]| -> Vec<String> {
-        let call = calls
-            .iter()
-            .rev()
-            .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
-            .expect("a question with buttons");
+        // A question with buttons.
+        let call = with_buttons(calls, USER);
         let rows = call.param("reply_markup").unwrap()["inline_keyboard"]
             .as_array()
             .unwrap()
@@ -134,28 +116,16 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
         "{shown:?}"
     );
     assert!(shown.contains(&"brp:1:city".to_string()), "{shown:?}");
-    assert!(
-        text_to(&calls, USER).contains("（第 1/3 页）"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "（第 1/3 页）");
     // "9" is the button after the page's 8 towns: the next page.
     let calls = say(&h, &service, USER, "9").await;
-    assert!(
-        text_to(&calls, USER).contains("（第 2/3 页）"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "（第 2/3 页）");
     let calls = press(&h, &service, USER, &calls, "brp:2:city").await;
     let shown = keyboard(&calls);
     assert!(shown.contains(&"br:city.t19".to_string()), "{shown:?}");
     assert!(!shown.iter().any(|d| d.starts_with("brp:3")), "{shown:?}");
     let calls = press(&h, &service, USER, &calls, "br:city.t19").await;
-    assert!(
-        text_to(&calls, USER).contains("（第 1/8 页）"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "（第 1/8 页）");
     // Up to the towns (their first page), and down again.
     let calls = press(&h, &service, USER, &calls, "br-up").await;
     assert!(keyboard(&calls).contains(&"br:city.t0".to_string()));
@@ -176,25 +146,11 @@ async fn a_large_tree_walked_by_a_member(db: TestDb) {
             "page {page}: {shown:?}"
         );
     }
-    assert!(
-        text_to(&calls, USER).contains("（第 8/8 页）"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "（第 8/8 页）");
     // "3" is the page's third village: 第19镇第58村.
     let calls = say(&h, &service, USER, "3").await;
-    assert!(
-        text_to(&calls, USER).contains("大市 / 第19镇 / 第19镇第58村"),
-        "{}",
-        text_to(&calls, USER)
-    );
-    assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .branch_id
-            .as_deref(),
-        Some("city.t19.v58")
-    );
+    told(&calls, USER, "大市 / 第19镇 / 第19镇第58村");
+    assert_eq!(branch(&service).await.as_deref(), Some("city.t19.v58"));
 }
 
 sqlite_and_postgres!(a_large_tree_walked_by_a_member);
@@ -214,19 +170,9 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     say(&h, &service, USER, "小明").await;
     say(&h, &service, USER, "柳村").await;
     let calls = say(&h, &service, USER, "3").await;
-    assert!(
-        text_to(&calls, USER).contains("03:00"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "03:00");
     let calls = press(&h, &service, USER, &calls, "time:0300").await;
-    assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .lesson_time
-            .to_string(),
-        "03:00:00"
-    );
+    assert_eq!(lesson_time(&service).await, "03:00:00");
     say(&h, &service, USER, "Asia/Shanghai").await;
     assert!(member_of(&service.app.store, USER).await.onboarded);
     drop(calls);
@@ -234,42 +180,25 @@ async fn times_confirmed_and_busy_slots(db: TestDb) {
     let calls = say(&h, &service, USER, "/settings").await;
     press(&h, &service, USER, &calls, "set:time").await;
     let calls = say(&h, &service, USER, "7:30").await;
-    let hint = text_to(&calls, USER);
-    assert!(hint.contains("⏳"), "{hint}");
-    let offer = calls
-        .iter()
-        .rev()
-        .find(|c| c.chat_id() == Some(USER) && !c.callback_datas().is_empty())
-        .expect("the on-time slot as a button")
-        .callback_datas();
+    told(&calls, USER, "⏳");
+    // The on-time slot as a button.
+    let offer = with_buttons(&calls, USER).callback_datas();
     let data = offer
         .iter()
         .find(|d| d.starts_with("time:"))
         .expect("a time button")
         .clone();
-    assert_eq!(
-        member_of(&service.app.store, USER)
-            .await
-            .lesson_time
-            .to_string(),
-        "07:30:00"
-    );
+    assert_eq!(lesson_time(&service).await, "07:30:00");
     let calls = press(&h, &service, USER, &calls, &data).await;
     let offered_time = member_of(&service.app.store, USER).await.lesson_time;
     assert_ne!(offered_time.to_string(), "07:30:00");
-    assert!(
-        !text_to(&calls, USER).contains("⏳"),
-        "the offered time is on time"
-    );
+    // The offered time is on time.
+    not_told(&calls, USER, "⏳");
     // A quiet time: no hint.
     let calls = say(&h, &service, USER, "/settings").await;
     press(&h, &service, USER, &calls, "set:time").await;
     let calls = say(&h, &service, USER, "21:00").await;
-    assert!(
-        !text_to(&calls, USER).contains("⏳"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    not_told(&calls, USER, "⏳");
 }
 
 sqlite_and_postgres!(times_confirmed_and_busy_slots);
@@ -326,11 +255,7 @@ async fn capacity_report(db: TestDb) {
     // A member is refused.
     say(&h, &service, USER, "/start").await;
     let calls = say(&h, &service, USER, "/capacity").await;
-    assert!(
-        !text_to(&calls, USER).contains("📦"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    not_told(&calls, USER, "📦");
 }
 
 sqlite_and_postgres!(capacity_report);
@@ -391,11 +316,7 @@ async fn typed_answers(db: TestDb) {
     assert!(said.contains("获得“冬训云学标兵”称号"), "{said}");
     // No question open, nothing to check in: a number is not understood, with suggestions.
     let calls = say(&h, &service, USER, "2").await;
-    assert!(
-        text_to(&calls, USER).contains("您是不是想"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "您是不是想");
     let m = member_of(&service.app.store, USER).await;
     assert!(
         service
@@ -408,24 +329,12 @@ async fn typed_answers(db: TestDb) {
         "checked in"
     );
     let calls = say(&h, &service, USER, "打卡").await;
-    assert!(
-        text_to(&calls, USER).contains("都已经打过卡了"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "都已经打过卡了");
     let calls = say(&h, &service, USER, "请问怎么听？").await;
-    assert!(
-        text_to(&calls, USER).contains("🔊"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "🔊");
     h.fake.push_photo(USER, "");
     let calls = support::harness::step(&service, &h.fake).await;
-    assert!(
-        text_to(&calls, USER).contains("看不懂图片"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "看不懂图片");
     // Other text: not understood, with the commands most likely meant as buttons.
     let calls = say(&h, &service, USER, "明天再说吧").await;
     let i18n = weike::i18n::I18n::new().unwrap();
@@ -437,11 +346,7 @@ async fn typed_answers(db: TestDb) {
     let (_, datas) = button_message(&calls, USER, "run:");
     assert_eq!(datas[0], "run:rank", "{datas:?}");
     let calls = press(&h, &service, USER, &calls, "run:rank").await;
-    assert!(
-        text_to(&calls, USER).contains("积分排行"),
-        "{}",
-        text_to(&calls, USER)
-    );
+    told(&calls, USER, "积分排行");
 }
 
 sqlite_and_postgres!(typed_answers);

@@ -9,7 +9,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 use support::db::TestDb;
 use support::harness::{Harness, TOKEN};
-use support::webhook::{free_port, polling_service};
+use support::webhook::{free_port, metric, metrics, polling_service};
 use weike::service::{App, Mode, Service};
 
 const SECRET: &str = "s3cret_Token-1";
@@ -136,26 +136,9 @@ async fn webhook_scenario(db: TestDb) {
         .await
         .unwrap();
     assert_eq!(health.status().as_u16(), 200);
-    let metrics = client
-        .get(format!("{url_one}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
-    let received: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("weike_updates_received_total "))
-        .unwrap()
-        .parse()
-        .unwrap();
-    let handled_one: u64 = metrics
-        .lines()
-        .find_map(|l| l.strip_prefix("weike_updates_handled_total "))
-        .unwrap()
-        .parse()
-        .unwrap();
+    let metrics_one = metrics(&url_one).await;
+    let received = metric(&metrics_one, "weike_updates_received_total").expect("received");
+    let handled_one = metric(&metrics_one, "weike_updates_handled_total").expect("handled");
     assert!(
         received > 0 && received < 60,
         "instance one stored part of the updates: {received}"
@@ -189,14 +172,7 @@ async fn sigterm_stops_the_service_cleanly() {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(healthy, "/healthz answers 200");
-    let metrics = client
-        .get(format!("http://127.0.0.1:{port}/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = metrics(&format!("http://127.0.0.1:{port}")).await;
     assert!(
         metrics.contains("weike_deliveries_sent_total 0"),
         "{metrics}"

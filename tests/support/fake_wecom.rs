@@ -398,15 +398,12 @@ impl FakeWecom {
     /// [`Self::deliver`], e.g. twice as WeCom retries.
     pub fn text_callback(&self, userid: &str, text: &str) -> String {
         let (time, msgid) = self.stamp();
-        callback::xml(&[
-            ("ToUserName", CORP_ID),
-            ("FromUserName", userid),
-            ("CreateTime", &time),
-            ("MsgType", "text"),
-            ("Content", text),
-            ("MsgId", &msgid),
-            ("AgentID", &AGENT_ID.to_string()),
-        ])
+        callback_xml(
+            userid,
+            &time,
+            "text",
+            &[("Content", text), ("MsgId", &msgid)],
+        )
     }
 
     /// The decrypted XML of `userid`'s click on the button `key` of the card `task_id`
@@ -414,18 +411,18 @@ impl FakeWecom {
     pub fn click_callback(&self, userid: &str, task_id: &str, key: &str) -> (String, String) {
         let (time, _) = self.stamp();
         let code = self.issue_response_code(userid);
-        let xml = callback::xml(&[
-            ("ToUserName", CORP_ID),
-            ("FromUserName", userid),
-            ("CreateTime", &time),
-            ("MsgType", "event"),
-            ("Event", "template_card_event"),
-            ("EventKey", key),
-            ("TaskId", task_id),
-            ("CardType", "button_interaction"),
-            ("ResponseCode", &code),
-            ("AgentID", &AGENT_ID.to_string()),
-        ]);
+        let xml = callback_xml(
+            userid,
+            &time,
+            "event",
+            &[
+                ("Event", "template_card_event"),
+                ("EventKey", key),
+                ("TaskId", task_id),
+                ("CardType", "button_interaction"),
+                ("ResponseCode", &code),
+            ],
+        );
         (xml, code)
     }
 
@@ -434,14 +431,7 @@ impl FakeWecom {
     pub async fn leave(&self, url: &str, userid: &str) -> u16 {
         self.remove_member(userid);
         let (time, _) = self.stamp();
-        let xml = callback::xml(&[
-            ("ToUserName", CORP_ID),
-            ("FromUserName", userid),
-            ("CreateTime", &time),
-            ("MsgType", "event"),
-            ("Event", "unsubscribe"),
-            ("AgentID", &AGENT_ID.to_string()),
-        ]);
+        let xml = callback_xml(userid, &time, "event", &[("Event", "unsubscribe")]);
         self.deliver(url, &xml).await
     }
 
@@ -484,18 +474,8 @@ impl FakeWecom {
         let timestamp = self.lock().now().timestamp().to_string();
         let encrypted = crypto.encrypt(xml, [7; 16]);
         let signature = forger.signature(&timestamp, "1", &encrypted);
-        self.http
-            .post(url)
-            .query(&[
-                ("msg_signature", signature.as_str()),
-                ("timestamp", timestamp.as_str()),
-                ("nonce", "1"),
-            ])
-            .body(callback::envelope(CORP_ID, AGENT_ID, &encrypted))
-            .send()
+        self.post_callback(url, &signature, &timestamp, "1", &encrypted)
             .await
-            .map(|r| r.status().as_u16())
-            .unwrap_or(0)
     }
 
     /// `userid` presses the button `key` of the card `task_id`; the click carries a fresh
@@ -508,18 +488,18 @@ impl FakeWecom {
     /// The app's automatic location report for `userid` (the `LOCATION` event).
     pub async fn report_location(&self, url: &str, userid: &str, lat: f64, lon: f64) -> u16 {
         let (time, _) = self.stamp();
-        let xml = callback::xml(&[
-            ("ToUserName", CORP_ID),
-            ("FromUserName", userid),
-            ("CreateTime", &time),
-            ("MsgType", "event"),
-            ("Event", "LOCATION"),
-            ("Latitude", &format!("{lat:.6}")),
-            ("Longitude", &format!("{lon:.6}")),
-            ("Precision", "30.000000"),
-            ("AgentID", &AGENT_ID.to_string()),
-            ("AppType", "wxwork"),
-        ]);
+        let xml = callback_xml(
+            userid,
+            &time,
+            "event",
+            &[
+                ("Event", "LOCATION"),
+                ("Latitude", &format!("{lat:.6}")),
+                ("Longitude", &format!("{lon:.6}")),
+                ("Precision", "30.000000"),
+                ("AppType", "wxwork"),
+            ],
+        );
         self.deliver(url, &xml).await
     }
 
@@ -548,14 +528,28 @@ impl FakeWecom {
         random[..8].copy_from_slice(&n.to_be_bytes());
         let encrypted = crypto.encrypt(xml, random);
         let signature = crypto.signature(&timestamp, &nonce, &encrypted);
+        self.post_callback(url, &signature, &timestamp, &nonce, &encrypted)
+            .await
+    }
+
+    /// POSTs the `encrypted` callback in its envelope with the signature's query, as WeCom
+    /// does; the HTTP status (0: no answer).
+    async fn post_callback(
+        &self,
+        url: &str,
+        signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypted: &str,
+    ) -> u16 {
         self.http
             .post(url)
             .query(&[
-                ("msg_signature", signature.as_str()),
-                ("timestamp", timestamp.as_str()),
-                ("nonce", nonce.as_str()),
+                ("msg_signature", signature),
+                ("timestamp", timestamp),
+                ("nonce", nonce),
             ])
-            .body(callback::envelope(CORP_ID, AGENT_ID, &encrypted))
+            .body(callback::envelope(CORP_ID, AGENT_ID, encrypted))
             .send()
             .await
             .map(|r| r.status().as_u16())
@@ -1052,4 +1046,20 @@ fn apply_update(s: &mut FakeState, raw: &str) -> Result<Value, Refusal> {
         replace_name,
     });
     Ok(json!({ "invaliduser": [] }))
+}
+
+/// The decrypted XML of a callback from `userid` to the app, made at `time` (Unix seconds):
+/// its `MsgType` (`text`, `event`, ...), the `fields` of its kind, and the AgentID (the
+/// order of the fields does not matter to a reader of the XML).
+fn callback_xml(userid: &str, time: &str, msg_type: &str, fields: &[(&str, &str)]) -> String {
+    let agent = AGENT_ID.to_string();
+    let mut all = vec![
+        ("ToUserName", CORP_ID),
+        ("FromUserName", userid),
+        ("CreateTime", time),
+        ("MsgType", msg_type),
+    ];
+    all.extend_from_slice(fields);
+    all.push(("AgentID", &agent));
+    callback::xml(&all)
 }

@@ -192,6 +192,22 @@ pub fn text_to(calls: &[Call], chat: i64) -> String {
         .join("\n")
 }
 
+/// Everything said to `chat` in `calls` ([`text_to`]), which must contain `needle`.
+#[track_caller]
+pub fn told(calls: &[Call], chat: i64, needle: &str) -> String {
+    let said = text_to(calls, chat);
+    assert!(said.contains(needle), "{needle:?} not in: {said}");
+    said
+}
+
+/// Everything said to `chat` in `calls` ([`text_to`]), which must not contain `needle`.
+#[track_caller]
+pub fn not_told(calls: &[Call], chat: i64, needle: &str) -> String {
+    let said = text_to(calls, chat);
+    assert!(!said.contains(needle), "{needle:?} in: {said}");
+    said
+}
+
 /// The member of the Telegram chat `chat` (it must be one).
 pub async fn member_of(store: &weike::store::Store, chat: i64) -> weike::domain::Member {
     store
@@ -221,32 +237,37 @@ pub async fn press(
     calls: &[Call],
     data: &str,
 ) -> Vec<Call> {
-    let call = calls
+    let call = latest_with(calls, chat, |d| d == data)
+        .unwrap_or_else(|| panic!("no button {data} for {chat} in {calls:#?}"));
+    h.fake.push_callback(
+        chat,
+        call.result_message_id().expect("a sent message"),
+        data,
+    );
+    step(service, &h.fake).await
+}
+
+/// The latest message to `chat` in `calls` with a button whose data `fits`.
+fn latest_with(calls: &[Call], chat: i64, fits: impl Fn(&str) -> bool) -> Option<&Call> {
+    calls
         .iter()
         .rev()
-        .find(|c| c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d == data))
-        .unwrap_or_else(|| panic!("no button {data} for {chat} in {calls:#?}"));
-    let message = call.result.as_ref().unwrap()["message_id"]
-        .as_i64()
-        .unwrap();
-    h.fake.push_callback(chat, message, data);
-    step(service, &h.fake).await
+        .find(|c| c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| fits(d)))
+}
+
+/// The latest message to `chat` in `calls` with buttons.
+pub fn with_buttons(calls: &[Call], chat: i64) -> &Call {
+    latest_with(calls, chat, |_| true)
+        .unwrap_or_else(|| panic!("no buttons for {chat} in {calls:#?}"))
 }
 
 /// The id and the button data of the latest message to `chat` in `calls` with a button
 /// whose data starts with `prefix`.
 pub fn button_message(calls: &[Call], chat: i64, prefix: &str) -> (i64, Vec<String>) {
-    let call = calls
-        .iter()
-        .rev()
-        .find(|c| {
-            c.chat_id() == Some(chat) && c.callback_datas().iter().any(|d| d.starts_with(prefix))
-        })
+    let call = latest_with(calls, chat, |d| d.starts_with(prefix))
         .unwrap_or_else(|| panic!("no buttons {prefix}* for {chat} in {calls:#?}"));
     (
-        call.result.as_ref().unwrap()["message_id"]
-            .as_i64()
-            .unwrap(),
+        call.result_message_id().expect("a sent message"),
         call.callback_datas(),
     )
 }
@@ -261,13 +282,13 @@ pub async fn press_latest(
     calls: &[Call],
     data: &str,
 ) -> Vec<Call> {
-    let (message, datas) = button_message(calls, chat, &data[..4]);
+    let (_, datas) = button_message(calls, chat, &data[..4]);
     assert!(
         datas.iter().any(|d| d == data),
         "{data} not among {datas:?}"
     );
-    h.fake.push_callback(chat, message, data);
-    step(service, &h.fake).await
+    // The latest message with `data` is then that latest one of its kind.
+    press(h, service, chat, calls, data).await
 }
 
 /// Members who finished onboarding (branch, name, default lesson time), enrolled in the

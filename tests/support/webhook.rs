@@ -54,6 +54,24 @@ pub fn webhook_service(
     cmd
 }
 
+/// The text of `/metrics` at `base` (`http://HOST:PORT`).
+pub async fn metrics(base: &str) -> String {
+    reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("GET /metrics")
+        .text()
+        .await
+        .expect("the metrics")
+}
+
+/// The value of the metric `name` (without labels) in the text of `/metrics`, if it is
+/// there.
+pub fn metric(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+}
+
 /// A private chat's message with a command (e.g. `/start`), as Telegram posts it.
 pub fn command_update(update_id: i64, chat: i64, text: &str) -> String {
     serde_json::json!({
