@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use rand::seq::SliceRandom;
 
-use super::admin::{Admin, Authority};
+use super::admin::{Admin, AdminRequest};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, question_key};
@@ -527,12 +527,13 @@ impl Quizzes {
 
     /// `/quiztest TOPIC [BRANCH]`: a topic test now, for the members of a branch subtree
     /// (a branch admin's own branch by default) or of the whole organization.
-    pub async fn send_topic_test(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
+    pub async fn send_topic_test(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let AdminRequest {
+            member,
+            authority,
+            args,
+            ..
+        } = *request;
         let l = member.locale;
         let Some(course) = self.ctx.course() else {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);
@@ -607,10 +608,7 @@ impl Quizzes {
         if let Some(b) = &branch
             && !self.admin.reaches(authority, b)
         {
-            return self
-                .admin
-                .refuse(member, "quiztest", args, "admin-out-of-scope")
-                .await;
+            return self.admin.out_of_scope(request).await;
         }
         let now = self.ctx.now();
         let subtree = branch.as_deref().map(|b| self.ctx.tree().subtree(b));
@@ -632,7 +630,7 @@ impl Quizzes {
             .await?;
         if reached == 0 {
             self.admin
-                .done(member, "quiztest", args, "nobody reached, not sent")
+                .request_done(request, "nobody reached, not sent")
                 .await?;
             return Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
@@ -657,12 +655,7 @@ impl Quizzes {
             )
             .await?;
         self.admin
-            .done(
-                member,
-                "quiztest",
-                args,
-                &format!("{queued} queued, {reached} reached"),
-            )
+            .request_done(request, &format!("{queued} queued, {reached} reached"))
             .await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
