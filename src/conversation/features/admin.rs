@@ -268,12 +268,7 @@ impl Admin {
 
     /// `/grant admin ID`, `/grant branch_admin ID BRANCH`, and the same with `/revoke`.
     async fn grant_or_revoke(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            command,
-            args,
-            ..
-        } = *request;
+        let (member, command, args) = (request.member, request.command, request.args);
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "grant-usage"))];
         let parts: Vec<&str> = args.split_whitespace().collect();

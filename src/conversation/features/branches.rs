@@ -74,12 +74,8 @@ impl Branches {
 
     /// `/branch_add PARENT|- ID NAME`, `/branch_rename ID NAME`, `/branch_remove ID`.
     async fn edit_branches(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            authority,
-            command,
-            args,
-        } = *request;
+        let (member, authority, args) = (request.member, request.authority, request.args);
+        let command = request.command;
         let l = member.locale;
         let tree = self.ctx.tree();
         let mut words: Vec<&str> = args.split_whitespace().collect();

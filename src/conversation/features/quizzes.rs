@@ -528,12 +528,7 @@ impl Quizzes {
     /// `/quiztest TOPIC [BRANCH]`: a topic test now, for the members of a branch subtree
     /// (a branch admin's own branch by default) or of the whole organization.
     pub async fn send_topic_test(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            authority,
-            args,
-            ..
-        } = *request;
+        let (member, authority, args) = (request.member, request.authority, request.args);
         let l = member.locale;
         let Some(course) = self.ctx.course() else {
             return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);

@@ -285,19 +285,13 @@ impl Venues {
     }
 
     async fn save_venue(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            authority,
-            command,
-            args,
-        } = *request;
-        let l = member.locale;
+        let (l, authority) = (request.locale(), request.authority);
         let read = self.read_row(
             l,
             "venue-usage",
             &VENUE_COLUMNS,
             VENUE_REQUIRED,
-            args,
+            request.args,
             |text| venue_csv::parse_venues("", text),
         );
         let row = match read {
@@ -320,7 +314,7 @@ impl Venues {
         let existing = self.open_venue_or_none(&row.id).await?;
         if let Some(answer) = self.add_or_edit_problem(
             l,
-            command == Command::VenueAdd,
+            request.command == Command::VenueAdd,
             existing.is_some(),
             ("venue-exists", "venue-unknown"),
             &row.id,
@@ -396,16 +390,11 @@ impl Venues {
     }
 
     async fn save_activity(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            authority,
-            command,
-            args,
-        } = *request;
+        let (member, authority) = (request.member, request.authority);
         let l = member.locale;
         let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
         let today = self.ctx.now().with_timezone(&member.timezone).date_naive();
-        let row = natural_times(args, today);
+        let row = natural_times(request.args, today);
         // The venue is checked below, against the database.
         let read = self.read_row(
             l,
@@ -430,7 +419,7 @@ impl Venues {
         let existing = self.ctx.store.activity_with_venue(&row.id).await?;
         if let Some(answer) = self.add_or_edit_problem(
             l,
-            command == Command::ActivityAdd,
+            request.command == Command::ActivityAdd,
             existing.is_some(),
             ("activity-exists", "activity-unknown"),
             &row.id,
@@ -568,12 +557,7 @@ impl Venues {
     /// `/venue_stats [VENUE]`: RSVPs and attendance per activity (the last 30 days and
     /// what is ahead) and per venue.
     async fn venue_stats(&self, request: &AdminRequest<'_>) -> Result<Replies> {
-        let AdminRequest {
-            member,
-            authority,
-            args,
-            ..
-        } = *request;
+        let (member, authority, args) = (request.member, request.authority, request.args);
         let l = member.locale;
         let wanted = args.trim();
         let since = self.ctx.now() - Duration::days(STATS_DAYS);
