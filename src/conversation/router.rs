@@ -140,11 +140,7 @@ impl Router {
                         .await
                 }
                 // A photo, a voice message or a sticker: a kind answer, not "not understood".
-                _ => Ok(vec![Outbound::text(t!(
-                    ctx.i18n,
-                    member.locale,
-                    "typed-media"
-                ))]),
+                _ => Ok(ctx.reply(member.locale, "typed-media")),
             },
             // The service marks the member blocked (`App::answer`); nothing to say.
             InboundEvent::Unsubscribed => Ok(Vec::new()),
@@ -233,11 +229,7 @@ impl Router {
     }
 
     fn not_understood(&self, member: &Member) -> Replies {
-        vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "not-understood"
-        ))]
+        self.ctx.reply(member.locale, "not-understood")
     }
 
     /// Typed text when no question is open, understood through the phrase tables: a
@@ -292,11 +284,7 @@ impl Router {
     }
 
     fn finish_onboarding_first(&self, member: &Member) -> Replies {
-        let mut replies = vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "finish-onboarding-first"
-        ))];
+        let mut replies = self.ctx.reply(member.locale, "finish-onboarding-first");
         replies.extend(self.features.onboarding.ask(member));
         replies
     }
@@ -316,7 +304,7 @@ impl Router {
             member.dialog = Dialog::Idle;
             ctx.save(member).await?;
             if command == Command::Cancel {
-                return Ok(vec![Outbound::text(t!(ctx.i18n, l, "broadcast-dropped"))]);
+                return Ok(ctx.reply(l, "broadcast-dropped"));
             }
         }
         // An admin command is refused (and audited) unless the member has an admin role,

@@ -130,7 +130,7 @@ impl Admin {
             .audit(member.id, command, args, "refused", why, self.ctx.now())
             .await?;
         tracing::info!(member = member.id, command, why, "admin command refused");
-        Ok(vec![Outbound::text(t!(self.ctx.i18n, member.locale, why))])
+        Ok(self.ctx.reply(member.locale, why))
     }
 
     /// Records a refused admin command and says why (`why` is the message key).
@@ -270,7 +270,7 @@ impl Admin {
     async fn grant_or_revoke(&self, request: &AdminRequest<'_>) -> Result<Replies> {
         let (member, command, args) = (request.member, request.command, request.args);
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "grant-usage"))];
+        let usage = || self.ctx.reply(l, "grant-usage");
         let parts: Vec<&str> = args.split_whitespace().collect();
         let (role, target, branch) = match parts.as_slice() {
             [role, target] if role_of(role) == Some(ROLE_ADMIN) => {

@@ -99,7 +99,7 @@ impl Branches {
                 Found::None => {}
             }
         }
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "branch-edit-usage"))];
+        let usage = || self.ctx.reply(l, "branch-edit-usage");
         let outcome = match (command, words.as_slice()) {
             (Command::BranchAdd, [parent, id, name @ ..]) if !name.is_empty() => {
                 let parent = (*parent != "-").then_some(*parent);

@@ -519,11 +519,7 @@ impl Stats {
                 "branch-unknown-id",
                 branch = escape_html(&b)
             ))]),
-            StatsRefusal::NoSeason => Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "stats-no-season"
-            ))]),
+            StatsRefusal::NoSeason => Ok(self.ctx.reply(l, "stats-no-season")),
             StatsRefusal::Usage(word) => Ok(vec![self.stats_usage(l, &word)]),
         }
     }

@@ -189,7 +189,7 @@ impl Venues {
         row: &str,
         parse: impl FnOnce(&str) -> std::result::Result<Vec<T>, CsvErrors>,
     ) -> std::result::Result<T, Replies> {
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, usage))];
+        let usage = || self.ctx.reply(l, usage);
         let Some(text) = with_header(columns, required, row) else {
             return Err(usage());
         };
@@ -251,7 +251,7 @@ impl Venues {
             .filter(|v| self.reaches_venue(authority, v.branch_id.as_deref()))
             .collect();
         if venues.is_empty() {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "venues-none"))]);
+            return Ok(self.ctx.reply(l, "venues-none"));
         }
         let tree = self.ctx.tree();
         let mut lines = vec![t!(self.ctx.i18n, l, "venues-header", count = venues.len())];
@@ -392,7 +392,7 @@ impl Venues {
     async fn save_activity(&self, request: &AdminRequest<'_>) -> Result<Replies> {
         let (member, authority) = (request.member, request.authority);
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
+        let usage = || self.ctx.reply(l, "activity-usage");
         let today = self.ctx.now().with_timezone(&member.timezone).date_naive();
         let row = natural_times(request.args, today);
         // The venue is checked below, against the database.
@@ -440,11 +440,7 @@ impl Venues {
             }
         }
         if row.end <= now {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-in-past"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-in-past"));
         }
         self.ctx
             .store
@@ -503,11 +499,7 @@ impl Venues {
         let (id, note) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
         let note = note.trim();
         if id.is_empty() {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-cancel-usage"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-cancel-usage"));
         }
         let Some((activity, venue)) = self.ctx.store.activity_with_venue(id).await? else {
             return Ok(vec![Outbound::text(t!(
@@ -521,11 +513,7 @@ impl Venues {
             return self.admin.out_of_scope(request).await;
         }
         if note.chars().count() > 200 {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-cancel-usage"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-cancel-usage"));
         }
         let now = self.ctx.now();
         if !self
