@@ -827,67 +827,36 @@ Bad Id,x,95,0
         assert!(counted > 150, "only {counted} messages with placeholders");
         assert!(mistakes.is_empty(), "{}", mistakes.join("\n"));
 
-        // What some of them read with 1 (and 2), in full.
-        let one = |key: &str, args: &[(&str, i64)]| {
-            let args: Vec<(&str, Arg)> = args.iter().map(|(k, v)| (*k, Arg::Number(*v))).collect();
-            i18n.text(Locale::En, key, &args)
-        };
+        // What some of them read with 1 (and 2), in full: `key name=n ... | text` (the
+        // placeholders not named are 1).
+        let cases = "\
+            checkin-recorded points=1 streak=1 | ✅ Checked in! +1 point. Streak: 1 day.
+            checkin-recorded points=2 streak=2 | ✅ Checked in! +2 points. Streak: 2 days.
+            streak-bonus streak=1 points=1 | 🔥 1 day in a row! Bonus: +1 point
+            rank-mine rank=1 points=1 | Your place: 1 (1 point)
+            export-caption count=1 | 📎 1 · 1 · progress of 1 member
+            broadcast-inactive-label days=1 | no check-in for 1 day
+            stats-more-rows count=1 | …and 1 more branch; /export has them all
+            capacity-more count=2 | …and 2 more slots
+            branch-matches count=1 | 1 branch matches “1”; please choose:
+            csv-field-count fields=1 header=7 | the row has 1 field but the header has 7";
         let all = messages(source);
-        for (key, args, expected) in [
-            (
-                "checkin-recorded",
-                &[("points", 1), ("streak", 1)][..],
-                "✅ Checked in! +1 point. Streak: 1 day.",
-            ),
-            (
-                "checkin-recorded",
-                &[("points", 2), ("streak", 2)][..],
-                "✅ Checked in! +2 points. Streak: 2 days.",
-            ),
-            (
-                "streak-bonus",
-                &[("streak", 1), ("points", 1)][..],
-                "🔥 1 day in a row! Bonus: +1 point",
-            ),
-            (
-                "rank-mine",
-                &[("rank", 1), ("points", 1)][..],
-                "Your place: 1 (1 point)",
-            ),
-            (
-                "export-caption",
-                &[("count", 1)][..],
-                "📎 1 · 1 · progress of 1 member",
-            ),
-            (
-                "broadcast-inactive-label",
-                &[("days", 1)][..],
-                "no check-in for 1 day",
-            ),
-            (
-                "stats-more-rows",
-                &[("count", 1)][..],
-                "…and 1 more branch; /export has them all",
-            ),
-            ("capacity-more", &[("count", 2)][..], "…and 2 more slots"),
-            (
-                "branch-matches",
-                &[("count", 1)][..],
-                "1 branch matches “1”; please choose:",
-            ),
-            (
-                "csv-field-count",
-                &[("fields", 1), ("header", 7)][..],
-                "the row has 1 field but the header has 7",
-            ),
-        ] {
-            let mut args = args.to_vec();
+        for case in cases.lines() {
+            let (call, expected) = case.split_once(" | ").expect("key args | text");
+            let mut words = call.split_whitespace();
+            let key = words.next().expect("a key");
+            let mut args: Vec<(&str, Arg)> = words
+                .map(|w| {
+                    let (name, n) = w.split_once('=').expect("name=n");
+                    (name, Arg::Number(n.parse().expect("a number")))
+                })
+                .collect();
             for v in &all[key] {
                 if !args.iter().any(|(k, _)| k == v) {
-                    args.push((v.as_str(), 1));
+                    args.push((v.as_str(), Arg::Number(1)));
                 }
             }
-            assert_eq!(one(key, &args), expected, "{key}");
+            assert_eq!(i18n.text(Locale::En, key, &args), expected, "{key}");
         }
         let figures = i18n.text(
             Locale::En,
