@@ -35,41 +35,23 @@ pub enum Arg {
     Number(i64),
 }
 
-impl From<&str> for Arg {
-    fn from(s: &str) -> Self {
-        Arg::Text(s.to_string())
-    }
+/// `From` for the types a placeholder takes: text as text, whole numbers as numbers (one
+/// too large for an `i64` as its largest).
+macro_rules! arg_from {
+    (text: $($text:ty),*; number: $($number:ty),*) => {
+        $(impl From<$text> for Arg {
+            fn from(s: $text) -> Self {
+                Arg::Text(s.into())
+            }
+        })*
+        $(impl From<$number> for Arg {
+            fn from(n: $number) -> Self {
+                Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        })*
+    };
 }
-impl From<String> for Arg {
-    fn from(s: String) -> Self {
-        Arg::Text(s)
-    }
-}
-impl From<&String> for Arg {
-    fn from(s: &String) -> Self {
-        Arg::Text(s.clone())
-    }
-}
-impl From<i64> for Arg {
-    fn from(n: i64) -> Self {
-        Arg::Number(n)
-    }
-}
-impl From<u32> for Arg {
-    fn from(n: u32) -> Self {
-        Arg::Number(i64::from(n))
-    }
-}
-impl From<u64> for Arg {
-    fn from(n: u64) -> Self {
-        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
-    }
-}
-impl From<usize> for Arg {
-    fn from(n: usize) -> Self {
-        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
-    }
-}
+arg_from!(text: &str, String, &String; number: i64, u32, u64, usize);
 
 pub struct I18n {
     bundles: HashMap<Locale, FluentBundle<FluentResource>>,
