@@ -307,10 +307,9 @@ impl Router {
                 return Ok(ctx.reply(l, "broadcast-dropped"));
             }
         }
-        // An admin command (one of `Command::ADMIN`, the only ones typed or pressed as
-        // such) is refused and audited unless the member has an admin role, else run by its
-        // feature as an `AdminRequest` with the member's authority; a member's command
-        // needs none.
+        // An admin command (one of `Command::ADMIN`) is refused and audited unless the
+        // member has an admin role, else run by its feature as an `AdminRequest` with the
+        // member's authority; a member's command needs none.
         let authority = if command.is_admin() {
             let authority = f.admin.authority(member).await?;
             if !authority.is_admin() {
