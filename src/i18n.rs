@@ -370,38 +370,29 @@ mod tests {
         let i18n = I18n::new().unwrap();
         let reference = messages(SOURCES[0].1);
         let mut used = BTreeSet::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut stack = vec![root];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for (i, _) in text.match_indices("t!(") {
-                        let before = text[..i].chars().last().unwrap_or(' ');
-                        if before.is_alphanumeric() || before == '_' {
-                            continue; // assert!( and friends
-                        }
-                        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                        if text[line_start..i].trim_start().starts_with("//") {
-                            continue; // documentation
-                        }
-                        let rest = &text[i..];
-                        if let Some(q) = rest.find('"') {
-                            let after = &rest[q + 1..];
-                            let Some(end) = after.find('"') else { continue };
-                            let key = &after[..end];
-                            let args_before_quote = rest[..q].matches(',').count();
-                            if args_before_quote == 2
-                                && key.chars().all(|c| {
-                                    c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()
-                                })
-                            {
-                                used.insert(key.to_string());
-                            }
-                        }
+        for path in crate::architecture::source_files(&[""]) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("t!(") {
+                let before = text[..i].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue; // assert!( and friends
+                }
+                let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                if text[line_start..i].trim_start().starts_with("//") {
+                    continue; // documentation
+                }
+                let rest = &text[i..];
+                if let Some(q) = rest.find('"') {
+                    let after = &rest[q + 1..];
+                    let Some(end) = after.find('"') else { continue };
+                    let key = &after[..end];
+                    let args_before_quote = rest[..q].matches(',').count();
+                    if args_before_quote == 2
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    {
+                        used.insert(key.to_string());
                     }
                 }
             }
@@ -435,21 +426,11 @@ mod tests {
         let reference = messages(SOURCES[0].1);
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = vec![root.join("service.rs"), root.join("chat.rs")];
-        let mut stack = vec![
-            root.join("conversation"),
-            root.join("channel"),
-            root.join("jobs"),
-        ];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    files.push(path);
-                }
-            }
-        }
+        files.extend(crate::architecture::source_files(&[
+            "conversation",
+            "channel",
+            "jobs",
+        ]));
         let mut seen = 0;
         let mut unknown = BTreeSet::new();
         for path in files {
