@@ -35,41 +35,23 @@ pub enum Arg {
     Number(i64),
 }
 
-impl From<&str> for Arg {
-    fn from(s: &str) -> Self {
-        Arg::Text(s.to_string())
-    }
+/// `From` for the types a placeholder takes: text as text, whole numbers as numbers (one
+/// too large for an `i64` as its largest).
+macro_rules! arg_from {
+    (text: $($text:ty),*; number: $($number:ty),*) => {
+        $(impl From<$text> for Arg {
+            fn from(s: $text) -> Self {
+                Arg::Text(s.into())
+            }
+        })*
+        $(impl From<$number> for Arg {
+            fn from(n: $number) -> Self {
+                Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
+            }
+        })*
+    };
 }
-impl From<String> for Arg {
-    fn from(s: String) -> Self {
-        Arg::Text(s)
-    }
-}
-impl From<&String> for Arg {
-    fn from(s: &String) -> Self {
-        Arg::Text(s.clone())
-    }
-}
-impl From<i64> for Arg {
-    fn from(n: i64) -> Self {
-        Arg::Number(n)
-    }
-}
-impl From<u32> for Arg {
-    fn from(n: u32) -> Self {
-        Arg::Number(i64::from(n))
-    }
-}
-impl From<u64> for Arg {
-    fn from(n: u64) -> Self {
-        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
-    }
-}
-impl From<usize> for Arg {
-    fn from(n: usize) -> Self {
-        Arg::Number(i64::try_from(n).unwrap_or(i64::MAX))
-    }
-}
+arg_from!(text: &str, String, &String; number: i64, u32, u64, usize);
 
 pub struct I18n {
     bundles: HashMap<Locale, FluentBundle<FluentResource>>,
@@ -388,38 +370,29 @@ mod tests {
         let i18n = I18n::new().unwrap();
         let reference = messages(SOURCES[0].1);
         let mut used = BTreeSet::new();
-        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
-        let mut stack = vec![root];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    let text = std::fs::read_to_string(&path).unwrap();
-                    for (i, _) in text.match_indices("t!(") {
-                        let before = text[..i].chars().last().unwrap_or(' ');
-                        if before.is_alphanumeric() || before == '_' {
-                            continue; // assert!( and friends
-                        }
-                        let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                        if text[line_start..i].trim_start().starts_with("//") {
-                            continue; // documentation
-                        }
-                        let rest = &text[i..];
-                        if let Some(q) = rest.find('"') {
-                            let after = &rest[q + 1..];
-                            let Some(end) = after.find('"') else { continue };
-                            let key = &after[..end];
-                            let args_before_quote = rest[..q].matches(',').count();
-                            if args_before_quote == 2
-                                && key.chars().all(|c| {
-                                    c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()
-                                })
-                            {
-                                used.insert(key.to_string());
-                            }
-                        }
+        for path in crate::architecture::source_files(&[""]) {
+            let text = std::fs::read_to_string(&path).unwrap();
+            for (i, _) in text.match_indices("t!(") {
+                let before = text[..i].chars().last().unwrap_or(' ');
+                if before.is_alphanumeric() || before == '_' {
+                    continue; // assert!( and friends
+                }
+                let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                if text[line_start..i].trim_start().starts_with("//") {
+                    continue; // documentation
+                }
+                let rest = &text[i..];
+                if let Some(q) = rest.find('"') {
+                    let after = &rest[q + 1..];
+                    let Some(end) = after.find('"') else { continue };
+                    let key = &after[..end];
+                    let args_before_quote = rest[..q].matches(',').count();
+                    if args_before_quote == 2
+                        && key
+                            .chars()
+                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                    {
+                        used.insert(key.to_string());
                     }
                 }
             }
@@ -453,21 +426,11 @@ mod tests {
         let reference = messages(SOURCES[0].1);
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
         let mut files = vec![root.join("service.rs"), root.join("chat.rs")];
-        let mut stack = vec![
-            root.join("conversation"),
-            root.join("channel"),
-            root.join("jobs"),
-        ];
-        while let Some(dir) = stack.pop() {
-            for entry in std::fs::read_dir(dir).unwrap() {
-                let path = entry.unwrap().path();
-                if path.is_dir() {
-                    stack.push(path);
-                } else if path.extension().is_some_and(|e| e == "rs") {
-                    files.push(path);
-                }
-            }
-        }
+        files.extend(crate::architecture::source_files(&[
+            "conversation",
+            "channel",
+            "jobs",
+        ]));
         let mut seen = 0;
         let mut unknown = BTreeSet::new();
         for path in files {
@@ -827,67 +790,36 @@ Bad Id,x,95,0
         assert!(counted > 150, "only {counted} messages with placeholders");
         assert!(mistakes.is_empty(), "{}", mistakes.join("\n"));
 
-        // What some of them read with 1 (and 2), in full.
-        let one = |key: &str, args: &[(&str, i64)]| {
-            let args: Vec<(&str, Arg)> = args.iter().map(|(k, v)| (*k, Arg::Number(*v))).collect();
-            i18n.text(Locale::En, key, &args)
-        };
+        // What some of them read with 1 (and 2), in full: `key name=n ... | text` (the
+        // placeholders not named are 1).
+        let cases = "\
+            checkin-recorded points=1 streak=1 | ✅ Checked in! +1 point. Streak: 1 day.
+            checkin-recorded points=2 streak=2 | ✅ Checked in! +2 points. Streak: 2 days.
+            streak-bonus streak=1 points=1 | 🔥 1 day in a row! Bonus: +1 point
+            rank-mine rank=1 points=1 | Your place: 1 (1 point)
+            export-caption count=1 | 📎 1 · 1 · progress of 1 member
+            broadcast-inactive-label days=1 | no check-in for 1 day
+            stats-more-rows count=1 | …and 1 more branch; /export has them all
+            capacity-more count=2 | …and 2 more slots
+            branch-matches count=1 | 1 branch matches “1”; please choose:
+            csv-field-count fields=1 header=7 | the row has 1 field but the header has 7";
         let all = messages(source);
-        for (key, args, expected) in [
-            (
-                "checkin-recorded",
-                &[("points", 1), ("streak", 1)][..],
-                "✅ Checked in! +1 point. Streak: 1 day.",
-            ),
-            (
-                "checkin-recorded",
-                &[("points", 2), ("streak", 2)][..],
-                "✅ Checked in! +2 points. Streak: 2 days.",
-            ),
-            (
-                "streak-bonus",
-                &[("streak", 1), ("points", 1)][..],
-                "🔥 1 day in a row! Bonus: +1 point",
-            ),
-            (
-                "rank-mine",
-                &[("rank", 1), ("points", 1)][..],
-                "Your place: 1 (1 point)",
-            ),
-            (
-                "export-caption",
-                &[("count", 1)][..],
-                "📎 1 · 1 · progress of 1 member",
-            ),
-            (
-                "broadcast-inactive-label",
-                &[("days", 1)][..],
-                "no check-in for 1 day",
-            ),
-            (
-                "stats-more-rows",
-                &[("count", 1)][..],
-                "…and 1 more branch; /export has them all",
-            ),
-            ("capacity-more", &[("count", 2)][..], "…and 2 more slots"),
-            (
-                "branch-matches",
-                &[("count", 1)][..],
-                "1 branch matches “1”; please choose:",
-            ),
-            (
-                "csv-field-count",
-                &[("fields", 1), ("header", 7)][..],
-                "the row has 1 field but the header has 7",
-            ),
-        ] {
-            let mut args = args.to_vec();
+        for case in cases.lines() {
+            let (call, expected) = case.split_once(" | ").expect("key args | text");
+            let mut words = call.split_whitespace();
+            let key = words.next().expect("a key");
+            let mut args: Vec<(&str, Arg)> = words
+                .map(|w| {
+                    let (name, n) = w.split_once('=').expect("name=n");
+                    (name, Arg::Number(n.parse().expect("a number")))
+                })
+                .collect();
             for v in &all[key] {
                 if !args.iter().any(|(k, _)| k == v) {
-                    args.push((v.as_str(), 1));
+                    args.push((v.as_str(), Arg::Number(1)));
                 }
             }
-            assert_eq!(one(key, &args), expected, "{key}");
+            assert_eq!(i18n.text(Locale::En, key, &args), expected, "{key}");
         }
         let figures = i18n.text(
             Locale::En,

@@ -70,12 +70,19 @@ pub struct ImportReport {
     pub notified: u64,
 }
 
-impl fmt::Display for ImportReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let what = match self.kind {
+impl ImportKind {
+    /// What its rows are, in the plural: `venues`, `activities`.
+    fn rows(self) -> &'static str {
+        match self {
             ImportKind::Venues => "venues",
             ImportKind::Activities => "activities",
-        };
+        }
+    }
+}
+
+impl fmt::Display for ImportReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let what = self.kind.rows();
         write!(
             f,
             "{}: {} {what} imported ({} new, {} updated)",
@@ -127,6 +134,35 @@ impl<'a> Throttle<'a> {
     }
 }
 
+/// The progress of writing the `total` rows of a file: a line before the first batch, then
+/// how many are written, throttled.
+struct Writing<'a> {
+    throttle: Throttle<'a>,
+    total: usize,
+    what: &'static str,
+}
+
+impl<'a> Writing<'a> {
+    fn start(show: &'a (dyn Fn(&str) + Sync), file: &str, kind: ImportKind, total: usize) -> Self {
+        let what = kind.rows();
+        show(&format!(
+            "{file}: writing {total} {what} in transactions of {BATCH_ROWS} ..."
+        ));
+        Writing {
+            throttle: Throttle::new(show, PROGRESS_ROWS),
+            total,
+            what,
+        }
+    }
+
+    /// `n` rows are written.
+    fn written(&self, n: usize) {
+        let (total, what) = (self.total, self.what);
+        self.throttle
+            .step(n, n == total, || format!("{n}/{total} {what} written ..."));
+    }
+}
+
 pub async fn import(
     app: &App,
     kind: ImportKind,
@@ -171,15 +207,9 @@ pub async fn import(
                     branch_id: r.branch,
                 })
                 .collect();
-            let total = venues.len();
-            progress(&format!(
-                "{file}: writing {total} venues in transactions of {BATCH_ROWS} ..."
-            ));
-            let throttle = Throttle::new(&progress, PROGRESS_ROWS);
+            let writing = Writing::start(&progress, &file, kind, venues.len());
             let new = store
-                .upsert_venues_reporting(&venues, now, &|n| {
-                    throttle.step(n, n == total, || format!("{n}/{total} venues written ..."))
-                })
+                .upsert_venues_reporting(&venues, now, &|n| writing.written(n))
                 .await?;
             Ok(ImportReport {
                 kind,
@@ -207,17 +237,9 @@ pub async fn import(
                     capacity: r.capacity.map(i64::from),
                 })
                 .collect();
-            let total = activities.len();
-            progress(&format!(
-                "{file}: writing {total} activities in transactions of {BATCH_ROWS} ..."
-            ));
-            let throttle = Throttle::new(&progress, PROGRESS_ROWS);
+            let writing = Writing::start(&progress, &file, kind, activities.len());
             let before = store
-                .upsert_activities_reporting(&activities, now, notify, &|n| {
-                    throttle.step(n, n == total, || {
-                        format!("{n}/{total} activities written ...")
-                    })
-                })
+                .upsert_activities_reporting(&activities, now, notify, &|n| writing.written(n))
                 .await?;
             let new = before.iter().filter(|old| old.is_none()).count();
             let mut notified = 0;

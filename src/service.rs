@@ -6,8 +6,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::channel::{
-    Channel, ChannelError, Inbound, InboundEvent, Outbound, RawUpdate, SendError, UpdateSource,
-    WebhookRoute,
+    Channel, ChannelError, Inbound, InboundEvent, LanguageMenu, Outbound, RawUpdate, SendError,
+    UpdateSource, WebhookRoute,
 };
 use crate::clock::Clock;
 use crate::config::Config;
@@ -380,7 +380,7 @@ impl App {
     }
 
     /// The command menu per locale, for channels that show one.
-    pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
+    pub fn command_menu(&self) -> Vec<LanguageMenu> {
         self.conversation.command_menu()
     }
 }

@@ -47,22 +47,28 @@ pub async fn away_members(store: &Store) -> Result<Vec<i64>> {
     Ok(rows.into_iter().map(|(id,)| id).collect())
 }
 
+/// The count `sql` (a `BIGINT`) gives with `$1` = `from` and `$2` = `to`.
+async fn count_between(
+    store: &Store,
+    sql: &str,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<i64> {
+    let n: i64 = on_pool!(store, p => {
+        sqlx::query_scalar(sql).bind(from).bind(to).fetch_one(p).await?
+    });
+    Ok(n)
+}
+
 /// Members with a check-in in [from, to), counted from the check-ins themselves.
 pub async fn participants_between(
     store: &Store,
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<i64> {
-    let n: i64 = on_pool!(store, p => {
-        sqlx::query_scalar(
-            "SELECT CAST(COUNT(DISTINCT member_id) AS BIGINT) FROM checkins WHERE at >= $1 AND at < $2",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_one(p)
-        .await?
-    });
-    Ok(n)
+    let sql = "SELECT CAST(COUNT(DISTINCT member_id) AS BIGINT) FROM checkins
+               WHERE at >= $1 AND at < $2";
+    count_between(store, sql, from, to).await
 }
 
 /// Scheduled activities that end after `from` and start before `to` (the nearby window),
@@ -72,17 +78,9 @@ pub async fn activities_in_window(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<i64> {
-    let n: i64 = on_pool!(store, p => {
-        sqlx::query_scalar(
-            "SELECT CAST(COUNT(*) AS BIGINT) FROM activities
-             WHERE status = 'scheduled' AND ends_at > $1 AND starts_at < $2",
-        )
-        .bind(from)
-        .bind(to)
-        .fetch_one(p)
-        .await?
-    });
-    Ok(n)
+    let sql = "SELECT CAST(COUNT(*) AS BIGINT) FROM activities
+               WHERE status = 'scheduled' AND ends_at > $1 AND starts_at < $2";
+    count_between(store, sql, from, to).await
 }
 
 /// What `activities_near` with these arguments reads, counted.

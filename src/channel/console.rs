@@ -13,11 +13,10 @@ use std::sync::{Arc, Mutex};
 use serde::{Deserialize, Serialize};
 
 use super::{
-    Button, Capabilities, Channel, ChannelError, Inbound, InboundEvent, Keyboard, Limits, Mode,
-    Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
+    Button, Capabilities, Channel, ChannelError, Inbound, InboundEvent, Keyboard, LanguageMenu,
+    Limits, Mode, Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
 };
 use crate::content::markdown::visible_text;
-use crate::domain::Locale;
 
 pub const CHANNEL_NAME: &str = "console";
 
@@ -231,11 +230,7 @@ fn parse_location(args: &str) -> (f64, f64) {
 #[async_trait::async_trait]
 impl UpdateSource for ConsoleChannel {
     /// Nothing to set up: lines are typed, not fetched.
-    async fn prepare(
-        &self,
-        _mode: Mode,
-        _menu: &[(Locale, Vec<(String, String)>)],
-    ) -> Result<(), ChannelError> {
+    async fn prepare(&self, _mode: Mode, _menu: &[LanguageMenu]) -> Result<(), ChannelError> {
         Ok(())
     }
 

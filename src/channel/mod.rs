@@ -62,6 +62,10 @@ impl Button {
 /// Rows of buttons.
 pub type Keyboard = Vec<Vec<Button>>;
 
+/// The command menu in one language: the locale, and each command's name with its short
+/// description.
+pub type LanguageMenu = (Locale, Vec<(String, String)>);
+
 /// An audio file to send; `file_id` is the channel's id of an earlier upload of the same
 /// bytes, when there was one.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -510,11 +514,7 @@ pub trait Channel: Send + Sync {
 pub trait UpdateSource: Channel {
     /// Gets the app ready to deliver updates in `mode`, with `menu` (the command menu per
     /// locale, for apps that show one).
-    async fn prepare(
-        &self,
-        mode: Mode,
-        menu: &[(Locale, Vec<(String, String)>)],
-    ) -> Result<(), ChannelError>;
+    async fn prepare(&self, mode: Mode, menu: &[LanguageMenu]) -> Result<(), ChannelError>;
 
     /// Long polling: the updates after `cursor` (the one the last answer gave; None at
     /// first), waiting up to `timeout` for one to arrive.

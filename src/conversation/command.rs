@@ -2,6 +2,7 @@
 //! arguments and a chat app's `@botname` suffix), listed in one place, and the source of
 //! the command menu and of `/help` and `/admin` in every language.
 
+use crate::channel::LanguageMenu;
 use crate::domain::Locale;
 use crate::i18n::I18n;
 use crate::t;
@@ -214,7 +215,7 @@ pub fn help_text(
 }
 
 /// The members' command menu in each language, for channels that show one.
-pub fn menu(i18n: &I18n) -> Vec<(Locale, Vec<(String, String)>)> {
+pub fn menu(i18n: &I18n) -> Vec<LanguageMenu> {
     Locale::ALL
         .into_iter()
         .map(|l| {

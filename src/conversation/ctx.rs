@@ -9,8 +9,8 @@ use std::sync::{Arc, Mutex, RwLock};
 use chrono::{DateTime, NaiveTime, Utc};
 use chrono_tz::Tz;
 
-use super::Result;
-use crate::channel::{Button, Keyboard};
+use super::{Replies, Result};
+use crate::channel::{Button, Keyboard, Outbound};
 use crate::clock::Clock;
 use crate::content::{Course, Library};
 use crate::domain::{BranchTree, Locale, Member};
@@ -110,6 +110,11 @@ impl Ctx {
             Err(poisoned) => *poisoned.into_inner() = version,
         }
         Ok(())
+    }
+
+    /// The answer that is one text: the message `key` in `l`, without arguments.
+    pub fn reply(&self, l: Locale, key: &str) -> Replies {
+        vec![Outbound::text(t!(self.i18n, l, key))]
     }
 
     pub async fn save(&self, member: &Member) -> Result<()> {

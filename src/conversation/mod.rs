@@ -13,7 +13,7 @@ pub mod router;
 
 use std::sync::Arc;
 
-use crate::channel::{Inbound, Outbound};
+use crate::channel::{Inbound, LanguageMenu, Outbound};
 use crate::domain::flood::FloodGuard;
 use crate::domain::points::PointsConfig;
 use crate::domain::{BranchTree, Locale};
@@ -86,7 +86,7 @@ impl Conversation {
     }
 
     /// The members' command menu in each language, for channels that show one.
-    pub fn command_menu(&self) -> Vec<(Locale, Vec<(String, String)>)> {
+    pub fn command_menu(&self) -> Vec<LanguageMenu> {
         command::menu(&self.ctx.i18n)
     }
 

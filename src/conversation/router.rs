@@ -10,6 +10,7 @@ use super::action::{Action, RankPeriod};
 use super::command::{Command, Invocation, help_text, suggest};
 use super::ctx::Ctx;
 use super::features::Features;
+use super::features::admin::{AdminRequest, Authority};
 use super::features::ranks::Period;
 use super::{ConversationError, Replies, Result};
 use crate::channel::{Inbound, InboundEvent, Outbound};
@@ -139,11 +140,7 @@ impl Router {
                         .await
                 }
                 // A photo, a voice message or a sticker: a kind answer, not "not understood".
-                _ => Ok(vec![Outbound::text(t!(
-                    ctx.i18n,
-                    member.locale,
-                    "typed-media"
-                ))]),
+                _ => Ok(ctx.reply(member.locale, "typed-media")),
             },
             // The service marks the member blocked (`App::answer`); nothing to say.
             InboundEvent::Unsubscribed => Ok(Vec::new()),
@@ -232,11 +229,7 @@ impl Router {
     }
 
     fn not_understood(&self, member: &Member) -> Replies {
-        vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "not-understood"
-        ))]
+        self.ctx.reply(member.locale, "not-understood")
     }
 
     /// Typed text when no question is open, understood through the phrase tables: a
@@ -291,11 +284,7 @@ impl Router {
     }
 
     fn finish_onboarding_first(&self, member: &Member) -> Replies {
-        let mut replies = vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "finish-onboarding-first"
-        ))];
+        let mut replies = self.ctx.reply(member.locale, "finish-onboarding-first");
         replies.extend(self.features.onboarding.ask(member));
         replies
     }
@@ -315,9 +304,30 @@ impl Router {
             member.dialog = Dialog::Idle;
             ctx.save(member).await?;
             if command == Command::Cancel {
-                return Ok(vec![Outbound::text(t!(ctx.i18n, l, "broadcast-dropped"))]);
+                return Ok(ctx.reply(l, "broadcast-dropped"));
             }
         }
+        // An admin command (one of `Command::ADMIN`) is refused and audited unless the
+        // member has an admin role, else run by its feature as an `AdminRequest` with the
+        // member's authority; a member's command needs none.
+        let authority = if command.is_admin() {
+            let authority = f.admin.authority(member).await?;
+            if !authority.is_admin() {
+                return f
+                    .admin
+                    .refuse(member, command.name(), args, "admin-refused")
+                    .await;
+            }
+            authority
+        } else {
+            Authority::default()
+        };
+        let request = AdminRequest {
+            member: &*member,
+            authority: &authority,
+            command,
+            args,
+        };
         match command {
             Command::Start => f.onboarding.start(member).await,
             Command::Help => Ok(vec![Outbound::text(help_text(
@@ -348,63 +358,20 @@ impl Router {
             Command::Resume => f.lessons.resume(member).await,
             // Outside an announcement being written there is nothing to cancel.
             Command::Cancel => Ok(self.not_understood(member)),
-            Command::Admin
-            | Command::Admins
-            | Command::Grant
-            | Command::Revoke
-            | Command::QuizTest
-            | Command::Broadcast
-            | Command::Broadcasts
-            | Command::Tag
-            | Command::Untag
-            | Command::Stats
-            | Command::Export
-            | Command::Branches
-            | Command::BranchAdd
-            | Command::BranchRename
-            | Command::BranchRemove
-            | Command::Venues
-            | Command::VenueAdd
-            | Command::VenueEdit
-            | Command::VenueRemove
-            | Command::ActivityAdd
-            | Command::ActivityEdit
-            | Command::ActivityCancel
-            | Command::VenueStats
-            | Command::Capacity => self.admin_command(member, command, args).await,
-        }
-    }
-
-    /// An admin command: refused (and audited) unless the member has an admin role, else
-    /// run by its feature with the member's authority.
-    async fn admin_command(
-        &self,
-        member: &mut Member,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        let f = &self.features;
-        let authority = f.admin.authority(member).await?;
-        if !authority.is_admin() {
-            return f
-                .admin
-                .refuse(member, command.name(), args, "admin-refused")
-                .await;
-        }
-        match command {
-            Command::QuizTest => f.quizzes.send_topic_test(member, &authority, args).await,
+            Command::Admin | Command::Admins | Command::Grant | Command::Revoke => {
+                f.admin.command(&request).await
+            }
+            Command::QuizTest => f.quizzes.send_topic_test(&request).await,
             Command::Broadcast | Command::Broadcasts | Command::Tag | Command::Untag => {
                 f.broadcasts
                     .command(member, &authority, command, args)
                     .await
             }
-            Command::Stats | Command::Export | Command::Capacity => {
-                f.stats.command(member, &authority, command, args).await
-            }
+            Command::Stats | Command::Export | Command::Capacity => f.stats.command(&request).await,
             Command::Branches
             | Command::BranchAdd
             | Command::BranchRename
-            | Command::BranchRemove => f.branches.command(member, &authority, command, args).await,
+            | Command::BranchRemove => f.branches.command(&request).await,
             Command::Venues
             | Command::VenueAdd
             | Command::VenueEdit
@@ -412,8 +379,7 @@ impl Router {
             | Command::ActivityAdd
             | Command::ActivityEdit
             | Command::ActivityCancel
-            | Command::VenueStats => f.venues.command(member, &authority, command, args).await,
-            _ => f.admin.command(member, &authority, command, args).await,
+            | Command::VenueStats => f.venues.command(&request).await,
         }
     }
 

@@ -17,9 +17,9 @@ use bot_api::{
 };
 
 use super::{
-    Capabilities, Channel, ChannelError, Inbound, InboundEvent, Limits, MediaKind, Mode, Outbound,
-    Polled, Profile, RawUpdate, SendError, Sent, UpdateSource, WebhookRequest, WebhookRoute,
-    constant_time_eq,
+    Capabilities, Channel, ChannelError, Inbound, InboundEvent, LanguageMenu, Limits, MediaKind,
+    Mode, Outbound, Polled, Profile, RawUpdate, SendError, Sent, UpdateSource, WebhookRequest,
+    WebhookRoute, constant_time_eq,
 };
 use crate::content::AudioKind;
 use crate::content::markdown::split_html;
@@ -208,10 +208,7 @@ impl TelegramChannel {
 
     /// Registers the command menu per language (Telegram takes two-letter codes only, so
     /// zh-CN and zh-TW share the `zh` menu; the default menu is zh-CN).
-    pub async fn set_commands(
-        &self,
-        commands: &[(Locale, Vec<(String, String)>)],
-    ) -> Result<(), TelegramError> {
+    pub async fn set_commands(&self, commands: &[LanguageMenu]) -> Result<(), TelegramError> {
         let to_bot = |list: &Vec<(String, String)>| {
             list.iter()
                 .map(|(c, d)| BotCommand::new(c.clone(), d.clone()))
@@ -667,11 +664,7 @@ impl UpdateSource for TelegramChannel {
     /// Polling: leaves webhook mode (getUpdates fails while a webhook is set). Webhook:
     /// points Telegram at the webhook URL with the secret. Either way registers the command
     /// menu.
-    async fn prepare(
-        &self,
-        mode: Mode,
-        menu: &[(Locale, Vec<(String, String)>)],
-    ) -> Result<(), ChannelError> {
+    async fn prepare(&self, mode: Mode, menu: &[LanguageMenu]) -> Result<(), ChannelError> {
         match mode {
             Mode::Polling => self.delete_webhook().await?,
             Mode::Webhook => {

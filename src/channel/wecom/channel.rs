@@ -58,14 +58,13 @@ use super::render::{
 use super::voice::Transcoder;
 use crate::channel::{
     AudioRef, Capabilities, Channel, ChannelError, DailyBudget, GetAnswer, Inbound, InboundEvent,
-    Keyboard, Limits, MediaKind, Mode, Outbound, Profile, RawUpdate, SendError, Sent, UpdateSource,
-    WebhookRequest, WebhookRoute,
+    Keyboard, LanguageMenu, Limits, MediaKind, Mode, Outbound, Profile, RawUpdate, SendError, Sent,
+    UpdateSource, WebhookRequest, WebhookRoute,
 };
 use crate::clock::Clock;
 use crate::config::WecomSettings;
 use crate::content::AudioKind;
 use crate::content::markdown::escape_html;
-use crate::domain::Locale;
 use crate::metrics::Metrics;
 
 pub use super::callback::CHANNEL_NAME;
@@ -940,11 +939,7 @@ impl Channel for WecomChannel {
 impl UpdateSource for WecomChannel {
     /// WeCom posts callbacks; there is nothing to poll and no command menu to register.
     /// Checks that WeCom takes the app's corp id and secret.
-    async fn prepare(
-        &self,
-        mode: Mode,
-        _menu: &[(Locale, Vec<(String, String)>)],
-    ) -> Result<(), ChannelError> {
+    async fn prepare(&self, mode: Mode, _menu: &[LanguageMenu]) -> Result<(), ChannelError> {
         if mode == Mode::Polling {
             return Err(WecomError::NoPolling.into());
         }

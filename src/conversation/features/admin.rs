@@ -11,7 +11,7 @@ use crate::conversation::command::{Command, help_text};
 use crate::conversation::ctx::Ctx;
 use crate::conversation::ctx::Found;
 use crate::conversation::{Replies, Result};
-use crate::domain::Member;
+use crate::domain::{Locale, Member};
 use crate::store::{ROLE_ADMIN, ROLE_BRANCH_ADMIN, WHOLE_ORGANIZATION};
 
 /// A role as admins type it: its stored name, or its name in any language.
@@ -53,6 +53,23 @@ impl Authority {
     /// The whole organization is in scope.
     pub fn whole_organization(&self) -> bool {
         self.owner || self.admin
+    }
+}
+
+/// An admin command to carry out: who typed it, with what authority, the command and the
+/// rest of its line (what the audit log records of it).
+#[derive(Debug, Clone, Copy)]
+pub struct AdminRequest<'a> {
+    pub member: &'a Member,
+    pub authority: &'a Authority,
+    pub command: Command,
+    pub args: &'a str,
+}
+
+impl AdminRequest<'_> {
+    /// The language of the admin who typed it.
+    pub fn locale(&self) -> Locale {
+        self.member.locale
     }
 }
 
@@ -113,7 +130,24 @@ impl Admin {
             .audit(member.id, command, args, "refused", why, self.ctx.now())
             .await?;
         tracing::info!(member = member.id, command, why, "admin command refused");
-        Ok(vec![Outbound::text(t!(self.ctx.i18n, member.locale, why))])
+        Ok(self.ctx.reply(member.locale, why))
+    }
+
+    /// Records a refused admin command and says why (`why` is the message key).
+    pub async fn refuse_request(&self, request: &AdminRequest<'_>, why: &str) -> Result<Replies> {
+        self.refuse(request.member, request.command.name(), request.args, why)
+            .await
+    }
+
+    /// Refuses an admin command on what lies outside the admin's branches.
+    pub async fn out_of_scope(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        self.refuse_request(request, "admin-out-of-scope").await
+    }
+
+    /// Records an admin command that was carried out, with `detail`.
+    pub async fn request_done(&self, request: &AdminRequest<'_>, detail: &str) -> Result<()> {
+        self.done(request.member, request.command.name(), request.args, detail)
+            .await
     }
 
     /// Records an admin command that was carried out.
@@ -170,28 +204,20 @@ impl Admin {
     }
 
     /// `/admin`, `/admins`, `/grant` and `/revoke`, for a member who is an admin.
-    pub async fn command(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        let l = member.locale;
-        match command {
+    pub async fn command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        match request.command {
             Command::Admin => Ok(vec![Outbound::text(help_text(
                 &self.ctx.i18n,
-                l,
+                request.locale(),
                 "admin-help-header",
                 &Command::ADMIN[1..],
                 Some("admin-help-footer"),
             ))]),
-            Command::Admins => self.list_admins(member).await,
-            Command::Grant | Command::Revoke if !authority.owner => {
-                self.refuse(member, command.name(), args, "admin-owner-only")
-                    .await
+            Command::Admins => self.list_admins(request.member).await,
+            Command::Grant | Command::Revoke if !request.authority.owner => {
+                self.refuse_request(request, "admin-owner-only").await
             }
-            Command::Grant | Command::Revoke => self.grant_or_revoke(member, command, args).await,
+            Command::Grant | Command::Revoke => self.grant_or_revoke(request).await,
             _ => Ok(Vec::new()),
         }
     }
@@ -241,14 +267,10 @@ impl Admin {
     }
 
     /// `/grant admin ID`, `/grant branch_admin ID BRANCH`, and the same with `/revoke`.
-    async fn grant_or_revoke(
-        &self,
-        member: &Member,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
+    async fn grant_or_revoke(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (member, command, args) = (request.member, request.command, request.args);
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "grant-usage"))];
+        let usage = || self.ctx.reply(l, "grant-usage");
         let parts: Vec<&str> = args.split_whitespace().collect();
         let (role, target, branch) = match parts.as_slice() {
             [role, target] if role_of(role) == Some(ROLE_ADMIN) => {
@@ -290,13 +312,8 @@ impl Admin {
                 .revoke_role(target_member.id, role, branch)
                 .await?
         };
-        self.done(
-            member,
-            command.name(),
-            args,
-            if changed { "changed" } else { "unchanged" },
-        )
-        .await?;
+        self.request_done(request, if changed { "changed" } else { "unchanged" })
+            .await?;
         let scope = if branch == WHOLE_ORGANIZATION {
             t!(self.ctx.i18n, l, "rank-organization")
         } else {

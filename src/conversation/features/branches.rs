@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use super::admin::{Admin, Authority};
+use super::admin::{Admin, AdminRequest};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
@@ -30,25 +30,19 @@ impl Branches {
     }
 
     /// `/branches` and the edits, for an admin.
-    pub async fn command(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        match command {
-            Command::Branches => Ok(self.list_branches(member, authority)),
+    pub async fn command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        match request.command {
+            Command::Branches => Ok(self.list_branches(request)),
             Command::BranchAdd | Command::BranchRename | Command::BranchRemove => {
-                self.edit_branches(member, authority, command, args).await
+                self.edit_branches(request).await
             }
             _ => Ok(Vec::new()),
         }
     }
 
     /// `/branches`: the tree with ids, as far as the admin reaches.
-    fn list_branches(&self, member: &Member, authority: &Authority) -> Replies {
-        let l = member.locale;
+    fn list_branches(&self, request: &AdminRequest<'_>) -> Replies {
+        let (l, authority) = (request.locale(), request.authority);
         let tree = self.ctx.tree();
         let mut lines = vec![t!(self.ctx.i18n, l, "branches-header")];
         let mut stack: Vec<(String, usize)> = tree
@@ -79,13 +73,9 @@ impl Branches {
     }
 
     /// `/branch_add PARENT|- ID NAME`, `/branch_rename ID NAME`, `/branch_remove ID`.
-    async fn edit_branches(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
+    async fn edit_branches(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (member, authority, args) = (request.member, request.authority, request.args);
+        let command = request.command;
         let l = member.locale;
         let tree = self.ctx.tree();
         let mut words: Vec<&str> = args.split_whitespace().collect();
@@ -109,7 +99,7 @@ impl Branches {
                 Found::None => {}
             }
         }
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "branch-edit-usage"))];
+        let usage = || self.ctx.reply(l, "branch-edit-usage");
         let outcome = match (command, words.as_slice()) {
             (Command::BranchAdd, [parent, id, name @ ..]) if !name.is_empty() => {
                 let parent = (*parent != "-").then_some(*parent);
@@ -118,30 +108,21 @@ impl Branches {
                     None => authority.whole_organization(),
                 };
                 if !allowed {
-                    return self
-                        .admin
-                        .refuse(member, command.name(), args, "admin-out-of-scope")
-                        .await;
+                    return self.admin.out_of_scope(request).await;
                 }
                 tree.check_add(id, &name.join(" "), parent)
                     .map(|b| (b, "branch-added"))
             }
             (Command::BranchRename, [id, name @ ..]) if !name.is_empty() => {
                 if tree.get(id).is_some() && !self.admin.reaches(authority, id) {
-                    return self
-                        .admin
-                        .refuse(member, command.name(), args, "admin-out-of-scope")
-                        .await;
+                    return self.admin.out_of_scope(request).await;
                 }
                 tree.check_rename(id, &name.join(" "))
                     .map(|b| (b, "branch-renamed"))
             }
             (Command::BranchRemove, [id]) => {
                 if tree.get(id).is_some() && !self.admin.reaches(authority, id) {
-                    return self
-                        .admin
-                        .refuse(member, command.name(), args, "admin-out-of-scope")
-                        .await;
+                    return self.admin.out_of_scope(request).await;
                 }
                 if let Err(problem) = tree.check_remove(id) {
                     return Ok(vec![self.edit_problem(member, problem)]);
@@ -159,7 +140,7 @@ impl Branches {
                 let path = tree.path(id, l);
                 self.ctx.store.remove_branch(id).await?;
                 self.branches_changed().await?;
-                self.admin.done(member, command.name(), args, id).await?;
+                self.admin.request_done(request, id).await?;
                 return Ok(vec![Outbound::text(t!(
                     self.ctx.i18n,
                     l,
@@ -175,9 +156,7 @@ impl Branches {
         };
         self.ctx.store.save_branch_edit(&branch).await?;
         self.branches_changed().await?;
-        self.admin
-            .done(member, command.name(), args, &branch.id)
-            .await?;
+        self.admin.request_done(request, &branch.id).await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
             l,

@@ -73,11 +73,7 @@ impl Broadcasts {
     async fn start_broadcast(&self, member: &mut Member) -> Result<Replies> {
         member.dialog = Dialog::Broadcast { draft: None };
         self.ctx.save(member).await?;
-        Ok(vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "broadcast-ask-content"
-        ))])
+        Ok(self.ctx.reply(member.locale, "broadcast-ask-content"))
     }
 
     /// The announcement's text or media arrived while composing.
@@ -92,15 +88,11 @@ impl Broadcasts {
         if !authority.is_admin() {
             member.dialog = Dialog::Idle;
             self.ctx.save(member).await?;
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "admin-refused"))]);
+            return Ok(self.ctx.reply(l, "admin-refused"));
         }
         let text = text.trim();
         if text.is_empty() && media.is_none() {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "broadcast-empty"
-            ))]);
+            return Ok(self.ctx.reply(l, "broadcast-empty"));
         }
         let max = if media.is_some() {
             MAX_CAPTION
@@ -390,11 +382,7 @@ impl Broadcasts {
             } => {
                 let tags = self.ctx.store.tags_in_use().await?;
                 if tags.is_empty() {
-                    return Ok(Some(vec![Outbound::text(t!(
-                        self.ctx.i18n,
-                        l,
-                        "broadcast-no-tags"
-                    ))]));
+                    return Ok(Some(self.ctx.reply(l, "broadcast-no-tags")));
                 }
                 let buttons = tags
                     .into_iter()
@@ -515,11 +503,7 @@ impl Broadcasts {
             Action::BroadcastSend {
                 step: SendStep::Drop,
                 ..
-            } => Ok(Some(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "broadcast-dropped"
-            ))])),
+            } => Ok(Some(self.ctx.reply(l, "broadcast-dropped"))),
             _ => Ok(None),
         }
     }
@@ -536,7 +520,7 @@ impl Broadcasts {
         let Some(row) = self.own_draft(member, draft).await? else {
             member.dialog = Dialog::Idle;
             self.ctx.save(member).await?;
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
+            return Ok(self.ctx.reply(l, "button-expired"));
         };
         let now = self.ctx.now();
         let today = now.with_timezone(&member.timezone).date_naive();
@@ -597,7 +581,7 @@ impl Broadcasts {
             .as_ref()
             .and_then(|a| self.audience_filter(authority, a))
         else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
+            return Ok(self.ctx.reply(l, "button-expired"));
         };
         let now = self.ctx.now();
         let Some(count) = self
@@ -606,11 +590,7 @@ impl Broadcasts {
             .queue_broadcast(draft.id, &filter, at, now)
             .await?
         else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "broadcast-not-running"
-            ))]);
+            return Ok(self.ctx.reply(l, "broadcast-not-running"));
         };
         self.admin
             .done(
@@ -656,7 +636,7 @@ impl Broadcasts {
     ) -> Result<Replies> {
         let l = member.locale;
         let Some(row) = self.ctx.store.broadcast(id).await? else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "button-expired"))]);
+            return Ok(self.ctx.reply(l, "button-expired"));
         };
         if row.author_id != member.id && !authority.whole_organization() {
             return self
@@ -671,11 +651,7 @@ impl Broadcasts {
         }
         let now = self.ctx.now();
         let Some(cancelled) = self.ctx.store.cancel_broadcast(row.id, now).await? else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "broadcast-not-running"
-            ))]);
+            return Ok(self.ctx.reply(l, "broadcast-not-running"));
         };
         self.admin
             .done(
@@ -712,11 +688,7 @@ impl Broadcasts {
         let author = (!authority.whole_organization()).then_some(member.id);
         let rows = self.ctx.store.recent_broadcasts(author, 10).await?;
         if rows.is_empty() {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "broadcasts-none"
-            ))]);
+            return Ok(self.ctx.reply(l, "broadcasts-none"));
         }
         let mut lines = vec![t!(self.ctx.i18n, l, "broadcasts-header")];
         for row in rows {
@@ -967,10 +939,10 @@ impl Broadcasts {
         let l = member.locale;
         let parts: Vec<&str> = args.split_whitespace().collect();
         let [target, tag] = parts.as_slice() else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
+            return Ok(self.ctx.reply(l, "tag-usage"));
         };
         let Some(tag) = read_tag(tag) else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "tag-usage"))]);
+            return Ok(self.ctx.reply(l, "tag-usage"));
         };
         let tag = tag.as_str();
         let command = if on { Command::Tag } else { Command::Untag };

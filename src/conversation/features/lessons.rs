@@ -70,7 +70,7 @@ impl Lessons {
             .course(&a.course)
             .and_then(|c| c.lesson_by_id(&a.lesson_id).map(|le| (c, le)))
         else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);
+            return Ok(self.ctx.reply(l, "lesson-gone"));
         };
         let checked = self
             .ctx
@@ -283,11 +283,7 @@ impl Lessons {
     pub async fn checkin_typed(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
         let Some((course_id, lesson_id)) = self.ctx.store.latest_unchecked(member.id).await? else {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "typed-checkin-none"
-            ))]);
+            return Ok(self.ctx.reply(l, "typed-checkin-none"));
         };
         let title = self
             .ctx
@@ -317,7 +313,7 @@ impl Lessons {
     pub async fn pause(&self, member: &mut Member) -> Result<Replies> {
         let l = member.locale;
         if member.status == MemberStatus::Paused {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "pause-already"))]);
+            return Ok(self.ctx.reply(l, "pause-already"));
         }
         member.status = MemberStatus::Paused;
         self.ctx.save(member).await?;
@@ -325,14 +321,14 @@ impl Lessons {
             .store
             .cancel_pending(member.id, "paused by the member")
             .await?;
-        Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "pause-done"))])
+        Ok(self.ctx.reply(l, "pause-done"))
     }
 
     /// `/resume`: lessons again, from the next lesson time on.
     pub async fn resume(&self, member: &mut Member) -> Result<Replies> {
         let l = member.locale;
         if member.status == MemberStatus::Active {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "resume-already"))]);
+            return Ok(self.ctx.reply(l, "resume-already"));
         }
         member.status = MemberStatus::Active;
         self.ctx.save(member).await?;

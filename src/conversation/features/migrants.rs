@@ -130,7 +130,7 @@ impl Migrants {
     pub async fn home(&self, member: &Member) -> Result<Replies> {
         let l = member.locale;
         if self.ctx.store.away_since(member.id).await?.is_none() {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "home-already"))]);
+            return Ok(self.ctx.reply(l, "home-already"));
         }
         self.ctx.store.set_away(member.id, None).await?;
         let stored = self.ctx.store.location_count(member.id).await?;
@@ -197,11 +197,7 @@ impl Migrants {
                     .await?;
                 Ok(vec![self.ask_location(l, "location-consent-thanks")])
             }
-            _ => Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "location-consent-declined"
-            ))]),
+            _ => Ok(self.ctx.reply(l, "location-consent-declined")),
         }
     }
 
@@ -224,11 +220,7 @@ impl Migrants {
                 if live {
                     return Ok(Vec::new());
                 }
-                return Ok(vec![Outbound::text(t!(
-                    self.ctx.i18n,
-                    l,
-                    "location-invalid"
-                ))]);
+                return Ok(self.ctx.reply(l, "location-invalid"));
             }
         };
         if self.ctx.store.location_consent(member.id).await?.is_none() {
@@ -249,7 +241,7 @@ impl Migrants {
         if live || !attendance.is_empty() {
             return Ok(attendance);
         }
-        let mut replies = vec![Outbound::text(t!(self.ctx.i18n, l, "location-saved"))];
+        let mut replies = self.ctx.reply(l, "location-saved");
         let radius_km = self.ctx.settings.migrants.nearby_radius_km;
         replies.extend(self.nearby_list(member, point, radius_km).await?);
         Ok(replies)
@@ -318,19 +310,12 @@ impl Migrants {
                             title = escape_html(&activity.title)
                         ))]);
                     }
-                    let points = self
-                        .ctx
-                        .store
-                        .award(
-                            member.id,
-                            &[Award {
-                                amount: self.points.rules.attendance,
-                                reason: "attendance",
-                                reference: activity.id.clone(),
-                            }],
-                            now,
-                        )
-                        .await?;
+                    let award = Award {
+                        amount: self.points.rules.attendance,
+                        reason: "attendance",
+                        reference: activity.id.clone(),
+                    };
+                    let points = self.ctx.store.award(member.id, &[award], now).await?;
                     tracing::info!(member = member.id, activity = %activity.id, distance = *distance as i64, "attendance recorded");
                     return Ok(vec![Outbound::text(t!(
                         self.ctx.i18n,

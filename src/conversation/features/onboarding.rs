@@ -50,7 +50,7 @@ impl Onboarding {
         }
         member.dialog = Dialog::Language { onboarding: true };
         self.ctx.save(member).await?;
-        let mut replies = vec![Outbound::text(t!(self.ctx.i18n, l, "welcome"))];
+        let mut replies = self.ctx.reply(l, "welcome");
         replies.extend(self.ask(member));
         Ok(replies)
     }
@@ -129,7 +129,7 @@ impl Onboarding {
                 match choice {
                     Some(locale) => self.set_language(member, locale, onboarding).await,
                     None => {
-                        let mut r = vec![Outbound::text(t!(self.ctx.i18n, l, "language-invalid"))];
+                        let mut r = self.ctx.reply(l, "language-invalid");
                         r.extend(self.ask(member));
                         Ok(r)
                     }
@@ -429,7 +429,7 @@ impl Onboarding {
         self.ctx.save(member).await?;
         let l = member.locale;
         let Some(course) = self.ctx.course() else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);
+            return Ok(self.ctx.reply(l, "lesson-gone"));
         };
         let next = self.lessons.enroll(member, course).await?;
         Ok(vec![Outbound::text(t!(

@@ -127,11 +127,7 @@ impl Posters {
     pub async fn resend_poster(&self, member: &Member) -> Result<Replies> {
         match self.ctx.store.latest_poster(member.id).await? {
             Some(row) => Ok(vec![self.poster_message(member, &row).await?]),
-            None => Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                member.locale,
-                "poster-none"
-            ))]),
+            None => Ok(self.ctx.reply(member.locale, "poster-none")),
         }
     }
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, NaiveTime, Utc};
 use rand::seq::SliceRandom;
 
-use super::admin::{Admin, Authority};
+use super::admin::{Admin, AdminRequest};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::content::{Course, question_key};
@@ -99,30 +99,25 @@ impl Quizzes {
             self.ctx.store.mark_asked(ask.id, now, closes_at).await?;
             let q = found.question;
             let question = match test {
-                // A review question from another topic is labelled as review, as in a
-                // lesson's quiz.
-                Some(t)
-                    if ask.review
-                        && found.course.topic_of(&found.lesson.id).map(|x| &x.id)
-                            != Some(&t.topic) =>
-                {
+                Some(t) => {
+                    // A review question from another topic is labelled as review, as in a
+                    // lesson's quiz.
+                    let other_topic =
+                        found.course.topic_of(&found.lesson.id).map(|x| &x.id) != Some(&t.topic);
+                    let key = if ask.review && other_topic {
+                        "quiz-test-review-question"
+                    } else {
+                        "quiz-test-question"
+                    };
                     t!(
                         self.ctx.i18n,
                         member.locale,
-                        "quiz-test-review-question",
+                        key,
                         n = ask.position + 1,
                         total = t.asked,
                         question = q.question.clone()
                     )
                 }
-                Some(t) => t!(
-                    self.ctx.i18n,
-                    member.locale,
-                    "quiz-test-question",
-                    n = ask.position + 1,
-                    total = t.asked,
-                    question = q.question.clone()
-                ),
                 None if ask.review => t!(
                     self.ctx.i18n,
                     member.locale,
@@ -156,7 +151,7 @@ impl Quizzes {
         };
         let ask = self.ctx.store.ask_by_poll(poll_id).await?;
         let Some(ask) = ask.filter(|a| a.member_id == member.id) else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
+            return Ok(self.ctx.reply(l, "quiz-unknown"));
         };
         self.answer(member, ask, option).await
     }
@@ -190,11 +185,11 @@ impl Quizzes {
     async fn answer(&self, member: &Member, ask: Ask, option: usize) -> Result<Replies> {
         let l = member.locale;
         let Some(found) = self.ctx.library.question(&ask.question_key, l) else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
+            return Ok(self.ctx.reply(l, "quiz-unknown"));
         };
         let q = found.question;
         if option >= q.options.len() {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "quiz-unknown"))]);
+            return Ok(self.ctx.reply(l, "quiz-unknown"));
         }
         let now = self.ctx.now();
         let correct = option == q.answer;
@@ -209,24 +204,17 @@ impl Quizzes {
             } else {
                 "quiz-closed"
             };
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, key))]);
+            return Ok(self.ctx.reply(l, key));
         }
         self.update_review(member, &ask, correct).await?;
         let mut earned = 0;
         if correct && ask.test_id.is_none() {
-            earned = self
-                .ctx
-                .store
-                .award(
-                    member.id,
-                    &[Award {
-                        amount: self.points.rules.correct_answer,
-                        reason: "answer",
-                        reference: format!("ask:{}", ask.id),
-                    }],
-                    now,
-                )
-                .await?;
+            let award = Award {
+                amount: self.points.rules.correct_answer,
+                reason: "answer",
+                reference: format!("ask:{}", ask.id),
+            };
+            earned = self.ctx.store.award(member.id, &[award], now).await?;
         }
         let verdict = if correct && ask.test_id.is_some() {
             // A test's points come with its result.
@@ -353,19 +341,12 @@ impl Quizzes {
             return Ok(Vec::new());
         };
         let correct = done.correct.unwrap_or(0);
-        let points = self
-            .ctx
-            .store
-            .award(
-                member.id,
-                &[Award {
-                    amount: done.points.unwrap_or(0),
-                    reason: "test",
-                    reference: format!("test:{}", done.id),
-                }],
-                now,
-            )
-            .await?;
+        let award = Award {
+            amount: done.points.unwrap_or(0),
+            reason: "test",
+            reference: format!("test:{}", done.id),
+        };
+        let points = self.ctx.store.award(member.id, &[award], now).await?;
         let (rank, of) = self
             .ctx
             .store
@@ -513,11 +494,7 @@ impl Quizzes {
         if test.member_id != member.id || test.finished_at.is_some() {
             return Ok(Vec::new());
         }
-        let mut replies = vec![Outbound::text(t!(
-            self.ctx.i18n,
-            member.locale,
-            "quiz-timeout"
-        ))];
+        let mut replies = self.ctx.reply(member.locale, "quiz-timeout");
         match self.ask_next(member, Some(&test), "").await? {
             Some(next) => replies.push(next),
             None => replies.extend(self.finish_test(member, &test).await?),
@@ -527,15 +504,11 @@ impl Quizzes {
 
     /// `/quiztest TOPIC [BRANCH]`: a topic test now, for the members of a branch subtree
     /// (a branch admin's own branch by default) or of the whole organization.
-    pub async fn send_topic_test(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
+    pub async fn send_topic_test(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (member, authority, args) = (request.member, request.authority, request.args);
         let l = member.locale;
         let Some(course) = self.ctx.course() else {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "lesson-gone"))]);
+            return Ok(self.ctx.reply(l, "lesson-gone"));
         };
         let parts: Vec<&str> = args.split_whitespace().collect();
         let topics = course
@@ -607,10 +580,7 @@ impl Quizzes {
         if let Some(b) = &branch
             && !self.admin.reaches(authority, b)
         {
-            return self
-                .admin
-                .refuse(member, "quiztest", args, "admin-out-of-scope")
-                .await;
+            return self.admin.out_of_scope(request).await;
         }
         let now = self.ctx.now();
         let subtree = branch.as_deref().map(|b| self.ctx.tree().subtree(b));
@@ -632,7 +602,7 @@ impl Quizzes {
             .await?;
         if reached == 0 {
             self.admin
-                .done(member, "quiztest", args, "nobody reached, not sent")
+                .request_done(request, "nobody reached, not sent")
                 .await?;
             return Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
@@ -657,12 +627,7 @@ impl Quizzes {
             )
             .await?;
         self.admin
-            .done(
-                member,
-                "quiztest",
-                args,
-                &format!("{queued} queued, {reached} reached"),
-            )
+            .request_done(request, &format!("{queued} queued, {reached} reached"))
             .await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 
-use super::admin::{Admin, Authority};
+use super::admin::{Admin, AdminRequest, Authority};
 use super::ranks::Period;
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
@@ -112,17 +112,11 @@ impl Stats {
     }
 
     /// `/stats` and `/export`, for an admin.
-    pub async fn command(
-        &self,
-        member: &crate::domain::Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        match command {
-            Command::Stats => self.stats_command(member, authority, args).await,
-            Command::Export => self.export_command(member, authority, args).await,
-            Command::Capacity => self.capacity(member).await,
+    pub async fn command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        match request.command {
+            Command::Stats => self.stats_command(request).await,
+            Command::Export => self.export_command(request).await,
+            Command::Capacity => self.capacity(request.member).await,
             _ => Ok(Vec::new()),
         }
     }
@@ -281,30 +275,39 @@ impl Stats {
         }
     }
 
-    /// `/stats`.
-    async fn stats_command(
+    /// The report a `/stats` or `/export` asks for, with what it asked (`chart`: whether
+    /// it may ask for a chart), or the answer instead: how to use it, the branches of the
+    /// name typed to choose from, or why it is refused.
+    async fn requested_report(
         &self,
-        member: &crate::domain::Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
-        let l = member.locale;
-        let request = match parse_request(args) {
+        request: &AdminRequest<'_>,
+        chart: bool,
+    ) -> Result<std::result::Result<(StatsRequest, StatsReport), Replies>> {
+        let l = request.locale();
+        let asked = match parse_request(request.args) {
+            Ok(r) if r.chart && !chart => return Ok(Err(vec![self.stats_usage(l, "chart")])),
             Ok(r) => r,
-            Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
+            Err(word) => return Ok(Err(vec![self.stats_usage(l, &word)])),
         };
-        let request = match self.named_branch(member, Command::Stats, args, request) {
+        let asked = match self.named_branch(request, asked) {
             Ok(r) => r,
-            Err(choose) => return Ok(choose),
+            Err(choose) => return Ok(Err(choose)),
         };
-        let report = match self.report(authority, &request, l).await? {
-            Ok(r) => r,
-            Err(refusal) => return self.stats_refused(member, "stats", args, refusal).await,
+        Ok(match self.report(request.authority, &asked, l).await? {
+            Ok(report) => Ok((asked, report)),
+            Err(refusal) => Err(self.stats_refused(request, refusal).await?),
+        })
+    }
+
+    /// `/stats`.
+    async fn stats_command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let l = request.locale();
+        let (asked, report) = match self.requested_report(request, true).await? {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
-        self.admin
-            .done(member, "stats", args, &report.period.key)
-            .await?;
-        if request.chart {
+        self.admin.request_done(request, &report.period.key).await?;
+        if asked.chart {
             // Each branch's participation, written as the text writes it: "–" and no bar
             // for a branch without active members.
             let bar = |label: String, figures: &Figures| Bar {
@@ -351,25 +354,11 @@ impl Stats {
     }
 
     /// `/export`: members' progress as a CSV document.
-    async fn export_command(
-        &self,
-        member: &crate::domain::Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
-        let l = member.locale;
-        let request = match parse_request(args) {
-            Ok(r) if !r.chart => r,
-            Ok(_) => return Ok(vec![self.stats_usage(l, "chart")]),
-            Err(word) => return Ok(vec![self.stats_usage(l, &word)]),
-        };
-        let request = match self.named_branch(member, Command::Export, args, request) {
-            Ok(r) => r,
-            Err(choose) => return Ok(choose),
-        };
-        let report = match self.report(authority, &request, l).await? {
-            Ok(r) => r,
-            Err(refusal) => return self.stats_refused(member, "export", args, refusal).await,
+    async fn export_command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let l = request.locale();
+        let (_, report) = match self.requested_report(request, false).await? {
+            Ok(found) => found,
+            Err(answer) => return Ok(answer),
         };
         let subtree = report.scope.as_deref().map(|s| self.ctx.tree().subtree(s));
         let rows = self
@@ -379,7 +368,7 @@ impl Stats {
             .await?;
         let csv = self.progress_csv(&rows, l);
         self.admin
-            .done(member, "export", args, &format!("{} rows", rows.len()))
+            .request_done(request, &format!("{} rows", rows.len()))
             .await?;
         Ok(vec![Outbound::Document {
             bytes: std::sync::Arc::new(csv),
@@ -493,50 +482,44 @@ impl Stats {
     /// offered as buttons that run the command again (Err: those buttons).
     fn named_branch(
         &self,
-        member: &crate::domain::Member,
-        command: Command,
-        args: &str,
-        mut request: StatsRequest,
+        request: &AdminRequest<'_>,
+        mut asked: StatsRequest,
     ) -> std::result::Result<StatsRequest, Replies> {
-        let Some(query) = request.branch.clone() else {
-            return Ok(request);
+        let Some(query) = asked.branch.clone() else {
+            return Ok(asked);
         };
         match self.ctx.find_branch(&query) {
             Found::One(id) => {
-                request.branch = Some(id);
-                Ok(request)
+                asked.branch = Some(id);
+                Ok(asked)
             }
             // Unknown: the report says so.
-            Found::None => Ok(request),
-            Found::Many(ids) => Err(self.ctx.choose_branch(member, command, args, &query, ids)),
+            Found::None => Ok(asked),
+            Found::Many(ids) => Err(self.ctx.choose_branch(
+                request.member,
+                request.command,
+                request.args,
+                &query,
+                ids,
+            )),
         }
     }
 
     async fn stats_refused(
         &self,
-        member: &crate::domain::Member,
-        command: &str,
-        args: &str,
+        request: &AdminRequest<'_>,
         refusal: StatsRefusal,
     ) -> Result<Replies> {
-        let l = member.locale;
+        let l = request.locale();
         match refusal {
-            StatsRefusal::OutOfScope => {
-                self.admin
-                    .refuse(member, command, args, "admin-out-of-scope")
-                    .await
-            }
+            StatsRefusal::OutOfScope => self.admin.out_of_scope(request).await,
             StatsRefusal::UnknownBranch(b) => Ok(vec![Outbound::text(t!(
                 self.ctx.i18n,
                 l,
                 "branch-unknown-id",
                 branch = escape_html(&b)
             ))]),
-            StatsRefusal::NoSeason => Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "stats-no-season"
-            ))]),
+            StatsRefusal::NoSeason => Ok(self.ctx.reply(l, "stats-no-season")),
             StatsRefusal::Usage(word) => Ok(vec![self.stats_usage(l, &word)]),
         }
     }

@@ -9,15 +9,15 @@ use std::sync::Arc;
 
 use chrono::Duration;
 
-use super::admin::{Admin, Authority};
+use super::admin::{Admin, AdminRequest, Authority};
 use super::migrants::{Migrants, km_label};
 use crate::channel::Outbound;
 use crate::content::markdown::{escape_excerpt, escape_html};
 use crate::conversation::command::Command;
 use crate::conversation::ctx::Ctx;
 use crate::conversation::{Replies, Result};
+use crate::domain::Locale;
 use crate::domain::venue_csv::{self, CsvErrors, field_key};
-use crate::domain::{Locale, Member};
 use crate::i18n::I18n;
 use crate::store::{NewActivity, NewVenue, Venue};
 use crate::t;
@@ -189,7 +189,7 @@ impl Venues {
         row: &str,
         parse: impl FnOnce(&str) -> std::result::Result<Vec<T>, CsvErrors>,
     ) -> std::result::Result<T, Replies> {
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, usage))];
+        let usage = || self.ctx.reply(l, usage);
         let Some(text) = with_header(columns, required, row) else {
             return Err(usage());
         };
@@ -227,38 +227,21 @@ impl Venues {
             .filter(|v| v.status == crate::store::VENUE_OPEN))
     }
 
-    /// The refusal of a command on what lies outside the admin's branches.
-    async fn out_of_scope(&self, member: &Member, name: &str, args: &str) -> Result<Replies> {
-        self.admin
-            .refuse(member, name, args, "admin-out-of-scope")
-            .await
-    }
-
     /// The venue and activity commands, for an admin.
-    pub async fn command(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        match command {
-            Command::Venues => self.list_venues(member, authority).await,
-            Command::VenueAdd | Command::VenueEdit => {
-                self.save_venue(member, authority, command, args).await
-            }
-            Command::VenueRemove => self.remove_venue(member, authority, args).await,
-            Command::ActivityAdd | Command::ActivityEdit => {
-                self.save_activity(member, authority, command, args).await
-            }
-            Command::ActivityCancel => self.cancel_activity(member, authority, args).await,
-            Command::VenueStats => self.venue_stats(member, authority, args).await,
+    pub async fn command(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        match request.command {
+            Command::Venues => self.list_venues(request).await,
+            Command::VenueAdd | Command::VenueEdit => self.save_venue(request).await,
+            Command::VenueRemove => self.remove_venue(request).await,
+            Command::ActivityAdd | Command::ActivityEdit => self.save_activity(request).await,
+            Command::ActivityCancel => self.cancel_activity(request).await,
+            Command::VenueStats => self.venue_stats(request).await,
             _ => Ok(Vec::new()),
         }
     }
 
-    async fn list_venues(&self, member: &Member, authority: &Authority) -> Result<Replies> {
-        let l = member.locale;
+    async fn list_venues(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (l, authority) = (request.locale(), request.authority);
         let venues: Vec<Venue> = self
             .ctx
             .store
@@ -268,7 +251,7 @@ impl Venues {
             .filter(|v| self.reaches_venue(authority, v.branch_id.as_deref()))
             .collect();
         if venues.is_empty() {
-            return Ok(vec![Outbound::text(t!(self.ctx.i18n, l, "venues-none"))]);
+            return Ok(self.ctx.reply(l, "venues-none"));
         }
         let tree = self.ctx.tree();
         let mut lines = vec![t!(self.ctx.i18n, l, "venues-header", count = venues.len())];
@@ -301,21 +284,14 @@ impl Venues {
         Ok(vec![Outbound::text(lines.join("\n"))])
     }
 
-    async fn save_venue(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        let name = command.name();
-        let l = member.locale;
+    async fn save_venue(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (l, authority) = (request.locale(), request.authority);
         let read = self.read_row(
             l,
             "venue-usage",
             &VENUE_COLUMNS,
             VENUE_REQUIRED,
-            args,
+            request.args,
             |text| venue_csv::parse_venues("", text),
         );
         let row = match read {
@@ -333,12 +309,12 @@ impl Venues {
             ))]);
         }
         if !self.reaches_venue(authority, row.branch.as_deref()) {
-            return self.out_of_scope(member, name, args).await;
+            return self.admin.out_of_scope(request).await;
         }
         let existing = self.open_venue_or_none(&row.id).await?;
         if let Some(answer) = self.add_or_edit_problem(
             l,
-            command == Command::VenueAdd,
+            request.command == Command::VenueAdd,
             existing.is_some(),
             ("venue-exists", "venue-unknown"),
             &row.id,
@@ -348,7 +324,7 @@ impl Venues {
         if let Some(old) = &existing
             && !self.reaches_venue(authority, old.branch_id.as_deref())
         {
-            return self.out_of_scope(member, name, args).await;
+            return self.admin.out_of_scope(request).await;
         }
         self.ctx
             .store
@@ -364,7 +340,7 @@ impl Venues {
                 self.ctx.now(),
             )
             .await?;
-        self.admin.done(member, name, args, &row.id).await?;
+        self.admin.request_done(request, &row.id).await?;
         let key = if existing.is_some() {
             "venue-updated"
         } else {
@@ -382,20 +358,15 @@ impl Venues {
         ))])
     }
 
-    async fn remove_venue(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
-        let l = member.locale;
-        let id = args.trim();
+    async fn remove_venue(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let l = request.locale();
+        let id = request.args.trim();
         let venue = match self.open_venue(l, id).await? {
             Ok(venue) => venue,
             Err(answer) => return Ok(answer),
         };
-        if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self.out_of_scope(member, "venue_remove", args).await;
+        if !self.reaches_venue(request.authority, venue.branch_id.as_deref()) {
+            return self.admin.out_of_scope(request).await;
         }
         let now = self.ctx.now();
         let upcoming = self.ctx.store.upcoming_at_venue(&venue.id, now).await?;
@@ -409,9 +380,7 @@ impl Venues {
             ))]);
         }
         self.ctx.store.remove_venue(&venue.id, now).await?;
-        self.admin
-            .done(member, "venue_remove", args, &venue.id)
-            .await?;
+        self.admin.request_done(request, &venue.id).await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
             l,
@@ -420,18 +389,12 @@ impl Venues {
         ))])
     }
 
-    async fn save_activity(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        command: Command,
-        args: &str,
-    ) -> Result<Replies> {
-        let name = command.name();
+    async fn save_activity(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (member, authority) = (request.member, request.authority);
         let l = member.locale;
-        let usage = || vec![Outbound::text(t!(self.ctx.i18n, l, "activity-usage"))];
+        let usage = || self.ctx.reply(l, "activity-usage");
         let today = self.ctx.now().with_timezone(&member.timezone).date_naive();
-        let row = natural_times(args, today);
+        let row = natural_times(request.args, today);
         // The venue is checked below, against the database.
         let read = self.read_row(
             l,
@@ -450,13 +413,13 @@ impl Venues {
             Err(answer) => return Ok(answer),
         };
         if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self.out_of_scope(member, name, args).await;
+            return self.admin.out_of_scope(request).await;
         }
         let now = self.ctx.now();
         let existing = self.ctx.store.activity_with_venue(&row.id).await?;
         if let Some(answer) = self.add_or_edit_problem(
             l,
-            command == Command::ActivityAdd,
+            request.command == Command::ActivityAdd,
             existing.is_some(),
             ("activity-exists", "activity-unknown"),
             &row.id,
@@ -465,7 +428,7 @@ impl Venues {
         }
         if let Some((old, old_venue)) = &existing {
             if !self.reaches_venue(authority, old_venue.branch_id.as_deref()) {
-                return self.out_of_scope(member, name, args).await;
+                return self.admin.out_of_scope(request).await;
             }
             if !old.is_scheduled() {
                 return Ok(vec![Outbound::text(t!(
@@ -477,11 +440,7 @@ impl Venues {
             }
         }
         if row.end <= now {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-in-past"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-in-past"));
         }
         self.ctx
             .store
@@ -521,7 +480,7 @@ impl Venues {
             }
         };
         self.admin
-            .done(member, name, args, &format!("{} told {told}", activity.id))
+            .request_done(request, &format!("{} told {told}", activity.id))
             .await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
@@ -535,21 +494,12 @@ impl Venues {
         ))])
     }
 
-    async fn cancel_activity(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
-        let l = member.locale;
+    async fn cancel_activity(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (l, args) = (request.locale(), request.args);
         let (id, note) = args.split_once(char::is_whitespace).unwrap_or((args, ""));
         let note = note.trim();
         if id.is_empty() {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-cancel-usage"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-cancel-usage"));
         }
         let Some((activity, venue)) = self.ctx.store.activity_with_venue(id).await? else {
             return Ok(vec![Outbound::text(t!(
@@ -559,15 +509,11 @@ impl Venues {
                 id = escape_excerpt(id)
             ))]);
         };
-        if !self.reaches_venue(authority, venue.branch_id.as_deref()) {
-            return self.out_of_scope(member, "activity_cancel", args).await;
+        if !self.reaches_venue(request.authority, venue.branch_id.as_deref()) {
+            return self.admin.out_of_scope(request).await;
         }
         if note.chars().count() > 200 {
-            return Ok(vec![Outbound::text(t!(
-                self.ctx.i18n,
-                l,
-                "activity-cancel-usage"
-            ))]);
+            return Ok(self.ctx.reply(l, "activity-cancel-usage"));
         }
         let now = self.ctx.now();
         if !self
@@ -585,12 +531,7 @@ impl Venues {
         }
         let told = self.migrants.announce_cancellation(&activity).await?;
         self.admin
-            .done(
-                member,
-                "activity_cancel",
-                args,
-                &format!("{} told {told}", activity.id),
-            )
+            .request_done(request, &format!("{} told {told}", activity.id))
             .await?;
         Ok(vec![Outbound::text(t!(
             self.ctx.i18n,
@@ -603,12 +544,8 @@ impl Venues {
 
     /// `/venue_stats [VENUE]`: RSVPs and attendance per activity (the last 30 days and
     /// what is ahead) and per venue.
-    async fn venue_stats(
-        &self,
-        member: &Member,
-        authority: &Authority,
-        args: &str,
-    ) -> Result<Replies> {
+    async fn venue_stats(&self, request: &AdminRequest<'_>) -> Result<Replies> {
+        let (member, authority, args) = (request.member, request.authority, request.args);
         let l = member.locale;
         let wanted = args.trim();
         let since = self.ctx.now() - Duration::days(STATS_DAYS);
