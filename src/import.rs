@@ -196,17 +196,7 @@ pub async fn import(
             if !problems.is_empty() {
                 return Err(ImportError::Invalid(problems));
             }
-            let venues: Vec<NewVenue> = rows
-                .into_iter()
-                .map(|r| NewVenue {
-                    id: r.id,
-                    name: r.name,
-                    location: r.location,
-                    address: r.address,
-                    radius_km: r.radius_km,
-                    branch_id: r.branch,
-                })
-                .collect();
+            let venues: Vec<NewVenue> = rows.into_iter().map(NewVenue::from).collect();
             let writing = Writing::start(&progress, &file, kind, venues.len());
             let new = store
                 .upsert_venues_reporting(&venues, now, &|n| writing.written(n))
@@ -224,19 +214,7 @@ pub async fn import(
                 store.venue_ids().await?.into_iter().collect();
             let rows = venue_csv::parse_activities(&file, text, &|v| known.contains(v))
                 .map_err(|e| ImportError::Invalid(e.problems))?;
-            let activities: Vec<NewActivity> = rows
-                .into_iter()
-                .map(|r| NewActivity {
-                    id: r.id,
-                    venue_id: r.venue,
-                    title: r.title,
-                    description: r.description,
-                    starts_at: r.start,
-                    ends_at: r.end,
-                    timezone: r.timezone,
-                    capacity: r.capacity.map(i64::from),
-                })
-                .collect();
+            let activities: Vec<NewActivity> = rows.into_iter().map(NewActivity::from).collect();
             let writing = Writing::start(&progress, &file, kind, activities.len());
             let before = store
                 .upsert_activities_reporting(&activities, now, notify, &|n| writing.written(n))

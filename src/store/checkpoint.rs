@@ -171,6 +171,29 @@ mod tests {
         log
     }
 
+    /// Appends `rows` rows of 4,000 random bytes (a log page each, about).
+    async fn write(conn: &mut SqliteConnection, rows: i64) {
+        sqlx::query(&format!(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
+             INSERT INTO t (v) SELECT randomblob(4000) FROM n"
+        ))
+        .execute(conn)
+        .await
+        .expect("write");
+    }
+
+    /// One round of the checkpoint task, and the figures after it.
+    async fn round(
+        conn: &mut SqliteConnection,
+        seen: &mut (i64, i64),
+        stats: &CheckpointStats,
+    ) -> CheckpointFigures {
+        checkpoint_once(conn, seen, stats)
+            .await
+            .expect("checkpoint");
+        stats.figures()
+    }
+
     #[tokio::test]
     async fn a_long_log_is_copied_and_restarted_a_short_one_only_copied() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -182,40 +205,19 @@ mod tests {
             .execute(&mut writer)
             .await
             .expect("create");
-        let write = |rows: i64| {
-            format!(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < {rows})
-             INSERT INTO t (v) SELECT randomblob(4000) FROM n"
-            )
-        };
 
         // A short log: copied, not restarted.
-        sqlx::query(&write(100))
-            .execute(&mut writer)
-            .await
-            .expect("write");
-        checkpoint_once(&mut checkpointer, &mut seen, &stats)
-            .await
-            .expect("checkpoint");
-        let f = stats.figures();
+        write(&mut writer, 100).await;
+        let f = round(&mut checkpointer, &mut seen, &stats).await;
         assert_eq!((f.passive, f.restarts), (1, 0), "{f:?}");
         assert!(f.largest_log_pages >= 100, "{f:?}");
 
         // A long one: copied, then restarted, so the next write starts the log again.
-        sqlx::query(&write(RESTART_AFTER_PAGES + 100))
-            .execute(&mut writer)
-            .await
-            .expect("write");
-        checkpoint_once(&mut checkpointer, &mut seen, &stats)
-            .await
-            .expect("checkpoint");
-        let f = stats.figures();
+        write(&mut writer, RESTART_AFTER_PAGES + 100).await;
+        let f = round(&mut checkpointer, &mut seen, &stats).await;
         assert_eq!(f.restarts, 1, "{f:?}");
         assert!(f.largest_log_pages >= RESTART_AFTER_PAGES as u64, "{f:?}");
-        sqlx::query(&write(10))
-            .execute(&mut writer)
-            .await
-            .expect("write");
+        write(&mut writer, 10).await;
         let log = log_pages(&mut checkpointer).await;
         assert!(
             log < 100,
@@ -223,17 +225,9 @@ mod tests {
         );
 
         // Idle rounds do nothing.
-        checkpoint_once(&mut checkpointer, &mut seen, &stats)
-            .await
-            .expect("checkpoint");
-        let idle = stats.figures();
-        checkpoint_once(&mut checkpointer, &mut seen, &stats)
-            .await
-            .expect("checkpoint");
-        checkpoint_once(&mut checkpointer, &mut seen, &stats)
-            .await
-            .expect("checkpoint");
-        assert_eq!(stats.figures(), idle);
+        let idle = round(&mut checkpointer, &mut seen, &stats).await;
+        assert_eq!(round(&mut checkpointer, &mut seen, &stats).await, idle);
+        assert_eq!(round(&mut checkpointer, &mut seen, &stats).await, idle);
         assert_eq!(idle.restarts, 1);
     }
 }

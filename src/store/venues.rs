@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use super::{NewDelivery, Pool, Result, Store, json_rows};
 use crate::domain::geo::{self, GeoError, LatLon};
 use crate::domain::outbox::OutboxKind;
-use crate::domain::venue_csv::MAX_ACTIVITY_HOURS;
+use crate::domain::venue_csv::{ActivityRow, MAX_ACTIVITY_HOURS, VenueRow};
 
 pub const VENUE_OPEN: &str = "open";
 pub const VENUE_REMOVED: &str = "removed";
@@ -77,6 +77,36 @@ pub struct NewActivity {
     pub ends_at: DateTime<Utc>,
     pub timezone: String,
     pub capacity: Option<i64>,
+}
+
+impl From<VenueRow> for NewVenue {
+    /// A venue as a file's row or an admin's /venue_add wrote it.
+    fn from(r: VenueRow) -> NewVenue {
+        NewVenue {
+            id: r.id,
+            name: r.name,
+            location: r.location,
+            address: r.address,
+            radius_km: r.radius_km,
+            branch_id: r.branch,
+        }
+    }
+}
+
+impl From<ActivityRow> for NewActivity {
+    /// An activity as a file's row or an admin's /activity_add wrote it.
+    fn from(r: ActivityRow) -> NewActivity {
+        NewActivity {
+            id: r.id,
+            venue_id: r.venue,
+            title: r.title,
+            description: r.description,
+            starts_at: r.start,
+            ends_at: r.end,
+            timezone: r.timezone,
+            capacity: r.capacity.map(i64::from),
+        }
+    }
 }
 
 /// An activity with its venue and the distance from the point searched from.

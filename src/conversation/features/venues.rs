@@ -328,17 +328,7 @@ impl Venues {
         }
         self.ctx
             .store
-            .upsert_venues(
-                &[NewVenue {
-                    id: row.id.clone(),
-                    name: row.name.clone(),
-                    location: row.location,
-                    address: row.address.clone(),
-                    radius_km: row.radius_km,
-                    branch_id: row.branch.clone(),
-                }],
-                self.ctx.now(),
-            )
+            .upsert_venues(&[NewVenue::from(row.clone())], self.ctx.now())
             .await?;
         self.admin.request_done(request, &row.id).await?;
         let key = if existing.is_some() {
@@ -446,14 +436,8 @@ impl Venues {
             .store
             .upsert_activities(
                 &[NewActivity {
-                    id: row.id.clone(),
                     venue_id: venue.id.clone(),
-                    title: row.title.clone(),
-                    description: row.description.clone(),
-                    starts_at: row.start,
-                    ends_at: row.end,
-                    timezone: row.timezone.clone(),
-                    capacity: row.capacity.map(i64::from),
+                    ..NewActivity::from(row.clone())
                 }],
                 now,
             )
