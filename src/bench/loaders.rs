@@ -365,7 +365,8 @@ pub async fn enqueue_positional(
             let values = values_list(store.pool(), chunk.len(), "(?, ?, ?, ?, ?, ?, ?)");
             let sql = format!(
                 "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-                 VALUES {values} ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING"
+                 VALUES {values} ON CONFLICT (dedup_key) WHERE {not_lesson} DO NOTHING",
+                not_lesson = crate::not_lesson!()
             );
             let mut q = sqlx::query(&sql);
             for d in chunk {

@@ -5,6 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::domain::geo::{self, GeoError, LatLon};
+use crate::domain::outbox::OutboxKind;
 use crate::domain::venue_csv::MAX_ACTIVITY_HOURS;
 use crate::store::{Pool, Result, Store, StoreError, on_pool};
 
@@ -236,9 +237,10 @@ pub async fn lesson_times_after(
     Ok(on_pool!(store, p => {
         sqlx::query_as(
             "SELECT due_at, sent_at FROM outbox
-             WHERE member_id > $1 AND kind = 'lesson' AND status = 'sent' AND sent_at IS NOT NULL",
+             WHERE member_id > $1 AND kind = $2 AND status = 'sent' AND sent_at IS NOT NULL",
         )
         .bind(after_member)
+        .bind(OutboxKind::Lesson.as_str())
         .fetch_all(p)
         .await?
     }))

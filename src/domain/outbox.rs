@@ -89,6 +89,22 @@ impl std::fmt::Display for OutboxKind {
     }
 }
 
+/// The SQL condition "this outbox row is not a lesson", as a literal for `concat!`: the
+/// predicate of the outbox's unique index of dedup keys (migration 0022), which a statement
+/// repeats word for word so that both databases use that index (`ON CONFLICT (dedup_key)
+/// WHERE ...` takes it as the arbiter). `not_lesson!("o.")` prefixes the column. The one
+/// place, with `OutboxKind::as_str`, where SQL names a kind (a test checks they agree).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! not_lesson {
+    () => {
+        "kind <> 'lesson'"
+    };
+    ($table:literal) => {
+        concat!($table, "kind <> 'lesson'")
+    };
+}
+
 /// The order in which the courier claims due rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum ClaimOrder {
@@ -117,6 +133,18 @@ impl ClaimOrder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sql_condition_names_the_lesson_kind_as_stored() {
+        assert_eq!(
+            crate::not_lesson!(),
+            format!("kind <> '{}'", OutboxKind::Lesson.as_str())
+        );
+        assert_eq!(
+            crate::not_lesson!("o."),
+            format!("o.kind <> '{}'", OutboxKind::Lesson.as_str())
+        );
+    }
 
     #[test]
     fn every_kind_round_trips_and_has_its_own_text() {

@@ -153,7 +153,8 @@ impl Store {
              FROM enrollments e JOIN members m ON m.id = e.member_id
              WHERE e.course = $1 AND m.status = 'active' AND m.onboarded {branch_filter}
                AND e.member_id > $8 AND e.member_id <= $9
-             ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING"
+             ON CONFLICT (dedup_key) WHERE {not_lesson} DO NOTHING",
+            not_lesson = crate::not_lesson!()
         );
         let list = branches
             .map(|b| serde_json::to_string(b).unwrap_or_default())

@@ -163,10 +163,10 @@ impl Store {
             return Ok(None);
         }
         let sql = format!(
-            "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+            concat!("INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
              SELECT m.id, '{broadcast}', $5, 'bc:' || $5 || ':' || CAST(m.id AS TEXT), $6, $6, $7
              FROM members m WHERE {} AND m.id > $8 AND m.id <= $9
-             ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING",
+             ON CONFLICT (dedup_key) WHERE ", crate::not_lesson!(), " DO NOTHING"),
             self.audience_where(),
             broadcast = OutboxKind::Broadcast.as_str(),
         );
@@ -199,7 +199,7 @@ impl Store {
             .rows_affected();
             if n == 1 {
                 let recipients: i64 = sqlx::query_scalar(
-                    "SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2 AND kind <> 'lesson'",
+                    concat!("SELECT COUNT(*) FROM outbox WHERE ref = $1 AND kind = $2 AND ", crate::not_lesson!()),
                 )
                 .bind(&reference)
                 .bind(OutboxKind::Broadcast.as_str())
@@ -233,9 +233,9 @@ impl Store {
     pub async fn broadcast_counts(&self, id: i64) -> Result<BroadcastCounts> {
         let rows: Vec<(String, bool, i64)> = on_pool!(self, p => {
             sqlx::query_as(
-                "SELECT o.status, m.status = 'blocked', COUNT(*) FROM outbox o JOIN members m ON m.id = o.member_id
-                 WHERE o.ref = $1 AND o.kind = $2 AND o.kind <> 'lesson'
-                 GROUP BY o.status, m.status = 'blocked'",
+                concat!("SELECT o.status, m.status = 'blocked', COUNT(*) FROM outbox o JOIN members m ON m.id = o.member_id
+                 WHERE o.ref = $1 AND o.kind = $2 AND ", crate::not_lesson!("o."), "
+                 GROUP BY o.status, m.status = 'blocked'"),
             )
             .bind(id.to_string())
             .bind(OutboxKind::Broadcast.as_str())
@@ -259,8 +259,8 @@ impl Store {
     pub async fn broadcast_progress_message(&self, id: i64) -> Result<Option<(String, String)>> {
         let row: Option<(String, Option<String>)> = on_pool!(self, p => {
             sqlx::query_as(
-                "SELECT m.chat_id, o.channel_message_id FROM outbox o JOIN members m ON m.id = o.member_id
-                 WHERE o.dedup_key = $1 AND o.kind <> 'lesson' AND o.status = 'sent'",
+                concat!("SELECT m.chat_id, o.channel_message_id FROM outbox o JOIN members m ON m.id = o.member_id
+                 WHERE o.dedup_key = $1 AND ", crate::not_lesson!("o."), " AND o.status = 'sent'"),
             )
             .bind(format!("bcp:{id}"))
             .fetch_optional(p)
@@ -341,8 +341,8 @@ impl Store {
             if n == 1 {
                 // A progress message not shown yet is not needed any more.
                 sqlx::query(
-                    "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
-                     WHERE ref = $1 AND kind = $2 AND kind <> 'lesson' AND status = 'pending'",
+                    concat!("UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
+                     WHERE ref = $1 AND kind = $2 AND ", crate::not_lesson!(), " AND status = 'pending'"),
                 )
                 .bind(&reference)
                 .bind(OutboxKind::BroadcastProgress.as_str())
@@ -358,10 +358,10 @@ impl Store {
             self,
             on_pool!(self, p => {
                 sqlx::query(
-                    "UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
+                    concat!("UPDATE outbox SET status = 'cancelled', last_error = 'broadcast cancelled'
                  WHERE id IN (
-                   SELECT id FROM outbox WHERE ref = $1 AND kind = $2 AND kind <> 'lesson'
-                     AND status = 'pending' LIMIT $3)",
+                   SELECT id FROM outbox WHERE ref = $1 AND kind = $2 AND ", crate::not_lesson!(), "
+                     AND status = 'pending' LIMIT $3)"),
                 )
                 .bind(&reference)
                 .bind(OutboxKind::Broadcast.as_str())

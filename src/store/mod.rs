@@ -336,16 +336,19 @@ pub struct Store {
 /// 0022): the outbox's unique index of dedup keys leaves them out, as a lesson is planned
 /// once by its assignment (see [`Store::plan_lessons`]), and the conflict clause names that
 /// index's predicate so that both databases take it as the arbiter.
-const OUTBOX_FROM_JSON_SQLITE: &str =
+const OUTBOX_FROM_JSON_SQLITE: &str = concat!(
     "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 4, $2
      FROM json_each($1) WHERE true
-     ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING";
+     ON CONFLICT (dedup_key) WHERE ",
+    crate::not_lesson!(),
+    " DO NOTHING"
+);
 const OUTBOX_FROM_JSON_POSTGRES: &str =
-    "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+    concat!("INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
      SELECT (r ->> 0)::bigint, r ->> 1, r ->> 2, r ->> 3, (r ->> 4)::timestamptz, (r ->> 4)::timestamptz, $2
      FROM jsonb_array_elements($1::jsonb) AS r
-     ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING";
+     ON CONFLICT (dedup_key) WHERE ", crate::not_lesson!(), " DO NOTHING");
 
 /// One delivery as a row of the JSON parameter of [`OUTBOX_FROM_JSON_SQLITE`].
 fn delivery_json(d: &NewDelivery) -> serde_json::Value {
@@ -1213,8 +1216,8 @@ impl Store {
     pub async fn enqueue(&self, delivery: &NewDelivery, now: DateTime<Utc>) -> Result<bool> {
         let n = on_pool!(self, p => {
             sqlx::query(
-                "INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) WHERE kind <> 'lesson' DO NOTHING",
+                concat!("INSERT INTO outbox (member_id, kind, ref, dedup_key, due_at, next_attempt_at, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (dedup_key) WHERE ", crate::not_lesson!(), " DO NOTHING"),
             )
             .bind(delivery.member_id)
             .bind(delivery.kind.as_str())

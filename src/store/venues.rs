@@ -1004,7 +1004,7 @@ impl Store {
         let indexed = if kind == OutboxKind::Lesson {
             ""
         } else {
-            "AND kind <> 'lesson'"
+            concat!("AND ", crate::not_lesson!())
         };
         let sql = format!(
             "UPDATE outbox SET status = 'cancelled', last_error = $4
