@@ -26,6 +26,7 @@ use super::fake_bot_api::{FakeBotApi, FakeLimits, Reply};
 use crate::channel::UpdateSource;
 use crate::channel::telegram::TelegramChannel;
 use crate::clock::{Clock as _, ManualClock, SystemClock};
+use crate::conversation::action::{Action, RankPeriod};
 use crate::domain::capacity::{Slot, forecast};
 use crate::domain::outbox::ClaimOrder;
 use crate::service::{App, Mode, Service, run_services_until};
@@ -689,15 +690,15 @@ async fn lateness(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result
 /// What the members of the replies phase send, in turn.
 enum Interaction {
     Command(&'static str),
-    Button(&'static str),
+    Button(Action),
 }
 
 const INTERACTIONS: [Interaction; 6] = [
     Interaction::Command("/today"),
-    Interaction::Button("rank:week"),
+    Interaction::Button(Action::Rank(RankPeriod::Week)),
     Interaction::Command("/me"),
     Interaction::Command("/help"),
-    Interaction::Button("rank:season"),
+    Interaction::Button(Action::Rank(RankPeriod::Season)),
     Interaction::Command("/rank"),
 ];
 
@@ -740,7 +741,7 @@ async fn replies(bench: &RepliesBench, dir: &Path, url: &str) -> anyhow::Result<
             let chat = INTERACTING_CHATS + rng.random_range(0..members);
             let update = match &INTERACTIONS[pushed % INTERACTIONS.len()] {
                 Interaction::Command(text) => text_update(chat, text),
-                Interaction::Button(data) => button_update(chat, data, pushed as u64),
+                Interaction::Button(action) => button_update(chat, &action.encode(), pushed as u64),
             };
             fake.push_update(chat, update);
             pushed += 1;
