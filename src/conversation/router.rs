@@ -307,7 +307,7 @@ impl Router {
                 return Ok(ctx.reply(l, "broadcast-dropped"));
             }
         }
-        // An admin command (one of `Command::ADMIN`) is refused and audited unless the
+        // An admin command (`Command::is_admin`) is refused and audited unless the
         // member has an admin role, else run by its feature as an `AdminRequest` with the
         // member's authority; a member's command needs none.
         let authority = if command.is_admin() {
