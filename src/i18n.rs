@@ -366,38 +366,46 @@ mod tests {
 
     #[test]
     fn every_key_used_in_the_code_exists() {
-        // Scan the sources for t!(.., .., "key" and text(.., "key" uses.
+        // Scan the sources for t!(.., .., "key" and Ctx::reply's .reply(.., "key" uses.
         let i18n = I18n::new().unwrap();
         let reference = messages(SOURCES[0].1);
         let mut used = BTreeSet::new();
+        let calls = [("t!(", 2), (".reply(", 1)];
         for path in crate::architecture::source_files(&[""]) {
             let text = std::fs::read_to_string(&path).unwrap();
-            for (i, _) in text.match_indices("t!(") {
-                let before = text[..i].chars().last().unwrap_or(' ');
-                if before.is_alphanumeric() || before == '_' {
-                    continue; // assert!( and friends
-                }
-                let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
-                if text[line_start..i].trim_start().starts_with("//") {
-                    continue; // documentation
-                }
-                let rest = &text[i..];
-                if let Some(q) = rest.find('"') {
-                    let after = &rest[q + 1..];
-                    let Some(end) = after.find('"') else { continue };
-                    let key = &after[..end];
-                    let args_before_quote = rest[..q].matches(',').count();
-                    if args_before_quote == 2
-                        && key
-                            .chars()
-                            .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
-                    {
-                        used.insert(key.to_string());
+            for (call, commas) in calls {
+                for (i, _) in text.match_indices(call) {
+                    let before = text[..i].chars().last().unwrap_or(' ');
+                    if call == "t!(" && (before.is_alphanumeric() || before == '_') {
+                        continue; // assert!( and friends
+                    }
+                    let line_start = text[..i].rfind('\n').map_or(0, |n| n + 1);
+                    if text[line_start..i].trim_start().starts_with("//") {
+                        continue; // documentation
+                    }
+                    let rest = &text[i..];
+                    if let Some(q) = rest.find('"') {
+                        let after = &rest[q + 1..];
+                        let Some(end) = after.find('"') else { continue };
+                        let key = &after[..end];
+                        let args_before_quote = rest[..q].matches(',').count();
+                        if args_before_quote == commas
+                            && key
+                                .chars()
+                                .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+                        {
+                            used.insert(key.to_string());
+                        }
                     }
                 }
             }
         }
         assert!(used.len() > 20, "found only {used:?}");
+        // Ctx::reply's keys are among them.
+        assert!(
+            used.contains("welcome") && used.contains("not-understood"),
+            "{used:?}"
+        );
         for key in &used {
             assert!(
                 reference.contains_key(key),
