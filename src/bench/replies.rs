@@ -355,9 +355,19 @@ async fn start_app(
     url: &str,
     clock: Arc<dyn crate::clock::Clock>,
 ) -> anyhow::Result<App> {
+    Ok(App::start(app_config(bench, dir, url)?, clock).await?)
+}
+
+/// The service's configuration in these phases: the fixture's, with the benchmark's send
+/// concurrency.
+fn app_config(
+    bench: &RepliesBench,
+    dir: &Path,
+    url: &str,
+) -> anyhow::Result<crate::config::Config> {
     let mut config = super::fixture_config(dir, url)?;
     config.courier.concurrency = bench.concurrency.max(1);
-    Ok(App::start(config, clock).await?)
+    Ok(config)
 }
 
 /// Runs the service (polling mode, against `fake`) while `work` runs, `work` starting once
@@ -556,8 +566,7 @@ async fn simulate_day(
 ) -> anyhow::Result<SimulatedDay> {
     let midnight = simulated_day();
     let clock = ManualClock::new(midnight);
-    let mut config = super::fixture_config(dir, url)?;
-    config.courier.concurrency = bench.concurrency.max(1);
+    let mut config = app_config(bench, dir, url)?;
     config.courier.claim_order = order;
     let app = App::start(config, Arc::new(clock.clone())).await?;
     let after = super::queries::max_member_id(&app.store).await?;

@@ -98,7 +98,7 @@ impl std::fmt::Display for OutboxKind {
 #[macro_export]
 macro_rules! not_lesson {
     () => {
-        "kind <> 'lesson'"
+        $crate::not_lesson!("")
     };
     ($table:literal) => {
         concat!($table, "kind <> 'lesson'")

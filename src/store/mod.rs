@@ -180,8 +180,11 @@ impl<'a, T> Batches<'a, T> {
 /// `items` as one JSON array, a row each made by `row`: the one parameter that carries a
 /// batch of rows to a statement (`json_each` on SQLite, `jsonb_array_elements` on
 /// PostgreSQL), instead of thousands of bound values.
-pub(crate) fn json_rows<T>(items: &[T], row: impl FnMut(&T) -> serde_json::Value) -> String {
-    serde_json::Value::Array(items.iter().map(row).collect()).to_string()
+pub(crate) fn json_rows<I: IntoIterator>(
+    items: I,
+    row: impl FnMut(I::Item) -> serde_json::Value,
+) -> String {
+    serde_json::Value::Array(items.into_iter().map(row).collect()).to_string()
 }
 
 /// Repeats `$batch` (an expression, usually one statement, giving how many rows it touched,
@@ -802,11 +805,9 @@ impl Store {
         let all = tree.all();
         let mut batches = self.batches(all);
         while let Some((start, batch)) = batches.next().await {
-            let mut position = start;
-            let rows = json_rows(batch, |b| {
+            let rows = json_rows(batch.iter().zip(start..), |(b, position)| {
                 let names = serde_json::to_string(&b.names).unwrap_or_else(|_| "{}".into());
-                position += 1;
-                serde_json::json!([b.id, b.name, names, b.parent_id, position - 1])
+                serde_json::json!([b.id, b.name, names, b.parent_id, position])
             });
             on_pool!(self, p => {
                 sqlx::query(&sql).bind(rows).execute(p).await?;
